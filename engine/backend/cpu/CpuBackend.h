@@ -1,0 +1,26 @@
+#pragma once
+#include "engine/backend/Backend.h"
+
+namespace netcanvas {
+
+// CpuBackend: the reference backend. GEMM through Eigen (multi-threaded via OpenMP),
+// parallelFor through OpenMP. Deterministic for a fixed thread count.
+class CpuBackend final : public Backend {
+public:
+    explicit CpuBackend(int threads);
+    std::string name() const override { return "cpu"; }
+    Device device() const override { return Device::Cpu; }
+    bool supportsOp(const std::string&) const override { return true; }
+    int threads() const override { return m_threads; }
+    void setThreads(int n) override;
+    void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
+              const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+              int64_t ldc) override;
+    void parallelFor(int64_t n, const std::function<void(int64_t, int64_t)>& fn,
+                     int64_t minChunk = 1) override;
+
+private:
+    int m_threads = 1;
+};
+
+} // namespace netcanvas

@@ -1,0 +1,65 @@
+#pragma once
+// DataLoader: float batches from a Dataset, prepared on a prefetch thread (a bounded queue
+// of ready batches) so training never waits on conversion or augmentation.
+// Shuffling per epoch is a pure function of (seed, epoch): the same seed gives the same run.
+#include "engine/core/Tensor.h"
+#include "engine/data/Dataset.h"
+#include "engine/data/Split.h"
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace netcanvas {
+
+struct Augmentation {
+    bool flipHorizontal = false; // random left-right flip
+    int maxShift = 0;            // random translation in pixels, up to ±maxShift (zero fill)
+    float maxRotation = 0.0f;    // random rotation in degrees, up to ±maxRotation
+    bool any() const { return flipHorizontal || maxShift > 0 || maxRotation > 0.0f; }
+};
+
+struct LoaderOptions {
+    int64_t batchSize = 64;
+    bool shuffle = true;
+    bool dropLast = false;
+    uint64_t seed = 1;
+    Normalization normalization; // applied after scaling to [0,1]
+    Augmentation augmentation;   // applied only when set (training)
+    int prefetch = 3;            // batches prepared ahead
+};
+
+struct Batch {
+    Tensor images;                 // n × C × H × W (n = batch size, smaller for a last partial batch)
+    std::vector<int32_t> labels;   // n
+    std::vector<int64_t> indices;  // n dataset indices
+    int64_t size() const { return static_cast<int64_t>(labels.size()); }
+};
+
+class DataLoader {
+public:
+    // `data` must outlive the loader.
+    DataLoader(const Dataset& data, std::vector<int64_t> indices, LoaderOptions options);
+    ~DataLoader(); // stops and joins the prefetch thread
+    DataLoader(const DataLoader&) = delete;
+    DataLoader& operator=(const DataLoader&) = delete;
+
+    int64_t sampleCount() const;
+    int64_t batchesPerEpoch() const;
+    // Starts an epoch: shuffles with (seed, epoch) and starts prefetching.
+    void startEpoch(int epoch);
+    // The next batch of the current epoch; false when the epoch is done. Swaps into `out`
+    // so buffers are reused.
+    bool next(Batch& out);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m;
+};
+
+// Converts one sample to normalized floats (no augmentation): what predict and inspection use.
+void prepareSample(const Dataset& data, int64_t index, const Normalization& norm, float* out);
+// Same, for raw C×H×W uint8 pixels (e.g. an image loaded for prediction).
+void prepareImage(const uint8_t* pixels, int channels, int height, int width, const Normalization& norm, float* out);
+
+} // namespace netcanvas

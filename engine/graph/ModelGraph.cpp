@@ -1,0 +1,255 @@
+#include "engine/graph/ModelGraph.h"
+
+#include "engine/core/Error.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+namespace netcanvas {
+
+const GraphNode* ModelGraph::node(const std::string& id) const
+{
+    for (const auto& n : m_nodes)
+        if (n.id == id)
+            return &n;
+    return nullptr;
+}
+
+GraphNode* ModelGraph::node(const std::string& id)
+{
+    for (auto& n : m_nodes)
+        if (n.id == id)
+            return &n;
+    return nullptr;
+}
+
+void ModelGraph::addNode(GraphNode n)
+{
+    if (n.id.empty())
+        throw GraphError("a node of type '" + n.type + "' has an empty id");
+    if (contains(n.id))
+        throw GraphError("node id '" + n.id + "' is used twice");
+    if (!n.params.is_object())
+        n.params = nlohmann::json::object();
+    if (!n.ui.is_object())
+        n.ui = nlohmann::json::object();
+    m_nodes.push_back(std::move(n));
+}
+
+void ModelGraph::removeNode(const std::string& id)
+{
+    m_nodes.erase(std::remove_if(m_nodes.begin(), m_nodes.end(), [&](const GraphNode& n) { return n.id == id; }),
+                  m_nodes.end());
+    for (auto& n : m_nodes)
+        n.inputs.erase(std::remove(n.inputs.begin(), n.inputs.end(), id), n.inputs.end());
+    if (m_output == id)
+        m_output.clear();
+}
+
+void ModelGraph::connect(const std::string& from, const std::string& to, int port)
+{
+    if (!contains(from))
+        throw GraphError("cannot connect: no node '" + from + "'");
+    GraphNode* t = node(to);
+    if (!t)
+        throw GraphError("cannot connect: no node '" + to + "'");
+    if (from == to)
+        throw GraphError("cannot connect node '" + to + "' to itself");
+    if (port < 0 || port >= static_cast<int>(t->inputs.size()))
+        t->inputs.push_back(from);
+    else
+        t->inputs.insert(t->inputs.begin() + port, from);
+}
+
+bool ModelGraph::disconnect(const std::string& from, const std::string& to)
+{
+    GraphNode* t = node(to);
+    if (!t)
+        return false;
+    auto it = std::find(t->inputs.begin(), t->inputs.end(), from);
+    if (it == t->inputs.end())
+        return false;
+    t->inputs.erase(it);
+    return true;
+}
+
+std::string ModelGraph::uniqueId(const std::string& type) const
+{
+    std::string base;
+    for (char c : type)
+        base += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (int i = 1;; ++i) {
+        std::string id = base + std::to_string(i);
+        if (!contains(id))
+            return id;
+    }
+}
+
+std::vector<std::string> ModelGraph::consumers(const std::string& id) const
+{
+    std::vector<std::string> out;
+    for (const auto& n : m_nodes)
+        if (std::find(n.inputs.begin(), n.inputs.end(), id) != n.inputs.end())
+            out.push_back(n.id);
+    return out;
+}
+
+std::vector<std::string> ModelGraph::topologicalOrder() const
+{
+    // Kahn's algorithm, stable: ready nodes are taken in file order.
+    std::map<std::string, int> pending;
+    for (const auto& n : m_nodes) {
+        int k = 0;
+        for (const auto& in : n.inputs)
+            if (contains(in))
+                ++k;
+        pending[n.id] = k;
+    }
+    std::vector<std::string> order;
+    std::set<std::string> done;
+    bool progress = true;
+    while (progress && order.size() < m_nodes.size()) {
+        progress = false;
+        for (const auto& n : m_nodes) {
+            if (done.count(n.id) || pending[n.id] != 0)
+                continue;
+            order.push_back(n.id);
+            done.insert(n.id);
+            progress = true;
+            for (const auto& c : m_nodes)
+                for (const auto& in : c.inputs)
+                    if (in == n.id)
+                        --pending[c.id];
+        }
+    }
+    if (order.size() < m_nodes.size()) {
+        for (const auto& n : m_nodes)
+            if (!done.count(n.id))
+                throw GraphError("the graph has a cycle through node '" + n.id + "'");
+    }
+    return order;
+}
+
+GraphAnalysis ModelGraph::analyze(const LayerRegistry& registry) const
+{
+    GraphAnalysis a;
+    auto fail = [&](const std::string& msg) {
+        if (a.error.empty())
+            a.error = msg;
+    };
+    if (m_nodes.empty()) {
+        a.error = "the graph is empty: add an Input node";
+        return a;
+    }
+    try {
+        a.order = topologicalOrder();
+    } catch (const Error& e) {
+        a.error = e.what();
+        for (const auto& n : m_nodes)
+            a.nodes[n.id].error = e.what();
+        return a;
+    }
+
+    // Input and output nodes.
+    for (const auto& n : m_nodes) {
+        if (n.type == "Input") {
+            if (!a.inputNode.empty())
+                fail("the graph has two Input nodes ('" + a.inputNode + "' and '" + n.id + "'); exactly one is supported");
+            else
+                a.inputNode = n.id;
+        }
+    }
+    if (a.inputNode.empty())
+        fail("the graph has no Input node");
+    if (!m_output.empty()) {
+        if (!contains(m_output))
+            fail("the output node '" + m_output + "' does not exist");
+        a.outputNode = m_output;
+    } else {
+        std::vector<std::string> sinks;
+        for (const auto& n : m_nodes)
+            if (consumers(n.id).empty())
+                sinks.push_back(n.id);
+        if (sinks.size() == 1)
+            a.outputNode = sinks.front();
+        else if (sinks.size() > 1) {
+            std::string list;
+            for (const auto& s : sinks)
+                list += (list.empty() ? "'" : ", '") + s + "'";
+            fail("the graph has " + std::to_string(sinks.size()) + " unconnected outputs (" + list +
+                 "); connect them or choose the output node");
+        }
+    }
+
+    for (const auto& id : a.order) {
+        const GraphNode& n = *node(id);
+        NodeAnalysis& na = a.nodes[id];
+        const LayerInfo* info = registry.find(n.type);
+        if (!info) {
+            na.error = "node '" + id + "': unknown layer type '" + n.type + "'";
+            fail(na.error);
+            continue;
+        }
+        // Inputs: exist, analyzed OK, arity.
+        bool inputsOk = true;
+        for (const auto& in : n.inputs) {
+            if (!contains(in)) {
+                na.error = "node '" + id + "' (" + n.type + "): its input '" + in + "' does not exist";
+                inputsOk = false;
+                break;
+            }
+            const NodeAnalysis& src = a.nodes[in];
+            if (!src.ok) {
+                na.error = "node '" + id + "' (" + n.type + "): its input '" + in + "' has a problem";
+                inputsOk = false;
+                break;
+            }
+            na.inputShapes.push_back(src.outputShape);
+        }
+        const int k = static_cast<int>(n.inputs.size());
+        if (inputsOk && (k < info->minInputs || (info->maxInputs >= 0 && k > info->maxInputs))) {
+            std::string want = info->maxInputs < 0 ? "at least " + std::to_string(info->minInputs)
+                               : info->minInputs == info->maxInputs ? std::to_string(info->minInputs)
+                                                                    : std::to_string(info->minInputs) + " to " + std::to_string(info->maxInputs);
+            na.error = "node '" + id + "' (" + n.type + ") takes " + want + " input" + (want == "1" ? "" : "s") +
+                       ", but " + std::to_string(k) + (k == 1 ? " is" : " are") + " connected";
+            inputsOk = false;
+        }
+        if (!inputsOk) {
+            fail(na.error);
+            continue;
+        }
+        try {
+            auto layer = registry.create(n.type, id, n.params);
+            na.outputShape = layer->outputShape(na.inputShapes);
+            na.params = layer->paramCount(na.inputShapes);
+            na.flops = layer->flops(na.inputShapes);
+            na.ok = true;
+            a.totalParams += na.params;
+            a.totalFlops += na.flops;
+        } catch (const Error& e) {
+            std::string msg = e.what();
+            if (msg.rfind("node '", 0) != 0 && msg.rfind(id + ":", 0) != 0)
+                msg = "node '" + id + "' (" + n.type + "): " + msg;
+            na.error = msg;
+            fail(msg);
+        }
+    }
+    if (!a.inputNode.empty() && a.nodes[a.inputNode].ok)
+        a.inputShape = a.nodes[a.inputNode].outputShape;
+    if (!a.outputNode.empty() && a.nodes.count(a.outputNode) && a.nodes[a.outputNode].ok)
+        a.outputShape = a.nodes[a.outputNode].outputShape;
+    a.ok = a.error.empty();
+    return a;
+}
+
+GraphAnalysis ModelGraph::validate(const LayerRegistry& registry) const
+{
+    GraphAnalysis a = analyze(registry);
+    if (!a.ok)
+        throw GraphError(a.error);
+    return a;
+}
+
+} // namespace netcanvas

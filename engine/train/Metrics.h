@@ -1,0 +1,38 @@
+#pragma once
+// Classification metrics: confusion matrix (rows = true class, columns = predicted),
+// accuracy, per-class precision/recall/F1.
+#include "engine/core/Tensor.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace netcanvas {
+
+class ConfusionMatrix {
+public:
+    explicit ConfusionMatrix(int classes = 0) { reset(classes); }
+    void reset(int classes);
+    int classes() const { return m_classes; }
+    void add(int truth, int predicted, int64_t count = 1);
+    // Adds argmax of each row of `scores` (N×K) against labels.
+    void addBatch(const Tensor& scores, const std::vector<int32_t>& labels);
+    int64_t at(int truth, int predicted) const { return m_counts[static_cast<size_t>(truth * m_classes + predicted)]; }
+    int64_t total() const;
+    double accuracy() const;
+    double precision(int c) const;
+    double recall(int c) const;
+    double f1(int c) const;
+    int64_t support(int c) const; // true samples of class c
+    // A fixed-width text table with class names (for the CLI).
+    std::string toText(const std::vector<std::string>& classNames) const;
+
+private:
+    int m_classes = 0;
+    std::vector<int64_t> m_counts;
+};
+
+// Index of the largest value of row r of a N×K tensor.
+int argmaxRow(const Tensor& scores, int64_t row);
+
+} // namespace netcanvas

@@ -1,0 +1,194 @@
+#include "engine/train/Network.h"
+
+#include "engine/core/Error.h"
+
+#include <algorithm>
+
+namespace netcanvas {
+
+struct Network::Step {
+    std::string id;
+    std::unique_ptr<Layer> layer;
+    std::vector<int> inputs;        // step indices
+    std::vector<Shape> inputShapes; // per sample
+    Shape outputShape;              // per sample
+    Tensor out;
+    Tensor grad;                    // dL/d(out), accumulated over consumers
+    Tensor scratch;                 // gradIn buffer when this step's output fans out
+    int consumers = 0;
+    bool isInput = false;
+};
+
+Network::Network(const ModelGraph& graph, Backend& backend, uint64_t seed)
+    : m_backend(backend), m_rng(seed)
+{
+    m_analysis = graph.validate();
+    m_order = m_analysis.order;
+    // Only nodes that feed the output matter; others are still built (they validate) but skipped.
+    const auto& registry = LayerRegistry::builtin();
+    Rng initRng(seed);
+    for (const auto& id : m_order) {
+        const GraphNode& n = *graph.node(id);
+        auto s = std::make_unique<Step>();
+        s->id = id;
+        s->layer = registry.create(n.type, id, n.params);
+        const NodeAnalysis& na = m_analysis.nodes.at(id);
+        s->inputShapes = na.inputShapes;
+        s->outputShape = na.outputShape;
+        s->isInput = n.type == "Input";
+        for (const auto& in : n.inputs)
+            s->inputs.push_back(indexOf(in));
+        Rng layerRng = initRng.split();
+        s->layer->build(s->inputShapes, layerRng);
+        m_steps.push_back(std::move(s));
+    }
+    for (auto& s : m_steps)
+        for (int i : s->inputs)
+            ++m_steps[static_cast<size_t>(i)]->consumers;
+    m_outputIndex = indexOf(m_analysis.outputNode);
+}
+
+Network::~Network() = default;
+
+int Network::indexOf(const std::string& id) const
+{
+    for (size_t i = 0; i < m_order.size(); ++i)
+        if (m_order[i] == id)
+            return static_cast<int>(i);
+    // Nodes are added in order, so a lookup during construction finds earlier steps only.
+    for (size_t i = 0; i < m_steps.size(); ++i)
+        if (m_steps[i]->id == id)
+            return static_cast<int>(i);
+    throw GraphError("no node '" + id + "' in the network");
+}
+
+const Tensor& Network::forward(const Tensor& input, bool training)
+{
+    if (input.shape().perSample() != inputShape())
+        throw ShapeError("network input: expected N\u00d7" + inputShape().toString() + ", got " + input.shape().toString());
+    const int64_t n = input.shape()[0];
+    RunContext ctx{m_backend, training, training ? &m_rng : nullptr};
+    std::vector<const Tensor*> ins;
+    for (auto& s : m_steps) {
+        s->out.resize(s->outputShape.batched(n));
+        if (s->isInput) {
+            std::copy(input.data(), input.data() + input.size(), s->out.data());
+            continue;
+        }
+        ins.clear();
+        for (int i : s->inputs)
+            ins.push_back(&m_steps[static_cast<size_t>(i)]->out);
+        s->layer->forward(ctx, ins, s->out);
+    }
+    return m_steps[static_cast<size_t>(m_outputIndex)]->out;
+}
+
+void Network::backward(const Tensor& gradOutput)
+{
+    Step& last = *m_steps[static_cast<size_t>(m_outputIndex)];
+    if (gradOutput.shape() != last.out.shape())
+        throw ShapeError("network backward: gradient " + gradOutput.shape().toString() + " does not match output " +
+                         last.out.shape().toString());
+    // Which steps have received a gradient so far (for accumulation over consumers).
+    std::vector<char> hasGrad(m_steps.size(), 0);
+    last.grad.copyFrom(gradOutput);
+    hasGrad[static_cast<size_t>(m_outputIndex)] = 1;
+    RunContext ctx{m_backend, true, &m_rng};
+    std::vector<const Tensor*> ins;
+    std::vector<Tensor*> gradIns;
+    for (int si = static_cast<int>(m_steps.size()) - 1; si >= 0; --si) {
+        Step& s = *m_steps[static_cast<size_t>(si)];
+        if (!hasGrad[static_cast<size_t>(si)] || s.isInput)
+            continue;
+        ins.clear();
+        gradIns.clear();
+        // A source that already holds a gradient (or will get several) receives into its
+        // scratch buffer, which is then added; otherwise the layer writes straight into it.
+        std::vector<std::pair<int, bool>> targets; // (step, viaScratch)
+        for (int i : s.inputs) {
+            Step& src = *m_steps[static_cast<size_t>(i)];
+            ins.push_back(&src.out);
+            if (src.isInput) {
+                gradIns.push_back(nullptr);
+                targets.emplace_back(i, false);
+                continue;
+            }
+            const bool viaScratch = hasGrad[static_cast<size_t>(i)] != 0;
+            Tensor& t = viaScratch ? src.scratch : src.grad;
+            t.resize(src.out.shape());
+            gradIns.push_back(&t);
+            targets.emplace_back(i, viaScratch);
+            hasGrad[static_cast<size_t>(i)] = 1;
+        }
+        // The same source twice (x + x): second slot must not alias the first.
+        for (size_t a = 0; a < targets.size(); ++a)
+            for (size_t b = 0; b < a; ++b)
+                if (gradIns[a] && targets[a].first == targets[b].first && gradIns[a] == gradIns[b]) {
+                    Step& src = *m_steps[static_cast<size_t>(targets[a].first)];
+                    src.scratch.resize(src.out.shape());
+                    gradIns[a] = &src.scratch;
+                    targets[a].second = true;
+                }
+        s.layer->backward(ctx, ins, s.out, s.grad, gradIns);
+        for (size_t k = 0; k < targets.size(); ++k) {
+            if (!gradIns[k] || !targets[k].second)
+                continue;
+            Step& src = *m_steps[static_cast<size_t>(targets[k].first)];
+            float* g = src.grad.data();
+            const float* add = src.scratch.data();
+            const int64_t count = src.grad.size();
+            for (int64_t e = 0; e < count; ++e)
+                g[e] += add[e];
+        }
+    }
+}
+
+const Tensor& Network::activation(const std::string& nodeId) const
+{
+    return m_steps[static_cast<size_t>(indexOf(nodeId))]->out;
+}
+
+Layer& Network::layer(const std::string& nodeId) { return *m_steps[static_cast<size_t>(indexOf(nodeId))]->layer; }
+
+std::string Network::firstNonFiniteNode() const
+{
+    for (const auto& s : m_steps)
+        if (!s->out.allFinite())
+            return s->id;
+    return {};
+}
+
+std::vector<NamedParameter> Network::parameters()
+{
+    std::vector<NamedParameter> out;
+    for (auto& s : m_steps)
+        for (auto& p : s->layer->parameters())
+            out.push_back({s->id, &p});
+    return out;
+}
+
+std::vector<NamedParameter> Network::trainableParameters()
+{
+    std::vector<NamedParameter> out;
+    for (auto& s : m_steps)
+        for (auto& p : s->layer->parameters())
+            if (p.trainable)
+                out.push_back({s->id, &p});
+    return out;
+}
+
+void Network::copyWeightsFrom(const Network& other)
+{
+    if (other.m_steps.size() != m_steps.size())
+        throw GraphError("copyWeightsFrom: networks of different graphs");
+    for (size_t i = 0; i < m_steps.size(); ++i) {
+        auto& dst = m_steps[i]->layer->parameters();
+        const auto& src = other.m_steps[i]->layer->parameters();
+        if (dst.size() != src.size())
+            throw GraphError("copyWeightsFrom: node '" + m_steps[i]->id + "' differs");
+        for (size_t k = 0; k < dst.size(); ++k)
+            dst[k].value.copyFrom(src[k].value);
+    }
+}
+
+} // namespace netcanvas

@@ -1,0 +1,38 @@
+#pragma once
+// TrainConfig: every setting of a training run. A model's JSON may carry a recipe
+// ("training" object, docs/model-format.md) that fills it; the CLI and GUI override fields.
+#include "engine/data/DataLoader.h"
+#include "engine/train/Loss.h"
+#include "engine/train/Optimizer.h"
+#include "engine/train/Schedule.h"
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace netcanvas {
+
+struct TrainConfig {
+    int epochs = 5;
+    int64_t batchSize = 64;
+    OptimizerConfig optimizer;
+    ScheduleConfig schedule;
+    LossKind loss = LossKind::CrossEntropy;
+    uint64_t seed = 1;
+    int threads = 0;                 // 0 = all cores
+    double validationFraction = 0.1; // of the non-test data
+    double testFraction = 0.1;       // when the dataset has no official test split
+    bool normalize = true;           // per-channel mean/std computed on the training split
+    Augmentation augmentation;
+    int earlyStoppingPatience = 0;   // epochs without validation-loss improvement; 0 = off
+    std::string checkpointDir;       // when set: last.safetensors and best.safetensors each epoch
+};
+
+// Reads a recipe object; unknown keys and wrong types throw FormatError naming "training.<key>".
+// Keys: epochs, batch_size, optimizer, learning_rate, momentum, nesterov, weight_decay,
+// beta1, beta2, epsilon, l1, l2, schedule {kind, step_epochs, gamma, min_learning_rate,
+// warmup_epochs}, loss, seed, validation_fraction, normalize, augment {flip, shift, rotate},
+// early_stopping_patience.
+TrainConfig trainConfigFromJson(const nlohmann::json& recipe, TrainConfig base = {});
+nlohmann::json trainConfigToJson(const TrainConfig& config);
+
+} // namespace netcanvas

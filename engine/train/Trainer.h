@@ -1,0 +1,117 @@
+#pragma once
+// Trainer: runs epochs of mini-batch training of a Network on a Backend — no Qt, no
+// threads of its own besides the data loader's; the caller chooses the thread.
+//
+// Control: requestPause()/requestStop() are atomic and honoured between batches (so within
+// one batch). Callbacks run on the training thread after every batch and every epoch.
+// Divergence: a NaN/Inf loss stops the run with a message naming the first layer whose
+// output went non-finite; the weights are restored to the last good (pre-step) values.
+// Snapshots: after every batch (at most every snapshotInterval) the weights are copied
+// under a lock; copySnapshot() gives them to another Network (inspection) without racing.
+#include "engine/backend/Backend.h"
+#include "engine/data/DataLoader.h"
+#include "engine/data/Split.h"
+#include "engine/graph/ModelGraph.h"
+#include "engine/train/Metrics.h"
+#include "engine/train/Network.h"
+#include "engine/train/TrainConfig.h"
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace netcanvas {
+
+struct BatchEvent {
+    int epoch = 0;                 // 0-based
+    int64_t batch = 0;             // 0-based within the epoch
+    int64_t batchesPerEpoch = 0;
+    int64_t globalStep = 0;        // 0-based over the run
+    int64_t totalSteps = 0;
+    double loss = 0.0;             // this batch (incl. regularization penalty)
+    double accuracy = 0.0;         // this batch
+    double learningRate = 0.0;
+    double samplesPerSecond = 0.0; // smoothed
+    double etaSeconds = 0.0;       // for the whole run
+};
+
+struct EpochEvent {
+    int epoch = 0;
+    double trainLoss = 0.0, trainAccuracy = 0.0;          // means over the epoch's batches
+    double validationLoss = 0.0, validationAccuracy = 0.0; // NaN when there is no validation set
+    double learningRate = 0.0;
+    double seconds = 0.0;
+    double samplesPerSecond = 0.0;
+    bool improved = false; // best validation loss so far (best checkpoint written)
+};
+
+struct EvalResult {
+    double loss = 0.0;
+    double accuracy = 0.0;
+    int64_t samples = 0;
+    ConfusionMatrix confusion;
+};
+
+struct TrainResult {
+    int epochsCompleted = 0;
+    bool stopped = false;      // requestStop()
+    bool earlyStopped = false; // patience ran out
+    bool diverged = false;     // NaN/Inf; see message
+    std::string message;       // human-readable reason when not a normal finish
+    double bestValidationLoss = 0.0;
+    int bestEpoch = -1;
+    double samplesPerSecond = 0.0; // over the whole run
+    double seconds = 0.0;
+    std::vector<EpochEvent> history;
+};
+
+class Trainer {
+public:
+    // Compiles the graph on the backend (weights initialized from config.seed).
+    Trainer(const ModelGraph& graph, TrainConfig config, Backend& backend);
+    ~Trainer();
+
+    void setOnBatch(std::function<void(const BatchEvent&)> fn);
+    void setOnEpoch(std::function<void(const EpochEvent&)> fn);
+
+    // Trains on split.train, validates on split.validation each epoch. Computes the
+    // normalization from the training split when config.normalize (see normalization()).
+    TrainResult fit(const Dataset& data, const DataSplit& split);
+    // Loss, accuracy and confusion matrix of the current weights on these samples.
+    EvalResult evaluate(const Dataset& data, const std::vector<int64_t>& indices);
+
+    void requestStop() { m_stop = true; }
+    void requestPause(bool paused) { m_pause = paused; }
+    bool paused() const { return m_pause; }
+
+    Network& network() { return *m_network; }
+    const TrainConfig& config() const { return m_config; }
+    const Normalization& normalization() const { return m_normalization; }
+    void setNormalization(Normalization n) { m_normalization = std::move(n); }
+
+    // Copies the latest published weights into `target` (same graph). Returns false before
+    // the first publication. Thread-safe against the training thread.
+    bool copySnapshot(Network& target);
+
+private:
+    void publishSnapshot();
+
+    TrainConfig m_config;
+    Backend& m_backend;
+    const ModelGraph m_graph;
+    std::unique_ptr<Network> m_network;
+    std::unique_ptr<Optimizer> m_optimizer;
+    Normalization m_normalization;
+    std::function<void(const BatchEvent&)> m_onBatch;
+    std::function<void(const EpochEvent&)> m_onEpoch;
+    std::atomic<bool> m_stop{false};
+    std::atomic<bool> m_pause{false};
+    std::mutex m_snapshotMutex;
+    std::vector<Tensor> m_snapshot; // parameter values in network().parameters() order
+    bool m_hasSnapshot = false;
+};
+
+} // namespace netcanvas
