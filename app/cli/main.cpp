@@ -1,2 +1,93 @@
-#include <iostream>
-int main() { std::cout << "netcanvas-cli\n"; return 0; }
+// netcanvas-cli: the NetCanvas engine without a window — train, eval, predict, info, layers.
+#include "Commands.h"
+
+#include "engine/core/Error.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+int main(int argc, char** argv)
+{
+    using namespace netcanvas::cli;
+    CLI::App app{"NetCanvas command line: design, train and evaluate neural networks without a window.", "netcanvas-cli"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "netcanvas-cli 0.1.0");
+
+    InfoOptions info;
+    auto* infoCmd = app.add_subcommand("info", "Show a model's layers, tensor shapes, parameters and FLOPs");
+    infoCmd->add_option("model", info.model, "Model JSON file")->required()->check(CLI::ExistingFile);
+    infoCmd->add_flag("--json", info.json, "Print JSON instead of a table");
+
+    bool layersJson = false;
+    auto* layersCmd = app.add_subcommand("layers", "List the layer kinds with their parameters");
+    layersCmd->add_flag("--json", layersJson, "Print the registry as JSON");
+
+    TrainOptions train;
+    auto* trainCmd = app.add_subcommand("train", "Train a model on a dataset, then evaluate it on the test split");
+    trainCmd->add_option("model", train.model, "Model JSON file (its \"training\" recipe gives the defaults)")->required()->check(CLI::ExistingFile);
+    trainCmd->add_option("--data", train.data, "Dataset: IDX folder, folder of class folders, or CSV file")->required();
+    trainCmd->add_option("--out", train.out, "Run folder for weights, checkpoints and metrics (default runs/<model>)");
+    trainCmd->add_option("--epochs", train.epochs, "Epochs")->check(CLI::Range(1, 100000));
+    trainCmd->add_option("--batch", train.batch, "Batch size")->check(CLI::Range(1, 65536));
+    trainCmd->add_option("--lr", train.lr, "Learning rate")->check(CLI::PositiveNumber);
+    trainCmd->add_option("--optimizer", train.optimizer, "sgd | adam | adamw | rmsprop")->check(CLI::IsMember({"sgd", "adam", "adamw", "rmsprop"}));
+    trainCmd->add_option("--schedule", train.schedule, "constant | step | cosine")->check(CLI::IsMember({"constant", "step", "cosine"}));
+    trainCmd->add_option("--seed", train.seed, "Random seed (same seed, same run)");
+    trainCmd->add_option("--val-fraction", train.validationFraction, "Fraction of the training data held out for validation")->check(CLI::Range(0.0, 0.9));
+    trainCmd->add_option("--patience", train.patience, "Early stopping: epochs without validation improvement (0 = off)")->check(CLI::Range(0, 100000));
+    trainCmd->add_flag("--flip", train.flip, "Augment: random horizontal flips");
+    trainCmd->add_option("--shift", train.shift, "Augment: random shifts up to N pixels")->check(CLI::Range(0, 64));
+    trainCmd->add_option("--rotate", train.rotate, "Augment: random rotations up to N degrees")->check(CLI::Range(0.0f, 180.0f));
+    trainCmd->add_option("--resize", train.resize, "How images are fitted to the input: stretch | pad | crop")->check(CLI::IsMember({"stretch", "pad", "crop"}));
+    trainCmd->add_option("--weights", train.initWeights, "Start from these weights (fine-tuning)")->check(CLI::ExistingFile);
+    trainCmd->add_option("--threads", train.threads, "CPU threads (0 = all cores)")->check(CLI::Range(0, 1024));
+    trainCmd->add_flag("--json", train.json, "End with one JSON line of final metrics on stdout");
+    trainCmd->add_flag("--quiet,-q", train.quiet, "No progress output");
+
+    EvalOptions eval;
+    auto* evalCmd = app.add_subcommand("eval", "Evaluate trained weights: accuracy, loss, confusion matrix, per-class metrics");
+    evalCmd->add_option("model", eval.model, "Model JSON (default: the model stored in the weights file)");
+    evalCmd->add_option("--weights", eval.weights, "Weights (.safetensors) written by train")->required()->check(CLI::ExistingFile);
+    evalCmd->add_option("--data", eval.data, "Dataset to evaluate on")->required();
+    evalCmd->add_option("--split", eval.split, "test | validation | train | all")->check(CLI::IsMember({"test", "validation", "train", "all"}));
+    evalCmd->add_option("--csv", eval.csvOut, "Write the confusion matrix as CSV");
+    evalCmd->add_option("--metrics-json", eval.jsonOut, "Write all metrics as JSON");
+    evalCmd->add_option("--threads", eval.threads, "CPU threads (0 = all cores)");
+    evalCmd->add_flag("--json", eval.json, "End with one JSON line of metrics on stdout");
+
+    PredictOptions predict;
+    auto* predictCmd = app.add_subcommand("predict", "Classify images: top-k classes with probabilities");
+    predictCmd->add_option("images", predict.images, "Image files")->required()->check(CLI::ExistingFile);
+    predictCmd->add_option("--weights", predict.weights, "Weights (.safetensors) written by train")->required()->check(CLI::ExistingFile);
+    predictCmd->add_option("--model", predict.model, "Model JSON (default: the model stored in the weights file)");
+    predictCmd->add_option("--top,-k", predict.top, "How many classes to show")->check(CLI::Range(1, 1000));
+    predictCmd->add_option("--threads", predict.threads, "CPU threads (0 = all cores)");
+    predictCmd->add_flag("--json", predict.json, "One JSON line per image");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+
+    try {
+        if (*infoCmd)
+            return runInfo(info);
+        if (*layersCmd)
+            return runLayers(layersJson);
+        if (*trainCmd)
+            return runTrain(train);
+        if (*evalCmd)
+            return runEval(eval);
+        if (*predictCmd)
+            return runPredict(predict);
+    } catch (const netcanvas::Error& e) {
+        std::fprintf(stderr, "\nnetcanvas-cli: error: %s\n", e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "\nnetcanvas-cli: internal error: %s\n", e.what());
+        return 3;
+    }
+    return 0;
+}

@@ -1,0 +1,64 @@
+#pragma once
+// The netcanvas-cli commands. Each returns the process exit code; errors are thrown as
+// netcanvas::Error and turned into one line by main().
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace netcanvas::cli {
+
+struct InfoOptions {
+    std::string model;
+    bool json = false;
+};
+
+struct TrainOptions {
+    std::string model;
+    std::string data;
+    std::string out;
+    std::string initWeights;        // fine-tune from these weights
+    std::optional<int> epochs;
+    std::optional<int64_t> batch;
+    std::optional<double> lr;
+    std::optional<std::string> optimizer;
+    std::optional<std::string> schedule;
+    std::optional<uint64_t> seed;
+    std::optional<double> validationFraction;
+    std::optional<int> patience;
+    bool flip = false;
+    int shift = 0;
+    float rotate = 0.0f;
+    int threads = 0;
+    std::string resize = "stretch";
+    bool json = false;
+    bool quiet = false;
+};
+
+struct EvalOptions {
+    std::string model; // optional: the weights carry their model
+    std::string weights;
+    std::string data;
+    std::string split = "test"; // test | validation | train | all
+    std::string csvOut;
+    std::string jsonOut;
+    int threads = 0;
+    bool json = false;
+};
+
+struct PredictOptions {
+    std::string model;
+    std::string weights;
+    std::vector<std::string> images;
+    int top = 3;
+    int threads = 0;
+    bool json = false;
+};
+
+int runInfo(const InfoOptions& o);
+int runLayers(bool json);
+int runTrain(const TrainOptions& o);
+int runEval(const EvalOptions& o);
+int runPredict(const PredictOptions& o);
+
+} // namespace netcanvas::cli

@@ -1,0 +1,78 @@
+#include "engine/layers/Im2col.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace netcanvas {
+
+namespace {
+// Output columns [lo, hi) whose input column ow·stride − padLeft + kw lies inside [0, inW).
+inline void validRange(int64_t offset, int64_t stride, int64_t in, int64_t out, int64_t& lo, int64_t& hi)
+{
+    lo = 0;
+    while (lo < out && lo * stride + offset < 0)
+        ++lo;
+    hi = out;
+    while (hi > lo && (hi - 1) * stride + offset >= in)
+        --hi;
+}
+} // namespace
+
+void im2col(const float* image, int64_t channels, const Window2D& w, float* col, int64_t ld)
+{
+    const int64_t k = w.kernel, s = w.stride, oh = w.outH, ow = w.outW, ih = w.inH, iw = w.inW;
+    for (int64_t c = 0; c < channels; ++c) {
+        const float* plane = image + c * ih * iw;
+        for (int64_t kh = 0; kh < k; ++kh) {
+            int64_t yLo, yHi;
+            validRange(kh - w.padTop, s, ih, oh, yLo, yHi);
+            for (int64_t kw = 0; kw < k; ++kw) {
+                float* dst = col + ((c * k + kh) * k + kw) * ld;
+                int64_t xLo, xHi;
+                validRange(kw - w.padLeft, s, iw, ow, xLo, xHi);
+                std::memset(dst, 0, sizeof(float) * static_cast<size_t>(yLo * ow));
+                for (int64_t y = yLo; y < yHi; ++y) {
+                    float* d = dst + y * ow;
+                    const int64_t base = (y * s + kh - w.padTop) * iw + (kw - w.padLeft);
+                    for (int64_t x = 0; x < xLo; ++x)
+                        d[x] = 0.0f;
+                    if (s == 1) {
+                        if (xHi > xLo)
+                            std::memcpy(d + xLo, plane + base + xLo, sizeof(float) * static_cast<size_t>(xHi - xLo));
+                    } else {
+                        for (int64_t x = xLo; x < xHi; ++x)
+                            d[x] = plane[base + x * s];
+                    }
+                    for (int64_t x = xHi; x < ow; ++x)
+                        d[x] = 0.0f;
+                }
+                std::memset(dst + yHi * ow, 0, sizeof(float) * static_cast<size_t>((oh - yHi) * ow));
+            }
+        }
+    }
+}
+
+void col2im(const float* col, int64_t ld, int64_t channels, const Window2D& w, float* image)
+{
+    const int64_t k = w.kernel, s = w.stride, oh = w.outH, ow = w.outW, ih = w.inH, iw = w.inW;
+    for (int64_t c = 0; c < channels; ++c) {
+        float* plane = image + c * ih * iw;
+        for (int64_t kh = 0; kh < k; ++kh) {
+            int64_t yLo, yHi;
+            validRange(kh - w.padTop, s, ih, oh, yLo, yHi);
+            for (int64_t kw = 0; kw < k; ++kw) {
+                const float* srcRow = col + ((c * k + kh) * k + kw) * ld;
+                int64_t xLo, xHi;
+                validRange(kw - w.padLeft, s, iw, ow, xLo, xHi);
+                for (int64_t y = yLo; y < yHi; ++y) {
+                    const float* src = srcRow + y * ow;
+                    const int64_t base = (y * s + kh - w.padTop) * iw + (kw - w.padLeft);
+                    for (int64_t x = xLo; x < xHi; ++x)
+                        plane[base + x * s] += src[x];
+                }
+            }
+        }
+    }
+}
+
+} // namespace netcanvas

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package NetCanvas needs to build, test and run. Idempotent:
+# when everything is present it does nothing (no network).
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config
+  # engine
+  libeigen3-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
+  # GUI and tests (Qt 6; libqt6opengl6-dev is needed by Qt Charts' CMake config)
+  qt6-base-dev libqt6opengl6-dev qt6-charts-dev
+  # headless GUI runs and screenshots
+  xvfb xauth x11-utils xdotool
+  # real data for the demo, checks and benchmarks
+  dataset-fashion-mnist
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null; then SUDO="sudo"; else
+    echo "install-deps: missing packages (${missing[*]}) and not root; run as root" >&2; exit 1
+  fi
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
