@@ -46,10 +46,14 @@ public:
 
     int64_t sampleCount() const;
     int64_t batchesPerEpoch() const;
-    // Starts an epoch: shuffles with (seed, epoch) and starts prefetching.
+    // Starts an epoch: shuffles with (seed, epoch) and starts prefetching. May be called
+    // before the previous epoch was consumed: that one is abandoned.
     void startEpoch(int epoch);
-    // The next batch of the current epoch; false when the epoch is done. Swaps into `out`
-    // so buffers are reused.
+    // The next batch of the current epoch; false when the epoch is done (or none was
+    // started). Swaps into `out` so buffers are reused: after warm-up no batch allocates.
+    // Augmentation (image datasets only) is drawn from (seed, epoch, batch index), so a
+    // batch is the same whatever the thread timing. Call from one consumer thread.
+    // Rethrows an error met while preparing the batch.
     bool next(Batch& out);
 
 private:

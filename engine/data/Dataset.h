@@ -30,6 +30,9 @@ ResizePolicy resizePolicyFromString(const std::string& s); // "stretch" | "pad" 
 struct DatasetOptions {
     // Target sample geometry; 0 keeps what the data has (images of one folder dataset must
     // then all have the same size as the first one, or they are resized to it).
+    // Decoding: 16-bit images are scaled to 8 bits, an alpha channel is composited over black.
+    // IDX samples are fitted to a geometry given here too (e.g. 1×32×32 or 3×28×28).
+    // CSV features take C×H×W from here only when C·H·W equals the feature count (else n×1×1).
     int channels = 0; // 1 = grayscale, 3 = color (BGR decoded, stored RGB)
     int height = 0;
     int width = 0;

@@ -24,7 +24,8 @@ namespace {
 std::string lowerExtension(const std::string& name)
 {
     std::string ext = fs::path(name).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    std::transform(
+        ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
     return ext;
 }
 
@@ -222,7 +223,7 @@ int workerCount(int64_t items)
     unsigned hw = std::thread::hardware_concurrency();
     if (hw == 0)
         hw = 2;
-    const int64_t n = std::min<int64_t>({static_cast<int64_t>(hw), 8, items});
+    const int64_t n = std::min<int64_t>({ static_cast<int64_t>(hw), 8, items });
     return static_cast<int>(std::max<int64_t>(1, n));
 }
 
@@ -250,7 +251,7 @@ DecodedImages decodeImages(const std::vector<ImageJob>& jobs, const DatasetOptio
         }
         if (start == total) { // nothing readable
             for (int64_t i = 0; i < total; ++i)
-                r.skipped.push_back({jobs[static_cast<size_t>(i)].path, reasons[static_cast<size_t>(i)]});
+                r.skipped.push_back({ jobs[static_cast<size_t>(i)].path, reasons[static_cast<size_t>(i)] });
             return r;
         }
         if (C == 0)
@@ -273,9 +274,9 @@ DecodedImages decodeImages(const std::vector<ImageJob>& jobs, const DatasetOptio
         first.release();
     }
 
-    std::atomic<int64_t> nextJob{start};
-    std::atomic<int64_t> done{start};
-    std::atomic<bool> cancel{false};
+    std::atomic<int64_t> nextJob { start };
+    std::atomic<int64_t> done { start };
+    std::atomic<bool> cancel { false };
     std::mutex mutex;
     std::condition_variable finished;
     int running = 0;
@@ -340,7 +341,7 @@ DecodedImages decodeImages(const std::vector<ImageJob>& jobs, const DatasetOptio
     size_t kept = 0;
     for (size_t i = 0; i < static_cast<size_t>(total); ++i) {
         if (!ok[i]) {
-            r.skipped.push_back({jobs[i].path, reasons[i]});
+            r.skipped.push_back({ jobs[i].path, reasons[i] });
             continue;
         }
         if (kept != i)

@@ -35,8 +35,8 @@ struct ImageJob {
 
 struct DecodedImages {
     int channels = 0, height = 0, width = 0;
-    std::vector<uint8_t> pixels;   // kept samples, N×C×H×W, in job order
-    std::vector<int32_t> labels;   // kept samples
+    std::vector<uint8_t> pixels; // kept samples, N×C×H×W, in job order
+    std::vector<int32_t> labels; // kept samples
     std::vector<std::string> sources;
     std::vector<SkippedFile> skipped; // in job order
 };

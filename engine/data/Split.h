@@ -15,6 +15,8 @@ struct DataSplit {
 DataSplit splitDataset(const Dataset& data, double validationFraction, double testFraction, uint64_t seed);
 
 // Per-channel mean and standard deviation of the float samples (as sampleToFloat gives them).
+// Population statistics, double accumulation; a constant channel gets stddev 1 (it is only
+// centred); no indices → an empty (identity) Normalization.
 struct Normalization {
     std::vector<float> mean; // per channel; empty = identity
     std::vector<float> stddev;

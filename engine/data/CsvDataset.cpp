@@ -1,0 +1,376 @@
+// CSV datasets: "path,label" rows (images) or numeric features with the label last.
+#include "engine/core/Error.h"
+#include "engine/data/Dataset.h"
+#include "engine/data/ImageDecode.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string_view>
+
+namespace netcanvas {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string_view trim(std::string_view s)
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+        s.remove_suffix(1);
+    return s;
+}
+
+bool parseNumber(std::string_view s, float& v)
+{
+    s = trim(s);
+    if (!s.empty() && s.front() == '+')
+        s.remove_prefix(1);
+    if (s.empty())
+        return false;
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+    return r.ec == std::errc() && r.ptr == s.data() + s.size() && std::isfinite(v);
+}
+
+bool isNumber(std::string_view s)
+{
+    float v;
+    return parseNumber(s, v);
+}
+
+// A non-negative integer label such as "7" (not "7.0", not "-1").
+bool parseClassIndex(std::string_view s, int& v)
+{
+    s = trim(s);
+    if (s.empty() || s.size() > 9)
+        return false;
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+    return r.ec == std::errc() && r.ptr == s.data() + s.size() && v >= 0;
+}
+
+// One line split into fields. Quoted fields ("a, b" and "say ""hi""") are unescaped into
+// `scratch`; the views stay valid until the next split.
+class LineSplitter {
+public:
+    explicit LineSplitter(char delimiter)
+        : m_delim(delimiter)
+    {
+    }
+
+    // Returns false with `error` set for an unterminated quote.
+    bool split(std::string_view line, std::vector<std::string_view>& fields, std::string& error)
+    {
+        fields.clear();
+        m_scratch.clear();
+        m_scratch.reserve(line.size());
+        size_t i = 0;
+        const size_t n = line.size();
+        while (true) {
+            // Skip leading blanks of the field.
+            size_t s = i;
+            while (s < n && line[s] != m_delim && (line[s] == ' ' || line[s] == '\t'))
+                ++s;
+            if (s < n && line[s] == '"') {
+                const size_t begin = m_scratch.size();
+                size_t k = s + 1;
+                bool closed = false;
+                while (k < n) {
+                    if (line[k] == '"') {
+                        if (k + 1 < n && line[k + 1] == '"') {
+                            m_scratch.push_back('"');
+                            k += 2;
+                            continue;
+                        }
+                        closed = true;
+                        ++k;
+                        break;
+                    }
+                    m_scratch.push_back(line[k++]);
+                }
+                if (!closed) {
+                    error = "unterminated quoted field";
+                    return false;
+                }
+                fields.emplace_back(m_scratch.data() + begin, m_scratch.size() - begin);
+                while (k < n && line[k] != m_delim)
+                    ++k; // blanks after the closing quote
+                i = k;
+            } else {
+                size_t k = i;
+                while (k < n && line[k] != m_delim)
+                    ++k;
+                fields.push_back(trim(line.substr(i, k - i)));
+                i = k;
+            }
+            if (i >= n)
+                break;
+            ++i; // the delimiter
+        }
+        return true;
+    }
+
+private:
+    char m_delim;
+    std::string m_scratch;
+};
+
+struct Line {
+    int number = 0; // 1-based
+    std::string_view text;
+};
+
+std::string lowerCopy(std::string_view s)
+{
+    std::string r(s);
+    std::transform(r.begin(), r.end(), r.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    return r;
+}
+
+bool looksLikeHeaderWord(std::string_view s)
+{
+    static const char* const words[] = { "path", "file", "filename", "file_name", "image", "img", "image_path",
+        "filepath", "label", "labels", "class", "classname", "class_name", "target", "y", "category" };
+    const std::string l = lowerCopy(trim(s));
+    for (const char* w : words)
+        if (l == w)
+            return true;
+    return false;
+}
+
+// Maps raw label strings to class indices: all non-negative integers → "0".."max";
+// otherwise the sorted unique strings.
+std::vector<int32_t> mapLabels(const std::vector<std::string>& raw, std::vector<std::string>& classNames)
+{
+    std::vector<int32_t> out(raw.size());
+    bool allInts = !raw.empty();
+    int maxLabel = -1;
+    for (size_t i = 0; i < raw.size() && allInts; ++i) {
+        int v = 0;
+        if (!parseClassIndex(raw[i], v))
+            allInts = false;
+        else
+            maxLabel = std::max(maxLabel, v);
+    }
+    classNames.clear();
+    if (allInts) {
+        for (int k = 0; k <= maxLabel; ++k)
+            classNames.push_back(std::to_string(k));
+        for (size_t i = 0; i < raw.size(); ++i) {
+            int v = 0;
+            parseClassIndex(raw[i], v);
+            out[i] = v;
+        }
+        return out;
+    }
+    std::map<std::string, int32_t> index;
+    for (const auto& r : raw)
+        index.emplace(r, 0);
+    int32_t k = 0;
+    for (auto& [name, idx] : index) {
+        idx = k++;
+        classNames.push_back(name);
+    }
+    for (size_t i = 0; i < raw.size(); ++i)
+        out[i] = index[raw[i]];
+    return out;
+}
+
+} // namespace
+
+Dataset loadCsvDataset(const std::string& path, const DatasetOptions& options)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw IoError(path + ": cannot open");
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    const std::string text = buffer.str();
+    if (in.bad())
+        throw IoError(path + ": read error");
+
+    // Lines (1-based numbers kept for messages), blank ones dropped, BOM removed.
+    std::vector<Line> lines;
+    {
+        std::string_view all(text);
+        if (all.substr(0, 3) == "\xEF\xBB\xBF")
+            all.remove_prefix(3);
+        int number = 0;
+        size_t pos = 0;
+        while (pos <= all.size()) {
+            size_t end = all.find('\n', pos);
+            if (end == std::string_view::npos)
+                end = all.size();
+            ++number;
+            std::string_view l = all.substr(pos, end - pos);
+            if (!l.empty() && l.back() == '\r')
+                l.remove_suffix(1);
+            if (!trim(l).empty())
+                lines.push_back({ number, l });
+            if (end == all.size())
+                break;
+            pos = end + 1;
+        }
+    }
+    if (lines.empty())
+        throw DataError(path + ": the CSV file has no rows");
+
+    // Delimiter: comma, unless the first line has none but has semicolons or tabs.
+    char delim = ',';
+    if (lines[0].text.find(',') == std::string_view::npos) {
+        if (lines[0].text.find(';') != std::string_view::npos)
+            delim = ';';
+        else if (lines[0].text.find('\t') != std::string_view::npos)
+            delim = '\t';
+    }
+
+    LineSplitter splitter(delim);
+    std::vector<std::string_view> fields;
+    std::string error;
+    auto where = [&](const Line& l) { return path + ":" + std::to_string(l.number) + ": "; };
+    auto splitLine = [&](const Line& l) {
+        if (!splitter.split(l.text, fields, error))
+            throw FormatError(where(l) + error);
+    };
+    auto numericPrefix = [&](const Line& l) {
+        splitLine(l);
+        if (fields.size() < 2)
+            return false;
+        for (size_t k = 0; k + 1 < fields.size(); ++k)
+            if (!isNumber(fields[k]))
+                return false;
+        return true;
+    };
+
+    // Kind and header detection on the first two rows.
+    bool featuresKind = false;
+    size_t firstData = 0;
+    if (numericPrefix(lines[0])) {
+        featuresKind = true;
+    } else if (lines.size() > 1 && numericPrefix(lines[1])) {
+        featuresKind = true;
+        firstData = 1; // the first row is a header: text where numbers are expected
+    } else {
+        splitLine(lines[0]);
+        const std::vector<std::string> first(fields.begin(), fields.end());
+        if (first.size() == 2) {
+            fs::path p0(first[0]);
+            if (p0.is_relative())
+                p0 = fs::path(path).parent_path() / p0;
+            std::error_code ec;
+            const bool fileExists = !first[0].empty() && fs::is_regular_file(p0, ec);
+            if (!fileExists) {
+                int v = 0;
+                bool secondHasIntLabel = false;
+                if (lines.size() > 1) {
+                    splitLine(lines[1]);
+                    secondHasIntLabel = fields.size() == 2 && parseClassIndex(fields[1], v);
+                }
+                // Not a file, and: text where the next row has a class index, a usual column
+                // name, or no image extension (a data row names an image file).
+                if ((secondHasIntLabel && !parseClassIndex(first[1], v)) || looksLikeHeaderWord(first[0])
+                    || looksLikeHeaderWord(first[1]) || !detail::isImageFileName(first[0]))
+                    firstData = 1;
+            }
+        } else if (lines.size() > 1 && first.size() >= 2) {
+            // A header over rows of another shape: let the row check below report line 2.
+            if (looksLikeHeaderWord(first[0]) || looksLikeHeaderWord(first.back()))
+                firstData = 1;
+        }
+    }
+    if (firstData >= lines.size())
+        throw DataError(path + ": the CSV file has a header row but no data rows");
+
+    Dataset ds;
+    ds.root = path;
+    std::vector<std::string> rawLabels;
+    rawLabels.reserve(lines.size() - firstData);
+
+    if (featuresKind) {
+        splitLine(lines[firstData]);
+        const size_t columns = fields.size();
+        const size_t n = columns - 1;
+        ds.format = "csv-features";
+        ds.features.reserve(n * (lines.size() - firstData));
+        for (size_t r = firstData; r < lines.size(); ++r) {
+            const Line& l = lines[r];
+            splitLine(l);
+            if (fields.size() != columns)
+                throw FormatError(where(l) + "expected " + std::to_string(columns) + " columns (" + std::to_string(n)
+                    + " features and a label), found " + std::to_string(fields.size()));
+            for (size_t k = 0; k < n; ++k) {
+                float v = 0.0f;
+                if (!parseNumber(fields[k], v))
+                    throw FormatError(where(l) + "column " + std::to_string(k + 1) + ": '" + std::string(fields[k])
+                        + "' is not a number");
+                ds.features.push_back(v);
+            }
+            if (fields[n].empty())
+                throw FormatError(where(l) + "empty label");
+            rawLabels.emplace_back(fields[n]);
+            ds.sources.push_back(path + ":" + std::to_string(l.number));
+        }
+        ds.labels = mapLabels(rawLabels, ds.classNames);
+        const int64_t asked = static_cast<int64_t>(options.channels) * options.height * options.width;
+        if (options.channels > 0 && options.height > 0 && options.width > 0 && asked == static_cast<int64_t>(n)) {
+            ds.channels = options.channels;
+            ds.height = options.height;
+            ds.width = options.width;
+        } else {
+            ds.channels = static_cast<int>(n);
+            ds.height = 1;
+            ds.width = 1;
+        }
+        if (options.progress && !options.progress(ds.size(), ds.size()))
+            throw DataError(path + ": loading cancelled");
+        return ds;
+    }
+
+    // "path,label" rows.
+    ds.format = "csv-images";
+    const fs::path base = fs::path(path).parent_path();
+    std::vector<detail::ImageJob> jobs;
+    for (size_t r = firstData; r < lines.size(); ++r) {
+        const Line& l = lines[r];
+        splitLine(l);
+        if (fields.size() != 2)
+            throw FormatError(where(l)
+                + "expected 2 columns 'path,label' (or numeric features with the label last), found "
+                + std::to_string(fields.size()));
+        if (fields[0].empty())
+            throw FormatError(where(l) + "empty image path");
+        if (fields[1].empty())
+            throw FormatError(where(l) + "empty label");
+        fs::path p { std::string(fields[0]) };
+        if (p.is_relative())
+            p = base / p;
+        jobs.push_back({ p.lexically_normal().string(), 0 });
+        rawLabels.emplace_back(fields[1]);
+    }
+    const std::vector<int32_t> labels = mapLabels(rawLabels, ds.classNames);
+    for (size_t i = 0; i < jobs.size(); ++i)
+        jobs[i].label = labels[i];
+
+    detail::DecodedImages decoded = detail::decodeImages(jobs, options, path);
+    if (decoded.labels.empty()) {
+        std::string first = decoded.skipped.empty()
+            ? std::string()
+            : " (first: " + decoded.skipped.front().path + ": " + decoded.skipped.front().reason + ")";
+        throw DataError(path + ": none of the " + std::to_string(jobs.size()) + " images could be read" + first);
+    }
+    ds.channels = decoded.channels;
+    ds.height = decoded.height;
+    ds.width = decoded.width;
+    ds.pixels = std::move(decoded.pixels);
+    ds.labels = std::move(decoded.labels);
+    ds.sources = std::move(decoded.sources);
+    ds.skipped = std::move(decoded.skipped);
+    return ds;
+}
+
+} // namespace netcanvas
