@@ -80,7 +80,7 @@ const char* kModel = R"({
     {"id": "relu", "type": "ReLU", "inputs": ["fc1"]},
     {"id": "fc2", "type": "Dense", "inputs": ["relu"], "params": {"units": 3}}
   ],
-  "training": {"epochs": 8, "batch_size": 16, "optimizer": "adam", "learning_rate": 0.003,
+  "training": {"epochs": 10, "batch_size": 16, "optimizer": "adam", "learning_rate": 0.003,
                "validation_fraction": 0.15, "seed": 3}
 })";
 
@@ -96,7 +96,7 @@ private slots:
     {
         QVERIFY(m_dir.isValid());
         m_data = m_dir.filePath("shapes");
-        writeDataset(m_data, 60);
+        writeDataset(m_data, 100);
         m_model = m_dir.filePath("tiny.json");
         QFile f(m_model);
         QVERIFY(f.open(QIODevice::WriteOnly));
@@ -129,8 +129,8 @@ private slots:
         QVERIFY2(t.code == 0, qPrintable(t.err));
         const QJsonObject m = lastJsonLine(t.out);
         QVERIFY2(m.contains("test_accuracy"), qPrintable(t.out));
-        QVERIFY2(m["test_accuracy"].toDouble() > 0.9, qPrintable(t.out));
-        QCOMPARE(m["epochs"].toInt(), 8);
+        QVERIFY2(m["test_accuracy"].toDouble() > 0.85, qPrintable(t.out));
+        QCOMPARE(m["epochs"].toInt(), 10);
         QVERIFY(m["samples_per_second"].toDouble() > 0);
         QVERIFY(m.contains("test_loss"));
         QVERIFY2(t.err.contains("broken.png"), qPrintable(t.err)); // skipped and reported
