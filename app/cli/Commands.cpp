@@ -111,21 +111,6 @@ void checkOutputMatchesClasses(const GraphAnalysis& a, const Dataset& d)
                          " classes: set its units to " + std::to_string(d.numClasses()));
 }
 
-std::string perClassTable(const ConfusionMatrix& cm, const std::vector<std::string>& names)
-{
-    std::ostringstream s;
-    size_t w = 5;
-    for (const auto& n : names)
-        w = std::max(w, std::min<size_t>(n.size(), 24));
-    s << pad("class", w) << "  precision  recall      f1  support\n";
-    for (int c = 0; c < cm.classes(); ++c) {
-        s << pad(c < static_cast<int>(names.size()) ? names[static_cast<size_t>(c)].substr(0, 24) : std::to_string(c), w)
-          << pad(fmt("%.3f", cm.precision(c)), 11, true) << pad(fmt("%.3f", cm.recall(c)), 8, true)
-          << pad(fmt("%.3f", cm.f1(c)), 8, true) << pad(std::to_string(cm.support(c)), 9, true) << "\n";
-    }
-    return s.str();
-}
-
 nlohmann::json confusionJson(const ConfusionMatrix& cm, const std::vector<std::string>& names)
 {
     nlohmann::json j;
@@ -401,9 +386,7 @@ int runTrain(const TrainOptions& o)
         progress.epoch("");
         std::cout << "test: accuracy " << fmt("%.2f%%", 100 * test.accuracy) << ", loss " << fmt("%.4f", test.loss) << " on "
                   << Progress::formatCount(test.samples) << " samples\n\n"
-                  << "confusion matrix (rows: true class, columns: predicted)\n"
-                  << test.confusion.toText(data.classNames) << "\n"
-                  << perClassTable(test.confusion, data.classNames);
+                  << test.confusion.toText(data.classNames);
     }
     std::cout << "\nsaved " << weightsPath << " (" << r.epochsCompleted << " epochs, "
               << Progress::formatDuration(r.seconds) << ", " << Progress::formatRate(r.samplesPerSecond) << " samples/s)\n";
@@ -467,9 +450,7 @@ int runEval(const EvalOptions& o)
     if (!o.json) {
         std::cout << o.split << " split: accuracy " << fmt("%.2f%%", 100 * r.accuracy) << ", loss " << fmt("%.4f", r.loss)
                   << " on " << Progress::formatCount(r.samples) << " samples\n\n"
-                  << "confusion matrix (rows: true class, columns: predicted)\n"
-                  << r.confusion.toText(names) << "\n"
-                  << perClassTable(r.confusion, names);
+                  << r.confusion.toText(names);
     }
     nlohmann::json j{{"split", o.split}, {"accuracy", r.accuracy}, {"loss", r.loss}, {"samples", r.samples}};
     j["confusion"] = confusionJson(r.confusion, names);

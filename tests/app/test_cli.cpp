@@ -144,7 +144,7 @@ private slots:
         const Run table = cli({"eval", "--weights", out + "/weights.safetensors", "--data", m_data, "--csv",
                                m_dir.filePath("cm.csv")});
         QCOMPARE(table.code, 0);
-        QVERIFY(table.out.contains("confusion matrix"));
+        QVERIFY(table.out.contains("Confusion matrix"));
         QVERIFY(table.out.contains("precision"));
         QVERIFY(QFile::exists(m_dir.filePath("cm.csv")));
 
