@@ -1,12 +1,48 @@
 // One line per built-in layer kind. Adding a layer: a file pair in engine/layers/ with a
-// register<Kind>(LayerRegistry&) function, its tests, and one line here.
+// register<Kind>(LayerRegistry&) function, its tests (the generic gradient check in
+// tests/engine/test_layers.cpp fails until the kind has a configuration there), and one
+// line here. Registration order is palette order.
 #include "engine/layers/LayerRegistry.h"
+
+#include "engine/layers/Add.h"
+#include "engine/layers/AvgPool2D.h"
+#include "engine/layers/BatchNorm.h"
+#include "engine/layers/Concat.h"
+#include "engine/layers/Conv2D.h"
+#include "engine/layers/Dense.h"
+#include "engine/layers/Dropout.h"
+#include "engine/layers/ELU.h"
+#include "engine/layers/Flatten.h"
+#include "engine/layers/GlobalAvgPool2D.h"
+#include "engine/layers/Input.h"
+#include "engine/layers/LeakyReLU.h"
+#include "engine/layers/MaxPool2D.h"
+#include "engine/layers/ReLU.h"
+#include "engine/layers/Sigmoid.h"
+#include "engine/layers/Softmax.h"
+#include "engine/layers/Tanh.h"
 
 namespace netcanvas {
 
 void registerBuiltinLayers(LayerRegistry& registry)
 {
-    (void)registry;
+    registerInput(registry);
+    registerDense(registry);
+    registerFlatten(registry);
+    registerConv2D(registry);
+    registerMaxPool2D(registry);
+    registerAvgPool2D(registry);
+    registerGlobalAvgPool2D(registry);
+    registerReLU(registry);
+    registerLeakyReLU(registry);
+    registerELU(registry);
+    registerTanh(registry);
+    registerSigmoid(registry);
+    registerSoftmax(registry);
+    registerDropout(registry);
+    registerBatchNorm(registry);
+    registerAdd(registry);
+    registerConcat(registry);
 }
 
 } // namespace netcanvas

@@ -2,6 +2,8 @@
 
 #include "engine/layers/Initializers.h"
 
+#include <Eigen/Core>
+
 namespace netcanvas {
 
 DenseLayer::DenseLayer(std::string name, LayerParams params)
@@ -16,16 +18,18 @@ Shape DenseLayer::outputShape(const std::vector<Shape>& inputs) const
     requireInputCount(inputs, 1);
     if (inputs[0].rank() == 0 || inputs[0].numel() <= 0)
         fail(inputs, "needs at least one input feature");
-    return Shape{m_units};
+    return Shape { m_units };
 }
 
 int64_t DenseLayer::paramCount(const std::vector<Shape>& inputs) const
 {
+    outputShape(inputs); // validates
     return m_units * inputs.at(0).numel() + (m_bias ? m_units : 0);
 }
 
 int64_t DenseLayer::flops(const std::vector<Shape>& inputs) const
 {
+    outputShape(inputs);
     return 2 * m_units * inputs.at(0).numel() + (m_bias ? m_units : 0);
 }
 
@@ -33,10 +37,10 @@ void DenseLayer::build(const std::vector<Shape>& inputs, Rng& rng)
 {
     outputShape(inputs);
     m_inFeatures = inputs[0].numel();
-    Parameter& w = addParameter("weight", Shape{m_units, m_inFeatures});
+    Parameter& w = addParameter("weight", Shape { m_units, m_inFeatures });
     initializeWeights(w.value, m_params.getString("init"), m_inFeatures, m_units, m_params.getFloat("init_std"), rng);
     if (m_bias)
-        addParameter("bias", Shape{m_units}, true, false);
+        addParameter("bias", Shape { m_units }, true, false);
 }
 
 void DenseLayer::forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out)
@@ -45,39 +49,43 @@ void DenseLayer::forward(const RunContext& ctx, const std::vector<const Tensor*>
     const int64_t n = x.shape()[0];
     const float* w = m_parameters[0].value.data();
     ctx.backend.gemm(false, true, n, m_units, m_inFeatures, 1.0f, x.data(), m_inFeatures, w, m_inFeatures, 0.0f,
-                     out.data(), m_units);
+        out.data(), m_units);
     if (m_bias) {
         const float* b = m_parameters[1].value.data();
         float* y = out.data();
         const int64_t units = m_units;
         parallelRange(ctx.backend, n, std::max<int64_t>(1, 16384 / std::max<int64_t>(units, 1)),
-                      [y, b, units](int64_t r0, int64_t r1) {
-                          for (int64_t r = r0; r < r1; ++r) {
-                              float* row = y + r * units;
-                              for (int64_t u = 0; u < units; ++u)
-                                  row[u] += b[u];
-                          }
-                      });
+            [y, b, units](int64_t r0, int64_t r1) {
+                for (int64_t r = r0; r < r1; ++r) {
+                    float* row = y + r * units;
+                    for (int64_t u = 0; u < units; ++u)
+                        row[u] += b[u];
+                }
+            });
     }
 }
 
 void DenseLayer::backward(const RunContext& ctx, const std::vector<const Tensor*>& in, const Tensor&,
-                          const Tensor& gradOut, const std::vector<Tensor*>& gradIn)
+    const Tensor& gradOut, const std::vector<Tensor*>& gradIn)
 {
     const Tensor& x = *in[0];
     const int64_t n = x.shape()[0];
     Parameter& w = m_parameters[0];
     // dW [units, in] = dYᵀ [units, N] · X [N, in]
-    ctx.backend.gemm(true, false, m_units, m_inFeatures, n, 1.0f, gradOut.data(), m_units, x.data(), m_inFeatures,
-                     0.0f, w.grad.data(), m_inFeatures);
+    ctx.backend.gemm(true, false, m_units, m_inFeatures, n, 1.0f, gradOut.data(), m_units, x.data(), m_inFeatures, 0.0f,
+        w.grad.data(), m_inFeatures);
     if (m_bias) {
         Parameter& b = m_parameters[1];
-        b.grad.matrix(1, m_units).noalias() = gradOut.matrix(n, m_units).colwise().sum();
+        // Column sums of dY. (Not through Tensor::matrix(): it claims 64-byte alignment, but
+        // Eigen::aligned_allocator only guarantees EIGEN_MAX_ALIGN_BYTES, 16 without AVX.)
+        using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+        Eigen::Map<Eigen::RowVectorXf>(b.grad.data(), m_units).noalias() =
+            Eigen::Map<const RowMajor>(gradOut.data(), n, m_units).colwise().sum();
     }
     // dX [N, in] = dY [N, units] · W [units, in]
     if (!gradIn.empty() && gradIn[0])
         ctx.backend.gemm(false, false, n, m_inFeatures, m_units, 1.0f, gradOut.data(), m_units, w.value.data(),
-                         m_inFeatures, 0.0f, gradIn[0]->data(), m_inFeatures);
+            m_inFeatures, 0.0f, gradIn[0]->data(), m_inFeatures);
 }
 
 void registerDense(LayerRegistry& registry)
@@ -86,8 +94,8 @@ void registerDense(LayerRegistry& registry)
     info.type = "Dense";
     info.category = "Core";
     info.doc = "Fully connected layer: every output unit is a weighted sum of all inputs plus a bias";
-    info.params = {intParam("units", 10, 1, 1 << 24, "Number of output units (neurons)"),
-                   boolParam("bias", true, "Add a learned bias to each unit")};
+    info.params = { intParam("units", 10, 1, 1 << 24, "Number of output units (neurons)"),
+        boolParam("bias", true, "Add a learned bias to each unit") };
     for (auto& p : initializerParams())
         info.params.push_back(std::move(p));
     info.create = [](const std::string& name, const LayerParams& p) { return std::make_unique<DenseLayer>(name, p); };

@@ -15,7 +15,7 @@ public:
     void build(const std::vector<Shape>& inputs, Rng& rng) override;
     void forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out) override;
     void backward(const RunContext& ctx, const std::vector<const Tensor*>& in, const Tensor& out, const Tensor& gradOut,
-                  const std::vector<Tensor*>& gradIn) override;
+        const std::vector<Tensor*>& gradIn) override;
 
 private:
     int64_t m_units = 0;

@@ -9,7 +9,7 @@ Shape FlattenLayer::outputShape(const std::vector<Shape>& inputs) const
     requireInputCount(inputs, 1);
     if (inputs[0].rank() == 0 || inputs[0].numel() <= 0)
         fail(inputs, "nothing to flatten");
-    return Shape{inputs[0].numel()};
+    return Shape { inputs[0].numel() };
 }
 
 void FlattenLayer::forward(const RunContext&, const std::vector<const Tensor*>& in, Tensor& out)
@@ -18,7 +18,7 @@ void FlattenLayer::forward(const RunContext&, const std::vector<const Tensor*>& 
 }
 
 void FlattenLayer::backward(const RunContext&, const std::vector<const Tensor*>&, const Tensor&, const Tensor& gradOut,
-                            const std::vector<Tensor*>& gradIn)
+    const std::vector<Tensor*>& gradIn)
 {
     if (gradIn[0])
         std::copy(gradOut.data(), gradOut.data() + gradOut.size(), gradIn[0]->data());

@@ -9,8 +9,8 @@ namespace netcanvas {
 
 const std::vector<std::string>& initializerNames()
 {
-    static const std::vector<std::string> names = {"he_normal",      "he_uniform", "glorot_normal",
-                                                   "glorot_uniform", "normal",     "zeros"};
+    static const std::vector<std::string> names
+        = { "he_normal", "he_uniform", "glorot_normal", "glorot_uniform", "normal", "zeros" };
     return names;
 }
 
@@ -46,10 +46,10 @@ void initializeWeights(Tensor& w, const std::string& kind, int64_t fanIn, int64_
 
 std::vector<ParamSpec> initializerParams()
 {
-    return {choiceParam("init", "glorot_uniform", initializerNames(),
-                        "How the weights start: he_* suit ReLU, glorot_* suit tanh/sigmoid, normal uses init_std, "
-                        "zeros shows why symmetry must be broken"),
-            floatParam("init_std", 0.01, 1e-12, 100.0, "Standard deviation of the \"normal\" initializer")};
+    return { choiceParam("init", "glorot_uniform", initializerNames(),
+                 "How the weights start: he_* suit ReLU, glorot_* suit tanh/sigmoid, normal uses init_std, "
+                 "zeros shows why symmetry must be broken"),
+        floatParam("init_std", 0.01, 1e-12, 100.0, "Standard deviation of the \"normal\" initializer") };
 }
 
 } // namespace netcanvas

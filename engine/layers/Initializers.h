@@ -20,7 +20,8 @@ const std::vector<std::string>& initializerNames();
 
 // Fills `weights` from rng. Throws FormatError for an unknown name.
 // Requires fanIn >= 1, fanOut >= 1, stddev > 0 when kind is "normal".
-void initializeWeights(Tensor& weights, const std::string& kind, int64_t fanIn, int64_t fanOut, double stddev, Rng& rng);
+void initializeWeights(
+    Tensor& weights, const std::string& kind, int64_t fanIn, int64_t fanOut, double stddev, Rng& rng);
 
 // Schema entries "init" (default glorot_uniform) and "init_std" (default 0.01).
 std::vector<ParamSpec> initializerParams();

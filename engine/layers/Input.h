@@ -11,7 +11,7 @@ public:
     Shape outputShape(const std::vector<Shape>& inputs) const override;
     void forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out) override;
     void backward(const RunContext& ctx, const std::vector<const Tensor*>& in, const Tensor& out, const Tensor& gradOut,
-                  const std::vector<Tensor*>& gradIn) override;
+        const std::vector<Tensor*>& gradIn) override;
 
 private:
     Shape m_shape;

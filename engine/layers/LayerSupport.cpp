@@ -9,13 +9,16 @@ void BuiltinLayer::fail(const std::vector<Shape>& inputs, const std::string& rea
     throw ShapeError(prefix() + (inputs.size() == 1 ? "input " : "inputs ") + shapesToString(inputs) + ": " + reason);
 }
 
-void BuiltinLayer::fail(const std::string& message) const { throw ShapeError(prefix() + message); }
+void BuiltinLayer::fail(const std::string& message) const
+{
+    throw ShapeError(prefix() + message);
+}
 
 void BuiltinLayer::requireInputCount(const std::vector<Shape>& inputs, size_t count) const
 {
     if (inputs.size() != count)
-        throw ShapeError(prefix() + "takes " + std::to_string(count) + " input" + (count == 1 ? "" : "s") + ", got " +
-                         std::to_string(inputs.size()) + (inputs.empty() ? "" : " (" + shapesToString(inputs) + ")"));
+        throw ShapeError(prefix() + "takes " + std::to_string(count) + " input" + (count == 1 ? "" : "s") + ", got "
+            + std::to_string(inputs.size()) + (inputs.empty() ? "" : " (" + shapesToString(inputs) + ")"));
 }
 
 std::string shapesToString(const std::vector<Shape>& shapes)
@@ -72,9 +75,9 @@ ParamSpec choiceParam(std::string name, std::string def, std::vector<std::string
 }
 
 std::string computeWindow2D(int64_t inH, int64_t inW, int64_t kernel, int64_t stride, const std::string& padding,
-                            int64_t pad, const std::string& shapeText, Window2D& w)
+    int64_t pad, const std::string& shapeText, Window2D& w)
 {
-    w = Window2D{};
+    w = Window2D {};
     w.kernel = kernel;
     w.stride = stride;
     w.inH = inH;

@@ -15,7 +15,10 @@ namespace netcanvas {
 class BuiltinLayer : public Layer {
 public:
     BuiltinLayer(std::string type, std::string name, LayerParams params)
-        : Layer(std::move(name), std::move(params)), m_type(std::move(type)) {}
+        : Layer(std::move(name), std::move(params))
+        , m_type(std::move(type))
+    {
+    }
     const std::string& type() const { return m_type; }
 
 protected:
@@ -42,10 +45,10 @@ ParamSpec choiceParam(std::string name, std::string def, std::vector<std::string
 
 // Runs f(begin, end) over [0, n) on the backend's threads. f is passed by reference through a
 // lambda with a single captured reference, which std::function stores without allocating.
-template <class F>
-void parallelRange(Backend& backend, int64_t n, int64_t minChunk, const F& f)
+template <class F> void parallelRange(Backend& backend, int64_t n, int64_t minChunk, const F& f)
 {
-    backend.parallelFor(n, [&f](int64_t b, int64_t e) { f(b, e); }, minChunk);
+    backend.parallelFor(
+        n, [&f](int64_t b, int64_t e) { f(b, e); }, minChunk);
 }
 
 // Geometry of a square window sliding over an H×W plane.
@@ -61,6 +64,6 @@ struct Window2D {
 // Computes the window geometry; returns an empty string on success or the reason it does
 // not fit (e.g. "kernel 5 does not fit input 1×3×3 with padding valid") otherwise.
 std::string computeWindow2D(int64_t inH, int64_t inW, int64_t kernel, int64_t stride, const std::string& padding,
-                            int64_t pad, const std::string& shapeText, Window2D& out);
+    int64_t pad, const std::string& shapeText, Window2D& out);
 
 } // namespace netcanvas

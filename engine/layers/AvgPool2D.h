@@ -1,0 +1,21 @@
+#pragma once
+// AvgPool2D: the mean of each pool×pool window, per channel. Padding cells are not counted
+// (count_include_pad = false): a border window averages only the cells it covers.
+#include "engine/layers/Pool2D.h"
+
+namespace netcanvas {
+
+class AvgPool2DLayer final : public Pool2DBase {
+public:
+    AvgPool2DLayer(std::string name, LayerParams params)
+        : Pool2DBase("AvgPool2D", std::move(name), std::move(params))
+    {
+    }
+    void forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out) override;
+    void backward(const RunContext& ctx, const std::vector<const Tensor*>& in, const Tensor& out, const Tensor& gradOut,
+        const std::vector<Tensor*>& gradIn) override;
+};
+
+void registerAvgPool2D(LayerRegistry& registry);
+
+} // namespace netcanvas

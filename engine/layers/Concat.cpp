@@ -1,0 +1,70 @@
+#include "engine/layers/Concat.h"
+
+#include <algorithm>
+
+namespace netcanvas {
+
+Shape ConcatLayer::outputShape(const std::vector<Shape>& inputs) const
+{
+    if (inputs.size() < 2)
+        fail("takes at least 2 inputs, got " + std::to_string(inputs.size())
+            + (inputs.empty() ? "" : " (" + shapesToString(inputs) + ")"));
+    const Shape& first = inputs[0];
+    if (first.rank() == 0)
+        fail(inputs, "inputs need at least one dimension");
+    Shape out = first;
+    for (size_t k = 1; k < inputs.size(); ++k) {
+        const Shape& s = inputs[k];
+        bool same = s.rank() == first.rank();
+        for (int d = 1; same && d < s.rank(); ++d)
+            same = s[d] == first[d];
+        if (!same)
+            fail(inputs, "all dimensions but the first (channels) must match");
+        out[0] += s[0];
+    }
+    return out;
+}
+
+void ConcatLayer::forward(const RunContext&, const std::vector<const Tensor*>& in, Tensor& out)
+{
+    const int64_t n = out.shape()[0];
+    const int64_t outSample = out.sampleSize();
+    for (int64_t s = 0; s < n; ++s) {
+        float* dst = out.data() + s * outSample;
+        for (const Tensor* t : in) {
+            const int64_t size = t->sampleSize();
+            const float* src = t->data() + s * size;
+            dst = std::copy(src, src + size, dst);
+        }
+    }
+}
+
+void ConcatLayer::backward(const RunContext&, const std::vector<const Tensor*>& in, const Tensor&,
+    const Tensor& gradOut, const std::vector<Tensor*>& gradIn)
+{
+    const int64_t n = gradOut.shape()[0];
+    const int64_t outSample = gradOut.sampleSize();
+    for (int64_t s = 0; s < n; ++s) {
+        const float* src = gradOut.data() + s * outSample;
+        for (size_t k = 0; k < in.size(); ++k) {
+            const int64_t size = in[k]->sampleSize();
+            if (gradIn[k])
+                std::copy(src, src + size, gradIn[k]->data() + s * size);
+            src += size;
+        }
+    }
+}
+
+void registerConcat(LayerRegistry& registry)
+{
+    LayerInfo info;
+    info.type = "Concat";
+    info.category = "Merge";
+    info.doc = "Stacks its inputs along the channels (or features); the other dimensions must match";
+    info.minInputs = 2;
+    info.maxInputs = -1;
+    info.create = [](const std::string& name, const LayerParams& p) { return std::make_unique<ConcatLayer>(name, p); };
+    registry.add(std::move(info));
+}
+
+} // namespace netcanvas
