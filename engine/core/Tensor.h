@@ -1,6 +1,6 @@
 #pragma once
 // Tensor: a dense float32 array with a Shape, row-major (NCHW), owning its storage.
-// Storage is 64-byte aligned and only grows: resize() to a shape that fits the current
+// Storage is aligned for Eigen's packets and only grows: resize() to a shape that fits the current
 // capacity does not allocate, so per-step buffers cost nothing after the first step.
 // Device: tensors of this class live in host memory; a device backend keeps its own
 // buffers and copies batches in and scalars out (see backend/Backend.h).
@@ -45,8 +45,8 @@ public:
     bool allFinite() const;
 
     // Eigen views of the whole buffer as a row-major rows×cols matrix.
-    using MatrixMap = Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, Eigen::Aligned64>;
-    using ConstMatrixMap = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, Eigen::Aligned64>;
+    using MatrixMap = Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+    using ConstMatrixMap = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
     MatrixMap matrix(int64_t rows, int64_t cols);
     ConstMatrixMap matrix(int64_t rows, int64_t cols) const;
 

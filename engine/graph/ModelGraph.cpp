@@ -229,8 +229,12 @@ GraphAnalysis ModelGraph::analyze(const LayerRegistry& registry) const
             a.totalParams += na.params;
             a.totalFlops += na.flops;
         } catch (const Error& e) {
+            // Layers prefix their messages "id (Type): "; registry errors say "node 'id' (Type): ".
             std::string msg = e.what();
-            if (msg.rfind("node '", 0) != 0 && msg.rfind(id + ":", 0) != 0)
+            const std::string layerPrefix = id + " (" + n.type + "): ";
+            if (msg.rfind(layerPrefix, 0) == 0)
+                msg = msg.substr(layerPrefix.size());
+            if (msg.rfind("node '", 0) != 0)
                 msg = "node '" + id + "' (" + n.type + "): " + msg;
             na.error = msg;
             fail(msg);
