@@ -119,6 +119,15 @@ std::string padLeft(const std::string& s, size_t width)
     return c >= width ? s : std::string(width - c, ' ') + s;
 }
 
+// "[3]", built by appending: GCC 12 warns falsely (-Wrestrict) on "[" + to_string(c) + "]".
+std::string bracket(int c)
+{
+    std::string s = "[";
+    s.append(std::to_string(c));
+    s.push_back(']');
+    return s;
+}
+
 std::string fixed(double v, int decimals)
 {
     char buf[64];
@@ -152,10 +161,10 @@ std::string ConfusionMatrix::toText(const std::vector<std::string>& classNames) 
     std::string out = "Confusion matrix (rows: true class, columns: predicted class)\n";
     out += padRight("", labelWidth);
     for (int c = 0; c < m_classes; ++c)
-        out += padLeft("[" + std::to_string(c) + "]", cellWidth);
+        out += padLeft(bracket(c), cellWidth);
     out += "\n";
     for (int t = 0; t < m_classes; ++t) {
-        out += padRight("[" + std::to_string(t) + "]", idxWidth) + " " + padRight(names[static_cast<size_t>(t)], nameWidth);
+        out += padRight(bracket(t), idxWidth) + " " + padRight(names[static_cast<size_t>(t)], nameWidth);
         for (int p = 0; p < m_classes; ++p)
             out += padLeft(std::to_string(at(t, p)), cellWidth);
         out += "\n";
@@ -165,7 +174,7 @@ std::string ConfusionMatrix::toText(const std::vector<std::string>& classNames) 
     out += padRight("class", labelWidth) + padLeft("precision", numWidth) + padLeft("recall", numWidth) +
            padLeft("f1", numWidth) + padLeft("support", numWidth) + "\n";
     for (int c = 0; c < m_classes; ++c) {
-        out += padRight("[" + std::to_string(c) + "]", idxWidth) + " " + padRight(names[static_cast<size_t>(c)], nameWidth);
+        out += padRight(bracket(c), idxWidth) + " " + padRight(names[static_cast<size_t>(c)], nameWidth);
         out += padLeft(fixed(precision(c), 3), numWidth) + padLeft(fixed(recall(c), 3), numWidth) +
                padLeft(fixed(f1(c), 3), numWidth) + padLeft(std::to_string(support(c)), numWidth) + "\n";
     }

@@ -15,7 +15,8 @@ namespace netcanvas {
 
 namespace {
 
-using ArrayMap = Eigen::Map<Eigen::ArrayXf, Eigen::Aligned64>;
+// Tensor storage comes from Eigen::aligned_allocator: aligned for Eigen's packets (AlignedMax).
+using ArrayMap = Eigen::Map<Eigen::ArrayXf, Eigen::AlignedMax>;
 
 ArrayMap arrayOf(Tensor& t) { return ArrayMap(t.data(), t.size()); }
 
@@ -31,8 +32,10 @@ struct Slot {
 };
 
 class StatefulOptimizer : public Optimizer {
+public:
+    explicit StatefulOptimizer(OptimizerConfig c) : Optimizer(std::move(c)) {}
+
 protected:
-    using Optimizer::Optimizer;
     // The state of this parameter; allocates its tensors (zero-filled) on first use only.
     Slot& slot(const Parameter& p, bool needA, bool needB)
     {
@@ -48,7 +51,7 @@ protected:
 
 class Sgd final : public StatefulOptimizer {
 public:
-    using StatefulOptimizer::StatefulOptimizer;
+    explicit Sgd(OptimizerConfig c) : StatefulOptimizer(std::move(c)) {}
     void step(const std::vector<NamedParameter>& params, double lr) override
     {
         const float mu = static_cast<float>(m_config.momentum);
@@ -116,7 +119,7 @@ private:
 
 class RmsProp final : public StatefulOptimizer {
 public:
-    using StatefulOptimizer::StatefulOptimizer;
+    explicit RmsProp(OptimizerConfig c) : StatefulOptimizer(std::move(c)) {}
     void step(const std::vector<NamedParameter>& params, double lr) override
     {
         const float alpha = static_cast<float>(m_config.rmsAlpha);
@@ -167,7 +170,7 @@ double Optimizer::penalty(const std::vector<NamedParameter>& params) const
         if (!np.param || !np.param->trainable || !np.param->regularize)
             continue;
         const Tensor& v = np.param->value;
-        const Eigen::Map<const Eigen::ArrayXf, Eigen::Aligned64> w(v.data(), v.size());
+        const Eigen::Map<const Eigen::ArrayXf, Eigen::AlignedMax> w(v.data(), v.size());
         abs += static_cast<double>(w.abs().sum());
         sq += static_cast<double>(w.square().sum());
     }

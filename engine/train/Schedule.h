@@ -15,6 +15,10 @@ struct ScheduleConfig {
 
 // Learning rate at global step `step` (0-based) of a run of `totalSteps` steps with
 // `stepsPerEpoch` steps per epoch. Throws FormatError for an unknown kind.
+// Warm-up: W = warmupEpochs·stepsPerEpoch steps at base·(step+1)/W, then the schedule.
+// step: base·gamma^floor(epoch / stepEpochs), counted from the run's first epoch.
+// cosine: base right after warm-up, falling to minLearningRate at step == totalSteps
+// (PyTorch's CosineAnnealingLR with T_max = totalSteps - W).
 double learningRateAt(const ScheduleConfig& config, double baseLearningRate, int64_t step, int64_t totalSteps,
                       int64_t stepsPerEpoch);
 

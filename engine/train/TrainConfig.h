@@ -29,9 +29,13 @@ struct TrainConfig {
 
 // Reads a recipe object; unknown keys and wrong types throw FormatError naming "training.<key>".
 // Keys: epochs, batch_size, optimizer, learning_rate, momentum, nesterov, weight_decay,
-// beta1, beta2, epsilon, l1, l2, schedule {kind, step_epochs, gamma, min_learning_rate,
-// warmup_epochs}, loss, seed, validation_fraction, normalize, augment {flip, shift, rotate},
-// early_stopping_patience.
+// beta1, beta2, epsilon, rms_alpha, l1, l2, schedule {kind, step_epochs, gamma,
+// min_learning_rate, warmup_epochs}, loss, seed, validation_fraction, test_fraction,
+// normalize, augment {flip, shift, rotate}, early_stopping_patience. Values are range
+// checked too ("training.momentum: must be in [0, 1), not 1.5"). Keys absent from the
+// recipe keep their value from `base`. threads and checkpointDir are settings of a run on
+// a machine, not of the recipe: neither read nor written here.
+// Ensures: trainConfigFromJson(trainConfigToJson(c)) reproduces every recipe field of c.
 TrainConfig trainConfigFromJson(const nlohmann::json& recipe, TrainConfig base = {});
 nlohmann::json trainConfigToJson(const TrainConfig& config);
 

@@ -6,8 +6,12 @@
 // one batch). Callbacks run on the training thread after every batch and every epoch.
 // Divergence: a NaN/Inf loss stops the run with a message naming the first layer whose
 // output went non-finite; the weights are restored to the last good (pre-step) values.
-// Snapshots: after every batch (at most every snapshotInterval) the weights are copied
+// Snapshots: after every batch (at most every 100 ms) and every epoch the weights are copied
 // under a lock; copySnapshot() gives them to another Network (inspection) without racing.
+// An update that makes a weight non-finite is undone the same way, naming the parameter.
+// Checkpoints (config.checkpointDir): last.safetensors after every epoch (and on stop),
+// best.safetensors whenever the monitored loss improves — the validation loss, or the
+// training loss when there is no validation set. Early stopping restores the best weights.
 #include "engine/backend/Backend.h"
 #include "engine/data/DataLoader.h"
 #include "engine/data/Split.h"
@@ -61,7 +65,7 @@ struct TrainResult {
     bool earlyStopped = false; // patience ran out
     bool diverged = false;     // NaN/Inf; see message
     std::string message;       // human-readable reason when not a normal finish
-    double bestValidationLoss = 0.0;
+    double bestValidationLoss = 0.0; // validation loss of bestEpoch (training loss when there is no validation set)
     int bestEpoch = -1;
     double samplesPerSecond = 0.0; // over the whole run
     double seconds = 0.0;
@@ -90,7 +94,13 @@ public:
     Network& network() { return *m_network; }
     const TrainConfig& config() const { return m_config; }
     const Normalization& normalization() const { return m_normalization; }
-    void setNormalization(Normalization n) { m_normalization = std::move(n); }
+    // Fixes the normalization (e.g. the one a fine-tuned model was trained with): fit() then
+    // uses it instead of computing one from the training split.
+    void setNormalization(Normalization n)
+    {
+        m_normalization = std::move(n);
+        m_normalizationFixed = true;
+    }
 
     // Copies the latest published weights into `target` (same graph). Returns false before
     // the first publication. Thread-safe against the training thread.
@@ -98,6 +108,12 @@ public:
 
 private:
     void publishSnapshot();
+    // Copies every parameter value into `dst` (preallocated on first use) / back from it.
+    void saveParameters(std::vector<Tensor>& dst);
+    void restoreParameters(const std::vector<Tensor>& src);
+    void writeCheckpoint(const std::string& fileName, const Dataset& data);
+    // Loss, accuracy and (optionally) confusion of the current weights over one pass of `loader`.
+    EvalResult runEvaluation(const Dataset& data, DataLoader& loader, int classes, bool confusion);
 
     TrainConfig m_config;
     Backend& m_backend;
@@ -112,6 +128,14 @@ private:
     std::mutex m_snapshotMutex;
     std::vector<Tensor> m_snapshot; // parameter values in network().parameters() order
     bool m_hasSnapshot = false;
+    bool m_normalizationFixed = false;       // setNormalization() was called
+    std::vector<Tensor> m_lastGood;          // parameter values before the current step
+    std::vector<Tensor> m_best;              // parameter values of the best epoch
+    std::vector<NamedParameter> m_params;    // network().parameters(), cached
+    std::vector<NamedParameter> m_trainable; // network().trainableParameters(), cached
+    std::string m_checkpointModelJson;       // the model (with this run's recipe) stored in checkpoints
+    Tensor m_grad;                           // dL/d(output)
+    double m_lastPublish = -1.0;             // steady-clock seconds of the last snapshot
 };
 
 } // namespace netcanvas

@@ -1,0 +1,447 @@
+// The Trainer end to end on a synthetic, learnable image task built in memory: learning,
+// pause/resume and stop from other threads, early stopping, checkpoints, determinism,
+// divergence and live snapshots.
+#include "engine/backend/Backend.h"
+#include "engine/core/Error.h"
+#include "engine/core/Rng.h"
+#include "engine/data/Split.h"
+#include "engine/graph/ModelGraph.h"
+#include "engine/io/Safetensors.h"
+#include "engine/train/Trainer.h"
+
+#include <QDir>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <thread>
+
+using namespace netcanvas;
+
+namespace {
+
+// 3 classes of 8×8 grayscale images: a bright bar (horizontal / vertical / diagonal) at a
+// random position over noise. With randomLabels the labels carry no information.
+Dataset barsDataset(int perClass, uint64_t seed, bool randomLabels = false)
+{
+    Dataset d;
+    d.channels = 1;
+    d.height = 8;
+    d.width = 8;
+    d.classNames = {"horizontal", "vertical", "diagonal"};
+    d.format = "synthetic";
+    d.root = "bars";
+    Rng rng(seed);
+    for (int i = 0; i < perClass * 3; ++i) {
+        const int cls = i % 3;
+        uint8_t img[64];
+        for (auto& p : img)
+            p = static_cast<uint8_t>(rng.below(70));
+        const int pos = static_cast<int>(rng.below(8));
+        const int start = static_cast<int>(rng.below(3));
+        for (int k = start; k < start + 6; ++k) {
+            int y = 0, x = 0;
+            if (cls == 0) {
+                y = pos;
+                x = k;
+            } else if (cls == 1) {
+                y = k;
+                x = pos;
+            } else {
+                y = k;
+                x = (k + pos) % 8;
+            }
+            img[y * 8 + x] = static_cast<uint8_t>(190 + rng.below(66));
+        }
+        d.pixels.insert(d.pixels.end(), img, img + 64);
+        d.labels.push_back(randomLabels ? static_cast<int32_t>(rng.below(3)) : cls);
+        d.sources.push_back("bars#" + std::to_string(i));
+    }
+    return d;
+}
+
+GraphNode node(const std::string& id, const std::string& type, std::vector<std::string> inputs, nlohmann::json params)
+{
+    GraphNode n;
+    n.id = id;
+    n.type = type;
+    n.inputs = std::move(inputs);
+    n.params = std::move(params);
+    return n;
+}
+
+ModelGraph smallCnn()
+{
+    ModelGraph g;
+    g.name = "bars-cnn";
+    g.addNode(node("in", "Input", {}, {{"channels", 1}, {"height", 8}, {"width", 8}}));
+    g.addNode(node("conv", "Conv2D", {"in"}, {{"filters", 8}, {"kernel", 3}, {"padding", "same"}}));
+    g.addNode(node("relu", "ReLU", {"conv"}, nlohmann::json::object()));
+    g.addNode(node("pool", "MaxPool2D", {"relu"}, {{"pool", 2}}));
+    g.addNode(node("flat", "Flatten", {"pool"}, nlohmann::json::object()));
+    g.addNode(node("fc", "Dense", {"flat"}, {{"units", 3}}));
+    return g;
+}
+
+// A bigger MLP that can memorize random labels (so validation loss turns up).
+ModelGraph mlp()
+{
+    ModelGraph g;
+    g.addNode(node("in", "Input", {}, {{"channels", 1}, {"height", 8}, {"width", 8}}));
+    g.addNode(node("flat", "Flatten", {"in"}, nlohmann::json::object()));
+    g.addNode(node("fc1", "Dense", {"flat"}, {{"units", 64}}));
+    g.addNode(node("relu", "ReLU", {"fc1"}, nlohmann::json::object()));
+    g.addNode(node("fc2", "Dense", {"relu"}, {{"units", 3}}));
+    return g;
+}
+
+bool haveLayers()
+{
+    const auto& r = LayerRegistry::builtin();
+    for (const char* t : {"Input", "Conv2D", "ReLU", "MaxPool2D", "Flatten", "Dense"})
+        if (!r.find(t))
+            return false;
+    return true;
+}
+
+TrainConfig baseConfig()
+{
+    TrainConfig c;
+    c.epochs = 6;
+    c.batchSize = 32;
+    c.optimizer.kind = "adam";
+    c.optimizer.learningRate = 0.01;
+    c.seed = 5;
+    c.threads = 1;
+    return c;
+}
+
+bool allWeightsFinite(Network& net)
+{
+    for (const auto& p : net.parameters())
+        if (!p.param->value.allFinite())
+            return false;
+    return true;
+}
+
+bool sameWeights(Network& a, Network& b)
+{
+    auto pa = a.parameters(), pb = b.parameters();
+    if (pa.size() != pb.size())
+        return false;
+    for (size_t i = 0; i < pa.size(); ++i)
+        if (pa[i].param->value.shape() != pb[i].param->value.shape() ||
+            std::memcmp(pa[i].param->value.data(), pb[i].param->value.data(),
+                        static_cast<size_t>(pa[i].param->value.size()) * sizeof(float)) != 0)
+            return false;
+    return true;
+}
+
+template <typename Pred> bool waitFor(Pred pred, int timeoutMs = 20000)
+{
+    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() > end)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return true;
+}
+
+} // namespace
+
+class TestTrainer : public QObject {
+    Q_OBJECT
+private:
+    std::unique_ptr<Backend> m_backend;
+    Dataset m_data;
+    DataSplit m_split;
+
+private slots:
+    void initTestCase()
+    {
+        if (!haveLayers())
+            QSKIP("the layers are not registered yet");
+        m_backend = createCpuBackend(1);
+        m_data = barsDataset(200, 42);
+        m_split = splitDataset(m_data, 0.15, 0.15, 7);
+        QVERIFY(!m_split.train.empty() && !m_split.validation.empty() && !m_split.test.empty());
+    }
+
+    void learnsTheTask()
+    {
+        TrainConfig c = baseConfig();
+        c.epochs = 8;
+        Trainer trainer(smallCnn(), c, *m_backend);
+        int batches = 0, epochs = 0;
+        double lastEta = -1.0;
+        trainer.setOnBatch([&](const BatchEvent& e) {
+            ++batches;
+            QVERIFY(std::isfinite(e.loss) && e.samplesPerSecond > 0.0);
+            lastEta = e.etaSeconds;
+        });
+        trainer.setOnEpoch([&](const EpochEvent& e) {
+            QCOMPARE(e.epoch, epochs);
+            ++epochs;
+        });
+        const TrainResult r = trainer.fit(m_data, m_split);
+        QVERIFY2(!r.stopped && !r.diverged && !r.earlyStopped, r.message.c_str());
+        QCOMPARE(r.epochsCompleted, 8);
+        QCOMPARE(epochs, 8);
+        QCOMPARE(static_cast<int64_t>(batches), 8 * ((static_cast<int64_t>(m_split.train.size()) + 31) / 32));
+        QVERIFY(lastEta >= 0.0 && lastEta < 1.0);
+        QCOMPARE(r.history.size(), size_t(8));
+        QVERIFY(r.history.back().trainLoss < r.history.front().trainLoss);
+        QVERIFY(std::isfinite(r.history.back().validationAccuracy));
+        QVERIFY(!trainer.normalization().empty());
+        QVERIFY(r.bestEpoch >= 0 && std::isfinite(r.bestValidationLoss));
+
+        const EvalResult test = trainer.evaluate(m_data, m_split.test);
+        QCOMPARE(test.samples, static_cast<int64_t>(m_split.test.size()));
+        QCOMPARE(test.confusion.total(), test.samples);
+        QVERIFY2(test.accuracy > 0.98, qPrintable(QString("test accuracy %1\n%2")
+                                                       .arg(test.accuracy)
+                                                       .arg(QString::fromStdString(test.confusion.toText(m_data.classNames)))));
+        QVERIFY(std::abs(test.confusion.accuracy() - test.accuracy) < 1e-12);
+        qInfo("test accuracy %.4f on %lld samples, %.0f samples/s", test.accuracy, static_cast<long long>(test.samples),
+              r.samplesPerSecond);
+        QVERIFY(std::isnan(trainer.evaluate(m_data, {}).loss));
+    }
+
+    void stopFromCallback()
+    {
+        Trainer trainer(smallCnn(), baseConfig(), *m_backend);
+        int events = 0;
+        trainer.setOnBatch([&](const BatchEvent& e) {
+            ++events;
+            if (e.batch == 3)
+                trainer.requestStop();
+        });
+        const TrainResult r = trainer.fit(m_data, m_split);
+        QVERIFY(r.stopped);
+        QCOMPARE(events, 4);
+        QCOMPARE(r.epochsCompleted, 0);
+        QVERIFY(!r.message.empty());
+        QVERIFY(allWeightsFinite(trainer.network()));
+        // The stop flag is cleared: the same trainer can run again.
+        int again = 0;
+        trainer.setOnBatch([&](const BatchEvent&) { ++again; });
+        TrainConfig one = trainer.config();
+        QVERIFY(trainer.fit(m_data, m_split).epochsCompleted == one.epochs);
+        QVERIFY(again > 4);
+    }
+
+    void pauseAndResume()
+    {
+        TrainConfig c = baseConfig();
+        c.epochs = 1000; // stopped by the test
+        Trainer trainer(smallCnn(), c, *m_backend);
+        std::atomic<int64_t> steps{0};
+        trainer.setOnBatch([&](const BatchEvent&) { ++steps; });
+        TrainResult result;
+        std::thread worker([&] { result = trainer.fit(m_data, m_split); });
+        QVERIFY(waitFor([&] { return steps.load() >= 5; }));
+        trainer.requestPause(true);
+        QVERIFY(trainer.paused());
+        std::this_thread::sleep_for(std::chrono::milliseconds(60)); // the running batch finishes
+        const int64_t atPause = steps.load();
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        QCOMPARE(steps.load(), atPause); // no progress while paused
+        trainer.requestPause(false);
+        QVERIFY(waitFor([&] { return steps.load() > atPause + 3; }));
+        // Stop works while paused too.
+        trainer.requestPause(true);
+        trainer.requestStop();
+        worker.join();
+        trainer.requestPause(false);
+        QVERIFY(result.stopped);
+        QVERIFY(result.epochsCompleted < 1000);
+    }
+
+    void earlyStopping()
+    {
+        const Dataset noise = barsDataset(100, 9, /*randomLabels=*/true);
+        const DataSplit split = splitDataset(noise, 0.3, 0.0, 3);
+        TrainConfig c = baseConfig();
+        c.epochs = 60;
+        c.earlyStoppingPatience = 1;
+        c.optimizer.learningRate = 0.01;
+        Trainer trainer(mlp(), c, *m_backend);
+        const TrainResult r = trainer.fit(noise, split);
+        QVERIFY2(r.earlyStopped, r.message.c_str());
+        QVERIFY(r.epochsCompleted < 60);
+        QVERIFY2(QString::fromStdString(r.message).contains("restored the best weights"), r.message.c_str());
+        QCOMPARE(r.epochsCompleted, r.bestEpoch + 2); // patience 1: one epoch after the best
+        // The network holds the best epoch's weights again.
+        const EvalResult v = trainer.evaluate(noise, split.validation);
+        QVERIFY2(std::abs(v.loss - r.bestValidationLoss) < 1e-5 * std::max(1.0, r.bestValidationLoss),
+                 qPrintable(QString("%1 vs %2").arg(v.loss).arg(r.bestValidationLoss)));
+        QVERIFY(r.history[static_cast<size_t>(r.bestEpoch)].improved);
+        qInfo("%s", r.message.c_str());
+    }
+
+    void checkpoints()
+    {
+        QTemporaryDir dir;
+        TrainConfig c = baseConfig();
+        c.epochs = 3;
+        c.checkpointDir = QDir(dir.path()).filePath("run").toStdString();
+        Trainer trainer(smallCnn(), c, *m_backend);
+        const TrainResult r = trainer.fit(m_data, m_split);
+        QCOMPARE(r.epochsCompleted, 3);
+        const QDir run(QString::fromStdString(c.checkpointDir));
+        QCOMPARE(run.entryList(QDir::Files | QDir::Hidden, QDir::Name), (QStringList{"best.safetensors", "last.safetensors"}));
+
+        // last = the final weights: a fresh network loading it computes identical outputs.
+        Network fresh(smallCnn(), *m_backend, 999);
+        const WeightsMeta meta = loadWeights(run.filePath("last.safetensors").toStdString(), fresh);
+        QCOMPARE(meta.classNames, m_data.classNames);
+        QCOMPARE(meta.mean, trainer.normalization().mean);
+        QVERIFY(meta.modelJson.find("\"conv\"") != std::string::npos);
+        QVERIFY(sameWeights(fresh, trainer.network()));
+        Tensor batch({4, 1, 8, 8});
+        for (int64_t i = 0; i < batch.size(); ++i)
+            batch[i] = static_cast<float>(i % 7) * 0.3f - 0.5f;
+        const Tensor expected = trainer.network().forward(batch, false);
+        const Tensor& got = fresh.forward(batch, false);
+        QVERIFY(std::memcmp(expected.data(), got.data(), static_cast<size_t>(got.size()) * sizeof(float)) == 0);
+
+        Network best(smallCnn(), *m_backend, 998);
+        loadWeights(run.filePath("best.safetensors").toStdString(), best);
+        QVERIFY(allWeightsFinite(best));
+        if (r.bestEpoch == 2)
+            QVERIFY(sameWeights(best, trainer.network()));
+    }
+
+    void determinism()
+    {
+        TrainConfig c = baseConfig();
+        c.epochs = 2;
+        auto run = [&](int threads, std::vector<double>& losses) {
+            TrainConfig cc = c;
+            cc.threads = threads;
+            auto trainer = std::make_unique<Trainer>(smallCnn(), cc, *m_backend);
+            trainer->setOnBatch([&](const BatchEvent& e) { losses.push_back(e.loss); });
+            trainer->fit(m_data, m_split);
+            return trainer;
+        };
+        std::vector<double> l1, l2, l3;
+        auto a = run(1, l1);
+        auto b = run(1, l2);
+        QCOMPARE(l1.size(), l2.size());
+        for (size_t i = 0; i < l1.size(); ++i)
+            QCOMPARE(l1[i], l2[i]); // bit-identical
+        QVERIFY(sameWeights(a->network(), b->network()));
+
+        auto t2 = run(2, l3);
+        m_backend->setThreads(1);
+        QCOMPARE(l3.size(), l1.size());
+        for (size_t i = 0; i < l1.size(); ++i)
+            QVERIFY2(std::abs(l3[i] - l1[i]) <= 1e-3 * std::max(1.0, std::abs(l1[i])),
+                     qPrintable(QString("batch %1: %2 vs %3").arg(i).arg(l3[i]).arg(l1[i])));
+        auto pa = a->network().parameters(), pc = t2->network().parameters();
+        for (size_t i = 0; i < pa.size(); ++i)
+            for (int64_t k = 0; k < pa[i].param->value.size(); ++k)
+                QVERIFY(std::abs(pa[i].param->value[k] - pc[i].param->value[k]) <= 1e-3f);
+    }
+
+    void divergenceFromHugeInput()
+    {
+        // Inputs near FLT_MAX overflow in the first convolution.
+        Dataset huge = m_data;
+        huge.features.assign(huge.pixels.size(), 0.0f);
+        for (size_t i = 0; i < huge.pixels.size(); ++i)
+            huge.features[i] = 3e38f * (huge.pixels[i] > 128 ? 1.0f : -1.0f);
+        huge.pixels.clear();
+        huge.format = "csv-features";
+        TrainConfig c = baseConfig();
+        c.normalize = false;
+        Trainer trainer(smallCnn(), c, *m_backend);
+        Network initial(smallCnn(), *m_backend, c.seed);
+        const TrainResult r = trainer.fit(huge, m_split);
+        QVERIFY(r.diverged);
+        QVERIFY2(QString::fromStdString(r.message).contains("epoch 1, batch 1"), r.message.c_str());
+        QVERIFY2(QString::fromStdString(r.message).contains("first non-finite output at node 'conv'"), r.message.c_str());
+        QVERIFY(allWeightsFinite(trainer.network()));
+        QVERIFY(sameWeights(trainer.network(), initial)); // never updated: the initial weights
+    }
+
+    void divergenceFromLearningRate()
+    {
+        TrainConfig c = baseConfig();
+        c.optimizer.kind = "sgd";
+        c.optimizer.learningRate = 1e9;
+        c.epochs = 20;
+        Trainer trainer(smallCnn(), c, *m_backend);
+        int64_t steps = 0;
+        trainer.setOnBatch([&](const BatchEvent&) { ++steps; });
+        const TrainResult r = trainer.fit(m_data, m_split);
+        QVERIFY2(r.diverged, qPrintable(QString("steps %1").arg(steps)));
+        QVERIFY2(QString::fromStdString(r.message).contains("node '") ||
+                     QString::fromStdString(r.message).contains("parameter '"),
+                 r.message.c_str());
+        QVERIFY2(QString::fromStdString(r.message).contains("try a lower learning rate"), r.message.c_str());
+        QVERIFY(allWeightsFinite(trainer.network()));
+        qInfo("%s", r.message.c_str());
+    }
+
+    void snapshotsWhileTraining()
+    {
+        TrainConfig c = baseConfig();
+        c.epochs = 6;
+        Trainer trainer(smallCnn(), c, *m_backend);
+        Network viewer(smallCnn(), *m_backend, 77);
+        QVERIFY(!trainer.copySnapshot(viewer)); // nothing published yet
+        std::atomic<bool> done{false};
+        TrainResult result;
+        std::thread worker([&] {
+            result = trainer.fit(m_data, m_split);
+            done = true;
+        });
+        int copies = 0;
+        bool finite = true;
+        while (!done) {
+            if (trainer.copySnapshot(viewer)) {
+                ++copies;
+                finite = finite && allWeightsFinite(viewer);
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        worker.join();
+        QVERIFY(copies > 0);
+        QVERIFY(finite);
+        // After the run the snapshot is the final weights.
+        QVERIFY(trainer.copySnapshot(viewer));
+        QVERIFY(sameWeights(viewer, trainer.network()));
+        auto pv = viewer.parameters(), pt = trainer.network().parameters();
+        for (size_t i = 0; i < pv.size(); ++i)
+            QCOMPARE(pv[i].param->value.shape(), pt[i].param->value.shape());
+    }
+
+    void inputMismatchIsAnError()
+    {
+        Dataset wrong = m_data;
+        wrong.classNames.push_back("fourth");
+        wrong.classNames.push_back("fifth");
+        Trainer trainer(smallCnn(), baseConfig(), *m_backend);
+        QVERIFY_THROWS_EXCEPTION(ShapeError, trainer.fit(wrong, m_split));
+        DataSplit empty;
+        QVERIFY_THROWS_EXCEPTION(DataError, trainer.fit(m_data, empty));
+        // A label the model cannot output names the sample.
+        Dataset badLabel = m_data;
+        badLabel.labels[static_cast<size_t>(m_split.train[5])] = 3;
+        try {
+            trainer.fit(badLabel, m_split);
+            QFAIL("no error");
+        } catch (const DataError& e) {
+            QVERIFY2(QString(e.what()).contains("label 3"), e.what());
+            QVERIFY2(QString(e.what()).contains(QString::fromStdString(m_data.sources[static_cast<size_t>(m_split.train[5])])),
+                     e.what());
+        }
+    }
+};
+
+QTEST_APPLESS_MAIN(TestTrainer)
+#include "test_trainer.moc"
