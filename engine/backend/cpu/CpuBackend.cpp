@@ -4,10 +4,6 @@
 #include <algorithm>
 #include <thread>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 namespace netcanvas {
 
 namespace {
@@ -15,43 +11,20 @@ using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMa
 using Stride = Eigen::OuterStride<>;
 using ConstMap = Eigen::Map<const RowMat, Eigen::Unaligned, Stride>;
 using Map = Eigen::Map<RowMat, Eigen::Unaligned, Stride>;
-} // namespace
 
-std::unique_ptr<Backend> createCpuBackend(int threads) { return std::make_unique<CpuBackend>(threads); }
-
-CpuBackend::CpuBackend(int threads) { setThreads(threads); }
-
-void CpuBackend::setThreads(int n)
+// One single-threaded GEMM: C[M×N] = alpha·op(A)·op(B) + beta·C.
+void gemmSerial(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+                const float* B, int64_t ldb, float beta, float* C, int64_t ldc)
 {
-    if (n <= 0)
-        n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    m_threads = n;
-#ifdef _OPENMP
-    omp_set_num_threads(n);
-#endif
-    Eigen::setNbThreads(n);
-}
-
-void CpuBackend::gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
-                      const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
-                      float* C, int64_t ldc)
-{
-    if (M == 0 || N == 0)
-        return;
     Map c(C, M, N, Stride(ldc));
-    if (K == 0) {
-        if (beta == 0.0f)
-            c.setZero();
-        else
-            c *= beta;
-        return;
-    }
-    const ConstMap a(A, transA ? K : M, transA ? M : K, Stride(lda));
-    const ConstMap b(B, transB ? N : K, transB ? K : N, Stride(ldb));
     if (beta == 0.0f)
         c.setZero();
     else if (beta != 1.0f)
         c *= beta;
+    if (K == 0)
+        return;
+    const ConstMap a(A, transA ? K : M, transA ? M : K, Stride(lda));
+    const ConstMap b(B, transB ? N : K, transB ? K : N, Stride(ldb));
     if (!transA && !transB)
         c.noalias() += alpha * a * b;
     else if (transA && !transB)
@@ -61,31 +34,75 @@ void CpuBackend::gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K,
     else
         c.noalias() += alpha * a.transpose() * b.transpose();
 }
+} // namespace
+
+std::unique_ptr<Backend> createCpuBackend(int threads) { return std::make_unique<CpuBackend>(threads); }
+
+CpuBackend::CpuBackend(int threads) { setThreads(threads); }
+
+CpuBackend::~CpuBackend() = default;
+
+void CpuBackend::setThreads(int n)
+{
+    if (n <= 0)
+        n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (m_pool && n == m_threads)
+        return;
+    m_threads = n;
+    m_pool = std::make_unique<ThreadPool>(n);
+}
+
+void CpuBackend::gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+                      int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc)
+{
+    if (M == 0 || N == 0)
+        return;
+    // Split the larger output dimension across the pool when there is enough work
+    // (each piece still a full GEMM over K, so results do not depend on the split).
+    const int64_t work = M * N * std::max<int64_t>(K, 1);
+    int parts = static_cast<int>(std::min<int64_t>(m_threads, work / (64 * 64 * 64)));
+    if (parts <= 1) {
+        gemmSerial(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    const bool splitRows = M >= N;
+    const int64_t extent = splitRows ? M : N;
+    parts = static_cast<int>(std::min<int64_t>(parts, (extent + 7) / 8));
+    const int64_t per = ((extent + parts - 1) / parts + 7) / 8 * 8;
+    m_pool->run(parts, [&](int p) {
+        const int64_t b = p * per;
+        const int64_t e = std::min(extent, b + per);
+        if (b >= e)
+            return;
+        if (splitRows) {
+            // Rows b..e of op(A): A + b*lda (no trans) or columns b..e of A (trans).
+            const float* a = transA ? A + b : A + b * lda;
+            gemmSerial(transA, transB, e - b, N, K, alpha, a, lda, B, ldb, beta, C + b * ldc, ldc);
+        } else {
+            // Columns b..e of op(B): B + b (no trans) or rows b..e of B (trans).
+            const float* bp = transB ? B + b * ldb : B + b;
+            gemmSerial(transA, transB, M, e - b, K, alpha, A, lda, bp, ldb, beta, C + b, ldc);
+        }
+    });
+}
 
 void CpuBackend::parallelFor(int64_t n, const std::function<void(int64_t, int64_t)>& fn, int64_t minChunk)
 {
     if (n <= 0)
         return;
     minChunk = std::max<int64_t>(1, minChunk);
-    int64_t chunks = std::min<int64_t>(m_threads, (n + minChunk - 1) / minChunk);
-#ifdef _OPENMP
-    if (omp_in_parallel())
-        chunks = 1;
-#else
-    chunks = 1;
-#endif
+    const int64_t chunks = std::min<int64_t>(m_threads, (n + minChunk - 1) / minChunk);
     if (chunks <= 1) {
         fn(0, n);
         return;
     }
     const int64_t per = (n + chunks - 1) / chunks;
-#pragma omp parallel for num_threads(static_cast<int>(chunks)) schedule(static, 1)
-    for (int64_t c = 0; c < chunks; ++c) {
+    m_pool->run(static_cast<int>(chunks), [&](int c) {
         const int64_t b = c * per;
         const int64_t e = std::min(n, b + per);
         if (b < e)
             fn(b, e);
-    }
+    });
 }
 
 } // namespace netcanvas

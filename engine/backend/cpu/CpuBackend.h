@@ -1,13 +1,19 @@
 #pragma once
 #include "engine/backend/Backend.h"
+#include "engine/core/ThreadPool.h"
+
+#include <memory>
 
 namespace netcanvas {
 
-// CpuBackend: the reference backend. GEMM through Eigen (multi-threaded via OpenMP),
-// parallelFor through OpenMP. Deterministic for a fixed thread count.
+// CpuBackend: the reference backend. GEMM through Eigen (single-threaded kernels, split
+// across the backend's own ThreadPool when large enough), parallelFor on the same pool —
+// one pool, so nothing competes for the cores. Each backend has its own pool: two
+// backends with different thread counts do not interfere.
 class CpuBackend final : public Backend {
 public:
     explicit CpuBackend(int threads);
+    ~CpuBackend() override;
     std::string name() const override { return "cpu"; }
     Device device() const override { return Device::Cpu; }
     bool supportsOp(const std::string&) const override { return true; }
@@ -21,6 +27,7 @@ public:
 
 private:
     int m_threads = 1;
+    std::unique_ptr<ThreadPool> m_pool;
 };
 
 } // namespace netcanvas
