@@ -272,7 +272,7 @@ int runLayers(bool json)
                     for (const auto& c : p.choices)
                         extra += (extra.empty() ? "" : "|") + c;
                 }
-                std::cout << "      " << pad(p.name, 12) << pad(toString(p.type), 7) << pad("= " + d, 18) << p.doc
+                std::cout << "      " << pad(p.name, 12) << pad(toString(p.type), 7) << pad("= " + d, 18) << " " << p.doc
                           << (extra.empty() ? "" : " (" + extra + ")") << "\n";
             }
         }
