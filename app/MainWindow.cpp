@@ -1,0 +1,323 @@
+#include "app/MainWindow.h"
+
+#include "app/ProjectDocument.h"
+#include "widgets/canvas/GraphScene.h"
+#include "widgets/canvas/GraphView.h"
+#include "widgets/canvas/LayerPalette.h"
+#include "widgets/canvas/PropertyEditor.h"
+#include "widgets/canvas/SummaryBar.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QImage>
+#include <QKeySequence>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTimer>
+#include <QUndoStack>
+#include <QVBoxLayout>
+
+namespace netcanvas::app {
+
+using widgets::GraphScene;
+using widgets::GraphView;
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new ProjectDocument(this))
+{
+    m_scene = new GraphScene(m_doc->model(), m_doc->undoStack(), this);
+    m_view = new GraphView(m_scene, this);
+
+    // Center: canvas over the summary bar.
+    auto* central = new QWidget(this);
+    auto* v = new QVBoxLayout(central);
+    v->setContentsMargins(0, 0, 0, 0);
+    v->setSpacing(0);
+    v->addWidget(m_view, 1);
+    auto* line = new QFrame(central);
+    line->setFrameShape(QFrame::HLine);
+    line->setStyleSheet(QStringLiteral("color: #dde1e6;"));
+    v->addWidget(line);
+    m_summary = new widgets::SummaryBar(m_doc->model(), central);
+    v->addWidget(m_summary);
+    setCentralWidget(central);
+
+    // Left: palette.
+    m_palette = new widgets::LayerPalette(this);
+    auto* paletteDock = new QDockWidget(tr("Layers"), this);
+    paletteDock->setObjectName(QStringLiteral("layersDock"));
+    paletteDock->setWidget(m_palette);
+    paletteDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
+    addDockWidget(Qt::LeftDockWidgetArea, paletteDock);
+    connect(m_palette, &widgets::LayerPalette::addRequested, this, &MainWindow::addLayerAtCenter);
+
+    // Right: properties, in tabs so more panels (training, data) can join.
+    m_properties = new widgets::PropertyEditor(m_doc->model(), m_doc->undoStack(), this);
+    m_sideTabs = new QTabWidget(this);
+    m_sideTabs->setDocumentMode(true);
+    m_sideTabs->addTab(m_properties, tr("Properties"));
+    auto* propDock = new QDockWidget(tr("Inspector"), this);
+    propDock->setObjectName(QStringLiteral("inspectorDock"));
+    propDock->setWidget(m_sideTabs);
+    propDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
+    addDockWidget(Qt::RightDockWidgetArea, propDock);
+    resizeDocks({paletteDock, propDock}, {200, 300}, Qt::Horizontal);
+    connect(m_scene, &GraphScene::currentNodeChanged, m_properties, &widgets::PropertyEditor::setNode);
+
+    connect(m_scene, &GraphScene::message, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+    connect(m_doc, &ProjectDocument::modifiedChanged, this, &MainWindow::updateTitle);
+    connect(m_doc, &ProjectDocument::filePathChanged, this, &MainWindow::updateTitle);
+
+    createActions();
+    statusBar()->showMessage(tr("Drag layers from the palette; drag from a node's output port onto another node to connect them."));
+    updateTitle();
+}
+
+QStringList MainWindow::templateDirs()
+{
+    QStringList dirs;
+#ifdef NETCANVAS_SOURCE_DIR
+    dirs << QStringLiteral(NETCANVAS_SOURCE_DIR "/models");
+#endif
+#ifdef NETCANVAS_SHARE_DIR
+    dirs << QStringLiteral(NETCANVAS_SHARE_DIR "/models");
+#endif
+    dirs << QDir(QApplication::applicationDirPath()).filePath(QStringLiteral("../share/netcanvas/models"));
+    QStringList existing;
+    for (const auto& d : dirs)
+        if (QDir(d).exists() && !existing.contains(QDir(d).canonicalPath()))
+            existing << QDir(d).canonicalPath();
+    return existing;
+}
+
+void MainWindow::createActions()
+{
+    QUndoStack* undo = m_doc->undoStack();
+
+    // File
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* newAct = file->addAction(tr("&New"), this, [this] {
+        if (maybeSave()) {
+            m_doc->newEmpty();
+            afterLoad();
+        }
+    });
+    newAct->setShortcut(QKeySequence::New);
+    m_templateMenu = file->addMenu(tr("New from &Template"));
+    populateTemplateMenu();
+    QAction* openAct = file->addAction(tr("&Open…"), this, &MainWindow::openDialog);
+    openAct->setShortcut(QKeySequence::Open);
+    file->addSeparator();
+    QAction* saveAct = file->addAction(tr("&Save"), this, [this] { save(); });
+    saveAct->setShortcut(QKeySequence::Save);
+    QAction* saveAsAct = file->addAction(tr("Save &As…"), this, [this] { saveAs(); });
+    saveAsAct->setShortcut(QKeySequence::SaveAs);
+    file->addSeparator();
+    file->addAction(tr("&Export Canvas as PNG…"), this, &MainWindow::exportPng);
+    file->addSeparator();
+    QAction* quitAct = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quitAct->setShortcut(QKeySequence::Quit);
+
+    // Edit
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* undoAct = undo->createUndoAction(this, tr("&Undo"));
+    undoAct->setShortcut(QKeySequence::Undo);
+    QAction* redoAct = undo->createRedoAction(this, tr("&Redo"));
+    redoAct->setShortcut(QKeySequence::Redo);
+    edit->addAction(undoAct);
+    edit->addAction(redoAct);
+    edit->addSeparator();
+    auto canvasAction = [&](QMenu* menu, const QString& text, QKeySequence key, auto slot) {
+        QAction* a = menu->addAction(text, m_scene, slot);
+        a->setShortcut(key);
+        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        m_view->addAction(a); // active while the canvas has focus, not in text fields
+        return a;
+    };
+    canvasAction(edit, tr("Cu&t"), QKeySequence::Cut, &GraphScene::cutSelection);
+    canvasAction(edit, tr("&Copy"), QKeySequence::Copy, &GraphScene::copySelection);
+    canvasAction(edit, tr("&Paste"), QKeySequence::Paste, &GraphScene::paste);
+    canvasAction(edit, tr("&Delete"), QKeySequence::Delete, &GraphScene::deleteSelection);
+    edit->addSeparator();
+    canvasAction(edit, tr("Select &All"), QKeySequence::SelectAll, &GraphScene::selectAllNodes);
+
+    // View
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    QAction* zin = view->addAction(tr("Zoom &In"), m_view, &GraphView::zoomIn);
+    zin->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Equal), QKeySequence(Qt::CTRL | Qt::Key_Plus), QKeySequence::ZoomIn});
+    QAction* zout = view->addAction(tr("Zoom &Out"), m_view, &GraphView::zoomOut);
+    zout->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Minus), QKeySequence::ZoomOut});
+    QAction* fit = view->addAction(tr("&Fit to Window"), m_view, &GraphView::fitToContents);
+    fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    view->addSeparator();
+    view->addAction(tr("Auto-Layout &Top to Bottom"), this, [this] {
+        m_scene->autoLayout(Qt::Vertical);
+        m_view->frameContents();
+    })->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    view->addAction(tr("Auto-Layout &Left to Right"), this, [this] {
+        m_scene->autoLayout(Qt::Horizontal);
+        m_view->frameContents();
+    })->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L));
+    view->addSeparator();
+    m_snapAction = view->addAction(tr("&Snap to Grid"));
+    m_snapAction->setCheckable(true);
+    m_snapAction->setChecked(m_scene->snapToGrid());
+    connect(m_snapAction, &QAction::toggled, m_scene, &GraphScene::setSnapToGrid);
+}
+
+void MainWindow::populateTemplateMenu()
+{
+    m_templateMenu->clear();
+    QStringList seen;
+    for (const QString& dir : templateDirs()) {
+        const auto files = QDir(dir).entryInfoList({QStringLiteral("*.json")}, QDir::Files, QDir::Name);
+        for (const QFileInfo& fi : files) {
+            if (seen.contains(fi.completeBaseName()))
+                continue;
+            seen << fi.completeBaseName();
+            const QString path = fi.absoluteFilePath();
+            m_templateMenu->addAction(fi.completeBaseName(), this, [this, path] { newFromTemplate(path); });
+        }
+    }
+    if (seen.isEmpty())
+        m_templateMenu->addAction(tr("(no templates found)"))->setEnabled(false);
+}
+
+bool MainWindow::openFile(const QString& path)
+{
+    const QString err = m_doc->open(path);
+    if (!err.isEmpty()) {
+        QMessageBox::warning(this, tr("Cannot open model"), err);
+        return false;
+    }
+    afterLoad();
+    statusBar()->showMessage(tr("Opened %1").arg(QDir::toNativeSeparators(path)), 5000);
+    return true;
+}
+
+void MainWindow::openStartupTemplate()
+{
+    for (const QString& dir : templateDirs()) {
+        const QString path = QDir(dir).filePath(QStringLiteral("lenet5.json"));
+        if (QFileInfo::exists(path) && m_doc->newFromTemplate(path).isEmpty()) {
+            afterLoad();
+            return;
+        }
+    }
+    m_doc->newEmpty();
+    afterLoad();
+}
+
+void MainWindow::newFromTemplate(const QString& path)
+{
+    if (!maybeSave())
+        return;
+    const QString err = m_doc->newFromTemplate(path);
+    if (!err.isEmpty()) {
+        QMessageBox::warning(this, tr("Cannot open template"), err);
+        return;
+    }
+    afterLoad();
+}
+
+void MainWindow::afterLoad()
+{
+    updateTitle();
+    // Fit once the view has its final size.
+    QTimer::singleShot(0, m_view, &GraphView::frameContents);
+    m_view->frameContents();
+}
+
+void MainWindow::openDialog()
+{
+    if (!maybeSave())
+        return;
+    const QString start = m_doc->filePath().isEmpty() ? templateDirs().value(0) : QFileInfo(m_doc->filePath()).absolutePath();
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Model"), start, tr("NetCanvas models (*.json);;All files (*)"));
+    if (!path.isEmpty())
+        openFile(path);
+}
+
+bool MainWindow::save()
+{
+    if (m_doc->filePath().isEmpty())
+        return saveAs();
+    const QString err = m_doc->saveAs(m_doc->filePath());
+    if (!err.isEmpty()) {
+        QMessageBox::warning(this, tr("Cannot save"), err);
+        return false;
+    }
+    statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(m_doc->filePath())), 5000);
+    return true;
+}
+
+bool MainWindow::saveAs()
+{
+    QString suggestion = m_doc->filePath();
+    if (suggestion.isEmpty())
+        suggestion = QDir::home().filePath(m_doc->displayName() + QStringLiteral(".json"));
+    QString path = QFileDialog::getSaveFileName(this, tr("Save Model As"), suggestion, tr("NetCanvas models (*.json)"));
+    if (path.isEmpty())
+        return false;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += QStringLiteral(".json");
+    const QString err = m_doc->saveAs(path);
+    if (!err.isEmpty()) {
+        QMessageBox::warning(this, tr("Cannot save"), err);
+        return false;
+    }
+    statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(path)), 5000);
+    return true;
+}
+
+bool MainWindow::maybeSave()
+{
+    if (!m_doc->isModified())
+        return true;
+    const auto answer = QMessageBox::warning(this, tr("Unsaved changes"),
+                                             tr("“%1” has unsaved changes. Save them first?").arg(m_doc->displayName()),
+                                             QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
+    if (answer == QMessageBox::Save)
+        return save();
+    return answer == QMessageBox::Discard;
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    if (maybeSave())
+        event->accept();
+    else
+        event->ignore();
+}
+
+void MainWindow::exportPng()
+{
+    QString suggestion = QDir::home().filePath(QFileInfo(m_doc->displayName()).completeBaseName() + QStringLiteral(".png"));
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export Canvas as PNG"), suggestion, tr("PNG images (*.png)"));
+    if (path.isEmpty())
+        return;
+    const QImage image = m_scene->toImage(2.0);
+    if (!image.save(path, "PNG"))
+        QMessageBox::warning(this, tr("Cannot export"), tr("Could not write %1").arg(QDir::toNativeSeparators(path)));
+    else
+        statusBar()->showMessage(tr("Exported %1").arg(QDir::toNativeSeparators(path)), 5000);
+}
+
+void MainWindow::updateTitle()
+{
+    setWindowTitle(QStringLiteral("%1%2 — NetCanvas").arg(m_doc->displayName(), m_doc->isModified() ? QStringLiteral(" •") : QString()));
+}
+
+void MainWindow::addLayerAtCenter(const QString& type)
+{
+    const QPointF center = m_view->mapToScene(m_view->viewport()->rect().center());
+    m_scene->addNodeAt(type, center);
+}
+
+} // namespace netcanvas::app

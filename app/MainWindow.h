@@ -1,0 +1,71 @@
+#pragma once
+// MainWindow: the designer. Layer palette (left dock), the graph canvas (center), the
+// property editor (right dock, a tab widget so later panels can join it), the model summary
+// and the status bar below. Menus: File (New, New from template, Open, Save, Save As,
+// Export PNG), Edit (undo/redo, clipboard, delete, select all), View (zoom, auto-layout,
+// grid snapping). Asks before unsaved changes are dropped.
+#include <QMainWindow>
+
+class QAction;
+class QMenu;
+class QTabWidget;
+
+namespace netcanvas::widgets {
+class GraphScene;
+class GraphView;
+class LayerPalette;
+class PropertyEditor;
+class SummaryBar;
+} // namespace netcanvas::widgets
+
+namespace netcanvas::app {
+
+class ProjectDocument;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+
+    ProjectDocument* document() const { return m_doc; }
+    widgets::GraphScene* scene() const { return m_scene; }
+    widgets::GraphView* view() const { return m_view; }
+    // The right-hand tab widget (the property editor is its first tab).
+    QTabWidget* sideTabs() const { return m_sideTabs; }
+
+    // Opens a model file as the document (no unsaved-changes prompt). Returns success.
+    bool openFile(const QString& path);
+    // Starts from models/lenet5.json (as an untitled template), or an empty model.
+    void openStartupTemplate();
+    // Directories searched for templates: the source tree's models/ and the installed share dir.
+    static QStringList templateDirs();
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void createActions();
+    void createMenus();
+    void populateTemplateMenu();
+    bool maybeSave();
+    bool save();
+    bool saveAs();
+    void openDialog();
+    void newFromTemplate(const QString& path);
+    void exportPng();
+    void updateTitle();
+    void afterLoad();
+    void addLayerAtCenter(const QString& type);
+
+    ProjectDocument* m_doc;
+    widgets::GraphScene* m_scene;
+    widgets::GraphView* m_view;
+    widgets::LayerPalette* m_palette;
+    widgets::PropertyEditor* m_properties;
+    widgets::SummaryBar* m_summary;
+    QTabWidget* m_sideTabs;
+    QMenu* m_templateMenu = nullptr;
+    QAction* m_snapAction = nullptr;
+};
+
+} // namespace netcanvas::app
