@@ -473,6 +473,8 @@ int runPredict(const PredictOptions& o)
     const Normalization norm = normalizationOf(m.meta);
     const int64_t k = a.outputShape.numel();
     const int top = static_cast<int>(std::min<int64_t>(o.top, k));
+    const GraphNode* outNode = m.graph.node(a.outputNode);
+    const bool outputIsSoftmax = outNode && outNode->type == "Softmax";
     int failures = 0;
     Tensor input(a.inputShape.batched(1));
     Tensor grad;
@@ -486,9 +488,12 @@ int runPredict(const PredictOptions& o)
             continue;
         }
         prepareImage(pixels.data(), geo.channels, geo.height, geo.width, norm, input.data());
-        const Tensor& logits = m.network->forward(input, false);
+        const Tensor& output = m.network->forward(input, false);
         Tensor probs;
-        softmaxCrossEntropy(logits, {0}, grad, &probs);
+        if (outputIsSoftmax)
+            probs.copyFrom(output);
+        else
+            softmaxCrossEntropy(output, {0}, grad, &probs);
         std::vector<int> order(static_cast<size_t>(k));
         std::iota(order.begin(), order.end(), 0);
         std::partial_sort(order.begin(), order.begin() + top, order.end(),

@@ -134,10 +134,29 @@ float meanSquaredError(const Tensor& output, const Tensor& target, Tensor& grad)
     return static_cast<float>(total / static_cast<double>(count));
 }
 
-float computeLoss(LossKind kind, const Tensor& output, const std::vector<int32_t>& labels, Tensor& grad)
+float crossEntropyOnProbabilities(const Tensor& probabilities, const std::vector<int32_t>& labels, Tensor& grad)
+{
+    int64_t n = 0, k = 0;
+    checkLabels("cross-entropy", probabilities, labels, n, k);
+    grad.resize(probabilities.shape());
+    grad.zero();
+    double sum = 0.0;
+    for (int64_t r = 0; r < n; ++r) {
+        const int32_t y = labels[static_cast<size_t>(r)];
+        const float p = std::max(probabilities[r * k + y], 1e-30f);
+        sum -= std::log(static_cast<double>(p));
+        grad[r * k + y] = -1.0f / (static_cast<float>(n) * p);
+    }
+    return n > 0 ? static_cast<float>(sum / static_cast<double>(n)) : 0.0f;
+}
+
+float computeLoss(LossKind kind, const Tensor& output, const std::vector<int32_t>& labels, Tensor& grad,
+                  bool outputIsProbabilities)
 {
     switch (kind) {
-    case LossKind::CrossEntropy: return softmaxCrossEntropy(output, labels, grad);
+    case LossKind::CrossEntropy:
+        return outputIsProbabilities ? crossEntropyOnProbabilities(output, labels, grad)
+                                     : softmaxCrossEntropy(output, labels, grad);
     case LossKind::MeanSquaredError: return meanSquaredError(output, labels, grad);
     }
     throw FormatError("unknown loss kind");

@@ -65,6 +65,11 @@ Trainer::Trainer(const ModelGraph& graph, TrainConfig config, Backend& backend)
     if (m_config.threads > 0)
         m_backend.setThreads(m_config.threads);
     m_network = std::make_unique<Network>(m_graph, m_backend, m_config.seed);
+    // A model that ends in Softmax outputs probabilities: cross-entropy then takes them as
+    // they are (the Softmax backward completes the usual fused gradient).
+    const GraphAnalysis& a = m_network->analysis();
+    const GraphNode* out = m_graph.node(a.outputNode);
+    m_outputIsProbabilities = out && out->type == "Softmax" && a.outputShape.rank() == 1;
     m_optimizer = Optimizer::create(m_config.optimizer);
     // Validate the schedule kind now rather than after the first batch.
     learningRateAt(m_config.schedule, m_config.optimizer.learningRate, 0, 1, 1);
@@ -145,7 +150,7 @@ EvalResult Trainer::runEvaluation(const Dataset& data, DataLoader& loader, int c
         checkLabels(data, batch, m_network->outputShape().numel());
         batch.images.reshape(m_network->inputShape().batched(n));
         const Tensor& out = m_network->forward(batch.images, false);
-        const double loss = computeLoss(m_config.loss, out, batch.labels, m_grad);
+        const double loss = computeLoss(m_config.loss, out, batch.labels, m_grad, m_outputIsProbabilities);
         lossSum += loss * static_cast<double>(n);
         for (int64_t i = 0; i < n; ++i) {
             const int predicted = argmaxRow(out, i);
@@ -288,7 +293,7 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
             // statistics change in forward(), so the copy comes first).
             saveParameters(m_lastGood);
             const Tensor& out = net.forward(batch.images, true);
-            const double dataLoss = computeLoss(m_config.loss, out, batch.labels, m_grad);
+            const double dataLoss = computeLoss(m_config.loss, out, batch.labels, m_grad, m_outputIsProbabilities);
             const double loss = dataLoss + m_optimizer->penalty(m_trainable);
             if (!std::isfinite(loss)) {
                 const std::string node = net.firstNonFiniteNode();

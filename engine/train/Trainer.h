@@ -129,6 +129,7 @@ private:
     std::vector<Tensor> m_snapshot; // parameter values in network().parameters() order
     bool m_hasSnapshot = false;
     bool m_normalizationFixed = false;       // setNormalization() was called
+    bool m_outputIsProbabilities = false;    // the output node is a Softmax
     std::vector<Tensor> m_lastGood;          // parameter values before the current step
     std::vector<Tensor> m_best;              // parameter values of the best epoch
     std::vector<NamedParameter> m_params;    // network().parameters(), cached

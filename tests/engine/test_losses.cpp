@@ -71,6 +71,32 @@ private slots:
         QCOMPARE(computeLoss(LossKind::CrossEntropy, logits, labels, g2), loss);
     }
 
+    void crossEntropyOnProbabilitiesMatchesFused()
+    {
+        // A model that ends in Softmax: NLL on the probabilities, back through the softmax
+        // Jacobian, equals the fused gradient on the logits; and its own gradient is right.
+        Rng rng(11);
+        Tensor logits = randomTensor({4, 6}, rng, 1.5f);
+        const std::vector<int32_t> labels{5, 0, 3, 3};
+        Tensor fusedGrad, probs;
+        const float fused = softmaxCrossEntropy(logits, labels, fusedGrad, &probs);
+        Tensor probGrad;
+        const float onProbs = computeLoss(LossKind::CrossEntropy, probs, labels, probGrad, true);
+        QVERIFY(std::abs(fused - onProbs) < 1e-5f);
+        for (int r = 0; r < 4; ++r) {
+            double dot = 0.0;
+            for (int j = 0; j < 6; ++j)
+                dot += probGrad[r * 6 + j] * probs[r * 6 + j];
+            for (int j = 0; j < 6; ++j) {
+                const double viaSoftmax = probs[r * 6 + j] * (probGrad[r * 6 + j] - dot);
+                QVERIFY2(std::abs(viaSoftmax - fusedGrad[r * 6 + j]) < 1e-5, qPrintable(QString::number(viaSoftmax)));
+            }
+        }
+        Tensor p = probs, scratch;
+        checkGradient(p, probGrad, [&] { return static_cast<double>(crossEntropyOnProbabilities(p, labels, scratch)); },
+                      1e-4, 5e-3);
+    }
+
     void crossEntropyKnownValue()
     {
         // Uniform logits: loss = log K.
