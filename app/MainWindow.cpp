@@ -1,6 +1,12 @@
 #include "app/MainWindow.h"
 
 #include "app/ProjectDocument.h"
+#include "app/TrainingController.h"
+#include "engine/data/Split.h"
+#include "widgets/charts/TrainingCharts.h"
+#include "widgets/train/RunHistory.h"
+#include "widgets/train/RunListWidget.h"
+#include "widgets/train/TrainingPanel.h"
 #include "widgets/canvas/GraphScene.h"
 #include "widgets/canvas/GraphView.h"
 #include "widgets/canvas/LayerPalette.h"
@@ -16,6 +22,8 @@
 #include <QFileInfo>
 #include <QImage>
 #include <QKeySequence>
+#include <QLabel>
+#include <QSplitter>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QStatusBar>
@@ -75,6 +83,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Project
     connect(m_doc, &ProjectDocument::filePathChanged, this, &MainWindow::updateTitle);
 
     createActions();
+    createTrainingUi();
     statusBar()->showMessage(tr("Drag layers from the palette; drag from a node's output port onto another node to connect them."));
     updateTitle();
 }
@@ -169,6 +178,150 @@ void MainWindow::createActions()
     m_snapAction->setCheckable(true);
     m_snapAction->setChecked(m_scene->snapToGrid());
     connect(m_snapAction, &QAction::toggled, m_scene, &GraphScene::setSnapToGrid);
+}
+
+void MainWindow::createTrainingUi()
+{
+    m_training = new TrainingController(this);
+    m_trainingPanel = new widgets::TrainingPanel(m_doc->model(), this);
+    m_sideTabs->addTab(m_trainingPanel, tr("Training"));
+
+    // Bottom: run list | live charts.
+    m_runList = new widgets::RunListWidget(this);
+    m_runList->setHistory(m_doc->runs());
+    m_charts = new widgets::TrainingCharts(this);
+    m_charts->setHistory(m_doc->runs());
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    split->addWidget(m_runList);
+    split->addWidget(m_charts);
+    split->setStretchFactor(0, 0);
+    split->setStretchFactor(1, 1);
+    split->setSizes({290, 1000});
+    split->setChildrenCollapsible(false);
+    m_runList->setMinimumWidth(180);
+    auto* chartsDock = new QDockWidget(tr("Training Charts"), this);
+    chartsDock->setObjectName(QStringLiteral("trainingChartsDock"));
+    chartsDock->setWidget(split);
+    chartsDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
+    addDockWidget(Qt::BottomDockWidgetArea, chartsDock);
+    resizeDocks({chartsDock}, {300}, Qt::Vertical);
+    if (auto* inspector = findChild<QDockWidget*>(QStringLiteral("inspectorDock")))
+        resizeDocks({inspector}, {350}, Qt::Horizontal);
+    connect(m_runList, &widgets::RunListWidget::checkedRunsChanged, m_charts, &widgets::TrainingCharts::setVisibleRuns);
+
+    m_trainStatus = new QLabel(this);
+    m_trainStatus->setStyleSheet(QStringLiteral("color: #3a414c; padding: 0 6px;"));
+    statusBar()->addPermanentWidget(m_trainStatus);
+
+    widgets::RunHistory* runs = m_doc->runs();
+    connect(m_trainingPanel, &widgets::TrainingPanel::trainRequested, this, &MainWindow::startTraining);
+    connect(m_trainingPanel, &widgets::TrainingPanel::pauseRequested, m_training, &TrainingController::pause);
+    connect(m_trainingPanel, &widgets::TrainingPanel::resumeRequested, m_training, &TrainingController::resume);
+    connect(m_trainingPanel, &widgets::TrainingPanel::stopRequested, m_training, &TrainingController::stop);
+    connect(m_trainingPanel, &widgets::TrainingPanel::statusMessage, m_trainStatus, &QLabel::setText);
+    connect(m_training, &TrainingController::batchFinished, this, [this, runs](const std::vector<BatchEvent>& events) {
+        runs->appendBatches(m_liveRunId, events);
+        if (!events.empty())
+            m_trainingPanel->showBatch(events.back());
+    });
+    connect(m_training, &TrainingController::epochFinished, this, [this, runs](const EpochEvent& e) {
+        runs->appendEpoch(m_liveRunId, e);
+        m_trainingPanel->showEpoch(e);
+    });
+    connect(m_training, &TrainingController::finished, this, [this, runs](const widgets::TrainingSummary& s) {
+        runs->finishRun(m_liveRunId, s);
+        m_trainingPanel->showFinished(s);
+        if (s.diverged)
+            statusBar()->showMessage(tr("Training diverged: %1").arg(s.message), 15000);
+    });
+    connect(m_training, &TrainingController::failed, this, [this, runs](const QString& message) {
+        runs->failRun(m_liveRunId, message);
+        m_trainingPanel->showFailed(message);
+    });
+    auto syncState = [this] {
+        m_trainingPanel->setTrainingState(m_training->isRunning(), m_training->isPaused());
+        updateTrainActions();
+    };
+    connect(m_training, &TrainingController::runningChanged, this, syncState);
+    connect(m_training, &TrainingController::pausedChanged, this, syncState);
+    connect(m_doc->model(), &widgets::GraphModel::analysisChanged, this, &MainWindow::updateTrainActions);
+
+    createTrainMenu();
+    updateTrainActions();
+}
+
+void MainWindow::createTrainMenu()
+{
+    QMenu* train = menuBar()->addMenu(tr("&Train"));
+    m_trainAction = train->addAction(tr("&Train"), this, &MainWindow::trainNow);
+    m_trainAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
+    m_pauseAction = train->addAction(tr("&Pause"), this, [this] {
+        if (m_training->isPaused())
+            m_training->resume();
+        else
+            m_training->pause();
+    });
+    m_pauseAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    m_stopAction = train->addAction(tr("&Stop"), m_training, &TrainingController::stop);
+    m_stopAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+    train->addSeparator();
+    m_saveWeightsAction = train->addAction(tr("Save &Weights…"), this, &MainWindow::saveWeightsDialog);
+}
+
+void MainWindow::updateTrainActions()
+{
+    if (!m_trainAction)
+        return;
+    const bool running = m_training->isRunning();
+    m_trainAction->setEnabled(!running && m_doc->model()->analysis().ok);
+    m_pauseAction->setEnabled(running);
+    m_pauseAction->setText(m_training->isPaused() ? tr("&Resume") : tr("&Pause"));
+    m_stopAction->setEnabled(running);
+    m_saveWeightsAction->setEnabled(m_training->hasWeights());
+}
+
+void MainWindow::trainNow()
+{
+    m_sideTabs->setCurrentWidget(m_trainingPanel);
+    m_trainingPanel->requestTrain();
+}
+
+void MainWindow::startTraining()
+{
+    const auto data = m_trainingPanel->dataset();
+    if (!data || m_training->isRunning())
+        return;
+    const TrainConfig config = m_trainingPanel->config();
+    DataSplit split;
+    try {
+        split = splitDataset(*data, config.validationFraction, config.testFraction, config.seed);
+    } catch (const std::exception& e) {
+        m_trainingPanel->showFailed(QString::fromStdString(e.what()));
+        return;
+    }
+    widgets::TrainingRun run;
+    run.modelName = m_doc->displayName();
+    run.config = config;
+    run.datasetName = QFileInfo(QString::fromStdString(data->root)).fileName();
+    m_liveRunId = m_doc->runs()->addRun(run);
+    m_training->start(m_doc->model()->graph(), data, std::move(split), config, m_liveRunId);
+}
+
+void MainWindow::saveWeightsDialog()
+{
+    const QString base = QFileInfo(m_doc->displayName()).completeBaseName();
+    const QString dir = m_doc->filePath().isEmpty() ? QDir::homePath() : QFileInfo(m_doc->filePath()).absolutePath();
+    QString path = QFileDialog::getSaveFileName(this, tr("Save Weights"), QDir(dir).filePath(base + QStringLiteral(".safetensors")),
+                                                tr("Safetensors weights (*.safetensors)"));
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += QStringLiteral(".safetensors");
+    const QString err = m_training->saveWeights(path);
+    if (!err.isEmpty())
+        QMessageBox::warning(this, tr("Cannot save weights"), err);
+    else
+        statusBar()->showMessage(tr("Saved weights to %1").arg(QDir::toNativeSeparators(path)), 5000);
 }
 
 void MainWindow::populateTemplateMenu()

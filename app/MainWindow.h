@@ -3,12 +3,16 @@
 // property editor (right dock, a tab widget so later panels can join it), the model summary
 // and the status bar below. Menus: File (New, New from template, Open, Save, Save As,
 // Export PNG), Edit (undo/redo, clipboard, delete, select all), View (zoom, auto-layout,
-// grid snapping). Asks before unsaved changes are dropped.
+// grid snapping), Train (Train, Pause/Resume, Stop, Save Weights). Training: a "Training" tab
+// in the right dock (TrainingPanel) and a bottom dock with the run list and the live charts;
+// runs go through a TrainingController on its own thread. Asks before unsaved changes are
+// dropped.
 #include <QMainWindow>
 
 class QAction;
 class QMenu;
 class QTabWidget;
+class QLabel;
 
 namespace netcanvas::widgets {
 class GraphScene;
@@ -16,11 +20,15 @@ class GraphView;
 class LayerPalette;
 class PropertyEditor;
 class SummaryBar;
+class TrainingPanel;
+class TrainingCharts;
+class RunListWidget;
 } // namespace netcanvas::widgets
 
 namespace netcanvas::app {
 
 class ProjectDocument;
+class TrainingController;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -40,6 +48,12 @@ public:
     // Directories searched for templates: the source tree's models/ and the installed share dir.
     static QStringList templateDirs();
 
+    widgets::TrainingPanel* trainingPanel() const { return m_trainingPanel; }
+    widgets::TrainingCharts* trainingCharts() const { return m_charts; }
+    TrainingController* trainingController() const { return m_training; }
+    // Shows the Training tab and presses Train (loading the dataset first when needed).
+    void trainNow();
+
 protected:
     void closeEvent(QCloseEvent* event) override;
 
@@ -56,6 +70,12 @@ private:
     void updateTitle();
     void afterLoad();
     void addLayerAtCenter(const QString& type);
+    // Training: the panel tab, the charts dock, the Train menu and the controller wiring.
+    void createTrainingUi();
+    void createTrainMenu();
+    void startTraining();
+    void updateTrainActions();
+    void saveWeightsDialog();
 
     ProjectDocument* m_doc;
     widgets::GraphScene* m_scene;
@@ -66,6 +86,17 @@ private:
     QTabWidget* m_sideTabs;
     QMenu* m_templateMenu = nullptr;
     QAction* m_snapAction = nullptr;
+
+    TrainingController* m_training = nullptr;
+    widgets::TrainingPanel* m_trainingPanel = nullptr;
+    widgets::TrainingCharts* m_charts = nullptr;
+    widgets::RunListWidget* m_runList = nullptr;
+    QLabel* m_trainStatus = nullptr;
+    QAction* m_trainAction = nullptr;
+    QAction* m_pauseAction = nullptr;
+    QAction* m_stopAction = nullptr;
+    QAction* m_saveWeightsAction = nullptr;
+    int m_liveRunId = 0;
 };
 
 } // namespace netcanvas::app

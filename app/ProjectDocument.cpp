@@ -2,6 +2,7 @@
 
 #include "engine/core/Error.h"
 #include "engine/graph/ModelJson.h"
+#include "widgets/train/RunHistory.h"
 
 #include <QFileInfo>
 #include <QUndoStack>
@@ -9,7 +10,8 @@
 namespace netcanvas::app {
 
 ProjectDocument::ProjectDocument(QObject* parent)
-    : QObject(parent), m_model(new widgets::GraphModel(this)), m_undo(new QUndoStack(this))
+    : QObject(parent), m_model(new widgets::GraphModel(this)), m_undo(new QUndoStack(this)),
+      m_runs(new widgets::RunHistory(this))
 {
     connect(m_undo, &QUndoStack::cleanChanged, this, [this](bool clean) { emit modifiedChanged(!clean); });
 }
@@ -30,6 +32,7 @@ QString ProjectDocument::displayName() const
 void ProjectDocument::replace(ModelGraph graph, const QString& path)
 {
     m_undo->clear(); // commands point into the old graph
+    m_runs->clear(); // runs of another model
     m_model->setGraph(std::move(graph));
     m_path = path;
     m_undo->setClean();

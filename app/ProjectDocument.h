@@ -3,6 +3,9 @@
 // path (empty for an untitled model, e.g. one started from a template) and whether there are
 // unsaved changes (the undo stack is not at its clean index).
 //
+// The document also keeps its training runs (RunHistory, in memory): they are cleared when
+// another model is opened or a new one started.
+//
 // Ensures: open/save report failures as a message (the engine's, naming the file and field)
 // and leave the document unchanged on failure; save is atomic (saveModelFile).
 #include "widgets/canvas/GraphModel.h"
@@ -11,6 +14,10 @@
 #include <QString>
 
 class QUndoStack;
+
+namespace netcanvas::widgets {
+class RunHistory;
+}
 
 namespace netcanvas::app {
 
@@ -21,6 +28,7 @@ public:
 
     widgets::GraphModel* model() const { return m_model; }
     QUndoStack* undoStack() const { return m_undo; }
+    widgets::RunHistory* runs() const { return m_runs; }
     const QString& filePath() const { return m_path; }
     bool isModified() const;
     // "lenet5.json", or the model's name (or "Untitled") when there is no file yet.
@@ -44,6 +52,7 @@ private:
 
     widgets::GraphModel* m_model;
     QUndoStack* m_undo;
+    widgets::RunHistory* m_runs;
     QString m_path;
 };
 

@@ -4,6 +4,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QTimer>
 
 int main(int argc, char** argv)
 {
@@ -17,6 +18,10 @@ int main(int argc, char** argv)
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("A model JSON file to open."), QStringLiteral("[model]"));
+    // Hidden: starts training on the default dataset at launch (screenshots, demos).
+    QCommandLineOption trainOnStart(QStringLiteral("train-on-start"), QStringLiteral("Start training at launch."));
+    trainOnStart.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(trainOnStart);
     parser.process(app);
 
     netcanvas::app::MainWindow window;
@@ -27,5 +32,7 @@ int main(int argc, char** argv)
         window.openStartupTemplate();
     window.resize(1280, 800);
     window.show();
+    if (parser.isSet(trainOnStart))
+        QTimer::singleShot(300, &window, &netcanvas::app::MainWindow::trainNow);
     return app.exec();
 }

@@ -1,0 +1,94 @@
+#pragma once
+// TrainingController: the bridge between the UI thread and the Qt-free netcanvas::Trainer.
+// start() hands a TrainingJob to a TrainingWorker living on the controller's own QThread;
+// the worker's events come back as queued signals carrying value copies, so slots run on
+// the UI thread and the UI never waits on the engine.
+//
+// Control: pause()/resume()/stop() set the Trainer's atomic flags (taking effect within
+// one batch) and return at once. The trained Trainer — and so its Network's weights — is
+// kept after a run ends, until the next start(); saveWeights() writes them.
+//
+// Ensures: every start() that returns true is followed by exactly one finished() or
+// failed(); isRunning() is true from start() until that signal is delivered. The
+// destructor requests stop, quits the thread and waits for it.
+#include "engine/data/Split.h"
+#include "engine/graph/ModelGraph.h"
+#include "engine/train/TrainConfig.h"
+#include "engine/train/Trainer.h"
+#include "widgets/train/TrainingRun.h"
+
+#include <QObject>
+#include <QString>
+
+#include <memory>
+#include <vector>
+
+class QThread;
+
+namespace netcanvas::app {
+
+class TrainingWorker;
+struct TrainingJob;
+
+class TrainingController : public QObject {
+    Q_OBJECT
+public:
+    explicit TrainingController(QObject* parent = nullptr);
+    ~TrainingController() override;
+
+    // Registers the value types that cross threads (called by the constructor too).
+    static void registerMetaTypes();
+
+    // Starts training `graph` on `data` with `split` and `config` on the worker thread.
+    // Returns false (and does nothing) while a run is in progress. `runId` is passed back
+    // in no signal; it is only remembered (currentRunId()) for the caller's bookkeeping.
+    bool start(const ModelGraph& graph, std::shared_ptr<const Dataset> data, DataSplit split, TrainConfig config,
+               int runId = 0);
+    void pause();
+    void resume();
+    void stop();
+
+    bool isRunning() const { return m_running; }
+    bool isPaused() const { return m_paused; }
+    int currentRunId() const { return m_runId; }
+    // Milliseconds between coalesced batch signals (default 33, about 30 per second).
+    void setBatchInterval(int ms) { m_batchIntervalMs = ms; }
+
+    // Whether a finished run left a trained network (a run that failed to compile has none).
+    bool hasWeights() const;
+    // Writes the last run's weights (with class names, normalization and the model JSON)
+    // as safetensors. Returns an error message, or empty on success. Refused while running.
+    QString saveWeights(const QString& path) const;
+    // The dataset and normalization of the last run (for inspection; null before any run).
+    std::shared_ptr<const Dataset> lastDataset() const;
+
+signals:
+    void started(int runId);
+    // Every batch since the previous signal, in order (at most ~30 signals per second).
+    void batchFinished(const std::vector<netcanvas::BatchEvent>& events);
+    void epochFinished(const netcanvas::EpochEvent& event);
+    void finished(const netcanvas::widgets::TrainingSummary& summary);
+    void failed(const QString& message);
+    void pausedChanged(bool paused);
+    void runningChanged(bool running);
+
+private:
+    void onWorkerBatches(int runId, const std::vector<BatchEvent>& events);
+    void onWorkerEpoch(int runId, const EpochEvent& event);
+    void onWorkerFinished(int runId, const widgets::TrainingSummary& summary);
+    void onWorkerFailed(int runId, const QString& message);
+    void setRunning(bool running);
+
+    QThread* m_thread;
+    TrainingWorker* m_worker;
+    std::shared_ptr<TrainingJob> m_job;
+    bool m_running = false;
+    bool m_paused = false;
+    int m_runId = 0;
+    int m_serial = 0; // distinguishes runs in worker signals
+    int m_batchIntervalMs = 33;
+};
+
+} // namespace netcanvas::app
+
+Q_DECLARE_METATYPE(std::vector<netcanvas::BatchEvent>)

@@ -1,0 +1,80 @@
+#include "app/TrainingWorker.h"
+
+#include <chrono>
+
+namespace netcanvas::app {
+
+void TrainingWorker::run(std::shared_ptr<TrainingJob> job)
+{
+    const int runId = job->runId;
+    std::vector<BatchEvent> pending;
+    auto lastEmit = std::chrono::steady_clock::now() - std::chrono::hours(1);
+    const auto interval = std::chrono::milliseconds(job->batchIntervalMs);
+    auto flush = [&] {
+        if (pending.empty())
+            return;
+        emit batchesFinished(runId, pending);
+        pending.clear();
+        lastEmit = std::chrono::steady_clock::now();
+    };
+    try {
+        auto backend = createCpuBackend(job->config.threads);
+        auto trainer = std::make_unique<Trainer>(job->graph, job->config, *backend);
+        Trainer* t = trainer.get();
+        {
+            std::lock_guard lock(job->mutex);
+            job->backend = std::move(backend);
+            job->trainer = std::move(trainer);
+            if (job->stop)
+                t->requestStop();
+            t->requestPause(job->pause);
+        }
+        pending.reserve(64);
+        t->setOnBatch([&](const BatchEvent& e) {
+            pending.push_back(e);
+            const bool lastOfEpoch = e.batch + 1 >= e.batchesPerEpoch;
+            if (lastOfEpoch || std::chrono::steady_clock::now() - lastEmit >= interval)
+                flush();
+        });
+        t->setOnEpoch([&](const EpochEvent& e) {
+            flush();
+            emit epochFinished(runId, e);
+        });
+        const TrainResult r = t->fit(*job->data, job->split);
+        t->setOnBatch({}); // the callbacks refer to this function's locals
+        t->setOnEpoch({});
+        flush();
+
+        widgets::TrainingSummary s;
+        s.epochsCompleted = r.epochsCompleted;
+        s.stopped = r.stopped;
+        s.earlyStopped = r.earlyStopped;
+        s.diverged = r.diverged;
+        s.message = QString::fromStdString(r.message);
+        s.seconds = r.seconds;
+        s.samplesPerSecond = r.samplesPerSecond;
+        s.bestEpoch = r.bestEpoch;
+        s.bestValidationLoss = r.bestValidationLoss;
+        bool shuttingDown = false;
+        {
+            std::lock_guard lock(job->mutex);
+            shuttingDown = job->shuttingDown;
+        }
+        if (!r.diverged && !shuttingDown && !job->split.test.empty()) {
+            const EvalResult test = t->evaluate(*job->data, job->split.test);
+            s.testLoss = test.loss;
+            s.testAccuracy = test.accuracy;
+            s.testSamples = test.samples;
+            s.testConfusion = test.confusion;
+        }
+        emit finished(runId, s);
+    } catch (const std::exception& e) {
+        flush();
+        emit failed(runId, QString::fromStdString(e.what()));
+    } catch (...) {
+        flush();
+        emit failed(runId, tr("training failed with an unknown error"));
+    }
+}
+
+} // namespace netcanvas::app

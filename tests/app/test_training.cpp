@@ -1,0 +1,625 @@
+// Training inside the app: TrainingController (the thread bridge) on a tiny in-memory
+// dataset — batch/epoch signals, finish with sensible accuracy, pause/resume, stop within
+// a batch, divergence, failures — plus the charts (full data, decimated display, overlay of
+// runs) and a measurement of the longest UI-thread stall while training.
+#include "app/MainWindow.h"
+#include "app/ProjectDocument.h"
+#include "app/TrainingController.h"
+#include "engine/core/Rng.h"
+#include "engine/data/Split.h"
+#include "widgets/charts/Decimation.h"
+#include "widgets/charts/TrainingCharts.h"
+#include "widgets/train/RunHistory.h"
+#include "widgets/canvas/GraphModel.h"
+#include "widgets/train/RunListWidget.h"
+#include "widgets/train/TrainingPanel.h"
+#include "engine/graph/ModelJson.h"
+
+#include <QApplication>
+#include <QChart>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QLabel>
+#include <QMenuBar>
+#include <QPushButton>
+#include <QTabWidget>
+#include <QLineSeries>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QtTest>
+
+#include <algorithm>
+#include <cmath>
+
+using namespace netcanvas;
+using netcanvas::app::TrainingController;
+using netcanvas::widgets::RunHistory;
+using netcanvas::widgets::TrainingCharts;
+using netcanvas::widgets::TrainingRun;
+using netcanvas::widgets::TrainingSummary;
+
+namespace {
+
+// 3 classes of 8×8 grayscale bars (horizontal / vertical / diagonal) over noise.
+std::shared_ptr<Dataset> barsDataset(int perClass, uint64_t seed)
+{
+    auto d = std::make_shared<Dataset>();
+    d->channels = 1;
+    d->height = 8;
+    d->width = 8;
+    d->classNames = {"horizontal", "vertical", "diagonal"};
+    d->format = "synthetic";
+    d->root = "bars";
+    Rng rng(seed);
+    for (int i = 0; i < perClass * 3; ++i) {
+        const int cls = i % 3;
+        uint8_t img[64];
+        for (auto& p : img)
+            p = static_cast<uint8_t>(rng.below(70));
+        const int pos = static_cast<int>(rng.below(8));
+        const int start = static_cast<int>(rng.below(3));
+        for (int k = start; k < start + 6; ++k) {
+            const int y = cls == 0 ? pos : k;
+            const int x = cls == 0 ? k : (cls == 1 ? pos : (k + pos) % 8);
+            img[y * 8 + x] = static_cast<uint8_t>(190 + rng.below(66));
+        }
+        d->pixels.insert(d->pixels.end(), img, img + 64);
+        d->labels.push_back(cls);
+        d->sources.push_back("bars#" + std::to_string(i));
+    }
+    return d;
+}
+
+GraphNode node(const std::string& id, const std::string& type, std::vector<std::string> inputs, nlohmann::json params)
+{
+    GraphNode n;
+    n.id = id;
+    n.type = type;
+    n.inputs = std::move(inputs);
+    n.params = std::move(params);
+    return n;
+}
+
+ModelGraph smallCnn(int classes = 3, int filters = 8)
+{
+    ModelGraph g;
+    g.name = "bars-cnn";
+    g.addNode(node("in", "Input", {}, {{"channels", 1}, {"height", 8}, {"width", 8}}));
+    g.addNode(node("conv", "Conv2D", {"in"}, {{"filters", filters}, {"kernel", 3}, {"padding", "same"}}));
+    g.addNode(node("relu", "ReLU", {"conv"}, nlohmann::json::object()));
+    g.addNode(node("pool", "MaxPool2D", {"relu"}, {{"pool", 2}}));
+    g.addNode(node("flat", "Flatten", {"pool"}, nlohmann::json::object()));
+    g.addNode(node("fc", "Dense", {"flat"}, {{"units", classes}}));
+    return g;
+}
+
+// Heavier per batch (tens of ms), so "batches after a stop request" is measurable.
+ModelGraph slowCnn()
+{
+    ModelGraph g;
+    g.name = "bars-slow";
+    g.addNode(node("in", "Input", {}, {{"channels", 1}, {"height", 8}, {"width", 8}}));
+    g.addNode(node("conv1", "Conv2D", {"in"}, {{"filters", 48}, {"kernel", 3}, {"padding", "same"}}));
+    g.addNode(node("relu1", "ReLU", {"conv1"}, nlohmann::json::object()));
+    g.addNode(node("conv2", "Conv2D", {"relu1"}, {{"filters", 48}, {"kernel", 3}, {"padding", "same"}}));
+    g.addNode(node("relu2", "ReLU", {"conv2"}, nlohmann::json::object()));
+    g.addNode(node("flat", "Flatten", {"relu2"}, nlohmann::json::object()));
+    g.addNode(node("fc", "Dense", {"flat"}, {{"units", 3}}));
+    return g;
+}
+
+TrainConfig baseConfig()
+{
+    TrainConfig c;
+    c.epochs = 6;
+    c.batchSize = 16;
+    c.optimizer.kind = "adam";
+    c.optimizer.learningRate = 0.01;
+    c.seed = 5;
+    c.threads = 1;
+    return c;
+}
+
+int64_t countEvents(const QSignalSpy& spy)
+{
+    int64_t n = 0;
+    for (const QList<QVariant>& args : spy)
+        n += static_cast<int64_t>(args.at(0).value<std::vector<BatchEvent>>().size());
+    return n;
+}
+
+} // namespace
+
+class TestTraining : public QObject {
+    Q_OBJECT
+
+private:
+    std::shared_ptr<Dataset> m_data;
+    DataSplit m_split;
+
+private slots:
+    void initTestCase()
+    {
+        TrainingController::registerMetaTypes();
+        m_data = barsDataset(100, 3); // 300 samples
+        m_split = splitDataset(*m_data, 0.15, 0.15, 7);
+    }
+
+    void trainsWithLiveCharts()
+    {
+        TrainingController controller;
+        RunHistory history;
+        TrainingCharts charts;
+        charts.resize(1200, 300);
+        charts.setHistory(&history);
+        charts.show();
+
+        TrainingRun run;
+        run.modelName = QStringLiteral("bars-cnn");
+        run.config = baseConfig();
+        const int id = history.addRun(run);
+        charts.setVisibleRuns({id});
+        connect(&controller, &TrainingController::batchFinished, &history,
+                [&](const std::vector<BatchEvent>& e) { history.appendBatches(id, e); });
+        connect(&controller, &TrainingController::epochFinished, &history,
+                [&](const EpochEvent& e) { history.appendEpoch(id, e); });
+        connect(&controller, &TrainingController::finished, &history,
+                [&](const TrainingSummary& s) { history.finishRun(id, s); });
+
+        QSignalSpy batches(&controller, &TrainingController::batchFinished);
+        QSignalSpy epochs(&controller, &TrainingController::epochFinished);
+        QSignalSpy finished(&controller, &TrainingController::finished);
+        QSignalSpy failed(&controller, &TrainingController::failed);
+
+        // The UI-thread stall: the largest gap between ticks of a 5 ms timer.
+        QElapsedTimer clock;
+        qint64 last = -1, maxGap = 0;
+        QTimer ticker;
+        ticker.setInterval(5);
+        connect(&ticker, &QTimer::timeout, this, [&] {
+            const qint64 t = clock.nsecsElapsed();
+            if (last >= 0)
+                maxGap = std::max(maxGap, t - last);
+            last = t;
+        });
+        clock.start();
+        ticker.start();
+        const int refreshesBefore = charts.refreshCount();
+
+        QVERIFY(controller.start(smallCnn(), m_data, m_split, baseConfig(), id));
+        QVERIFY(controller.isRunning());
+        QVERIFY(!controller.start(smallCnn(), m_data, m_split, baseConfig())); // one at a time
+        QVERIFY(finished.wait(60000));
+        const double seconds = clock.nsecsElapsed() / 1e9;
+        ticker.stop();
+        QCOMPARE(failed.count(), 0);
+        QVERIFY(!controller.isRunning());
+
+        const TrainingSummary s = finished.at(0).at(0).value<TrainingSummary>();
+        QVERIFY2(!s.stopped && !s.diverged, qPrintable(s.message));
+        QCOMPARE(s.epochsCompleted, 6);
+        QCOMPARE(epochs.count(), 6);
+        const int64_t perEpoch = (static_cast<int64_t>(m_split.train.size()) + 15) / 16;
+        QCOMPARE(countEvents(batches), 6 * perEpoch); // coalesced, but every point arrives
+        QVERIFY(batches.count() <= countEvents(batches));
+        QVERIFY2(s.testAccuracy > 0.85, qPrintable(QString::number(s.testAccuracy)));
+        QCOMPARE(s.testSamples, static_cast<int64_t>(m_split.test.size()));
+        QVERIFY(controller.hasWeights());
+
+        // Charts: full data and displayed series.
+        charts.refreshNow();
+        const auto* c = charts.curves(id);
+        QVERIFY(c);
+        QCOMPARE(static_cast<int64_t>(c->rawLoss.size()), 6 * perEpoch);
+        QCOMPARE(static_cast<int64_t>(c->smoothLoss.size()), 6 * perEpoch);
+        QCOMPARE(c->validationLoss.size(), size_t(6));
+        QCOMPARE(c->trainAccuracy.size(), size_t(6));
+        QCOMPARE(c->validationAccuracy.size(), size_t(6));
+        QVERIFY(std::abs(c->rawLoss.back().x() - 6.0) < 1e-9);
+        QVERIFY(charts.series(id, TrainingCharts::Curve::RawLoss)->count() > 0);
+        QVERIFY(charts.series(id, TrainingCharts::Curve::RawLoss)->count() <= charts.maxPoints());
+        QCOMPARE(charts.series(id, TrainingCharts::Curve::ValidationLoss)->count(), 6);
+        QCOMPARE(charts.series(id, TrainingCharts::Curve::LearningRate)->count() > 0, true);
+        QVERIFY(c->validationAccuracy.back().y() > 80.0);
+
+        // Weights can be saved.
+        QTemporaryDir dir;
+        QCOMPARE(controller.saveWeights(dir.filePath(QStringLiteral("w.safetensors"))), QString());
+        QVERIFY(QFileInfo::exists(dir.filePath(QStringLiteral("w.safetensors"))));
+
+        qInfo("%lld batch signals for %lld batches in %.2f s (longest UI gap %.1f ms); %d chart refreshes",
+              static_cast<long long>(batches.count()), static_cast<long long>(countEvents(batches)), seconds, maxGap / 1e6,
+              charts.refreshCount() - refreshesBefore);
+    }
+
+    void uiStallWhileTraining()
+    {
+        // Many tiny batches (thousands per second): the worst case for the UI thread.
+        auto data = barsDataset(1000, 9);
+        const DataSplit split = splitDataset(*data, 0.1, 0.1, 3);
+        TrainingController controller;
+        RunHistory history;
+        TrainingCharts charts;
+        charts.resize(1400, 320);
+        charts.setHistory(&history);
+        charts.show();
+        TrainingRun run;
+        run.config = baseConfig();
+        run.config.epochs = 100;
+        run.config.batchSize = 8;
+        const int id = history.addRun(run);
+        charts.setVisibleRuns({id});
+        connect(&controller, &TrainingController::batchFinished, &history,
+                [&](const std::vector<BatchEvent>& e) { history.appendBatches(id, e); });
+        connect(&controller, &TrainingController::epochFinished, &history,
+                [&](const EpochEvent& e) { history.appendEpoch(id, e); });
+        QSignalSpy batches(&controller, &TrainingController::batchFinished);
+        QSignalSpy finished(&controller, &TrainingController::finished);
+        QVERIFY(QTest::qWaitForWindowExposed(&charts));
+        QTest::qWait(100); // the first layout and paint are not part of training
+
+        QElapsedTimer clock;
+        qint64 last = -1, maxGap = 0;
+        QTimer ticker;
+        ticker.setInterval(5);
+        connect(&ticker, &QTimer::timeout, this, [&] {
+            const qint64 t = clock.nsecsElapsed();
+            if (last >= 0)
+                maxGap = std::max(maxGap, t - last);
+            last = t;
+        });
+        const int refreshesBefore = charts.refreshCount();
+        clock.start();
+        ticker.start();
+        QVERIFY(controller.start(smallCnn(), data, split, run.config, id));
+        QVERIFY(finished.wait(120000));
+        const double seconds = clock.nsecsElapsed() / 1e9;
+        ticker.stop();
+        const int64_t n = countEvents(batches);
+        QCOMPARE(static_cast<int64_t>(history.run(id)->batches.size()), n);
+        charts.refreshNow();
+        QCOMPARE(static_cast<int64_t>(charts.curves(id)->rawLoss.size()), n);
+        QVERIFY(charts.series(id, TrainingCharts::Curve::RawLoss)->count() <= charts.maxPoints());
+        const int refreshes = charts.refreshCount() - refreshesBefore;
+        qInfo("UI-thread stall: longest gap between 5 ms ticks %.1f ms during %.2f s of training; %lld batches "
+              "(%.0f/s) in %lld batch signals (%.1f/s); %d chart refreshes (%.1f/s, longest %.1f ms); %d raw points displayed",
+              maxGap / 1e6, seconds, static_cast<long long>(n), n / seconds, static_cast<long long>(batches.count()),
+              batches.count() / seconds, refreshes, refreshes / seconds, charts.longestRefreshMs(),
+              static_cast<int>(charts.series(id, TrainingCharts::Curve::RawLoss)->count()));
+        QVERIFY(batches.count() <= seconds * 40 + 60); // coalesced: ~30 per second plus one per epoch
+    }
+
+    void pauseHoldsResumeContinuesStopEnds()
+    {
+        TrainingController controller;
+        controller.setBatchInterval(0); // a signal per batch: makes counting after a request exact
+        QSignalSpy batches(&controller, &TrainingController::batchFinished);
+        QSignalSpy finished(&controller, &TrainingController::finished);
+        QSignalSpy paused(&controller, &TrainingController::pausedChanged);
+        TrainConfig c = baseConfig();
+        c.epochs = 400; // far longer than the test
+        c.batchSize = 64;
+        QVERIFY(controller.start(slowCnn(), m_data, m_split, c));
+        QVERIFY(batches.wait(10000));
+
+        controller.pause();
+        QVERIFY(controller.isPaused());
+        QTest::qWait(150); // what was in flight arrives
+        const int64_t atPause = countEvents(batches);
+        QTest::qWait(300);
+        QCOMPARE(countEvents(batches), atPause); // paused: no progress
+        QVERIFY(finished.isEmpty());
+
+        controller.resume();
+        QVERIFY(!controller.isPaused());
+        QTRY_VERIFY_WITH_TIMEOUT(countEvents(batches) > atPause + 2, 10000); // continues
+
+        // Stop while running, right as a batch arrives: count the batches after the request.
+        int64_t atStop = -1;
+        connect(&controller, &TrainingController::batchFinished, this, [&] {
+            if (atStop < 0) {
+                atStop = countEvents(batches); // the spy, connected first, has counted this signal
+                controller.stop();
+            }
+        });
+        QVERIFY(finished.wait(30000));
+        const int64_t after = countEvents(batches) - atStop;
+        const TrainingSummary s = finished.at(0).at(0).value<TrainingSummary>();
+        QVERIFY2(s.stopped, qPrintable(s.message));
+        QVERIFY2(after <= 1, qPrintable(QString("%1 batches after stop()").arg(after)));
+        qInfo("stop(): %lld batch(es) arrived after the request (%s)", static_cast<long long>(after), qPrintable(s.message));
+        QVERIFY(paused.count() >= 2);
+    }
+
+    void stopWhilePausedDoesNoMoreBatches()
+    {
+        TrainingController controller;
+        controller.setBatchInterval(0);
+        QSignalSpy batches(&controller, &TrainingController::batchFinished);
+        QSignalSpy finished(&controller, &TrainingController::finished);
+        TrainConfig c = baseConfig();
+        c.epochs = 400;
+        QVERIFY(controller.start(smallCnn(), m_data, m_split, c));
+        QVERIFY(batches.wait(10000));
+        controller.pause();
+        QTest::qWait(150);
+        const int64_t atStop = countEvents(batches);
+        controller.stop();
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(countEvents(batches), atStop);
+        QVERIFY(finished.at(0).at(0).value<TrainingSummary>().stopped);
+    }
+
+    void divergenceNamesANode()
+    {
+        TrainingController controller;
+        QSignalSpy finished(&controller, &TrainingController::finished);
+        TrainConfig c = baseConfig();
+        c.optimizer.kind = "sgd";
+        c.optimizer.learningRate = 1e9;
+        c.epochs = 20;
+        QVERIFY(controller.start(smallCnn(), m_data, m_split, c));
+        QVERIFY(finished.wait(60000));
+        const TrainingSummary s = finished.at(0).at(0).value<TrainingSummary>();
+        QVERIFY(s.diverged);
+        QVERIFY2(s.message.contains(QStringLiteral("node '")) || s.message.contains(QStringLiteral("parameter '")),
+                 qPrintable(s.message));
+        QVERIFY(controller.hasWeights()); // the last good weights are kept
+        qInfo("diverged: %s", qPrintable(s.message));
+    }
+
+    void failureIsReportedNotThrown()
+    {
+        TrainingController controller;
+        QSignalSpy failed(&controller, &TrainingController::failed);
+        // The output gives 2 values, the dataset has 3 classes.
+        QVERIFY(controller.start(smallCnn(2), m_data, m_split, baseConfig()));
+        QVERIFY(failed.wait(30000));
+        QVERIFY2(failed.at(0).at(0).toString().contains(QStringLiteral("classes")), qPrintable(failed.at(0).at(0).toString()));
+        QVERIFY(!controller.isRunning());
+        // And a new run can start afterwards.
+        QSignalSpy finished(&controller, &TrainingController::finished);
+        TrainConfig c = baseConfig();
+        c.epochs = 1;
+        QVERIFY(controller.start(smallCnn(), m_data, m_split, c));
+        QVERIFY(finished.wait(30000));
+    }
+
+    void destructorStopsARunningTraining()
+    {
+        QElapsedTimer t;
+        {
+            auto controller = std::make_unique<TrainingController>();
+            QSignalSpy batches(controller.get(), &TrainingController::batchFinished);
+            TrainConfig c = baseConfig();
+            c.epochs = 1000;
+            QVERIFY(controller->start(smallCnn(), m_data, m_split, c));
+            QVERIFY(batches.wait(10000));
+            t.start();
+        }
+        QVERIFY(t.elapsed() < 5000);
+    }
+
+    void panelPrefillsLoadsAndExplainsBlockers()
+    {
+        widgets::GraphModel model;
+        ModelGraph g = smallCnn(2); // 2 outputs: too few for the 3-class CSV below
+        g.training = {{"optimizer", "adamw"}, {"learning_rate", 0.003}, {"epochs", 7}, {"batch_size", 32}};
+        model.setGraph(g);
+        widgets::TrainingPanel panel(&model);
+        const TrainConfig c = panel.config();
+        QCOMPARE(QString::fromStdString(c.optimizer.kind), QStringLiteral("adamw"));
+        QCOMPARE(c.optimizer.learningRate, 0.003);
+        QCOMPARE(c.epochs, 7);
+        QCOMPARE(c.batchSize, int64_t(32));
+        QVERIFY(panel.trainBlocker().isEmpty()); // no dataset yet: the graph itself is fine
+
+        // A CSV of 64 numeric features + label, 3 classes; opened off the UI thread.
+        QTemporaryDir dir;
+        const QString csv = dir.filePath(QStringLiteral("bars.csv"));
+        {
+            QFile f(csv);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            for (int i = 0; i < 30; ++i) {
+                QStringList row;
+                for (int k = 0; k < 64; ++k)
+                    row << QString::number((i * 7 + k) % 5);
+                row << QString::number(i % 3);
+                f.write((row.join(QLatin1Char(',')) + QLatin1Char('\n')).toUtf8());
+            }
+        }
+        panel.setDatasetPath(csv);
+        QSignalSpy loaded(&panel, &widgets::TrainingPanel::datasetLoaded);
+        panel.loadDataset();
+        QVERIFY(panel.isLoading());
+        QVERIFY(loaded.wait(10000));
+        QVERIFY(panel.dataset());
+        QCOMPARE(panel.dataset()->size(), int64_t(30));
+        QCOMPARE(panel.dataset()->sampleSize(), int64_t(64));
+        const QString blocker = panel.trainBlocker();
+        QVERIFY2(blocker.contains(QStringLiteral("3 classes")) && blocker.contains(QStringLiteral("'fc'")), qPrintable(blocker));
+        QPushButton* train = nullptr;
+        for (QPushButton* b : panel.findChildren<QPushButton*>())
+            if (b->text() == QStringLiteral("Train"))
+                train = b;
+        QVERIFY(train);
+        QVERIFY(!train->isEnabled());
+        QCOMPARE(train->toolTip(), blocker);
+
+        // Fix the output: Train is enabled; break the graph: disabled with the engine's reason.
+        model.setParam(QStringLiteral("fc"), QStringLiteral("units"), 3);
+        QVERIFY(panel.trainBlocker().isEmpty());
+        QVERIFY(train->isEnabled());
+        model.removeNode(QStringLiteral("flat"));
+        QVERIFY(!panel.trainBlocker().isEmpty());
+        QVERIFY(!train->isEnabled());
+        QSignalSpy requested(&panel, &widgets::TrainingPanel::trainRequested);
+        panel.requestTrain();
+        QCOMPARE(requested.count(), 0);
+
+        // A diverged run's message is shown (NETCANVAS_PANEL_PNG=file.png saves a look).
+        model.setGraph(smallCnn());
+        TrainingSummary diverged;
+        diverged.diverged = true;
+        diverged.message = QStringLiteral("training stopped at epoch 1, batch 4: the loss became NaN; first non-finite output "
+                                          "at node 'fc' \u2014 try a lower learning rate");
+        panel.setTrainingState(true, false);
+        panel.setTrainingState(false, false);
+        panel.showFinished(diverged);
+        bool shown = false;
+        for (QLabel* l : panel.findChildren<QLabel*>())
+            shown |= l->isVisibleTo(&panel) && l->text().contains(QStringLiteral("node 'fc'"));
+        QVERIFY(shown);
+        if (qEnvironmentVariableIsSet("NETCANVAS_PANEL_PNG")) {
+            panel.resize(340, 700);
+            panel.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&panel));
+            panel.grab().save(qEnvironmentVariable("NETCANVAS_PANEL_PNG"));
+        }
+    }
+
+    void mainWindowTrainsThroughTheUi()
+    {
+        QTemporaryDir dir;
+        const QString csv = dir.filePath(QStringLiteral("bars.csv"));
+        {
+            QFile f(csv);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            for (int64_t i = 0; i < m_data->size(); ++i) {
+                QStringList row;
+                for (int k = 0; k < 64; ++k)
+                    row << QString::number(m_data->pixels[static_cast<size_t>(i * 64 + k)] / 255.0, 'f', 3);
+                row << QString::number(m_data->labels[static_cast<size_t>(i)]);
+                f.write((row.join(QLatin1Char(',')) + QLatin1Char('\n')).toUtf8());
+            }
+        }
+        app::MainWindow window;
+        ModelGraph g = smallCnn();
+        g.training = {{"optimizer", "adam"}, {"learning_rate", 0.01}, {"epochs", 3}, {"batch_size", 16}};
+        window.document()->model()->setGraph(g);
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QCOMPARE(window.sideTabs()->tabText(window.sideTabs()->indexOf(window.trainingPanel())), QStringLiteral("Training"));
+        bool haveTrainMenu = false;
+        for (QAction* a : window.menuBar()->actions())
+            haveTrainMenu |= a->text() == QStringLiteral("&Train");
+        QVERIFY(haveTrainMenu);
+
+        window.trainingPanel()->setDatasetPath(csv);
+        QSignalSpy finished(window.trainingController(), &app::TrainingController::finished);
+        window.trainNow(); // loads the CSV off the UI thread, then trains
+        QVERIFY(finished.wait(60000));
+        widgets::RunHistory* runs = window.document()->runs();
+        QCOMPARE(runs->count(), 1);
+        const TrainingRun* run = runs->run(runs->ids().front());
+        QVERIFY(!run->running);
+        QCOMPARE(run->epochs.size(), size_t(3));
+        QVERIFY(!run->batches.empty());
+        QVERIFY2(run->summary.testAccuracy > 0.7, qPrintable(run->displayName()));
+        QCOMPARE(window.trainingCharts()->visibleRuns(), std::vector<int>{run->id});
+        QVERIFY(window.trainingController()->hasWeights());
+    }
+
+    void decimationKeepsLimitAndExtremes()
+    {
+        std::vector<QPointF> pts;
+        Rng rng(11);
+        for (int i = 0; i < 150000; ++i)
+            pts.emplace_back(i * 0.001, std::sin(i * 0.0007) + rng.uniform() * 0.1);
+        pts[77777].setY(9.0);   // a spike
+        pts[123456].setY(-9.0); // a dip
+        const QList<QPointF> d = widgets::decimateMinMax(pts, 2000);
+        QVERIFY(d.size() <= 2000);
+        QVERIFY(d.size() > 1000);
+        double lo = 1e9, hi = -1e9;
+        for (int i = 0; i < d.size(); ++i) {
+            lo = std::min(lo, d[i].y());
+            hi = std::max(hi, d[i].y());
+            if (i > 0)
+                QVERIFY(d[i].x() >= d[i - 1].x());
+        }
+        QCOMPARE(hi, 9.0);
+        QCOMPARE(lo, -9.0);
+        QCOMPARE(d.front(), pts.front());
+        QCOMPARE(d.back(), pts.back());
+        // Small curves are passed through unchanged.
+        std::vector<QPointF> few(pts.begin(), pts.begin() + 50);
+        QCOMPARE(widgets::decimateMinMax(few, 2000).size(), 50);
+    }
+
+    void overlayShowsOneSeriesPerCheckedRun()
+    {
+        RunHistory history;
+        TrainingCharts charts;
+        charts.resize(1200, 300);
+        charts.setHistory(&history);
+        widgets::RunListWidget list;
+        list.setHistory(&history);
+        connect(&list, &widgets::RunListWidget::checkedRunsChanged, &charts, &TrainingCharts::setVisibleRuns);
+
+        Rng noise(4);
+        auto fakeRun = [&](double lossScale) {
+            TrainingRun r;
+            r.config = baseConfig();
+            r.config.epochs = 2;
+            const int id = history.addRun(r);
+            std::vector<BatchEvent> ev;
+            for (int b = 0; b < 20; ++b) {
+                BatchEvent e;
+                e.epoch = b / 10;
+                e.batch = b % 10;
+                e.batchesPerEpoch = 10;
+                e.loss = lossScale / (1 + b) * (0.8 + 0.4 * noise.uniform());
+                e.learningRate = 0.01;
+                ev.push_back(e);
+            }
+            history.appendBatches(id, ev);
+            for (int epoch = 0; epoch < 2; ++epoch) {
+                EpochEvent ep;
+                ep.epoch = epoch;
+                ep.trainAccuracy = 0.8 + 0.05 * epoch + 0.02 * lossScale;
+                ep.validationAccuracy = 0.75 + 0.04 * epoch + 0.02 * lossScale;
+                ep.validationLoss = 0.2 * lossScale / (1 + epoch);
+                history.appendEpoch(id, ep);
+            }
+            TrainingSummary s;
+            s.testAccuracy = 0.912;
+            history.finishRun(id, s);
+            return id;
+        };
+        const int a = fakeRun(2.0), b = fakeRun(3.0), c = fakeRun(1.0);
+        QCOMPARE(list.count(), 3);
+        QVERIFY(list.runText(a).contains(QStringLiteral("91.2%")));
+        QVERIFY(list.runText(a).startsWith(QStringLiteral("Run 1 · adam lr 0.01")));
+
+        list.setChecked(a, true);
+        list.setChecked(b, true);
+        list.setChecked(c, false);
+        QCOMPARE(charts.visibleRuns(), (std::vector<int>{a, b}));
+        charts.refreshNow();
+        QVERIFY(charts.series(a, TrainingCharts::Curve::SmoothLoss));
+        QVERIFY(charts.series(b, TrainingCharts::Curve::SmoothLoss));
+        QVERIFY(!charts.series(c, TrainingCharts::Curve::SmoothLoss));
+        QCOMPARE(charts.series(a, TrainingCharts::Curve::SmoothLoss)->count(), 20);
+        QVERIFY(charts.series(a, TrainingCharts::Curve::SmoothLoss)->pen().color() !=
+                charts.series(b, TrainingCharts::Curve::SmoothLoss)->pen().color());
+        QCOMPARE(charts.series(a, TrainingCharts::Curve::SmoothLoss)->chart()->series().size(), 2 * 3); // raw, smooth, validation per run
+
+        // NETCANVAS_CHARTS_PNG=file.png saves the overlay for a look.
+        if (qEnvironmentVariableIsSet("NETCANVAS_CHARTS_PNG")) {
+            charts.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&charts));
+            charts.refreshNow();
+            charts.grab().save(qEnvironmentVariable("NETCANVAS_CHARTS_PNG"));
+        }
+
+        list.setChecked(c, true);
+        QCOMPARE(charts.visibleRuns().size(), size_t(3));
+        QCOMPARE(charts.series(c, TrainingCharts::Curve::TrainAccuracy)->chart()->series().size(), 3 * 2);
+    }
+};
+
+QTEST_MAIN(TestTraining)
+#include "test_training.moc"

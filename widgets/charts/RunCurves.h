@@ -1,0 +1,37 @@
+#pragma once
+// RunCurves: the full (undecimated) chart data of one run, derived incrementally from its
+// TrainingRun events. x is the epoch, fractional for batches (epoch + (batch+1)/batches).
+// Accuracy values are percentages.
+#include <QPointF>
+
+#include <cstddef>
+#include <vector>
+
+namespace netcanvas::widgets {
+
+struct TrainingRun;
+
+struct RunCurves {
+    std::vector<QPointF> rawLoss;       // every batch
+    std::vector<QPointF> smoothLoss;    // debiased exponential moving average of rawLoss
+    std::vector<QPointF> learningRate;  // every batch
+    std::vector<QPointF> validationLoss;     // per epoch (finite values only)
+    std::vector<QPointF> trainAccuracy;      // per epoch
+    std::vector<QPointF> validationAccuracy; // per epoch
+    double maxLoss = 0.0;     // over smoothLoss and validationLoss
+    // Like maxLoss, but ignoring the smoothed loss of the first tenth of an epoch (the
+    // initial drop), so the loss axis shows the interesting range; 0 until such points exist.
+    double maxLossAfterStart = 0.0;
+    double minAccuracy = 100.0;
+    double maxLearningRate = 0.0;
+    double maxX = 0.0;
+
+    // Appends what `run` has beyond what was consumed. Returns whether anything changed.
+    bool update(const TrainingRun& run);
+
+private:
+    std::size_t m_batchesSeen = 0, m_epochsSeen = 0;
+    double m_ema = 0.0, m_emaWeight = 0.0;
+};
+
+} // namespace netcanvas::widgets

@@ -1,0 +1,400 @@
+#include "widgets/charts/TrainingCharts.h"
+
+#include "widgets/charts/Decimation.h"
+#include "widgets/train/RunHistory.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QCursor>
+#include <QElapsedTimer>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QStackedLayout>
+#include <QTimer>
+#include <QToolTip>
+#include <QValueAxis>
+
+#include <algorithm>
+#include <cmath>
+
+namespace netcanvas::widgets {
+
+namespace {
+
+const QColor kTrainColor(QStringLiteral("#4c78a8"));
+const QColor kValidationColor(QStringLiteral("#f58518"));
+const QColor kGridColor(QStringLiteral("#e8ebef"));
+const QColor kAxisTextColor(QStringLiteral("#5a6270"));
+
+// A step of 1, 2, 2.5 or 5 × 10^k giving about `ticks` intervals over `range`.
+double niceStep(double range, int ticks)
+{
+    if (!(range > 0.0) || !std::isfinite(range))
+        return 1.0;
+    const double raw = range / std::max(ticks, 1);
+    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+    for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
+        if (m * mag >= raw)
+            return m * mag;
+    return 10.0 * mag;
+}
+
+int decimalsFor(double step)
+{
+    for (int d = 0; d < 6; ++d) {
+        const double scaled = step * std::pow(10.0, d);
+        if (std::abs(scaled - std::round(scaled)) < 1e-6 * std::max(1.0, scaled))
+            return d;
+    }
+    return 6;
+}
+
+void setNiceAxis(QValueAxis* axis, double lo, double hi, int ticks, const QString& suffix = {})
+{
+    if (!(hi > lo))
+        hi = lo + 1.0;
+    const double step = niceStep(hi - lo, ticks);
+    lo = std::floor(lo / step + 1e-9) * step;
+    hi = std::ceil(hi / step - 1e-9) * step;
+    if (axis->min() != lo || axis->max() != hi)
+        axis->setRange(lo, hi);
+    axis->setTickType(QValueAxis::TicksDynamic);
+    axis->setTickAnchor(lo);
+    axis->setTickInterval(step);
+    axis->setLabelFormat(QStringLiteral("%.%1f%2").arg(decimalsFor(step)).arg(suffix));
+}
+
+QLineSeries* makeSeries(const QColor& color, qreal width, Qt::PenStyle style = Qt::SolidLine)
+{
+    auto* s = new QLineSeries;
+    QPen pen(color, width, style);
+    pen.setCapStyle(Qt::RoundCap);
+    pen.setJoinStyle(Qt::RoundJoin);
+    s->setPen(pen);
+    return s;
+}
+
+} // namespace
+
+TrainingCharts::TrainingCharts(QWidget* parent) : QWidget(parent), m_timer(new QTimer(this))
+{
+    m_lossChart = makeChart(tr("Loss"), m_lossX, m_lossY);
+    m_accuracyChart = makeChart(tr("Accuracy"), m_accX, m_accY);
+    m_lrChart = makeChart(tr("Learning rate"), m_lrX, m_lrY);
+    m_lrChart->legend()->hide();
+    setNiceAxis(m_lossY, 0.0, 2.5, 5);
+    setNiceAxis(m_accY, 0.0, 100.0, 5, QStringLiteral("%%"));
+    setNiceAxis(m_lrY, 0.0, 0.01, 4);
+    for (QValueAxis* x : {m_lossX, m_accX, m_lrX})
+        setNiceAxis(x, 0.0, 5.0, 5);
+    m_lossX->setTitleText(tr("epoch"));
+    m_accX->setTitleText(tr("epoch"));
+    m_lrX->setTitleText(tr("epoch"));
+
+    auto makeView = [this](QChart* chart) {
+        auto* v = new QChartView(chart, this);
+        v->setRenderHint(QPainter::Antialiasing);
+        v->setMinimumSize(220, 160);
+        return v;
+    };
+    m_lossView = makeView(m_lossChart);
+    m_accuracyView = makeView(m_accuracyChart);
+    m_lrView = makeView(m_lrChart);
+    m_lrView->setMinimumWidth(180);
+
+    m_placeholder = new QLabel(tr("No training run yet — choose a dataset in the Training tab and press Train."), this);
+    m_placeholder->setAlignment(Qt::AlignCenter);
+    m_placeholder->setStyleSheet(QStringLiteral("color: #7a828e; font-size: 13px;"));
+
+    auto* chartsRow = new QWidget(this);
+    auto* row = new QHBoxLayout(chartsRow);
+    row->setContentsMargins(0, 0, 0, 0);
+    row->setSpacing(2);
+    row->addWidget(m_lossView, 5);
+    row->addWidget(m_accuracyView, 4);
+    row->addWidget(m_lrView, 3);
+
+    auto* stack = new QStackedLayout(this);
+    stack->setContentsMargins(0, 0, 0, 0);
+    stack->addWidget(m_placeholder);
+    stack->addWidget(chartsRow);
+
+    m_timer->setSingleShot(true);
+    m_timer->setInterval(100); // at most 10 refreshes per second
+    connect(m_timer, &QTimer::timeout, this, &TrainingCharts::refreshNow);
+}
+
+QChart* TrainingCharts::makeChart(const QString& title, QValueAxis*& x, QValueAxis*& y)
+{
+    auto* chart = new QChart;
+    chart->setTitle(title);
+    QFont tf = chart->titleFont();
+    tf.setPointSizeF(9.5);
+    tf.setBold(true);
+    chart->setTitleFont(tf);
+    chart->setTitleBrush(QColor(QStringLiteral("#3a414c")));
+    chart->setBackgroundRoundness(0);
+    chart->setMargins(QMargins(4, 2, 6, 2));
+    chart->setAnimationOptions(QChart::NoAnimation);
+    chart->legend()->setAlignment(Qt::AlignTop);
+    QFont lf = chart->legend()->font();
+    lf.setPointSizeF(8.5);
+    chart->legend()->setFont(lf);
+    chart->legend()->setLabelColor(kAxisTextColor);
+    chart->legend()->setMarkerShape(QLegend::MarkerShapeFromSeries);
+    x = new QValueAxis;
+    y = new QValueAxis;
+    for (QValueAxis* a : {x, y}) {
+        QFont af = a->labelsFont();
+        af.setPointSizeF(8);
+        a->setLabelsFont(af);
+        a->setTitleFont(af);
+        a->setLabelsColor(kAxisTextColor);
+        a->setTitleBrush(kAxisTextColor);
+        a->setGridLineColor(kGridColor);
+        a->setLinePenColor(QColor(QStringLiteral("#c5cad3")));
+        a->setMinorGridLineVisible(false);
+    }
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+    return chart;
+}
+
+void TrainingCharts::setHistory(RunHistory* history)
+{
+    if (m_history)
+        disconnect(m_history, nullptr, this, nullptr);
+    m_history = history;
+    m_curves.clear();
+    m_visible.clear();
+    if (m_history) {
+        connect(m_history, &RunHistory::runUpdated, this, &TrainingCharts::onRunChanged);
+        connect(m_history, &RunHistory::runFinished, this, &TrainingCharts::onRunChanged);
+        connect(m_history, &RunHistory::cleared, this, [this] {
+            m_curves.clear();
+            setVisibleRuns({});
+        });
+    }
+    rebuildSeries();
+}
+
+void TrainingCharts::setVisibleRuns(const std::vector<int>& ids)
+{
+    std::vector<int> valid;
+    for (int id : ids)
+        if (m_history && m_history->run(id))
+            valid.push_back(id);
+    if (valid == m_visible)
+        return;
+    m_visible = valid;
+    rebuildSeries();
+}
+
+const RunCurves* TrainingCharts::curves(int runId) const
+{
+    if (std::find(m_visible.begin(), m_visible.end(), runId) == m_visible.end())
+        return nullptr;
+    auto it = m_curves.find(runId);
+    return it == m_curves.end() ? nullptr : &it->second;
+}
+
+QLineSeries* TrainingCharts::series(int runId, Curve curve) const
+{
+    auto it = m_series.find(runId);
+    if (it == m_series.end())
+        return nullptr;
+    const RunSeries& s = it->second;
+    switch (curve) {
+    case Curve::RawLoss: return s.raw;
+    case Curve::SmoothLoss: return s.smooth;
+    case Curve::ValidationLoss: return s.validationLoss;
+    case Curve::TrainAccuracy: return s.trainAccuracy;
+    case Curve::ValidationAccuracy: return s.validationAccuracy;
+    case Curve::LearningRate: return s.learningRate;
+    }
+    return nullptr;
+}
+
+void TrainingCharts::onRunChanged(int id)
+{
+    auto it = m_series.find(id);
+    if (it == m_series.end())
+        return;
+    it->second.dirty = true;
+    scheduleRefresh();
+}
+
+void TrainingCharts::scheduleRefresh()
+{
+    if (!m_timer->isActive())
+        m_timer->start();
+}
+
+void TrainingCharts::rebuildSeries()
+{
+    for (QChart* c : {m_lossChart, m_accuracyChart, m_lrChart})
+        c->removeAllSeries();
+    m_series.clear();
+    auto* stack = static_cast<QStackedLayout*>(layout());
+    stack->setCurrentIndex(m_visible.empty() ? 0 : 1);
+
+    const bool overlay = m_visible.size() > 1;
+    m_lossChart->setTitle(overlay ? tr("Loss   <span style='font-weight:normal;color:#7a828e'>solid: training · dashed: validation</span>")
+                                  : tr("Loss"));
+    m_accuracyChart->setTitle(overlay ? tr("Accuracy   <span style='font-weight:normal;color:#7a828e'>solid: training · dashed: validation</span>")
+                                      : tr("Accuracy"));
+    m_lrChart->legend()->setVisible(false);
+
+    for (int id : m_visible) {
+        const TrainingRun* run = m_history->run(id);
+        const QColor runColor = run->color();
+        const QColor train = overlay ? runColor : kTrainColor;
+        const QColor val = overlay ? runColor : kValidationColor;
+        QColor faint = train;
+        faint.setAlpha(overlay ? 45 : 70);
+        const QString label = QStringLiteral("Run %1").arg(id);
+
+        RunSeries rs;
+        rs.raw = makeSeries(faint, 1.0);
+        rs.smooth = makeSeries(train, 2.0);
+        rs.validationLoss = makeSeries(val, overlay ? 1.6 : 2.0, overlay ? Qt::DashLine : Qt::SolidLine);
+        rs.validationLoss->setPointsVisible(true);
+        rs.validationLoss->setMarkerSize(6);
+        rs.trainAccuracy = makeSeries(train, 2.0);
+        rs.trainAccuracy->setPointsVisible(true);
+        rs.trainAccuracy->setMarkerSize(5);
+        rs.validationAccuracy = makeSeries(val, overlay ? 1.6 : 2.0, overlay ? Qt::DashLine : Qt::SolidLine);
+        rs.validationAccuracy->setPointsVisible(true);
+        rs.validationAccuracy->setMarkerSize(6);
+        rs.learningRate = makeSeries(train, 1.6);
+
+        rs.raw->setName(tr("per batch"));
+        rs.smooth->setName(overlay ? label : tr("training (smoothed)"));
+        rs.validationLoss->setName(tr("validation"));
+        rs.trainAccuracy->setName(overlay ? label : tr("training"));
+        rs.validationAccuracy->setName(tr("validation"));
+        rs.learningRate->setName(label);
+
+        auto attach = [](QChart* chart, QLineSeries* s, QValueAxis* x, QValueAxis* y) {
+            chart->addSeries(s);
+            s->attachAxis(x);
+            s->attachAxis(y);
+        };
+        attach(m_lossChart, rs.raw, m_lossX, m_lossY);
+        attach(m_lossChart, rs.smooth, m_lossX, m_lossY);
+        attach(m_lossChart, rs.validationLoss, m_lossX, m_lossY);
+        attach(m_accuracyChart, rs.trainAccuracy, m_accX, m_accY);
+        attach(m_accuracyChart, rs.validationAccuracy, m_accX, m_accY);
+        attach(m_lrChart, rs.learningRate, m_lrX, m_lrY);
+
+        // Legend: single run — training/validation; overlay — one entry per run.
+        auto hideMarker = [](QChart* chart, QLineSeries* s) {
+            for (QLegendMarker* m : chart->legend()->markers(s))
+                m->setVisible(false);
+        };
+        hideMarker(m_lossChart, rs.raw);
+        if (overlay) {
+            hideMarker(m_lossChart, rs.validationLoss);
+            hideMarker(m_accuracyChart, rs.validationAccuracy);
+        }
+
+        connectHover(rs.raw, label, tr("loss"), QStringLiteral("%.4f"));
+        connectHover(rs.smooth, label, tr("loss (smoothed)"), QStringLiteral("%.4f"));
+        connectHover(rs.validationLoss, label, tr("validation loss"), QStringLiteral("%.4f"));
+        connectHover(rs.trainAccuracy, label, tr("training accuracy"), QStringLiteral("%.2f%%"));
+        connectHover(rs.validationAccuracy, label, tr("validation accuracy"), QStringLiteral("%.2f%%"));
+        connectHover(rs.learningRate, label, tr("learning rate"), QStringLiteral("%.3g"));
+
+        m_curves[id]; // created on first sight
+        m_series[id] = rs;
+    }
+    refreshNow();
+}
+
+void TrainingCharts::connectHover(QLineSeries* s, const QString& runLabel, const QString& what, const QString& format)
+{
+    connect(s, &QXYSeries::hovered, this, [this, s, runLabel, what, format](const QPointF& p, bool state) {
+        if (!state) {
+            QToolTip::hideText();
+            return;
+        }
+        // The nearest displayed point by x.
+        const QList<QPointF> pts = s->points();
+        if (pts.isEmpty())
+            return;
+        auto it = std::lower_bound(pts.begin(), pts.end(), p.x(), [](const QPointF& a, double x) { return a.x() < x; });
+        if (it == pts.end())
+            --it;
+        else if (it != pts.begin() && std::abs((it - 1)->x() - p.x()) < std::abs(it->x() - p.x()))
+            --it;
+        const QString value = QString::asprintf(format.toLatin1().constData(), it->y());
+        QToolTip::showText(QCursor::pos(), QStringLiteral("%1 · epoch %2\n%3: %4")
+                                               .arg(runLabel)
+                                               .arg(it->x(), 0, 'f', 2)
+                                               .arg(what, value),
+                           this);
+    });
+}
+
+void TrainingCharts::refreshNow()
+{
+    if (!m_history)
+        return;
+    m_timer->stop();
+    QElapsedTimer took;
+    took.start();
+    bool any = false;
+    const int width = std::max(200, static_cast<int>(m_lossChart->plotArea().width()));
+    const int limit = std::min(m_maxPoints, 2 * width);
+    for (int id : m_visible) {
+        RunSeries& rs = m_series[id];
+        RunCurves& c = m_curves[id];
+        const TrainingRun* run = m_history->run(id);
+        const bool changed = run && c.update(*run);
+        if (!changed && !rs.dirty)
+            continue;
+        rs.dirty = false;
+        any = true;
+        rs.raw->replace(decimateMinMax(c.rawLoss, limit));
+        rs.smooth->replace(decimateMinMax(c.smoothLoss, limit));
+        rs.validationLoss->replace(decimateMinMax(c.validationLoss, m_maxPoints));
+        rs.trainAccuracy->replace(decimateMinMax(c.trainAccuracy, m_maxPoints));
+        rs.validationAccuracy->replace(decimateMinMax(c.validationAccuracy, m_maxPoints));
+        rs.learningRate->replace(decimateMinMax(c.learningRate, std::min(limit, 1000)));
+    }
+    if (any) {
+        ++m_refreshCount;
+        updateAxes();
+        m_longestRefreshMs = std::max(m_longestRefreshMs, took.nsecsElapsed() / 1e6);
+    }
+}
+
+void TrainingCharts::updateAxes()
+{
+    double epochs = 1.0, maxLoss = 0.0, minAcc = 100.0, maxLr = 0.0;
+    bool haveAcc = false;
+    for (int id : m_visible) {
+        const TrainingRun* run = m_history->run(id);
+        const RunCurves& c = m_curves[id];
+        epochs = std::max({epochs, run ? static_cast<double>(run->config.epochs) : 1.0, c.maxX});
+        // Outliers of the first batches do not set the scale (they are clipped at the top).
+        maxLoss = std::max(maxLoss, c.maxLossAfterStart > 0.0 ? c.maxLossAfterStart : c.maxLoss);
+        if (!c.trainAccuracy.empty() || !c.validationAccuracy.empty()) {
+            minAcc = std::min(minAcc, c.minAccuracy);
+            haveAcc = true;
+        }
+        maxLr = std::max(maxLr, c.maxLearningRate);
+    }
+    for (QValueAxis* x : {m_lossX, m_accX, m_lrX})
+        setNiceAxis(x, 0.0, epochs, std::min(static_cast<int>(epochs), 6));
+    setNiceAxis(m_lossY, 0.0, maxLoss > 0.0 ? maxLoss * 1.15 : 2.5, 5);
+    const double accLow = haveAcc ? std::max(0.0, std::floor((minAcc - 3.0) / 10.0) * 10.0) : 0.0;
+    setNiceAxis(m_accY, accLow, 100.0, 5, QStringLiteral("%%"));
+    setNiceAxis(m_lrY, 0.0, maxLr > 0.0 ? maxLr * 1.1 : 0.01, 3);
+    if (maxLr > 0.0 && maxLr < 0.01)
+        m_lrY->setLabelFormat(QStringLiteral("%.1e"));
+}
+
+} // namespace netcanvas::widgets

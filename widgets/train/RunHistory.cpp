@@ -1,0 +1,83 @@
+#include "widgets/train/RunHistory.h"
+
+namespace netcanvas::widgets {
+
+RunHistory::RunHistory(QObject* parent) : QObject(parent) {}
+
+int RunHistory::addRun(TrainingRun run)
+{
+    run.id = m_nextId++;
+    run.running = true;
+    m_runs.push_back(std::make_unique<TrainingRun>(std::move(run)));
+    emit runAdded(m_runs.back()->id);
+    return m_runs.back()->id;
+}
+
+TrainingRun* RunHistory::find(int id)
+{
+    for (auto& r : m_runs)
+        if (r->id == id)
+            return r.get();
+    return nullptr;
+}
+
+const TrainingRun* RunHistory::run(int id) const
+{
+    for (const auto& r : m_runs)
+        if (r->id == id)
+            return r.get();
+    return nullptr;
+}
+
+std::vector<int> RunHistory::ids() const
+{
+    std::vector<int> out;
+    out.reserve(m_runs.size());
+    for (const auto& r : m_runs)
+        out.push_back(r->id);
+    return out;
+}
+
+void RunHistory::appendBatches(int id, const std::vector<BatchEvent>& events)
+{
+    if (TrainingRun* r = find(id); r && !events.empty()) {
+        r->batches.insert(r->batches.end(), events.begin(), events.end());
+        emit runUpdated(id);
+    }
+}
+
+void RunHistory::appendEpoch(int id, const EpochEvent& event)
+{
+    if (TrainingRun* r = find(id)) {
+        r->epochs.push_back(event);
+        emit runUpdated(id);
+    }
+}
+
+void RunHistory::finishRun(int id, const TrainingSummary& summary)
+{
+    if (TrainingRun* r = find(id)) {
+        r->running = false;
+        r->summary = summary;
+        emit runFinished(id);
+    }
+}
+
+void RunHistory::failRun(int id, const QString& message)
+{
+    if (TrainingRun* r = find(id)) {
+        r->running = false;
+        r->failed = true;
+        r->summary.message = message;
+        emit runFinished(id);
+    }
+}
+
+void RunHistory::clear()
+{
+    m_runs.clear();
+    m_nextId = 1;
+    emit cleared();
+}
+
+} // namespace netcanvas::widgets

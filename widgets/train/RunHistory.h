@@ -1,0 +1,47 @@
+#pragma once
+// RunHistory: every training run of a project document, in memory, in start order.
+// The live run grows through appendBatches()/appendEpoch(); listeners (charts, run list)
+// hear about it through signals carrying the run id.
+//
+// Ensures: ids are 1, 2, 3 … and never reused until clear().
+#include "widgets/train/TrainingRun.h"
+
+#include <QObject>
+
+#include <memory>
+#include <vector>
+
+namespace netcanvas::widgets {
+
+class RunHistory : public QObject {
+    Q_OBJECT
+public:
+    explicit RunHistory(QObject* parent = nullptr);
+
+    // Adds a running run (id assigned here) and returns its id.
+    int addRun(TrainingRun run);
+    void appendBatches(int id, const std::vector<BatchEvent>& events);
+    void appendEpoch(int id, const EpochEvent& event);
+    void finishRun(int id, const TrainingSummary& summary);
+    // Ends a run that threw: `message` is the reason.
+    void failRun(int id, const QString& message);
+    void clear();
+
+    const TrainingRun* run(int id) const;
+    std::vector<int> ids() const;
+    int count() const { return static_cast<int>(m_runs.size()); }
+
+signals:
+    void runAdded(int id);
+    void runUpdated(int id); // new batches or epochs
+    void runFinished(int id);
+    void cleared();
+
+private:
+    TrainingRun* find(int id);
+
+    std::vector<std::unique_ptr<TrainingRun>> m_runs;
+    int m_nextId = 1;
+};
+
+} // namespace netcanvas::widgets

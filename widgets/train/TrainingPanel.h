@@ -1,0 +1,141 @@
+#pragma once
+// TrainingPanel: the Training tab — the dataset (a path with Browse…, opened off the UI
+// thread with a progress bar and Cancel, then "70,000 samples · 10 classes · 1×28×28" and
+// the skipped files), the hyper-parameters of a TrainConfig (prefilled from the model's
+// recipe, graph.training), Train / Pause-Resume / Stop, and the live status of a run.
+//
+// It does not train: it emits trainRequested() when the user presses Train and the
+// dataset fits the model; the app starts the run and reports back through
+// setTrainingState(), showBatch(), showEpoch(), showFinished() and showFailed().
+// Train is disabled, with the reason shown, when the graph does not validate or the
+// dataset's class count does not fit the output node.
+//
+// Requires: `model` outlives the panel.
+#include "engine/data/Dataset.h"
+#include "engine/train/TrainConfig.h"
+#include "engine/train/Trainer.h"
+#include "widgets/train/TrainingSummary.h"
+
+#include <QWidget>
+
+#include <memory>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QTimer;
+template <typename T> class QFutureWatcher;
+
+namespace netcanvas::widgets {
+
+class GraphModel;
+class ScientificSpinBox;
+
+class TrainingPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit TrainingPanel(GraphModel* model, QWidget* parent = nullptr);
+    ~TrainingPanel() override;
+
+    // The settings in the form (fields the form does not show keep the recipe's values).
+    TrainConfig config() const;
+    void setConfig(const TrainConfig& config);
+
+    QString datasetPath() const;
+    void setDatasetPath(const QString& path);
+    // The loaded dataset (null before loading or after a failed load).
+    std::shared_ptr<const Dataset> dataset() const { return m_dataset; }
+    // Starts opening datasetPath() with the model's input geometry on a worker thread.
+    void loadDataset();
+    bool isLoading() const;
+    void cancelLoading();
+
+    // Why Train cannot run now (empty when it can): graph errors, class-count mismatch.
+    QString trainBlocker() const;
+    // What Train does: loads the dataset first when it is missing or has another geometry
+    // than the model's input, then emits trainRequested().
+    void requestTrain();
+
+    void setTrainingState(bool running, bool paused);
+    void showBatch(const BatchEvent& last);
+    void showEpoch(const EpochEvent& event);
+    void showFinished(const TrainingSummary& summary);
+    void showFailed(const QString& message);
+
+    // Default dataset: /usr/share/datasets/fashion-mnist when it exists.
+    static QString defaultDatasetPath();
+
+signals:
+    void trainRequested();
+    void pauseRequested();
+    void resumeRequested();
+    void stopRequested();
+    void datasetLoaded();
+    // A one-line status for the main window's status bar ("epoch 2/5 · 3,120 samples/s · ETA 0:41").
+    void statusMessage(const QString& text);
+
+private:
+    struct LoadState;
+    struct LoadResult {
+        std::shared_ptr<Dataset> data;
+        QString error;
+    };
+
+    void buildUi();
+    void onModelReset();
+    void onLoadFinished();
+    void updateButtons();
+    void updateDatasetInfo();
+    void showMessage(const QString& text, const QString& kind); // kind: "error", "warn", "ok", ""
+    bool datasetFitsModel() const; // geometry matches the input node
+    Shape modelInputShape() const;
+    void browse(bool folder);
+
+    GraphModel* m_model;
+    TrainConfig m_base; // the recipe: source of the fields the form does not show
+    std::shared_ptr<const Dataset> m_dataset;
+    std::shared_ptr<LoadState> m_load;
+    QFutureWatcher<LoadResult>* m_watcher = nullptr;
+    QTimer* m_progressTimer;
+    bool m_trainAfterLoad = false;
+    bool m_running = false;
+    bool m_paused = false;
+    int m_epochs = 0;
+
+    QLineEdit* m_path;
+    QPushButton* m_browse;
+    QPushButton* m_loadButton;
+    QProgressBar* m_loadProgress;
+    QPushButton* m_cancelLoad;
+    QLabel* m_datasetInfo;
+    QLabel* m_skipped;
+
+    QComboBox* m_optimizer;
+    ScientificSpinBox* m_learningRate;
+    QComboBox* m_schedule;
+    QSpinBox* m_batchSize;
+    QSpinBox* m_epochsSpin;
+    ScientificSpinBox* m_l1;
+    ScientificSpinBox* m_l2;
+    ScientificSpinBox* m_weightDecay;
+    QSpinBox* m_seed;
+    QSpinBox* m_threads;
+    QDoubleSpinBox* m_validation;
+    QCheckBox* m_flip;
+    QSpinBox* m_shift;
+    QDoubleSpinBox* m_rotate;
+
+    QPushButton* m_train;
+    QPushButton* m_pause;
+    QPushButton* m_stop;
+    QProgressBar* m_runProgress;
+    QLabel* m_status;
+    QLabel* m_message;
+};
+
+} // namespace netcanvas::widgets
