@@ -274,8 +274,9 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
                 std::this_thread::sleep_for(std::chrono::milliseconds(5));
             if (m_stop) {
                 result.stopped = true;
-                result.message = "stopped by request at epoch " + std::to_string(epoch + 1) + ", batch " +
-                                 std::to_string(b + 1) + " of " + std::to_string(batchesPerEpoch);
+                // b batches of this epoch are done (b may equal batchesPerEpoch).
+                result.message = "stopped by request in epoch " + std::to_string(epoch + 1) + " after batch " +
+                                 std::to_string(b) + " of " + std::to_string(batchesPerEpoch);
                 interrupted = true;
                 break;
             }
