@@ -204,7 +204,7 @@ void MainWindow::createTrainingUi()
     chartsDock->setWidget(split);
     chartsDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
     addDockWidget(Qt::BottomDockWidgetArea, chartsDock);
-    resizeDocks({chartsDock}, {300}, Qt::Vertical);
+    resizeDocks({chartsDock}, {250}, Qt::Vertical);
     if (auto* inspector = findChild<QDockWidget*>(QStringLiteral("inspectorDock")))
         resizeDocks({inspector}, {350}, Qt::Horizontal);
     connect(m_runList, &widgets::RunListWidget::checkedRunsChanged, m_charts, &widgets::TrainingCharts::setVisibleRuns);

@@ -4,7 +4,10 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QPixmap>
 #include <QTimer>
+
+#include <cstdio>
 
 int main(int argc, char** argv)
 {
@@ -22,6 +25,15 @@ int main(int argc, char** argv)
     QCommandLineOption trainOnStart(QStringLiteral("train-on-start"), QStringLiteral("Start training at launch."));
     trainOnStart.setFlags(QCommandLineOption::HiddenFromHelp);
     parser.addOption(trainOnStart);
+    // Hidden: saves a PNG of the window after SECONDS and quits (scripts/screenshots.sh).
+    QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("Save the window as PNG and quit."),
+                                  QStringLiteral("file"));
+    screenshot.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(screenshot);
+    QCommandLineOption after(QStringLiteral("after"), QStringLiteral("Seconds before --screenshot."),
+                             QStringLiteral("seconds"), QStringLiteral("3"));
+    after.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(after);
     parser.process(app);
 
     netcanvas::app::MainWindow window;
@@ -34,5 +46,16 @@ int main(int argc, char** argv)
     window.show();
     if (parser.isSet(trainOnStart))
         QTimer::singleShot(300, &window, &netcanvas::app::MainWindow::trainNow);
+    if (parser.isSet(screenshot)) {
+        const QString file = parser.value(screenshot);
+        const int ms = static_cast<int>(parser.value(after).toDouble() * 1000);
+        QTimer::singleShot(ms, &window, [&window, file] {
+            const bool ok = window.grab().save(file, "PNG");
+            std::fprintf(stderr, ok ? "saved %s\n" : "could not save %s\n", qPrintable(file));
+            // Closing the window stops a running training cleanly (no unsaved-changes prompt:
+            // the startup template is unmodified).
+            QApplication::exit(ok ? 0 : 1);
+        });
+    }
     return app.exec();
 }
