@@ -68,7 +68,7 @@ const Tensor& Network::forward(const Tensor& input, bool training)
         throw ShapeError("network input: expected N\u00d7" + inputShape().toString() + ", got " + input.shape().toString());
     const int64_t n = input.shape()[0];
     RunContext ctx{m_backend, training, training ? &m_rng : nullptr};
-    std::vector<const Tensor*> ins;
+    std::vector<const Tensor*>& ins = m_ins;
     for (auto& s : m_steps) {
         s->out.resize(s->outputShape.batched(n));
         if (s->isInput) {
@@ -90,21 +90,24 @@ void Network::backward(const Tensor& gradOutput)
         throw ShapeError("network backward: gradient " + gradOutput.shape().toString() + " does not match output " +
                          last.out.shape().toString());
     // Which steps have received a gradient so far (for accumulation over consumers).
-    std::vector<char> hasGrad(m_steps.size(), 0);
+    // All scratch vectors are members: a step allocates nothing after the first.
+    std::vector<char>& hasGrad = m_hasGrad;
+    hasGrad.assign(m_steps.size(), 0);
     last.grad.copyFrom(gradOutput);
     hasGrad[static_cast<size_t>(m_outputIndex)] = 1;
     RunContext ctx{m_backend, true, &m_rng};
-    std::vector<const Tensor*> ins;
-    std::vector<Tensor*> gradIns;
+    std::vector<const Tensor*>& ins = m_ins;
+    std::vector<Tensor*>& gradIns = m_gradIns;
+    std::vector<std::pair<int, bool>>& targets = m_targets; // (source step, received via scratch)
     for (int si = static_cast<int>(m_steps.size()) - 1; si >= 0; --si) {
         Step& s = *m_steps[static_cast<size_t>(si)];
         if (!hasGrad[static_cast<size_t>(si)] || s.isInput)
             continue;
         ins.clear();
         gradIns.clear();
+        targets.clear();
         // A source that already holds a gradient (or will get several) receives into its
         // scratch buffer, which is then added; otherwise the layer writes straight into it.
-        std::vector<std::pair<int, bool>> targets; // (step, viaScratch)
         for (int i : s.inputs) {
             Step& src = *m_steps[static_cast<size_t>(i)];
             ins.push_back(&src.out);

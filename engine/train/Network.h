@@ -69,6 +69,11 @@ private:
     std::vector<std::unique_ptr<Step>> m_steps;
     int m_outputIndex = -1;
     Rng m_rng;
+    // Per-step scratch, kept so that forward/backward allocate nothing after the first step.
+    std::vector<const Tensor*> m_ins;
+    std::vector<Tensor*> m_gradIns;
+    std::vector<std::pair<int, bool>> m_targets;
+    std::vector<char> m_hasGrad;
 };
 
 } // namespace netcanvas
