@@ -27,6 +27,8 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTimer>
+#include "common/Fixtures.h"
+
 #include <QtTest>
 
 #include <algorithm>
@@ -41,58 +43,17 @@ using netcanvas::widgets::TrainingSummary;
 
 namespace {
 
-// 3 classes of 8×8 grayscale bars (horizontal / vertical / diagonal) over noise.
 std::shared_ptr<Dataset> barsDataset(int perClass, uint64_t seed)
 {
-    auto d = std::make_shared<Dataset>();
-    d->channels = 1;
-    d->height = 8;
-    d->width = 8;
-    d->classNames = {"horizontal", "vertical", "diagonal"};
-    d->format = "synthetic";
-    d->root = "bars";
-    Rng rng(seed);
-    for (int i = 0; i < perClass * 3; ++i) {
-        const int cls = i % 3;
-        uint8_t img[64];
-        for (auto& p : img)
-            p = static_cast<uint8_t>(rng.below(70));
-        const int pos = static_cast<int>(rng.below(8));
-        const int start = static_cast<int>(rng.below(3));
-        for (int k = start; k < start + 6; ++k) {
-            const int y = cls == 0 ? pos : k;
-            const int x = cls == 0 ? k : (cls == 1 ? pos : (k + pos) % 8);
-            img[y * 8 + x] = static_cast<uint8_t>(190 + rng.below(66));
-        }
-        d->pixels.insert(d->pixels.end(), img, img + 64);
-        d->labels.push_back(cls);
-        d->sources.push_back("bars#" + std::to_string(i));
-    }
-    return d;
+    return std::make_shared<Dataset>(fixtures::barsDataset(perClass, seed));
 }
 
 GraphNode node(const std::string& id, const std::string& type, std::vector<std::string> inputs, nlohmann::json params)
 {
-    GraphNode n;
-    n.id = id;
-    n.type = type;
-    n.inputs = std::move(inputs);
-    n.params = std::move(params);
-    return n;
+    return fixtures::makeNode(id, type, std::move(inputs), std::move(params));
 }
 
-ModelGraph smallCnn(int classes = 3, int filters = 8)
-{
-    ModelGraph g;
-    g.name = "bars-cnn";
-    g.addNode(node("in", "Input", {}, {{"channels", 1}, {"height", 8}, {"width", 8}}));
-    g.addNode(node("conv", "Conv2D", {"in"}, {{"filters", filters}, {"kernel", 3}, {"padding", "same"}}));
-    g.addNode(node("relu", "ReLU", {"conv"}, nlohmann::json::object()));
-    g.addNode(node("pool", "MaxPool2D", {"relu"}, {{"pool", 2}}));
-    g.addNode(node("flat", "Flatten", {"pool"}, nlohmann::json::object()));
-    g.addNode(node("fc", "Dense", {"flat"}, {{"units", classes}}));
-    return g;
-}
+ModelGraph smallCnn(int classes = 3, int filters = 8) { return fixtures::barsCnn(classes, filters); }
 
 // Heavier per batch (tens of ms), so "batches after a stop request" is measurable.
 ModelGraph slowCnn()

@@ -4,6 +4,8 @@
 #include "engine/graph/ModelJson.h"
 #include "engine/io/AtomicFile.h"
 
+#include "common/Fixtures.h"
+
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -11,16 +13,7 @@ using namespace netcanvas;
 
 namespace {
 
-GraphNode makeNode(const std::string& id, const std::string& type, std::vector<std::string> inputs = {},
-                   nlohmann::json params = nlohmann::json::object())
-{
-    GraphNode n;
-    n.id = id;
-    n.type = type;
-    n.inputs = std::move(inputs);
-    n.params = std::move(params);
-    return n;
-}
+using fixtures::makeNode;
 
 ModelGraph smallCnn()
 {

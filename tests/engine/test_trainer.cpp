@@ -11,6 +11,8 @@
 
 #include <QDir>
 #include <QTemporaryDir>
+#include "common/Fixtures.h"
+
 #include <QtTest>
 #include <atomic>
 #include <chrono>
@@ -22,67 +24,11 @@ using namespace netcanvas;
 
 namespace {
 
-// 3 classes of 8×8 grayscale images: a bright bar (horizontal / vertical / diagonal) at a
-// random position over noise. With randomLabels the labels carry no information.
-Dataset barsDataset(int perClass, uint64_t seed, bool randomLabels = false)
-{
-    Dataset d;
-    d.channels = 1;
-    d.height = 8;
-    d.width = 8;
-    d.classNames = {"horizontal", "vertical", "diagonal"};
-    d.format = "synthetic";
-    d.root = "bars";
-    Rng rng(seed);
-    for (int i = 0; i < perClass * 3; ++i) {
-        const int cls = i % 3;
-        uint8_t img[64];
-        for (auto& p : img)
-            p = static_cast<uint8_t>(rng.below(70));
-        const int pos = static_cast<int>(rng.below(8));
-        const int start = static_cast<int>(rng.below(3));
-        for (int k = start; k < start + 6; ++k) {
-            int y = 0, x = 0;
-            if (cls == 0) {
-                y = pos;
-                x = k;
-            } else if (cls == 1) {
-                y = k;
-                x = pos;
-            } else {
-                y = k;
-                x = (k + pos) % 8;
-            }
-            img[y * 8 + x] = static_cast<uint8_t>(190 + rng.below(66));
-        }
-        d.pixels.insert(d.pixels.end(), img, img + 64);
-        d.labels.push_back(randomLabels ? static_cast<int32_t>(rng.below(3)) : cls);
-        d.sources.push_back("bars#" + std::to_string(i));
-    }
-    return d;
-}
-
+using fixtures::barsDataset;
+ModelGraph smallCnn() { return fixtures::barsCnn(); }
 GraphNode node(const std::string& id, const std::string& type, std::vector<std::string> inputs, nlohmann::json params)
 {
-    GraphNode n;
-    n.id = id;
-    n.type = type;
-    n.inputs = std::move(inputs);
-    n.params = std::move(params);
-    return n;
-}
-
-ModelGraph smallCnn()
-{
-    ModelGraph g;
-    g.name = "bars-cnn";
-    g.addNode(node("in", "Input", {}, {{"channels", 1}, {"height", 8}, {"width", 8}}));
-    g.addNode(node("conv", "Conv2D", {"in"}, {{"filters", 8}, {"kernel", 3}, {"padding", "same"}}));
-    g.addNode(node("relu", "ReLU", {"conv"}, nlohmann::json::object()));
-    g.addNode(node("pool", "MaxPool2D", {"relu"}, {{"pool", 2}}));
-    g.addNode(node("flat", "Flatten", {"pool"}, nlohmann::json::object()));
-    g.addNode(node("fc", "Dense", {"flat"}, {{"units", 3}}));
-    return g;
+    return fixtures::makeNode(id, type, std::move(inputs), std::move(params));
 }
 
 // A bigger MLP that can memorize random labels (so validation loss turns up).
