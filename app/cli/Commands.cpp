@@ -152,7 +152,19 @@ std::string confusionCsv(const ConfusionMatrix& cm, const std::vector<std::strin
     return s.str();
 }
 
-// A trained model: graph from --model or from the weights' metadata, weights loaded.
+// The graph of trained weights: from --model, else the model embedded in the weights file.
+ModelGraph graphForWeights(const std::string& modelPath, const std::string& weightsPath)
+{
+    if (!modelPath.empty())
+        return loadModelFile(modelPath);
+    const TensorFile tf = loadSafetensors(weightsPath);
+    const auto it = tf.metadata.find("netcanvas.model");
+    if (it == tf.metadata.end())
+        throw FormatError(weightsPath + ": the weights carry no model; give the model JSON too");
+    return parseModelJson(it->second, weightsPath + " (embedded model)");
+}
+
+// A trained model ready for inference: graph, backend, network with the weights loaded.
 struct LoadedModel {
     ModelGraph graph;
     std::unique_ptr<Backend> backend;
@@ -163,15 +175,7 @@ struct LoadedModel {
 LoadedModel loadTrained(const std::string& modelPath, const std::string& weightsPath, int threads)
 {
     LoadedModel m;
-    if (!modelPath.empty()) {
-        m.graph = loadModelFile(modelPath);
-    } else {
-        TensorFile tf = loadSafetensors(weightsPath);
-        auto it = tf.metadata.find("netcanvas.model");
-        if (it == tf.metadata.end())
-            throw FormatError(weightsPath + ": the weights carry no model; give the model JSON too");
-        m.graph = parseModelJson(it->second, weightsPath + " (embedded model)");
-    }
+    m.graph = graphForWeights(modelPath, weightsPath);
     m.backend = createCpuBackend(threads);
     m.network = std::make_unique<Network>(m.graph, *m.backend, 1);
     m.meta = loadWeights(weightsPath, *m.network);
@@ -423,13 +427,18 @@ int runTrain(const TrainOptions& o)
 int runEval(const EvalOptions& o)
 {
     Progress progress(o.json);
-    LoadedModel m = loadTrained(o.model, o.weights, o.threads);
-    const GraphAnalysis& a = m.network->analysis();
+    // The evaluating Trainer's own network receives the weights: one network, one read.
+    const ModelGraph graph = graphForWeights(o.model, o.weights);
+    const TrainConfig cfg = trainConfigFromJson(graph.training);
+    auto backend = createCpuBackend(o.threads);
+    Trainer evaluator(graph, cfg, *backend);
+    const WeightsMeta meta = loadWeights(o.weights, evaluator.network());
+    evaluator.setNormalization(normalizationOf(meta));
+    const GraphAnalysis& a = evaluator.network().analysis();
     Dataset data = openFor(o.data, a, "stretch", progress);
     checkOutputMatchesClasses(a, data);
-    if (!m.meta.classNames.empty() && m.meta.classNames != data.classNames)
+    if (!meta.classNames.empty() && meta.classNames != data.classNames)
         progress.message("note: the dataset's class names differ from the ones the model was trained on");
-    const TrainConfig cfg = trainConfigFromJson(m.graph.training);
     std::vector<int64_t> indices;
     if (o.split == "all") {
         indices.resize(static_cast<size_t>(data.size()));
@@ -441,9 +450,6 @@ int runEval(const EvalOptions& o)
     if (indices.empty())
         throw DataError(o.data + ": the " + o.split + " split is empty");
 
-    Trainer evaluator(m.graph, cfg, *m.backend);
-    evaluator.network().copyWeightsFrom(*m.network);
-    evaluator.setNormalization(normalizationOf(m.meta));
     const EvalResult r = evaluator.evaluate(data, indices);
 
     const auto& names = data.classNames;
