@@ -1,8 +1,10 @@
 #include "app/MainWindow.h"
 
+#include "app/Autosave.h"
 #include "app/ProjectDocument.h"
 #include "app/TrainingController.h"
 #include "engine/data/Split.h"
+#include "engine/graph/ModelJson.h"
 #include "widgets/charts/TrainingCharts.h"
 #include "widgets/train/RunHistory.h"
 #include "widgets/train/RunListWidget.h"
@@ -17,6 +19,15 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFile>
+#include <QLocale>
+#include <QPushButton>
+#include <QMimeData>
+#include <QPainter>
+#include <QSettings>
+#include <QSvgGenerator>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -31,6 +42,8 @@
 #include <QTimer>
 #include <QUndoStack>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace netcanvas::app {
 
@@ -84,6 +97,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Project
 
     createActions();
     createTrainingUi();
+    setAcceptDrops(true);
+    m_autosave = new Autosave(m_doc, {}, this);
+    connect(m_autosave, &Autosave::failed, this, [this](const QString& text) { statusBar()->showMessage(text, 10000); });
     statusBar()->showMessage(tr("Drag layers from the palette; drag from a node's output port onto another node to connect them."));
     updateTitle();
 }
@@ -122,13 +138,17 @@ void MainWindow::createActions()
     populateTemplateMenu();
     QAction* openAct = file->addAction(tr("&Open…"), this, &MainWindow::openDialog);
     openAct->setShortcut(QKeySequence::Open);
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::populateRecentMenu);
+    populateRecentMenu();
     file->addSeparator();
     QAction* saveAct = file->addAction(tr("&Save"), this, [this] { save(); });
     saveAct->setShortcut(QKeySequence::Save);
     QAction* saveAsAct = file->addAction(tr("Save &As…"), this, [this] { saveAs(); });
     saveAsAct->setShortcut(QKeySequence::SaveAs);
     file->addSeparator();
-    file->addAction(tr("&Export Canvas as PNG…"), this, &MainWindow::exportPng);
+    file->addAction(tr("&Export Canvas (SVG or PNG)…"), this, &MainWindow::exportDialog);
+    file->addAction(tr("Export &Model JSON…"), this, &MainWindow::exportModelJson);
     file->addSeparator();
     QAction* quitAct = file->addAction(tr("&Quit"), this, &QWidget::close);
     quitAct->setShortcut(QKeySequence::Quit);
@@ -246,6 +266,10 @@ void MainWindow::createTrainingUi()
     connect(m_training, &TrainingController::pausedChanged, this, syncState);
     connect(m_doc->model(), &widgets::GraphModel::analysisChanged, this, &MainWindow::updateTrainActions);
 
+    // The project keeps the panel's settings: an edit there is an unsaved change.
+    connect(m_trainingPanel, &widgets::TrainingPanel::settingsEdited, m_doc, &ProjectDocument::markModified);
+    connect(m_doc, &ProjectDocument::documentReplaced, this, &MainWindow::applyDocumentSettings);
+
     createTrainMenu();
     updateTrainActions();
 }
@@ -346,25 +370,86 @@ bool MainWindow::openFile(const QString& path)
 {
     const QString err = m_doc->open(path);
     if (!err.isEmpty()) {
-        QMessageBox::warning(this, tr("Cannot open model"), err);
+        QMessageBox::warning(this, tr("Cannot open"), err);
         return false;
     }
+    addRecentFile(path);
     afterLoad();
-    statusBar()->showMessage(tr("Opened %1").arg(QDir::toNativeSeparators(path)), 5000);
+    QString msg = tr("Opened %1").arg(QDir::toNativeSeparators(path));
+    if (const int n = m_doc->runs()->count(); n > 0)
+        msg += tr(" · %n training run(s)", nullptr, n);
+    statusBar()->showMessage(msg, 5000);
     return true;
+}
+
+QString MainWindow::defaultDatasetPath()
+{
+    const QString fashion = widgets::TrainingPanel::defaultDatasetPath();
+    if (!fashion.isEmpty())
+        return fashion;
+    QStringList dirs;
+#ifdef NETCANVAS_SOURCE_DIR
+    dirs << QStringLiteral(NETCANVAS_SOURCE_DIR "/resources/sample-fashion");
+#endif
+#ifdef NETCANVAS_SHARE_DIR
+    dirs << QStringLiteral(NETCANVAS_SHARE_DIR "/resources/sample-fashion");
+#endif
+    dirs << QDir(QApplication::applicationDirPath()).filePath(QStringLiteral("../share/netcanvas/resources/sample-fashion"));
+    for (const QString& d : dirs)
+        if (QFileInfo(d).isDir())
+            return QDir(d).canonicalPath();
+    return {};
 }
 
 void MainWindow::openStartupTemplate()
 {
+    bool loaded = false;
     for (const QString& dir : templateDirs()) {
         const QString path = QDir(dir).filePath(QStringLiteral("lenet5.json"));
         if (QFileInfo::exists(path) && m_doc->newFromTemplate(path).isEmpty()) {
-            afterLoad();
-            return;
+            loaded = true;
+            break;
         }
     }
-    m_doc->newEmpty();
+    if (!loaded)
+        m_doc->newEmpty();
     afterLoad();
+}
+
+bool MainWindow::offerRecovery()
+{
+    const auto orphans = m_autosave->orphans();
+    if (orphans.isEmpty())
+        return false;
+    const Autosave::Orphan& o = orphans.front();
+    const QString what = !o.originalPath.isEmpty() ? QFileInfo(o.originalPath).fileName()
+                         : !o.modelName.isEmpty()  ? tr("untitled “%1”").arg(o.modelName)
+                                                   : tr("an untitled project");
+    QMessageBox box(QMessageBox::Question, tr("Recover unsaved work?"),
+                    tr("NetCanvas did not close normally. Unsaved work on %1 was autosaved at %2.")
+                        .arg(what, QLocale().toString(o.savedAt, QLocale::ShortFormat)),
+                    QMessageBox::NoButton, this);
+    box.setInformativeText(tr("Recover opens it as an unsaved project; Discard deletes the autosaved copy."));
+    QPushButton* recover = box.addButton(tr("Recover"), QMessageBox::AcceptRole);
+    box.addButton(QMessageBox::Discard);
+    box.setDefaultButton(recover);
+    box.exec();
+    if (box.clickedButton() != recover) {
+        for (const auto& x : orphans)
+            Autosave::removeOrphan(x);
+        return false;
+    }
+    const QString err = m_doc->openRecovery(o.file);
+    if (!err.isEmpty()) {
+        QMessageBox::warning(this, tr("Cannot recover"), tr("The autosaved copy could not be read: %1").arg(err));
+        return false;
+    }
+    for (const auto& x : orphans)
+        Autosave::removeOrphan(x); // older copies too: the newest is what the user chose
+    m_autosave->saveNow();        // this session's copy takes over at once
+    afterLoad();
+    statusBar()->showMessage(tr("Recovered unsaved work — save it to keep it."), 10000);
+    return true;
 }
 
 void MainWindow::newFromTemplate(const QString& path)
@@ -379,6 +464,29 @@ void MainWindow::newFromTemplate(const QString& path)
     afterLoad();
 }
 
+void MainWindow::applyDocumentSettings()
+{
+    // The panel has just taken the model's recipe (GraphModel reset); project settings win.
+    if (const auto settings = m_doc->trainingSettings()) {
+        TrainConfig c = *settings;
+        c.threads = m_doc->threads();
+        m_trainingPanel->setConfig(c);
+    }
+    // A project names its dataset; a template or new model keeps the dataset in use.
+    QString data = m_doc->datasetPath();
+    if (data.isEmpty())
+        data = m_trainingPanel->datasetPath().isEmpty() ? defaultDatasetPath() : m_trainingPanel->datasetPath();
+    if (data != m_trainingPanel->datasetPath())
+        m_trainingPanel->setDatasetPath(data);
+}
+
+void MainWindow::collectDocumentSettings()
+{
+    const TrainConfig c = m_trainingPanel->config();
+    m_doc->setTrainingSettings(c, c.threads);
+    m_doc->setDatasetPath(m_trainingPanel->datasetPath());
+}
+
 void MainWindow::afterLoad()
 {
     updateTitle();
@@ -391,42 +499,64 @@ void MainWindow::openDialog()
 {
     if (!maybeSave())
         return;
-    const QString start = m_doc->filePath().isEmpty() ? templateDirs().value(0) : QFileInfo(m_doc->filePath()).absolutePath();
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Model"), start, tr("NetCanvas models (*.json);;All files (*)"));
+    QString start = m_doc->filePath().isEmpty() ? QString() : QFileInfo(m_doc->filePath()).absolutePath();
+    if (start.isEmpty() && !recentFiles().isEmpty())
+        start = QFileInfo(recentFiles().front()).absolutePath();
+    if (start.isEmpty())
+        start = templateDirs().value(0);
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open"), start,
+        tr("NetCanvas projects and models (*.ncproj *.json);;Projects (*.ncproj);;Models (*.json);;All files (*)"));
     if (!path.isEmpty())
         openFile(path);
+}
+
+bool MainWindow::saveTo(const QString& path)
+{
+    collectDocumentSettings();
+    ProjectDocument::WeightsWriter writer;
+    int weightsRun = 0;
+    // Weights go with a project when a finished run left some (a running one keeps the
+    // previous file: its weights are still changing).
+    if (isProjectPath(path.toStdString()) && m_training->hasWeights()) {
+        writer = [this](const QString& weightsPath) { return m_training->saveWeights(weightsPath); };
+        weightsRun = m_training->currentRunId();
+    }
+    const QString err = m_doc->saveAs(path, writer, weightsRun);
+    if (!err.isEmpty()) {
+        QMessageBox::warning(this, tr("Cannot save"), err);
+        return false;
+    }
+    addRecentFile(path);
+    QString msg = tr("Saved %1").arg(QDir::toNativeSeparators(path));
+    if (!m_doc->isProject() && m_doc->runs()->count() > 0)
+        msg += tr(" — a model file keeps the graph and recipe only; save as a project (.ncproj) to keep runs and weights");
+    statusBar()->showMessage(msg, 8000);
+    return true;
 }
 
 bool MainWindow::save()
 {
     if (m_doc->filePath().isEmpty())
         return saveAs();
-    const QString err = m_doc->saveAs(m_doc->filePath());
-    if (!err.isEmpty()) {
-        QMessageBox::warning(this, tr("Cannot save"), err);
-        return false;
-    }
-    statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(m_doc->filePath())), 5000);
-    return true;
+    return saveTo(m_doc->filePath());
 }
 
 bool MainWindow::saveAs()
 {
-    QString suggestion = m_doc->filePath();
-    if (suggestion.isEmpty())
-        suggestion = QDir::home().filePath(m_doc->displayName() + QStringLiteral(".json"));
-    QString path = QFileDialog::getSaveFileName(this, tr("Save Model As"), suggestion, tr("NetCanvas models (*.json)"));
+    const QString base = QFileInfo(m_doc->displayName()).completeBaseName();
+    QString dir = m_doc->filePath().isEmpty() ? QString() : QFileInfo(m_doc->filePath()).absolutePath();
+    if (dir.isEmpty() || templateDirs().contains(QDir(dir).canonicalPath()))
+        dir = QDir::homePath(); // never suggest writing into the shipped templates
+    QString selected = m_doc->isProject() ? tr("NetCanvas project (*.ncproj)") : tr("Model JSON (*.json)");
+    QString path = QFileDialog::getSaveFileName(this, tr("Save As"),
+                                                QDir(dir).filePath(base + (m_doc->isProject() ? QStringLiteral(".ncproj") : QStringLiteral(".json"))),
+                                                tr("NetCanvas project (*.ncproj);;Model JSON (*.json)"), &selected);
     if (path.isEmpty())
         return false;
     if (QFileInfo(path).suffix().isEmpty())
-        path += QStringLiteral(".json");
-    const QString err = m_doc->saveAs(path);
-    if (!err.isEmpty()) {
-        QMessageBox::warning(this, tr("Cannot save"), err);
-        return false;
-    }
-    statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(path)), 5000);
-    return true;
+        path += selected.contains(QStringLiteral("ncproj")) ? QStringLiteral(".ncproj") : QStringLiteral(".json");
+    return saveTo(path);
 }
 
 bool MainWindow::maybeSave()
@@ -443,23 +573,191 @@ bool MainWindow::maybeSave()
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
-    if (maybeSave())
+    if (maybeSave()) {
+        m_autosave->discard();
         event->accept();
-    else
+    } else {
         event->ignore();
+    }
 }
 
-void MainWindow::exportPng()
+namespace {
+
+// The local paths of a drag that NetCanvas can use: folders, CSV, project and model files.
+QStringList usableDropPaths(const QMimeData* mime)
 {
-    QString suggestion = QDir::home().filePath(QFileInfo(m_doc->displayName()).completeBaseName() + QStringLiteral(".png"));
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export Canvas as PNG"), suggestion, tr("PNG images (*.png)"));
+    QStringList out;
+    if (!mime || !mime->hasUrls())
+        return out;
+    for (const QUrl& url : mime->urls()) {
+        if (!url.isLocalFile())
+            continue;
+        const QFileInfo fi(url.toLocalFile());
+        const QString ext = fi.suffix().toLower();
+        if (fi.isDir() || ext == QLatin1String("csv") || ext == QLatin1String("ncproj") || ext == QLatin1String("json"))
+            out << fi.absoluteFilePath();
+    }
+    return out;
+}
+
+} // namespace
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    if (!usableDropPaths(event->mimeData()).isEmpty())
+        event->acceptProposedAction();
+    else
+        QMainWindow::dragEnterEvent(event);
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    const QStringList paths = usableDropPaths(event->mimeData());
+    if (paths.isEmpty())
+        return QMainWindow::dropEvent(event);
+    event->acceptProposedAction();
+    const QString path = paths.front();
+    const QFileInfo fi(path);
+    const QString ext = fi.suffix().toLower();
+    if (ext == QLatin1String("ncproj") || ext == QLatin1String("json")) {
+        // After the drop returns: a modal prompt inside a drop handler confuses some platforms.
+        QTimer::singleShot(0, this, [this, path] {
+            if (maybeSave())
+                openFile(path);
+        });
+        return;
+    }
+    if (m_training->isRunning()) {
+        statusBar()->showMessage(tr("Stop training before choosing another dataset."), 6000);
+        return;
+    }
+    m_trainingPanel->setDatasetPath(path);
+    m_doc->setDatasetPath(path);
+    m_sideTabs->setCurrentWidget(m_trainingPanel);
+    m_trainingPanel->loadDataset();
+    statusBar()->showMessage(tr("Dataset: %1").arg(QDir::toNativeSeparators(path)), 5000);
+}
+
+QStringList MainWindow::recentFiles()
+{
+    QStringList files = QSettings().value(QStringLiteral("recentFiles")).toStringList();
+    files.erase(std::remove_if(files.begin(), files.end(), [](const QString& f) { return !QFileInfo::exists(f); }), files.end());
+    return files;
+}
+
+void MainWindow::addRecentFile(const QString& path)
+{
+    QSettings settings;
+    QStringList files = settings.value(QStringLiteral("recentFiles")).toStringList();
+    const QString abs = QFileInfo(path).absoluteFilePath();
+    files.removeAll(abs);
+    files.prepend(abs);
+    while (files.size() > 10)
+        files.removeLast();
+    settings.setValue(QStringLiteral("recentFiles"), files);
+    populateRecentMenu();
+}
+
+void MainWindow::populateRecentMenu()
+{
+    if (!m_recentMenu)
+        return;
+    m_recentMenu->clear();
+    const QStringList files = recentFiles();
+    for (int i = 0; i < files.size(); ++i) {
+        const QString f = files[i];
+        QAction* a = m_recentMenu->addAction(QStringLiteral("&%1  %2").arg(i + 1).arg(QFileInfo(f).fileName()), this, [this, f] {
+            if (maybeSave())
+                openFile(f);
+        });
+        a->setToolTip(QDir::toNativeSeparators(f));
+        a->setStatusTip(QDir::toNativeSeparators(f));
+    }
+    if (files.isEmpty()) {
+        m_recentMenu->addAction(tr("(none yet)"))->setEnabled(false);
+        return;
+    }
+    m_recentMenu->addSeparator();
+    m_recentMenu->addAction(tr("Clear Menu"), this, [this] {
+        QSettings().remove(QStringLiteral("recentFiles"));
+        populateRecentMenu();
+    });
+}
+
+QString MainWindow::exportCanvas(const QString& path)
+{
+    if (QFileInfo(path).suffix().compare(QLatin1String("svg"), Qt::CaseInsensitive) == 0) {
+        const QRectF src = m_scene->itemsBoundingRect().adjusted(-24, -24, 24, 24);
+        // Written to a temporary file and renamed, like every file the user owns.
+        const QString tmp = path + QStringLiteral(".tmp-svg");
+        {
+            QSvgGenerator svg;
+            svg.setFileName(tmp);
+            svg.setTitle(m_doc->displayName());
+            svg.setDescription(tr("Network diagram exported by NetCanvas"));
+            svg.setSize(src.size().toSize());
+            svg.setViewBox(QRectF(QPointF(0, 0), src.size()));
+            QPainter p;
+            if (!p.begin(&svg))
+                return tr("Could not write %1").arg(QDir::toNativeSeparators(path));
+            p.setRenderHint(QPainter::Antialiasing);
+            m_scene->render(&p, QRectF(QPointF(0, 0), src.size()), src);
+            p.end();
+        }
+        QFile::remove(path);
+        if (!QFile::rename(tmp, path)) {
+            QFile::remove(tmp);
+            return tr("Could not write %1").arg(QDir::toNativeSeparators(path));
+        }
+        return {};
+    }
+    const QImage image = m_scene->toImage(2.0);
+    const QString tmp = path + QStringLiteral(".tmp-png");
+    if (!image.save(tmp, "PNG")) {
+        QFile::remove(tmp);
+        return tr("Could not write %1").arg(QDir::toNativeSeparators(path));
+    }
+    QFile::remove(path);
+    if (!QFile::rename(tmp, path))
+        return tr("Could not write %1").arg(QDir::toNativeSeparators(path));
+    return {};
+}
+
+void MainWindow::exportDialog()
+{
+    const QString base = QFileInfo(m_doc->displayName()).completeBaseName();
+    QString selected = tr("SVG vector image (*.svg)");
+    QString path = QFileDialog::getSaveFileName(this, tr("Export Canvas"), QDir::home().filePath(base + QStringLiteral(".svg")),
+                                                tr("SVG vector image (*.svg);;PNG image (*.png)"), &selected);
     if (path.isEmpty())
         return;
-    const QImage image = m_scene->toImage(2.0);
-    if (!image.save(path, "PNG"))
-        QMessageBox::warning(this, tr("Cannot export"), tr("Could not write %1").arg(QDir::toNativeSeparators(path)));
+    if (QFileInfo(path).suffix().isEmpty())
+        path += selected.contains(QStringLiteral("png")) ? QStringLiteral(".png") : QStringLiteral(".svg");
+    const QString err = exportCanvas(path);
+    if (!err.isEmpty())
+        QMessageBox::warning(this, tr("Cannot export"), err);
     else
         statusBar()->showMessage(tr("Exported %1").arg(QDir::toNativeSeparators(path)), 5000);
+}
+
+void MainWindow::exportModelJson()
+{
+    const QString base = QFileInfo(m_doc->displayName()).completeBaseName();
+    QString path = QFileDialog::getSaveFileName(this, tr("Export Model JSON"), QDir::home().filePath(base + QStringLiteral(".json")),
+                                                tr("Model JSON (*.json)"));
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += QStringLiteral(".json");
+    ModelGraph g = m_doc->model()->graph();
+    g.training = trainConfigToJson(m_trainingPanel->config()); // the recipe in use
+    try {
+        saveModelFile(g, path.toStdString());
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, tr("Cannot export"), QString::fromStdString(e.what()));
+        return;
+    }
+    statusBar()->showMessage(tr("Exported %1 — train it with netcanvas-cli train").arg(QDir::toNativeSeparators(path)), 6000);
 }
 
 void MainWindow::updateTitle()

@@ -13,6 +13,8 @@ class QAction;
 class QMenu;
 class QTabWidget;
 class QLabel;
+class QDragEnterEvent;
+class QDropEvent;
 
 namespace netcanvas::widgets {
 class GraphScene;
@@ -27,6 +29,7 @@ class RunListWidget;
 
 namespace netcanvas::app {
 
+class Autosave;
 class ProjectDocument;
 class TrainingController;
 
@@ -43,8 +46,21 @@ public:
 
     // Opens a model file as the document (no unsaved-changes prompt). Returns success.
     bool openFile(const QString& path);
-    // Starts from models/lenet5.json (as an untitled template), or an empty model.
+    // The default project: LeNet-5 (models/lenet5.json as an untitled template, else an
+    // empty model) on defaultDatasetPath().
     void openStartupTemplate();
+    // Fashion-MNIST when installed, else the sample dataset shipped in resources/.
+    static QString defaultDatasetPath();
+    // When a crashed session left an autosaved copy: asks whether to recover it and opens
+    // it if so. Returns whether a copy was recovered.
+    bool offerRecovery();
+    Autosave* autosave() const { return m_autosave; }
+    // Recent files, newest first (QSettings "recentFiles").
+    static QStringList recentFiles();
+    // Writes the document (project or model by extension) without dialogs; returns success.
+    bool saveTo(const QString& path);
+    // Exports the canvas as SVG (vector) or PNG (by extension); returns an error or empty.
+    QString exportCanvas(const QString& path);
     // Directories searched for templates: the source tree's models/ and the installed share dir.
     static QStringList templateDirs();
 
@@ -56,6 +72,8 @@ public:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
 
 private:
     void createActions();
@@ -66,7 +84,13 @@ private:
     bool saveAs();
     void openDialog();
     void newFromTemplate(const QString& path);
-    void exportPng();
+    void exportDialog();
+    void exportModelJson();
+    void addRecentFile(const QString& path);
+    void populateRecentMenu();
+    // Panels ← document (after open/new) and document ← panels (before save/autosave).
+    void applyDocumentSettings();
+    void collectDocumentSettings();
     void updateTitle();
     void afterLoad();
     void addLayerAtCenter(const QString& type);
@@ -85,6 +109,8 @@ private:
     widgets::SummaryBar* m_summary;
     QTabWidget* m_sideTabs;
     QMenu* m_templateMenu = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    Autosave* m_autosave = nullptr;
     QAction* m_snapAction = nullptr;
 
     TrainingController* m_training = nullptr;

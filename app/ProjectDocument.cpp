@@ -4,6 +4,7 @@
 #include "engine/graph/ModelJson.h"
 #include "widgets/train/RunHistory.h"
 
+#include <QDateTime>
 #include <QFileInfo>
 #include <QUndoStack>
 
@@ -13,12 +14,35 @@ ProjectDocument::ProjectDocument(QObject* parent)
     : QObject(parent), m_model(new widgets::GraphModel(this)), m_undo(new QUndoStack(this)),
       m_runs(new widgets::RunHistory(this))
 {
-    connect(m_undo, &QUndoStack::cleanChanged, this, [this](bool clean) { emit modifiedChanged(!clean); });
+    connect(m_undo, &QUndoStack::cleanChanged, this, [this] { emit modifiedChanged(isModified()); });
+    // Runs are part of the project: a new or finished run is an unsaved change.
+    connect(m_runs, &widgets::RunHistory::runAdded, this, &ProjectDocument::markModified);
+    connect(m_runs, &widgets::RunHistory::runFinished, this, &ProjectDocument::markModified);
+}
+
+bool ProjectDocument::isProject() const
+{
+    return m_path.isEmpty() || isProjectPath(m_path.toStdString());
 }
 
 bool ProjectDocument::isModified() const
 {
-    return !m_undo->isClean();
+    return m_dirty || !m_undo->isClean();
+}
+
+void ProjectDocument::markModified()
+{
+    if (m_dirty)
+        return;
+    m_dirty = true;
+    emit modifiedChanged(true);
+}
+
+void ProjectDocument::setClean()
+{
+    m_dirty = false;
+    m_undo->setClean();
+    emit modifiedChanged(false);
 }
 
 QString ProjectDocument::displayName() const
@@ -29,15 +53,35 @@ QString ProjectDocument::displayName() const
     return name.empty() ? tr("Untitled") : QString::fromStdString(name);
 }
 
+void ProjectDocument::setDatasetPath(const QString& path)
+{
+    if (path == m_datasetPath)
+        return;
+    m_datasetPath = path;
+    markModified();
+}
+
+void ProjectDocument::setTrainingSettings(const TrainConfig& config, int threads)
+{
+    const bool same = m_training && trainConfigToJson(*m_training) == trainConfigToJson(config) && threads == m_threads;
+    m_training = config;
+    m_threads = threads;
+    if (!same)
+        markModified();
+}
+
 void ProjectDocument::replace(ModelGraph graph, const QString& path)
 {
     m_undo->clear(); // commands point into the old graph
     m_runs->clear(); // runs of another model
     m_model->setGraph(std::move(graph));
     m_path = path;
-    m_undo->setClean();
+    m_training.reset();
+    m_threads = 0;
+    m_weightsPath.clear();
+    m_weightsRun = 0;
+    setClean();
     emit filePathChanged(m_path);
-    emit modifiedChanged(false);
 }
 
 void ProjectDocument::newEmpty()
@@ -50,39 +94,123 @@ void ProjectDocument::newEmpty()
     input.ui = {{"x", 0}, {"y", 0}};
     g.addNode(input);
     replace(std::move(g), {});
+    emit documentReplaced();
 }
 
 QString ProjectDocument::open(const QString& path)
 {
     try {
-        replace(loadModelFile(path.toStdString()), path);
-        return {};
+        if (isProjectPath(path.toStdString())) {
+            ProjectData d = loadProjectFile(path.toStdString());
+            replace(std::move(d.graph), path);
+            m_datasetPath = QString::fromStdString(d.datasetPath);
+            m_training = d.training;
+            m_threads = d.threads;
+            m_weightsPath = QString::fromStdString(d.weightsPath);
+            m_weightsRun = d.weightsRun;
+            m_runs->restore(std::move(d.runs));
+            setClean(); // restoring runs marked the document modified
+        } else {
+            replace(loadModelFile(path.toStdString()), path);
+        }
     } catch (const std::exception& e) {
         return QString::fromStdString(e.what());
     }
+    emit documentReplaced();
+    return {};
 }
 
 QString ProjectDocument::newFromTemplate(const QString& path)
 {
     try {
         replace(loadModelFile(path.toStdString()), {});
-        return {};
     } catch (const std::exception& e) {
         return QString::fromStdString(e.what());
     }
+    emit documentReplaced();
+    return {};
 }
 
-QString ProjectDocument::saveAs(const QString& path)
+ProjectData ProjectDocument::toProjectData() const
 {
+    ProjectData d;
+    d.graph = m_model->graph();
+    d.datasetPath = m_datasetPath.toStdString();
+    d.training = m_training;
+    d.threads = m_threads;
+    for (int id : m_runs->ids())
+        d.runs.push_back(*m_runs->run(id));
+    d.weightsPath = m_weightsPath.toStdString();
+    d.weightsRun = m_weightsRun;
+    return d;
+}
+
+QString ProjectDocument::saveAs(const QString& path, const WeightsWriter& writeWeights, int weightsRun)
+{
+    const std::string p = path.toStdString();
     try {
-        saveModelFile(m_model->graph(), path.toStdString());
+        if (isProjectPath(p)) {
+            ProjectData d = toProjectData();
+            if (writeWeights) {
+                const QString wp = QString::fromStdString(weightsPathFor(p));
+                const QString err = writeWeights(wp);
+                if (!err.isEmpty())
+                    return err;
+                d.weightsPath = wp.toStdString();
+                d.weightsRun = weightsRun;
+            } else if (!m_weightsPath.isEmpty() && path != m_path) {
+                // Saved elsewhere: the old weights file stays where it is and is still referenced.
+                d.weightsPath = m_weightsPath.toStdString();
+            }
+            saveProjectFile(p, d);
+            m_weightsPath = QString::fromStdString(d.weightsPath);
+            m_weightsRun = d.weightsRun;
+        } else {
+            ModelGraph g = m_model->graph();
+            if (m_training)
+                g.training = trainConfigToJson(*m_training); // the model file carries the recipe in use
+            saveModelFile(g, p);
+        }
     } catch (const std::exception& e) {
         return QString::fromStdString(e.what());
     }
     m_path = path;
-    m_undo->setClean();
+    setClean();
     emit filePathChanged(m_path);
-    emit modifiedChanged(false);
+    return {};
+}
+
+QString ProjectDocument::writeRecovery(const QString& path) const
+{
+    try {
+        ProjectData d = toProjectData();
+        d.recoveryOf = m_path.toStdString();
+        d.recoverySavedAt = QDateTime::currentDateTime().toString(Qt::ISODate).toStdString();
+        saveProjectFile(path.toStdString(), d);
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
+    return {};
+}
+
+QString ProjectDocument::openRecovery(const QString& path)
+{
+    ProjectData d;
+    try {
+        d = loadProjectFile(path.toStdString());
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
+    replace(std::move(d.graph), QString::fromStdString(d.recoveryOf));
+    m_datasetPath = QString::fromStdString(d.datasetPath);
+    m_training = d.training;
+    m_threads = d.threads;
+    m_weightsPath = QString::fromStdString(d.weightsPath);
+    m_weightsRun = d.weightsRun;
+    m_runs->restore(std::move(d.runs));
+    m_dirty = false;
+    markModified();
+    emit documentReplaced();
     return {};
 }
 

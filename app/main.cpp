@@ -1,5 +1,6 @@
-// netcanvas: the desktop application. `netcanvas [model.json]` opens that model; without an
-// argument it starts from the LeNet-5 template.
+// netcanvas: the desktop application. `netcanvas [project.ncproj | model.json]` opens that
+// file; without one it starts on the default project (LeNet-5 on Fashion-MNIST, or on the
+// sample dataset). A crashed session's autosaved work is offered first.
 #include "app/MainWindow.h"
 
 #include <QApplication>
@@ -20,7 +21,7 @@ int main(int argc, char** argv)
     parser.setApplicationDescription(QStringLiteral("Design, train and understand neural networks."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("A model JSON file to open."), QStringLiteral("[model]"));
+    parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("A project (.ncproj) or model JSON file to open."), QStringLiteral("[file]"));
     // Hidden: starts training on the default dataset at launch (screenshots, demos).
     QCommandLineOption trainOnStart(QStringLiteral("train-on-start"), QStringLiteral("Start training at launch."));
     trainOnStart.setFlags(QCommandLineOption::HiddenFromHelp);
@@ -37,13 +38,13 @@ int main(int argc, char** argv)
     parser.process(app);
 
     netcanvas::app::MainWindow window;
-    const QStringList args = parser.positionalArguments();
-    if (!args.isEmpty())
-        window.openFile(args.front());
-    else
-        window.openStartupTemplate();
     window.resize(1280, 800);
     window.show();
+    const QStringList args = parser.positionalArguments();
+    // A crashed session's autosaved work comes first (not in unattended screenshot runs).
+    const bool recovered = !parser.isSet(screenshot) && window.offerRecovery();
+    if (!recovered && (args.isEmpty() || !window.openFile(args.front())))
+        window.openStartupTemplate();
     if (parser.isSet(trainOnStart))
         QTimer::singleShot(300, &window, &netcanvas::app::MainWindow::trainNow);
     if (parser.isSet(screenshot)) {

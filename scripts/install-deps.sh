@@ -10,7 +10,7 @@ PACKAGES=(
   libeigen3-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   # GUI and tests (Qt 6; libqt6opengl6-dev is needed by Qt Charts' CMake config)
-  qt6-base-dev libqt6opengl6-dev qt6-charts-dev
+  qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-svg-dev
   # headless GUI runs and screenshots
   xvfb xauth x11-utils xdotool
   # real data for the demo, checks and benchmarks

@@ -35,6 +35,16 @@ ModelGraph modelFromJson(const nlohmann::json& j, const std::string& source)
     };
     if (!j.is_object())
         bad("(top level)", "must be an object");
+    if (j.contains("format") && j["format"] == "netcanvas-project") {
+        // A project file (the app's *.ncproj): its model, trained with the project's
+        // settings when it has them.
+        if (!j.contains("model") || !j["model"].is_object())
+            bad("model", "a project must hold a model object");
+        ModelGraph g = modelFromJson(j["model"], source + ": model");
+        if (j.contains("training") && j["training"].is_object())
+            g.training = j["training"];
+        return g;
+    }
     if (j.contains("format") && j["format"] != "netcanvas-model")
         bad("format", "must be \"netcanvas-model\", not " + j["format"].dump());
     if (j.contains("version")) {

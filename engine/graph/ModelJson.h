@@ -11,6 +11,8 @@ namespace netcanvas {
 
 inline constexpr int kModelFormatVersion = 1;
 
+// A project file ("format": "netcanvas-project", docs/project-format.md) is read as its
+// "model", with the project's "training" settings as the recipe when present.
 ModelGraph modelFromJson(const nlohmann::json& j, const std::string& source = "model");
 ModelGraph parseModelJson(const std::string& text, const std::string& source = "model");
 ModelGraph loadModelFile(const std::string& path);

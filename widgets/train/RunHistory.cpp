@@ -1,5 +1,7 @@
 #include "widgets/train/RunHistory.h"
 
+#include <algorithm>
+
 namespace netcanvas::widgets {
 
 RunHistory::RunHistory(QObject* parent) : QObject(parent) {}
@@ -78,6 +80,19 @@ void RunHistory::clear()
     m_runs.clear();
     m_nextId = 1;
     emit cleared();
+}
+
+void RunHistory::restore(std::vector<TrainingRun> runs)
+{
+    clear();
+    for (TrainingRun& r : runs) {
+        r.running = false;
+        m_nextId = std::max(m_nextId, r.id + 1);
+        m_runs.push_back(std::make_unique<TrainingRun>(std::move(r)));
+        const int id = m_runs.back()->id;
+        emit runAdded(id);
+        emit runFinished(id);
+    }
 }
 
 } // namespace netcanvas::widgets

@@ -26,6 +26,10 @@ public:
     // Ends a run that threw: `message` is the reason.
     void failRun(int id, const QString& message);
     void clear();
+    // Replaces every run by `runs` (finished runs read from a project file), keeping their
+    // ids; the next new run gets the id after the largest. Emits cleared(), then runAdded()
+    // and runFinished() per run.
+    void restore(std::vector<TrainingRun> runs);
 
     const TrainingRun* run(int id) const;
     std::vector<int> ids() const;

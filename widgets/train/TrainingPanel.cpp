@@ -242,6 +242,21 @@ void TrainingPanel::buildUi()
 
     v->addStretch();
 
+    // Every user edit of a setting is reported once (not the form being filled by setConfig).
+    auto edited = [this] {
+        if (!m_applying)
+            emit settingsEdited();
+    };
+    for (QComboBox* c : {m_optimizer, m_schedule})
+        connect(c, &QComboBox::currentIndexChanged, this, edited);
+    for (QSpinBox* b : {m_batchSize, m_epochsSpin, m_seed, m_threads, m_shift})
+        connect(b, &QSpinBox::valueChanged, this, edited);
+    for (QDoubleSpinBox* b : {static_cast<QDoubleSpinBox*>(m_learningRate), static_cast<QDoubleSpinBox*>(m_l1),
+                              static_cast<QDoubleSpinBox*>(m_l2), static_cast<QDoubleSpinBox*>(m_weightDecay), m_validation, m_rotate})
+        connect(b, &QDoubleSpinBox::valueChanged, this, edited);
+    connect(m_flip, &QCheckBox::toggled, this, edited);
+    connect(m_path, &QLineEdit::textEdited, this, edited);
+
     connect(m_train, &QPushButton::clicked, this, &TrainingPanel::requestTrain);
     connect(m_pause, &QPushButton::clicked, this, [this] {
         if (m_paused)
@@ -260,6 +275,7 @@ void TrainingPanel::browse(bool folder)
     if (path.isEmpty())
         return;
     m_path->setText(path);
+    emit settingsEdited();
     m_trainAfterLoad = false;
     loadDataset();
 }
@@ -305,6 +321,8 @@ TrainConfig TrainingPanel::config() const
 
 void TrainingPanel::setConfig(const TrainConfig& c)
 {
+    const bool wasApplying = m_applying;
+    m_applying = true;
     m_base = c;
     m_optimizer->setCurrentText(QString::fromStdString(c.optimizer.kind));
     m_learningRate->setValue(c.optimizer.learningRate);
@@ -320,6 +338,7 @@ void TrainingPanel::setConfig(const TrainConfig& c)
     m_flip->setChecked(c.augmentation.flipHorizontal);
     m_shift->setValue(c.augmentation.maxShift);
     m_rotate->setValue(c.augmentation.maxRotation);
+    m_applying = wasApplying;
 }
 
 QString TrainingPanel::datasetPath() const

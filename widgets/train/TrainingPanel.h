@@ -76,6 +76,8 @@ signals:
     void resumeRequested();
     void stopRequested();
     void datasetLoaded();
+    // The user changed a setting or the dataset path (not emitted by setConfig()).
+    void settingsEdited();
     // A one-line status for the main window's status bar ("epoch 2/5 · 3,120 samples/s · ETA 0:41").
     void statusMessage(const QString& text);
 
@@ -103,6 +105,7 @@ private:
     QFutureWatcher<LoadResult>* m_watcher = nullptr;
     QTimer* m_progressTimer;
     bool m_trainAfterLoad = false;
+    bool m_applying = false; // setConfig() is filling the form
     bool m_running = false;
     bool m_paused = false;
     int m_epochs = 0;
