@@ -14,6 +14,7 @@
 #include "widgets/canvas/LayerPalette.h"
 #include "widgets/canvas/PropertyEditor.h"
 #include "widgets/canvas/SummaryBar.h"
+#include "widgets/data/DataPanel.h"
 
 #include <QAction>
 #include <QApplication>
@@ -204,7 +205,11 @@ void MainWindow::createTrainingUi()
 {
     m_training = new TrainingController(this);
     m_trainingPanel = new widgets::TrainingPanel(m_doc->model(), this);
+    m_sideTabs->addTab(m_trainingPanel->dataPanel(), tr("Data"));
+    m_trainingPanel->dataPanel()->show();
     m_sideTabs->addTab(m_trainingPanel, tr("Training"));
+    connect(m_trainingPanel, &widgets::TrainingPanel::dataTabRequested, this,
+            [this] { m_sideTabs->setCurrentWidget(m_trainingPanel->dataPanel()); });
 
     // Bottom: run list | live charts.
     m_runList = new widgets::RunListWidget(this);
@@ -216,7 +221,7 @@ void MainWindow::createTrainingUi()
     split->addWidget(m_charts);
     split->setStretchFactor(0, 0);
     split->setStretchFactor(1, 1);
-    split->setSizes({290, 1000});
+    split->setSizes({240, 1000});
     split->setChildrenCollapsible(false);
     m_runList->setMinimumWidth(180);
     auto* chartsDock = new QDockWidget(tr("Training Charts"), this);
@@ -224,6 +229,8 @@ void MainWindow::createTrainingUi()
     chartsDock->setWidget(split);
     chartsDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
     addDockWidget(Qt::BottomDockWidgetArea, chartsDock);
+    // The inspector (Data, Training) keeps the full height; the charts sit under the canvas.
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
     resizeDocks({chartsDock}, {250}, Qt::Vertical);
     if (auto* inspector = findChild<QDockWidget*>(QStringLiteral("inspectorDock")))
         resizeDocks({inspector}, {350}, Qt::Horizontal);
@@ -302,6 +309,20 @@ void MainWindow::updateTrainActions()
     m_pauseAction->setText(m_training->isPaused() ? tr("&Resume") : tr("&Pause"));
     m_stopAction->setEnabled(running);
     m_saveWeightsAction->setEnabled(m_training->hasWeights());
+}
+
+void MainWindow::showSideTab(const QString& name)
+{
+    const QString n = name.toLower();
+    if (n == QLatin1String("properties")) {
+        m_sideTabs->setCurrentWidget(m_properties);
+    } else if (n == QLatin1String("training")) {
+        m_sideTabs->setCurrentWidget(m_trainingPanel);
+    } else if (n == QLatin1String("data")) {
+        m_sideTabs->setCurrentWidget(m_trainingPanel->dataPanel());
+        if (!m_trainingPanel->dataset() && !m_trainingPanel->isLoading())
+            m_trainingPanel->loadDataset();
+    }
 }
 
 void MainWindow::trainNow()
@@ -633,7 +654,7 @@ void MainWindow::dropEvent(QDropEvent* event)
     }
     m_trainingPanel->setDatasetPath(path);
     m_doc->setDatasetPath(path);
-    m_sideTabs->setCurrentWidget(m_trainingPanel);
+    m_sideTabs->setCurrentWidget(m_trainingPanel->dataPanel());
     m_trainingPanel->loadDataset();
     statusBar()->showMessage(tr("Dataset: %1").arg(QDir::toNativeSeparators(path)), 5000);
 }

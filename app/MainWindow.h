@@ -67,6 +67,9 @@ public:
     widgets::TrainingPanel* trainingPanel() const { return m_trainingPanel; }
     widgets::TrainingCharts* trainingCharts() const { return m_charts; }
     TrainingController* trainingController() const { return m_training; }
+    // Shows a side tab by name ("properties", "data", "training"); "data" also loads the
+    // dataset when it is not loaded yet.
+    void showSideTab(const QString& name);
     // Shows the Training tab and presses Train (loading the dataset first when needed).
     void trainNow();
 

@@ -35,6 +35,11 @@ int main(int argc, char** argv)
                              QStringLiteral("seconds"), QStringLiteral("3"));
     after.setFlags(QCommandLineOption::HiddenFromHelp);
     parser.addOption(after);
+    // Hidden: shows a side tab at launch ("data" also loads the dataset) for screenshots.
+    QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Side tab to show: properties, data, training."),
+                           QStringLiteral("name"));
+    tab.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(tab);
     parser.process(app);
 
     netcanvas::app::MainWindow window;
@@ -45,6 +50,8 @@ int main(int argc, char** argv)
     const bool recovered = !parser.isSet(screenshot) && window.offerRecovery();
     if (!recovered && (args.isEmpty() || !window.openFile(args.front())))
         window.openStartupTemplate();
+    if (parser.isSet(tab))
+        window.showSideTab(parser.value(tab));
     if (parser.isSet(trainOnStart))
         QTimer::singleShot(300, &window, &netcanvas::app::MainWindow::trainNow);
     if (parser.isSet(screenshot)) {

@@ -2,6 +2,7 @@
 
 #include "widgets/canvas/GraphModel.h"
 #include "widgets/canvas/ScientificSpinBox.h"
+#include "widgets/data/DataPanel.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -29,17 +30,7 @@
 
 namespace netcanvas::widgets {
 
-struct TrainingPanel::LoadState {
-    std::atomic<int64_t> done{0}, total{0};
-    std::atomic<bool> cancel{false};
-};
-
 namespace {
-
-QString shapeText(int c, int h, int w)
-{
-    return QStringLiteral("%1×%2×%3").arg(c).arg(h).arg(w);
-}
 
 QString durationText(double seconds)
 {
@@ -61,17 +52,17 @@ ScientificSpinBox* sciBox(double lo, double hi, QWidget* parent)
 } // namespace
 
 TrainingPanel::TrainingPanel(GraphModel* model, QWidget* parent)
-    : QWidget(parent), m_model(model), m_progressTimer(new QTimer(this))
+    : QWidget(parent), m_model(model), m_data(new DataPanel(model, this))
 {
+    m_data->hide(); // until the window places it in its Data tab
     buildUi();
-    m_path->setText(defaultDatasetPath());
-    m_progressTimer->setInterval(100);
-    connect(m_progressTimer, &QTimer::timeout, this, [this] {
-        if (m_load && m_load->total > 0) {
-            m_loadProgress->setRange(0, 1000);
-            m_loadProgress->setValue(static_cast<int>(1000.0 * m_load->done / m_load->total));
-        }
+    m_data->setDatasetPath(defaultDatasetPath());
+    connect(m_data, &DataPanel::loadFinished, this, &TrainingPanel::onLoadFinished);
+    connect(m_data, &DataPanel::loadingChanged, this, [this] {
+        updateDatasetInfo();
+        updateButtons();
     });
+    connect(m_data, &DataPanel::settingsEdited, this, &TrainingPanel::settingsEdited);
     connect(m_model, &GraphModel::modelReset, this, &TrainingPanel::onModelReset);
     connect(m_model, &GraphModel::analysisChanged, this, [this] {
         updateDatasetInfo();
@@ -80,11 +71,7 @@ TrainingPanel::TrainingPanel(GraphModel* model, QWidget* parent)
     onModelReset();
 }
 
-TrainingPanel::~TrainingPanel()
-{
-    if (m_load)
-        m_load->cancel = true; // the loading thread stops at its next progress call
-}
+TrainingPanel::~TrainingPanel() = default;
 
 QString TrainingPanel::defaultDatasetPath()
 {
@@ -136,51 +123,13 @@ void TrainingPanel::buildUi()
     m_message->hide();
     rv->addWidget(m_message);
     v->addWidget(runBox);
-    // Dataset
-    auto* dataBox = new QGroupBox(tr("Dataset"), body);
-    auto* dv = new QVBoxLayout(dataBox);
-    dv->setSpacing(4);
-    auto* pathRow = new QHBoxLayout;
-    m_path = new QLineEdit(dataBox);
-    m_path->setPlaceholderText(tr("folder of class folders, IDX folder or CSV file"));
-    m_path->setClearButtonEnabled(true);
-    m_path->setMinimumWidth(60);
-    m_browse = new QPushButton(tr("Browse…"), dataBox);
-    auto* browseMenu = new QMenu(m_browse);
-    browseMenu->addAction(tr("Folder…"), this, [this] { browse(true); });
-    browseMenu->addAction(tr("CSV file…"), this, [this] { browse(false); });
-    m_browse->setMenu(browseMenu);
-    pathRow->addWidget(m_path, 1);
-    pathRow->addWidget(m_browse);
-    dv->addLayout(pathRow);
-    auto* loadRow = new QHBoxLayout;
-    m_loadButton = new QPushButton(tr("Load"), dataBox);
-    m_loadProgress = new QProgressBar(dataBox);
-    m_loadProgress->setTextVisible(false);
-    m_loadProgress->setMaximumHeight(10);
-    m_loadProgress->hide();
-    m_cancelLoad = new QPushButton(tr("Cancel"), dataBox);
-    m_cancelLoad->hide();
-    loadRow->addWidget(m_loadButton);
-    loadRow->addWidget(m_loadProgress, 1);
-    loadRow->addWidget(m_cancelLoad);
-    loadRow->addStretch();
-    dv->addLayout(loadRow);
-    m_datasetInfo = new QLabel(dataBox);
+    // Dataset: a summary; the Data tab has the rest.
+    m_datasetInfo = new QLabel(runBox);
     m_datasetInfo->setWordWrap(true);
+    m_datasetInfo->setTextFormat(Qt::RichText);
     m_datasetInfo->setStyleSheet(QStringLiteral("color: #5a6270;"));
-    dv->addWidget(m_datasetInfo);
-    m_skipped = new QLabel(dataBox);
-    m_skipped->setStyleSheet(QStringLiteral("color: #b26b00;"));
-    m_skipped->hide();
-    dv->addWidget(m_skipped);
-    v->addWidget(dataBox);
-    connect(m_loadButton, &QPushButton::clicked, this, [this] {
-        m_trainAfterLoad = false;
-        loadDataset();
-    });
-    connect(m_cancelLoad, &QPushButton::clicked, this, &TrainingPanel::cancelLoading);
-    connect(m_path, &QLineEdit::returnPressed, this, &TrainingPanel::loadDataset);
+    connect(m_datasetInfo, &QLabel::linkActivated, this, &TrainingPanel::dataTabRequested);
+    rv->insertWidget(0, m_datasetInfo);
 
     // Hyper-parameters
     auto* hyper = new QGroupBox(tr("Hyper-parameters"), body);
@@ -206,21 +155,6 @@ void TrainingPanel::buildUi()
     m_threads = new QSpinBox(hyper);
     m_threads->setRange(0, 256);
     m_threads->setSpecialValueText(tr("all cores"));
-    m_validation = new QDoubleSpinBox(hyper);
-    m_validation->setRange(0.0, 0.9);
-    m_validation->setSingleStep(0.05);
-    m_validation->setDecimals(2);
-    m_flip = new QCheckBox(tr("random left-right flip"), hyper);
-    m_shift = new QSpinBox(hyper);
-    m_shift->setRange(0, 16);
-    m_shift->setSuffix(tr(" px"));
-
-    m_rotate = new QDoubleSpinBox(hyper);
-    m_rotate->setRange(0.0, 180.0);
-    m_rotate->setDecimals(0);
-    m_rotate->setSuffix(QStringLiteral("°"));
-    m_shift->setSpecialValueText(tr("off"));
-    m_rotate->setSpecialValueText(tr("off"));
     form->addRow(tr("Optimizer"), m_optimizer);
     form->addRow(tr("Learning rate"), m_learningRate);
     form->addRow(tr("Schedule"), m_schedule);
@@ -229,13 +163,8 @@ void TrainingPanel::buildUi()
     form->addRow(tr("L1"), m_l1);
     form->addRow(tr("L2"), m_l2);
     form->addRow(tr("Weight decay"), m_weightDecay);
-    form->addRow(tr("Validation"), m_validation);
     form->addRow(tr("Seed"), m_seed);
     form->addRow(tr("Threads"), m_threads);
-    form->addRow(tr("Augment"), m_flip);
-    form->addRow(tr("Shift ±"), m_shift);
-    form->addRow(tr("Rotate ±"), m_rotate);
-    m_validation->setToolTip(tr("Fraction of the non-test samples held out for validation"));
     m_l2->setToolTip(tr("L2 penalty: loss += l2/2 · Σw²"));
     m_weightDecay->setToolTip(tr("Weight decay (decoupled for adamw)"));
     v->addWidget(hyper);
@@ -249,13 +178,10 @@ void TrainingPanel::buildUi()
     };
     for (QComboBox* c : {m_optimizer, m_schedule})
         connect(c, &QComboBox::currentIndexChanged, this, edited);
-    for (QSpinBox* b : {m_batchSize, m_epochsSpin, m_seed, m_threads, m_shift})
+    for (QSpinBox* b : {m_batchSize, m_epochsSpin, m_seed, m_threads})
         connect(b, &QSpinBox::valueChanged, this, edited);
-    for (QDoubleSpinBox* b : {static_cast<QDoubleSpinBox*>(m_learningRate), static_cast<QDoubleSpinBox*>(m_l1),
-                              static_cast<QDoubleSpinBox*>(m_l2), static_cast<QDoubleSpinBox*>(m_weightDecay), m_validation, m_rotate})
+    for (ScientificSpinBox* b : {m_learningRate, m_l1, m_l2, m_weightDecay})
         connect(b, &QDoubleSpinBox::valueChanged, this, edited);
-    connect(m_flip, &QCheckBox::toggled, this, edited);
-    connect(m_path, &QLineEdit::textEdited, this, edited);
 
     connect(m_train, &QPushButton::clicked, this, &TrainingPanel::requestTrain);
     connect(m_pause, &QPushButton::clicked, this, [this] {
@@ -265,19 +191,6 @@ void TrainingPanel::buildUi()
             emit pauseRequested();
     });
     connect(m_stop, &QPushButton::clicked, this, &TrainingPanel::stopRequested);
-}
-
-void TrainingPanel::browse(bool folder)
-{
-    const QString start = m_path->text().isEmpty() ? QDir::homePath() : m_path->text();
-    const QString path = folder ? QFileDialog::getExistingDirectory(this, tr("Dataset Folder"), start)
-                                : QFileDialog::getOpenFileName(this, tr("Dataset CSV"), start, tr("CSV files (*.csv);;All files (*)"));
-    if (path.isEmpty())
-        return;
-    m_path->setText(path);
-    emit settingsEdited();
-    m_trainAfterLoad = false;
-    loadDataset();
 }
 
 void TrainingPanel::onModelReset()
@@ -312,10 +225,7 @@ TrainConfig TrainingPanel::config() const
     c.optimizer.weightDecay = m_weightDecay->value();
     c.seed = static_cast<uint64_t>(m_seed->value());
     c.threads = m_threads->value();
-    c.validationFraction = m_validation->value();
-    c.augmentation.flipHorizontal = m_flip->isChecked();
-    c.augmentation.maxShift = m_shift->value();
-    c.augmentation.maxRotation = static_cast<float>(m_rotate->value());
+    m_data->applyTo(c);
     return c;
 }
 
@@ -334,127 +244,58 @@ void TrainingPanel::setConfig(const TrainConfig& c)
     m_weightDecay->setValue(c.optimizer.weightDecay);
     m_seed->setValue(static_cast<int>(std::min<uint64_t>(c.seed, static_cast<uint64_t>(std::numeric_limits<int>::max()))));
     m_threads->setValue(c.threads);
-    m_validation->setValue(c.validationFraction);
-    m_flip->setChecked(c.augmentation.flipHorizontal);
-    m_shift->setValue(c.augmentation.maxShift);
-    m_rotate->setValue(c.augmentation.maxRotation);
+    m_data->setFrom(c);
     m_applying = wasApplying;
 }
 
 QString TrainingPanel::datasetPath() const
 {
-    return m_path->text().trimmed();
+    return m_data->datasetPath();
 }
 
 void TrainingPanel::setDatasetPath(const QString& path)
 {
-    m_path->setText(path);
+    m_data->setDatasetPath(path);
+    updateDatasetInfo();
 }
 
-Shape TrainingPanel::modelInputShape() const
+std::shared_ptr<const Dataset> TrainingPanel::dataset() const
 {
-    const GraphAnalysis& a = m_model->analysis();
-    if (a.inputShape.rank() == 3)
-        return a.inputShape;
-    // Fall back on the Input node's parameters when the rest of the graph does not analyze.
-    for (const GraphNode& n : m_model->graph().nodes())
-        if (n.type == "Input") {
-            auto get = [&](const char* k, int def) { return n.params.contains(k) && n.params[k].is_number_integer() ? n.params[k].get<int>() : def; };
-            return Shape{get("channels", 1), get("height", 28), get("width", 28)};
-        }
-    return Shape{};
-}
-
-bool TrainingPanel::datasetFitsModel() const
-{
-    if (!m_dataset)
-        return false;
-    const Shape in = modelInputShape();
-    if (in.rank() != 3)
-        return true;
-    return m_dataset->sampleSize() == in.numel() &&
-           (!m_dataset->isImages() || (m_dataset->channels == in[0] && m_dataset->height == in[1] && m_dataset->width == in[2]));
+    return m_data->dataset();
 }
 
 bool TrainingPanel::isLoading() const
 {
-    return m_watcher != nullptr;
+    return m_data->isLoading();
 }
 
 void TrainingPanel::loadDataset()
 {
-    if (isLoading() || m_running)
+    if (m_running)
         return;
-    const QString path = datasetPath();
-    if (path.isEmpty()) {
-        showMessage(tr("Choose a dataset: a folder of class folders, an IDX folder (MNIST-style) or a CSV file."),
-                    QStringLiteral("warn"));
+    if (!m_data->loadDataset())
         m_trainAfterLoad = false;
-        return;
-    }
-    DatasetOptions opt;
-    const Shape in = modelInputShape();
-    if (in.rank() == 3) {
-        opt.channels = static_cast<int>(in[0]);
-        opt.height = static_cast<int>(in[1]);
-        opt.width = static_cast<int>(in[2]);
-    }
-    auto state = std::make_shared<LoadState>();
-    m_load = state;
-    opt.progress = [state](int64_t done, int64_t total) {
-        state->done = done;
-        state->total = total;
-        return !state->cancel.load();
-    };
-    const std::string p = path.toStdString();
-    m_watcher = new QFutureWatcher<LoadResult>(this);
-    connect(m_watcher, &QFutureWatcher<LoadResult>::finished, this, &TrainingPanel::onLoadFinished);
-    m_watcher->setFuture(QtConcurrent::run([p, opt]() -> LoadResult {
-        LoadResult r;
-        try {
-            r.data = std::make_shared<Dataset>(openDataset(p, opt));
-        } catch (const std::exception& e) {
-            r.error = QString::fromStdString(e.what());
-        }
-        return r;
-    }));
-    m_loadProgress->setRange(0, 0); // busy until the first progress report
-    m_loadProgress->show();
-    m_cancelLoad->show();
-    m_progressTimer->start();
-    m_datasetInfo->setText(tr("Opening %1 as %2…").arg(QDir::toNativeSeparators(path), shapeText(opt.channels, opt.height, opt.width)));
-    updateButtons();
 }
 
 void TrainingPanel::cancelLoading()
 {
-    if (m_load)
-        m_load->cancel = true;
     m_trainAfterLoad = false;
+    m_data->cancelLoading();
 }
 
-void TrainingPanel::onLoadFinished()
+void TrainingPanel::onLoadFinished(bool ok, const QString& error)
 {
-    const LoadResult r = m_watcher->result();
-    const bool cancelled = m_load && m_load->cancel;
-    m_watcher->deleteLater();
-    m_watcher = nullptr;
-    m_load.reset();
-    m_progressTimer->stop();
-    m_loadProgress->hide();
-    m_cancelLoad->hide();
     const bool trainAfter = m_trainAfterLoad;
     m_trainAfterLoad = false;
-    if (!r.data) {
-        if (cancelled)
+    if (!ok) {
+        if (!error.isEmpty())
+            showMessage(tr("Cannot open the dataset: %1").arg(error), QStringLiteral("error"));
+        else if (trainAfter)
             showMessage(tr("Loading cancelled."), {});
-        else
-            showMessage(tr("Cannot open the dataset: %1").arg(r.error), QStringLiteral("error"));
         updateDatasetInfo();
         updateButtons();
         return;
     }
-    m_dataset = r.data;
     showMessage({}, {});
     updateDatasetInfo();
     updateButtons();
@@ -465,39 +306,34 @@ void TrainingPanel::onLoadFinished()
 
 void TrainingPanel::updateDatasetInfo()
 {
-    if (isLoading())
-        return;
-    if (!m_dataset) {
-        m_datasetInfo->setText(tr("No dataset loaded — Train loads it first."));
-        m_skipped->hide();
+    const QString link = QStringLiteral(" · <a href='data'>%1</a>").arg(tr("Data tab"));
+    if (m_data->isLoading()) {
+        m_datasetInfo->setText(tr("Opening the dataset…") + link);
         return;
     }
-    const Dataset& d = *m_dataset;
-    const QLocale loc;
-    QString text = tr("%1 samples · %2 classes · %3").arg(loc.toString(static_cast<qlonglong>(d.size()))).arg(d.numClasses())
-                       .arg(shapeText(d.channels, d.height, d.width));
-    if (d.officialTestBegin >= 0)
-        text += tr(" · official test split of %1").arg(loc.toString(static_cast<qlonglong>(d.size() - d.officialTestBegin)));
-    text += QStringLiteral("<br><span style='color:#8a919c'>%1 · %2</span>")
-                .arg(QString::fromStdString(d.format), QFileInfo(QString::fromStdString(d.root)).fileName().toHtmlEscaped());
-    if (!datasetFitsModel())
+    const auto data = m_data->dataset();
+    if (!data) {
+        const QString path = m_data->datasetPath();
+        m_datasetInfo->setText((path.isEmpty() ? tr("No dataset chosen.")
+                                               : tr("Dataset: %1 (not loaded yet: Train loads it)")
+                                                     .arg(QFileInfo(path).fileName().toHtmlEscaped())) +
+                               link);
+        return;
+    }
+    const Dataset& d = *data;
+    QString text = tr("Dataset: <b>%1</b> · %2 samples · %3 classes")
+                       .arg(QFileInfo(QString::fromStdString(d.root)).fileName().toHtmlEscaped(),
+                            QLocale().toString(static_cast<qlonglong>(d.size())))
+                       .arg(d.numClasses());
+    text += link;
+    if (!d.skipped.empty())
         text += QStringLiteral("<br><span style='color:#b26b00'>%1</span>")
-                    .arg(tr("The model now takes %1 samples: Train reloads the dataset with that geometry.")
-                             .arg(QString::fromStdString(modelInputShape().toString())));
+                    .arg(tr("%n file(s) skipped: see the Data tab", nullptr, static_cast<int>(d.skipped.size())));
+    if (!m_data->datasetIsCurrent())
+        text += QStringLiteral("<br><span style='color:#b26b00'>%1</span>")
+                    .arg(tr("The model or path changed (input %1): Train reloads the dataset.")
+                             .arg(QString::fromStdString(m_data->modelInputShape().toString())));
     m_datasetInfo->setText(text);
-    if (d.skipped.empty()) {
-        m_skipped->hide();
-    } else {
-        m_skipped->setText(tr("%n file(s) skipped (hover for the list)", nullptr, static_cast<int>(d.skipped.size())));
-        QString tip;
-        const size_t shown = std::min<size_t>(d.skipped.size(), 40);
-        for (size_t i = 0; i < shown; ++i)
-            tip += QStringLiteral("%1 — %2\n").arg(QString::fromStdString(d.skipped[i].path), QString::fromStdString(d.skipped[i].reason));
-        if (shown < d.skipped.size())
-            tip += tr("… and %1 more").arg(d.skipped.size() - shown);
-        m_skipped->setToolTip(tip.trimmed());
-        m_skipped->show();
-    }
 }
 
 QString TrainingPanel::trainBlocker() const
@@ -505,11 +341,12 @@ QString TrainingPanel::trainBlocker() const
     const GraphAnalysis& a = m_model->analysis();
     if (!a.ok)
         return tr("The model does not validate: %1").arg(QString::fromStdString(a.error));
-    if (m_dataset && datasetFitsModel()) {
+    const auto data = m_data->dataset();
+    if (data && m_data->datasetIsCurrent()) {
         const int64_t outputs = a.outputShape.numel();
-        if (m_dataset->numClasses() > outputs)
+        if (data->numClasses() > outputs)
             return tr("The dataset has %1 classes but the output node '%2' gives %3 values — set its units to %1.")
-                .arg(m_dataset->numClasses())
+                .arg(data->numClasses())
                 .arg(QString::fromStdString(a.outputNode))
                 .arg(outputs);
     }
@@ -525,8 +362,7 @@ void TrainingPanel::requestTrain()
         showMessage(blocker, QStringLiteral("error"));
         return;
     }
-    if (!m_dataset || !datasetFitsModel() ||
-        QFileInfo(QString::fromStdString(m_dataset->root)).absoluteFilePath() != QFileInfo(datasetPath()).absoluteFilePath()) {
+    if (!m_data->datasetIsCurrent()) {
         m_trainAfterLoad = true;
         loadDataset();
         return;
@@ -543,11 +379,9 @@ void TrainingPanel::updateButtons()
     m_pause->setEnabled(m_running);
     m_pause->setText(m_paused ? tr("Resume") : tr("Pause"));
     m_stop->setEnabled(m_running);
-    m_loadButton->setEnabled(!loading && !m_running);
-    m_browse->setEnabled(!loading && !m_running);
-    m_path->setEnabled(!loading && !m_running);
+    m_data->setLocked(m_running);
     for (QWidget* w : std::initializer_list<QWidget*>{m_optimizer, m_learningRate, m_schedule, m_batchSize, m_epochsSpin, m_l1, m_l2,
-                                                      m_weightDecay, m_seed, m_threads, m_validation, m_flip, m_shift, m_rotate})
+                                                      m_weightDecay, m_seed, m_threads})
         w->setEnabled(!m_running);
     if (!m_running) {
         if (!blocker.isEmpty())

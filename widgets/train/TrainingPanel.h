@@ -1,8 +1,9 @@
 #pragma once
-// TrainingPanel: the Training tab — the dataset (a path with Browse…, opened off the UI
-// thread with a progress bar and Cancel, then "70,000 samples · 10 classes · 1×28×28" and
-// the skipped files), the hyper-parameters of a TrainConfig (prefilled from the model's
-// recipe, graph.training), Train / Pause-Resume / Stop, and the live status of a run.
+// TrainingPanel: the Training tab — Train / Pause-Resume / Stop and the live status of a
+// run, a one-line summary of the dataset ("fashion-mnist · 70,000 samples · 10 classes",
+// with a link to the Data tab) and the hyper-parameters of a TrainConfig (prefilled from
+// the model's recipe, graph.training). The dataset itself, its split and augmentation are
+// the DataPanel's (the Data tab), which this panel creates and drives: dataPanel().
 //
 // It does not train: it emits trainRequested() when the user presses Train and the
 // dataset fits the model; the app starts the run and reports back through
@@ -14,8 +15,10 @@
 #include "engine/data/Dataset.h"
 #include "engine/train/TrainConfig.h"
 #include "engine/train/Trainer.h"
+#include "widgets/data/DataPanel.h"
 #include "widgets/train/TrainingSummary.h"
 
+#include <QPointer>
 #include <QWidget>
 
 #include <memory>
@@ -29,7 +32,6 @@ class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class QTimer;
-template <typename T> class QFutureWatcher;
 
 namespace netcanvas::widgets {
 
@@ -46,10 +48,12 @@ public:
     TrainConfig config() const;
     void setConfig(const TrainConfig& config);
 
+    // The Data tab's panel (created here; the window places it). Shortcuts to it below.
+    DataPanel* dataPanel() const { return m_data; }
     QString datasetPath() const;
     void setDatasetPath(const QString& path);
     // The loaded dataset (null before loading or after a failed load).
-    std::shared_ptr<const Dataset> dataset() const { return m_dataset; }
+    std::shared_ptr<const Dataset> dataset() const;
     // Starts opening datasetPath() with the model's input geometry on a worker thread.
     void loadDataset();
     bool isLoading() const;
@@ -76,47 +80,31 @@ signals:
     void resumeRequested();
     void stopRequested();
     void datasetLoaded();
+    // The user clicked the dataset summary's link: show the Data tab.
+    void dataTabRequested();
     // The user changed a setting or the dataset path (not emitted by setConfig()).
     void settingsEdited();
     // A one-line status for the main window's status bar ("epoch 2/5 · 3,120 samples/s · ETA 0:41").
     void statusMessage(const QString& text);
 
 private:
-    struct LoadState;
-    struct LoadResult {
-        std::shared_ptr<Dataset> data;
-        QString error;
-    };
-
     void buildUi();
     void onModelReset();
-    void onLoadFinished();
+    void onLoadFinished(bool ok, const QString& error);
     void updateButtons();
     void updateDatasetInfo();
     void showMessage(const QString& text, const QString& kind); // kind: "error", "warn", "ok", ""
-    bool datasetFitsModel() const; // geometry matches the input node
-    Shape modelInputShape() const;
-    void browse(bool folder);
 
     GraphModel* m_model;
+    QPointer<DataPanel> m_data; // owned by this panel until the window reparents it
     TrainConfig m_base; // the recipe: source of the fields the form does not show
-    std::shared_ptr<const Dataset> m_dataset;
-    std::shared_ptr<LoadState> m_load;
-    QFutureWatcher<LoadResult>* m_watcher = nullptr;
-    QTimer* m_progressTimer;
     bool m_trainAfterLoad = false;
     bool m_applying = false; // setConfig() is filling the form
     bool m_running = false;
     bool m_paused = false;
     int m_epochs = 0;
 
-    QLineEdit* m_path;
-    QPushButton* m_browse;
-    QPushButton* m_loadButton;
-    QProgressBar* m_loadProgress;
-    QPushButton* m_cancelLoad;
     QLabel* m_datasetInfo;
-    QLabel* m_skipped;
 
     QComboBox* m_optimizer;
     ScientificSpinBox* m_learningRate;
@@ -128,10 +116,6 @@ private:
     ScientificSpinBox* m_weightDecay;
     QSpinBox* m_seed;
     QSpinBox* m_threads;
-    QDoubleSpinBox* m_validation;
-    QCheckBox* m_flip;
-    QSpinBox* m_shift;
-    QDoubleSpinBox* m_rotate;
 
     QPushButton* m_train;
     QPushButton* m_pause;
