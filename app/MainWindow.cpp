@@ -206,7 +206,6 @@ void MainWindow::createTrainingUi()
     m_training = new TrainingController(this);
     m_trainingPanel = new widgets::TrainingPanel(m_doc->model(), this);
     m_sideTabs->addTab(m_trainingPanel->dataPanel(), tr("Data"));
-    m_trainingPanel->dataPanel()->show();
     m_sideTabs->addTab(m_trainingPanel, tr("Training"));
     connect(m_trainingPanel, &widgets::TrainingPanel::dataTabRequested, this,
             [this] { m_sideTabs->setCurrentWidget(m_trainingPanel->dataPanel()); });

@@ -441,7 +441,12 @@ private slots:
         QCOMPARE(window.exportCanvas(png), QString());
         QVERIFY(!QImage(png).isNull());
 
-        // Dropping a folder on the window makes it the dataset (and the project's).
+        // Dropping a folder on the window makes it the dataset (and the project's) and shows
+        // the Data tab, which is hidden behind the Properties tab until then.
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(!window.trainingPanel()->dataPanel()->isVisible());
         QDir(dir.path()).mkpath(QStringLiteral("images/a"));
         const QString folder = QDir(dir.path()).filePath(QStringLiteral("images"));
         QMimeData mime;
@@ -454,6 +459,7 @@ private slots:
         QCOMPARE(window.trainingPanel()->datasetPath(), folder);
         QCOMPARE(window.document()->datasetPath(), folder);
         QVERIFY(window.document()->isModified());
+        QVERIFY(window.trainingPanel()->dataPanel()->isVisible());
         window.trainingPanel()->cancelLoading();
         QTRY_VERIFY(!window.trainingPanel()->isLoading());
     }
