@@ -18,6 +18,8 @@ ProjectDocument::ProjectDocument(QObject* parent)
     // Runs are part of the project: a new or finished run is an unsaved change.
     connect(m_runs, &widgets::RunHistory::runAdded, this, &ProjectDocument::markModified);
     connect(m_runs, &widgets::RunHistory::runFinished, this, &ProjectDocument::markModified);
+    connect(m_runs, &widgets::RunHistory::runRenamed, this, &ProjectDocument::markModified);
+    connect(m_runs, &widgets::RunHistory::runRemoved, this, &ProjectDocument::markModified);
 }
 
 bool ProjectDocument::isProject() const

@@ -172,6 +172,18 @@ void TrainingCharts::setHistory(RunHistory* history)
     if (m_history) {
         connect(m_history, &RunHistory::runUpdated, this, &TrainingCharts::onRunChanged);
         connect(m_history, &RunHistory::runFinished, this, &TrainingCharts::onRunChanged);
+        connect(m_history, &RunHistory::runRenamed, this, [this](int id) {
+            if (std::find(m_visible.begin(), m_visible.end(), id) != m_visible.end())
+                rebuildSeries(); // legends and tooltips carry the name
+        });
+        connect(m_history, &RunHistory::runRemoved, this, [this](int id) {
+            m_curves.erase(id);
+            std::vector<int> rest;
+            for (int v : m_visible)
+                if (v != id)
+                    rest.push_back(v);
+            setVisibleRuns(rest);
+        });
         connect(m_history, &RunHistory::cleared, this, [this] {
             m_curves.clear();
             setVisibleRuns({});
@@ -254,7 +266,7 @@ void TrainingCharts::rebuildSeries()
         const QColor val = overlay ? runColor : kValidationColor;
         QColor faint = train;
         faint.setAlpha(overlay ? 45 : 70);
-        const QString label = QStringLiteral("Run %1").arg(id);
+        const QString label = m_history->run(id)->shortName();
 
         RunSeries rs;
         rs.raw = makeSeries(faint, 1.0);

@@ -75,6 +75,24 @@ void RunHistory::failRun(int id, const QString& message)
     }
 }
 
+void RunHistory::renameRun(int id, const QString& label)
+{
+    if (TrainingRun* r = find(id); r && r->label != label.trimmed()) {
+        r->label = label.trimmed();
+        emit runRenamed(id);
+    }
+}
+
+bool RunHistory::removeRun(int id)
+{
+    auto it = std::find_if(m_runs.begin(), m_runs.end(), [id](const auto& r) { return r->id == id; });
+    if (it == m_runs.end() || (*it)->running)
+        return false;
+    m_runs.erase(it);
+    emit runRemoved(id);
+    return true;
+}
+
 void RunHistory::clear()
 {
     m_runs.clear();

@@ -26,6 +26,10 @@ public:
     // Ends a run that threw: `message` is the reason.
     void failRun(int id, const QString& message);
     void clear();
+    // Names a run (empty clears the name). Emits runRenamed().
+    void renameRun(int id, const QString& label);
+    // Removes a finished run; a running run (or an unknown id) is refused: returns false.
+    bool removeRun(int id);
     // Replaces every run by `runs` (finished runs read from a project file), keeping their
     // ids; the next new run gets the id after the largest. Emits cleared(), then runAdded()
     // and runFinished() per run.
@@ -40,6 +44,8 @@ signals:
     void runUpdated(int id); // new batches or epochs
     void runFinished(int id);
     void cleared();
+    void runRenamed(int id);
+    void runRemoved(int id);
 
 private:
     TrainingRun* find(int id);

@@ -128,6 +128,8 @@ json runToJson(const TrainingRun& run)
     j["id"] = run.id;
     j["model"] = run.modelName.toStdString();
     j["dataset"] = run.datasetName.toStdString();
+    if (!run.label.isEmpty())
+        j["label"] = run.label.toStdString();
     j["config"] = trainConfigToJson(run.config);
 
     // Batches as columns; epoch/batch indices follow from batchesPerEpoch.
@@ -193,6 +195,7 @@ TrainingRun runFromJson(const json& j, const std::string& where)
         fail(where + ".id", "must be 1 or more");
     r.modelName = stringField(j, "model", where);
     r.datasetName = stringField(j, "dataset", where);
+    r.label = stringField(j, "label", where);
     if (auto it = j.find("config"); it != j.end())
         try {
             r.config = trainConfigFromJson(*it, TrainConfig{});

@@ -2,7 +2,11 @@
 
 #include "widgets/train/RunHistory.h"
 
+#include <QAction>
+#include <QInputDialog>
 #include <QLabel>
+#include <QMenu>
+#include <QMessageBox>
 #include <QListWidget>
 #include <QPainter>
 #include <QPixmap>
@@ -48,6 +52,19 @@ RunListWidget::RunListWidget(QWidget* parent) : QWidget(parent), m_list(new QLis
         if (!m_silent)
             emitChecked();
     });
+    m_list->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_list, &QListWidget::customContextMenuRequested, this, &RunListWidget::showContextMenu);
+    auto* rename = new QAction(tr("Rename"), m_list);
+    rename->setShortcut(QKeySequence(Qt::Key_F2));
+    rename->setShortcutContext(Qt::WidgetShortcut);
+    connect(rename, &QAction::triggered, this, [this] { renameInteractively(currentRun()); });
+    auto* remove = new QAction(tr("Delete"), m_list);
+    remove->setShortcut(QKeySequence::Delete);
+    remove->setShortcutContext(Qt::WidgetShortcut);
+    connect(remove, &QAction::triggered, this, [this] { removeInteractively(currentRun()); });
+    m_list->addAction(rename);
+    m_list->addAction(remove);
+    connect(m_list, &QListWidget::itemDoubleClicked, this, [this](QListWidgetItem* it) { showOnly(it->data(Qt::UserRole).toInt()); });
 }
 
 void RunListWidget::setHistory(RunHistory* history)
@@ -71,6 +88,13 @@ void RunListWidget::setHistory(RunHistory* history)
     });
     connect(m_history, &RunHistory::runUpdated, this, &RunListWidget::updateRunItem);
     connect(m_history, &RunHistory::runFinished, this, &RunListWidget::updateRunItem);
+    connect(m_history, &RunHistory::runRenamed, this, &RunListWidget::updateRunItem);
+    connect(m_history, &RunHistory::runRemoved, this, [this](int id) {
+        const bool wasChecked = isChecked(id);
+        delete item(id);
+        if (wasChecked)
+            emitChecked();
+    });
     connect(m_history, &RunHistory::cleared, this, [this] {
         m_list->clear();
         emitChecked();
@@ -153,6 +177,71 @@ QString RunListWidget::runText(int id) const
 {
     const QListWidgetItem* it = item(id);
     return it ? it->text() : QString();
+}
+
+int RunListWidget::currentRun() const
+{
+    const QListWidgetItem* it = m_list->currentItem();
+    return it ? it->data(Qt::UserRole).toInt() : 0;
+}
+
+void RunListWidget::showOnly(int id)
+{
+    if (!item(id))
+        return;
+    m_silent = true;
+    for (int i = 0; i < m_list->count(); ++i)
+        m_list->item(i)->setCheckState(m_list->item(i)->data(Qt::UserRole).toInt() == id ? Qt::Checked : Qt::Unchecked);
+    m_silent = false;
+    emitChecked();
+}
+
+void RunListWidget::renameInteractively(int id)
+{
+    const TrainingRun* run = m_history ? m_history->run(id) : nullptr;
+    if (!run)
+        return;
+    bool ok = false;
+    const QString label = QInputDialog::getText(this, tr("Rename Run %1").arg(id),
+                                                tr("Name (shown in the run list and chart legends):"), QLineEdit::Normal,
+                                                run->label, &ok);
+    if (ok)
+        m_history->renameRun(id, label);
+}
+
+void RunListWidget::removeInteractively(int id)
+{
+    const TrainingRun* run = m_history ? m_history->run(id) : nullptr;
+    if (!run)
+        return;
+    if (run->running) {
+        QMessageBox::information(this, tr("Delete Run"), tr("Run %1 is still training: stop it first.").arg(id));
+        return;
+    }
+    const auto answer = QMessageBox::question(this, tr("Delete Run"),
+                                              tr("Delete “%1” and its curves from the project?").arg(run->displayName()),
+                                              QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+    if (answer == QMessageBox::Yes)
+        m_history->removeRun(id);
+}
+
+void RunListWidget::showContextMenu(const QPoint& pos)
+{
+    QListWidgetItem* it = m_list->itemAt(pos);
+    if (!it)
+        return;
+    const int id = it->data(Qt::UserRole).toInt();
+    const TrainingRun* run = m_history ? m_history->run(id) : nullptr;
+    if (!run)
+        return;
+    QMenu menu(this);
+    menu.addAction(tr("Show Only This Run"), this, [this, id] { showOnly(id); });
+    menu.addSeparator();
+    menu.addAction(tr("Rename…"), this, [this, id] { renameInteractively(id); })->setShortcut(QKeySequence(Qt::Key_F2));
+    QAction* del = menu.addAction(tr("Delete…"), this, [this, id] { removeInteractively(id); });
+    del->setShortcut(QKeySequence::Delete);
+    del->setEnabled(!run->running);
+    menu.exec(m_list->viewport()->mapToGlobal(pos));
 }
 
 void RunListWidget::emitChecked()

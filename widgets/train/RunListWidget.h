@@ -3,6 +3,8 @@
 // 91.2%", a swatch in the run's chart color, the full settings in the tooltip). Checking
 // two or more runs overlays their curves (TrainingCharts::setVisibleRuns listens to
 // checkedRunsChanged). A new run is checked alone, so the live run is what the charts show.
+// The context menu (and F2 / Delete) renames a run ("dropout 0.5": the name the charts'
+// legends use), deletes a finished one after asking, or shows one run alone.
 #include <QWidget>
 
 #include <vector>
@@ -25,6 +27,12 @@ public:
     bool isChecked(int id) const;
     void setChecked(int id, bool checked);
     QString runText(int id) const;
+    // The run under the selection (0 when none).
+    int currentRun() const;
+    // Asks for a name / for confirmation, then renames / removes through the history.
+    void renameInteractively(int id);
+    void removeInteractively(int id);
+    void showOnly(int id);
 
 signals:
     void checkedRunsChanged(const std::vector<int>& ids);
@@ -34,6 +42,7 @@ private:
     void addRunItem(int id);
     void updateRunItem(int id);
     void emitChecked();
+    void showContextMenu(const QPoint& pos);
 
     RunHistory* m_history = nullptr;
     QListWidget* m_list;

@@ -49,12 +49,16 @@ QString TrainingRun::displayName() const
         state = QStringLiteral("done");
     if (!running && summary.stopped && std::isfinite(summary.testAccuracy))
         state += QStringLiteral(" (stopped)");
-    QString s = QStringLiteral("Run %1 · %2 lr %3 · %4")
-                    .arg(id)
-                    .arg(QString::fromStdString(config.optimizer.kind))
-                    .arg(config.optimizer.learningRate, 0, 'g', 3)
-                    .arg(state);
-    return s;
+    const QString what = !label.isEmpty() ? label
+                                          : QStringLiteral("%1 lr %2")
+                                                .arg(QString::fromStdString(config.optimizer.kind))
+                                                .arg(config.optimizer.learningRate, 0, 'g', 3);
+    return QStringLiteral("Run %1 · %2 · %3").arg(id).arg(what, state);
+}
+
+QString TrainingRun::shortName() const
+{
+    return label.isEmpty() ? QStringLiteral("Run %1").arg(id) : label;
 }
 
 QColor TrainingRun::color() const

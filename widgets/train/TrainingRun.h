@@ -21,6 +21,7 @@ struct TrainingRun {
     QString modelName;
     TrainConfig config;
     QString datasetName; // e.g. "fashion-mnist"
+    QString label;       // the user's name for it ("dropout 0.5"); empty: none given
     std::vector<BatchEvent> batches;
     std::vector<EpochEvent> epochs;
     bool running = true;
@@ -30,8 +31,11 @@ struct TrainingRun {
     // "adam lr 0.001 · bs 64 · 5 ep" — the settings an instructor compares.
     QString configSummary() const;
     // "Run 3 · adam lr 0.001 · 91.2%" (test accuracy, else the last validation accuracy,
-    // else the state: "training…", "stopped", "diverged", "failed").
+    // else the state: "training…", "stopped", "diverged", "failed"); with a label,
+    // "Run 3 · dropout 0.5 · 91.2%".
     QString displayName() const;
+    // For chart legends: the label, else "Run 3".
+    QString shortName() const;
     // The run's color in overlaid charts and in the run list (stable per id).
     QColor color() const;
 };
