@@ -285,7 +285,7 @@ void DataPanel::onLoadFinished()
     m_load.reset();
     m_progressTimer->stop();
     QString error;
-    if (r.data) {
+    if (r.data && !cancelled) { // a load that finished as Cancel was pressed is still cancelled
         m_dataset = r.data;
         m_view->setDataset(m_dataset);
         showMessage({}, false);
@@ -297,7 +297,7 @@ void DataPanel::onLoadFinished()
     }
     updateState();
     emit loadingChanged(false);
-    emit loadFinished(r.data != nullptr, error);
+    emit loadFinished(r.data && !cancelled, error);
 }
 
 void DataPanel::setLocked(bool locked)
