@@ -336,19 +336,12 @@ void MainWindow::startTraining()
     if (!data || m_training->isRunning())
         return;
     const TrainConfig config = m_trainingPanel->config();
-    DataSplit split;
-    try {
-        split = splitDataset(*data, config.validationFraction, config.testFraction, config.seed);
-    } catch (const std::exception& e) {
-        m_trainingPanel->showFailed(QString::fromStdString(e.what()));
-        return;
-    }
     widgets::TrainingRun run;
     run.modelName = m_doc->displayName();
     run.config = config;
     run.datasetName = QFileInfo(QString::fromStdString(data->root)).fileName();
     m_liveRunId = m_doc->runs()->addRun(run);
-    m_training->start(m_doc->model()->graph(), data, std::move(split), config, m_liveRunId);
+    m_training->start(m_doc->model()->graph(), data, config, m_liveRunId); // splits on the worker thread
 }
 
 void MainWindow::saveWeightsDialog()

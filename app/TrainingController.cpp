@@ -51,12 +51,24 @@ TrainingController::~TrainingController()
 bool TrainingController::start(const ModelGraph& graph, std::shared_ptr<const Dataset> data, DataSplit split,
                                TrainConfig config, int runId)
 {
+    return startJob(graph, std::move(data), std::move(split), false, std::move(config), runId);
+}
+
+bool TrainingController::start(const ModelGraph& graph, std::shared_ptr<const Dataset> data, TrainConfig config, int runId)
+{
+    return startJob(graph, std::move(data), DataSplit{}, true, std::move(config), runId);
+}
+
+bool TrainingController::startJob(const ModelGraph& graph, std::shared_ptr<const Dataset> data, DataSplit split,
+                                  bool computeSplit, TrainConfig config, int runId)
+{
     if (m_running || !data)
         return false;
     auto job = std::make_shared<TrainingJob>();
     job->graph = graph;
     job->data = std::move(data);
     job->split = std::move(split);
+    job->computeSplit = computeSplit;
     job->config = std::move(config);
     job->runId = ++m_serial;
     job->batchIntervalMs = m_batchIntervalMs;

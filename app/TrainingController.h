@@ -44,6 +44,9 @@ public:
     // in no signal; it is only remembered (currentRunId()) for the caller's bookkeeping.
     bool start(const ModelGraph& graph, std::shared_ptr<const Dataset> data, DataSplit split, TrainConfig config,
                int runId = 0);
+    // The same, with the split computed on the worker thread from the config's validation
+    // and test fractions and seed (a bad fraction arrives as failed()).
+    bool start(const ModelGraph& graph, std::shared_ptr<const Dataset> data, TrainConfig config, int runId = 0);
     void pause();
     void resume();
     void stop();
@@ -73,6 +76,8 @@ signals:
     void runningChanged(bool running);
 
 private:
+    bool startJob(const ModelGraph& graph, std::shared_ptr<const Dataset> data, DataSplit split, bool computeSplit,
+                  TrainConfig config, int runId);
     void onWorkerBatches(int runId, const std::vector<BatchEvent>& events);
     void onWorkerEpoch(int runId, const EpochEvent& event);
     void onWorkerFinished(int runId, const widgets::TrainingSummary& summary);

@@ -28,6 +28,7 @@ struct TrainingJob {
     ModelGraph graph;
     std::shared_ptr<const Dataset> data;
     DataSplit split;
+    bool computeSplit = false; // split on the worker from config (validation/test fraction, seed)
     TrainConfig config;
     int runId = 0;
     int batchIntervalMs = 33;

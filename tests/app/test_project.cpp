@@ -20,7 +20,10 @@
 
 #include <QDir>
 #include <QFile>
+#include <QMessageBox>
 #include <QMimeData>
+#include <QPushButton>
+#include <QTimer>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -422,6 +425,41 @@ private slots:
         QVERIFY(weights.tensors.count("conv.weight") == 1);
         QVERIFY(weights.metadata.count("netcanvas.classes") == 1);
         QVERIFY(!window.document()->isModified());
+    }
+
+    void unsavedChangesAreAskedAbout()
+    {
+        app::MainWindow window;
+        window.openFile(QStringLiteral(NETCANVAS_SOURCE_DIR "/models/mlp.json"));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.close()); // nothing unsaved: closes without asking
+        window.show();
+        window.document()->markModified();
+        QVERIFY(window.windowTitle().contains(QStringLiteral("•")));
+        QCOMPARE(window.autosave()->saveNow(), QString());
+        QVERIFY(QFile::exists(window.autosave()->recoveryFile()));
+
+        // Answers the "Unsaved changes" box with `button` once it is up.
+        QString asked;
+        auto answer = [&asked](QMessageBox::StandardButton button) {
+            QTimer::singleShot(0, [&asked, button] {
+                QTRY_VERIFY(qobject_cast<QMessageBox*>(QApplication::activeModalWidget()));
+                auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+                asked = box->text();
+                box->button(button)->click();
+            });
+        };
+        answer(QMessageBox::Cancel);
+        QVERIFY(!window.close()); // Cancel keeps the window and the work
+        QVERIFY2(asked.contains(QStringLiteral("mlp.json")) && asked.contains(QStringLiteral("unsaved")), qPrintable(asked));
+        QVERIFY(window.isVisible());
+        QVERIFY(window.document()->isModified());
+        asked.clear();
+        answer(QMessageBox::Discard);
+        QVERIFY(window.close());
+        QVERIFY(!asked.isEmpty());
+        QVERIFY(!QFile::exists(window.autosave()->recoveryFile())); // a chosen discard leaves no copy
     }
 
     void exportSvgAndDropDataset()

@@ -345,6 +345,19 @@ private slots:
         c.epochs = 1;
         QVERIFY(controller.start(smallCnn(), m_data, m_split, c));
         QVERIFY(finished.wait(30000));
+
+        // The split computed on the worker thread: it works, and a bad one is a failure.
+        finished.clear();
+        QVERIFY(controller.start(smallCnn(), m_data, c));
+        QVERIFY(finished.wait(30000));
+        QVERIFY(finished.front().at(0).value<TrainingSummary>().testSamples > 0);
+        c.validationFraction = 0.6;
+        c.testFraction = 0.6;
+        failed.clear();
+        QVERIFY(controller.start(smallCnn(), m_data, c));
+        QVERIFY(failed.wait(30000));
+        QVERIFY2(failed.front().at(0).toString().contains(QStringLiteral("split")), qPrintable(failed.front().at(0).toString()));
+        QVERIFY(!controller.isRunning());
     }
 
     void destructorStopsARunningTraining()
