@@ -2,13 +2,18 @@
 // file; without one it starts on the default project (LeNet-5 on Fashion-MNIST, or on the
 // sample dataset). A crashed session's autosaved work is offered first.
 #include "app/MainWindow.h"
+#include "app/TrainingController.h"
+#include "widgets/charts/TrainingCharts.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QPixmap>
+#include <QElapsedTimer>
 #include <QTimer>
 
+#include <algorithm>
 #include <cstdio>
+#include <vector>
 
 int main(int argc, char** argv)
 {
@@ -40,6 +45,12 @@ int main(int argc, char** argv)
                            QStringLiteral("name"));
     tab.setFlags(QCommandLineOption::HiddenFromHelp);
     parser.addOption(tab);
+    // Hidden: with --train-on-start, measures the UI thread for SECONDS of training (a 5 ms
+    // timer's longest gap, chart refreshes per second), prints it and quits (bench/ui-stall.sh).
+    QCommandLineOption measureUi(QStringLiteral("measure-ui"), QStringLiteral("Measure UI stalls while training."),
+                                 QStringLiteral("seconds"));
+    measureUi.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(measureUi);
     parser.process(app);
 
     netcanvas::app::MainWindow window;
@@ -54,6 +65,41 @@ int main(int argc, char** argv)
         window.showSideTab(parser.value(tab));
     if (parser.isSet(trainOnStart))
         QTimer::singleShot(300, &window, &netcanvas::app::MainWindow::trainNow);
+    QElapsedTimer clock;
+    qint64 last = -1, maxGap = 0;
+    std::vector<qint64> gaps;
+    QTimer ticker;
+    int refreshesAtStart = 0;
+    if (parser.isSet(measureUi)) {
+        ticker.setInterval(5);
+        QObject::connect(&ticker, &QTimer::timeout, [&] {
+            const qint64 t = clock.nsecsElapsed();
+            if (last >= 0) {
+                maxGap = std::max(maxGap, t - last);
+                gaps.push_back(t - last);
+            }
+            last = t;
+        });
+        // Starts measuring once training runs (dataset loading is not part of it).
+        QObject::connect(window.trainingController(), &netcanvas::app::TrainingController::started, &window, [&] {
+            refreshesAtStart = window.trainingCharts()->refreshCount();
+            clock.start();
+            ticker.start();
+            const int ms = static_cast<int>(parser.value(measureUi).toDouble() * 1000);
+            QTimer::singleShot(ms, &window, [&] {
+                const double seconds = clock.nsecsElapsed() / 1e9;
+                ticker.stop();
+                std::sort(gaps.begin(), gaps.end());
+                const double p99 = gaps.empty() ? 0.0 : gaps[gaps.size() * 99 / 100] / 1e6;
+                const int refreshes = window.trainingCharts()->refreshCount() - refreshesAtStart;
+                std::printf("ui: longest stall %.1f ms, p99 tick gap %.1f ms over %.1f s of training; "
+                            "chart refreshes %.1f/s (longest %.1f ms)\n",
+                            maxGap / 1e6, p99, seconds, refreshes / seconds, window.trainingCharts()->longestRefreshMs());
+                std::fflush(stdout);
+                QApplication::exit(0);
+            });
+        });
+    }
     if (parser.isSet(screenshot)) {
         const QString file = parser.value(screenshot);
         const int ms = static_cast<int>(parser.value(after).toDouble() * 1000);
