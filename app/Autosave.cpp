@@ -22,12 +22,32 @@ namespace netcanvas::app {
 
 namespace {
 
-bool processIsRunning(qint64 pid)
+QByteArray readSmallFile(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.read(4096) : QByteArray();
+}
+
+// Whether `pid` is a live NetCanvas session: it exists, is not a zombie (a crashed process
+// its parent has not reaped yet) and runs the same program as we do (a reused pid is not).
+bool sessionIsRunning(qint64 pid)
 {
     if (pid <= 0)
         return false;
     // Signal 0 checks existence only; EPERM means it exists but belongs to someone else.
-    return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM)
+        return false;
+    const QString proc = QStringLiteral("/proc/%1/").arg(pid);
+    const QByteArray stat = readSmallFile(proc + QStringLiteral("stat"));
+    if (stat.isEmpty())
+        return true; // no /proc: trust kill()
+    // "pid (comm) S ...": the state follows the last ')'.
+    const int close = stat.lastIndexOf(')');
+    if (close >= 0 && close + 2 < stat.size() && (stat[close + 2] == 'Z' || stat[close + 2] == 'X'))
+        return false;
+    const QByteArray comm = readSmallFile(proc + QStringLiteral("comm")).trimmed();
+    const QByteArray self = readSmallFile(QStringLiteral("/proc/self/comm")).trimmed();
+    return comm.isEmpty() || self.isEmpty() || comm == self;
 }
 
 } // namespace
@@ -98,7 +118,7 @@ QList<Autosave::Orphan> Autosave::orphans() const
         if (!m.hasMatch())
             continue;
         const qint64 pid = m.captured(1).toLongLong();
-        if (pid == QCoreApplication::applicationPid() || processIsRunning(pid))
+        if (pid == QCoreApplication::applicationPid() || sessionIsRunning(pid))
             continue; // a live session's copy
         Orphan o;
         o.file = fi.absoluteFilePath();

@@ -57,10 +57,12 @@ int main(int argc, char** argv)
     window.resize(1280, 800);
     window.show();
     const QStringList args = parser.positionalArguments();
-    // A crashed session's autosaved work comes first (not in unattended screenshot runs).
-    const bool recovered = !parser.isSet(screenshot) && window.offerRecovery();
-    if (!recovered && (args.isEmpty() || !window.openFile(args.front())))
+    if (args.isEmpty() || !window.openFile(args.front()))
         window.openStartupTemplate();
+    // Then a crashed session's autosaved work is offered, over a window that shows something
+    // (not in unattended screenshot runs).
+    if (!parser.isSet(screenshot) && !parser.isSet(measureUi))
+        window.offerRecovery();
     if (parser.isSet(tab))
         window.showSideTab(parser.value(tab));
     if (parser.isSet(trainOnStart))

@@ -373,6 +373,14 @@ private slots:
         app::Autosave::removeOrphan(orphans.front());
         QVERIFY(!QFile::exists(crashed));
 
+        // A pid that now belongs to another program (pid 1 is never this test) is not a
+        // live session either: its copy is an orphan.
+        const QString reused = QDir(dir.path()).filePath(QStringLiteral("autosave-1.ncproj"));
+        QVERIFY(QFile::copy(autosave->recoveryFile(), reused));
+        QCOMPARE(autosave->orphans().size(), 1);
+        QCOMPARE(autosave->orphans().front().file, reused);
+        QFile::remove(reused);
+
         // Saving removes the copy; so does a normal exit (the destructor).
         QCOMPARE(doc.saveAs(QDir(dir.path()).filePath(QStringLiteral("saved.ncproj"))), QString());
         QVERIFY(!QFile::exists(autosave->recoveryFile()));
