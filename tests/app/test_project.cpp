@@ -183,7 +183,9 @@ private slots:
         // A run saved while training is written as stopped.
         TrainingRun live = sampleRun(5, 4);
         live.running = true;
-        QVERIFY(widgets::runFromJson(widgets::runToJson(live)).summary.stopped);
+        const TrainingRun interrupted = widgets::runFromJson(widgets::runToJson(live));
+        QVERIFY(interrupted.summary.stopped);
+        QVERIFY(interrupted.summary.message.contains(QStringLiteral("interrupted")));
     }
 
     void projectFileRoundTrip()

@@ -171,7 +171,8 @@ json runToJson(const TrainingRun& run)
     sum["early_stopped"] = s.earlyStopped;
     sum["diverged"] = s.diverged;
     sum["failed"] = run.failed;
-    sum["message"] = s.message.toStdString();
+    sum["message"] = run.running && s.message.isEmpty() ? std::string("interrupted: saved while still training")
+                                                        : s.message.toStdString();
     sum["seconds"] = number(s.seconds);
     sum["samples_per_second"] = number(s.samplesPerSecond);
     sum["best_epoch"] = s.bestEpoch;
