@@ -1,6 +1,8 @@
 #include "Commands.h"
 
+#include "Inspect.h"
 #include "Progress.h"
+#include "TrainedModel.h"
 
 #include "engine/backend/Backend.h"
 #include "engine/core/Error.h"
@@ -8,6 +10,7 @@
 #include "engine/data/Dataset.h"
 #include "engine/data/Split.h"
 #include "engine/graph/ModelJson.h"
+#include "engine/inspect/Inspect.h"
 #include "engine/io/AtomicFile.h"
 #include "engine/io/Safetensors.h"
 #include "engine/layers/LayerRegistry.h"
@@ -61,20 +64,6 @@ std::string pad(std::string s, size_t w, bool right = false)
     if (n >= w)
         return s;
     return right ? std::string(w - n, ' ') + s : s + std::string(w - n, ' ');
-}
-
-// Dataset geometry for a model: the Input node's C×H×W.
-DatasetOptions datasetOptionsFor(const GraphAnalysis& a, const std::string& resize)
-{
-    DatasetOptions o;
-    const Shape& s = a.inputShape;
-    if (s.rank() != 3)
-        throw GraphError("the Input node must give C\u00d7H\u00d7W, not " + s.toString());
-    o.channels = static_cast<int>(s[0]);
-    o.height = static_cast<int>(s[1]);
-    o.width = static_cast<int>(s[2]);
-    o.resize = resizePolicyFromString(resize);
-    return o;
 }
 
 Dataset openFor(const std::string& path, const GraphAnalysis& a, const std::string& resize, Progress& progress)
@@ -150,44 +139,6 @@ std::string confusionCsv(const ConfusionMatrix& cm, const std::vector<std::strin
         s << "\n";
     }
     return s.str();
-}
-
-// The graph of trained weights: from --model, else the model embedded in the weights file.
-ModelGraph graphForWeights(const std::string& modelPath, const std::string& weightsPath)
-{
-    if (!modelPath.empty())
-        return loadModelFile(modelPath);
-    const TensorFile tf = loadSafetensors(weightsPath);
-    const auto it = tf.metadata.find("netcanvas.model");
-    if (it == tf.metadata.end())
-        throw FormatError(weightsPath + ": the weights carry no model; give the model JSON too");
-    return parseModelJson(it->second, weightsPath + " (embedded model)");
-}
-
-// A trained model ready for inference: graph, backend, network with the weights loaded.
-struct LoadedModel {
-    ModelGraph graph;
-    std::unique_ptr<Backend> backend;
-    std::unique_ptr<Network> network;
-    WeightsMeta meta;
-};
-
-LoadedModel loadTrained(const std::string& modelPath, const std::string& weightsPath, int threads)
-{
-    LoadedModel m;
-    m.graph = graphForWeights(modelPath, weightsPath);
-    m.backend = createCpuBackend(threads);
-    m.network = std::make_unique<Network>(m.graph, *m.backend, 1);
-    m.meta = loadWeights(weightsPath, *m.network);
-    return m;
-}
-
-Normalization normalizationOf(const WeightsMeta& meta)
-{
-    Normalization n;
-    n.mean = meta.mean;
-    n.stddev = meta.stddev;
-    return n;
 }
 
 } // namespace
@@ -426,6 +377,7 @@ int runTrain(const TrainOptions& o)
 
 int runEval(const EvalOptions& o)
 {
+    checkMetricsPath(o.metricsOut); // before the work, not after
     Progress progress(o.json);
     // The evaluating Trainer's own network receives the weights: one network, one read.
     const ModelGraph graph = graphForWeights(o.model, o.weights);
@@ -451,21 +403,30 @@ int runEval(const EvalOptions& o)
         throw DataError(o.data + ": the " + o.split + " split is empty");
 
     const EvalResult r = evaluator.evaluate(data, indices);
+    // Top-k accuracy (and the per-sample predictions behind it): a second, inference-only
+    // pass through engine/inspect; the first gives the loss exactly as training reports it.
+    const inspect::Evaluation detail = inspect::evaluate(evaluator.network(), data, indices, normalizationOf(meta), o.topK);
 
     const auto& names = data.classNames;
+    const std::string topK = "top-" + std::to_string(detail.topK);
     if (!o.json) {
-        std::cout << o.split << " split: accuracy " << fmt("%.2f%%", 100 * r.accuracy) << ", loss " << fmt("%.4f", r.loss)
-                  << " on " << Progress::formatCount(r.samples) << " samples\n\n"
+        std::cout << o.split << " split: accuracy " << fmt("%.2f%%", 100 * r.accuracy) << ", " << topK << " accuracy "
+                  << fmt("%.2f%%", 100 * detail.topKAccuracy) << ", loss " << fmt("%.4f", r.loss) << " on "
+                  << Progress::formatCount(r.samples) << " samples\n\n"
                   << r.confusion.toText(names);
     }
-    nlohmann::json j{{"split", o.split}, {"accuracy", r.accuracy}, {"loss", r.loss}, {"samples", r.samples}};
+    nlohmann::json j{{"split", o.split}, {"accuracy", r.accuracy}, {"loss", r.loss}, {"samples", r.samples},
+                     {"top_k", detail.topK}, {"top_k_accuracy", detail.topKAccuracy}};
     j["confusion"] = confusionJson(r.confusion, names);
     if (!o.csvOut.empty())
         writeFileAtomic(o.csvOut, confusionCsv(r.confusion, names));
     if (!o.jsonOut.empty())
         writeFileAtomic(o.jsonOut, j.dump(2) + "\n");
+    if (!o.metricsOut.empty())
+        writeMetricsFile(o.metricsOut, j, detail, names);
     if (o.json) {
-        nlohmann::json line{{"split", o.split}, {"test_accuracy", r.accuracy}, {"test_loss", r.loss}, {"samples", r.samples}};
+        nlohmann::json line{{"split", o.split}, {"test_accuracy", r.accuracy}, {"test_loss", r.loss}, {"samples", r.samples},
+                            {"top_k", detail.topK}, {"top_k_accuracy", detail.topKAccuracy}};
         std::cout << line.dump() << "\n";
     }
     return 0;

@@ -42,6 +42,8 @@ struct EvalOptions {
     std::string split = "test"; // test | validation | train | all
     std::string csvOut;
     std::string jsonOut;
+    std::string metricsOut; // .json or .csv: confusion, per-class metrics, accuracy, top-k
+    int topK = 5;
     int threads = 0;
     bool json = false;
 };

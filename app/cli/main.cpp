@@ -1,5 +1,8 @@
-// netcanvas-cli: the NetCanvas engine without a window — train, eval, predict, info, layers.
+// netcanvas-cli: the NetCanvas engine without a window — train, eval, predict, featuremaps, explain, info,
+// layers, bench.
+#include "Bench.h"
 #include "Commands.h"
+#include "Inspect.h"
 
 #include "engine/core/Error.h"
 
@@ -55,6 +58,30 @@ int main(int argc, char** argv)
     evalCmd->add_option("--metrics-json", eval.jsonOut, "Write all metrics as JSON");
     evalCmd->add_option("--threads", eval.threads, "CPU threads (0 = all cores)");
     evalCmd->add_flag("--json", eval.json, "End with one JSON line of metrics on stdout");
+    evalCmd->add_option("--metrics-out", eval.metricsOut, "Write confusion matrix, per-class metrics, accuracy and top-k accuracy (.json or .csv)");
+    evalCmd->add_option("--top-k", eval.topK, "k of the top-k accuracy")->check(CLI::Range(1, 1000));
+
+    FeatureMapsOptions maps;
+    auto* mapsCmd = app.add_subcommand("featuremaps", "Write a layer's feature maps for an image as a PNG grid (and the input)");
+    mapsCmd->add_option("model", maps.model, "Model JSON (default: the model stored in the weights file)");
+    mapsCmd->add_option("--weights", maps.weights, "Weights (.safetensors) written by train")->required()->check(CLI::ExistingFile);
+    mapsCmd->add_option("--layer", maps.layer, "Node id whose output to show (e.g. conv1)")->required();
+    mapsCmd->add_option("--image", maps.image, "Image file")->required()->check(CLI::ExistingFile);
+    mapsCmd->add_option("--out", maps.out, "Output folder (created)")->required();
+    mapsCmd->add_option("--scale", maps.scale, "channel: each channel over its own range | shared: one range")->check(CLI::IsMember({"channel", "shared"}));
+    mapsCmd->add_option("--threads", maps.threads, "CPU threads (0 = all cores)");
+
+    ExplainOptions explain;
+    auto* explainCmd = app.add_subcommand("explain", "Classify an image and write a Grad-CAM overlay of what the decision looked at");
+    explainCmd->add_option("image", explain.image, "Image file")->required()->check(CLI::ExistingFile);
+    explainCmd->add_option("--weights", explain.weights, "Weights (.safetensors) written by train")->required()->check(CLI::ExistingFile);
+    explainCmd->add_option("--model", explain.model, "Model JSON (default: the model stored in the weights file)");
+    explainCmd->add_option("--class", explain.cls, "Class to explain, by index or name (default: the most probable)");
+    explainCmd->add_option("--layer", explain.layer, "Node with channel maps (default: the last convolution)");
+    explainCmd->add_option("--out", explain.out, "Output PNG of the Grad-CAM overlay")->required();
+    explainCmd->add_option("--saliency", explain.saliencyOut, "Also write the gradient saliency overlay to this PNG");
+    explainCmd->add_option("--top,-k", explain.top, "How many classes to print")->check(CLI::Range(1, 1000));
+    explainCmd->add_option("--threads", explain.threads, "CPU threads (0 = all cores)");
 
     PredictOptions predict;
     auto* predictCmd = app.add_subcommand("predict", "Classify images: top-k classes with probabilities");
@@ -64,6 +91,18 @@ int main(int argc, char** argv)
     predictCmd->add_option("--top,-k", predict.top, "How many classes to show")->check(CLI::Range(1, 1000));
     predictCmd->add_option("--threads", predict.threads, "CPU threads (0 = all cores)");
     predictCmd->add_flag("--json", predict.json, "One JSON line per image");
+
+    BenchOptions bench;
+    auto* benchCmd = app.add_subcommand("bench", "Measure training and inference speed and peak memory on synthetic data (docs/benchmarks.md)");
+    benchCmd->add_option("model", bench.model, "Model JSON file")->required()->check(CLI::ExistingFile);
+    benchCmd->add_option("--batch", bench.batch, "Training batch size")->check(CLI::Range(1, 65536));
+    benchCmd->add_option("--threads", bench.threads, "CPU threads (0 = all cores)")->check(CLI::Range(0, 1024));
+    benchCmd->add_option("--steps", bench.steps, "Timed training steps (and batch-256 inference passes)")->check(CLI::Range(1, 1000000));
+    benchCmd->add_option("--warmup", bench.warmup, "Untimed steps before each measurement")->check(CLI::Range(0, 1000000));
+    benchCmd->add_option("--infer-batch", bench.inferBatch, "Batch size of the inference-throughput measurement")->check(CLI::Range(1, 65536));
+    benchCmd->add_option("--latency-steps", bench.latencySteps, "Timed batch-1 inference passes")->check(CLI::Range(1, 1000000));
+    benchCmd->add_option("--seed", bench.seed, "Seed of the weights and the synthetic data");
+    benchCmd->add_flag("--json", bench.json, "Print one JSON object instead of a table");
 
     try {
         app.parse(argc, argv);
@@ -82,6 +121,12 @@ int main(int argc, char** argv)
             return runEval(eval);
         if (*predictCmd)
             return runPredict(predict);
+        if (*mapsCmd)
+            return runFeatureMaps(maps);
+        if (*explainCmd)
+            return runExplain(explain);
+        if (*benchCmd)
+            return runBench(bench);
     } catch (const netcanvas::Error& e) {
         std::fprintf(stderr, "\nnetcanvas-cli: error: %s\n", e.what());
         return 1;

@@ -8,6 +8,7 @@ namespace netcanvas {
 
 struct Network::Step {
     std::string id;
+    std::string type;
     std::unique_ptr<Layer> layer;
     std::vector<int> inputs;        // step indices
     std::vector<Shape> inputShapes; // per sample
@@ -31,6 +32,7 @@ Network::Network(const ModelGraph& graph, Backend& backend, uint64_t seed)
         const GraphNode& n = *graph.node(id);
         auto s = std::make_unique<Step>();
         s->id = id;
+        s->type = n.type;
         s->layer = registry.create(n.type, id, n.params);
         const NodeAnalysis& na = m_analysis.nodes.at(id);
         s->inputShapes = na.inputShapes;
@@ -85,21 +87,37 @@ const Tensor& Network::forward(const Tensor& input, bool training)
 
 void Network::backward(const Tensor& gradOutput)
 {
-    Step& last = *m_steps[static_cast<size_t>(m_outputIndex)];
+    const Step& last = *m_steps[static_cast<size_t>(m_outputIndex)];
     if (gradOutput.shape() != last.out.shape())
         throw ShapeError("network backward: gradient " + gradOutput.shape().toString() + " does not match output " +
                          last.out.shape().toString());
+    backwardFromIndex(m_outputIndex, gradOutput);
+}
+
+void Network::backwardFrom(const std::string& nodeId, const Tensor& gradNode)
+{
+    const int start = indexOf(nodeId);
+    const Step& s = *m_steps[static_cast<size_t>(start)];
+    if (gradNode.shape() != s.out.shape())
+        throw ShapeError("network backward from '" + nodeId + "': gradient " + gradNode.shape().toString() +
+                         " does not match its activation " + s.out.shape().toString());
+    backwardFromIndex(start, gradNode);
+}
+
+void Network::backwardFromIndex(int start, const Tensor& gradStart)
+{
+    Step& first = *m_steps[static_cast<size_t>(start)];
     // Which steps have received a gradient so far (for accumulation over consumers).
     // All scratch vectors are members: a step allocates nothing after the first.
     std::vector<char>& hasGrad = m_hasGrad;
     hasGrad.assign(m_steps.size(), 0);
-    last.grad.copyFrom(gradOutput);
-    hasGrad[static_cast<size_t>(m_outputIndex)] = 1;
+    first.grad.copyFrom(gradStart);
+    hasGrad[static_cast<size_t>(start)] = 1;
     RunContext ctx{m_backend, true, &m_rng};
     std::vector<const Tensor*>& ins = m_ins;
     std::vector<Tensor*>& gradIns = m_gradIns;
     std::vector<std::pair<int, bool>>& targets = m_targets; // (source step, received via scratch)
-    for (int si = static_cast<int>(m_steps.size()) - 1; si >= 0; --si) {
+    for (int si = start; si >= 0; --si) {
         Step& s = *m_steps[static_cast<size_t>(si)];
         if (!hasGrad[static_cast<size_t>(si)] || s.isInput)
             continue;
@@ -111,7 +129,7 @@ void Network::backward(const Tensor& gradOutput)
         for (int i : s.inputs) {
             Step& src = *m_steps[static_cast<size_t>(i)];
             ins.push_back(&src.out);
-            if (src.isInput) {
+            if (src.isInput && !m_keepInputGradient) {
                 gradIns.push_back(nullptr);
                 targets.emplace_back(i, false);
                 continue;
@@ -149,6 +167,35 @@ void Network::backward(const Tensor& gradOutput)
 const Tensor& Network::activation(const std::string& nodeId) const
 {
     return m_steps[static_cast<size_t>(indexOf(nodeId))]->out;
+}
+
+bool Network::hasGradient(const std::string& nodeId) const
+{
+    const size_t i = static_cast<size_t>(indexOf(nodeId));
+    return i < m_hasGrad.size() && m_hasGrad[i] != 0;
+}
+
+const Tensor& Network::gradient(const std::string& nodeId) const
+{
+    if (!hasGradient(nodeId))
+        throw GraphError("node '" + nodeId + "' received no gradient in the last backward pass" +
+                         (m_steps[static_cast<size_t>(indexOf(nodeId))]->isInput
+                              ? std::string(" (the input's gradient needs setKeepInputGradient(true))")
+                              : std::string(" (it does not feed the node the pass started from)")));
+    return m_steps[static_cast<size_t>(indexOf(nodeId))]->grad;
+}
+
+const std::string& Network::nodeType(const std::string& nodeId) const
+{
+    return m_steps[static_cast<size_t>(indexOf(nodeId))]->type;
+}
+
+std::vector<std::string> Network::nodeInputs(const std::string& nodeId) const
+{
+    std::vector<std::string> ids;
+    for (int i : m_steps[static_cast<size_t>(indexOf(nodeId))]->inputs)
+        ids.push_back(m_steps[static_cast<size_t>(i)]->id);
+    return ids;
 }
 
 Layer& Network::layer(const std::string& nodeId) { return *m_steps[static_cast<size_t>(indexOf(nodeId))]->layer; }

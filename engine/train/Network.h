@@ -42,11 +42,32 @@ public:
     // Back-propagates dL/d(output) (same shape as forward's result) through the graph.
     // Parameter grads are overwritten.
     void backward(const Tensor& gradOutput);
+    // Back-propagates dL/d(activation of `nodeId`) (same shape as that activation in the last
+    // forward) through the nodes that feed it; nodes after it take no part. For inspection:
+    // e.g. the gradient of a logit under a final Softmax. Parameter grads of the nodes
+    // reached are overwritten, the others keep their previous values. Throws GraphError for
+    // an unknown node, ShapeError when the gradient's shape differs from the activation's.
+    void backwardFrom(const std::string& nodeId, const Tensor& gradNode);
+
+    // dL/d(activation of `nodeId`) from the last backward() / backwardFrom() (N × its output
+    // shape). Requires hasGradient(nodeId); otherwise throws GraphError naming the node.
+    const Tensor& gradient(const std::string& nodeId) const;
+    // Whether the last backward reached `nodeId`: it feeds the node the backward started
+    // from (and, for the Input node, keepInputGradient() was on).
+    bool hasGradient(const std::string& nodeId) const;
+    // When on, backward passes also compute dL/d(input), read with gradient(inputNode) —
+    // for saliency maps. Off by default: training needs no input gradient and skips it.
+    void setKeepInputGradient(bool on) { m_keepInputGradient = on; }
+    bool keepInputGradient() const { return m_keepInputGradient; }
 
     // The activation of a node from the last forward() (N × its output shape).
     const Tensor& activation(const std::string& nodeId) const;
     // Node ids in execution order.
     const std::vector<std::string>& order() const { return m_order; }
+    // A node's layer type ("Conv2D") and its input node ids in port order. Throw GraphError
+    // for an unknown node.
+    const std::string& nodeType(const std::string& nodeId) const;
+    std::vector<std::string> nodeInputs(const std::string& nodeId) const;
     Layer& layer(const std::string& nodeId);
     // The first node (in execution order) whose last activation has a NaN/Inf; empty if none.
     std::string firstNonFiniteNode() const;
@@ -62,6 +83,7 @@ public:
 private:
     struct Step;
     int indexOf(const std::string& id) const;
+    void backwardFromIndex(int start, const Tensor& grad);
 
     Backend& m_backend;
     GraphAnalysis m_analysis;
@@ -73,7 +95,8 @@ private:
     std::vector<const Tensor*> m_ins;
     std::vector<Tensor*> m_gradIns;
     std::vector<std::pair<int, bool>> m_targets;
-    std::vector<char> m_hasGrad;
+    std::vector<char> m_hasGrad; // per step: reached by the last backward
+    bool m_keepInputGradient = false;
 };
 
 } // namespace netcanvas

@@ -103,15 +103,18 @@ void Trainer::publishSnapshot()
     std::lock_guard<std::mutex> lock(m_snapshotMutex);
     for (size_t i = 0; i < m_params.size(); ++i)
         m_snapshot[i].copyFrom(m_params[i].param->value);
+    m_snapshotNormalization = m_normalization; // a few floats: copied with every snapshot
     m_hasSnapshot = true;
 }
 
-bool Trainer::copySnapshot(Network& target)
+bool Trainer::copySnapshot(Network& target, Normalization* normalization)
 {
     auto params = target.parameters();
     std::lock_guard<std::mutex> lock(m_snapshotMutex);
     if (!m_hasSnapshot)
         return false;
+    if (normalization)
+        *normalization = m_snapshotNormalization;
     if (params.size() != m_snapshot.size())
         throw GraphError("copySnapshot: the target network has " + std::to_string(params.size()) +
                          " parameters, the trained one " + std::to_string(m_snapshot.size()));

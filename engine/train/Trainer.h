@@ -102,9 +102,10 @@ public:
         m_normalizationFixed = true;
     }
 
-    // Copies the latest published weights into `target` (same graph). Returns false before
-    // the first publication. Thread-safe against the training thread.
-    bool copySnapshot(Network& target);
+    // Copies the latest published weights into `target` (same graph), and the input
+    // normalization they were trained with into `normalization` when given. Returns false
+    // before the first publication. Thread-safe against the training thread.
+    bool copySnapshot(Network& target, Normalization* normalization = nullptr);
 
 private:
     void publishSnapshot();
@@ -128,6 +129,7 @@ private:
     std::mutex m_snapshotMutex;
     std::vector<Tensor> m_snapshot; // parameter values in network().parameters() order
     bool m_hasSnapshot = false;
+    Normalization m_snapshotNormalization;   // m_normalization as of the last snapshot
     bool m_normalizationFixed = false;       // setNormalization() was called
     bool m_outputIsProbabilities = false;    // the output node is a Softmax
     std::vector<Tensor> m_lastGood;          // parameter values before the current step

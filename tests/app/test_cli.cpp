@@ -1,6 +1,8 @@
-// netcanvas-cli end to end, as a user runs it: info, train, eval, predict and its errors.
+// netcanvas-cli end to end, as a user runs it: info, train, eval, predict, featuremaps, explain
+// and their errors.
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -9,6 +11,7 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <cmath>
 #include <random>
 
 namespace {
@@ -83,6 +86,25 @@ const char* kModel = R"({
   "training": {"epochs": 10, "batch_size": 16, "optimizer": "adam", "learning_rate": 0.003,
                "validation_fraction": 0.15, "seed": 3}
 })";
+
+// A small CNN for the inspection commands (featuremaps, explain).
+const char* kCnn = R"({
+  "format": "netcanvas-model", "version": 1, "name": "tinycnn",
+  "nodes": [
+    {"id": "input", "type": "Input", "params": {"channels": 1, "height": 16, "width": 16}},
+    {"id": "conv1", "type": "Conv2D", "inputs": ["input"], "params": {"filters": 4, "kernel": 3, "padding": "same"}},
+    {"id": "relu1", "type": "ReLU", "inputs": ["conv1"]},
+    {"id": "pool1", "type": "MaxPool2D", "inputs": ["relu1"], "params": {"pool": 2}},
+    {"id": "conv2", "type": "Conv2D", "inputs": ["pool1"], "params": {"filters": 8, "kernel": 3, "padding": "same"}},
+    {"id": "relu2", "type": "ReLU", "inputs": ["conv2"]},
+    {"id": "flat", "type": "Flatten", "inputs": ["relu2"]},
+    {"id": "fc", "type": "Dense", "inputs": ["flat"], "params": {"units": 3}}
+  ],
+  "training": {"epochs": 4, "batch_size": 16, "optimizer": "adam", "learning_rate": 0.003,
+               "validation_fraction": 0.15, "seed": 3}
+})";
+
+bool oneLine(const QString& err) { return err.trimmed().count('\n') == 0; }
 
 } // namespace
 
@@ -182,6 +204,117 @@ private slots:
 
         r = cli({"train", m_model, "--data", m_data, "--optimizer", "magic"});
         QVERIFY(r.code != 0);
+    }
+
+    // eval's top-k accuracy and --metrics-out (JSON and CSV), featuremaps and explain on a
+    // small trained CNN, and their errors: one line naming the layer, class or file.
+    void inspectionCommands()
+    {
+        const QString model = m_dir.filePath("tinycnn.json");
+        QFile f(model);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(kCnn);
+        f.close();
+        const QString run = m_dir.filePath("cnnrun");
+        const Run t = cli({"train", model, "--data", m_data, "--out", run, "--json", "--threads", "2", "-q"});
+        QVERIFY2(t.code == 0, qPrintable(t.err));
+        QVERIFY2(lastJsonLine(t.out)["test_accuracy"].toDouble() > 0.8, qPrintable(t.out));
+        const QString weights = run + "/weights.safetensors";
+        const QString image = m_data + "/vertical/3.png";
+
+        // eval: top-k on stdout, metrics files.
+        const QString mj = m_dir.filePath("metrics.json"), mc = m_dir.filePath("metrics.csv");
+        Run e = cli({"eval", "--weights", weights, "--data", m_data, "--top-k", "2", "--metrics-out", mj});
+        QVERIFY2(e.code == 0, qPrintable(e.err));
+        QVERIFY2(e.out.contains("top-2 accuracy"), qPrintable(e.out));
+        QFile jf(mj);
+        QVERIFY(jf.open(QIODevice::ReadOnly));
+        const QJsonObject metrics = QJsonDocument::fromJson(jf.readAll()).object();
+        QCOMPARE(metrics["top_k"].toInt(), 2);
+        const double acc = metrics["accuracy"].toDouble(), topk = metrics["top_k_accuracy"].toDouble();
+        QVERIFY2(topk >= acc && topk <= 1.0, qPrintable(QString("%1 %2").arg(acc).arg(topk)));
+        const QJsonArray matrix = metrics["confusion"].toObject()["matrix"].toArray();
+        QCOMPARE(matrix.size(), 3);
+        int total = 0, diagonal = 0;
+        for (int i = 0; i < 3; ++i)
+            for (int j = 0; j < 3; ++j) {
+                total += matrix[i].toArray()[j].toInt();
+                diagonal += i == j ? matrix[i].toArray()[j].toInt() : 0;
+            }
+        QCOMPARE(total, metrics["samples"].toInt());
+        QVERIFY(std::abs(static_cast<double>(diagonal) / total - acc) < 1e-9);
+        QCOMPARE(metrics["confusion"].toObject()["per_class"].toArray().size(), 3);
+
+        e = cli({"eval", "--weights", weights, "--data", m_data, "--metrics-out", mc, "--json"});
+        QVERIFY2(e.code == 0, qPrintable(e.err));
+        QCOMPARE(lastJsonLine(e.out)["top_k"].toInt(), 3); // 5 clamped to the 3 classes
+        QCOMPARE(lastJsonLine(e.out)["top_k_accuracy"].toDouble(), 1.0);
+        QFile cf(mc);
+        QVERIFY(cf.open(QIODevice::ReadOnly));
+        const QStringList csv = QString::fromUtf8(cf.readAll()).split('\n', Qt::SkipEmptyParts);
+        QCOMPARE(csv.size(), 1 + 3 + 2); // header, 3 classes, accuracy, top-k
+        QVERIFY2(csv[0].startsWith("class,precision,recall,f1,support,\"predicted horizontal\""), qPrintable(csv[0]));
+        QVERIFY2(csv[4].startsWith("accuracy,,,"), qPrintable(csv[4]));
+        QVERIFY2(csv[5].startsWith("\"top-3 accuracy\",,,1,"), qPrintable(csv[5]));
+        for (const QString& line : csv)
+            QCOMPARE(line.count(','), 4 + 3);
+
+        e = cli({"eval", "--weights", weights, "--data", m_data, "--metrics-out", m_dir.filePath("metrics.txt")});
+        QCOMPARE(e.code, 1);
+        QVERIFY2(e.err.contains("metrics.txt") && oneLine(e.err), qPrintable(e.err));
+
+        // featuremaps: 4 channels of 16×16 → a 2×2 grid of 96-px cells with a 1-px gap.
+        const QString maps = m_dir.filePath("maps");
+        Run r = cli({"featuremaps", "--weights", weights, "--layer", "conv1", "--image", image, "--out", maps});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("conv1 (Conv2D): 4 channels"), qPrintable(r.out));
+        const cv::Mat grid = cv::imread((maps + "/conv1.png").toStdString(), cv::IMREAD_COLOR);
+        QCOMPARE(grid.cols, 2 * 96 + 1);
+        QCOMPARE(grid.rows, 2 * 96 + 1);
+        QCOMPARE(grid.at<cv::Vec3b>(10, 96), cv::Vec3b(255, 255, 255)); // the gap
+        QVERIFY(grid.at<cv::Vec3b>(10, 95) != cv::Vec3b(255, 255, 255)); // viridis has no white
+        const cv::Mat input = cv::imread((maps + "/input.png").toStdString(), cv::IMREAD_COLOR);
+        QCOMPARE(input.cols, 224);
+        // With the model given, a flat layer too (wrapped into a square).
+        r = cli({"featuremaps", model, "--weights", weights, "--layer", "fc", "--image", image, "--out", maps});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(QFile::exists(maps + "/fc.png"));
+
+        r = cli({"featuremaps", "--weights", weights, "--layer", "nope", "--image", image, "--out", maps});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("'nope'") && r.err.contains("conv1") && oneLine(r.err), qPrintable(r.err));
+
+        // explain: the top 3 classes, a 224×224 overlay (16 px × 14).
+        const QString cam = m_dir.filePath("cam.png"), sal = m_dir.filePath("saliency.png");
+        r = cli({"explain", "--weights", weights, image, "--out", cam, "--saliency", sal});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QStringList lines = r.out.split('\n', Qt::SkipEmptyParts);
+        QVERIFY2(lines.size() >= 5, qPrintable(r.out));
+        QVERIFY2(lines[1].contains("vertical"), qPrintable(r.out)); // most probable first
+        QVERIFY2(r.out.contains("Grad-CAM of 'vertical'") && r.out.contains("conv2"), qPrintable(r.out));
+        const cv::Mat overlay = cv::imread(cam.toStdString(), cv::IMREAD_COLOR);
+        QCOMPARE(overlay.cols, 224);
+        QCOMPARE(overlay.rows, 224);
+        QVERIFY(QFile::exists(sal));
+        r = cli({"explain", "--weights", weights, image, "--class", "square", "--layer", "relu1", "--out", cam});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("Grad-CAM of 'square' (class 1) on relu1"), qPrintable(r.out));
+
+        r = cli({"explain", "--weights", weights, image, "--layer", "fc", "--out", cam});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("'fc'") && oneLine(r.err), qPrintable(r.err));
+        r = cli({"explain", "--weights", weights, image, "--layer", "nope", "--out", cam});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("'nope'") && oneLine(r.err), qPrintable(r.err));
+        r = cli({"explain", "--weights", weights, image, "--class", "circle", "--out", cam});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("'circle'") && r.err.contains("vertical") && oneLine(r.err), qPrintable(r.err));
+        r = cli({"explain", "--weights", weights, image, "--class", "7", "--out", cam});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("--class 7") && oneLine(r.err), qPrintable(r.err));
+        r = cli({"explain", "--weights", weights, image, "--out", m_model + "/cam.png"}); // under a file
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("cam.png") && oneLine(r.err), qPrintable(r.err));
     }
 };
 
