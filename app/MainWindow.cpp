@@ -1,8 +1,11 @@
 #include "app/MainWindow.h"
 
 #include "app/Autosave.h"
+#include "app/InspectDock.h"
+#include "app/InspectionController.h"
 #include "app/ProjectDocument.h"
 #include "app/TrainingController.h"
+#include "app/TrainingWorker.h"
 #include "engine/data/Split.h"
 #include "engine/graph/ModelJson.h"
 #include "widgets/charts/TrainingCharts.h"
@@ -15,6 +18,7 @@
 #include "widgets/canvas/PropertyEditor.h"
 #include "widgets/canvas/SummaryBar.h"
 #include "widgets/data/DataPanel.h"
+#include "widgets/data/DatasetView.h"
 
 #include <QAction>
 #include <QApplication>
@@ -91,6 +95,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Project
     addDockWidget(Qt::RightDockWidgetArea, propDock);
     resizeDocks({paletteDock, propDock}, {200, 300}, Qt::Horizontal);
     connect(m_scene, &GraphScene::currentNodeChanged, m_properties, &widgets::PropertyEditor::setNode);
+    connect(m_scene, &GraphScene::currentNodeChanged, this, [this](const QString& id) {
+        if (m_inspect && !id.isEmpty())
+            m_inspect->setLayer(id); // the Feature Maps tab follows the canvas selection
+    });
 
     connect(m_scene, &GraphScene::message, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
     connect(m_doc, &ProjectDocument::modifiedChanged, this, &MainWindow::updateTitle);
@@ -223,14 +231,24 @@ void MainWindow::createTrainingUi()
     split->setSizes({240, 1000});
     split->setChildrenCollapsible(false);
     m_runList->setMinimumWidth(180);
-    auto* chartsDock = new QDockWidget(tr("Training Charts"), this);
+    // The bottom dock's tabs: the training charts, then the Inspect views.
+    m_inspection = new InspectionController(m_training, this);
+    m_inspect = new InspectDock(m_inspection, this);
+    m_inspect->insertTab(0, split, tr("Training"));
+    m_inspect->setCurrentIndex(0);
+    auto* chartsDock = new QDockWidget(tr("Training and Inspection"), this);
     chartsDock->setObjectName(QStringLiteral("trainingChartsDock"));
-    chartsDock->setWidget(split);
+    chartsDock->setWidget(m_inspect);
     chartsDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
     addDockWidget(Qt::BottomDockWidgetArea, chartsDock);
     // The inspector (Data, Training) keeps the full height; the charts sit under the canvas.
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
     resizeDocks({chartsDock}, {250}, Qt::Vertical);
+    // The Inspect views need more height than the charts: give it when one is opened.
+    connect(m_inspect, &QTabWidget::currentChanged, this, [this, chartsDock](int index) {
+        if (index > 0 && chartsDock->height() < 400 && !chartsDock->isFloating())
+            resizeDocks({chartsDock}, {std::min(420, height() / 2)}, Qt::Vertical);
+    });
     if (auto* inspector = findChild<QDockWidget*>(QStringLiteral("inspectorDock")))
         resizeDocks({inspector}, {350}, Qt::Horizontal);
     connect(m_runList, &widgets::RunListWidget::checkedRunsChanged, m_charts, &widgets::TrainingCharts::setVisibleRuns);
@@ -245,16 +263,26 @@ void MainWindow::createTrainingUi()
     connect(m_trainingPanel, &widgets::TrainingPanel::resumeRequested, m_training, &TrainingController::resume);
     connect(m_trainingPanel, &widgets::TrainingPanel::stopRequested, m_training, &TrainingController::stop);
     connect(m_trainingPanel, &widgets::TrainingPanel::statusMessage, m_trainStatus, &QLabel::setText);
+    connect(m_training, &TrainingController::started, this, [this] { m_inspectPending = true; });
     connect(m_training, &TrainingController::batchFinished, this, [this, runs](const std::vector<BatchEvent>& events) {
+        if (m_inspectPending) { // the run has weights now: inspect them (live when asked)
+            m_inspectPending = false;
+            m_inspection->useTrainingRun();
+            m_inspect->sourceChanged(m_training->job()->graph);
+        }
         runs->appendBatches(m_liveRunId, events);
         if (!events.empty())
             m_trainingPanel->showBatch(events.back());
     });
     connect(m_training, &TrainingController::epochFinished, this, [this, runs](const EpochEvent& e) {
+        if (m_inspect->currentWidget() == m_inspect->statsPage())
+            m_inspection->requestStats(); // the instructor watches saturation develop
         runs->appendEpoch(m_liveRunId, e);
         m_trainingPanel->showEpoch(e);
     });
     connect(m_training, &TrainingController::finished, this, [this, runs](const widgets::TrainingSummary& s) {
+        m_inspection->useTrainingRun();
+        m_inspect->sourceChanged(m_training->job()->graph); // the final weights and the test split
         runs->finishRun(m_liveRunId, s);
         m_trainingPanel->showFinished(s);
         if (s.diverged)
@@ -271,6 +299,23 @@ void MainWindow::createTrainingUi()
     connect(m_training, &TrainingController::runningChanged, this, syncState);
     connect(m_training, &TrainingController::pausedChanged, this, syncState);
     connect(m_doc->model(), &widgets::GraphModel::analysisChanged, this, &MainWindow::updateTrainActions);
+
+    // A double-clicked thumbnail in the Data tab is shown through the network.
+    connect(m_trainingPanel->dataPanel()->view(), &widgets::DatasetView::thumbnailActivated, this, [this](qint64 index) {
+        if (!m_inspection->hasSource()) {
+            statusBar()->showMessage(tr("Train the model first to see its feature maps for this image."), 6000);
+            return;
+        }
+        m_inspect->setCurrentWidget(m_inspect->mapsPage());
+        m_inspect->showSample(index);
+    });
+    // Weights opened with a project are inspected on the dataset once it is loaded.
+    connect(m_trainingPanel, &widgets::TrainingPanel::datasetLoaded, this, [this] {
+        if (!m_inspectedWeights.isEmpty() && !m_training->job()) {
+            m_inspection->useWeightsFile(m_inspectedWeights, m_trainingPanel->dataset());
+            m_inspect->sourceChanged(m_doc->model()->graph());
+        }
+    });
 
     // The project keeps the panel's settings: an edit there is an unsaved change.
     connect(m_trainingPanel, &widgets::TrainingPanel::settingsEdited, m_doc, &ProjectDocument::markModified);
@@ -491,6 +536,14 @@ void MainWindow::applyDocumentSettings()
         data = m_trainingPanel->datasetPath().isEmpty() ? defaultDatasetPath() : m_trainingPanel->datasetPath();
     if (data != m_trainingPanel->datasetPath())
         m_trainingPanel->setDatasetPath(data);
+    // A project's saved weights can be inspected without training again.
+    m_inspectedWeights.clear();
+    if (!m_doc->weightsPath().isEmpty() && QFileInfo::exists(m_doc->weightsPath()) && !m_training->isRunning()) {
+        m_inspectedWeights = m_doc->weightsPath();
+        m_inspection->setModel(m_doc->model()->graph());
+        if (m_inspection->useWeightsFile(m_inspectedWeights, m_trainingPanel->dataset()).isEmpty())
+            m_inspect->sourceChanged(m_doc->model()->graph());
+    }
 }
 
 void MainWindow::collectDocumentSettings()
@@ -607,7 +660,11 @@ QStringList usableDropPaths(const QMimeData* mime)
             continue;
         const QFileInfo fi(url.toLocalFile());
         const QString ext = fi.suffix().toLower();
-        if (fi.isDir() || ext == QLatin1String("csv") || ext == QLatin1String("ncproj") || ext == QLatin1String("json"))
+        static const QStringList images = {QStringLiteral("png"), QStringLiteral("jpg"), QStringLiteral("jpeg"),
+                                           QStringLiteral("bmp"), QStringLiteral("tif"), QStringLiteral("tiff"),
+                                           QStringLiteral("webp")};
+        if (fi.isDir() || ext == QLatin1String("csv") || ext == QLatin1String("ncproj") || ext == QLatin1String("json") ||
+            images.contains(ext))
             out << fi.absoluteFilePath();
     }
     return out;
@@ -638,6 +695,15 @@ void MainWindow::dropEvent(QDropEvent* event)
             if (maybeSave())
                 openFile(path);
         });
+        return;
+    }
+    if (fi.isFile() && ext != QLatin1String("csv")) { // an image: look at it through the network
+        if (!m_inspection->hasSource()) {
+            statusBar()->showMessage(tr("Train the model first, then drop an image to see what it sees."), 8000);
+            return;
+        }
+        m_inspect->setCurrentWidget(m_inspect->mapsPage());
+        m_inspect->showImage(path);
         return;
     }
     if (m_training->isRunning()) {

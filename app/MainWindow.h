@@ -30,6 +30,8 @@ class RunListWidget;
 namespace netcanvas::app {
 
 class Autosave;
+class InspectDock;
+class InspectionController;
 class ProjectDocument;
 class TrainingController;
 
@@ -67,6 +69,8 @@ public:
     widgets::TrainingPanel* trainingPanel() const { return m_trainingPanel; }
     widgets::TrainingCharts* trainingCharts() const { return m_charts; }
     TrainingController* trainingController() const { return m_training; }
+    InspectionController* inspectionController() const { return m_inspection; }
+    InspectDock* inspectDock() const { return m_inspect; }
     // Shows a side tab by name ("properties", "data", "training"); "data" also loads the
     // dataset when it is not loaded yet.
     void showSideTab(const QString& name);
@@ -120,6 +124,10 @@ private:
     widgets::TrainingPanel* m_trainingPanel = nullptr;
     widgets::TrainingCharts* m_charts = nullptr;
     widgets::RunListWidget* m_runList = nullptr;
+    InspectionController* m_inspection = nullptr;
+    InspectDock* m_inspect = nullptr;
+    bool m_inspectPending = false; // a run started: inspect it once its first batch is done
+    QString m_inspectedWeights;    // the project's weights file being inspected (no run yet)
     QLabel* m_trainStatus = nullptr;
     QAction* m_trainAction = nullptr;
     QAction* m_pauseAction = nullptr;

@@ -64,6 +64,10 @@ public:
     QString saveWeights(const QString& path) const;
     // The dataset and normalization of the last run (for inspection; null before any run).
     std::shared_ptr<const Dataset> lastDataset() const;
+    // The current (or last) run's job: its Trainer publishes weight snapshots that the
+    // inspection views copy from any thread (Trainer::copySnapshot). Holding the pointer
+    // keeps the Trainer alive after the next start(). Null before any run.
+    std::shared_ptr<TrainingJob> job() const { return m_job; }
 
 signals:
     void started(int runId);

@@ -18,8 +18,11 @@ void TrainingWorker::run(std::shared_ptr<TrainingJob> job)
         lastEmit = std::chrono::steady_clock::now();
     };
     try {
-        if (job->computeSplit) // stratified split of a large dataset: not on the UI thread
-            job->split = splitDataset(*job->data, job->config.validationFraction, job->config.testFraction, job->config.seed);
+        if (job->computeSplit) { // stratified split of a large dataset: not on the UI thread
+            DataSplit split = splitDataset(*job->data, job->config.validationFraction, job->config.testFraction, job->config.seed);
+            std::lock_guard lock(job->mutex); // the inspection thread reads it
+            job->split = std::move(split);
+        }
         auto backend = createCpuBackend(job->config.threads);
         auto trainer = std::make_unique<Trainer>(job->graph, job->config, *backend);
         Trainer* t = trainer.get();

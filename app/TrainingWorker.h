@@ -23,7 +23,8 @@
 namespace netcanvas::app {
 
 // What one run needs, and the Trainer it produced (kept after fit for its weights). Shared
-// by the controller (UI thread) and the worker; `mutex` guards `trainer`, `stop`, `pause`.
+// by the controller (UI thread), the worker and the inspection thread; `mutex` guards
+// `trainer`, `split` (written once by the worker when computeSplit), `stop`, `pause`.
 struct TrainingJob {
     ModelGraph graph;
     std::shared_ptr<const Dataset> data;

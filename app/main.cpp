@@ -2,7 +2,10 @@
 // file; without one it starts on the default project (LeNet-5 on Fashion-MNIST, or on the
 // sample dataset). A crashed session's autosaved work is offered first.
 #include "app/MainWindow.h"
+#include "app/InspectDock.h"
+#include "app/InspectionController.h"
 #include "app/TrainingController.h"
+#include "widgets/train/TrainingPanel.h"
 #include "widgets/charts/TrainingCharts.h"
 
 #include <QApplication>
@@ -51,6 +54,16 @@ int main(int argc, char** argv)
                                  QStringLiteral("seconds"));
     measureUi.setFlags(QCommandLineOption::HiddenFromHelp);
     parser.addOption(measureUi);
+    // Hidden: trains for this many epochs instead of the recipe's (demos, screenshots).
+    QCommandLineOption epochs(QStringLiteral("epochs"), QStringLiteral("Epochs to train."), QStringLiteral("n"));
+    epochs.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(epochs);
+    // Hidden: after training, shows an Inspect view (maps, evaluation, explain); with
+    // --screenshot the picture is taken once its result is on screen.
+    QCommandLineOption inspectView(QStringLiteral("inspect"), QStringLiteral("Inspect view to show after training."),
+                                   QStringLiteral("view"));
+    inspectView.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(inspectView);
     parser.process(app);
 
     netcanvas::app::MainWindow window;
@@ -65,8 +78,48 @@ int main(int argc, char** argv)
         window.offerRecovery();
     if (parser.isSet(tab))
         window.showSideTab(parser.value(tab));
+    if (parser.isSet(epochs)) {
+        netcanvas::TrainConfig c = window.trainingPanel()->config();
+        c.epochs = std::max(1, parser.value(epochs).toInt());
+        window.trainingPanel()->setConfig(c);
+    }
     if (parser.isSet(trainOnStart))
         QTimer::singleShot(300, &window, &netcanvas::app::MainWindow::trainNow);
+    auto saveScreenshot = [&window](const QString& file) {
+        const bool ok = window.grab().save(file, "PNG");
+        std::fprintf(stderr, ok ? "saved %s\n" : "could not save %s\n", qPrintable(file));
+        // Closing the window stops a running training cleanly (no unsaved-changes prompt
+        // in unattended runs).
+        QApplication::exit(ok ? 0 : 1);
+    };
+    if (parser.isSet(inspectView)) {
+        using netcanvas::app::InspectionController;
+        auto* dock = window.inspectDock();
+        auto* inspector = window.inspectionController();
+        const QString view = parser.value(inspectView);
+        const QString file = parser.isSet(screenshot) ? parser.value(screenshot) : QString();
+        auto shootSoon = [&window, file, saveScreenshot] {
+            if (!file.isEmpty())
+                QTimer::singleShot(1500, &window, [file, saveScreenshot] { saveScreenshot(file); });
+        };
+        QObject::connect(window.trainingController(), &netcanvas::app::TrainingController::finished, &window,
+                         [dock, inspector, view, shootSoon, &window] {
+            const auto data = inspector->data();
+            const int64_t sample = data.testIndices.empty() ? 0 : data.testIndices.front();
+            if (view == QLatin1String("evaluation")) {
+                QObject::connect(inspector, &InspectionController::evaluationReady, &window, shootSoon);
+                dock->setCurrentWidget(dock->evaluationPage());
+                dock->evaluate();
+            } else if (view == QLatin1String("explain")) {
+                QObject::connect(inspector, &InspectionController::explainReady, &window, shootSoon);
+                dock->explainSample(sample);
+            } else {
+                QObject::connect(inspector, &InspectionController::featureMapsReady, &window, shootSoon);
+                dock->setCurrentWidget(dock->mapsPage());
+                dock->showSample(sample);
+            }
+        });
+    }
     QElapsedTimer clock;
     qint64 last = -1, maxGap = 0;
     std::vector<qint64> gaps;
@@ -102,16 +155,10 @@ int main(int argc, char** argv)
             });
         });
     }
-    if (parser.isSet(screenshot)) {
+    if (parser.isSet(screenshot) && !parser.isSet(inspectView)) {
         const QString file = parser.value(screenshot);
         const int ms = static_cast<int>(parser.value(after).toDouble() * 1000);
-        QTimer::singleShot(ms, &window, [&window, file] {
-            const bool ok = window.grab().save(file, "PNG");
-            std::fprintf(stderr, ok ? "saved %s\n" : "could not save %s\n", qPrintable(file));
-            // Closing the window stops a running training cleanly (no unsaved-changes prompt:
-            // the startup template is unmodified).
-            QApplication::exit(ok ? 0 : 1);
-        });
+        QTimer::singleShot(ms, &window, [file, saveScreenshot] { saveScreenshot(file); });
     }
     return app.exec();
 }
