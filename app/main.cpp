@@ -6,6 +6,8 @@
 #include "app/InspectionController.h"
 #include "app/TrainingController.h"
 #include "widgets/train/TrainingPanel.h"
+
+#include <QCheckBox>
 #include "widgets/charts/TrainingCharts.h"
 
 #include <QApplication>
@@ -64,6 +66,14 @@ int main(int argc, char** argv)
                                    QStringLiteral("view"));
     inspectView.setFlags(QCommandLineOption::HiddenFromHelp);
     parser.addOption(inspectView);
+    // Hidden (bench/live-maps.sh): shows the feature maps with Live on while training, and/or
+    // prints the run's throughput and the live refreshes when it finishes, then quits.
+    QCommandLineOption liveMaps(QStringLiteral("live-maps"), QStringLiteral("Live feature maps while training."));
+    liveMaps.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(liveMaps);
+    QCommandLineOption report(QStringLiteral("report"), QStringLiteral("Print the run's throughput and quit."));
+    report.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(report);
     parser.process(app);
 
     netcanvas::app::MainWindow window;
@@ -83,6 +93,19 @@ int main(int argc, char** argv)
         c.epochs = std::max(1, parser.value(epochs).toInt());
         window.trainingPanel()->setConfig(c);
     }
+    if (parser.isSet(liveMaps)) {
+        window.inspectDock()->setCurrentWidget(window.inspectDock()->mapsPage());
+        window.inspectDock()->liveBox()->setChecked(true);
+    }
+    if (parser.isSet(report))
+        QObject::connect(window.trainingController(), &netcanvas::app::TrainingController::finished, &window,
+                         [&window](const netcanvas::widgets::TrainingSummary& s) {
+                             std::printf("run: %.0f samples/s over %.1f s, test accuracy %.2f%%, live refreshes %d\n",
+                                         s.samplesPerSecond, s.seconds, s.testAccuracy * 100.0,
+                                         window.inspectionController()->liveRefreshes());
+                             std::fflush(stdout);
+                             QApplication::exit(0);
+                         });
     if (parser.isSet(trainOnStart))
         QTimer::singleShot(300, &window, &netcanvas::app::MainWindow::trainNow);
     auto saveScreenshot = [&window](const QString& file) {
