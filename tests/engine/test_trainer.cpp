@@ -6,6 +6,7 @@
 #include "engine/core/Rng.h"
 #include "engine/data/Split.h"
 #include "engine/graph/ModelGraph.h"
+#include "engine/inspect/Inspect.h"
 #include "engine/io/Safetensors.h"
 #include "engine/train/Trainer.h"
 
@@ -14,6 +15,7 @@
 #include "common/Fixtures.h"
 
 #include <QtTest>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -348,10 +350,17 @@ private slots:
         });
         int copies = 0;
         bool finite = true;
+        Normalization norm;
+        // What the app's live feature maps do: copy the newest weights (and the input
+        // normalization) and run an inspection forward pass on the copy, while training runs.
+        // (Run under ThreadSanitizer with the tsan preset: no report.)
         while (!done) {
-            if (trainer.copySnapshot(viewer)) {
+            if (trainer.copySnapshot(viewer, &norm)) {
                 ++copies;
                 finite = finite && allWeightsFinite(viewer);
+                const inspect::FeatureMaps maps = inspect::featureMaps(viewer, inspect::sampleTensor(m_data, 0, norm), "conv");
+                finite = finite && std::all_of(maps.values.begin(), maps.values.end(), [](float v) { return std::isfinite(v); });
+                finite = finite && norm.mean.size() == 1; // the run's normalization, one channel
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
