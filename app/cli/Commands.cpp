@@ -13,6 +13,7 @@
 #include "engine/inspect/Inspect.h"
 #include "engine/io/AtomicFile.h"
 #include "engine/io/Safetensors.h"
+#include "engine/labels/ImageScan.h"
 #include "engine/layers/LayerRegistry.h"
 #include "engine/train/Loss.h"
 #include "engine/train/Metrics.h"
@@ -432,8 +433,52 @@ int runEval(const EvalOptions& o)
     return 0;
 }
 
+namespace {
+
+// A CSV field, quoted when it holds a comma, a quote, a line break or edge spaces.
+std::string csvField(const std::string& s)
+{
+    if (s.find_first_of(",\"\r\n") == std::string::npos && (s.empty() || (s.front() != ' ' && s.back() != ' ')))
+        return s;
+    std::string q = "\"";
+    for (char c : s)
+        q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+// The images to predict: files as given; a folder stands for every image under it (sorted,
+// recursively: the images a LabelStore of that folder lists).
+std::vector<std::string> expandImageArguments(const std::vector<std::string>& args)
+{
+    namespace fs = std::filesystem;
+    std::vector<std::string> images;
+    for (const auto& arg : args) {
+        std::error_code ec;
+        if (!fs::is_directory(arg, ec)) {
+            images.push_back(arg);
+            continue;
+        }
+        const ImageScan scan = scanImageFolder(arg);
+        for (const auto& note : scan.notes)
+            std::fprintf(stderr, "netcanvas-cli: %s\n", note.c_str());
+        if (scan.ids.empty())
+            std::fprintf(stderr, "netcanvas-cli: %s: no image files (png, jpg, jpeg, bmp, tif, tiff, webp)\n", arg.c_str());
+        for (const auto& id : scan.ids)
+            images.push_back((fs::path(arg) / id).string());
+    }
+    return images;
+}
+
+} // namespace
+
 int runPredict(const PredictOptions& o)
 {
+    namespace fs = std::filesystem;
+    if (!o.out.empty() && fs::is_directory(o.out))
+        throw IoError(o.out + ": is a folder; --out takes the CSV file to write");
+    const std::vector<std::string> images = expandImageArguments(o.images);
+    if (images.empty())
+        throw DataError("no image to predict in " + o.images.front() + (o.images.size() > 1 ? " and the others" : ""));
     LoadedModel m = loadTrained(o.model, o.weights, o.threads);
     const GraphAnalysis& a = m.network->analysis();
     const DatasetOptions geo = datasetOptionsFor(a, "stretch");
@@ -445,7 +490,11 @@ int runPredict(const PredictOptions& o)
     int failures = 0;
     Tensor input(a.inputShape.batched(1));
     Tensor grad;
-    for (const auto& path : o.images) {
+    std::string csv = "path,class,confidence";
+    for (int i = 2; i <= top; ++i)
+        csv += ",class_" + std::to_string(i) + ",confidence_" + std::to_string(i);
+    csv += "\n";
+    for (const auto& path : images) {
         std::vector<uint8_t> pixels;
         try {
             pixels = loadImageSample(path, geo.channels, geo.height, geo.width, geo.resize);
@@ -468,21 +517,37 @@ int runPredict(const PredictOptions& o)
         auto name = [&](int c) {
             return c < static_cast<int>(m.meta.classNames.size()) ? m.meta.classNames[static_cast<size_t>(c)] : std::to_string(c);
         };
+        if (!o.out.empty()) {
+            csv += csvField(path);
+            for (int i = 0; i < top; ++i) {
+                csv += ',';
+                csv += csvField(name(order[static_cast<size_t>(i)]));
+                csv += ',';
+                csv += fmt("%.6g", probs[order[static_cast<size_t>(i)]]);
+            }
+            csv += "\n";
+        }
         if (o.json) {
             nlohmann::json j{{"image", path}, {"top", nlohmann::json::array()}};
             for (int i = 0; i < top; ++i)
                 j["top"].push_back({{"class", name(order[static_cast<size_t>(i)])}, {"index", order[static_cast<size_t>(i)]},
                                     {"probability", probs[order[static_cast<size_t>(i)]]}});
             std::cout << j.dump() << "\n";
-        } else {
+        } else if (o.out.empty()) {
             std::cout << path << "\n";
             for (int i = 0; i < top; ++i)
                 std::cout << "  " << pad(fmt("%.1f%%", 100.0 * probs[order[static_cast<size_t>(i)]]), 7, true) << "  "
                           << name(order[static_cast<size_t>(i)]) << "\n";
         }
     }
-    if (failures == static_cast<int>(o.images.size()))
+    if (failures == static_cast<int>(images.size()))
         throw DataError("none of the images could be read");
+    if (!o.out.empty()) {
+        writeFileAtomic(o.out, csv);
+        if (!o.json)
+            std::cout << "wrote " << images.size() - static_cast<size_t>(failures) << " predictions to " << o.out
+                      << (failures ? " (" + std::to_string(failures) + " unreadable images skipped)" : std::string()) << "\n";
+    }
     return failures ? 2 : 0;
 }
 

@@ -51,7 +51,8 @@ struct EvalOptions {
 struct PredictOptions {
     std::string model;
     std::string weights;
-    std::vector<std::string> images;
+    std::vector<std::string> images; // files, or folders searched recursively
+    std::string out;                 // CSV of the predictions (written atomically at the end)
     int top = 3;
     int threads = 0;
     bool json = false;

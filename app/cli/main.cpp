@@ -85,12 +85,13 @@ int main(int argc, char** argv)
 
     PredictOptions predict;
     auto* predictCmd = app.add_subcommand("predict", "Classify images: top-k classes with probabilities");
-    predictCmd->add_option("images", predict.images, "Image files")->required()->check(CLI::ExistingFile);
+    predictCmd->add_option("images", predict.images, "Image files, or folders (every image in them, recursively)")->required()->check(CLI::ExistingPath);
     predictCmd->add_option("--weights", predict.weights, "Weights (.safetensors) written by train")->required()->check(CLI::ExistingFile);
     predictCmd->add_option("--model", predict.model, "Model JSON (default: the model stored in the weights file)");
     predictCmd->add_option("--top,-k", predict.top, "How many classes to show")->check(CLI::Range(1, 1000));
     predictCmd->add_option("--threads", predict.threads, "CPU threads (0 = all cores)");
     predictCmd->add_flag("--json", predict.json, "One JSON line per image");
+    predictCmd->add_option("--out", predict.out, "Write the predictions to this CSV (path,class,confidence,top-k columns) instead of stdout");
 
     BenchOptions bench;
     auto* benchCmd = app.add_subcommand("bench", "Measure training and inference speed and peak memory on synthetic data (docs/benchmarks.md)");

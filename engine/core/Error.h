@@ -23,6 +23,8 @@ class GraphError : public Error { public: using Error::Error; };
 class BackendError : public Error { public: using Error::Error; };
 // An I/O failure (cannot open, cannot write, rename failed).
 class IoError : public Error { public: using Error::Error; };
+// A file held by another process (the labels of a folder open in another window): names the holder.
+class LockError : public IoError { public: using IoError::IoError; };
 // Training diverged: loss or an activation became NaN/Inf.
 class DivergedError : public Error { public: using Error::Error; };
 

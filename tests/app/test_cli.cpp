@@ -177,6 +177,69 @@ private slots:
         QVERIFY(pj["top"].toArray().first().toObject()["probability"].toDouble() > 0.5);
     }
 
+    // predict DIR --out preds.csv: every image under the folder (recursively, sorted), one
+    // CSV row each with the class, its confidence and the next top-k columns; unreadable
+    // images reported and skipped (exit 2); the CSV written atomically.
+    void predictFolderToCsv()
+    {
+        const QString weights = m_dir.filePath("run/weights.safetensors");
+        if (!QFile::exists(weights)) {
+            const Run t = cli({"train", m_model, "--data", m_data, "--out", m_dir.filePath("run"), "-q", "--threads", "2"});
+            QVERIFY2(t.code == 0, qPrintable(t.err));
+        }
+        const QString dir = m_dir.filePath("unlabeled");
+        QVERIFY(QDir().mkpath(dir + "/a") && QDir().mkpath(dir + "/b/c"));
+        QVERIFY(QFile::copy(m_data + "/vertical/3.png", dir + "/a/v3.png"));
+        QVERIFY(QFile::copy(m_data + "/square/7.png", dir + "/b/c/s7.png"));
+        QVERIFY(QFile::copy(m_data + "/horizontal/5.png", dir + "/h5.png"));
+        QVERIFY(QFile::copy(m_data + "/square/broken.png", dir + "/b/bad.png"));
+        QFile notes(dir + "/notes.txt");
+        QVERIFY(notes.open(QIODevice::WriteOnly));
+        notes.write("not an image");
+        notes.close();
+
+        const QString csv = m_dir.filePath("preds/preds.csv");
+        Run r = cli({"predict", "--weights", weights, dir, "--out", csv, "--top", "2"});
+        QCOMPARE(r.code, 2); // one image skipped
+        QVERIFY2(r.err.contains("b/bad.png") && r.err.count('\n') == 1, qPrintable(r.err));
+        QVERIFY2(r.out.contains("wrote 3 predictions") && r.out.contains("1 unreadable"), qPrintable(r.out));
+        QFile f(csv);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 4);
+        QCOMPARE(lines[0], QString("path,class,confidence,class_2,confidence_2"));
+        const QStringList want = {dir + "/a/v3.png", dir + "/b/c/s7.png", dir + "/h5.png"}; // sorted ids
+        for (int i = 0; i < 3; ++i) {
+            const QStringList cols = lines[i + 1].split(',');
+            QCOMPARE(cols.size(), 5);
+            QCOMPARE(cols[0], want[i]);
+            const double p1 = cols[2].toDouble(), p2 = cols[4].toDouble();
+            QVERIFY2(p1 >= p2 && p2 >= 0 && p1 + p2 <= 1.0 + 1e-5, qPrintable(lines[i + 1]));
+            QVERIFY(cols[1] != cols[3]);
+        }
+        QCOMPARE(lines[1].split(',')[1], QString("vertical"));
+        const QStringList written = QDir(m_dir.filePath("preds")).entryList(QDir::Files | QDir::Hidden);
+        QCOMPARE(written, QStringList{"preds.csv"}); // no temp file left
+
+        // Files and folders mixed; without --out, the usual lines on stdout.
+        r = cli({"predict", "--weights", weights, dir + "/a", m_data + "/square/3.png", "--json"});
+        QCOMPARE(r.code, 0);
+        QCOMPARE(r.out.split('\n', Qt::SkipEmptyParts).size(), 2);
+        QVERIFY(r.out.contains("a/v3.png"));
+
+        // Nothing readable: one line, exit 1, no CSV.
+        const QString bad = m_dir.filePath("only-bad");
+        QVERIFY(QDir().mkpath(bad));
+        QVERIFY(QFile::copy(m_data + "/square/broken.png", bad + "/x.png"));
+        r = cli({"predict", "--weights", weights, bad, "--out", m_dir.filePath("none.csv")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("none of the images could be read"), qPrintable(r.err));
+        QVERIFY(!QFile::exists(m_dir.filePath("none.csv")));
+        r = cli({"predict", "--weights", weights, m_dir.filePath("preds/.."), "--out", m_dir.filePath("preds")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("is a folder") && oneLine(r.err), qPrintable(r.err));
+    }
+
     void errorsAreOneClearLine()
     {
         QFile bad(m_dir.filePath("bad.json"));
