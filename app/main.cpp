@@ -84,7 +84,9 @@ int main(int argc, char** argv)
         window.openStartupTemplate();
     // Then a crashed session's autosaved work is offered, over a window that shows something
     // (not in unattended screenshot runs).
-    if (!parser.isSet(screenshot) && !parser.isSet(measureUi))
+    const bool unattended = parser.isSet(screenshot) || parser.isSet(measureUi) || parser.isSet(report) ||
+                            parser.isSet(trainOnStart);
+    if (!unattended)
         window.offerRecovery();
     if (parser.isSet(tab))
         window.showSideTab(parser.value(tab));
