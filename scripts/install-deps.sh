@@ -9,6 +9,8 @@ PACKAGES=(
   # engine
   libeigen3-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
+  # engine GEMMs (optional at build time: without it the engine falls back to Eigen)
+  libopenblas-dev
   # GUI and tests (Qt 6; libqt6opengl6-dev is needed by Qt Charts' CMake config)
   qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-svg-dev
   # headless GUI runs and screenshots

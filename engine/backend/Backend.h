@@ -40,7 +40,8 @@ public:
                              int64_t minChunk = 1) = 0;
 };
 
-// The CPU backend: Eigen GEMM and OpenMP threads. threads <= 0 means all cores.
+// The CPU backend: GEMMs through OpenBLAS (one OpenBLAS thread) or Eigen, split over its own
+// ThreadPool (one pool for everything). threads <= 0 means all cores.
 std::unique_ptr<Backend> createCpuBackend(int threads = 0);
 
 } // namespace netcanvas

@@ -8,6 +8,11 @@
 // one GEMM per sub-batch (W · col). Backward: dW by GEMM (per-thread partial sums reduced
 // in a fixed order), dX by GEMM + col2im. Work buffers are members and only grow, so a
 // step allocates nothing after the first of its batch size.
+// A training forward keeps its im2col matrix (when the batch's fits kColCacheBudget) and
+// the following backward reuses it instead of running im2col again. Layers with a large
+// weight matrix (F·C·k·k) run one GEMM per sample straight into / out of the NCHW tensors
+// (no gather of dY, no scatter of Y); small ones batch the samples of a sub-batch into one
+// GEMM, which is then large enough to be efficient.
 #include "engine/layers/LayerSupport.h"
 
 namespace netcanvas {
@@ -41,6 +46,17 @@ private:
     int64_t m_channels = 0;
     Window2D m_window;
     std::vector<Work> m_work;
+    // im2col of the last training forward, sub-batch after sub-batch (the sub-batch starting
+    // at sample s0 is a [C·k·k, count·P] matrix at s0·C·k·k·P); valid for m_cachedInput.
+    std::vector<float> m_colCache;
+    // Stride-1 layers with a large weight matrix compute dX directly as the convolution of
+    // dY with the flipped filters (im2col of dY, one GEMM per sample into dX) instead of
+    // Wᵀ·dY followed by col2im: no scatter-add, and no [C·k·k, P] intermediate to zero.
+    bool m_directGradInput = false;
+    Window2D m_gradWindow;        // dY [F, outH, outW] → dX [C, inH, inW]
+    std::vector<float> m_flipped; // [C, F·k·k]: W with f↔c swapped and kh, kw reversed
+    const float* m_cachedInput = nullptr;
+    int64_t m_cachedN = 0, m_cachedPerChunk = 0, m_cachedSubBatch = 0;
 };
 
 void registerConv2D(LayerRegistry& registry);

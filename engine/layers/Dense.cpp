@@ -3,6 +3,7 @@
 #include "engine/layers/Initializers.h"
 
 #include <Eigen/Core>
+#include <algorithm>
 
 namespace netcanvas {
 
@@ -48,21 +49,18 @@ void DenseLayer::forward(const RunContext& ctx, const std::vector<const Tensor*>
     const Tensor& x = *in[0];
     const int64_t n = x.shape()[0];
     const float* w = m_parameters[0].value.data();
-    ctx.backend.gemm(false, true, n, m_units, m_inFeatures, 1.0f, x.data(), m_inFeatures, w, m_inFeatures, 0.0f,
-        out.data(), m_units);
+    // Y starts as the bias, and the GEMM adds X·Wᵀ to it (beta = 1): one pass over Y fewer
+    // than zeroing it in the GEMM and adding the bias afterwards.
+    float beta = 0.0f;
     if (m_bias) {
         const float* b = m_parameters[1].value.data();
         float* y = out.data();
-        const int64_t units = m_units;
-        parallelRange(ctx.backend, n, std::max<int64_t>(1, 16384 / std::max<int64_t>(units, 1)),
-            [y, b, units](int64_t r0, int64_t r1) {
-                for (int64_t r = r0; r < r1; ++r) {
-                    float* row = y + r * units;
-                    for (int64_t u = 0; u < units; ++u)
-                        row[u] += b[u];
-                }
-            });
+        for (int64_t r = 0; r < n; ++r)
+            std::copy(b, b + m_units, y + r * m_units);
+        beta = 1.0f;
     }
+    ctx.backend.gemm(false, true, n, m_units, m_inFeatures, 1.0f, x.data(), m_inFeatures, w, m_inFeatures, beta,
+        out.data(), m_units);
 }
 
 void DenseLayer::backward(const RunContext& ctx, const std::vector<const Tensor*>& in, const Tensor&,

@@ -31,14 +31,36 @@ void im2col(const float* image, int64_t channels, const Window2D& w, float* col,
                 int64_t xLo, xHi;
                 validRange(kw - w.padLeft, s, iw, ow, xLo, xHi);
                 std::memset(dst, 0, sizeof(float) * static_cast<size_t>(yLo * ow));
+                if (s == 1 && ow == iw && yHi > yLo && xHi > xLo) {
+                    // Stride 1, output as wide as the input ("same"): the valid rows are one
+                    // shifted copy of the plane; only the xLo/xHi border columns, which the
+                    // copy filled with the neighbouring row's pixels, are then zeroed.
+                    const int64_t shift = (kh - w.padTop) * iw + (kw - w.padLeft);
+                    const int64_t first = yLo * ow + xLo, last = (yHi - 1) * ow + xHi;
+                    std::memcpy(dst + first, plane + first + shift, sizeof(float) * static_cast<size_t>(last - first));
+                    // Column by column (strided): per-row loops of one or two floats would
+                    // each become a memset call.
+                    for (int64_t x = 0; x < xLo; ++x)
+                        for (int64_t y = yLo; y < yHi; ++y)
+                            dst[y * ow + x] = 0.0f;
+                    for (int64_t x = xHi; x < ow; ++x)
+                        for (int64_t y = yLo; y < yHi; ++y)
+                            dst[y * ow + x] = 0.0f;
+                    std::memset(dst + yHi * ow, 0, sizeof(float) * static_cast<size_t>((oh - yHi) * ow));
+                    continue;
+                }
                 for (int64_t y = yLo; y < yHi; ++y) {
                     float* d = dst + y * ow;
                     const int64_t base = (y * s + kh - w.padTop) * iw + (kw - w.padLeft);
                     for (int64_t x = 0; x < xLo; ++x)
                         d[x] = 0.0f;
                     if (s == 1) {
-                        if (xHi > xLo)
-                            std::memcpy(d + xLo, plane + base + xLo, sizeof(float) * static_cast<size_t>(xHi - xLo));
+                        // A plain loop, not memcpy: rows are short (k·k rows of outW floats
+                        // per channel), and a call per row cost more than the copy.
+                        float* __restrict to = d;
+                        const float* __restrict from = plane + base;
+                        for (int64_t x = xLo; x < xHi; ++x)
+                            to[x] = from[x];
                     } else {
                         for (int64_t x = xLo; x < xHi; ++x)
                             d[x] = plane[base + x * s];
@@ -67,8 +89,16 @@ void col2im(const float* col, int64_t ld, int64_t channels, const Window2D& w, f
                 for (int64_t y = yLo; y < yHi; ++y) {
                     const float* src = srcRow + y * ow;
                     const int64_t base = (y * s + kh - w.padTop) * iw + (kw - w.padLeft);
-                    for (int64_t x = xLo; x < xHi; ++x)
-                        plane[base + x * s] += src[x];
+                    if (s == 1) {
+                        // Contiguous: lets the compiler vectorize.
+                        float* __restrict d = plane + base;
+                        const float* __restrict from = src;
+                        for (int64_t x = xLo; x < xHi; ++x)
+                            d[x] += from[x];
+                    } else {
+                        for (int64_t x = xLo; x < xHi; ++x)
+                            plane[base + x * s] += src[x];
+                    }
                 }
             }
         }

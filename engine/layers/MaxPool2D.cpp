@@ -17,11 +17,44 @@ void MaxPool2DLayer::forward(const RunContext& ctx, const std::vector<const Tens
     const float* src = x.data();
     float* dst = out.data();
     int32_t* arg = m_argmax.data();
+    // The common 2×2, stride 2 window inside the plane: straight-line code, same result
+    // (first maximum in row-major order wins, as in the general loop below).
+    const bool pool2 = w.kernel == 2 && w.stride == 2 && w.padTop == 0 && w.padLeft == 0 && 2 * w.outH <= w.inH
+        && 2 * w.outW <= w.inW;
     auto run = [&](int64_t p0, int64_t p1) {
         for (int64_t pl = p0; pl < p1; ++pl) {
             const float* plane = src + pl * inPlane;
             float* o = dst + pl * outPlane;
             int32_t* a = arg + pl * outPlane;
+            if (pool2) {
+                for (int64_t oy = 0; oy < w.outH; ++oy) {
+                    const int64_t top = 2 * oy * w.inW;
+                    const float* r0 = plane + top;
+                    const float* r1 = r0 + w.inW;
+                    for (int64_t ox = 0; ox < w.outW; ++ox) {
+                        const int64_t x = 2 * ox;
+                        float best = -std::numeric_limits<float>::infinity();
+                        int64_t idx = top + x;
+                        if (r0[x] > best)
+                            best = r0[x];
+                        if (r0[x + 1] > best) {
+                            best = r0[x + 1];
+                            idx = top + x + 1;
+                        }
+                        if (r1[x] > best) {
+                            best = r1[x];
+                            idx = top + w.inW + x;
+                        }
+                        if (r1[x + 1] > best) {
+                            best = r1[x + 1];
+                            idx = top + w.inW + x + 1;
+                        }
+                        o[oy * w.outW + ox] = best;
+                        a[oy * w.outW + ox] = static_cast<int32_t>(idx);
+                    }
+                }
+                continue;
+            }
             for (int64_t oy = 0; oy < w.outH; ++oy) {
                 const int64_t y0 = std::max<int64_t>(oy * w.stride - w.padTop, 0);
                 const int64_t y1 = std::min<int64_t>(oy * w.stride - w.padTop + w.kernel, w.inH);

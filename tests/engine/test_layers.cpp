@@ -52,6 +52,11 @@ std::vector<GradCase> gradCases()
         { "Conv2D", { { "filters", 2 }, { "kernel", 3 }, { "stride", 2 }, { "padding", "explicit" }, { "pad", 1 } },
             { { 2, 5, 5 } } },
         { "Conv2D", { { "filters", 2 }, { "kernel", 4 }, { "padding", "same" } }, { { 1, 5, 5 } }, 5 },
+        // F·C·k·k >= 4096: one GEMM per sample; stride 1: dX as a convolution of dY.
+        { "Conv2D", { { "filters", 16 }, { "kernel", 3 }, { "padding", "same" } }, { { 32, 4, 5 } }, 2 },
+        { "Conv2D", { { "filters", 12 }, { "kernel", 5 } }, { { 16, 6, 7 } }, 2 },
+        { "Conv2D", { { "filters", 16 }, { "kernel", 3 }, { "stride", 2 }, { "padding", "explicit" }, { "pad", 1 } },
+            { { 32, 5, 5 } }, 2 },
         { "MaxPool2D", { { "pool", 2 } }, { { 2, 4, 4 } }, 3, Fill::Distinct },
         { "MaxPool2D", { { "pool", 3 }, { "stride", 2 }, { "padding", "same" } }, { { 1, 5, 6 } }, 3, Fill::Distinct },
         { "MaxPool2D", { { "pool", 2 }, { "stride", 1 } }, { { 1, 3, 3 } }, 3, Fill::Distinct },
@@ -847,6 +852,7 @@ void TestLayers::threadCountIndependence()
     const std::vector<Case> cases = {
         { "Conv2D", { { "filters", 6 }, { "kernel", 3 }, { "padding", "same" } }, { 3, 12, 12 }, 7 },
         { "Conv2D", { { "filters", 4 }, { "kernel", 5 }, { "stride", 2 } }, { 2, 15, 13 }, 5 },
+        { "Conv2D", { { "filters", 16 }, { "kernel", 3 }, { "padding", "same" } }, { 32, 9, 8 }, 5 },
         { "Dense", { { "units", 33 } }, { 70 }, 9 },
     };
     auto b1 = createCpuBackend(1);

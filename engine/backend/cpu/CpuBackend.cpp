@@ -2,11 +2,51 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <mutex>
+#include <string>
 #include <thread>
+
+#ifdef NETCANVAS_HAVE_OPENBLAS
+#include <cblas.h>
+#endif
 
 namespace netcanvas {
 
 namespace {
+#ifdef NETCANVAS_HAVE_OPENBLAS
+// GEMMs with at least this many multiply-adds (M·N·K) go to OpenBLAS, smaller ones to
+// Eigen. 0: every GEMM — measured on mlp and lenet5, sending the small ones (< 32k or
+// < 256k multiply-adds) to Eigen gained nothing. The environment variable NETCANVAS_GEMM
+// overrides it for A/B measurements (docs/benchmarks.md): "eigen" (Eigen everywhere),
+// "openblas" (OpenBLAS everywhere) or a number (the threshold).
+constexpr int64_t kDefaultBlasMinWork = 0;
+int64_t g_blasMinWork = 0; // written once, before any GEMM (initOpenBlas)
+
+void initOpenBlas()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        // One pool: OpenBLAS computes on the calling thread, our ThreadPool splits the work.
+        // Debian's default libopenblas0-pthread keeps its own (then idle, sleeping) threads;
+        // libopenblas0-serial would not have them but is a system-wide alternative we do not
+        // impose. This setting is process-wide.
+        openblas_set_num_threads(1);
+        g_blasMinWork = kDefaultBlasMinWork;
+        if (const char* v = std::getenv("NETCANVAS_GEMM")) {
+            const std::string mode(v);
+            if (mode == "eigen")
+                g_blasMinWork = INT64_MAX;
+            else if (mode == "openblas")
+                g_blasMinWork = 0;
+            else if (!mode.empty() && mode.find_first_not_of("0123456789") == std::string::npos)
+                g_blasMinWork = std::stoll(mode);
+        }
+    });
+}
+#endif
+
 using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using Stride = Eigen::OuterStride<>;
 using ConstMap = Eigen::Map<const RowMat, Eigen::Unaligned, Stride>;
@@ -16,6 +56,17 @@ using Map = Eigen::Map<RowMat, Eigen::Unaligned, Stride>;
 void gemmSerial(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
                 const float* B, int64_t ldb, float beta, float* C, int64_t ldc)
 {
+#ifdef NETCANVAS_HAVE_OPENBLAS
+    // Matrix-vector shapes (one row or one column, e.g. a Dense layer on one sample) stay
+    // with Eigen's GEMV: OpenBLAS's GEMM would pack the whole weight matrix on every call
+    // (mlp batch-1 latency 0.015 → 0.084 ms).
+    if (K > 0 && M > 1 && N > 1 && M * N * K >= g_blasMinWork) {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+            static_cast<blasint>(M), static_cast<blasint>(N), static_cast<blasint>(K), alpha, A,
+            static_cast<blasint>(lda), B, static_cast<blasint>(ldb), beta, C, static_cast<blasint>(ldc));
+        return;
+    }
+#endif
     Map c(C, M, N, Stride(ldc));
     if (beta == 0.0f)
         c.setZero();
@@ -38,7 +89,13 @@ void gemmSerial(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float
 
 std::unique_ptr<Backend> createCpuBackend(int threads) { return std::make_unique<CpuBackend>(threads); }
 
-CpuBackend::CpuBackend(int threads) { setThreads(threads); }
+CpuBackend::CpuBackend(int threads)
+{
+#ifdef NETCANVAS_HAVE_OPENBLAS
+    initOpenBlas();
+#endif
+    setThreads(threads);
+}
 
 CpuBackend::~CpuBackend() = default;
 

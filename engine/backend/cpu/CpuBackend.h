@@ -6,10 +6,13 @@
 
 namespace netcanvas {
 
-// CpuBackend: the reference backend. GEMM through Eigen (single-threaded kernels, split
-// across the backend's own ThreadPool when large enough), parallelFor on the same pool —
-// one pool, so nothing competes for the cores. Each backend has its own pool: two
-// backends with different thread counts do not interfere.
+// CpuBackend: the reference backend. GEMM through OpenBLAS when the build found it (one
+// OpenBLAS thread; matrix·vector shapes through Eigen's GEMV), otherwise through Eigen
+// (single-threaded kernels); either way split across the backend's own ThreadPool when large
+// enough, and parallelFor on the same pool — one pool, so nothing competes for the cores.
+// Each backend has its own pool: two backends with different thread counts do not
+// interfere. NETCANVAS_GEMM=eigen|openblas|<minimum M·N·K> in the environment overrides the
+// library choice (for A/B measurements, docs/benchmarks.md).
 class CpuBackend final : public Backend {
 public:
     explicit CpuBackend(int threads);
