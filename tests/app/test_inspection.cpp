@@ -128,9 +128,16 @@ private slots:
         // A burst of requests: the ones still waiting are replaced, not queued.
         for (int i = 0; i < 20; ++i)
             inspector.requestFeatureMaps(m_split.test[static_cast<size_t>(i)], QStringLiteral("pool"));
-        QTRY_VERIFY_WITH_TIMEOUT(maps.count() >= 1, 20000);
-        QVERIFY2(maps.count() <= 3, "stale requests were dropped");
-        QCOMPARE(maps.last().at(0).value<app::FeatureMapsResult>().sampleIndex, m_split.test[19]);
+        // Served: the first (already running) and the last; the 18 in between were replaced.
+        auto served = [&] {
+            std::vector<int64_t> v;
+            for (const auto& args : maps)
+                v.push_back(args.at(0).value<app::FeatureMapsResult>().sampleIndex);
+            return v;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(!served().empty() && served().back() == m_split.test[19], 20000);
+        for (int64_t index : served())
+            QVERIFY2(index == m_split.test[0] || index == m_split.test[19], "a replaced request was served");
         // Live: the pinned maps keep coming while training runs.
         const int before = maps.count();
         QTRY_VERIFY_WITH_TIMEOUT(maps.count() >= before + 3, 20000);
