@@ -262,6 +262,20 @@ private slots:
         QVERIFY(calls > 0);
     }
 
+    void folderReadsWebp()
+    {
+        // webp is listed like the other formats (the label store scans it too, so exports read back whole).
+        const std::string root = path("webp");
+        fs::create_directories(root + "/a");
+        fs::create_directories(root + "/b");
+        QVERIFY(cv::imwrite(root + "/a/1.webp", cv::Mat(8, 8, CV_8UC1, cv::Scalar(200)), {cv::IMWRITE_WEBP_QUALITY, 101}));
+        cv::imwrite(root + "/b/1.png", cv::Mat(8, 8, CV_8UC1, cv::Scalar(40)));
+        Dataset ds = loadImageFolder(root);
+        QCOMPARE(ds.size(), int64_t(2));
+        QCOMPARE(ds.skipped.size(), size_t(0));
+        QCOMPARE(int(ds.pixels[0]), 200); // lossless: the pixel survives
+    }
+
     void resizePolicies()
     {
         // 40 wide × 20 high, white in the middle columns [10, 30), black at both ends.
