@@ -62,6 +62,17 @@ void sampleAsFloats(const Dataset& d, int64_t i, std::vector<float>& out, int& c
     d.sampleToFloat(i, out.data());
 }
 
+// Feature maps of sample `i` of `d` (a dataset sample, or the one image of imageAsDataset).
+FeatureMapsResult mapsOf(Network& net, const Dataset& d, int64_t i, const Normalization& norm, const std::string& node)
+{
+    FeatureMapsResult r;
+    sampleAsFloats(d, i, r.input, r.channels, r.height, r.width);
+    const Tensor input = inspect::sampleTensor(d, i, norm);
+    r.maps = inspect::featureMaps(net, input, node);
+    r.scores = inspect::classify(net, input, 3);
+    return r;
+}
+
 } // namespace
 
 InspectionController::InspectionController(TrainingController* training, QObject* parent)
@@ -267,13 +278,9 @@ void InspectionController::requestFeatureMaps(int64_t sampleIndex, const QString
             throw DataError("no dataset to take the sample from");
         if (sampleIndex < 0 || sampleIndex >= c.data.dataset->size())
             throw DataError("sample " + std::to_string(sampleIndex) + " is not in the dataset");
-        FeatureMapsResult r;
+        FeatureMapsResult r = mapsOf(*c.network, *c.data.dataset, sampleIndex, c.data.normalization, node);
         r.sampleIndex = sampleIndex;
         r.live = live;
-        sampleAsFloats(*c.data.dataset, sampleIndex, r.input, r.channels, r.height, r.width);
-        const Tensor input = inspect::sampleTensor(*c.data.dataset, sampleIndex, c.data.normalization);
-        r.maps = inspect::featureMaps(*c.network, input, node);
-        r.scores = inspect::classify(*c.network, input, 3);
         return [self, r = std::move(r)] {
             if (self)
                 emit self->featureMapsReady(r);
@@ -290,13 +297,9 @@ void InspectionController::requestFeatureMapsForImage(const QString& imagePath, 
     QPointer<InspectionController> self(this);
     submit(Kind::FeatureMaps, [self, path, node, imagePath, live](Context& c) -> std::function<void()> {
         const Dataset one = imageAsDataset(path, c.network->inputShape());
-        FeatureMapsResult r;
+        FeatureMapsResult r = mapsOf(*c.network, one, 0, c.data.normalization, node);
         r.imagePath = imagePath;
         r.live = live;
-        sampleAsFloats(one, 0, r.input, r.channels, r.height, r.width);
-        const Tensor input = inspect::sampleTensor(one, 0, c.data.normalization);
-        r.maps = inspect::featureMaps(*c.network, input, node);
-        r.scores = inspect::classify(*c.network, input, 3);
         return [self, r = std::move(r)] {
             if (self)
                 emit self->featureMapsReady(r);

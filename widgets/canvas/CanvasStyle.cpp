@@ -1,5 +1,9 @@
 #include "widgets/canvas/CanvasStyle.h"
 
+#include <QLabel>
+#include <QScrollArea>
+#include <QVBoxLayout>
+
 #include <QHash>
 
 #include <cmath>
@@ -70,6 +74,33 @@ QString bytes(double v)
         ++u;
     }
     return QString::number(v, 'f', u == 0 ? 0 : 1) + QLatin1Char(' ') + QString::fromLatin1(units[u]);
+}
+
+QLabel* placeholderLabel(const QString& text, QWidget* parent)
+{
+    auto* l = new QLabel(text, parent);
+    l->setObjectName(QStringLiteral("placeholder"));
+    l->setAlignment(Qt::AlignCenter);
+    l->setWordWrap(true);
+    l->setStyleSheet(QStringLiteral("color: #7a828e; font-size: 13px;"));
+    return l;
+}
+
+QVBoxLayout* scrollingBody(QWidget* owner)
+{
+    auto* outer = new QVBoxLayout(owner);
+    outer->setContentsMargins(0, 0, 0, 0);
+    auto* scroll = new QScrollArea(owner);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    outer->addWidget(scroll);
+    auto* body = new QWidget(scroll);
+    scroll->setWidget(body);
+    auto* v = new QVBoxLayout(body);
+    v->setContentsMargins(8, 8, 8, 8);
+    v->setSpacing(8);
+    return v;
 }
 
 } // namespace netcanvas::widgets::style

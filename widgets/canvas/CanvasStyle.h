@@ -5,6 +5,10 @@
 #include <QSizeF>
 #include <QString>
 
+class QLabel;
+class QVBoxLayout;
+class QWidget;
+
 #include <cstdint>
 
 namespace netcanvas::widgets::style {
@@ -38,5 +42,12 @@ QString tidyNodeMessage(const QString& message, const QString& id, const QString
 QString groupDigits(int64_t v);
 QString compactCount(double v, const QString& unit = {});
 QString bytes(double v);
+
+// The grey, centred "nothing to show yet" label of the views (objectName "placeholder").
+QLabel* placeholderLabel(const QString& text, QWidget* parent);
+// Makes `owner` a vertically scrolling panel (no frame, no horizontal bar; the body is
+// resized to the viewport when that is larger) and returns the body's layout (8 px margins
+// and spacing): on a short screen the panel scrolls instead of squeezing its contents.
+QVBoxLayout* scrollingBody(QWidget* owner);
 
 } // namespace netcanvas::widgets::style

@@ -1,5 +1,6 @@
 #include "widgets/data/DataPanel.h"
 
+#include "widgets/canvas/CanvasStyle.h"
 #include "widgets/canvas/GraphModel.h"
 #include "widgets/data/DatasetView.h"
 
@@ -58,18 +59,8 @@ void DataPanel::buildUi()
 {
     // Everything in one vertical scroll area: on a short screen the panel scrolls instead of
     // squeezing the chart; on a tall one the thumbnails take the extra height.
-    auto* outer = new QVBoxLayout(this);
-    outer->setContentsMargins(0, 0, 0, 0);
-    auto* scroll = new QScrollArea(this);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    outer->addWidget(scroll);
-    auto* body = new QWidget(scroll);
-    scroll->setWidget(body);
-    auto* v = new QVBoxLayout(body);
-    v->setContentsMargins(8, 8, 8, 8);
-    v->setSpacing(8);
+    QVBoxLayout* v = style::scrollingBody(this);
+    QWidget* body = v->parentWidget();
 
     auto* dataBox = new QGroupBox(tr("Dataset"), body);
     auto* dv = new QVBoxLayout(dataBox);

@@ -1,5 +1,7 @@
 #include "widgets/data/DatasetView.h"
 
+#include "widgets/canvas/CanvasStyle.h"
+
 #include "engine/data/Dataset.h"
 
 #include <QCache>
@@ -471,10 +473,7 @@ DatasetView::DatasetView(QWidget* parent)
     v->setContentsMargins(6, 6, 6, 6);
     v->setSpacing(0);
 
-    m_placeholder = new QLabel(tr("No dataset loaded"), this);
-    m_placeholder->setObjectName(QStringLiteral("placeholder"));
-    m_placeholder->setAlignment(Qt::AlignCenter);
-    m_placeholder->setStyleSheet(QStringLiteral("color: #7a828e; font-size: 13px;"));
+    m_placeholder = style::placeholderLabel(tr("No dataset loaded"), this);
     v->addWidget(m_placeholder, 1);
 
     m_content = new QWidget(this);

@@ -516,10 +516,7 @@ FeatureMapView::FeatureMapView(QWidget* parent)
     v->setContentsMargins(0, 0, 0, 0);
     v->setSpacing(0);
 
-    m_placeholder = new QLabel(tr("Select a layer and an image"), this);
-    m_placeholder->setObjectName(QStringLiteral("placeholder"));
-    m_placeholder->setAlignment(Qt::AlignCenter);
-    m_placeholder->setStyleSheet(QStringLiteral("color: #7a828e; font-size: 13px;"));
+    m_placeholder = style::placeholderLabel(tr("Select a layer and an image"), this);
     v->addWidget(m_placeholder, 1);
 
     m_content = new QWidget(this);

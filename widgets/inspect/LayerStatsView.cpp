@@ -309,10 +309,7 @@ LayerStatsView::LayerStatsView(QWidget* parent)
     auto* v = new QVBoxLayout(this);
     v->setContentsMargins(0, 0, 0, 0);
     v->setSpacing(0);
-    m_placeholder = new QLabel(tr("No layer statistics yet"), this);
-    m_placeholder->setObjectName(QStringLiteral("placeholder"));
-    m_placeholder->setAlignment(Qt::AlignCenter);
-    m_placeholder->setStyleSheet(QStringLiteral("color: #7a828e; font-size: 13px;"));
+    m_placeholder = style::placeholderLabel(tr("No layer statistics yet"), this);
     v->addWidget(m_placeholder, 1);
 
     m_content = new QWidget(this);

@@ -193,10 +193,7 @@ SampleGallery::SampleGallery(QWidget* parent)
     m_title->setStyleSheet(QStringLiteral("font-weight: bold; color: #252b36; padding: 6px 8px 0 8px;"));
     m_title->hide();
     v->addWidget(m_title);
-    m_placeholder = new QLabel(tr("No samples"), this);
-    m_placeholder->setObjectName(QStringLiteral("placeholder"));
-    m_placeholder->setAlignment(Qt::AlignCenter);
-    m_placeholder->setStyleSheet(QStringLiteral("color: #7a828e; font-size: 13px;"));
+    m_placeholder = style::placeholderLabel(tr("No samples"), this);
     v->addWidget(m_placeholder, 1);
 
     m_model = new SampleModel(this);

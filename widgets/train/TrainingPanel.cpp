@@ -1,5 +1,6 @@
 #include "widgets/train/TrainingPanel.h"
 
+#include "widgets/canvas/CanvasStyle.h"
 #include "widgets/canvas/GraphModel.h"
 #include "widgets/canvas/ScientificSpinBox.h"
 #include "widgets/data/DataPanel.h"
@@ -81,18 +82,8 @@ QString TrainingPanel::defaultDatasetPath()
 
 void TrainingPanel::buildUi()
 {
-    auto* outer = new QVBoxLayout(this);
-    outer->setContentsMargins(0, 0, 0, 0);
-    auto* scroll = new QScrollArea(this);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    outer->addWidget(scroll);
-    auto* body = new QWidget(scroll);
-    scroll->setWidget(body);
-    auto* v = new QVBoxLayout(body);
-    v->setContentsMargins(8, 8, 8, 8);
-    v->setSpacing(8);
+    QVBoxLayout* v = style::scrollingBody(this);
+    QWidget* body = v->parentWidget();
 
     // Run
     auto* runBox = new QGroupBox(tr("Run"), body);
