@@ -45,6 +45,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
+#include <QUndoGroup>
 #include <QUndoStack>
 #include <QVBoxLayout>
 
@@ -77,6 +78,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Project
     // Left: palette.
     m_palette = new widgets::LayerPalette(this);
     auto* paletteDock = new QDockWidget(tr("Layers"), this);
+    m_paletteDock = paletteDock;
     paletteDock->setObjectName(QStringLiteral("layersDock"));
     paletteDock->setWidget(m_palette);
     paletteDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
@@ -106,6 +108,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Project
 
     createActions();
     createTrainingUi();
+    createLabelingUi();
     setAcceptDrops(true);
     m_autosave = new Autosave(m_doc, {}, this);
     connect(m_autosave, &Autosave::failed, this, [this](const QString& text) { statusBar()->showMessage(text, 10000); });
@@ -132,7 +135,10 @@ QStringList MainWindow::templateDirs()
 
 void MainWindow::createActions()
 {
-    QUndoStack* undo = m_doc->undoStack();
+    // Undo follows the mode: the canvas's stack in Design, the labels' in Label.
+    m_undoGroup = new QUndoGroup(this);
+    m_undoGroup->addStack(m_doc->undoStack());
+    m_undoGroup->setActiveStack(m_doc->undoStack());
 
     // File
     QMenu* file = menuBar()->addMenu(tr("&File"));
@@ -164,9 +170,9 @@ void MainWindow::createActions()
 
     // Edit
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
-    QAction* undoAct = undo->createUndoAction(this, tr("&Undo"));
+    QAction* undoAct = m_undoGroup->createUndoAction(this, tr("&Undo"));
     undoAct->setShortcut(QKeySequence::Undo);
-    QAction* redoAct = undo->createRedoAction(this, tr("&Redo"));
+    QAction* redoAct = m_undoGroup->createRedoAction(this, tr("&Redo"));
     redoAct->setShortcut(QKeySequence::Redo);
     edit->addAction(undoAct);
     edit->addAction(redoAct);

@@ -9,6 +9,12 @@
 // dropped.
 #include <QMainWindow>
 
+#include <memory>
+
+namespace netcanvas {
+class Dataset;
+}
+
 class QAction;
 class QMenu;
 class QTabWidget;
@@ -25,13 +31,18 @@ class SummaryBar;
 class TrainingPanel;
 class TrainingCharts;
 class RunListWidget;
+class LabelingPanel;
 } // namespace netcanvas::widgets
+
+class QUndoGroup;
+class QDockWidget;
 
 namespace netcanvas::app {
 
 class Autosave;
 class InspectDock;
 class InspectionController;
+class LabelingController;
 class ProjectDocument;
 class TrainingController;
 
@@ -77,6 +88,18 @@ public:
     // Shows the Training tab and presses Train (loading the dataset first when needed).
     void trainNow();
 
+    // ---- Labeling (MainWindowLabeling.cpp): the "Label" mode of the central area ----
+    widgets::LabelingPanel* labelingPanel() const { return m_labelPanel; }
+    LabelingController* labelingController() const { return m_labeling; }
+    // Design mode (canvas) or Label mode (image browser).
+    void setLabelMode(bool label);
+    bool labelMode() const;
+    // Opens a folder of images for labeling and switches to Label mode; returns an error or empty.
+    QString openLabelFolder(const QString& folder);
+    // Trains a round on the labeled images (fine-tuning the last round's model when the
+    // model still fits), then predicts the unlabeled ones.
+    void trainOnLabels();
+
 protected:
     void closeEvent(QCloseEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
@@ -107,6 +130,13 @@ private:
     void startTraining();
     void updateTrainActions();
     void saveWeightsDialog();
+    void createLabelingUi();
+    void startLabelRound(std::shared_ptr<const Dataset> data);
+    // Sets the units of the Dense layer that feeds the output to `classes` (undoable);
+    // returns an error when the output cannot be adapted and does not fit.
+    QString adaptOutputToClasses(int classes);
+    void exportLabelsDialog();
+    void updateLabelStatus();
 
     ProjectDocument* m_doc;
     widgets::GraphScene* m_scene;
@@ -134,6 +164,17 @@ private:
     QAction* m_stopAction = nullptr;
     QAction* m_saveWeightsAction = nullptr;
     int m_liveRunId = 0;
+
+    QTabWidget* m_modeTabs = nullptr; // Design | Label
+    QDockWidget* m_paletteDock = nullptr;
+    QUndoGroup* m_undoGroup = nullptr;
+    widgets::LabelingPanel* m_labelPanel = nullptr;
+    LabelingController* m_labeling = nullptr;
 };
+
+// Labels the first `count` images listed in a "path,label" CSV (paths = image ids of the open
+// labeling folder) as a person would with the keys, through the Label panel's undo stack.
+// For demos and the README's screenshots. Returns an error naming the CSV line, or empty.
+QString labelFromCsv(MainWindow& window, const QString& csvPath, int count);
 
 } // namespace netcanvas::app

@@ -72,6 +72,7 @@ bool TrainingController::startJob(const ModelGraph& graph, std::shared_ptr<const
     job->config = std::move(config);
     job->runId = ++m_serial;
     job->batchIntervalMs = m_batchIntervalMs;
+    job->initialWeights = std::move(m_initialWeights);
     m_job = job; // the previous run's Trainer is released here (it is idle)
     m_runId = runId;
     m_paused = false;

@@ -29,6 +29,7 @@ namespace netcanvas::app {
 
 class TrainingWorker;
 struct TrainingJob;
+struct ModelWeights;
 
 class TrainingController : public QObject {
     Q_OBJECT
@@ -47,6 +48,10 @@ public:
     // The same, with the split computed on the worker thread from the config's validation
     // and test fractions and seed (a bad fraction arrives as failed()).
     bool start(const ModelGraph& graph, std::shared_ptr<const Dataset> data, TrainConfig config, int runId = 0);
+    // Fine-tuning: the next start() begins from these weights (and their normalization)
+    // instead of fresh ones, when they fit the graph (same parameter keys and shapes); the
+    // run fails with a message naming the mismatch otherwise. Used once, then cleared.
+    void setInitialWeights(std::shared_ptr<const ModelWeights> weights) { m_initialWeights = std::move(weights); }
     void pause();
     void resume();
     void stop();
@@ -96,6 +101,7 @@ private:
     int m_runId = 0;
     int m_serial = 0; // distinguishes runs in worker signals
     int m_batchIntervalMs = 33;
+    std::shared_ptr<const ModelWeights> m_initialWeights;
 };
 
 } // namespace netcanvas::app

@@ -25,6 +25,15 @@ void TrainingWorker::run(std::shared_ptr<TrainingJob> job)
         }
         auto backend = createCpuBackend(job->config.threads);
         auto trainer = std::make_unique<Trainer>(job->graph, job->config, *backend);
+        if (job->initialWeights) { // fine-tuning: start from the given weights, not fresh ones
+            auto host = createCpuBackend(1);
+            Network start(job->graph, *host);
+            if (!job->initialWeights->loadInto(start))
+                throw GraphError("cannot fine-tune: the model changed since its weights were trained (train from scratch)");
+            trainer->network().copyWeightsFrom(start);
+            if (!job->initialWeights->normalization.empty() && job->config.normalize)
+                trainer->setNormalization(job->initialWeights->normalization);
+        }
         Trainer* t = trainer.get();
         {
             std::lock_guard lock(job->mutex);

@@ -12,6 +12,7 @@
 #include "engine/data/Split.h"
 #include "engine/graph/ModelGraph.h"
 #include "engine/train/Trainer.h"
+#include "app/ModelWeights.h"
 #include "widgets/train/TrainingRun.h"
 
 #include <QObject>
@@ -33,6 +34,7 @@ struct TrainingJob {
     TrainConfig config;
     int runId = 0;
     int batchIntervalMs = 33;
+    std::shared_ptr<const ModelWeights> initialWeights; // fine-tune from these (see TrainingController)
 
     std::mutex mutex;
     std::unique_ptr<Backend> backend; // outlives trainer (declared first, destroyed last)

@@ -4,6 +4,8 @@
 #include "app/MainWindow.h"
 #include "app/InspectDock.h"
 #include "app/InspectionController.h"
+#include "app/LabelingController.h"
+#include "widgets/labels/LabelingPanel.h"
 #include "app/TrainingController.h"
 #include "widgets/train/TrainingPanel.h"
 
@@ -74,6 +76,21 @@ int main(int argc, char** argv)
     QCommandLineOption report(QStringLiteral("report"), QStringLiteral("Print the run's throughput and quit."));
     report.setFlags(QCommandLineOption::HiddenFromHelp);
     parser.addOption(report);
+    // Opens a folder of images in Label mode.
+    QCommandLineOption label(QStringLiteral("label"), QStringLiteral("Open a folder of images for labeling."),
+                             QStringLiteral("folder"));
+    parser.addOption(label);
+    // Hidden (scripts/screenshots.sh, the README's walk-through): with --label, labels the
+    // first N images with the classes a "path,label" CSV gives them — what a person would do
+    // with the number keys — then, with --label-round, trains a round on them; --screenshot
+    // is then taken once the unlabeled images have their predictions.
+    QCommandLineOption labelDemo(QStringLiteral("label-demo"), QStringLiteral("Label N images from a path,label CSV."),
+                                 QStringLiteral("csv:N"));
+    labelDemo.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(labelDemo);
+    QCommandLineOption labelRound(QStringLiteral("label-round"), QStringLiteral("Train a round on the labels at launch."));
+    labelRound.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(labelRound);
     parser.process(app);
 
     netcanvas::app::MainWindow window;
@@ -84,12 +101,33 @@ int main(int argc, char** argv)
         window.openStartupTemplate();
     // Then a crashed session's autosaved work is offered, over a window that shows something
     // (not in unattended screenshot runs).
-    const bool unattended = parser.isSet(screenshot) || parser.isSet(measureUi) || parser.isSet(report) ||
+    const bool unattended = parser.isSet(screenshot) || parser.isSet(labelRound) || parser.isSet(measureUi) || parser.isSet(report) ||
                             parser.isSet(trainOnStart);
     if (!unattended)
         window.offerRecovery();
     if (parser.isSet(tab))
         window.showSideTab(parser.value(tab));
+    bool waitForPredictions = false;
+    if (parser.isSet(label)) {
+        const QString err = window.openLabelFolder(parser.value(label));
+        if (!err.isEmpty()) {
+            std::fprintf(stderr, "netcanvas: %s\n", qPrintable(err));
+            return 1;
+        }
+        if (parser.isSet(labelDemo)) {
+            const QString spec = parser.value(labelDemo);
+            const int colon = spec.lastIndexOf(QLatin1Char(':'));
+            const QString err2 = netcanvas::app::labelFromCsv(window, spec.left(colon), colon > 0 ? spec.mid(colon + 1).toInt() : 100);
+            if (!err2.isEmpty()) {
+                std::fprintf(stderr, "netcanvas: %s\n", qPrintable(err2));
+                return 1;
+            }
+        }
+        if (parser.isSet(labelRound)) {
+            waitForPredictions = true;
+            QTimer::singleShot(300, &window, &netcanvas::app::MainWindow::trainOnLabels);
+        }
+    }
     if (parser.isSet(epochs)) {
         netcanvas::TrainConfig c = window.trainingPanel()->config();
         c.epochs = std::max(1, parser.value(epochs).toInt());
@@ -180,7 +218,23 @@ int main(int argc, char** argv)
             });
         });
     }
-    if (parser.isSet(screenshot) && !parser.isSet(inspectView)) {
+    if (parser.isSet(screenshot) && waitForPredictions) {
+        const QString file = parser.value(screenshot);
+        QObject::connect(window.labelingController(), &netcanvas::app::LabelingController::predictionsReady, &window,
+                         [&window, file, saveScreenshot] {
+                             // The active-learning view: unlabeled images, least confident first.
+                             netcanvas::LabelQuery q;
+                             q.labels = netcanvas::LabelQuery::Labels::Unlabeled;
+                             q.order = netcanvas::LabelQuery::Order::LeastConfident;
+                             window.labelingPanel()->setQuery(q);
+                             QTimer::singleShot(1500, &window, [file, saveScreenshot] { saveScreenshot(file); });
+                         });
+        QObject::connect(window.labelingController(), &netcanvas::app::LabelingController::failed, &window,
+                         [](const QString& message) {
+                             std::fprintf(stderr, "netcanvas: %s\n", qPrintable(message));
+                             QApplication::exit(1);
+                         });
+    } else if (parser.isSet(screenshot) && !parser.isSet(inspectView)) {
         const QString file = parser.value(screenshot);
         const int ms = static_cast<int>(parser.value(after).toDouble() * 1000);
         QTimer::singleShot(ms, &window, [file, saveScreenshot] { saveScreenshot(file); });

@@ -103,4 +103,16 @@ QVBoxLayout* scrollingBody(QWidget* owner)
     return v;
 }
 
+QString percentText(float p)
+{
+    if (std::isnan(p))
+        return {};
+    const int pct = static_cast<int>(std::lround(100.0 * static_cast<double>(p)));
+    if (pct >= 100 && p < 1.0f)
+        return QStringLiteral(">99%");
+    if (pct <= 0 && p > 0.0f)
+        return QStringLiteral("<1%");
+    return QStringLiteral("%1%").arg(pct);
+}
+
 } // namespace netcanvas::widgets::style

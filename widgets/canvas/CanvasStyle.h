@@ -45,6 +45,10 @@ QString bytes(double v);
 
 // The grey, centred "nothing to show yet" label of the views (objectName "placeholder").
 QLabel* placeholderLabel(const QString& text, QWidget* parent);
+
+// A probability as a whole percentage that never claims certainty it does not have:
+// "87%", ">99%" below 1, "<1%" above 0; empty for NaN (no prediction).
+QString percentText(float p);
 // Makes `owner` a vertically scrolling panel (no frame, no horizontal bar; the body is
 // resized to the viewport when that is larger) and returns the body's layout (8 px margins
 // and spacing): on a short screen the panel scrolls instead of squeezing its contents.

@@ -27,15 +27,7 @@ constexpr int kCorrectRole = Qt::UserRole + 1; // bool
 const QColor kWrongFrame(0xc8, 0x3a, 0x3a);
 const QColor kRightFrame(0x3c, 0x9a, 0x5f);
 
-QString percent(float p)
-{
-    const int pct = static_cast<int>(std::lround(100.0 * static_cast<double>(p)));
-    if (pct >= 100 && p < 1.0f)
-        return QStringLiteral(">99%");
-    if (pct <= 0 && p > 0.0f)
-        return QStringLiteral("<1%");
-    return QStringLiteral("%1%").arg(pct);
-}
+QString percent(float p) { return style::percentText(p); }
 
 // An image side enlarged by a whole factor into the box, or reduced to fit it.
 QSize thumbSize(QSize image)

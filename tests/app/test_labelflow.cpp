@@ -1,0 +1,228 @@
+// The labeling workflow inside the app, end to end: a flat folder of unlabeled images →
+// label some → train a round (the output layer adapts to the classes) → predictions for the
+// rest → label more → a second round that fine-tunes from the first round's weights →
+// export. Plus: a second window on the same folder is refused with a clear message, and a
+// corrupt image is skipped and reported, never fatal.
+#include "app/LabelingController.h"
+#include "app/MainWindow.h"
+#include "app/ProjectDocument.h"
+#include "app/TrainingController.h"
+#include "common/Fixtures.h"
+#include "engine/data/Dataset.h"
+#include "engine/labels/LabelStore.h"
+#include "engine/labels/LabeledImages.h"
+#include "widgets/canvas/GraphModel.h"
+#include "widgets/labels/LabelingPanel.h"
+#include "widgets/train/RunHistory.h"
+#include "widgets/train/TrainingPanel.h"
+
+#include <QDir>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QUndoStack>
+#include <QtTest>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <cmath>
+#include <map>
+
+using namespace netcanvas;
+
+class TestLabelFlow : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    QString m_images;                      // the flat folder of unlabeled images
+    std::map<std::string, std::string> m_truth; // image id → its true class
+    std::vector<std::string> m_ids;
+
+    // Labels the first `count` images of each class (in id order) with their true class,
+    // through the panel's undo stack as the keys would.
+    static int labelSome(app::MainWindow& w, const std::map<std::string, std::string>& truth, int perClass)
+    {
+        LabelStore* store = w.labelingController()->store();
+        std::map<std::string, std::vector<int>> byClass;
+        for (int i = 0; i < store->imageCount(); ++i) {
+            auto it = truth.find(store->imageId(i));
+            if (it == truth.end() || store->label(i) >= 0)
+                continue;
+            auto& v = byClass[it->second];
+            if (static_cast<int>(v.size()) < perClass)
+                v.push_back(i);
+        }
+        int labeled = 0;
+        for (const auto& [cls, images] : byClass) {
+            if (store->classIndex(cls) < 0)
+                store->addClass(cls);
+            store->assign(images, cls);
+            labeled += static_cast<int>(images.size());
+        }
+        w.labelingPanel()->refresh();
+        return labeled;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_images = m_dir.filePath(QStringLiteral("images"));
+        QVERIFY(QDir().mkpath(m_images));
+        const Dataset bars = fixtures::barsDataset(40, 11); // 120 images 8×8, 3 classes
+        for (int64_t i = 0; i < bars.size(); ++i) {
+            cv::Mat img(8, 8, CV_8UC1);
+            std::copy_n(bars.pixels.data() + i * 64, 64, img.data);
+            const std::string id = QStringLiteral("img_%1.png").arg(i, 3, 10, QLatin1Char('0')).toStdString();
+            QVERIFY(cv::imwrite(m_images.toStdString() + "/" + id, img));
+            m_truth[id] = bars.classNames[static_cast<size_t>(bars.labels[static_cast<size_t>(i)])];
+            m_ids.push_back(id);
+        }
+        QFile bad(m_images + QStringLiteral("/zz_corrupt.png"));
+        QVERIFY(bad.open(QIODevice::WriteOnly));
+        bad.write("this is not a PNG");
+    }
+
+    void labelTrainPredictFineTuneExport()
+    {
+        app::MainWindow w;
+        ModelGraph g = fixtures::barsCnn(5); // 5 outputs: adapted to the 3 labeled classes
+        w.document()->model()->setGraph(g);
+        TrainConfig c = w.trainingPanel()->config();
+        c.epochs = 30;
+        c.batchSize = 16;
+        c.optimizer.kind = "adam";
+        c.optimizer.learningRate = 0.01;
+        c.seed = 3;
+        c.threads = 1;
+        w.trainingPanel()->setConfig(c);
+        w.resize(1280, 800);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+
+        QCOMPARE(w.openLabelFolder(m_images), QString());
+        QVERIFY(w.labelMode());
+        LabelStore* store = w.labelingController()->store();
+        QVERIFY(store);
+        QCOMPARE(store->imageCount(), 121); // the corrupt file is listed: it is shown as unreadable
+        QCOMPARE(w.labelingPanel()->store(), store);
+
+        // Too few labels: a clear refusal, no run.
+        QSignalSpy failed(w.labelingController(), &app::LabelingController::failed);
+        store->addClass(QStringLiteral("horizontal").toStdString());
+        store->assign({ 0 }, "horizontal");
+        w.labelingController()->prepareRound(Shape { 1, 8, 8 });
+        QCOMPARE(failed.count(), 1);
+        QVERIFY(failed.at(0).at(0).toString().contains(QStringLiteral("two classes")));
+
+        // Round 1: 10 per class, on a model with 5 outputs.
+        const int labeled1 = labelSome(w, m_truth, 10) + 1;
+        QCOMPARE(store->imageCount() - store->unlabeledCount(), int64_t(labeled1));
+        QSignalSpy predicted(w.labelingController(), &app::LabelingController::predictionsReady);
+        w.trainOnLabels();
+        QVERIFY(predicted.wait(120000));
+        QCOMPARE(w.labelingController()->rounds().size(), size_t(1));
+        QVERIFY(!w.labelingController()->rounds()[0].fineTuned);
+        QCOMPARE(w.document()->model()->analysis().outputShape.numel(), int64_t(3)); // adapted
+        QVERIFY(w.document()->undoStack()->canUndo()); // … as an undoable edit
+        QCOMPARE(w.document()->runs()->count(), 1);    // the round is a run like any other
+
+        // Every readable unlabeled image got a prediction; the corrupt one did not.
+        int withPrediction = 0, right = 0;
+        for (int i = 0; i < store->imageCount(); ++i) {
+            if (store->label(i) >= 0)
+                continue;
+            if (store->imageId(i) == "zz_corrupt.png") {
+                QVERIFY(!store->hasPrediction(i));
+                continue;
+            }
+            QVERIFY2(store->hasPrediction(i), store->imageId(i).c_str());
+            ++withPrediction;
+            right += store->predictedClass(i) == m_truth.at(store->imageId(i)) ? 1 : 0;
+            const float conf = store->confidence(i);
+            QVERIFY(conf >= 1.0f / 3.0f - 1e-5f && conf <= 1.0f);
+        }
+        QCOMPARE(withPrediction, 120 - labeled1);
+        QVERIFY2(right > withPrediction * 0.7, qPrintable(QStringLiteral("%1 of %2 right").arg(right).arg(withPrediction)));
+        QVERIFY(predicted.last().at(1).toString().contains(QStringLiteral("could not be read")));
+        QVERIFY(w.labelingPanel()->isEnabled());
+
+        // Least-confident first: the store's order follows the model's confidence.
+        LabelQuery q;
+        q.labels = LabelQuery::Labels::Unlabeled;
+        q.order = LabelQuery::Order::LeastConfident;
+        const std::vector<int> order = store->query(q);
+        for (size_t k = 1; k < order.size(); ++k)
+            if (store->hasPrediction(order[k]))
+                QVERIFY(store->confidence(order[k - 1]) <= store->confidence(order[k]));
+
+        // Round 2 fine-tunes: its first batch starts from round 1's weights, so its loss is
+        // below chance (ln 3 ≈ 1.10) and far below a fresh model's on the same labels.
+        labelSome(w, m_truth, 20);
+        QSignalSpy batches(w.trainingController(), &app::TrainingController::batchFinished);
+        predicted.clear();
+        w.trainOnLabels();
+        QVERIFY(predicted.wait(120000));
+        QCOMPARE(w.labelingController()->rounds().size(), size_t(2));
+        QVERIFY(w.labelingController()->rounds()[1].fineTuned);
+        QVERIFY(!batches.isEmpty());
+        const auto first = batches.first().at(0).value<std::vector<BatchEvent>>();
+        QVERIFY(!first.empty());
+        const double fineTunedLoss = first.front().loss;
+        QVERIFY2(fineTunedLoss < std::log(3.0), qPrintable(QString::number(fineTunedLoss)));
+        QVERIFY(w.labelingController()->statusText().contains(QStringLiteral("Round 2")));
+
+        // A fresh model for comparison: the same first batch from scratch is near ln 3.
+        {
+            app::TrainingController fresh;
+            QSignalSpy freshBatches(&fresh, &app::TrainingController::batchFinished);
+            QSignalSpy done(&fresh, &app::TrainingController::finished);
+            DatasetOptions geometry;
+            geometry.channels = 1;
+            geometry.height = geometry.width = 8;
+            auto data = std::make_shared<Dataset>(loadLabeledImages(store->labeledImages(), geometry));
+            TrainConfig one = c;
+            one.epochs = 1;
+            QVERIFY(fresh.start(w.document()->model()->graph(), data, one));
+            QVERIFY(done.wait(60000));
+            const auto f = freshBatches.first().at(0).value<std::vector<BatchEvent>>();
+            QVERIFY2(f.front().loss > fineTunedLoss + 0.3,
+                     qPrintable(QStringLiteral("fresh %1, fine-tuned %2").arg(f.front().loss).arg(fineTunedLoss)));
+        }
+
+        // Export: a folder per class equal to the labels, and a CSV.
+        QSignalSpy exported(w.labelingController(), &app::LabelingController::exported);
+        const QString target = m_dir.filePath(QStringLiteral("export"));
+        w.labelingController()->exportLabels(target);
+        QVERIFY(exported.wait(30000));
+        int files = 0;
+        for (const std::string& cls : store->classes()) {
+            const QStringList names = QDir(target + QLatin1Char('/') + QString::fromStdString(cls)).entryList(QDir::Files);
+            for (const QString& n : names) {
+                ++files;
+                QCOMPARE(store->labelName(store->indexOf(n.toStdString())), cls);
+            }
+        }
+        QCOMPARE(int64_t(files), store->imageCount() - store->unlabeledCount());
+        w.labelingController()->exportLabels(m_dir.filePath(QStringLiteral("labels.csv")));
+        QVERIFY(exported.wait(30000));
+        QVERIFY(QFile::exists(m_dir.filePath(QStringLiteral("labels.csv"))));
+    }
+
+    void secondWindowIsRefused()
+    {
+        app::TrainingController training;
+        app::LabelingController first(&training), second(&training);
+        QCOMPARE(first.openFolder(m_images), QString());
+        const QString err = second.openFolder(m_images);
+        QVERIFY2(!err.isEmpty(), "a second store on the same folder must be refused");
+        QVERIFY2(err.contains(QStringLiteral("Close the other window")), qPrintable(err));
+        QVERIFY(!second.store());
+        first.close();
+        QCOMPARE(second.openFolder(m_images), QString()); // free again once the first closed
+    }
+};
+
+QTEST_MAIN(TestLabelFlow)
+#include "test_labelflow.moc"
