@@ -386,6 +386,13 @@ void InspectDock::explainSample(int64_t index)
         m_explainSpin->setValue(static_cast<int>(index));
 }
 
+void InspectDock::explainImage(const QString& path)
+{
+    setCurrentWidget(m_explainPage);
+    m_explainPath = path;
+    requestExplain();
+}
+
 void InspectDock::evaluate()
 {
     if (!m_ctl->hasSource()) {

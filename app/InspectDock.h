@@ -49,6 +49,8 @@ public:
     void sourceChanged(const ModelGraph& graph);
     // Shows the Explain tab for a sample.
     void explainSample(int64_t index);
+    // Shows the Explain tab for an image file: its class, top-k probabilities and Grad-CAM.
+    void explainImage(const QString& path);
     void evaluate();
 
     widgets::FeatureMapView* featureMapView() const { return m_maps; }

@@ -5,6 +5,9 @@
 #include "engine/backend/Backend.h"
 #include "engine/core/Error.h"
 #include "engine/inspect/Inspect.h"
+#include "engine/data/DataLoader.h"
+#include "engine/io/AtomicFile.h"
+#include "engine/labels/ImageScan.h"
 #include "engine/labels/LabeledImages.h"
 
 #include <QDir>
@@ -15,6 +18,8 @@
 #include <QPointer>
 
 #include <chrono>
+#include <cstdio>
+#include <numeric>
 #include <cmath>
 #include <unordered_map>
 
@@ -397,6 +402,90 @@ void LabelingController::exportLabels(const QString& target)
                 text += QObject::tr(" (%1 could not be copied: %2)")
                             .arg(r.skipped.size())
                             .arg(QString::fromStdString(r.skipped.front().path + ": " + r.skipped.front().reason));
+            return text;
+        },
+        [this](QString message) { emit exported(message); });
+}
+
+void LabelingController::classifyToCsv(const QStringList& inputs, const QString& csvPath,
+                                       std::shared_ptr<const ModelWeights> model)
+{
+    if (m_busy || !model)
+        return;
+    std::vector<std::string> args;
+    for (const QString& in : inputs)
+        args.push_back(QDir::cleanPath(in).toStdString());
+    auto progress = progressReporter();
+    const std::string out = QDir::cleanPath(csvPath).toStdString();
+    runJob<QString>(
+        tr("Classifying…"),
+        [args, out, model, progress]() -> QString {
+            std::vector<std::string> images;
+            for (const std::string& a : args) {
+                if (!QFileInfo(QString::fromStdString(a)).isDir()) {
+                    images.push_back(a);
+                    continue;
+                }
+                for (const std::string& id : scanImageFolder(a).ids)
+                    images.push_back(a + "/" + id);
+            }
+            if (images.empty())
+                throw DataError("no image files (png, jpg, jpeg, bmp, tif, tiff, webp) in " + args.front());
+            auto backend = createCpuBackend(0);
+            Network net(model->graph, *backend);
+            if (!model->loadInto(net))
+                throw GraphError("the model changed since it was trained: train again to classify");
+            const Shape in = net.inputShape();
+            if (in.rank() != 3)
+                throw ShapeError("the model's input " + in.toString() + " is not an image (channels × height × width)");
+            const int c = static_cast<int>(in[0]), h = static_cast<int>(in[1]), w = static_cast<int>(in[2]);
+            const size_t classes = model->classNames.size();
+            const int top = static_cast<int>(std::min<size_t>(3, classes));
+            std::string csv = "path,class,confidence";
+            for (int i = 2; i <= top; ++i)
+                csv += ",class_" + std::to_string(i) + ",confidence_" + std::to_string(i);
+            csv += "\n";
+            auto field = [](const std::string& s) {
+                if (s.find_first_of(",\"\r\n") == std::string::npos)
+                    return s;
+                std::string q = "\"";
+                for (char ch : s)
+                    q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+                return q + "\"";
+            };
+            Tensor x(in.batched(1));
+            int64_t skipped = 0;
+            for (size_t i = 0; i < images.size(); ++i) {
+                std::vector<uint8_t> pixels;
+                try {
+                    pixels = loadImageSample(images[i], c, h, w, ResizePolicy::Stretch);
+                } catch (const Error&) {
+                    ++skipped;
+                    continue;
+                }
+                prepareImage(pixels.data(), c, h, w, model->normalization, x.data());
+                const Tensor& y = net.forward(x, false);
+                std::vector<float> p = inspect::probabilities(net, y, 0);
+                p.resize(std::min(p.size(), classes));
+                std::vector<int> order(p.size());
+                std::iota(order.begin(), order.end(), 0);
+                std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return p[a] > p[b]; });
+                csv += field(images[i]);
+                for (int k = 0; k < top && k < static_cast<int>(order.size()); ++k) {
+                    char buf[32];
+                    std::snprintf(buf, sizeof buf, "%.6g", static_cast<double>(p[order[k]]));
+                    csv += "," + field(model->classNames[order[k]]) + "," + buf;
+                }
+                csv += "\n";
+                if (progress && !progress(static_cast<int64_t>(i + 1), static_cast<int64_t>(images.size())))
+                    throw DataError("cancelled");
+            }
+            if (skipped == static_cast<int64_t>(images.size()))
+                throw DataError("none of the " + std::to_string(images.size()) + " images could be read");
+            writeFileAtomic(out, csv);
+            QString text = QObject::tr("Wrote %1 predictions to %2").arg(images.size() - static_cast<size_t>(skipped)).arg(QString::fromStdString(out));
+            if (skipped > 0)
+                text += QObject::tr(" (%1 unreadable images skipped)").arg(skipped);
             return text;
         },
         [this](QString message) { emit exported(message); });

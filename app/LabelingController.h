@@ -76,6 +76,12 @@ public:
     // ends in .csv → exported(message).
     void exportLabels(const QString& target);
 
+    // Classifies every image of `inputs` (files, or folders standing for the images under
+    // them) with `model` on a worker and writes "path,class,confidence,class_2,…" rows (the
+    // top 3, like `netcanvas-cli predict --out`) atomically to csvPath → exported(message).
+    // Unreadable images are skipped and counted.
+    void classifyToCsv(const QStringList& inputs, const QString& csvPath, std::shared_ptr<const ModelWeights> model);
+
     bool isBusy() const { return m_busy; }
     void cancel() { m_cancelFlag->store(true); }
 

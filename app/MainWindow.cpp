@@ -703,13 +703,24 @@ void MainWindow::dropEvent(QDropEvent* event)
         });
         return;
     }
-    if (fi.isFile() && ext != QLatin1String("csv")) { // an image: look at it through the network
+    if (fi.isFile() && ext != QLatin1String("csv")) { // an image: classify and explain it
         if (!m_inspection->hasSource()) {
             statusBar()->showMessage(tr("Train the model first, then drop an image to see what it sees."), 8000);
             return;
         }
-        m_inspect->setCurrentWidget(m_inspect->mapsPage());
-        m_inspect->showImage(path);
+        m_inspect->explainImage(path);
+        if (paths.size() > 1)
+            statusBar()->showMessage(tr("Explaining %1 — to classify many images at once, use Label ▸ Classify Folder to CSV…")
+                                         .arg(fi.fileName()),
+                                     8000);
+        return;
+    }
+    if (fi.isDir() && labelMode()) { // in Label mode a folder is images to label
+        QTimer::singleShot(0, this, [this, path] {
+            const QString err = openLabelFolder(path);
+            if (!err.isEmpty())
+                QMessageBox::warning(this, tr("Cannot open the folder"), err);
+        });
         return;
     }
     if (m_training->isRunning()) {

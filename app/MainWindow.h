@@ -43,6 +43,7 @@ class Autosave;
 class InspectDock;
 class InspectionController;
 class LabelingController;
+struct ModelWeights;
 class ProjectDocument;
 class TrainingController;
 
@@ -136,6 +137,10 @@ private:
     // returns an error when the output cannot be adapted and does not fit.
     QString adaptOutputToClasses(int classes);
     void exportLabelsDialog();
+    void classifyFolderDialog();
+    // The model to classify with: the last labeling round's, else the last training run's
+    // (null before any).
+    std::shared_ptr<const ModelWeights> currentModelWeights() const;
     void updateLabelStatus();
 
     ProjectDocument* m_doc;

@@ -8,6 +8,7 @@
 #include "app/LabelingController.h"
 #include "app/ProjectDocument.h"
 #include "app/TrainingController.h"
+#include "app/TrainingWorker.h"
 #include "engine/backend/Backend.h"
 #include "engine/train/Network.h"
 #include "widgets/canvas/GraphCommands.h"
@@ -110,6 +111,8 @@ void MainWindow::createLabelingUi()
     train->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T));
     menu->addAction(tr("&Predict Unlabeled"), m_labeling, &LabelingController::predictUnlabeled);
     menu->addAction(tr("&Export Labels…"), this, &MainWindow::exportLabelsDialog);
+    menu->addSeparator();
+    menu->addAction(tr("&Classify Folder to CSV…"), this, &MainWindow::classifyFolderDialog);
 
     // Panel → window / controller.
     connect(m_labelPanel, &widgets::LabelingPanel::openFolderRequested, openFolder, &QAction::trigger);
@@ -127,8 +130,7 @@ void MainWindow::createLabelingUi()
             statusBar()->showMessage(tr("Train on the labeled images first to see what the model sees in this one."), 6000);
             return;
         }
-        m_inspect->setCurrentWidget(m_inspect->explainPage());
-        m_inspect->showImage(QString::fromStdString(store->imagePath(image)));
+        m_inspect->explainImage(QString::fromStdString(store->imagePath(image)));
     });
 
     // Controller → panel.
@@ -293,6 +295,51 @@ void MainWindow::startLabelRound(std::shared_ptr<const Dataset> data)
     }
     m_labelPanel->setBusy(true, fineTune ? tr("Fine-tuning on %1 labeled images…").arg(data->size())
                                          : tr("Training on %1 labeled images…").arg(data->size()));
+}
+
+std::shared_ptr<const ModelWeights> MainWindow::currentModelWeights() const
+{
+    if (m_labeling->hasModel())
+        return m_labeling->model();
+    auto job = m_training->job();
+    if (!job || m_training->isRunning())
+        return nullptr;
+    Trainer* trainer = nullptr;
+    {
+        std::lock_guard lock(job->mutex);
+        trainer = job->trainer.get();
+    }
+    if (!trainer)
+        return nullptr;
+    try {
+        auto host = createCpuBackend(1);
+        Network net(job->graph, *host);
+        Normalization norm;
+        if (!trainer->copySnapshot(net, &norm))
+            return nullptr;
+        return ModelWeights::capture(job->graph, net, std::move(norm), job->data->classNames);
+    } catch (const std::exception&) {
+        return nullptr;
+    }
+}
+
+void MainWindow::classifyFolderDialog()
+{
+    auto model = currentModelWeights();
+    if (!model) {
+        warnLater(this, tr("Classify Folder"), tr("Train a model first (a training run, or a round on labeled images)."));
+        return;
+    }
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Folder of Images to Classify"), QDir::homePath());
+    if (dir.isEmpty())
+        return;
+    QString csv = QFileDialog::getSaveFileName(this, tr("Write Predictions"),
+        QDir(dir).filePath(QStringLiteral("../%1-predictions.csv").arg(QFileInfo(dir).fileName())), tr("CSV (*.csv)"));
+    if (csv.isEmpty())
+        return;
+    if (QFileInfo(csv).suffix().isEmpty())
+        csv += QStringLiteral(".csv");
+    m_labeling->classifyToCsv({ dir }, csv, model);
 }
 
 void MainWindow::exportLabelsDialog()

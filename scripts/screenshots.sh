@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Takes the README's screenshots under Xvfb (docs/screenshots/): the designer with LeNet-5,
 # the Data tab on Fashion-MNIST, LeNet-5 training with live charts, and after one epoch of
-# training the Inspect views: feature maps, the evaluation, a Grad-CAM explanation. Needs a
-# Release build (build.sh).
+# training the Inspect views: feature maps, the evaluation, a Grad-CAM explanation; then the
+# Label mode's walk-through on 1,000 unlabeled Fashion-MNIST images (scripts/make-label-demo.py):
+# the folder just opened, and after 300 labels and a training round, the unlabeled images
+# least confident first. Needs a Release build (build.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 APP=./build/app/netcanvas
@@ -15,4 +17,9 @@ run --train-on-start --screenshot "$OUT/training.png" --after "${TRAIN_SECONDS:-
 for view in maps evaluation explain; do
   run --train-on-start --epochs 1 --inspect "$view" --screenshot "$OUT/inspect-$view.png"
 done
+DEMO=$(mktemp -d)
+trap 'rm -rf "$DEMO"' EXIT
+python3 scripts/make-label-demo.py "$DEMO" 1000 >/dev/null
+run --label "$DEMO/images" --screenshot "$OUT/label-start.png" --after 4
+run --label "$DEMO/images" --label-demo "$DEMO/truth.csv:300" --label-round --screenshot "$OUT/label-round.png"
 echo "screenshots in $OUT"

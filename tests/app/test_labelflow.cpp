@@ -18,6 +18,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -208,6 +209,27 @@ private slots:
         w.labelingController()->exportLabels(m_dir.filePath(QStringLiteral("labels.csv")));
         QVERIFY(exported.wait(30000));
         QVERIFY(QFile::exists(m_dir.filePath(QStringLiteral("labels.csv"))));
+
+        // Classify a folder to CSV with the round's model: one row per readable image, the
+        // corrupt one skipped and counted, classes from the labels.
+        const QString preds = m_dir.filePath(QStringLiteral("preds.csv"));
+        w.labelingController()->classifyToCsv({ m_images }, preds, w.labelingController()->model());
+        QVERIFY(exported.wait(30000));
+        QVERIFY2(exported.last().at(0).toString().contains(QStringLiteral("1 unreadable")),
+                 qPrintable(exported.last().at(0).toString()));
+        QFile pf(preds);
+        QVERIFY(pf.open(QIODevice::ReadOnly));
+        const QStringList rows = QString::fromUtf8(pf.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(rows.front(), QStringLiteral("path,class,confidence,class_2,confidence_2,class_3,confidence_3"));
+        QCOMPARE(rows.size(), 1 + 120);
+        int agree = 0;
+        for (int r = 1; r < rows.size(); ++r) {
+            const QStringList f = rows[r].split(QLatin1Char(','));
+            QCOMPARE(f.size(), 7);
+            const std::string id = QFileInfo(f[0]).fileName().toStdString();
+            agree += m_truth.at(id) == f[1].toStdString() ? 1 : 0;
+        }
+        QVERIFY2(agree > 84, qPrintable(QString::number(agree))); // > 70% of 120
     }
 
     void secondWindowIsRefused()

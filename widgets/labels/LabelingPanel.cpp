@@ -428,11 +428,18 @@ void LabelingPanel::queryChanged()
     const int current = currentImage();
     m_model->setQuery(m_filterBar->query());
     restoreSelection(selected, current);
+    // What was selected may not be shown any more: then the first shown image is current,
+    // so the preview and the keys never act on an image that is out of view.
+    if (!m_grid->currentIndex().isValid() && m_model->rowCount() > 0)
+        m_grid->selectOnly(0);
     if (m_grid->currentIndex().isValid())
         m_grid->scrollTo(m_grid->currentIndex());
     else
         m_grid->scrollToTop();
+    if (!m_preview->isHidden())
+        m_preview->showImage(currentImage());
     updateCounts();
+    updateSelectionHint();
 }
 
 void LabelingPanel::updateCounts()
