@@ -16,6 +16,7 @@
 #include "widgets/train/RunHistory.h"
 #include "widgets/train/TrainingPanel.h"
 
+#include <QAction>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -230,6 +231,26 @@ private slots:
             agree += m_truth.at(id) == f[1].toStdString() ? 1 : 0;
         }
         QVERIFY2(agree > 84, qPrintable(QString::number(agree))); // > 70% of 120
+
+        // Edit ▸ Undo follows the mode: in Label mode it undoes the last label, in Design
+        // mode the last canvas edit (here: the output layer's units).
+        QAction* undo = nullptr;
+        for (QAction* a : w.findChildren<QAction*>())
+            if (a->shortcut() == QKeySequence(QKeySequence::Undo))
+                undo = a;
+        QVERIFY(undo);
+        const int image = store->unlabeledImages().front();
+        w.labelingPanel()->selectImages({ image });
+        QVERIFY(w.labelingPanel()->assignToSelection(QStringLiteral("vertical")));
+        QCOMPARE(store->labelName(image), std::string("vertical"));
+        QVERIFY(undo->isEnabled());
+        undo->trigger();
+        QCOMPARE(store->label(image), -1);
+        QCOMPARE(w.document()->model()->analysis().outputShape.numel(), int64_t(3)); // the canvas untouched
+        w.setLabelMode(false);
+        undo->trigger();
+        QCOMPARE(w.document()->model()->analysis().outputShape.numel(), int64_t(5));
+        QCOMPARE(store->label(image), -1);
     }
 
     void secondWindowIsRefused()
