@@ -104,7 +104,7 @@ TrainingCharts::TrainingCharts(QWidget* parent) : QWidget(parent), m_timer(new Q
     m_lrView = makeView(m_lrChart);
     m_lrView->setMinimumWidth(180);
 
-    m_placeholder = new QLabel(tr("No training run yet — choose a dataset in the Data tab and press Train."), this);
+    m_placeholder = new QLabel(tr("No training run yet — press Train in the Training tab, or Train on labeled in the Label mode."), this);
     m_placeholder->setAlignment(Qt::AlignCenter);
     m_placeholder->setStyleSheet(QStringLiteral("color: #7a828e; font-size: 13px;"));
 
