@@ -6,6 +6,7 @@
 #include "engine/backend/kernels/ElementMath.h"
 
 #include <cmath>
+#include <type_traits>
 
 namespace netcanvas {
 
@@ -30,26 +31,26 @@ void CpuBackend::sgdUpdate(float* w, const float* g, float* velocity, int64_t co
         const float* __restrict gp = g;
         if (momentum == 0.0f) {
             for (int64_t i = b; i < e; ++i)
-                wp[i] = wp[i] - lr * gp[i];
+                wp[i] = sgdStep(wp[i], gp[i], wp[i], lr, 0.0f, false, false);
             return;
         }
-        float* __restrict vp = velocity;
-        // One loop per flag combination, so each compiles to straight vector code.
-        if (first) {
-            if (nesterov)
-                for (int64_t i = b; i < e; ++i)
-                    wp[i] = sgdStep(wp[i], gp[i], vp[i], lr, momentum, true, true);
-            else
-                for (int64_t i = b; i < e; ++i)
-                    wp[i] = sgdStep(wp[i], gp[i], vp[i], lr, momentum, false, true);
-        } else {
-            if (nesterov)
-                for (int64_t i = b; i < e; ++i)
-                    wp[i] = sgdStep(wp[i], gp[i], vp[i], lr, momentum, true, false);
-            else
-                for (int64_t i = b; i < e; ++i)
-                    wp[i] = sgdStep(wp[i], gp[i], vp[i], lr, momentum, false, false);
-        }
+        // One loop per flag combination (constants inside), and the velocity through a local
+        // stored back unconditionally: each loop then compiles to straight vector code.
+        auto loop = [=](auto nesterovC, auto firstC) {
+            float* __restrict wq = w;
+            const float* __restrict gq = g;
+            float* __restrict vq = velocity;
+            const float rate = lr, mu = momentum; // locals: provably loop-invariant
+            for (int64_t i = b; i < e; ++i) {
+                float v = vq[i];
+                wq[i] = sgdStep(wq[i], gq[i], v, rate, mu, nesterovC.value, firstC.value);
+                vq[i] = v;
+            }
+        };
+        if (nesterov)
+            first ? loop(std::true_type {}, std::true_type {}) : loop(std::true_type {}, std::false_type {});
+        else
+            first ? loop(std::false_type {}, std::true_type {}) : loop(std::false_type {}, std::false_type {});
     });
 }
 
@@ -83,12 +84,17 @@ void CpuBackend::rmsPropUpdate(float* w, const float* g, float* square, float* v
         float* __restrict sp = square;
         if (momentum > 0.0f) {
             float* __restrict vp = velocity;
-            for (int64_t i = b; i < e; ++i)
-                wp[i] = rmsPropStep(wp[i], gp[i], sp[i], vp[i], lr, alpha, eps, momentum);
+            const float rate = lr, a = alpha, ep = eps, mu = momentum; // locals: provably loop-invariant
+            for (int64_t i = b; i < e; ++i) {
+                float v = vp[i]; // through a local: an unconditional store, so the loop vectorizes
+                wp[i] = rmsPropStep(wp[i], gp[i], sp[i], v, rate, a, ep, mu);
+                vp[i] = v;
+            }
         } else {
-            float unused = 0.0f;
-            for (int64_t i = b; i < e; ++i)
+            for (int64_t i = b; i < e; ++i) {
+                float unused = 0.0f; // velocity is not used without momentum
                 wp[i] = rmsPropStep(wp[i], gp[i], sp[i], unused, lr, alpha, eps, 0.0f);
+            }
         }
     });
 }
