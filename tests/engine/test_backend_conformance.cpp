@@ -16,6 +16,7 @@
 #include "engine/core/Error.h"
 #include "engine/core/Rng.h"
 #include "engine/data/Split.h"
+#include "engine/io/Safetensors.h"
 #include "engine/layers/LayerRegistry.h"
 #include "engine/train/Loss.h"
 #include "engine/train/Network.h"
@@ -25,6 +26,7 @@
 #include <QtTest>
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <set>
 #include <sstream>
@@ -50,7 +52,10 @@ Tensor upload(Backend& b, const Vec& host, const Shape& shape)
     return t;
 }
 
-Tensor upload(Backend& b, const Vec& host) { return upload(b, host, Shape { static_cast<int64_t>(host.size()) }); }
+Tensor upload(Backend& b, const Vec& host)
+{
+    return upload(b, host, Shape { static_cast<int64_t>(host.size()) });
+}
 
 Vec download(Backend& b, const float* p, int64_t count)
 {
@@ -59,9 +64,15 @@ Vec download(Backend& b, const float* p, int64_t count)
     return v;
 }
 
-Vec download(Backend& b, const Tensor& t) { return download(b, t.data(), t.size()); }
+Vec download(Backend& b, const Tensor& t)
+{
+    return download(b, t.data(), t.size());
+}
 
-Vec toVec(const Tensor& host) { return Vec(host.data(), host.data() + host.size()); }
+Vec toVec(const Tensor& host)
+{
+    return Vec(host.data(), host.data() + host.size());
+}
 
 Vec randomVec(int64_t n, uint64_t seed, float lo = -1.0f, float hi = 1.0f)
 {
@@ -101,8 +112,8 @@ template <class A, class B>
 std::string mismatch(const char* what, const A& got, const B& want, double atol = 1e-5, double rtol = 1e-5)
 {
     if (got.size() != want.size())
-        return std::string(what) + ": " + std::to_string(got.size()) + " values, expected " +
-               std::to_string(want.size());
+        return std::string(what) + ": " + std::to_string(got.size()) + " values, expected "
+            + std::to_string(want.size());
     double worst = 0.0;
     size_t at = 0;
     for (size_t i = 0; i < got.size(); ++i) {
@@ -123,10 +134,10 @@ std::string mismatch(const char* what, const A& got, const B& want, double atol 
     return s.str();
 }
 
-#define CHECK_CLOSE(what, got, want, ...)                                                                            \
-    do {                                                                                                             \
-        const std::string m_ = mismatch(what, got, want, ##__VA_ARGS__);                                           \
-        QVERIFY2(m_.empty(), m_.c_str());                                                                            \
+#define CHECK_CLOSE(what, got, want, ...)                                                                              \
+    do {                                                                                                               \
+        const std::string m_ = mismatch(what, got, want, ##__VA_ARGS__);                                               \
+        QVERIFY2(m_.empty(), m_.c_str());                                                                              \
     } while (0)
 
 // ---- layer cases -----------------------------------------------------------------------
@@ -185,9 +196,12 @@ std::string caseName(const LayerCase& c)
 Vec fillFor(const LayerCase& c, int64_t n, uint64_t seed)
 {
     switch (c.fill) {
-    case Fill::AwayFromZero: return awayFromZero(n, seed);
-    case Fill::Distinct: return distinct(n, seed);
-    case Fill::Normal: break;
+    case Fill::AwayFromZero:
+        return awayFromZero(n, seed);
+    case Fill::Distinct:
+        return distinct(n, seed);
+    case Fill::Normal:
+        break;
     }
     Rng rng(seed);
     Vec v(static_cast<size_t>(n));
@@ -224,7 +238,9 @@ struct LayerRun {
     std::vector<Tensor> inputs;
     Tensor out;
     Shape outShape;
-    LayerRun(Backend& b, Layer& l, const LayerCase& c, const std::vector<Vec>& host) : backend(b), layer(l)
+    LayerRun(Backend& b, Layer& l, const LayerCase& c, const std::vector<Vec>& host)
+        : backend(b)
+        , layer(l)
     {
         std::vector<Shape> shapes;
         for (size_t i = 0; i < c.inputs.size(); ++i) {
@@ -271,7 +287,7 @@ struct LayerRun {
 // ---- reference convolution / pooling -----------------------------------------------------
 
 WindowDesc window(int64_t c, int64_t h, int64_t w, int64_t kH, int64_t kW, int64_t sH, int64_t sW, int64_t pT,
-                  int64_t pL, int64_t pB, int64_t pR)
+    int64_t pL, int64_t pB, int64_t pR)
 {
     WindowDesc d;
     d.channels = c;
@@ -303,6 +319,136 @@ template <class F> void forEachTap(const WindowDesc& w, F f)
                 }
 }
 
+// ---- an emulated device ------------------------------------------------------------------
+// The CPU backend behind an allocator that reports Device::Cuda: its tensors are "device"
+// tensors (Tensor's host-only operations refuse them), so the engine's device paths —
+// parameter upload, Network::assign/hostCopy, DeviceLabels, snapshots, Safetensors through
+// the network — run on a machine without a GPU. It counts the bytes that cross.
+class EmulatedDeviceAllocator final : public Allocator {
+public:
+    Device device() const override { return Device::Cuda; }
+    void* allocate(size_t bytes) override { return hostAllocator().allocate(bytes); }
+    void deallocate(void* p) noexcept override { hostAllocator().deallocate(p); }
+};
+
+class EmulatedDevice final : public Backend {
+public:
+    EmulatedDevice()
+        : m_cpu(createCpuBackend(2))
+    {
+    }
+    std::string name() const override { return "emulated-device"; }
+    Device device() const override { return Device::Cuda; }
+    int threads() const override { return 1; }
+    void setThreads(int) override { }
+    Allocator& allocator() override { return m_allocator; }
+    void upload(float* dst, const float* host, int64_t count) override
+    {
+        uploaded += count * 4;
+        m_cpu->upload(dst, host, count);
+    }
+    void download(float* host, const float* src, int64_t count) override
+    {
+        downloaded += count * 4;
+        m_cpu->download(host, src, count);
+    }
+    void uploadBytes(void* dst, const void* host, int64_t bytes) override
+    {
+        uploaded += bytes;
+        m_cpu->uploadBytes(dst, host, bytes);
+    }
+    void copy(float* dst, const float* src, int64_t count) override { m_cpu->copy(dst, src, count); }
+    void copy2D(float* dst, int64_t dp, const float* src, int64_t sp, int64_t rows, int64_t cols) override
+    {
+        m_cpu->copy2D(dst, dp, src, sp, rows, cols);
+    }
+    void fill(float* x, int64_t count, float value) override { m_cpu->fill(x, count, value); }
+    void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+        const float* B, int64_t ldb, float beta, float* C, int64_t ldc) override
+    {
+        m_cpu->gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    }
+    void addBias(float* y, const float* bias, int64_t n, int64_t c, int64_t s) override
+    {
+        m_cpu->addBias(y, bias, n, c, s);
+    }
+    void biasGradient(const float* dy, float* db, int64_t n, int64_t c, int64_t s) override
+    {
+        m_cpu->biasGradient(dy, db, n, c, s);
+    }
+    void activationForward(ActivationKind k, float a, const float* x, float* y, int64_t n) override
+    {
+        m_cpu->activationForward(k, a, x, y, n);
+    }
+    void activationBackward(
+        ActivationKind k, float a, const float* x, const float* y, const float* dy, float* dx, int64_t n) override
+    {
+        m_cpu->activationBackward(k, a, x, y, dy, dx, n);
+    }
+    void add(const float* a, const float* b, float* y, int64_t n) override { m_cpu->add(a, b, y, n); }
+    void axpy(float alpha, const float* x, float* y, int64_t n) override { m_cpu->axpy(alpha, x, y, n); }
+    void scale(float alpha, float* x, int64_t n) override { m_cpu->scale(alpha, x, n); }
+    void softmaxForward(const float* x, float* y, int64_t r, int64_t c) override { m_cpu->softmaxForward(x, y, r, c); }
+    void softmaxBackward(const float* y, const float* dy, float* dx, int64_t r, int64_t c) override
+    {
+        m_cpu->softmaxBackward(y, dy, dx, r, c);
+    }
+    std::unique_ptr<ConvPrimitive> createConv(const ConvDesc& d) override { return m_cpu->createConv(d); }
+    std::unique_ptr<PoolPrimitive> createPool(const PoolDesc& d) override { return m_cpu->createPool(d); }
+    std::unique_ptr<BatchNormPrimitive> createBatchNorm(const BatchNormDesc& d) override
+    {
+        return m_cpu->createBatchNorm(d);
+    }
+    std::unique_ptr<DropoutPrimitive> createDropout() override { return m_cpu->createDropout(); }
+    float softmaxCrossEntropy(const float* x, const int32_t* y, float* g, int64_t r, int64_t c) override
+    {
+        return m_cpu->softmaxCrossEntropy(x, y, g, r, c);
+    }
+    float crossEntropyOnProbabilities(const float* p, const int32_t* y, float* g, int64_t r, int64_t c) override
+    {
+        return m_cpu->crossEntropyOnProbabilities(p, y, g, r, c);
+    }
+    float meanSquaredError(const float* o, const int32_t* y, float* g, int64_t r, int64_t c) override
+    {
+        return m_cpu->meanSquaredError(o, y, g, r, c);
+    }
+    int64_t countCorrect(const float* o, const int32_t* y, int64_t r, int64_t c) override
+    {
+        return m_cpu->countCorrect(o, y, r, c);
+    }
+    double sumAbs(const float* x, int64_t n) override { return m_cpu->sumAbs(x, n); }
+    double sumSquares(const float* x, int64_t n) override { return m_cpu->sumSquares(x, n); }
+    int64_t firstNonFinite(const float* x, int64_t n) override { return m_cpu->firstNonFinite(x, n); }
+    void addRegularization(const float* w, float* g, int64_t n, float l1, float l2) override
+    {
+        m_cpu->addRegularization(w, g, n, l1, l2);
+    }
+    void sgdUpdate(float* w, const float* g, float* v, int64_t n, const SgdParams& p) override
+    {
+        m_cpu->sgdUpdate(w, g, v, n, p);
+    }
+    void adamUpdate(float* w, const float* g, float* m, float* v, int64_t n, const AdamParams& p) override
+    {
+        m_cpu->adamUpdate(w, g, m, v, n, p);
+    }
+    void rmsPropUpdate(float* w, const float* g, float* s, float* v, int64_t n, const RmsPropParams& p) override
+    {
+        m_cpu->rmsPropUpdate(w, g, s, v, n, p);
+    }
+    // A device backend runs host work inline.
+    void parallelFor(int64_t n, const std::function<void(int64_t, int64_t)>& fn, int64_t) override
+    {
+        if (n > 0)
+            fn(0, n);
+    }
+
+    int64_t uploaded = 0, downloaded = 0; // bytes
+
+private:
+    EmulatedDeviceAllocator m_allocator;
+    std::unique_ptr<Backend> m_cpu;
+};
+
 struct Sgd3 {
     double lr, momentum;
     bool nesterov;
@@ -316,10 +462,7 @@ class TestBackendConformance : public QObject {
     std::vector<test::BackendUnderTest> m_backends;
     std::unique_ptr<Backend> m_reference; // the CPU, one thread
 
-    void addBackendColumn()
-    {
-        QTest::addColumn<int>("backend");
-    }
+    void addBackendColumn() { QTest::addColumn<int>("backend"); }
     // One row per backend.
     void backendRows()
     {
@@ -328,10 +471,10 @@ class TestBackendConformance : public QObject {
             QTest::newRow(m_backends[i].name.c_str()) << static_cast<int>(i);
     }
 
-#define BACKEND_OR_SKIP(var)                                                                                         \
-    QFETCH(int, backend);                                                                                            \
-    if (!m_backends[static_cast<size_t>(backend)].backend)                                                           \
-        QSKIP(m_backends[static_cast<size_t>(backend)].skipReason.c_str());                                          \
+#define BACKEND_OR_SKIP(var)                                                                                           \
+    QFETCH(int, backend);                                                                                              \
+    if (!m_backends[static_cast<size_t>(backend)].backend)                                                             \
+        QSKIP(m_backends[static_cast<size_t>(backend)].skipReason.c_str());                                            \
     Backend& var = *m_backends[static_cast<size_t>(backend)].backend
 
 private slots:
@@ -341,10 +484,15 @@ private slots:
         QVERIFY(!m_backends.empty());
         QCOMPARE(m_backends[0].name, std::string("cpu"));
         QVERIFY(m_backends[0].backend != nullptr);
+        // Besides the real ones: the CPU behind a "device" allocator (see EmulatedDevice).
+        m_backends.push_back({ "emulated-device", std::make_unique<EmulatedDevice>(), {} });
         m_reference = createCpuBackend(1);
     }
 
-    void memory_data() { backendRows(); }
+    void memory_data()
+    {
+        backendRows();
+    }
     void memory()
     {
         BACKEND_OR_SKIP(b);
@@ -415,8 +563,8 @@ private slots:
                 for (int64_t j = 0; j < N; ++j) {
                     double acc = 0.0;
                     for (int64_t k = 0; k < K; ++k)
-                        acc += static_cast<double>(transA ? A[k * lda + i] : A[i * lda + k]) *
-                               (transB ? B[j * ldb + k] : B[k * ldb + j]);
+                        acc += static_cast<double>(transA ? A[k * lda + i] : A[i * lda + k])
+                            * (transB ? B[j * ldb + k] : B[k * ldb + j]);
                     want[i * ldc + j] = alpha * acc + beta * C0[i * ldc + j];
                 }
             const std::string what = "gemm " + std::to_string(M) + "x" + std::to_string(N) + "x" + std::to_string(K);
@@ -424,7 +572,10 @@ private slots:
         }
     }
 
-    void bias_data() { backendRows(); }
+    void bias_data()
+    {
+        backendRows();
+    }
     void bias()
     {
         BACKEND_OR_SKIP(b);
@@ -474,11 +625,26 @@ private slots:
             const double v = x[i];
             double f = 0.0, d = 0.0;
             switch (k) {
-            case ActivationKind::Relu: f = v > 0 ? v : 0; d = v > 0 ? 1 : 0; break;
-            case ActivationKind::LeakyRelu: f = v > 0 ? v : alpha * v; d = v > 0 ? 1 : alpha; break;
-            case ActivationKind::Elu: f = v > 0 ? v : alpha * (std::exp(v) - 1); d = v > 0 ? 1 : alpha * std::exp(v); break;
-            case ActivationKind::Sigmoid: f = 1 / (1 + std::exp(-v)); d = f * (1 - f); break;
-            case ActivationKind::Tanh: f = std::tanh(v); d = 1 - f * f; break;
+            case ActivationKind::Relu:
+                f = v > 0 ? v : 0;
+                d = v > 0 ? 1 : 0;
+                break;
+            case ActivationKind::LeakyRelu:
+                f = v > 0 ? v : alpha * v;
+                d = v > 0 ? 1 : alpha;
+                break;
+            case ActivationKind::Elu:
+                f = v > 0 ? v : alpha * (std::exp(v) - 1);
+                d = v > 0 ? 1 : alpha * std::exp(v);
+                break;
+            case ActivationKind::Sigmoid:
+                f = 1 / (1 + std::exp(-v));
+                d = f * (1 - f);
+                break;
+            case ActivationKind::Tanh:
+                f = std::tanh(v);
+                d = 1 - f * f;
+                break;
             }
             y[i] = f;
             dx[i] = d * dy[i];
@@ -490,7 +656,10 @@ private slots:
         CHECK_CLOSE("backward", download(b, dxt), dx, 1e-6, 1e-4);
     }
 
-    void elementwise_data() { backendRows(); }
+    void elementwise_data()
+    {
+        backendRows();
+    }
     void elementwise()
     {
         BACKEND_OR_SKIP(b);
@@ -514,7 +683,10 @@ private slots:
         CHECK_CLOSE("scale", download(b, at), scaled);
     }
 
-    void softmax_data() { backendRows(); }
+    void softmax_data()
+    {
+        backendRows();
+    }
     void softmax()
     {
         BACKEND_OR_SKIP(b);
@@ -579,7 +751,8 @@ private slots:
         const int64_t inPlane = w.height * w.width, outPlane = w.outH * w.outW, kk = w.kernelH * w.kernelW;
         const Vec x = randomVec(n * C * inPlane, 61), wt = randomVec(F * C * kk, 62), bias = randomVec(F, 63),
                   dy = randomVec(n * F * outPlane, 64);
-        Ref y(static_cast<size_t>(n * F * outPlane), 0.0), dx(x.size(), 0.0), dw(wt.size(), 0.0), db(static_cast<size_t>(F), 0.0);
+        Ref y(static_cast<size_t>(n * F * outPlane), 0.0), dx(x.size(), 0.0), dw(wt.size(), 0.0),
+            db(static_cast<size_t>(F), 0.0);
         for (int64_t s = 0; s < n; ++s)
             for (int64_t f = 0; f < F; ++f) {
                 double* yp = y.data() + (s * F + f) * outPlane;
@@ -609,7 +782,8 @@ private slots:
             CHECK_CLOSE("conv forward", download(b, yt), y, 1e-4, 1e-4);
             b.fill(dxt.data(), dxt.size(), 7.0f); // overwritten, not accumulated
             b.fill(dwt.data(), dwt.size(), 7.0f);
-            conv->backward(n, xt.data(), wtt.data(), dyt.data(), dxt.data(), dwt.data(), hasBias ? dbt.data() : nullptr);
+            conv->backward(
+                n, xt.data(), wtt.data(), dyt.data(), dxt.data(), dwt.data(), hasBias ? dbt.data() : nullptr);
             CHECK_CLOSE("conv dx", download(b, dxt), dx, 1e-4, 1e-4);
             CHECK_CLOSE("conv dw", download(b, dwt), dw, 1e-4, 1e-4);
             if (hasBias)
@@ -683,7 +857,7 @@ private slots:
         }
         auto pool = b.createPool(desc);
         Tensor xt = upload(b, x), yt(Shape { planes * outPlane }, b.allocator()), dyt = upload(b, dy),
-                                  dxt(xt.shape(), b.allocator());
+               dxt(xt.shape(), b.allocator());
         for (bool training : { true, false }) {
             pool->forward(n, xt.data(), yt.data(), training);
             CHECK_CLOSE("pool forward", download(b, yt), y, 1e-6, 1e-6);
@@ -699,7 +873,8 @@ private slots:
         QTest::addColumn<int>("spatial");
         for (size_t i = 0; i < m_backends.size(); ++i)
             for (int s : { 1, 6 })
-                QTest::newRow((m_backends[i].name + (s == 1 ? " features" : " channels")).c_str()) << static_cast<int>(i) << s;
+                QTest::newRow((m_backends[i].name + (s == 1 ? " features" : " channels")).c_str())
+                    << static_cast<int>(i) << s;
     }
     void batchNorm()
     {
@@ -743,20 +918,22 @@ private slots:
             for (int64_t s = 0; s < n; ++s)
                 for (int64_t k = 0; k < S; ++k) {
                     const double xh = (x[at(s, c, k)] - mean) * is;
-                    dx[at(s, c, k)] = gamma[static_cast<size_t>(c)] * is / m * (m * dy[at(s, c, k)] - sumDy - xh * sumDyXhat);
+                    dx[at(s, c, k)]
+                        = gamma[static_cast<size_t>(c)] * is / m * (m * dy[at(s, c, k)] - sumDy - xh * sumDyXhat);
                 }
             rm[static_cast<size_t>(c)] = 0.8 * rm0[static_cast<size_t>(c)] + 0.2 * mean;
             rv[static_cast<size_t>(c)] = 0.8 * rv0[static_cast<size_t>(c)] + 0.2 * unbiased;
             const double isInf = 1.0 / std::sqrt(rv[static_cast<size_t>(c)] + desc.epsilon);
             for (int64_t s = 0; s < n; ++s)
                 for (int64_t k = 0; k < S; ++k)
-                    yInf[at(s, c, k)] = gamma[static_cast<size_t>(c)] * (x[at(s, c, k)] - rm[static_cast<size_t>(c)]) * isInf
-                                        + beta[static_cast<size_t>(c)];
+                    yInf[at(s, c, k)]
+                        = gamma[static_cast<size_t>(c)] * (x[at(s, c, k)] - rm[static_cast<size_t>(c)]) * isInf
+                        + beta[static_cast<size_t>(c)];
         }
         auto bn = b.createBatchNorm(desc);
         Tensor xt = upload(b, x), yt(xt.shape(), b.allocator()), gt = upload(b, gamma), bt = upload(b, beta),
-            rmt = upload(b, rm0), rvt = upload(b, rv0), dyt = upload(b, dy), dxt(xt.shape(), b.allocator()),
-            dgt(gt.shape(), b.allocator()), dbt(gt.shape(), b.allocator());
+               rmt = upload(b, rm0), rvt = upload(b, rv0), dyt = upload(b, dy), dxt(xt.shape(), b.allocator()),
+               dgt(gt.shape(), b.allocator()), dbt(gt.shape(), b.allocator());
         bn->forward(n, xt.data(), yt.data(), gt.data(), bt.data(), rmt.data(), rvt.data(), true);
         CHECK_CLOSE("training forward", download(b, yt), y, 1e-5, 1e-4);
         CHECK_CLOSE("running mean", download(b, rmt), rm, 1e-6, 1e-5);
@@ -772,7 +949,10 @@ private slots:
         CHECK_CLOSE("running mean kept", download(b, rmt), rm, 1e-6, 1e-5);
     }
 
-    void dropout_data() { backendRows(); }
+    void dropout_data()
+    {
+        backendRows();
+    }
     void dropout()
     {
         BACKEND_OR_SKIP(b);
@@ -799,7 +979,10 @@ private slots:
         QVERIFY(mismatch("other seed", download(b, yt), y, 0.0, 1e-6).size() > 0);
     }
 
-    void losses_data() { backendRows(); }
+    void losses_data()
+    {
+        backendRows();
+    }
     void losses()
     {
         BACKEND_OR_SKIP(b);
@@ -827,7 +1010,8 @@ private slots:
                 g[r * cols + j] = (p - (j == labels[static_cast<size_t>(r)] ? 1.0 : 0.0)) / rows;
             }
         }
-        QVERIFY(std::abs(b.softmaxCrossEntropy(lt.data(), y, grad.data(), rows, cols) - loss / rows) < 1e-5 * (1 + loss / rows));
+        QVERIFY(std::abs(b.softmaxCrossEntropy(lt.data(), y, grad.data(), rows, cols) - loss / rows)
+            < 1e-5 * (1 + loss / rows));
         CHECK_CLOSE("softmax cross-entropy grad", download(b, grad), g, 1e-7, 1e-5);
         // Cross-entropy on probabilities (one clamped at 1e-30).
         probs[1 * cols + 4] = 0.0f;
@@ -840,7 +1024,8 @@ private slots:
             loss -= std::log(p);
             g[at] = -1.0 / (rows * p);
         }
-        QVERIFY(std::abs(b.crossEntropyOnProbabilities(pt.data(), y, grad.data(), rows, cols) - loss / rows) < 1e-4 * (loss / rows));
+        QVERIFY(std::abs(b.crossEntropyOnProbabilities(pt.data(), y, grad.data(), rows, cols) - loss / rows)
+            < 1e-4 * (loss / rows));
         CHECK_CLOSE("cross-entropy on probabilities grad", download(b, grad), g, 1e-7, 1e-5);
         // Mean squared error against the one-hot labels.
         const Vec out = randomVec(rows * cols, 102);
@@ -862,7 +1047,10 @@ private slots:
         CHECK_CLOSE("computeLoss grad", download(b, devGrad), toVec(hostGrad), 1e-7, 1e-5);
     }
 
-    void reductions_data() { backendRows(); }
+    void reductions_data()
+    {
+        backendRows();
+    }
     void reductions()
     {
         BACKEND_OR_SKIP(b);
@@ -881,7 +1069,8 @@ private slots:
             sq += static_cast<double>(v) * v;
         }
         Tensor xt = upload(b, x);
-        QVERIFY2(std::abs(b.sumAbs(xt.data(), n) - sa) < 1e-5 * sa, std::to_string(b.sumAbs(xt.data(), n) - sa).c_str());
+        QVERIFY2(
+            std::abs(b.sumAbs(xt.data(), n) - sa) < 1e-5 * sa, std::to_string(b.sumAbs(xt.data(), n) - sa).c_str());
         QVERIFY(std::abs(b.sumSquares(xt.data(), n) - sq) < 1e-5 * sq);
         // firstNonFinite: −1, then the FIRST bad element.
         QCOMPARE(b.firstNonFinite(xt.data(), n), int64_t(-1));
@@ -912,7 +1101,8 @@ private slots:
         Vec w0 = randomVec(n, 121);
         w0[5] = 0.0f; // sign(0) = 0
         Ref w(w0.begin(), w0.end()), s1(w.size(), 0.0), s2(w.size(), 0.0);
-        Tensor wt = upload(b, w0), gt(wt.shape(), b.allocator()), at(wt.shape(), b.allocator()), bt(wt.shape(), b.allocator());
+        Tensor wt = upload(b, w0), gt(wt.shape(), b.allocator()), at(wt.shape(), b.allocator()),
+               bt(wt.shape(), b.allocator());
         b.fill(at.data(), n, 0.0f);
         b.fill(bt.data(), n, 0.0f);
         const double lr = 0.05;
@@ -953,7 +1143,8 @@ private slots:
                     w[i] *= 1.0 - lr * p.weightDecay;
                     s1[i] = b1 * s1[i] + (1 - b1) * g[i];
                     s2[i] = b2 * s2[i] + (1 - b2) * g[i] * g[i];
-                    w[i] -= lr / (1 - std::pow(b1, step)) * s1[i] / (std::sqrt(s2[i]) / std::sqrt(1 - std::pow(b2, step)) + p.epsilon);
+                    w[i] -= lr / (1 - std::pow(b1, step)) * s1[i]
+                        / (std::sqrt(s2[i]) / std::sqrt(1 - std::pow(b2, step)) + p.epsilon);
                 }
             } else {
                 RmsPropParams p;
@@ -994,8 +1185,8 @@ private slots:
         const auto cases = layerCases();
         for (size_t i = 0; i < m_backends.size(); ++i)
             for (size_t c = 0; c < cases.size(); ++c)
-                QTest::newRow((m_backends[i].name + " " + caseName(cases[c])).c_str()) << static_cast<int>(i)
-                                                                                        << static_cast<int>(c);
+                QTest::newRow((m_backends[i].name + " " + caseName(cases[c])).c_str())
+                    << static_cast<int>(i) << static_cast<int>(c);
     }
     void layers()
     {
@@ -1020,15 +1211,19 @@ private slots:
             for (size_t p = 0; p < refLayer->parameters().size(); ++p) {
                 const Parameter& pr = refLayer->parameters()[p];
                 const Parameter& pd = dutLayer->parameters()[p];
-                CHECK_CLOSE((mode + pr.name).c_str(), download(b, pd.value), download(*m_reference, pr.value), 1e-5, 1e-4);
+                CHECK_CLOSE(
+                    (mode + pr.name).c_str(), download(b, pd.value), download(*m_reference, pr.value), 1e-5, 1e-4);
                 if (!pr.grad.empty())
-                    CHECK_CLOSE((mode + pr.name + " grad").c_str(), download(b, pd.grad), download(*m_reference, pr.grad),
-                        1e-5, 1e-4);
+                    CHECK_CLOSE((mode + pr.name + " grad").c_str(), download(b, pd.grad),
+                        download(*m_reference, pr.grad), 1e-5, 1e-4);
             }
         }
     }
 
-    void gradients_data() { layers_data(); }
+    void gradients_data()
+    {
+        layers_data();
+    }
     void gradients()
     {
         // Finite differences of L = Σ out·R on the backend under test (training mode; the
@@ -1070,8 +1265,8 @@ private slots:
                 const double numeric = (plus - minus) / (2.0 * c.eps);
                 const double a = analytic[static_cast<size_t>(e)];
                 if (std::abs(a - numeric) > 2e-3 + 1e-2 * std::max(std::abs(a), std::abs(numeric)))
-                    return what + " [" + std::to_string(e) + "]: analytic " + std::to_string(a) + ", numeric " +
-                           std::to_string(numeric);
+                    return what + " [" + std::to_string(e) + "]: analytic " + std::to_string(a) + ", numeric "
+                        + std::to_string(numeric);
             }
             return {};
         };
@@ -1093,7 +1288,10 @@ private slots:
 
     // ---- a network with every merge and fan-out, and a short training run ------------
 
-    void network_data() { backendRows(); }
+    void network_data()
+    {
+        backendRows();
+    }
     void network()
     {
         BACKEND_OR_SKIP(b);
@@ -1122,7 +1320,11 @@ private slots:
             ref.reseed(17);
             dut.reseed(17);
             const Tensor& yr = ref.forward(x, training);
+            auto* emulated = dynamic_cast<EmulatedDevice*>(&b);
+            const int64_t before = emulated ? emulated->uploaded : 0;
             const Tensor& yd = dut.forward(x, training);
+            if (emulated) // a forward uploads the batch and nothing else
+                QCOMPARE(emulated->uploaded - before, x.size() * 4);
             QCOMPARE(yd.device(), b.device());
             CHECK_CLOSE("network output", toVec(dut.hostCopy(yd)), toVec(yr), 1e-5, 1e-4);
             Tensor gy(yr.shape(), randomVec(12, 602));
@@ -1146,6 +1348,16 @@ private slots:
         auto pb = back.parameters(), pr = ref.parameters();
         for (size_t i = 0; i < pb.size(); ++i)
             CHECK_CLOSE(pb[i].key().c_str(), toVec(pb[i].param->value), toVec(pr[i].param->value), 0.0, 0.0);
+        // Weights files read and write a network on any device.
+        QTemporaryDir dir;
+        const std::string file = dir.filePath("w.safetensors").toStdString();
+        saveWeights(file, dut, WeightsMeta {});
+        Network loaded(g, b, 123);
+        loadWeights(file, loaded);
+        auto pl = loaded.parameters();
+        for (size_t i = 0; i < pl.size(); ++i)
+            CHECK_CLOSE(
+                pl[i].key().c_str(), toVec(loaded.hostCopy(pl[i].param->value)), toVec(pr[i].param->value), 0.0, 0.0);
         Network there(g, b, 99);
         there.copyWeightsFrom(ref);
         auto pt = there.parameters();
@@ -1155,7 +1367,10 @@ private slots:
         }
     }
 
-    void trainer_data() { backendRows(); }
+    void trainer_data()
+    {
+        backendRows();
+    }
     void trainer()
     {
         // A few epochs of a small CNN with batch norm and dropout on each backend, against the
@@ -1166,7 +1381,8 @@ private slots:
         // Adam turns into full-size steps (any two summation orders would then disagree).
         ModelGraph g;
         g.addNode(makeNode("in", "Input", {}, { { "channels", 1 }, { "height", 8 }, { "width", 8 } }));
-        g.addNode(makeNode("conv", "Conv2D", { "in" }, { { "filters", 4 }, { "kernel", 3 }, { "padding", "same" }, { "bias", false } }));
+        g.addNode(makeNode("conv", "Conv2D", { "in" },
+            { { "filters", 4 }, { "kernel", 3 }, { "padding", "same" }, { "bias", false } }));
         g.addNode(makeNode("bn", "BatchNorm", { "conv" }));
         g.addNode(makeNode("relu", "ReLU", { "bn" }));
         g.addNode(makeNode("pool", "MaxPool2D", { "relu" }, { { "pool", 2 } }));
@@ -1190,11 +1406,12 @@ private slots:
             QCOMPARE(rd.epochsCompleted, 2);
             QVERIFY2(!rd.diverged, rd.message.c_str());
             for (size_t e = 0; e < rr.history.size(); ++e) {
-                QVERIFY(std::abs(rd.history[e].trainLoss - rr.history[e].trainLoss) < 1e-3 * (1 + rr.history[e].trainLoss));
+                QVERIFY(
+                    std::abs(rd.history[e].trainLoss - rr.history[e].trainLoss) < 1e-3 * (1 + rr.history[e].trainLoss));
                 QVERIFY2(std::abs(rd.history[e].validationLoss - rr.history[e].validationLoss) < 1e-3,
-                    (std::string(kind) + " epoch " + std::to_string(e + 1) + ": validation loss " +
-                        std::to_string(rd.history[e].validationLoss) + ", on the CPU " +
-                        std::to_string(rr.history[e].validationLoss))
+                    (std::string(kind) + " epoch " + std::to_string(e + 1) + ": validation loss "
+                        + std::to_string(rd.history[e].validationLoss) + ", on the CPU "
+                        + std::to_string(rr.history[e].validationLoss))
                         .c_str());
                 QVERIFY(std::abs(rd.history[e].trainAccuracy - rr.history[e].trainAccuracy) < 0.03);
             }

@@ -21,25 +21,27 @@ using ConstRow = Eigen::Map<const Eigen::ArrayXf>;
 class CpuBatchNorm final : public BatchNormPrimitive {
 public:
     CpuBatchNorm(CpuBackend& backend, const BatchNormDesc& desc)
-        : m_backend(backend), m_desc(desc), m_mean(static_cast<size_t>(desc.channels)),
-          m_invStd(static_cast<size_t>(desc.channels))
+        : m_backend(backend)
+        , m_desc(desc)
+        , m_mean(static_cast<size_t>(desc.channels))
+        , m_invStd(static_cast<size_t>(desc.channels))
     {
     }
     void forward(int64_t n, const float* x, float* y, const float* gamma, const float* beta, float* runningMean,
-                 float* runningVar, bool training) override;
+        float* runningVar, bool training) override;
     void backward(int64_t n, const float* x, const float* dy, const float* gamma, float* dx, float* dgamma,
-                  float* dbeta) override;
+        float* dbeta) override;
 
 private:
     CpuBackend& m_backend;
     BatchNormDesc m_desc;
-    bool m_batchStats = false;   // the last forward used batch statistics
-    std::vector<float> m_mean;   // [C] statistics used by the last forward
+    bool m_batchStats = false; // the last forward used batch statistics
+    std::vector<float> m_mean; // [C] statistics used by the last forward
     std::vector<float> m_invStd; // [C]
 };
 
 void CpuBatchNorm::forward(int64_t n, const float* src, float* dst, const float* gamma, const float* beta,
-                           float* runMean, float* runVar, bool training)
+    float* runMean, float* runVar, bool training)
 {
     const int64_t c = m_desc.channels, inner = m_desc.spatial;
     const int64_t count = n * inner;
@@ -77,8 +79,8 @@ void CpuBatchNorm::forward(int64_t n, const float* src, float* dst, const float*
     m_backend.parallelRange(c, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, count)), run);
 }
 
-void CpuBatchNorm::backward(int64_t n, const float* src, const float* dy, const float* gamma, float* dx,
-                            float* dGamma, float* dBeta)
+void CpuBatchNorm::backward(
+    int64_t n, const float* src, const float* dy, const float* gamma, float* dx, float* dGamma, float* dBeta)
 {
     const int64_t c = m_desc.channels, inner = m_desc.spatial;
     const int64_t count = n * inner;

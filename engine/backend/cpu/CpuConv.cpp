@@ -40,16 +40,15 @@ class CpuConv final : public ConvPrimitive {
 public:
     CpuConv(CpuBackend& backend, const ConvDesc& desc);
     void forward(int64_t n, const float* x, const float* w, const float* b, float* y, bool training) override;
-    void backward(int64_t n, const float* x, const float* w, const float* dy, float* dx, float* dw,
-                  float* db) override;
+    void backward(int64_t n, const float* x, const float* w, const float* dy, float* dx, float* dw, float* db) override;
 
 private:
     // Per-thread buffers. Plain vectors that only grow.
     struct Work {
         std::vector<float> col; // [C·kH·kW, S·P]: im2col of a sub-batch; reused as dcol in backward
         std::vector<float> tmp; // [F, S·P]: GEMM result (forward) or gathered dY (backward)
-        std::vector<float> dW;  // [F, C·kH·kW] partial weight gradient of this chunk
-        std::vector<float> db;  // [F]
+        std::vector<float> dW; // [F, C·kH·kW] partial weight gradient of this chunk
+        std::vector<float> db; // [F]
     };
     // Splits n samples into chunks (one per thread) and sub-batches that bound the col buffer.
     void plan(int64_t n, int64_t& chunks, int64_t& perChunk, int64_t& subBatch);
@@ -63,7 +62,7 @@ private:
     // at sample s0 is a [C·kH·kW, count·P] matrix at s0·C·kH·kW·P); valid for m_cachedInput.
     std::vector<float> m_colCache;
     bool m_directGradInput = false;
-    WindowDesc m_gradWindow;      // dY [F, outH, outW] → dX [C, inH, inW]
+    WindowDesc m_gradWindow; // dY [F, outH, outW] → dX [C, inH, inW]
     std::vector<float> m_flipped; // [C, F·kH·kW]: W with f↔c swapped and kh, kw reversed
     const float* m_cachedInput = nullptr;
     int64_t m_cachedN = 0, m_cachedPerChunk = 0, m_cachedSubBatch = 0;
@@ -79,8 +78,7 @@ CpuConv::CpuConv(CpuBackend& backend, const ConvDesc& desc)
     const WindowDesc& w0 = m_window;
     const int64_t kk = w0.kernelH * w0.kernelW;
     m_directGradInput = w0.strideH == 1 && w0.strideW == 1 && m_filters * m_channels * kk >= kPerSampleGemm
-        && w0.padTop < w0.kernelH && w0.padLeft < w0.kernelW && w0.padBottom < w0.kernelH
-        && w0.padRight < w0.kernelW;
+        && w0.padTop < w0.kernelH && w0.padLeft < w0.kernelW && w0.padBottom < w0.kernelH && w0.padRight < w0.kernelW;
     if (m_directGradInput) {
         WindowDesc g;
         g.channels = m_filters;
@@ -161,8 +159,8 @@ void CpuConv::forward(int64_t n, const float* x, const float* weight, const floa
                 if (bias)
                     for (int64_t f = 0; f < m_filters; ++f)
                         std::fill(tmp + f * ld, tmp + (f + 1) * ld, bias[f]);
-                backend.gemm(false, false, m_filters, ld, rows, 1.0f, weight, rows, col, ld, bias ? 1.0f : 0.0f, tmp,
-                    ld);
+                backend.gemm(
+                    false, false, m_filters, ld, rows, 1.0f, weight, rows, col, ld, bias ? 1.0f : 0.0f, tmp, ld);
                 for (int64_t s = 0; s < count; ++s)
                     for (int64_t f = 0; f < m_filters; ++f)
                         std::memcpy(out + (s0 + s) * outSize + f * p, tmp + f * ld + s * p,
@@ -173,8 +171,8 @@ void CpuConv::forward(int64_t n, const float* x, const float* weight, const floa
     backend.parallelRange(chunks, 1, run);
 }
 
-void CpuConv::backward(int64_t n, const float* x, const float* weight, const float* gradOut, float* dx,
-                       float* dWeight, float* dBias)
+void CpuConv::backward(
+    int64_t n, const float* x, const float* weight, const float* gradOut, float* dx, float* dWeight, float* dBias)
 {
     int64_t chunks, perChunk, subBatch;
     plan(n, chunks, perChunk, subBatch);
@@ -262,8 +260,8 @@ void CpuConv::backward(int64_t n, const float* x, const float* weight, const flo
                     const bool gathered = !(count == 1 || perSample);
                     for (int64_t s = 0; s < count; ++s) {
                         const float* dy = gathered ? work.tmp.data() + s * p : gradOut + (s0 + s) * outSize;
-                        backend.gemm(true, false, rows, p, m_filters, 1.0f, weight, rows, dy, gathered ? ld : p, 0.0f,
-                            dcol, p);
+                        backend.gemm(
+                            true, false, rows, p, m_filters, 1.0f, weight, rows, dy, gathered ? ld : p, 0.0f, dcol, p);
                         float* img = dx + (s0 + s) * inSize;
                         std::memset(img, 0, sizeof(float) * static_cast<size_t>(inSize));
                         cpu::col2im(dcol, p, m_channels, m_window, img);

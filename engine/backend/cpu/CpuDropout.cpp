@@ -12,7 +12,10 @@ namespace {
 
 class CpuDropout final : public DropoutPrimitive {
 public:
-    explicit CpuDropout(CpuBackend& backend) : m_backend(backend) {}
+    explicit CpuDropout(CpuBackend& backend)
+        : m_backend(backend)
+    {
+    }
 
     void forward(int64_t count, const float* x, float* y, float rate, uint64_t seed) override
     {
@@ -44,6 +47,9 @@ private:
 
 } // namespace
 
-std::unique_ptr<DropoutPrimitive> CpuBackend::createDropout() { return std::make_unique<CpuDropout>(*this); }
+std::unique_ptr<DropoutPrimitive> CpuBackend::createDropout()
+{
+    return std::make_unique<CpuDropout>(*this);
+}
 
 } // namespace netcanvas

@@ -19,8 +19,8 @@ void CpuBackend::addBias(float* y, const float* bias, int64_t n, int64_t channel
 {
     if (spatial == 1) {
         // N rows of `channels` values: one vectorized row add each.
-        parallelRange(n, std::max<int64_t>(1, kCpuElementChunk / std::max<int64_t>(1, channels)),
-            [=](int64_t r0, int64_t r1) {
+        parallelRange(
+            n, std::max<int64_t>(1, kCpuElementChunk / std::max<int64_t>(1, channels)), [=](int64_t r0, int64_t r1) {
                 for (int64_t r = r0; r < r1; ++r) {
                     float* __restrict row = y + r * channels;
                     const float* __restrict b = bias;
@@ -94,8 +94,8 @@ void CpuBackend::activationForward(ActivationKind kind, float alpha, const float
     });
 }
 
-void CpuBackend::activationBackward(ActivationKind kind, float alpha, const float* x, const float* y,
-                                    const float* dy, float* dx, int64_t count)
+void CpuBackend::activationBackward(
+    ActivationKind kind, float alpha, const float* x, const float* y, const float* dy, float* dx, int64_t count)
 {
     parallelRange(count, kCpuElementChunk, [=](int64_t b, int64_t e) {
         const float* __restrict xp = x;

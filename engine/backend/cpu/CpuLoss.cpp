@@ -68,14 +68,14 @@ float meanSquaredError(const float* out, const int32_t* labels, float* grad, int
 
 } // namespace cpu
 
-float CpuBackend::softmaxCrossEntropy(const float* logits, const int32_t* labels, float* grad, int64_t rows,
-                                      int64_t cols)
+float CpuBackend::softmaxCrossEntropy(
+    const float* logits, const int32_t* labels, float* grad, int64_t rows, int64_t cols)
 {
     return cpu::softmaxCrossEntropy(logits, labels, grad, rows, cols);
 }
 
-float CpuBackend::crossEntropyOnProbabilities(const float* probs, const int32_t* labels, float* grad, int64_t rows,
-                                              int64_t cols)
+float CpuBackend::crossEntropyOnProbabilities(
+    const float* probs, const int32_t* labels, float* grad, int64_t rows, int64_t cols)
 {
     return cpu::crossEntropyOnProbabilities(probs, labels, grad, rows, cols);
 }

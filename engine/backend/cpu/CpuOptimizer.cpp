@@ -74,8 +74,8 @@ void CpuBackend::adamUpdate(float* w, const float* g, float* m, float* v, int64_
     });
 }
 
-void CpuBackend::rmsPropUpdate(float* w, const float* g, float* square, float* velocity, int64_t count,
-                               const RmsPropParams& p)
+void CpuBackend::rmsPropUpdate(
+    float* w, const float* g, float* square, float* velocity, int64_t count, const RmsPropParams& p)
 {
     const float lr = p.lr, alpha = p.alpha, eps = p.epsilon, momentum = p.momentum;
     parallelRange(count, kCpuElementChunk, [=](int64_t b, int64_t e) {

@@ -16,7 +16,10 @@ namespace {
 
 class CpuPool final : public PoolPrimitive {
 public:
-    CpuPool(CpuBackend& backend, const PoolDesc& desc) : m_backend(backend), m_kind(desc.kind), m_w(desc.window)
+    CpuPool(CpuBackend& backend, const PoolDesc& desc)
+        : m_backend(backend)
+        , m_kind(desc.kind)
+        , m_w(desc.window)
     {
         m_global = m_w.kernelH == m_w.height && m_w.kernelW == m_w.width && m_w.outH == 1 && m_w.outW == 1
             && m_w.padTop == 0 && m_w.padLeft == 0 && m_w.padBottom == 0 && m_w.padRight == 0;
@@ -122,15 +125,16 @@ void CpuPool::averageForward(int64_t planes, const float* src, float* dst)
     if (m_global) {
         const int64_t area = inPlane;
         const float inv = 1.0f / static_cast<float>(area);
-        m_backend.parallelRange(planes, std::max<int64_t>(1, 16384 / area), [src, dst, area, inv](int64_t b, int64_t e) {
-            for (int64_t p = b; p < e; ++p) {
-                const float* s = src + p * area;
-                float acc = 0.0f;
-                for (int64_t i = 0; i < area; ++i)
-                    acc += s[i];
-                dst[p] = acc * inv;
-            }
-        });
+        m_backend.parallelRange(
+            planes, std::max<int64_t>(1, 16384 / area), [src, dst, area, inv](int64_t b, int64_t e) {
+                for (int64_t p = b; p < e; ++p) {
+                    const float* s = src + p * area;
+                    float acc = 0.0f;
+                    for (int64_t i = 0; i < area; ++i)
+                        acc += s[i];
+                    dst[p] = acc * inv;
+                }
+            });
         return;
     }
     auto run = [&](int64_t p0, int64_t p1) {
