@@ -1,5 +1,6 @@
 // CPU element-wise operations: bias, activations, add/axpy/scale, softmax. Per-element math
-// from kernels/ElementMath.h (the device backends run the same functions); loops over
+// from kernels/ElementMath.h (the device backends run the same functions) — except the
+// ELU/Sigmoid/Tanh forwards, which use Eigen's vectorized transcendentals; loops over
 // contiguous ranges with __restrict so the compiler vectorizes them, split over the pool
 // for large tensors.
 #include "engine/backend/cpu/CpuBackend.h"
@@ -7,6 +8,7 @@
 
 #include "engine/backend/kernels/ElementMath.h"
 
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -14,6 +16,11 @@
 namespace netcanvas {
 
 using namespace kernels;
+
+namespace {
+using ElementArray = Eigen::Map<Eigen::ArrayXf>;
+using ConstElementArray = Eigen::Map<const Eigen::ArrayXf>;
+} // namespace
 
 void CpuBackend::addBias(float* y, const float* bias, int64_t n, int64_t channels, int64_t spatial)
 {
@@ -78,17 +85,24 @@ void CpuBackend::activationForward(ActivationKind kind, float alpha, const float
             for (int64_t i = b; i < e; ++i)
                 yp[i] = leakyReluForward(xp[i], alpha);
             break;
-        case ActivationKind::Elu:
-            for (int64_t i = b; i < e; ++i)
-                yp[i] = eluForward(xp[i], alpha);
+        // The three transcendental forwards use Eigen's vectorized exp / logistic / tanh
+        // (a few ulps from expf/tanhf; ElementMath's scalar calls do not vectorize without
+        // -ffast-math, and cost ELU/Sigmoid/Tanh models 40% of a training step). They compute
+        // the same functions as eluForward, sigmoidForward and tanhForward.
+        case ActivationKind::Elu: {
+            // alpha·(e^min(x, 0) − 1), then x where x > 0 (min keeps e^x of large x finite).
+            ElementArray(yp + b, e - b) = alpha * (ConstElementArray(xp + b, e - b).min(0.0f).exp() - 1.0f);
+            for (int64_t i = b; i < e; ++i) {
+                const float xi = xp[i], yi = yp[i];
+                yp[i] = xi > 0.0f ? xi : yi;
+            }
             break;
+        }
         case ActivationKind::Sigmoid:
-            for (int64_t i = b; i < e; ++i)
-                yp[i] = sigmoidForward(xp[i]);
+            ElementArray(yp + b, e - b) = ConstElementArray(xp + b, e - b).logistic();
             break;
         case ActivationKind::Tanh:
-            for (int64_t i = b; i < e; ++i)
-                yp[i] = tanhForward(xp[i]);
+            ElementArray(yp + b, e - b) = ConstElementArray(xp + b, e - b).tanh();
             break;
         }
     });
