@@ -126,7 +126,7 @@ int runBench(const BenchOptions& o)
     oc.kind = "sgd";
     oc.learningRate = kLearningRate;
     oc.momentum = kMomentum;
-    auto optimizer = Optimizer::create(oc);
+    auto optimizer = Optimizer::create(oc, *backend);
     const std::vector<NamedParameter> trainable = net.trainableParameters();
 
     const int64_t classes = a.outputShape.numel();
@@ -140,11 +140,12 @@ int runBench(const BenchOptions& o)
 
     // One training step, as Trainer::fit does it minus its bookkeeping (snapshots,
     // divergence checks, accuracy): forward, loss, backward, optimizer update.
-    Tensor grad;
+    Tensor grad(backend->allocator());
+    DeviceLabels deviceLabels(*backend);
     float lastLoss = 0.0f;
     auto trainStep = [&] {
         const Tensor& out = net.forward(trainInput, true);
-        lastLoss = computeLoss(recipe.loss, out, labels, grad, outputIsProbabilities);
+        lastLoss = computeLoss(*backend, recipe.loss, out, deviceLabels.upload(labels), grad, outputIsProbabilities);
         net.backward(grad);
         optimizer->step(trainable, kLearningRate);
     };

@@ -1,11 +1,26 @@
 #pragma once
-// Backend: the narrow set of numeric operations layers are written against.
-// Layers never branch on the device; they call these operations. The CPU backend
-// (backend/cpu) is the reference implementation; a device backend implements the same
-// interface and reports what it supports through supportsOp(), falling back to the CPU
-// for the rest.
+// Backend: every numeric operation a Network performs, on the memory of one device.
 //
-// All matrices are row-major float32. Pointers refer to memory of device().
+// Layers, losses and optimizers never branch on the device: they hold Tensors allocated by
+// their Network's backend (Tensor::data() is a device pointer on a device backend) and call
+// the operations below. The CPU backend (backend/cpu) is the reference implementation; the
+// CUDA backend (backend/cuda, a plugin loaded at run time — see DeviceManager.h) implements
+// the same interface with cuDNN, cuBLAS and its own kernels, and the conformance tests
+// (tests/engine/test_backend_conformance) compare every operation with the CPU's.
+//
+// Conventions
+// - All pointers are memory of device(), float32, densely packed, row-major / NCHW, unless
+//   a parameter says otherwise. Element counts are int64_t.
+// - Operations are ordered: each sees the results of those issued before it on the same
+//   backend (a device backend queues them on one stream). Only the functions that return a
+//   value to the host (download, the loss and reduction functions) wait for the device.
+// - Stateful operations (convolution, pooling, batch norm, dropout) are primitives created
+//   once per layer from a descriptor: they own their descriptors, chosen algorithms,
+//   workspaces and the state their backward needs (pooling argmax, batch-norm statistics,
+//   dropout masks, im2col caches). A primitive belongs to the backend that created it and
+//   must not outlive it.
+// - Errors throw BackendError naming the operation (and, on a device, the failing call).
+#include "engine/core/Allocator.h"
 #include "engine/core/Tensor.h"
 
 #include <cstdint>
@@ -15,29 +30,181 @@
 
 namespace netcanvas {
 
+enum class ActivationKind { Relu, LeakyRelu, Elu, Sigmoid, Tanh };
+
+// Geometry of a 2-D sliding window over an N×C×H×W batch (convolution or pooling). Padding
+// may be asymmetric ("same" with an even window pads one more cell at the bottom/right).
+struct WindowDesc {
+    int64_t channels = 1, height = 1, width = 1; // input per sample
+    int64_t kernelH = 1, kernelW = 1;
+    int64_t strideH = 1, strideW = 1;
+    int64_t padTop = 0, padLeft = 0, padBottom = 0, padRight = 0;
+    int64_t outH = 1, outW = 1;
+};
+
+struct ConvDesc {
+    WindowDesc window;       // window.channels = input channels C
+    int64_t filters = 1;     // F; weight is [F, C, kernelH, kernelW], bias [F]
+    bool bias = true;
+};
+
+enum class PoolKind { Max, Average }; // Average excludes padded cells from the count
+
+struct PoolDesc {
+    PoolKind kind = PoolKind::Max;
+    WindowDesc window; // GlobalAvgPool2D: Average with the window = the whole plane
+};
+
+struct BatchNormDesc {
+    int64_t channels = 1; // C: statistics per channel
+    int64_t spatial = 1;  // H·W per channel and sample (1 after a Dense layer: N×C)
+    double epsilon = 1e-5;
+    double momentum = 0.1; // running = (1 − momentum) · running + momentum · batch (unbiased var)
+};
+
+class ConvPrimitive {
+public:
+    virtual ~ConvPrimitive() = default;
+    // y [N,F,outH,outW] = conv(x [N,C,H,W], w) + b. training = a backward will follow
+    // (the primitive may keep what it needs, e.g. the CPU's im2col of x).
+    virtual void forward(int64_t n, const float* x, const float* w, const float* b, float* y, bool training) = 0;
+    // Overwrites dw [F,C,kh,kw], db [F] (when the desc has a bias) and dx [N,C,H,W] (dx may
+    // be null: no input gradient wanted). x and w are the forward's.
+    virtual void backward(int64_t n, const float* x, const float* w, const float* dy, float* dx, float* dw,
+                          float* db) = 0;
+};
+
+class PoolPrimitive {
+public:
+    virtual ~PoolPrimitive() = default;
+    virtual void forward(int64_t n, const float* x, float* y, bool training) = 0;
+    // Overwrites dx. x and y are the forward's (max pooling routes dy to each window's
+    // first maximum, in row-major order).
+    virtual void backward(int64_t n, const float* x, const float* y, const float* dy, float* dx) = 0;
+};
+
+class BatchNormPrimitive {
+public:
+    virtual ~BatchNormPrimitive() = default;
+    // Training: normalizes with the batch's mean and biased variance, keeps them for backward
+    // and updates runningMean/runningVar (unbiased variance). Inference: uses the running ones.
+    virtual void forward(int64_t n, const float* x, float* y, const float* gamma, const float* beta,
+                         float* runningMean, float* runningVar, bool training) = 0;
+    // Overwrites dgamma, dbeta and dx (dx may be null), from the last training forward.
+    virtual void backward(int64_t n, const float* x, const float* dy, const float* gamma, float* dx, float* dgamma,
+                          float* dbeta) = 0;
+};
+
+class DropoutPrimitive {
+public:
+    virtual ~DropoutPrimitive() = default;
+    // y = x · keep(seed, i) / (1 − rate), keep from dropoutKeep() in kernels/ElementMath.h,
+    // so every backend draws the same mask for the same seed. Keeps the mask for backward.
+    virtual void forward(int64_t count, const float* x, float* y, float rate, uint64_t seed) = 0;
+    virtual void backward(int64_t count, const float* dy, float* dx) = 0;
+};
+
+struct SgdParams {
+    float lr = 0.01f, momentum = 0.9f; // momentum 0: w −= lr · g (velocity unused, may be null)
+    bool nesterov = false;
+    bool firstStep = false; // velocity = g instead of momentum · velocity + g (PyTorch's first step)
+};
+struct AdamParams {
+    float lr = 0.001f, beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-8f;
+    float weightDecay = 0.0f; // decoupled (AdamW): w −= lr · weightDecay · w; 0 for Adam
+    int64_t step = 1;          // 1-based, for the bias corrections
+};
+struct RmsPropParams {
+    float lr = 0.01f, alpha = 0.99f, epsilon = 1e-8f, momentum = 0.0f; // momentum 0: velocity unused
+};
+
 class Backend {
 public:
     virtual ~Backend() = default;
 
     virtual std::string name() const = 0; // "cpu", "cuda:0"
     virtual Device device() const = 0;
-    virtual bool supportsOp(const std::string& op) const = 0;
+    // A one-line description for the user: "CPU, 2 threads (OpenBLAS)", "NVIDIA RTX 4090, 24 GB".
+    virtual std::string description() const { return name(); }
 
-    // Worker threads used by this backend (>= 1).
+    // Worker threads used by this backend (>= 1; a device backend reports 1).
     virtual int threads() const = 0;
     virtual void setThreads(int n) = 0;
 
+    // ---- memory ----------------------------------------------------------------------
+    // Allocator of device() memory: Tensor(shape, backend.allocator()) lives on the device.
+    virtual Allocator& allocator() = 0;
+    virtual void upload(float* dst, const float* host, int64_t count) = 0;   // host → device
+    virtual void download(float* host, const float* src, int64_t count) = 0; // device → host, waits
+    virtual void uploadBytes(void* dst, const void* host, int64_t bytes) = 0; // labels (int32)
+    virtual void copy(float* dst, const float* src, int64_t count) = 0;      // device → device
+    // rows × cols block: dst[r·dstPitch + c] = src[r·srcPitch + c] (Concat, Flatten of views).
+    virtual void copy2D(float* dst, int64_t dstPitch, const float* src, int64_t srcPitch, int64_t rows,
+                        int64_t cols) = 0;
+    virtual void fill(float* x, int64_t count, float value) = 0;
+    // Waits until every queued operation has finished (a no-op on the CPU).
+    virtual void synchronize() {}
+
+    // ---- dense algebra -----------------------------------------------------------------
     // C[M×N] = alpha · op(A) · op(B) + beta · C, row-major;
     // op(A) is M×K (A is K×M when transA), op(B) is K×N (B is N×K when transB).
-    virtual void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
-                      const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
-                      float* C, int64_t ldc) = 0;
+    virtual void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+                      int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) = 0;
+    // y[i, c, s] += bias[c] over N × channels × spatial.
+    virtual void addBias(float* y, const float* bias, int64_t n, int64_t channels, int64_t spatial) = 0;
+    // db[c] = Σ_{i,s} dy[i, c, s] (overwrites).
+    virtual void biasGradient(const float* dy, float* db, int64_t n, int64_t channels, int64_t spatial) = 0;
 
+    // ---- element-wise ------------------------------------------------------------------
+    // alpha: LeakyReLU's slope / ELU's alpha; ignored by the others.
+    virtual void activationForward(ActivationKind kind, float alpha, const float* x, float* y, int64_t count) = 0;
+    // dx from the forward's x and y (each kind reads the one it needs).
+    virtual void activationBackward(ActivationKind kind, float alpha, const float* x, const float* y,
+                                    const float* dy, float* dx, int64_t count) = 0;
+    virtual void add(const float* a, const float* b, float* y, int64_t count) = 0; // y = a + b (y may alias)
+    virtual void axpy(float alpha, const float* x, float* y, int64_t count) = 0;    // y += alpha · x
+    virtual void scale(float alpha, float* x, int64_t count) = 0;                    // x *= alpha
+    // Row-wise softmax over rows × cols (stable).
+    virtual void softmaxForward(const float* x, float* y, int64_t rows, int64_t cols) = 0;
+    virtual void softmaxBackward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols) = 0;
+
+    // ---- primitives --------------------------------------------------------------------
+    virtual std::unique_ptr<ConvPrimitive> createConv(const ConvDesc& desc) = 0;
+    virtual std::unique_ptr<PoolPrimitive> createPool(const PoolDesc& desc) = 0;
+    virtual std::unique_ptr<BatchNormPrimitive> createBatchNorm(const BatchNormDesc& desc) = 0;
+    virtual std::unique_ptr<DropoutPrimitive> createDropout() = 0;
+
+    // ---- losses and metrics (labels: int32 device memory, values in [0, cols)) -------------
+    // Each returns the batch's mean loss and overwrites grad (rows × cols, already / rows).
+    virtual float softmaxCrossEntropy(const float* logits, const int32_t* labels, float* grad, int64_t rows,
+                                      int64_t cols) = 0;
+    // Cross-entropy on probabilities (a model ending in Softmax); p_y clamped at 1e-30.
+    virtual float crossEntropyOnProbabilities(const float* probs, const int32_t* labels, float* grad,
+                                              int64_t rows, int64_t cols) = 0;
+    // Mean over rows·cols of (out − onehot(label))².
+    virtual float meanSquaredError(const float* out, const int32_t* labels, float* grad, int64_t rows,
+                                   int64_t cols) = 0;
+    // Rows whose arg-max (first maximum) equals the label.
+    virtual int64_t countCorrect(const float* out, const int32_t* labels, int64_t rows, int64_t cols) = 0;
+    // Σ|x| and Σx² in double (regularization penalties, reported with the loss).
+    virtual double sumAbs(const float* x, int64_t count) = 0;
+    virtual double sumSquares(const float* x, int64_t count) = 0;
+    // Index of the first NaN/Inf element, or −1 when all are finite.
+    virtual int64_t firstNonFinite(const float* x, int64_t count) = 0;
+
+    // ---- optimizer updates (per parameter tensor; state buffers zeroed at creation) -------
+    // g += l1 · sign(w) + l2 · w (regularization and coupled weight decay folded into l2).
+    virtual void addRegularization(const float* w, float* g, int64_t count, float l1, float l2) = 0;
+    virtual void sgdUpdate(float* w, const float* g, float* velocity, int64_t count, const SgdParams& p) = 0;
+    virtual void adamUpdate(float* w, const float* g, float* m, float* v, int64_t count, const AdamParams& p) = 0;
+    virtual void rmsPropUpdate(float* w, const float* g, float* square, float* velocity, int64_t count,
+                               const RmsPropParams& p) = 0;
+
+    // ---- host threading (CPU backend; a device backend runs fn inline) ----------------
     // Runs fn(begin, end) over [0, n) split into contiguous chunks across the backend's
     // threads. Chunks never overlap; fn must not throw. Runs inline when n is small or
-    // already inside a parallel region.
-    virtual void parallelFor(int64_t n, const std::function<void(int64_t, int64_t)>& fn,
-                             int64_t minChunk = 1) = 0;
+    // already inside a parallel region. Only for host memory.
+    virtual void parallelFor(int64_t n, const std::function<void(int64_t, int64_t)>& fn, int64_t minChunk = 1) = 0;
 };
 
 // The CPU backend: GEMMs through OpenBLAS (one OpenBLAS thread) or Eigen, split over its own

@@ -12,7 +12,9 @@
 // Requires: `network` is not used by another thread during a call (the app inspects a
 // private copy filled from Trainer::copySnapshot()). Calls run forward passes in inference
 // mode (dropout off, batch norm on running statistics) and may run backward passes; they
-// leave the parameters unchanged (their grads are overwritten).
+// leave the parameters unchanged (their grads are overwritten). The network runs on a
+// host-memory backend (the CPU's: inspection networks always do; Trainer::copySnapshot
+// fills them from any device) — these functions read activations and gradients in place.
 // Errors: a node id that does not exist, or a node whose output cannot be shown as maps,
 // throws GraphError naming it; a sample index, row, class or label out of range throws
 // DataError; an input that does not fit the Input node throws ShapeError.

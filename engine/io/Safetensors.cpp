@@ -228,7 +228,7 @@ void saveWeights(const std::string& path, Network& network, const WeightsMeta& m
         const std::string key = p.key();
         if (file.tensors.count(key))
             throw FormatError(path + ": two parameters named '" + key + "'");
-        file.tensors.emplace(key, p.param->value);
+        file.tensors.emplace(key, network.hostCopy(p.param->value)); // downloaded from a device
     }
     file.metadata["netcanvas.classes"] = nlohmann::json(meta.classNames).dump();
     if (!meta.mean.empty() || !meta.stddev.empty())
@@ -327,7 +327,7 @@ WeightsMeta loadWeights(const std::string& path, Network& network)
         meta.modelJson = it->second;
 
     for (const auto& p : params)
-        p.param->value.copyFrom(file.tensors.at(p.key()));
+        network.assign(p.param->value, file.tensors.at(p.key())); // uploaded to a device
     return meta;
 }
 

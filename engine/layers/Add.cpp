@@ -1,6 +1,5 @@
 #include "engine/layers/Add.h"
 
-#include <algorithm>
 
 namespace netcanvas {
 
@@ -22,26 +21,18 @@ int64_t AddLayer::flops(const std::vector<Shape>& inputs) const
 
 void AddLayer::forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out)
 {
-    const std::vector<const Tensor*>* inputs = &in;
-    float* dst = out.data();
-    parallelRange(ctx.backend, out.size(), 32768, [inputs, dst](int64_t b, int64_t e) {
-        const auto& ins = *inputs;
-        const float* first = ins[0]->data();
-        std::copy(first + b, first + e, dst + b);
-        for (size_t k = 1; k < ins.size(); ++k) {
-            const float* src = ins[k]->data();
-            for (int64_t i = b; i < e; ++i)
-                dst[i] += src[i];
-        }
-    });
+    const int64_t count = out.size();
+    ctx.backend.add(in[0]->data(), in[1]->data(), out.data(), count);
+    for (size_t k = 2; k < in.size(); ++k)
+        ctx.backend.add(out.data(), in[k]->data(), out.data(), count);
 }
 
-void AddLayer::backward(const RunContext&, const std::vector<const Tensor*>&, const Tensor&, const Tensor& gradOut,
+void AddLayer::backward(const RunContext& ctx, const std::vector<const Tensor*>&, const Tensor&, const Tensor& gradOut,
     const std::vector<Tensor*>& gradIn)
 {
     for (Tensor* g : gradIn)
         if (g)
-            std::copy(gradOut.data(), gradOut.data() + gradOut.size(), g->data());
+            ctx.backend.copy(g->data(), gradOut.data(), gradOut.size());
 }
 
 void registerAdd(LayerRegistry& registry)

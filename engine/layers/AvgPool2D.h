@@ -8,12 +8,9 @@ namespace netcanvas {
 class AvgPool2DLayer final : public Pool2DBase {
 public:
     AvgPool2DLayer(std::string name, LayerParams params)
-        : Pool2DBase("AvgPool2D", std::move(name), std::move(params))
+        : Pool2DBase("AvgPool2D", std::move(name), std::move(params), PoolKind::Average)
     {
     }
-    void forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out) override;
-    void backward(const RunContext& ctx, const std::vector<const Tensor*>& in, const Tensor& out, const Tensor& gradOut,
-        const std::vector<Tensor*>& gradIn) override;
 };
 
 void registerAvgPool2D(LayerRegistry& registry);

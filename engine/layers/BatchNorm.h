@@ -6,7 +6,7 @@
 // variance for running_var. Inference: running statistics. Backward is the full gradient
 // through the batch statistics (or the plain affine map after an inference forward).
 // Parameters: gamma (1), beta (0) trainable, not regularized; running_mean (0),
-// running_var (1) not trainable.
+// running_var (1) not trainable. Computation: the backend's BatchNormPrimitive.
 #include "engine/layers/LayerSupport.h"
 
 namespace netcanvas {
@@ -25,8 +25,8 @@ public:
 private:
     double m_momentum = 0.1, m_epsilon = 1e-5;
     int64_t m_channels = 0, m_inner = 1;
-    bool m_batchStats = false; // the last forward used batch statistics
-    Tensor m_mean, m_invStd; // [C] statistics used by the last forward
+    std::unique_ptr<BatchNormPrimitive> m_norm;
+    Backend* m_normBackend = nullptr;
 };
 
 void registerBatchNorm(LayerRegistry& registry);

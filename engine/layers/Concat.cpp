@@ -1,6 +1,5 @@
 #include "engine/layers/Concat.h"
 
-#include <algorithm>
 
 namespace netcanvas {
 
@@ -25,33 +24,30 @@ Shape ConcatLayer::outputShape(const std::vector<Shape>& inputs) const
     return out;
 }
 
-void ConcatLayer::forward(const RunContext&, const std::vector<const Tensor*>& in, Tensor& out)
+void ConcatLayer::forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out)
 {
+    // Input k fills columns [offset, offset + its sample size) of the N × outSample matrix.
     const int64_t n = out.shape()[0];
     const int64_t outSample = out.sampleSize();
-    for (int64_t s = 0; s < n; ++s) {
-        float* dst = out.data() + s * outSample;
-        for (const Tensor* t : in) {
-            const int64_t size = t->sampleSize();
-            const float* src = t->data() + s * size;
-            dst = std::copy(src, src + size, dst);
-        }
+    int64_t offset = 0;
+    for (const Tensor* t : in) {
+        const int64_t size = t->sampleSize();
+        ctx.backend.copy2D(out.data() + offset, outSample, t->data(), size, n, size);
+        offset += size;
     }
 }
 
-void ConcatLayer::backward(const RunContext&, const std::vector<const Tensor*>& in, const Tensor&,
+void ConcatLayer::backward(const RunContext& ctx, const std::vector<const Tensor*>& in, const Tensor&,
     const Tensor& gradOut, const std::vector<Tensor*>& gradIn)
 {
     const int64_t n = gradOut.shape()[0];
     const int64_t outSample = gradOut.sampleSize();
-    for (int64_t s = 0; s < n; ++s) {
-        const float* src = gradOut.data() + s * outSample;
-        for (size_t k = 0; k < in.size(); ++k) {
-            const int64_t size = in[k]->sampleSize();
-            if (gradIn[k])
-                std::copy(src, src + size, gradIn[k]->data() + s * size);
-            src += size;
-        }
+    int64_t offset = 0;
+    for (size_t k = 0; k < in.size(); ++k) {
+        const int64_t size = in[k]->sampleSize();
+        if (gradIn[k])
+            ctx.backend.copy2D(gradIn[k]->data(), size, gradOut.data() + offset, outSample, n, size);
+        offset += size;
     }
 }
 

@@ -2,8 +2,6 @@
 
 #include "engine/layers/Initializers.h"
 
-#include <Eigen/Core>
-#include <algorithm>
 
 namespace netcanvas {
 
@@ -48,19 +46,11 @@ void DenseLayer::forward(const RunContext& ctx, const std::vector<const Tensor*>
 {
     const Tensor& x = *in[0];
     const int64_t n = x.shape()[0];
-    const float* w = m_parameters[0].value.data();
-    // Y starts as the bias, and the GEMM adds X·Wᵀ to it (beta = 1): one pass over Y fewer
-    // than zeroing it in the GEMM and adding the bias afterwards.
-    float beta = 0.0f;
-    if (m_bias) {
-        const float* b = m_parameters[1].value.data();
-        float* y = out.data();
-        for (int64_t r = 0; r < n; ++r)
-            std::copy(b, b + m_units, y + r * m_units);
-        beta = 1.0f;
-    }
-    ctx.backend.gemm(false, true, n, m_units, m_inFeatures, 1.0f, x.data(), m_inFeatures, w, m_inFeatures, beta,
-        out.data(), m_units);
+    Backend& backend = ctx.backend;
+    backend.gemm(false, true, n, m_units, m_inFeatures, 1.0f, x.data(), m_inFeatures, m_parameters[0].value.data(),
+        m_inFeatures, 0.0f, out.data(), m_units);
+    if (m_bias)
+        backend.addBias(out.data(), m_parameters[1].value.data(), n, m_units, 1);
 }
 
 void DenseLayer::backward(const RunContext& ctx, const std::vector<const Tensor*>& in, const Tensor&,
@@ -68,21 +58,14 @@ void DenseLayer::backward(const RunContext& ctx, const std::vector<const Tensor*
 {
     const Tensor& x = *in[0];
     const int64_t n = x.shape()[0];
+    Backend& backend = ctx.backend;
     Parameter& w = m_parameters[0];
-    // dW [units, in] = dYᵀ [units, N] · X [N, in]
-    ctx.backend.gemm(true, false, m_units, m_inFeatures, n, 1.0f, gradOut.data(), m_units, x.data(), m_inFeatures, 0.0f,
+    backend.gemm(true, false, m_units, m_inFeatures, n, 1.0f, gradOut.data(), m_units, x.data(), m_inFeatures, 0.0f,
         w.grad.data(), m_inFeatures);
-    if (m_bias) {
-        Parameter& b = m_parameters[1];
-        // Column sums of dY. (Not through Tensor::matrix(): it claims 64-byte alignment, but
-        // Eigen::aligned_allocator only guarantees EIGEN_MAX_ALIGN_BYTES, 16 without AVX.)
-        using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-        Eigen::Map<Eigen::RowVectorXf>(b.grad.data(), m_units).noalias() =
-            Eigen::Map<const RowMajor>(gradOut.data(), n, m_units).colwise().sum();
-    }
-    // dX [N, in] = dY [N, units] · W [units, in]
+    if (m_bias)
+        backend.biasGradient(gradOut.data(), m_parameters[1].grad.data(), n, m_units, 1);
     if (!gradIn.empty() && gradIn[0])
-        ctx.backend.gemm(false, false, n, m_inFeatures, m_units, 1.0f, gradOut.data(), m_units, w.value.data(),
+        backend.gemm(false, false, n, m_inFeatures, m_units, 1.0f, gradOut.data(), m_units, w.value.data(),
             m_inFeatures, 0.0f, gradIn[0]->data(), m_inFeatures);
 }
 

@@ -1,6 +1,5 @@
 #include "engine/layers/Dropout.h"
 
-#include <algorithm>
 
 namespace netcanvas {
 
@@ -24,28 +23,19 @@ int64_t DropoutLayer::flops(const std::vector<Shape>& inputs) const
 void DropoutLayer::forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out)
 {
     const Tensor& x = *in[0];
-    const int64_t n = x.size();
     m_masked = ctx.training && m_rate > 0.0f;
     if (!m_masked) {
-        std::copy(x.data(), x.data() + n, out.data());
+        ctx.backend.copy(out.data(), x.data(), x.size());
         return;
     }
     if (!ctx.rng)
         throw Error(prefix() + "training needs a random generator (RunContext::rng is null)");
-    Rng& rng = *ctx.rng;
-    m_mask.resize(x.shape());
-    float* mask = m_mask.data();
-    const float scale = 1.0f / (1.0f - m_rate);
-    // 24-bit threshold: keep when the uniform draw is >= rate.
-    const uint64_t threshold = static_cast<uint64_t>(static_cast<double>(m_rate) * 16777216.0);
-    for (int64_t i = 0; i < n; ++i)
-        mask[i] = (rng.nextU64() >> 40) >= threshold ? scale : 0.0f;
-    const float* src = x.data();
-    float* dst = out.data();
-    parallelRange(ctx.backend, n, 32768, [src, dst, mask](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i)
-            dst[i] = src[i] * mask[i];
-    });
+    // One draw from the network's generator seeds this batch's mask (kernels::dropoutMask),
+    // so every backend drops the same elements.
+    const uint64_t seed = ctx.rng->nextU64();
+    DropoutPrimitive& dropout = ensurePrimitive(
+        m_dropout, m_dropoutBackend, ctx.backend, [](Backend& b) { return b.createDropout(); });
+    dropout.forward(x.size(), x.data(), out.data(), m_rate, seed);
 }
 
 void DropoutLayer::backward(const RunContext& ctx, const std::vector<const Tensor*>&, const Tensor&,
@@ -53,18 +43,11 @@ void DropoutLayer::backward(const RunContext& ctx, const std::vector<const Tenso
 {
     if (gradIn.empty() || !gradIn[0])
         return;
-    const int64_t n = gradOut.size();
-    const float* dy = gradOut.data();
-    float* dx = gradIn[0]->data();
-    if (!m_masked) {
-        std::copy(dy, dy + n, dx);
+    if (!m_masked || !m_dropout || m_dropoutBackend != &ctx.backend) {
+        ctx.backend.copy(gradIn[0]->data(), gradOut.data(), gradOut.size());
         return;
     }
-    const float* mask = m_mask.data();
-    parallelRange(ctx.backend, n, 32768, [dy, dx, mask](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i)
-            dx[i] = dy[i] * mask[i];
-    });
+    m_dropout->backward(gradOut.size(), gradOut.data(), gradIn[0]->data());
 }
 
 void registerDropout(LayerRegistry& registry)

@@ -1,7 +1,8 @@
 #pragma once
 // Dropout (inverted): in training, each element is zeroed with probability `rate` and the
 // kept ones are scaled by 1/(1−rate), so the expected output equals the input; the mask is
-// drawn from ctx.rng. In inference it is the identity. Backward applies the mask of the
+// kernels::dropoutMask(seed, i, rate) with one seed drawn from ctx.rng per forward (the
+// backend's DropoutPrimitive), the same on every backend and thread count. In inference it is the identity. Backward applies the mask of the
 // preceding forward (identity after an inference forward).
 #include "engine/layers/LayerSupport.h"
 
@@ -18,8 +19,9 @@ public:
 
 private:
     float m_rate = 0.5f;
-    bool m_masked = false; // the last forward drew a mask
-    Tensor m_mask; // 0 or 1/(1−rate) per element
+    bool m_masked = false; // the last forward drew a mask (kept by the primitive)
+    std::unique_ptr<DropoutPrimitive> m_dropout;
+    Backend* m_dropoutBackend = nullptr;
 };
 
 void registerDropout(LayerRegistry& registry);

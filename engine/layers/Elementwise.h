@@ -1,26 +1,20 @@
 #pragma once
-// ElementwiseLayer<Op>: a one-input layer applying a scalar function to every element
-// (the activation kinds ReLU, LeakyReLU, ELU, Tanh, Sigmoid). Not a kind itself.
-//
-// Op provides, over a contiguous range (Eigen array maps, so the kernels vectorize):
-//   void forward(ConstArray x, Array y) const;                      y = f(x)
-//   void backward(ConstArray x, ConstArray y, ConstArray dy, Array dx) const;  dx = dy·f'(x)
-//   static constexpr int64_t kFlops;                                 per element
-// Work is split over the backend's threads for large tensors.
+// ActivationLayer: a one-input layer applying a scalar function to every element (the
+// activation kinds ReLU, LeakyReLU, ELU, Tanh, Sigmoid), through the backend's
+// activationForward/activationBackward. Not a kind itself: each kind's file registers one
+// with its ActivationKind, alpha and FLOPs per element.
 #include "engine/layers/LayerSupport.h"
-
-#include <Eigen/Core>
 
 namespace netcanvas {
 
-using ElementArray = Eigen::Map<Eigen::ArrayXf>;
-using ConstElementArray = Eigen::Map<const Eigen::ArrayXf>;
-
-template <class Op> class ElementwiseLayer final : public BuiltinLayer {
+class ActivationLayer final : public BuiltinLayer {
 public:
-    ElementwiseLayer(std::string type, std::string name, LayerParams params, Op op)
+    ActivationLayer(std::string type, std::string name, LayerParams params, ActivationKind kind, float alpha,
+        int64_t flopsPerElement)
         : BuiltinLayer(std::move(type), std::move(name), std::move(params))
-        , m_op(op)
+        , m_kind(kind)
+        , m_alpha(alpha)
+        , m_flops(flopsPerElement)
     {
     }
 
@@ -29,16 +23,11 @@ public:
         requireInputCount(inputs, 1);
         return inputs[0];
     }
-    int64_t flops(const std::vector<Shape>& inputs) const override { return Op::kFlops * inputs.at(0).numel(); }
+    int64_t flops(const std::vector<Shape>& inputs) const override { return m_flops * inputs.at(0).numel(); }
 
     void forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out) override
     {
-        const float* x = in[0]->data();
-        float* y = out.data();
-        const Op op = m_op;
-        parallelRange(ctx.backend, in[0]->size(), kMinChunk, [x, y, op](int64_t b, int64_t e) {
-            op.forward(ConstElementArray(x + b, e - b), ElementArray(y + b, e - b));
-        });
+        ctx.backend.activationForward(m_kind, m_alpha, in[0]->data(), out.data(), in[0]->size());
     }
 
     void backward(const RunContext& ctx, const std::vector<const Tensor*>& in, const Tensor& out, const Tensor& gradOut,
@@ -46,20 +35,14 @@ public:
     {
         if (gradIn.empty() || !gradIn[0])
             return;
-        const float* x = in[0]->data();
-        const float* y = out.data();
-        const float* dy = gradOut.data();
-        float* dx = gradIn[0]->data();
-        const Op op = m_op;
-        parallelRange(ctx.backend, in[0]->size(), kMinChunk, [x, y, dy, dx, op](int64_t b, int64_t e) {
-            op.backward(ConstElementArray(x + b, e - b), ConstElementArray(y + b, e - b),
-                ConstElementArray(dy + b, e - b), ElementArray(dx + b, e - b));
-        });
+        ctx.backend.activationBackward(
+            m_kind, m_alpha, in[0]->data(), out.data(), gradOut.data(), gradIn[0]->data(), in[0]->size());
     }
 
 private:
-    static constexpr int64_t kMinChunk = 32768;
-    Op m_op;
+    ActivationKind m_kind;
+    float m_alpha;
+    int64_t m_flops;
 };
 
 } // namespace netcanvas

@@ -1,6 +1,5 @@
 #include "engine/layers/Flatten.h"
 
-#include <algorithm>
 
 namespace netcanvas {
 
@@ -12,16 +11,16 @@ Shape FlattenLayer::outputShape(const std::vector<Shape>& inputs) const
     return Shape { inputs[0].numel() };
 }
 
-void FlattenLayer::forward(const RunContext&, const std::vector<const Tensor*>& in, Tensor& out)
+void FlattenLayer::forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out)
 {
-    std::copy(in[0]->data(), in[0]->data() + in[0]->size(), out.data());
+    ctx.backend.copy(out.data(), in[0]->data(), in[0]->size());
 }
 
-void FlattenLayer::backward(const RunContext&, const std::vector<const Tensor*>&, const Tensor&, const Tensor& gradOut,
-    const std::vector<Tensor*>& gradIn)
+void FlattenLayer::backward(const RunContext& ctx, const std::vector<const Tensor*>&, const Tensor&,
+    const Tensor& gradOut, const std::vector<Tensor*>& gradIn)
 {
     if (gradIn[0])
-        std::copy(gradOut.data(), gradOut.data() + gradOut.size(), gradIn[0]->data());
+        ctx.backend.copy(gradIn[0]->data(), gradOut.data(), gradOut.size());
 }
 
 void registerFlatten(LayerRegistry& registry)

@@ -1,6 +1,5 @@
 #include "engine/layers/GlobalAvgPool2D.h"
 
-#include <algorithm>
 
 namespace netcanvas {
 
@@ -17,44 +16,37 @@ int64_t GlobalAvgPool2DLayer::flops(const std::vector<Shape>& inputs) const
     return inputs.at(0).numel();
 }
 
-void GlobalAvgPool2DLayer::forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out)
+PoolPrimitive& GlobalAvgPool2DLayer::primitive(Backend& backend, const Shape& batch)
 {
-    const Tensor& x = *in[0];
-    const int64_t planes = x.shape()[0] * x.shape()[1];
-    const int64_t area = x.shape()[2] * x.shape()[3];
-    const float* src = x.data();
-    float* dst = out.data();
-    const float inv = 1.0f / static_cast<float>(area);
-    parallelRange(ctx.backend, planes, std::max<int64_t>(1, 16384 / area), [src, dst, area, inv](int64_t b, int64_t e) {
-        for (int64_t p = b; p < e; ++p) {
-            const float* s = src + p * area;
-            float acc = 0.0f;
-            for (int64_t i = 0; i < area; ++i)
-                acc += s[i];
-            dst[p] = acc * inv;
-        }
+    const Shape sample = batch.perSample();
+    if (sample != m_poolShape)
+        m_pool.reset();
+    m_poolShape = sample;
+    return ensurePrimitive(m_pool, m_poolBackend, backend, [&sample](Backend& b) {
+        PoolDesc desc;
+        desc.kind = PoolKind::Average;
+        WindowDesc& w = desc.window;
+        w.channels = sample[0];
+        w.height = w.kernelH = w.strideH = sample[1];
+        w.width = w.kernelW = w.strideW = sample[2];
+        w.outH = w.outW = 1;
+        return b.createPool(desc);
     });
 }
 
-void GlobalAvgPool2DLayer::backward(const RunContext& ctx, const std::vector<const Tensor*>& in, const Tensor&,
+void GlobalAvgPool2DLayer::forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out)
+{
+    const Tensor& x = *in[0];
+    primitive(ctx.backend, x.shape()).forward(x.shape()[0], x.data(), out.data(), ctx.training);
+}
+
+void GlobalAvgPool2DLayer::backward(const RunContext& ctx, const std::vector<const Tensor*>& in, const Tensor& out,
     const Tensor& gradOut, const std::vector<Tensor*>& gradIn)
 {
     if (gradIn.empty() || !gradIn[0])
         return;
     const Tensor& x = *in[0];
-    const int64_t planes = x.shape()[0] * x.shape()[1];
-    const int64_t area = x.shape()[2] * x.shape()[3];
-    const float* dy = gradOut.data();
-    float* dx = gradIn[0]->data();
-    const float inv = 1.0f / static_cast<float>(area);
-    parallelRange(ctx.backend, planes, std::max<int64_t>(1, 16384 / area), [dy, dx, area, inv](int64_t b, int64_t e) {
-        for (int64_t p = b; p < e; ++p) {
-            const float g = dy[p] * inv;
-            float* d = dx + p * area;
-            for (int64_t i = 0; i < area; ++i)
-                d[i] = g;
-        }
-    });
+    primitive(ctx.backend, x.shape()).backward(x.shape()[0], x.data(), out.data(), gradOut.data(), gradIn[0]->data());
 }
 
 void registerGlobalAvgPool2D(LayerRegistry& registry)

@@ -15,6 +15,13 @@ public:
     void forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out) override;
     void backward(const RunContext& ctx, const std::vector<const Tensor*>& in, const Tensor& out, const Tensor& gradOut,
         const std::vector<Tensor*>& gradIn) override;
+
+private:
+    // Average pooling with the window = the whole plane, on the backend.
+    PoolPrimitive& primitive(Backend& backend, const Shape& batch);
+    std::unique_ptr<PoolPrimitive> m_pool;
+    Backend* m_poolBackend = nullptr;
+    Shape m_poolShape; // C×H×W the primitive was made for
 };
 
 void registerGlobalAvgPool2D(LayerRegistry& registry);

@@ -17,18 +17,18 @@ Shape InputLayer::outputShape(const std::vector<Shape>& inputs) const
     return m_shape;
 }
 
-void InputLayer::forward(const RunContext&, const std::vector<const Tensor*>& in, Tensor& out)
+void InputLayer::forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out)
 {
     if (in.empty() || !in[0])
         return;
-    std::copy(in[0]->data(), in[0]->data() + std::min(in[0]->size(), out.size()), out.data());
+    ctx.backend.copy(out.data(), in[0]->data(), std::min(in[0]->size(), out.size()));
 }
 
-void InputLayer::backward(const RunContext&, const std::vector<const Tensor*>&, const Tensor&, const Tensor& gradOut,
-    const std::vector<Tensor*>& gradIn)
+void InputLayer::backward(const RunContext& ctx, const std::vector<const Tensor*>&, const Tensor&,
+    const Tensor& gradOut, const std::vector<Tensor*>& gradIn)
 {
     if (!gradIn.empty() && gradIn[0])
-        std::copy(gradOut.data(), gradOut.data() + std::min(gradOut.size(), gradIn[0]->size()), gradIn[0]->data());
+        ctx.backend.copy(gradIn[0]->data(), gradOut.data(), std::min(gradOut.size(), gradIn[0]->size()));
 }
 
 void registerInput(LayerRegistry& registry)

@@ -57,12 +57,10 @@ Parameter* Layer::parameter(const std::string& name)
 Parameter& Layer::addParameter(const std::string& name, const Shape& shape, bool trainable, bool regularize)
 {
     if (Parameter* existing = parameter(name)) {
-        existing->value.resize(shape);
-        existing->value.zero();
-        if (trainable) {
-            existing->grad.resize(shape);
-            existing->grad.zero();
-        }
+        // A rebuild starts again on the host (a Network moves parameters to its device).
+        existing->value = Tensor(shape);
+        if (trainable)
+            existing->grad = Tensor(shape);
         return *existing;
     }
     Parameter p;

@@ -13,6 +13,13 @@
 // - backward(): given dL/dout, OVERWRITES gradIn[i] (already sized like in[i]; nullptr
 //   means that input needs no gradient) and OVERWRITES the grad of every trainable
 //   parameter. It may use state cached by the preceding forward(training=true) call.
+// - Memory: tensors given to forward/backward, and parameter values/grads once a Network
+//   owns the layer, live on the device of ctx.backend (Tensor::data() is a device pointer on
+//   a device backend). forward/backward therefore only pass data() pointers to backend
+//   operations and primitives — no loops over tensor memory — so one layer runs on every
+//   backend. build() creates and initializes parameters on the host (initializers use the
+//   host Rng); the Network moves them to its device afterwards.
+// - A layer runs on one backend at a time; primitives are created on its first forward.
 // - Errors: throw ShapeError/FormatError whose message starts with the node name.
 #include "engine/backend/Backend.h"
 #include "engine/core/Error.h"

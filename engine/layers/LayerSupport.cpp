@@ -74,6 +74,23 @@ ParamSpec choiceParam(std::string name, std::string def, std::vector<std::string
     return p;
 }
 
+WindowDesc toWindowDesc(const Window2D& w, int64_t channels)
+{
+    WindowDesc d;
+    d.channels = channels;
+    d.height = w.inH;
+    d.width = w.inW;
+    d.kernelH = d.kernelW = w.kernel;
+    d.strideH = d.strideW = w.stride;
+    d.padTop = w.padTop;
+    d.padLeft = w.padLeft;
+    d.padBottom = w.padBottom;
+    d.padRight = w.padRight;
+    d.outH = w.outH;
+    d.outW = w.outW;
+    return d;
+}
+
 std::string computeWindow2D(int64_t inH, int64_t inW, int64_t kernel, int64_t stride, const std::string& padding,
     int64_t pad, const std::string& shapeText, Window2D& w)
 {

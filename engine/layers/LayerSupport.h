@@ -3,10 +3,11 @@
 // - BuiltinLayer: a Layer that knows its type name, so error messages read
 //   "conv1 (Conv2D): kernel 5 does not fit input 1×3×3 with padding valid".
 // - ParamSpec builders, so each kind's schema is a short list.
-// - parallelRange(): backend.parallelFor without a heap-allocated std::function per call.
+// - ensurePrimitive(): a layer's backend primitive, created on first use on a backend.
 // - Window2D: output size and padding of a sliding window (convolution, pooling).
 #include "engine/layers/LayerRegistry.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -43,12 +44,18 @@ ParamSpec floatParam(std::string name, double def, double min, double max, std::
 ParamSpec boolParam(std::string name, bool def, std::string doc);
 ParamSpec choiceParam(std::string name, std::string def, std::vector<std::string> choices, std::string doc);
 
-// Runs f(begin, end) over [0, n) on the backend's threads. f is passed by reference through a
-// lambda with a single captured reference, which std::function stores without allocating.
-template <class F> void parallelRange(Backend& backend, int64_t n, int64_t minChunk, const F& f)
+// A layer's primitive (convolution, pooling, batch norm, dropout) for `backend`: created by
+// make(backend) on first use, and again when the layer runs on another backend (a primitive
+// belongs to the backend that created it). `owner` remembers which backend that was.
+template <class P, class Make>
+P& ensurePrimitive(std::unique_ptr<P>& primitive, Backend*& owner, Backend& backend, const Make& make)
 {
-    backend.parallelFor(
-        n, [&f](int64_t b, int64_t e) { f(b, e); }, minChunk);
+    if (!primitive || owner != &backend) {
+        primitive.reset();
+        primitive = make(backend);
+        owner = &backend;
+    }
+    return *primitive;
 }
 
 // Geometry of a square window sliding over an H×W plane.
@@ -60,6 +67,9 @@ struct Window2D {
     int64_t padTop = 0, padLeft = 0, padBottom = 0, padRight = 0;
     int64_t inH = 0, inW = 0, outH = 0, outW = 0;
 };
+
+// The backend's description of this window over `channels` planes.
+WindowDesc toWindowDesc(const Window2D& w, int64_t channels);
 
 // Computes the window geometry; returns an empty string on success or the reason it does
 // not fit (e.g. "kernel 5 does not fit input 1×3×3 with padding valid") otherwise.

@@ -4,8 +4,9 @@
 
 namespace netcanvas {
 
-Pool2DBase::Pool2DBase(std::string type, std::string name, LayerParams params)
+Pool2DBase::Pool2DBase(std::string type, std::string name, LayerParams params, PoolKind kind)
     : BuiltinLayer(std::move(type), std::move(name), std::move(params))
+    , m_kind(kind)
 {
     m_pool = m_params.getInt("pool");
     m_stride = m_params.getInt("stride");
@@ -44,6 +45,30 @@ void Pool2DBase::build(const std::vector<Shape>& inputs, Rng&)
     outputShape(inputs);
     m_window = window(inputs[0]);
     m_channels = inputs[0][0];
+    m_pool2d.reset();
+}
+
+PoolPrimitive& Pool2DBase::primitive(Backend& backend)
+{
+    return ensurePrimitive(m_pool2d, m_poolBackend, backend, [this](Backend& b) {
+        PoolDesc desc;
+        desc.kind = m_kind;
+        desc.window = toWindowDesc(m_window, m_channels);
+        return b.createPool(desc);
+    });
+}
+
+void Pool2DBase::forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out)
+{
+    primitive(ctx.backend).forward(in[0]->shape()[0], in[0]->data(), out.data(), ctx.training);
+}
+
+void Pool2DBase::backward(const RunContext& ctx, const std::vector<const Tensor*>& in, const Tensor& out,
+    const Tensor& gradOut, const std::vector<Tensor*>& gradIn)
+{
+    if (gradIn.empty() || !gradIn[0])
+        return;
+    primitive(ctx.backend).backward(in[0]->shape()[0], in[0]->data(), out.data(), gradOut.data(), gradIn[0]->data());
 }
 
 std::vector<ParamSpec> Pool2DBase::poolParams()

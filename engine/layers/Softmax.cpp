@@ -1,7 +1,5 @@
 #include "engine/layers/Softmax.h"
 
-#include <algorithm>
-#include <cmath>
 
 namespace netcanvas {
 
@@ -18,35 +16,54 @@ int64_t SoftmaxLayer::flops(const std::vector<Shape>& inputs) const
     return 4 * inputs.at(0).numel();
 }
 
+void SoftmaxLayer::ensureIdentity(Backend& backend, int64_t k)
+{
+    if (m_identityBackend == &backend && m_identity.size() == k * k)
+        return;
+    Tensor host(Shape { k, k });
+    for (int64_t i = 0; i < k; ++i)
+        host[i * k + i] = 1.0f;
+    m_identity = Tensor(host.shape(), backend.allocator());
+    backend.upload(m_identity.data(), host.data(), host.size());
+    m_a = Tensor(backend.allocator());
+    m_b = Tensor(backend.allocator());
+    m_c = Tensor(backend.allocator());
+    m_identityBackend = &backend;
+}
+
+void SoftmaxLayer::toRows(Backend& backend, const float* src, float* dst, int64_t n, int64_t k, int64_t inner)
+{
+    // dst_s [inner × k] = src_sᵀ · I
+    for (int64_t s = 0; s < n; ++s)
+        backend.gemm(true, false, inner, k, k, 1.0f, src + s * k * inner, inner, m_identity.data(), k, 0.0f,
+            dst + s * k * inner, k);
+}
+
+void SoftmaxLayer::fromRows(Backend& backend, const float* src, float* dst, int64_t n, int64_t k, int64_t inner)
+{
+    // dst_s [k × inner] = I · src_sᵀ
+    for (int64_t s = 0; s < n; ++s)
+        backend.gemm(false, true, k, inner, k, 1.0f, m_identity.data(), k, src + s * k * inner, k, 0.0f,
+            dst + s * k * inner, inner);
+}
+
 void SoftmaxLayer::forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out)
 {
     const Tensor& x = *in[0];
     const int64_t n = x.shape()[0];
     const int64_t k = x.shape()[1];
     const int64_t inner = x.sampleSize() / k;
-    const float* src = x.data();
-    float* dst = out.data();
-    // One "row" = (sample, inner position): k values at stride `inner`.
-    auto run = [&](int64_t r0, int64_t r1) {
-        for (int64_t r = r0; r < r1; ++r) {
-            const int64_t base = (r / inner) * k * inner + (r % inner);
-            const float* a = src + base;
-            float* y = dst + base;
-            float m = a[0];
-            for (int64_t j = 1; j < k; ++j)
-                m = std::max(m, a[j * inner]);
-            float sum = 0.0f;
-            for (int64_t j = 0; j < k; ++j) {
-                const float e = std::exp(a[j * inner] - m);
-                y[j * inner] = e;
-                sum += e;
-            }
-            const float inv = 1.0f / sum;
-            for (int64_t j = 0; j < k; ++j)
-                y[j * inner] *= inv;
-        }
-    };
-    parallelRange(ctx.backend, n * inner, std::max<int64_t>(1, 16384 / k), run);
+    Backend& backend = ctx.backend;
+    if (inner == 1) {
+        backend.softmaxForward(x.data(), out.data(), n, k);
+        return;
+    }
+    ensureIdentity(backend, k);
+    m_a.resize(x.shape());
+    m_b.resize(x.shape());
+    toRows(backend, x.data(), m_a.data(), n, k, inner);
+    backend.softmaxForward(m_a.data(), m_b.data(), n * inner, k);
+    fromRows(backend, m_b.data(), out.data(), n, k, inner);
 }
 
 void SoftmaxLayer::backward(const RunContext& ctx, const std::vector<const Tensor*>& in, const Tensor& out,
@@ -58,21 +75,19 @@ void SoftmaxLayer::backward(const RunContext& ctx, const std::vector<const Tenso
     const int64_t n = x.shape()[0];
     const int64_t k = x.shape()[1];
     const int64_t inner = x.sampleSize() / k;
-    const float* y = out.data();
-    const float* dy = gradOut.data();
-    float* dx = gradIn[0]->data();
-    // dx_j = y_j · (dy_j − Σ_i dy_i·y_i)
-    auto run = [&](int64_t r0, int64_t r1) {
-        for (int64_t r = r0; r < r1; ++r) {
-            const int64_t base = (r / inner) * k * inner + (r % inner);
-            float dot = 0.0f;
-            for (int64_t j = 0; j < k; ++j)
-                dot += dy[base + j * inner] * y[base + j * inner];
-            for (int64_t j = 0; j < k; ++j)
-                dx[base + j * inner] = y[base + j * inner] * (dy[base + j * inner] - dot);
-        }
-    };
-    parallelRange(ctx.backend, n * inner, std::max<int64_t>(1, 16384 / k), run);
+    Backend& backend = ctx.backend;
+    if (inner == 1) {
+        backend.softmaxBackward(out.data(), gradOut.data(), gradIn[0]->data(), n, k);
+        return;
+    }
+    ensureIdentity(backend, k);
+    m_a.resize(x.shape());
+    m_b.resize(x.shape());
+    m_c.resize(x.shape());
+    toRows(backend, out.data(), m_a.data(), n, k, inner);
+    toRows(backend, gradOut.data(), m_b.data(), n, k, inner);
+    backend.softmaxBackward(m_a.data(), m_b.data(), m_c.data(), n * inner, k);
+    fromRows(backend, m_c.data(), gradIn[0]->data(), n, k, inner);
 }
 
 void registerSoftmax(LayerRegistry& registry)

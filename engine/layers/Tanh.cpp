@@ -2,20 +2,7 @@
 
 #include "engine/layers/Elementwise.h"
 
-#include <cmath>
-
 namespace netcanvas {
-
-namespace {
-struct TanhOp {
-    static constexpr int64_t kFlops = 4;
-    void forward(ConstElementArray x, ElementArray y) const { y = x.tanh(); }
-    void backward(ConstElementArray, ConstElementArray y, ConstElementArray dy, ElementArray dx) const
-    {
-        dx = dy * (1.0f - y.square());
-    }
-};
-} // namespace
 
 void registerTanh(LayerRegistry& registry)
 {
@@ -24,7 +11,7 @@ void registerTanh(LayerRegistry& registry)
     info.category = "Activation";
     info.doc = "Hyperbolic tangent: squashes values into (−1, 1), centred on 0";
     info.create = [](const std::string& name, const LayerParams& p) {
-        return std::make_unique<ElementwiseLayer<TanhOp>>("Tanh", name, p, TanhOp {});
+        return std::make_unique<ActivationLayer>("Tanh", name, p, ActivationKind::Tanh, 0.0f, 4);
     };
     registry.add(std::move(info));
 }

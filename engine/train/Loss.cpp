@@ -1,13 +1,13 @@
 #include "engine/train/Loss.h"
 
+#include "engine/backend/cpu/CpuSupport.h"
 #include "engine/core/Error.h"
 
 #include <algorithm>
 #include <cmath>
 
-// The losses run serially over rows: they cost O(N·K), a vanishing fraction of the
-// forward/backward pass that produced the logits, and a fixed summation order keeps the
-// reported loss bit-identical for any thread count.
+// The host functions run the CPU backend's loss code (backend/cpu/CpuLoss.cpp) on host
+// tensors: serially over rows, so the reported loss is bit-identical for any thread count.
 
 namespace netcanvas {
 
@@ -57,38 +57,26 @@ float softmaxCrossEntropy(const Tensor& logits, const std::vector<int32_t>& labe
     int64_t n = 0, k = 0;
     checkLabels("cross-entropy", logits, labels, n, k);
     grad.resize(logits.shape());
-    if (probabilities)
+    const float loss = cpu::softmaxCrossEntropy(logits.data(), labels.data(), grad.data(), n, k);
+    if (probabilities) {
+        // The softmax itself (stable: the row's maximum subtracted).
         probabilities->resize(logits.shape());
-    const float invN = 1.0f / static_cast<float>(n);
-    double total = 0.0;
-    for (int64_t r = 0; r < n; ++r) {
-        const float* x = logits.data() + r * k;
-        float* g = grad.data() + r * k;
-        float m = x[0];
-        for (int64_t j = 1; j < k; ++j)
-            m = std::max(m, x[j]);
-        // exp(x - m) into grad, then normalize: softmax without overflow for any finite logits.
-        float sum = 0.0f;
-        for (int64_t j = 0; j < k; ++j) {
-            const float e = std::exp(x[j] - m);
-            g[j] = e;
-            sum += e;
+        for (int64_t r = 0; r < n; ++r) {
+            const float* x = logits.data() + r * k;
+            float* p = probabilities->data() + r * k;
+            float m = x[0];
+            for (int64_t j = 1; j < k; ++j)
+                m = std::max(m, x[j]);
+            float sum = 0.0f;
+            for (int64_t j = 0; j < k; ++j) {
+                p[j] = std::exp(x[j] - m);
+                sum += p[j];
+            }
+            for (int64_t j = 0; j < k; ++j)
+                p[j] /= sum;
         }
-        const float logSum = std::log(sum);
-        const int32_t y = labels[static_cast<size_t>(r)];
-        // loss = logsumexp(x) - x_y = log(sum) - (x_y - m)
-        total += static_cast<double>(logSum) - static_cast<double>(x[y] - m);
-        const float inv = 1.0f / sum;
-        float* p = probabilities ? probabilities->data() + r * k : nullptr;
-        for (int64_t j = 0; j < k; ++j) {
-            const float s = g[j] * inv;
-            if (p)
-                p[j] = s;
-            g[j] = s * invN;
-        }
-        g[y] -= invN;
     }
-    return static_cast<float>(total / static_cast<double>(n));
+    return loss;
 }
 
 float meanSquaredError(const Tensor& output, const std::vector<int32_t>& labels, Tensor& grad)
@@ -96,20 +84,7 @@ float meanSquaredError(const Tensor& output, const std::vector<int32_t>& labels,
     int64_t n = 0, k = 0;
     checkLabels("mean squared error", output, labels, n, k);
     grad.resize(output.shape());
-    const double count = static_cast<double>(n) * static_cast<double>(k);
-    const float scale = static_cast<float>(2.0 / count);
-    double total = 0.0;
-    for (int64_t r = 0; r < n; ++r) {
-        const float* o = output.data() + r * k;
-        float* g = grad.data() + r * k;
-        const int32_t y = labels[static_cast<size_t>(r)];
-        for (int64_t j = 0; j < k; ++j) {
-            const float d = o[j] - (j == y ? 1.0f : 0.0f);
-            total += static_cast<double>(d) * d;
-            g[j] = scale * d;
-        }
-    }
-    return static_cast<float>(total / count);
+    return cpu::meanSquaredError(output.data(), labels.data(), grad.data(), n, k);
 }
 
 float meanSquaredError(const Tensor& output, const Tensor& target, Tensor& grad)
@@ -139,15 +114,7 @@ float crossEntropyOnProbabilities(const Tensor& probabilities, const std::vector
     int64_t n = 0, k = 0;
     checkLabels("cross-entropy", probabilities, labels, n, k);
     grad.resize(probabilities.shape());
-    grad.zero();
-    double sum = 0.0;
-    for (int64_t r = 0; r < n; ++r) {
-        const int32_t y = labels[static_cast<size_t>(r)];
-        const float p = std::max(probabilities[r * k + y], 1e-30f);
-        sum -= std::log(static_cast<double>(p));
-        grad[r * k + y] = -1.0f / (static_cast<float>(n) * p);
-    }
-    return n > 0 ? static_cast<float>(sum / static_cast<double>(n)) : 0.0f;
+    return cpu::crossEntropyOnProbabilities(probabilities.data(), labels.data(), grad.data(), n, k);
 }
 
 float computeLoss(LossKind kind, const Tensor& output, const std::vector<int32_t>& labels, Tensor& grad,
@@ -158,6 +125,43 @@ float computeLoss(LossKind kind, const Tensor& output, const std::vector<int32_t
         return outputIsProbabilities ? crossEntropyOnProbabilities(output, labels, grad)
                                      : softmaxCrossEntropy(output, labels, grad);
     case LossKind::MeanSquaredError: return meanSquaredError(output, labels, grad);
+    }
+    throw FormatError("unknown loss kind");
+}
+
+DeviceLabels::~DeviceLabels()
+{
+    if (m_data)
+        m_backend.allocator().deallocate(m_data);
+}
+
+const int32_t* DeviceLabels::upload(const std::vector<int32_t>& labels)
+{
+    if (labels.size() > m_capacity) {
+        if (m_data)
+            m_backend.allocator().deallocate(m_data);
+        m_data = nullptr;
+        m_capacity = 0;
+        m_data = static_cast<int32_t*>(m_backend.allocator().allocate(sizeof(int32_t) * labels.size()));
+        m_capacity = labels.size();
+    }
+    if (!labels.empty())
+        m_backend.uploadBytes(m_data, labels.data(), static_cast<int64_t>(sizeof(int32_t) * labels.size()));
+    return m_data;
+}
+
+float computeLoss(Backend& backend, LossKind kind, const Tensor& output, const int32_t* labels, Tensor& grad,
+                  bool outputIsProbabilities)
+{
+    if (output.shape().rank() < 1 || output.empty())
+        throw ShapeError("loss: empty output " + output.shape().toString());
+    const int64_t n = output.shape()[0], k = output.sampleSize();
+    grad.resize(output.shape());
+    switch (kind) {
+    case LossKind::CrossEntropy:
+        return outputIsProbabilities ? backend.crossEntropyOnProbabilities(output.data(), labels, grad.data(), n, k)
+                                     : backend.softmaxCrossEntropy(output.data(), labels, grad.data(), n, k);
+    case LossKind::MeanSquaredError: return backend.meanSquaredError(output.data(), labels, grad.data(), n, k);
     }
     throw FormatError("unknown loss kind");
 }

@@ -13,7 +13,7 @@ struct Network::Step {
     std::vector<int> inputs;        // step indices
     std::vector<Shape> inputShapes; // per sample
     Shape outputShape;              // per sample
-    Tensor out;
+    Tensor out;                     // on the backend's device, as grad and scratch
     Tensor grad;                    // dL/d(out), accumulated over consumers
     Tensor scratch;                 // gradIn buffer when this step's output fans out
     int consumers = 0;
@@ -31,6 +31,9 @@ Network::Network(const ModelGraph& graph, Backend& backend, uint64_t seed)
     for (const auto& id : m_order) {
         const GraphNode& n = *graph.node(id);
         auto s = std::make_unique<Step>();
+        s->out = Tensor(backend.allocator());
+        s->grad = Tensor(backend.allocator());
+        s->scratch = Tensor(backend.allocator());
         s->id = id;
         s->type = n.type;
         s->layer = registry.create(n.type, id, n.params);
@@ -48,6 +51,52 @@ Network::Network(const ModelGraph& graph, Backend& backend, uint64_t seed)
         for (int i : s->inputs)
             ++m_steps[static_cast<size_t>(i)]->consumers;
     m_outputIndex = indexOf(m_analysis.outputNode);
+    moveParametersToDevice();
+}
+
+void Network::moveParametersToDevice()
+{
+    Allocator& alloc = m_backend.allocator();
+    for (auto& s : m_steps)
+        for (auto& p : s->layer->parameters()) {
+            if (&p.value.allocator() != &alloc) {
+                Tensor v(p.value.shape(), alloc);
+                m_backend.upload(v.data(), p.value.data(), p.value.size());
+                p.value = std::move(v);
+            }
+            if (!p.grad.empty() && &p.grad.allocator() != &alloc) {
+                Tensor g(p.grad.shape(), alloc);
+                m_backend.fill(g.data(), g.size(), 0.0f);
+                p.grad = std::move(g);
+            }
+        }
+}
+
+void Network::assign(Tensor& dst, const Tensor& src) const
+{
+    dst.resize(src.shape());
+    const int64_t count = src.size();
+    const bool srcHost = src.isHost(), dstHost = dst.isHost();
+    if (srcHost && dstHost) {
+        if (&dst != &src)
+            std::copy(src.data(), src.data() + count, dst.data());
+    } else if (srcHost) {
+        m_backend.upload(dst.data(), src.data(), count);
+    } else if (dstHost) {
+        m_backend.download(dst.data(), src.data(), count);
+    } else {
+        m_backend.copy(dst.data(), src.data(), count);
+    }
+}
+
+Tensor Network::hostCopy(const Tensor& t) const
+{
+    Tensor out(t.shape(), hostAllocator());
+    if (t.isHost())
+        std::copy(t.data(), t.data() + t.size(), out.data());
+    else
+        m_backend.download(out.data(), t.data(), t.size());
+    return out;
 }
 
 Network::~Network() = default;
@@ -74,7 +123,7 @@ const Tensor& Network::forward(const Tensor& input, bool training)
     for (auto& s : m_steps) {
         s->out.resize(s->outputShape.batched(n));
         if (s->isInput) {
-            std::copy(input.data(), input.data() + input.size(), s->out.data());
+            assign(s->out, input);
             continue;
         }
         ins.clear();
@@ -111,7 +160,7 @@ void Network::backwardFromIndex(int start, const Tensor& gradStart)
     // All scratch vectors are members: a step allocates nothing after the first.
     std::vector<char>& hasGrad = m_hasGrad;
     hasGrad.assign(m_steps.size(), 0);
-    first.grad.copyFrom(gradStart);
+    assign(first.grad, gradStart);
     hasGrad[static_cast<size_t>(start)] = 1;
     RunContext ctx{m_backend, true, &m_rng};
     std::vector<const Tensor*>& ins = m_ins;
@@ -155,11 +204,7 @@ void Network::backwardFromIndex(int start, const Tensor& gradStart)
             if (!gradIns[k] || !targets[k].second)
                 continue;
             Step& src = *m_steps[static_cast<size_t>(targets[k].first)];
-            float* g = src.grad.data();
-            const float* add = src.scratch.data();
-            const int64_t count = src.grad.size();
-            for (int64_t e = 0; e < count; ++e)
-                g[e] += add[e];
+            m_backend.add(src.grad.data(), src.scratch.data(), src.grad.data(), src.grad.size());
         }
     }
 }
@@ -203,7 +248,7 @@ Layer& Network::layer(const std::string& nodeId) { return *m_steps[static_cast<s
 std::string Network::firstNonFiniteNode() const
 {
     for (const auto& s : m_steps)
-        if (!s->out.allFinite())
+        if (m_backend.firstNonFinite(s->out.data(), s->out.size()) >= 0)
             return s->id;
     return {};
 }
@@ -236,8 +281,13 @@ void Network::copyWeightsFrom(const Network& other)
         const auto& src = other.m_steps[i]->layer->parameters();
         if (dst.size() != src.size())
             throw GraphError("copyWeightsFrom: node '" + m_steps[i]->id + "' differs");
-        for (size_t k = 0; k < dst.size(); ++k)
-            dst[k].value.copyFrom(src[k].value);
+        for (size_t k = 0; k < dst.size(); ++k) {
+            const Tensor& from = src[k].value;
+            if (from.isHost() || &other.m_backend == &m_backend)
+                assign(dst[k].value, from); // host → here, or within this backend
+            else
+                assign(dst[k].value, other.hostCopy(from)); // other device → host → here
+        }
     }
 }
 

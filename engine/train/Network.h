@@ -5,6 +5,15 @@
 //
 // Requires: a graph that validates. Ensures: forward() returns the output node's tensor
 // (N × outputShape); backward() fills every trainable parameter's grad.
+//
+// Memory: activations, gradients and (after construction) every parameter's value and grad
+// live on the backend's device — allocated with backend.allocator(). Layers build and
+// initialize their parameters on the host; the constructor then moves them to the device
+// (on the CPU backend the host allocator IS the device's, so nothing is copied). Tensors
+// this class returns (forward(), activation(), gradient(), parameter values) are therefore
+// device tensors on a device backend: read them on the host through hostCopy(). Inputs and
+// gradients handed in may be host tensors or tensors of this network's device; host ones
+// are uploaded.
 #include "engine/backend/Backend.h"
 #include "engine/core/Rng.h"
 #include "engine/graph/ModelGraph.h"
@@ -36,7 +45,8 @@ public:
     const Shape& outputShape() const { return m_analysis.outputShape; } // per sample
     Backend& backend() { return m_backend; }
 
-    // Runs the graph on a batch (N × inputShape). Returns the output node's activation.
+    // Runs the graph on a batch (N × inputShape; a host tensor, uploaded when the backend is a
+    // device, or a tensor of this network's device). Returns the output node's activation.
     // training=true: dropout active, batch norm on batch statistics (and updates running stats).
     const Tensor& forward(const Tensor& input, bool training);
     // Back-propagates dL/d(output) (same shape as forward's result) through the graph.
@@ -72,10 +82,19 @@ public:
     // The first node (in execution order) whose last activation has a NaN/Inf; empty if none.
     std::string firstNonFiniteNode() const;
 
+    // A host copy of a tensor of this network (an activation, a gradient, a parameter): a
+    // download on a device backend, a plain copy on the CPU.
+    Tensor hostCopy(const Tensor& t) const;
+    // dst = src, resizing dst; each may be a host tensor or one of this network's device
+    // (upload, download or copy as needed). A device dst keeps its allocator; a host dst
+    // stays on the host.
+    void assign(Tensor& dst, const Tensor& src) const;
+
     // Every parameter, trainable and not, in execution order.
     std::vector<NamedParameter> parameters();
     std::vector<NamedParameter> trainableParameters();
-    // Copies parameter values from another network of the same graph (for snapshots).
+    // Copies parameter values from another network of the same graph (for snapshots); the two
+    // may run on different devices (downloaded from one, uploaded to the other).
     void copyWeightsFrom(const Network& other);
     // Reseeds the generator used by dropout masks.
     void reseed(uint64_t seed) { m_rng.reseed(seed); }
@@ -84,6 +103,10 @@ private:
     struct Step;
     int indexOf(const std::string& id) const;
     void backwardFromIndex(int start, const Tensor& grad);
+
+    // Moves every parameter value and grad to the backend's device (no-op on the host).
+    void moveParametersToDevice();
+    bool onHost() const { return &m_backend.allocator() == &hostAllocator(); }
 
     Backend& m_backend;
     GraphAnalysis m_analysis;

@@ -2,23 +2,18 @@
 
 #include "engine/core/Error.h"
 
-#include <Eigen/Core>
 #include <cmath>
 #include <unordered_map>
 
 // The update equations follow PyTorch's torch.optim (SGD, Adam, AdamW, RMSprop with
-// centered=False, dampening=0, amsgrad=False, maximize=False) term by term, in float32.
+// centered=False, dampening=0, amsgrad=False, maximize=False) term by term, in float32: the
+// per-element math is kernels/ElementMath.h, run by the backend.
 // State is allocated on a parameter's first step and reused afterwards: a step allocates
 // nothing once every parameter has been seen.
 
 namespace netcanvas {
 
 namespace {
-
-// Tensor storage comes from Eigen::aligned_allocator: aligned for Eigen's packets (AlignedMax).
-using ArrayMap = Eigen::Map<Eigen::ArrayXf, Eigen::AlignedMax>;
-
-ArrayMap arrayOf(Tensor& t) { return ArrayMap(t.data(), t.size()); }
 
 // Parameters that take part in a step: trainable, with a gradient of their own size.
 bool updatable(const NamedParameter& p)
@@ -33,17 +28,24 @@ struct Slot {
 
 class StatefulOptimizer : public Optimizer {
 public:
-    explicit StatefulOptimizer(OptimizerConfig c) : Optimizer(std::move(c)) {}
+    StatefulOptimizer(OptimizerConfig c, Backend& backend) : Optimizer(std::move(c), backend) {}
 
 protected:
-    // The state of this parameter; allocates its tensors (zero-filled) on first use only.
+    // The state of this parameter; allocates its tensors on the backend and zeroes them
+    // there, on first use only.
     Slot& slot(const Parameter& p, bool needA, bool needB)
     {
         Slot& s = m_state[&p];
-        if (needA && s.a.size() != p.value.size())
-            s.a = Tensor(p.value.shape());
-        if (needB && s.b.size() != p.value.size())
-            s.b = Tensor(p.value.shape());
+        auto make = [&](Tensor& t) {
+            if (t.size() == p.value.size())
+                return;
+            t = Tensor(p.value.shape(), m_backend.allocator());
+            m_backend.fill(t.data(), t.size(), 0.0f);
+        };
+        if (needA)
+            make(s.a);
+        if (needB)
+            make(s.b);
         return s;
     }
     std::unordered_map<const Parameter*, Slot> m_state;
@@ -51,65 +53,54 @@ protected:
 
 class Sgd final : public StatefulOptimizer {
 public:
-    explicit Sgd(OptimizerConfig c) : StatefulOptimizer(std::move(c)) {}
+    Sgd(OptimizerConfig c, Backend& backend) : StatefulOptimizer(std::move(c), backend) {}
     void step(const std::vector<NamedParameter>& params, double lr) override
     {
-        const float mu = static_cast<float>(m_config.momentum);
-        const float flr = static_cast<float>(lr);
+        SgdParams sp;
+        sp.lr = static_cast<float>(lr);
+        sp.momentum = static_cast<float>(m_config.momentum);
+        sp.nesterov = m_config.nesterov;
         for (const auto& np : params) {
             if (!updatable(np))
                 continue;
             addRegularizationGradients(np, m_config.weightDecay);
             Parameter& p = *np.param;
-            ArrayMap w = arrayOf(p.value), g = arrayOf(p.grad);
-            if (mu == 0.0f) {
-                w -= flr * g;
-                continue;
+            float* velocity = nullptr;
+            sp.firstStep = false;
+            if (sp.momentum != 0.0f) {
+                Slot& s = slot(p, true, false);
+                velocity = s.a.data();
+                sp.firstStep = s.steps == 0; // torch: buf = clone(grad) on the first step
+                ++s.steps;
             }
-            Slot& s = slot(p, true, false);
-            ArrayMap buf = arrayOf(s.a);
-            if (s.steps == 0)
-                buf = g; // torch: buf = clone(grad) on the first step
-            else
-                buf = mu * buf + g;
-            ++s.steps;
-            if (m_config.nesterov)
-                w -= flr * (g + mu * buf);
-            else
-                w -= flr * buf;
+            m_backend.sgdUpdate(p.value.data(), p.grad.data(), velocity, p.value.size(), sp);
         }
     }
 };
 
 class Adam final : public StatefulOptimizer {
 public:
-    Adam(OptimizerConfig c, bool decoupled) : StatefulOptimizer(std::move(c)), m_decoupled(decoupled) {}
+    Adam(OptimizerConfig c, Backend& backend, bool decoupled)
+        : StatefulOptimizer(std::move(c), backend), m_decoupled(decoupled)
+    {
+    }
     void step(const std::vector<NamedParameter>& params, double lr) override
     {
-        const double b1 = m_config.beta1, b2 = m_config.beta2;
-        const float fb1 = static_cast<float>(b1), fb2 = static_cast<float>(b2);
-        const float eps = static_cast<float>(m_config.epsilon);
+        AdamParams ap;
+        ap.lr = static_cast<float>(lr);
+        ap.beta1 = static_cast<float>(m_config.beta1);
+        ap.beta2 = static_cast<float>(m_config.beta2);
+        ap.epsilon = static_cast<float>(m_config.epsilon);
         for (const auto& np : params) {
             if (!updatable(np))
                 continue;
             Parameter& p = *np.param;
-            if (m_decoupled) {
-                addRegularizationGradients(np, 0.0);
-                if (m_config.weightDecay != 0.0 && p.regularize)
-                    arrayOf(p.value) *= static_cast<float>(1.0 - lr * m_config.weightDecay);
-            } else {
-                addRegularizationGradients(np, m_config.weightDecay);
-            }
+            // AdamW: decoupled decay, only for regularized parameters; Adam: coupled (in g).
+            addRegularizationGradients(np, m_decoupled ? 0.0 : m_config.weightDecay);
+            ap.weightDecay = m_decoupled && p.regularize ? static_cast<float>(m_config.weightDecay) : 0.0f;
             Slot& s = slot(p, true, true);
-            ++s.steps;
-            ArrayMap w = arrayOf(p.value), g = arrayOf(p.grad), m = arrayOf(s.a), v = arrayOf(s.b);
-            m = fb1 * m + (1.0f - fb1) * g;
-            v = fb2 * v + (1.0f - fb2) * g * g;
-            const double bc1 = 1.0 - std::pow(b1, static_cast<double>(s.steps));
-            const double bc2 = 1.0 - std::pow(b2, static_cast<double>(s.steps));
-            const float stepSize = static_cast<float>(lr / bc1);
-            const float bc2Sqrt = static_cast<float>(std::sqrt(bc2));
-            w -= stepSize * m / (v.sqrt() / bc2Sqrt + eps);
+            ap.step = ++s.steps;
+            m_backend.adamUpdate(p.value.data(), p.grad.data(), s.a.data(), s.b.data(), p.value.size(), ap);
         }
     }
 
@@ -119,45 +110,39 @@ private:
 
 class RmsProp final : public StatefulOptimizer {
 public:
-    explicit RmsProp(OptimizerConfig c) : StatefulOptimizer(std::move(c)) {}
+    RmsProp(OptimizerConfig c, Backend& backend) : StatefulOptimizer(std::move(c), backend) {}
     void step(const std::vector<NamedParameter>& params, double lr) override
     {
-        const float alpha = static_cast<float>(m_config.rmsAlpha);
-        const float eps = static_cast<float>(m_config.epsilon);
-        const float mu = static_cast<float>(m_config.momentum);
-        const float flr = static_cast<float>(lr);
+        RmsPropParams rp;
+        rp.lr = static_cast<float>(lr);
+        rp.alpha = static_cast<float>(m_config.rmsAlpha);
+        rp.epsilon = static_cast<float>(m_config.epsilon);
+        rp.momentum = static_cast<float>(m_config.momentum);
         for (const auto& np : params) {
             if (!updatable(np))
                 continue;
             addRegularizationGradients(np, m_config.weightDecay);
             Parameter& p = *np.param;
-            Slot& s = slot(p, true, mu > 0.0f);
+            Slot& s = slot(p, true, rp.momentum > 0.0f);
             ++s.steps;
-            ArrayMap w = arrayOf(p.value), g = arrayOf(p.grad), sq = arrayOf(s.a);
-            sq = alpha * sq + (1.0f - alpha) * g * g;
-            if (mu > 0.0f) {
-                ArrayMap buf = arrayOf(s.b);
-                buf = mu * buf + g / (sq.sqrt() + eps);
-                w -= flr * buf;
-            } else {
-                w -= flr * g / (sq.sqrt() + eps);
-            }
+            m_backend.rmsPropUpdate(p.value.data(), p.grad.data(), s.a.data(),
+                rp.momentum > 0.0f ? s.b.data() : nullptr, p.value.size(), rp);
         }
     }
 };
 
 } // namespace
 
-std::unique_ptr<Optimizer> Optimizer::create(const OptimizerConfig& config)
+std::unique_ptr<Optimizer> Optimizer::create(const OptimizerConfig& config, Backend& backend)
 {
     if (config.kind == "sgd")
-        return std::make_unique<Sgd>(config);
+        return std::make_unique<Sgd>(config, backend);
     if (config.kind == "adam")
-        return std::make_unique<Adam>(config, false);
+        return std::make_unique<Adam>(config, backend, false);
     if (config.kind == "adamw")
-        return std::make_unique<Adam>(config, true);
+        return std::make_unique<Adam>(config, backend, true);
     if (config.kind == "rmsprop")
-        return std::make_unique<RmsProp>(config);
+        return std::make_unique<RmsProp>(config, backend);
     throw FormatError("unknown optimizer '" + config.kind + "' (known: sgd, adam, adamw, rmsprop)");
 }
 
@@ -170,9 +155,10 @@ double Optimizer::penalty(const std::vector<NamedParameter>& params) const
         if (!np.param || !np.param->trainable || !np.param->regularize)
             continue;
         const Tensor& v = np.param->value;
-        const Eigen::Map<const Eigen::ArrayXf, Eigen::AlignedMax> w(v.data(), v.size());
-        abs += static_cast<double>(w.abs().sum());
-        sq += static_cast<double>(w.square().sum());
+        if (m_config.l1 != 0.0)
+            abs += m_backend.sumAbs(v.data(), v.size());
+        if (m_config.l2 != 0.0)
+            sq += m_backend.sumSquares(v.data(), v.size());
     }
     return m_config.l1 * abs + 0.5 * m_config.l2 * sq;
 }
@@ -185,11 +171,7 @@ void Optimizer::addRegularizationGradients(const NamedParameter& p, double coupl
     const float decay = static_cast<float>(m_config.l2 + coupledDecay);
     if (l1 == 0.0f && decay == 0.0f)
         return;
-    ArrayMap w = arrayOf(p.param->value), g = arrayOf(p.param->grad);
-    if (decay != 0.0f)
-        g += decay * w;
-    if (l1 != 0.0f)
-        g += l1 * w.sign();
+    m_backend.addRegularization(p.param->value.data(), p.param->grad.data(), p.param->value.size(), l1, decay);
 }
 
 } // namespace netcanvas

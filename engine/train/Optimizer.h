@@ -2,6 +2,10 @@
 // Optimizers: SGD (momentum, Nesterov), Adam, AdamW, RMSprop, plus L1/L2 regularization and
 // (decoupled, for AdamW) weight decay. State is kept per parameter, keyed by its address.
 // L1/L2/weight decay apply only to parameters with `regularize` set (weights, not biases).
+// Everything runs on the optimizer's backend (the network's): parameters, grads and the
+// state tensors (allocated on its device on a parameter's first step, zeroed with
+// Backend::fill) are that device's memory; the updates are Backend::addRegularization /
+// sgdUpdate / adamUpdate / rmsPropUpdate and the penalty Backend::sumAbs / sumSquares.
 #include "engine/train/Network.h"
 
 #include <memory>
@@ -26,8 +30,9 @@ struct OptimizerConfig {
 class Optimizer {
 public:
     virtual ~Optimizer() = default;
-    // Creates the optimizer; throws FormatError for an unknown kind.
-    static std::unique_ptr<Optimizer> create(const OptimizerConfig& config);
+    // Creates the optimizer for parameters on `backend` (which must outlive it); throws
+    // FormatError for an unknown kind.
+    static std::unique_ptr<Optimizer> create(const OptimizerConfig& config, Backend& backend);
     // Updates every parameter from its grad with learning rate lr (the schedule's value).
     virtual void step(const std::vector<NamedParameter>& params, double lr) = 0;
     // The regularization term to add to the reported loss (L1 and L2 penalties).
@@ -35,10 +40,11 @@ public:
     const OptimizerConfig& config() const { return m_config; }
 
 protected:
-    explicit Optimizer(OptimizerConfig c) : m_config(std::move(c)) {}
+    Optimizer(OptimizerConfig c, Backend& backend) : m_config(std::move(c)), m_backend(backend) {}
     // grad += l1·sign(w) + l2·w (+ coupled weight decay) for regularized parameters.
     void addRegularizationGradients(const NamedParameter& p, double coupledDecay) const;
     OptimizerConfig m_config;
+    Backend& m_backend;
 };
 
 } // namespace netcanvas

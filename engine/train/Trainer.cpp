@@ -60,7 +60,7 @@ struct ResetOnExit {
 } // namespace
 
 Trainer::Trainer(const ModelGraph& graph, TrainConfig config, Backend& backend)
-    : m_config(std::move(config)), m_backend(backend), m_graph(graph)
+    : m_config(std::move(config)), m_backend(backend), m_graph(graph), m_grad(backend.allocator()), m_labels(backend)
 {
     if (m_config.threads > 0)
         m_backend.setThreads(m_config.threads);
@@ -70,7 +70,7 @@ Trainer::Trainer(const ModelGraph& graph, TrainConfig config, Backend& backend)
     const GraphAnalysis& a = m_network->analysis();
     const GraphNode* out = m_graph.node(a.outputNode);
     m_outputIsProbabilities = out && out->type == "Softmax" && a.outputShape.rank() == 1;
-    m_optimizer = Optimizer::create(m_config.optimizer);
+    m_optimizer = Optimizer::create(m_config.optimizer, m_backend);
     // Validate the schedule kind now rather than after the first batch.
     learningRateAt(m_config.schedule, m_config.optimizer.learningRate, 0, 1, 1);
     m_params = m_network->parameters();
@@ -87,22 +87,26 @@ void Trainer::setOnEpoch(std::function<void(const EpochEvent&)> fn) { m_onEpoch 
 
 void Trainer::saveParameters(std::vector<Tensor>& dst)
 {
-    dst.resize(m_params.size());
+    if (dst.size() != m_params.size()) {
+        dst.clear();
+        for (size_t i = 0; i < m_params.size(); ++i)
+            dst.emplace_back(m_backend.allocator());
+    }
     for (size_t i = 0; i < m_params.size(); ++i)
-        dst[i].copyFrom(m_params[i].param->value); // allocates only the first time
+        m_network->assign(dst[i], m_params[i].param->value); // allocates only the first time
 }
 
 void Trainer::restoreParameters(const std::vector<Tensor>& src)
 {
     for (size_t i = 0; i < m_params.size() && i < src.size(); ++i)
-        m_params[i].param->value.copyFrom(src[i]);
+        m_network->assign(m_params[i].param->value, src[i]);
 }
 
 void Trainer::publishSnapshot()
 {
     std::lock_guard<std::mutex> lock(m_snapshotMutex);
     for (size_t i = 0; i < m_params.size(); ++i)
-        m_snapshot[i].copyFrom(m_params[i].param->value);
+        m_network->assign(m_snapshot[i], m_params[i].param->value); // host copy (a download on a device)
     m_snapshotNormalization = m_normalization; // a few floats: copied with every snapshot
     m_hasSnapshot = true;
 }
@@ -123,7 +127,7 @@ bool Trainer::copySnapshot(Network& target, Normalization* normalization)
             throw ShapeError("copySnapshot: parameter '" + params[i].key() + "' is " +
                              params[i].param->value.shape().toString() + " in the target, " +
                              m_snapshot[i].shape().toString() + " in the trained network");
-        params[i].param->value.copyFrom(m_snapshot[i]);
+        target.assign(params[i].param->value, m_snapshot[i]); // uploaded when the target is on a device
     }
     return true;
 }
@@ -153,13 +157,22 @@ EvalResult Trainer::runEvaluation(const Dataset& data, DataLoader& loader, int c
         checkLabels(data, batch, m_network->outputShape().numel());
         batch.images.reshape(m_network->inputShape().batched(n));
         const Tensor& out = m_network->forward(batch.images, false);
-        const double loss = computeLoss(m_config.loss, out, batch.labels, m_grad, m_outputIsProbabilities);
+        const int32_t* labels = m_labels.upload(batch.labels);
+        const double loss = computeLoss(m_backend, m_config.loss, out, labels, m_grad, m_outputIsProbabilities);
         lossSum += loss * static_cast<double>(n);
-        for (int64_t i = 0; i < n; ++i) {
-            const int predicted = argmaxRow(out, i);
-            correct += predicted == batch.labels[static_cast<size_t>(i)] ? 1 : 0;
-            if (confusion)
+        if (confusion) {
+            const Tensor* host = &out;
+            if (!out.isHost()) {
+                m_network->assign(m_hostOutput, out);
+                host = &m_hostOutput;
+            }
+            for (int64_t i = 0; i < n; ++i) {
+                const int predicted = argmaxRow(*host, i);
+                correct += predicted == batch.labels[static_cast<size_t>(i)] ? 1 : 0;
                 r.confusion.add(batch.labels[static_cast<size_t>(i)], predicted);
+            }
+        } else {
+            correct += m_backend.countCorrect(out.data(), labels, n, out.sampleSize());
         }
         r.samples += n;
     }
@@ -297,7 +310,8 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
             // statistics change in forward(), so the copy comes first).
             saveParameters(m_lastGood);
             const Tensor& out = net.forward(batch.images, true);
-            const double dataLoss = computeLoss(m_config.loss, out, batch.labels, m_grad, m_outputIsProbabilities);
+            const int32_t* labels = m_labels.upload(batch.labels);
+            const double dataLoss = computeLoss(m_backend, m_config.loss, out, labels, m_grad, m_outputIsProbabilities);
             const double loss = dataLoss + m_optimizer->penalty(m_trainable);
             if (!std::isfinite(loss)) {
                 const std::string node = net.firstNonFiniteNode();
@@ -310,15 +324,13 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
                 interrupted = true;
                 break;
             }
-            int64_t batchCorrect = 0;
-            for (int64_t i = 0; i < n; ++i)
-                batchCorrect += argmaxRow(out, i) == batch.labels[static_cast<size_t>(i)] ? 1 : 0;
+            const int64_t batchCorrect = m_backend.countCorrect(out.data(), labels, n, out.sampleSize());
             net.backward(m_grad);
             m_optimizer->step(m_trainable, lr);
             // An update that overflowed: undo it.
             std::string badParam;
             for (const auto& p : m_params)
-                if (!p.param->value.allFinite()) {
+                if (m_backend.firstNonFinite(p.param->value.data(), p.param->value.size()) >= 0) {
                     badParam = p.key();
                     break;
                 }

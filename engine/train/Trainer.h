@@ -12,10 +12,15 @@
 // Checkpoints (config.checkpointDir): last.safetensors after every epoch (and on stop),
 // best.safetensors whenever the monitored loss improves — the validation loss, or the
 // training loss when there is no validation set. Early stopping restores the best weights.
+// Device: the network, its gradients, the optimizer state, the pre-step copy of the weights
+// and the best weights stay on the backend's device; per batch only the images and the
+// int32 labels go up and the loss and the correct count come back (evaluation also downloads
+// the N×K outputs for its confusion matrix). Snapshots for copySnapshot() are host copies.
 #include "engine/backend/Backend.h"
 #include "engine/data/DataLoader.h"
 #include "engine/data/Split.h"
 #include "engine/graph/ModelGraph.h"
+#include "engine/train/Loss.h"
 #include "engine/train/Metrics.h"
 #include "engine/train/Network.h"
 #include "engine/train/TrainConfig.h"
@@ -109,7 +114,8 @@ public:
 
 private:
     void publishSnapshot();
-    // Copies every parameter value into `dst` (preallocated on first use) / back from it.
+    // Copies every parameter value into `dst` (on the backend's device, allocated on first
+    // use) / back from it.
     void saveParameters(std::vector<Tensor>& dst);
     void restoreParameters(const std::vector<Tensor>& src);
     void writeCheckpoint(const std::string& fileName, const Dataset& data);
@@ -137,7 +143,9 @@ private:
     std::vector<NamedParameter> m_params;    // network().parameters(), cached
     std::vector<NamedParameter> m_trainable; // network().trainableParameters(), cached
     std::string m_checkpointModelJson;       // the model (with this run's recipe) stored in checkpoints
-    Tensor m_grad;                           // dL/d(output)
+    Tensor m_grad;                           // dL/d(output), on the backend's device
+    DeviceLabels m_labels;                   // the batch's labels, on the backend's device
+    Tensor m_hostOutput;                     // evaluation: the outputs, downloaded for the confusion matrix
     double m_lastPublish = -1.0;             // steady-clock seconds of the last snapshot
 };
 

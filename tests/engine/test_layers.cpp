@@ -4,6 +4,7 @@
 #include "GradCheck.h"
 
 #include "engine/backend/Backend.h"
+#include "engine/backend/kernels/ElementMath.h"
 #include "engine/core/Error.h"
 #include "engine/graph/ModelGraph.h"
 #include "engine/layers/LayerRegistry.h"
@@ -548,8 +549,13 @@ void TestLayers::dropoutBehaviour()
     // Inference: identity.
     const Tensor yi = forward(*drop, *m_backend, { &x }, false);
     QCOMPARE(maxAbsDiff(yi, x), 0.0);
-    // Training: about 30% zeros, the rest scaled by 1/0.7; the mean is kept.
+    // Training: about 30% zeros, the rest scaled by 1/0.7; the mean is kept. The mask is
+    // kernels::dropoutMask with one seed drawn from the run's generator.
+    Rng next = rng;
+    const uint64_t seed = next.nextU64();
     const Tensor yt = forward(*drop, *m_backend, { &x }, true, &rng);
+    for (int64_t i = 0; i < n; i += 13)
+        QCOMPARE(yt[i], x[i] * kernels::dropoutMask(seed, static_cast<uint64_t>(i), 0.3f));
     int64_t zeros = 0;
     double sumIn = 0.0, sumOut = 0.0;
     for (int64_t i = 0; i < n; ++i) {

@@ -1,5 +1,6 @@
 // Losses (gradient checks, stability, label errors), the L1/L2 penalty gradient and the
 // confusion matrix.
+#include "engine/backend/Backend.h"
 #include "engine/core/Error.h"
 #include "engine/core/Rng.h"
 #include "engine/train/Loss.h"
@@ -11,6 +12,15 @@
 #include <functional>
 
 using namespace netcanvas;
+
+namespace {
+// The optimizers run on a backend: the CPU's, whose memory is the host's (plain tensors).
+Backend& testBackend()
+{
+    static const std::unique_ptr<Backend> backend = createCpuBackend(1);
+    return *backend;
+}
+} // namespace
 
 namespace {
 
@@ -174,7 +184,7 @@ private slots:
         c.momentum = 0.0;
         c.l1 = 0.03;
         c.l2 = 0.2;
-        auto opt = Optimizer::create(c);
+        auto opt = Optimizer::create(c, testBackend());
         double expected = 0.0;
         for (int64_t i = 0; i < w.value.size(); ++i)
             expected += c.l1 * std::abs(w.value[i]) + 0.5 * c.l2 * w.value[i] * w.value[i];

@@ -1,5 +1,6 @@
 // Optimizers against PyTorch's update equations (values worked out by hand), regularization
 // only where regularize=true, learning-rate schedules, and the training-recipe JSON.
+#include "engine/backend/Backend.h"
 #include "engine/core/Error.h"
 #include "engine/train/Optimizer.h"
 #include "engine/train/Schedule.h"
@@ -9,6 +10,15 @@
 #include <cmath>
 
 using namespace netcanvas;
+
+namespace {
+// The optimizers run on a backend: the CPU's, whose memory is the host's (plain tensors).
+Backend& testBackend()
+{
+    static const std::unique_ptr<Backend> backend = createCpuBackend(1);
+    return *backend;
+}
+} // namespace
 
 namespace {
 
@@ -29,7 +39,7 @@ const float kGrads[3][2] = {{0.5f, -1.0f}, {0.1f, 0.3f}, {-0.2f, 0.4f}};
 std::vector<double> run(OptimizerConfig c, double lr, std::vector<double>* second = nullptr)
 {
     Fixture f;
-    auto opt = Optimizer::create(c);
+    auto opt = Optimizer::create(c, testBackend());
     std::vector<double> out;
     for (const auto& g : kGrads) {
         f.setGrad(g[0], g[1]);
@@ -193,7 +203,7 @@ private slots:
             c.l2 = 0.5;
             c.l1 = 0.1;
             c.weightDecay = 0.1;
-            auto opt = Optimizer::create(c);
+            auto opt = Optimizer::create(c, testBackend());
             for (int s = 0; s < 2; ++s) {
                 w.grad.zero();
                 b.grad.zero();
@@ -208,7 +218,7 @@ private slots:
         }
         OptimizerConfig bad;
         bad.kind = "lbfgs";
-        QVERIFY_THROWS_EXCEPTION(FormatError, Optimizer::create(bad));
+        QVERIFY_THROWS_EXCEPTION(FormatError, Optimizer::create(bad, testBackend()));
     }
 
     void schedules()

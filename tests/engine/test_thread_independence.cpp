@@ -43,7 +43,7 @@ StepResult oneStep(const std::string& model, int threads, int64_t batch)
     oc.kind = "sgd";
     oc.learningRate = 0.05;
     oc.momentum = 0.9;
-    auto optimizer = Optimizer::create(oc);
+    auto optimizer = Optimizer::create(oc, *backend);
     const std::vector<NamedParameter> trainable = net.trainableParameters();
 
     Rng rng(7);

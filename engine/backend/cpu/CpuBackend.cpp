@@ -3,6 +3,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <cstdlib>
 #include <mutex>
 #include <string>
@@ -107,6 +108,46 @@ void CpuBackend::setThreads(int n)
         return;
     m_threads = n;
     m_pool = std::make_unique<ThreadPool>(n);
+}
+
+std::string CpuBackend::description() const
+{
+#ifdef NETCANVAS_HAVE_OPENBLAS
+    const char* blas = " (OpenBLAS)";
+#else
+    const char* blas = " (Eigen)";
+#endif
+    return "CPU, " + std::to_string(m_threads) + (m_threads == 1 ? " thread" : " threads") + blas;
+}
+
+// ---- memory: host memory, so every transfer is a memcpy ---------------------------------
+
+void CpuBackend::upload(float* dst, const float* host, int64_t count) { copy(dst, host, count); }
+
+void CpuBackend::download(float* host, const float* src, int64_t count) { copy(host, src, count); }
+
+void CpuBackend::uploadBytes(void* dst, const void* host, int64_t bytes)
+{
+    if (bytes > 0 && dst != host)
+        std::memcpy(dst, host, static_cast<size_t>(bytes));
+}
+
+void CpuBackend::copy(float* dst, const float* src, int64_t count)
+{
+    if (count > 0 && dst != src)
+        std::memcpy(dst, src, sizeof(float) * static_cast<size_t>(count));
+}
+
+void CpuBackend::copy2D(float* dst, int64_t dstPitch, const float* src, int64_t srcPitch, int64_t rows, int64_t cols)
+{
+    for (int64_t r = 0; r < rows; ++r)
+        std::memcpy(dst + r * dstPitch, src + r * srcPitch, sizeof(float) * static_cast<size_t>(cols));
+}
+
+void CpuBackend::fill(float* x, int64_t count, float value)
+{
+    if (count > 0)
+        std::fill(x, x + count, value);
 }
 
 void CpuBackend::gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,

@@ -1,9 +1,9 @@
-#include "engine/layers/Im2col.h"
+#include "engine/backend/cpu/CpuIm2col.h"
 
 #include <algorithm>
 #include <cstring>
 
-namespace netcanvas {
+namespace netcanvas::cpu {
 
 namespace {
 // Output columns [lo, hi) whose input column ow·stride − padLeft + kw lies inside [0, inW).
@@ -18,20 +18,21 @@ inline void validRange(int64_t offset, int64_t stride, int64_t in, int64_t out, 
 }
 } // namespace
 
-void im2col(const float* image, int64_t channels, const Window2D& w, float* col, int64_t ld)
+void im2col(const float* image, int64_t channels, const WindowDesc& w, float* col, int64_t ld)
 {
-    const int64_t k = w.kernel, s = w.stride, oh = w.outH, ow = w.outW, ih = w.inH, iw = w.inW;
+    const int64_t kH = w.kernelH, kW = w.kernelW, sH = w.strideH, sW = w.strideW;
+    const int64_t oh = w.outH, ow = w.outW, ih = w.height, iw = w.width;
     for (int64_t c = 0; c < channels; ++c) {
         const float* plane = image + c * ih * iw;
-        for (int64_t kh = 0; kh < k; ++kh) {
+        for (int64_t kh = 0; kh < kH; ++kh) {
             int64_t yLo, yHi;
-            validRange(kh - w.padTop, s, ih, oh, yLo, yHi);
-            for (int64_t kw = 0; kw < k; ++kw) {
-                float* dst = col + ((c * k + kh) * k + kw) * ld;
+            validRange(kh - w.padTop, sH, ih, oh, yLo, yHi);
+            for (int64_t kw = 0; kw < kW; ++kw) {
+                float* dst = col + ((c * kH + kh) * kW + kw) * ld;
                 int64_t xLo, xHi;
-                validRange(kw - w.padLeft, s, iw, ow, xLo, xHi);
+                validRange(kw - w.padLeft, sW, iw, ow, xLo, xHi);
                 std::memset(dst, 0, sizeof(float) * static_cast<size_t>(yLo * ow));
-                if (s == 1 && ow == iw && yHi > yLo && xHi > xLo) {
+                if (sH == 1 && sW == 1 && ow == iw && yHi > yLo && xHi > xLo) {
                     // Stride 1, output as wide as the input ("same"): the valid rows are one
                     // shifted copy of the plane; only the xLo/xHi border columns, which the
                     // copy filled with the neighbouring row's pixels, are then zeroed.
@@ -51,11 +52,11 @@ void im2col(const float* image, int64_t channels, const Window2D& w, float* col,
                 }
                 for (int64_t y = yLo; y < yHi; ++y) {
                     float* d = dst + y * ow;
-                    const int64_t base = (y * s + kh - w.padTop) * iw + (kw - w.padLeft);
+                    const int64_t base = (y * sH + kh - w.padTop) * iw + (kw - w.padLeft);
                     for (int64_t x = 0; x < xLo; ++x)
                         d[x] = 0.0f;
-                    if (s == 1) {
-                        // A plain loop, not memcpy: rows are short (k·k rows of outW floats
+                    if (sW == 1) {
+                        // A plain loop, not memcpy: rows are short (kH·kW rows of outW floats
                         // per channel), and a call per row cost more than the copy.
                         float* __restrict to = d;
                         const float* __restrict from = plane + base;
@@ -63,7 +64,7 @@ void im2col(const float* image, int64_t channels, const Window2D& w, float* col,
                             to[x] = from[x];
                     } else {
                         for (int64_t x = xLo; x < xHi; ++x)
-                            d[x] = plane[base + x * s];
+                            d[x] = plane[base + x * sW];
                     }
                     for (int64_t x = xHi; x < ow; ++x)
                         d[x] = 0.0f;
@@ -74,22 +75,23 @@ void im2col(const float* image, int64_t channels, const Window2D& w, float* col,
     }
 }
 
-void col2im(const float* col, int64_t ld, int64_t channels, const Window2D& w, float* image)
+void col2im(const float* col, int64_t ld, int64_t channels, const WindowDesc& w, float* image)
 {
-    const int64_t k = w.kernel, s = w.stride, oh = w.outH, ow = w.outW, ih = w.inH, iw = w.inW;
+    const int64_t kH = w.kernelH, kW = w.kernelW, sH = w.strideH, sW = w.strideW;
+    const int64_t ow = w.outW, oh = w.outH, ih = w.height, iw = w.width;
     for (int64_t c = 0; c < channels; ++c) {
         float* plane = image + c * ih * iw;
-        for (int64_t kh = 0; kh < k; ++kh) {
+        for (int64_t kh = 0; kh < kH; ++kh) {
             int64_t yLo, yHi;
-            validRange(kh - w.padTop, s, ih, oh, yLo, yHi);
-            for (int64_t kw = 0; kw < k; ++kw) {
-                const float* srcRow = col + ((c * k + kh) * k + kw) * ld;
+            validRange(kh - w.padTop, sH, ih, oh, yLo, yHi);
+            for (int64_t kw = 0; kw < kW; ++kw) {
+                const float* srcRow = col + ((c * kH + kh) * kW + kw) * ld;
                 int64_t xLo, xHi;
-                validRange(kw - w.padLeft, s, iw, ow, xLo, xHi);
+                validRange(kw - w.padLeft, sW, iw, ow, xLo, xHi);
                 for (int64_t y = yLo; y < yHi; ++y) {
                     const float* src = srcRow + y * ow;
-                    const int64_t base = (y * s + kh - w.padTop) * iw + (kw - w.padLeft);
-                    if (s == 1) {
+                    const int64_t base = (y * sH + kh - w.padTop) * iw + (kw - w.padLeft);
+                    if (sW == 1) {
                         // Contiguous: lets the compiler vectorize.
                         float* __restrict d = plane + base;
                         const float* __restrict from = src;
@@ -97,7 +99,7 @@ void col2im(const float* col, int64_t ld, int64_t channels, const Window2D& w, f
                             d[x] += from[x];
                     } else {
                         for (int64_t x = xLo; x < xHi; ++x)
-                            plane[base + x * s] += src[x];
+                            plane[base + x * sW] += src[x];
                     }
                 }
             }
@@ -105,4 +107,4 @@ void col2im(const float* col, int64_t ld, int64_t channels, const Window2D& w, f
     }
 }
 
-} // namespace netcanvas
+} // namespace netcanvas::cpu
