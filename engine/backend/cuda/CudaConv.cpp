@@ -1,0 +1,214 @@
+#include "engine/backend/cuda/CudaPrimitives.h"
+
+#include <limits>
+
+namespace netcanvas::cuda {
+
+int cudnnDim(int64_t v, const char* what)
+{
+    if (v < 0 || v > std::numeric_limits<int>::max())
+        throw BackendError(std::string(what) + ": " + std::to_string(v) + " does not fit a cuDNN dimension (int)");
+    return static_cast<int>(v);
+}
+
+void setNchw(cudnnTensorDescriptor_t desc, int64_t n, int64_t c, int64_t h, int64_t w)
+{
+    NC_CUDNN_CHECK(cudnnSetTensor4dDescriptor(desc, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, cudnnDim(n, "batch"),
+                                              cudnnDim(c, "channels"), cudnnDim(h, "height"), cudnnDim(w, "width")));
+}
+
+namespace {
+
+// Largest workspace an algorithm may ask for: a quarter of the free memory, at most 1 GB, so a
+// fast but hungry algorithm cannot starve the activations.
+size_t workspaceLimit()
+{
+    size_t freeBytes = 0, totalBytes = 0;
+    NC_CUDA_CHECK(cudaMemGetInfo(&freeBytes, &totalBytes));
+    const size_t limit = freeBytes / 4;
+    return limit < (size_t(1) << 30) ? limit : (size_t(1) << 30);
+}
+
+// The math types acceptable under the TF32 setting. CUDNN_DEFAULT_MATH lets cuDNN use TF32
+// tensor cores on compute capability ≥ 8.0; CUDNN_FMA_MATH forbids it (full FP32). Never
+// CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION (FP16 down-conversion).
+bool mathAllowed(cudnnMathType_t math, bool tf32, bool tensorCores)
+{
+    if (math == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION)
+        return false;
+    if (tf32 || !tensorCores)
+        return true;
+    return math == CUDNN_FMA_MATH;
+}
+
+// The first (fastest predicted) successful result within the workspace limit whose math type is
+// allowed; cuDNN's heuristics return the results sorted by expected performance.
+template <typename Perf>
+const Perf* choose(const Perf* results, int count, size_t limit, bool tf32, bool tensorCores)
+{
+    for (int i = 0; i < count; ++i)
+        if (results[i].status == CUDNN_STATUS_SUCCESS && results[i].memory <= limit &&
+            mathAllowed(results[i].mathType, tf32, tensorCores))
+            return &results[i];
+    return nullptr;
+}
+
+// Without TF32, an algorithm the heuristics only list with CUDNN_DEFAULT_MATH still runs in
+// FP32 when the descriptor says CUDNN_FMA_MATH.
+cudnnMathType_t mathFor(cudnnMathType_t chosen, bool tf32, bool tensorCores)
+{
+    return (!tf32 && tensorCores) ? CUDNN_FMA_MATH : chosen;
+}
+
+} // namespace
+
+CudaConv::CudaConv(CudaBackend& backend, const ConvDesc& desc) : m_backend(backend), m_desc(desc)
+{
+    const WindowDesc& w = desc.window;
+    m_plan = planPadding(w.height, w.width, w.kernelH, w.kernelW, w.strideH, w.strideW, w.padTop, w.padLeft,
+                         w.padBottom, w.padRight);
+    const std::string mismatch = planMismatch(m_plan, w.outH, w.outW);
+    if (!mismatch.empty())
+        throw BackendError(backend.prefix() + "convolution: " + mismatch);
+    NC_CUDNN_CHECK(cudnnSetFilter4dDescriptor(m_w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, cudnnDim(desc.filters, "filters"),
+                                              cudnnDim(w.channels, "channels"), cudnnDim(w.kernelH, "kernel height"),
+                                              cudnnDim(w.kernelW, "kernel width")));
+    NC_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(m_conv, cudnnDim(m_plan.cudnnPadH, "padding"),
+                                                   cudnnDim(m_plan.cudnnPadW, "padding"), cudnnDim(w.strideH, "stride"),
+                                                   cudnnDim(w.strideW, "stride"), 1, 1, CUDNN_CROSS_CORRELATION,
+                                                   CUDNN_DATA_FLOAT));
+}
+
+const CudaConv::Algorithms& CudaConv::prepare(int64_t n)
+{
+    const WindowDesc& w = m_desc.window;
+    if (m_preparedN != n) {
+        setNchw(m_x, n, w.channels, m_plan.paddedH, m_plan.paddedW);
+        setNchw(m_y, n, m_desc.filters, w.outH, w.outW);
+        int on = 0, oc = 0, oh = 0, ow = 0;
+        NC_CUDNN_CHECK(cudnnGetConvolution2dForwardOutputDim(m_conv, m_x, m_w, &on, &oc, &oh, &ow));
+        if (oh != w.outH || ow != w.outW)
+            throw BackendError(m_backend.prefix() + "convolution: cuDNN computes a " + std::to_string(oh) + "×" +
+                               std::to_string(ow) + " output, the layer expects " + std::to_string(w.outH) + "×" +
+                               std::to_string(w.outW));
+        m_preparedN = n;
+    }
+    auto found = m_algorithms.find(n);
+    if (found != m_algorithms.end())
+        return found->second;
+
+    cudnnHandle_t h = m_backend.cudnn();
+    const bool tf32 = m_backend.tf32(), tensorCores = m_backend.tensorCoresForTf32();
+    const size_t limit = workspaceLimit();
+    Algorithms a;
+    {
+        cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+        int count = 0;
+        NC_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(h, m_x, m_w, m_conv, m_y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
+                                                              &count, perf));
+        const auto* best = choose(perf, count, limit, tf32, tensorCores);
+        if (!best)
+            throw BackendError(m_backend.prefix() + "convolution: cuDNN offers no forward algorithm for batch " +
+                               std::to_string(n) + " within a " + std::to_string(limit >> 20) + " MB workspace");
+        a.forward = best->algo;
+        a.forwardMath = mathFor(best->mathType, tf32, tensorCores);
+        NC_CUDNN_CHECK(cudnnSetConvolutionMathType(m_conv, a.forwardMath));
+        NC_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(h, m_x, m_w, m_conv, m_y, a.forward, &a.forwardBytes));
+    }
+    {
+        cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+        int count = 0;
+        NC_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, m_w, m_y, m_conv, m_x,
+                                                                   CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf));
+        const auto* best = choose(perf, count, limit, tf32, tensorCores);
+        if (!best)
+            throw BackendError(m_backend.prefix() + "convolution: cuDNN offers no backward-data algorithm for batch " +
+                               std::to_string(n));
+        a.backwardData = best->algo;
+        a.backwardDataMath = mathFor(best->mathType, tf32, tensorCores);
+        NC_CUDNN_CHECK(cudnnSetConvolutionMathType(m_conv, a.backwardDataMath));
+        NC_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(h, m_w, m_y, m_conv, m_x, a.backwardData,
+                                                                    &a.backwardDataBytes));
+    }
+    {
+        cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
+        int count = 0;
+        NC_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
+            h, m_x, m_y, m_conv, m_w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, perf));
+        const auto* best = choose(perf, count, limit, tf32, tensorCores);
+        if (!best)
+            throw BackendError(m_backend.prefix() +
+                               "convolution: cuDNN offers no backward-filter algorithm for batch " + std::to_string(n));
+        a.backwardFilter = best->algo;
+        a.backwardFilterMath = mathFor(best->mathType, tf32, tensorCores);
+        NC_CUDNN_CHECK(cudnnSetConvolutionMathType(m_conv, a.backwardFilterMath));
+        NC_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(h, m_x, m_y, m_conv, m_w, a.backwardFilter,
+                                                                      &a.backwardFilterBytes));
+    }
+    return m_algorithms.emplace(n, a).first->second;
+}
+
+const float* CudaConv::padInput(int64_t n, const float* x)
+{
+    if (!m_plan.explicitPad)
+        return x;
+    const WindowDesc& w = m_desc.window;
+    const int64_t planes = n * w.channels;
+    auto* padded = static_cast<float*>(
+        m_backend.scratch(0, static_cast<size_t>(planes * m_plan.paddedH * m_plan.paddedW) * sizeof(float)));
+    launch::padPlanes(x, padded, planes, w.height, w.width, w.padTop, w.padLeft, w.padBottom, w.padRight, 0.0f,
+                      m_backend.stream());
+    return padded;
+}
+
+void CudaConv::forward(int64_t n, const float* x, const float* w, const float* b, float* y, bool)
+{
+    if (n <= 0)
+        return;
+    m_backend.bind();
+    const Algorithms& a = prepare(n);
+    const float* input = padInput(n, x);
+    const float one = 1.0f, zero = 0.0f;
+    NC_CUDNN_CHECK(cudnnSetConvolutionMathType(m_conv, a.forwardMath));
+    NC_CUDNN_CHECK(cudnnConvolutionForward(m_backend.cudnn(), &one, m_x, input, m_w, w, m_conv, a.forward,
+                                           m_backend.workspace(a.forwardBytes), a.forwardBytes, &zero, m_y, y));
+    if (m_desc.bias && b)
+        launch::addBias(y, b, n, m_desc.filters, m_desc.window.outH * m_desc.window.outW, m_backend.stream());
+}
+
+void CudaConv::backward(int64_t n, const float* x, const float* w, const float* dy, float* dx, float* dw, float* db)
+{
+    if (n <= 0)
+        return;
+    m_backend.bind();
+    const Algorithms& a = prepare(n);
+    const WindowDesc& win = m_desc.window;
+    const float one = 1.0f, zero = 0.0f;
+    if (m_desc.bias && db)
+        launch::biasGradient(dy, db, n, m_desc.filters, win.outH * win.outW, m_backend.stream());
+    // The padded input is rebuilt rather than kept from the forward: one cheap kernel, and the
+    // scratch it lives in is free for other layers in between.
+    const float* input = padInput(n, x);
+    if (dw) {
+        NC_CUDNN_CHECK(cudnnSetConvolutionMathType(m_conv, a.backwardFilterMath));
+        NC_CUDNN_CHECK(cudnnConvolutionBackwardFilter(m_backend.cudnn(), &one, m_x, input, m_y, dy, m_conv,
+                                                      a.backwardFilter, m_backend.workspace(a.backwardFilterBytes),
+                                                      a.backwardFilterBytes, &zero, m_w, dw));
+    }
+    if (dx) {
+        float* target = dx;
+        const int64_t planes = n * win.channels;
+        if (m_plan.explicitPad)
+            target = static_cast<float*>(
+                m_backend.scratch(1, static_cast<size_t>(planes * m_plan.paddedH * m_plan.paddedW) * sizeof(float)));
+        NC_CUDNN_CHECK(cudnnSetConvolutionMathType(m_conv, a.backwardDataMath));
+        NC_CUDNN_CHECK(cudnnConvolutionBackwardData(m_backend.cudnn(), &one, m_w, w, m_y, dy, m_conv, a.backwardData,
+                                                    m_backend.workspace(a.backwardDataBytes), a.backwardDataBytes,
+                                                    &zero, m_x, target));
+        if (m_plan.explicitPad)
+            launch::cropPlanes(target, dx, planes, win.height, win.width, win.padTop, win.padLeft, win.padBottom,
+                               win.padRight, m_backend.stream());
+    }
+}
+
+} // namespace netcanvas::cuda
