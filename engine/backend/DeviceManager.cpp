@@ -271,6 +271,7 @@ CreatedBackend createBackend(const std::string& spec, int threads, const Backend
         return cpuFallback("cuda: unavailable (" + p.plugin.error + ")");
     if (!p.result.cudaUsable)
         return cpuFallback("cuda: unavailable (" + std::string(p.result.status) + ")");
+    out.gpuPresent = p.result.deviceCount > 0;
 
     int index = wanted.index;
     if (index < 0) { // "auto" / "cuda": the first usable device

@@ -64,6 +64,9 @@ struct CreatedBackend {
     // Empty, or one line telling the user why the requested GPU is not used:
     // "cuda: unavailable (no NVIDIA driver: libcuda.so.1 not found); training on the CPU (2 threads)".
     std::string note;
+    // A CUDA device exists (usable or not). With "auto" and no GPU at all, falling back to the
+    // CPU is the expected outcome: a command-line tool may keep the note to itself then.
+    bool gpuPresent = false;
 };
 
 // The backend for spec: "cpu" the CPU with `threads` (<= 0: all cores); "cuda[:N]" that GPU;
