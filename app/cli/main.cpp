@@ -5,6 +5,7 @@
 #include "Devices.h"
 #include "Inspect.h"
 
+#include "engine/backend/DeviceManager.h"
 #include "engine/core/Error.h"
 
 #include <CLI/CLI.hpp>
@@ -125,6 +126,9 @@ int main(int argc, char** argv)
     }
 
     try {
+        // A malformed --device fails before any data is read.
+        for (const std::string* device : { &train.device, &eval.device, &predict.device, &bench.device })
+            netcanvas::parseDeviceSpec(*device);
         if (*infoCmd)
             return runInfo(info);
         if (*layersCmd)
