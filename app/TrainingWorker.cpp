@@ -1,5 +1,7 @@
 #include "app/TrainingWorker.h"
 
+#include "engine/backend/DeviceManager.h"
+
 #include <chrono>
 
 namespace netcanvas::app {
@@ -23,7 +25,10 @@ void TrainingWorker::run(std::shared_ptr<TrainingJob> job)
             std::lock_guard lock(job->mutex); // the inspection thread reads it
             job->split = std::move(split);
         }
-        auto backend = createCpuBackend(job->config.threads);
+        CreatedBackend created = createBackend(job->config.device, job->config.threads);
+        if (!created.note.empty())
+            emit deviceNote(runId, QString::fromStdString(created.note));
+        auto backend = std::move(created.backend);
         auto trainer = std::make_unique<Trainer>(job->graph, job->config, *backend);
         Trainer* t = trainer.get();
         {

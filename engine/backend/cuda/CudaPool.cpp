@@ -42,7 +42,7 @@ void CudaPool::prepare(int64_t n)
     m_preparedN = n;
 }
 
-launch::PoolGeometry CudaPool::geometry() const
+PoolGeometry CudaPool::geometry() const
 {
     const WindowDesc& w = m_desc.window;
     return { w.height, w.width, w.kernelH, w.kernelW, w.strideH, w.strideW, w.padTop, w.padLeft, w.outH, w.outW };

@@ -74,7 +74,7 @@ public:
 
 private:
     void prepare(int64_t n);
-    launch::PoolGeometry geometry() const;
+    PoolGeometry geometry() const;
 
     CudaBackend& m_backend;
     PoolDesc m_desc;

@@ -3,6 +3,8 @@
 // family; each kernel's per-element arithmetic is a function of kernels/ElementMath.h, the same
 // the CPU backend runs (so the CPU tests check it). Every launcher enqueues on `stream`, checks
 // the launch and returns without waiting. Element counts are int64_t; kernels index in int64_t.
+#include "engine/backend/cuda/PaddingPlan.h"
+
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
@@ -64,12 +66,7 @@ void padPlanes(const float* src, float* dst, int64_t planes, int64_t height, int
 // The inverse: the H × W interior of each padded plane into dst.
 void cropPlanes(const float* padded, float* dst, int64_t planes, int64_t height, int64_t width, int64_t top,
                 int64_t left, int64_t bottom, int64_t right, cudaStream_t stream);
-// Average pooling computed over explicitly zero-padded planes counts every cell; this turns it
-// into "exclude padding": out[p, oh, ow] = in[p, oh, ow] · (kh·kw / valid(oh, ow)), valid = the
-// window's cells inside the original H × W (window origin oh·strideH − padTop, ...).
-struct PoolGeometry {
-    int64_t height, width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW;
-};
+// out[p, oh, ow] = in[p, oh, ow] · excludePaddingFactor(g, oh, ow) (PaddingPlan.h).
 void excludePaddingScale(const float* in, float* out, int64_t planes, const PoolGeometry& g, cudaStream_t stream);
 
 } // namespace netcanvas::cuda::launch

@@ -6,6 +6,8 @@
 // of the input padded explicitly by (top, left, bottom, right) — zeros for a convolution, −∞ for
 // max pooling — with cuDNN padding 0; its input gradient is cropped back to H × W. The output
 // size is cuDNN's floor((H + padding − kernel) / stride) + 1, which must equal the layer's.
+#include "engine/backend/kernels/ElementMath.h" // NC_HD
+
 #include <cstdint>
 #include <string>
 
@@ -50,6 +52,30 @@ inline std::string planMismatch(const PaddingPlan& p, int64_t outH, int64_t outW
         return {};
     return "the window gives " + std::to_string(p.outH) + "×" + std::to_string(p.outW) + ", the layer expects " +
            std::to_string(outH) + "×" + std::to_string(outW);
+}
+
+// Average pooling "excluding padding" from one that counts every cell: over an explicitly
+// zero-padded input, cuDNN (padding 0) divides each window's sum by kh·kw; multiplying output
+// (oh, ow) by kh·kw / valid(oh, ow), valid = the window's cells inside the original H × W, gives
+// the average over the real cells only (the CPU's definition). The same factor scales dy in
+// backward. Used by padding.cu's kernel and checked on the host by tests/engine/test_cuda_logic.
+struct PoolGeometry {
+    int64_t height, width, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW;
+};
+
+NC_HD int64_t windowOverlap(int64_t origin, int64_t extent, int64_t size)
+{
+    const int64_t begin = origin < 0 ? 0 : origin;
+    const int64_t end = origin + extent > size ? size : origin + extent;
+    return end > begin ? end - begin : 0;
+}
+
+// 0 for a window wholly in the padding (no real cell: its average is taken as 0).
+NC_HD float excludePaddingFactor(const PoolGeometry& g, int64_t oh, int64_t ow)
+{
+    const int64_t valid = windowOverlap(oh * g.strideH - g.padTop, g.kernelH, g.height) *
+                          windowOverlap(ow * g.strideW - g.padLeft, g.kernelW, g.width);
+    return valid > 0 ? static_cast<float>(g.kernelH * g.kernelW) / static_cast<float>(valid) : 0.0f;
 }
 
 } // namespace netcanvas::cuda

@@ -29,23 +29,12 @@ __global__ void cropKernel(const float* padded, float* dst, int64_t total, int64
     }
 }
 
-__device__ int64_t overlap(int64_t origin, int64_t extent, int64_t size)
-{
-    const int64_t begin = origin < 0 ? 0 : origin;
-    const int64_t end = origin + extent > size ? size : origin + extent;
-    return end > begin ? end - begin : 0;
-}
-
-__global__ void excludePaddingScaleKernel(const float* in, float* out, int64_t total, launch::PoolGeometry g)
+__global__ void excludePaddingScaleKernel(const float* in, float* out, int64_t total, PoolGeometry g)
 {
     NC_GRID_STRIDE(i, total)
     {
         const int64_t ow = i % g.outW, oh = (i / g.outW) % g.outH;
-        const int64_t valid = overlap(oh * g.strideH - g.padTop, g.kernelH, g.height) *
-                              overlap(ow * g.strideW - g.padLeft, g.kernelW, g.width);
-        // valid ≥ 1 for any window that a sane padding produces; 0 would be a window wholly in
-        // the padding, whose average over no cells is taken as 0.
-        out[i] = valid > 0 ? in[i] * (static_cast<float>(g.kernelH * g.kernelW) / static_cast<float>(valid)) : 0.0f;
+        out[i] = in[i] * excludePaddingFactor(g, oh, ow);
     }
 }
 
