@@ -22,6 +22,19 @@ struct DeviceScalars {
     unsigned long long counter;
 };
 
+// The current device is per host thread, and the backend may be called from any thread (the
+// training worker, the UI thread creating it): every entry makes its device current through
+// this one function, whose per-thread cache keeps that a comparison when it already is.
+cudaError_t makeCurrent(int device)
+{
+    thread_local int current = -1;
+    if (current == device)
+        return cudaSuccess;
+    const cudaError_t e = cudaSetDevice(device);
+    current = e == cudaSuccess ? device : -1;
+    return e;
+}
+
 std::string megabytes(size_t bytes)
 {
     return std::to_string((bytes + (size_t(1) << 20) - 1) >> 20) + " MB";
@@ -88,7 +101,7 @@ void CudaBackend::freeDevice(void* p) noexcept
         return;
     // No error can be reported from here (deallocate is noexcept); a failure here means the
     // context is already broken, which the next checked call reports.
-    if (cudaSetDevice(m_device) != cudaSuccess)
+    if (makeCurrent(m_device) != cudaSuccess)
         return;
     if (m_memoryPools)
         cudaFreeAsync(p, m_stream);
@@ -112,7 +125,7 @@ CudaBackend::CudaBackend(int device, unsigned flags)
 {
     m_name = "cuda:" + std::to_string(device);
     try {
-        NC_CUDA_CHECK(cudaSetDevice(device));
+        NC_CUDA_CHECK(makeCurrent(device));
         cudaDeviceProp prop{};
         NC_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
         m_deviceName = prop.name;
@@ -163,7 +176,7 @@ CudaBackend::~CudaBackend() { releaseAll(); }
 
 void CudaBackend::releaseAll() noexcept
 {
-    if (cudaSetDevice(m_device) != cudaSuccess)
+    if (makeCurrent(m_device) != cudaSuccess)
         return; // nothing can be released without the device
     if (m_stream)
         cudaStreamSynchronize(m_stream);
@@ -212,15 +225,7 @@ void CudaBackend::releaseAll() noexcept
     m_stream = m_copyStream = nullptr;
 }
 
-void CudaBackend::bind() const
-{
-    // The current device is per host thread; the backend may be called from a worker thread.
-    thread_local int current = -1;
-    if (current != m_device) {
-        NC_CUDA_CHECK(cudaSetDevice(m_device));
-        current = m_device;
-    }
-}
+void CudaBackend::bind() const { NC_CUDA_CHECK(makeCurrent(m_device)); }
 
 // ---- copies ---------------------------------------------------------------------------------
 
