@@ -15,9 +15,10 @@
 //
 // Uploads: the host data is copied into a pinned staging buffer (one of two, reused in turn) and
 // from there to a device staging buffer on a separate copy stream, then moved to the destination
-// on the compute stream; so the PCIe transfer of the next batch overlaps the compute of the
-// current one, and the destination is written only after the operations queued before the
-// upload (which may still be reading it) have run.
+// on the compute stream. The host does not wait: the PCIe transfer of the next batch overlaps
+// what is still queued of the current one (its backward pass and update, after the loss came
+// back), and the destination is written only after the operations queued before the upload
+// (which may still be reading it) have run.
 #include "engine/backend/Backend.h"
 #include "engine/backend/cuda/CudaCheck.h"
 #include "engine/backend/cuda/Kernels.h"
