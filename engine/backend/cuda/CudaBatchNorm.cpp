@@ -8,7 +8,7 @@ namespace netcanvas::cuda {
 CudaBatchNorm::CudaBatchNorm(CudaBackend& backend, const BatchNormDesc& desc)
     : m_backend(backend),
       m_desc(desc),
-      m_mode(desc.spatial > 1 ? CUDNN_BATCHNORM_SPATIAL : CUDNN_BATCHNORM_PER_ACTIVATION),
+      m_mode(batchNormMode(desc)),
       m_saveMean(backend.allocator()),
       m_saveInvStd(backend.allocator())
 {
@@ -21,9 +21,7 @@ void CudaBatchNorm::prepare(int64_t n)
 {
     if (m_preparedN == n)
         return;
-    // N × C × spatial × 1: cuDNN's H·W is the layer's spatial size, whatever its shape.
-    setNchw(m_x, n, m_desc.channels, m_desc.spatial, 1);
-    NC_CUDNN_CHECK(cudnnDeriveBNTensorDescriptor(m_param, m_x, m_mode));
+    describeBatchNormBatch(m_desc, n, m_x, m_param);
     m_preparedN = n;
 }
 

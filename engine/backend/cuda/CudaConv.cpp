@@ -1,21 +1,6 @@
 #include "engine/backend/cuda/CudaPrimitives.h"
 
-#include <limits>
-
 namespace netcanvas::cuda {
-
-int cudnnDim(int64_t v, const char* what)
-{
-    if (v < 0 || v > std::numeric_limits<int>::max())
-        throw BackendError(std::string(what) + ": " + std::to_string(v) + " does not fit a cuDNN dimension (int)");
-    return static_cast<int>(v);
-}
-
-void setNchw(cudnnTensorDescriptor_t desc, int64_t n, int64_t c, int64_t h, int64_t w)
-{
-    NC_CUDNN_CHECK(cudnnSetTensor4dDescriptor(desc, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, cudnnDim(n, "batch"),
-                                              cudnnDim(c, "channels"), cudnnDim(h, "height"), cudnnDim(w, "width")));
-}
 
 namespace {
 
@@ -62,35 +47,16 @@ cudnnMathType_t mathFor(cudnnMathType_t chosen, bool tf32, bool tensorCores)
 
 } // namespace
 
-CudaConv::CudaConv(CudaBackend& backend, const ConvDesc& desc) : m_backend(backend), m_desc(desc)
+CudaConv::CudaConv(CudaBackend& backend, const ConvDesc& desc)
+    : m_backend(backend), m_desc(desc), m_plan(checkedPlan(desc.window, backend.prefix() + "convolution: "))
 {
-    const WindowDesc& w = desc.window;
-    m_plan = planPadding(w.height, w.width, w.kernelH, w.kernelW, w.strideH, w.strideW, w.padTop, w.padLeft,
-                         w.padBottom, w.padRight);
-    const std::string mismatch = planMismatch(m_plan, w.outH, w.outW);
-    if (!mismatch.empty())
-        throw BackendError(backend.prefix() + "convolution: " + mismatch);
-    NC_CUDNN_CHECK(cudnnSetFilter4dDescriptor(m_w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, cudnnDim(desc.filters, "filters"),
-                                              cudnnDim(w.channels, "channels"), cudnnDim(w.kernelH, "kernel height"),
-                                              cudnnDim(w.kernelW, "kernel width")));
-    NC_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(m_conv, cudnnDim(m_plan.cudnnPadH, "padding"),
-                                                   cudnnDim(m_plan.cudnnPadW, "padding"), cudnnDim(w.strideH, "stride"),
-                                                   cudnnDim(w.strideW, "stride"), 1, 1, CUDNN_CROSS_CORRELATION,
-                                                   CUDNN_DATA_FLOAT));
+    describeConvolution(desc, m_plan, m_w, m_conv);
 }
 
 const CudaConv::Algorithms& CudaConv::prepare(int64_t n)
 {
-    const WindowDesc& w = m_desc.window;
     if (m_preparedN != n) {
-        setNchw(m_x, n, w.channels, m_plan.paddedH, m_plan.paddedW);
-        setNchw(m_y, n, m_desc.filters, w.outH, w.outW);
-        int on = 0, oc = 0, oh = 0, ow = 0;
-        NC_CUDNN_CHECK(cudnnGetConvolution2dForwardOutputDim(m_conv, m_x, m_w, &on, &oc, &oh, &ow));
-        if (oh != w.outH || ow != w.outW)
-            throw BackendError(m_backend.prefix() + "convolution: cuDNN computes a " + std::to_string(oh) + "×" +
-                               std::to_string(ow) + " output, the layer expects " + std::to_string(w.outH) + "×" +
-                               std::to_string(w.outW));
+        describeConvolutionBatch(m_desc, m_plan, n, m_x, m_y, m_w, m_conv, m_backend.prefix() + "convolution: ");
         m_preparedN = n;
     }
     auto found = m_algorithms.find(n);

@@ -4,41 +4,17 @@
 
 namespace netcanvas::cuda {
 
-CudaPool::CudaPool(CudaBackend& backend, const PoolDesc& desc) : m_backend(backend), m_desc(desc)
+CudaPool::CudaPool(CudaBackend& backend, const PoolDesc& desc)
+    : m_backend(backend), m_desc(desc), m_plan(checkedPlan(desc.window, backend.prefix() + "pooling: "))
 {
-    const WindowDesc& w = desc.window;
-    m_plan = planPadding(w.height, w.width, w.kernelH, w.kernelW, w.strideH, w.strideW, w.padTop, w.padLeft,
-                         w.padBottom, w.padRight);
-    const std::string mismatch = planMismatch(m_plan, w.outH, w.outW);
-    if (!mismatch.empty())
-        throw BackendError(backend.prefix() + "pooling: " + mismatch);
-    // Max: the deterministic variant (plain CUDNN_POOLING_MAX may scatter the gradient of
-    // overlapping windows with atomics). Average with cuDNN's own (symmetric) padding excludes
-    // the padded cells, like the CPU; over an explicitly padded copy cuDNN pads nothing and the
-    // exclusion is applied by excludePaddingScale.
-    const cudnnPoolingMode_t mode = desc.kind == PoolKind::Max
-                                        ? CUDNN_POOLING_MAX_DETERMINISTIC
-                                        : (m_plan.explicitPad ? CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING
-                                                              : CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING);
-    NC_CUDNN_CHECK(cudnnSetPooling2dDescriptor(m_pool, mode, CUDNN_PROPAGATE_NAN, cudnnDim(w.kernelH, "pool height"),
-                                               cudnnDim(w.kernelW, "pool width"), cudnnDim(m_plan.cudnnPadH, "padding"),
-                                               cudnnDim(m_plan.cudnnPadW, "padding"), cudnnDim(w.strideH, "stride"),
-                                               cudnnDim(w.strideW, "stride")));
+    describePooling(desc, m_plan, m_pool);
 }
 
 void CudaPool::prepare(int64_t n)
 {
     if (m_preparedN == n)
         return;
-    const WindowDesc& w = m_desc.window;
-    setNchw(m_x, n, w.channels, m_plan.paddedH, m_plan.paddedW);
-    setNchw(m_y, n, w.channels, w.outH, w.outW);
-    int on = 0, oc = 0, oh = 0, ow = 0;
-    NC_CUDNN_CHECK(cudnnGetPooling2dForwardOutputDim(m_pool, m_x, &on, &oc, &oh, &ow));
-    if (oh != w.outH || ow != w.outW)
-        throw BackendError(m_backend.prefix() + "pooling: cuDNN computes a " + std::to_string(oh) + "×" +
-                           std::to_string(ow) + " output, the layer expects " + std::to_string(w.outH) + "×" +
-                           std::to_string(w.outW));
+    describePoolingBatch(m_desc, m_plan, n, m_x, m_y, m_pool, m_backend.prefix() + "pooling: ");
     m_preparedN = n;
 }
 

@@ -3,6 +3,7 @@
 // Each owns its cuDNN descriptors; large temporaries (padded copies, workspaces) are the
 // backend's shared scratch, which is safe because every operation runs in order on one stream.
 #include "engine/backend/cuda/CudaBackend.h"
+#include "engine/backend/cuda/CudnnDescriptors.h"
 #include "engine/backend/cuda/PaddingPlan.h"
 
 #include <map>
@@ -26,10 +27,6 @@ using FilterDesc = CudnnDescriptor<cudnnFilterDescriptor_t, cudnnCreateFilterDes
 using ConvolutionDesc =
     CudnnDescriptor<cudnnConvolutionDescriptor_t, cudnnCreateConvolutionDescriptor, cudnnDestroyConvolutionDescriptor>;
 using PoolingDesc = CudnnDescriptor<cudnnPoolingDescriptor_t, cudnnCreatePoolingDescriptor, cudnnDestroyPoolingDescriptor>;
-
-// int for cuDNN, or BackendError naming the value.
-int cudnnDim(int64_t v, const char* what);
-void setNchw(cudnnTensorDescriptor_t desc, int64_t n, int64_t c, int64_t h, int64_t w);
 
 // Convolution: cudnnConvolutionForward / BackwardData / BackwardFilter, algorithms from cuDNN's
 // heuristics (cudnnGetConvolution*Algorithm_v7) chosen once per batch size and cached with their
