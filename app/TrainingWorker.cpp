@@ -1,6 +1,7 @@
 #include "app/TrainingWorker.h"
 
 #include "engine/backend/DeviceManager.h"
+#include "engine/core/Error.h"
 
 #include <chrono>
 
@@ -78,6 +79,10 @@ void TrainingWorker::run(std::shared_ptr<TrainingJob> job)
             s.testConfusion = test.confusion;
         }
         emit finished(runId, s);
+    } catch (const BackendError& e) { // a GPU out of memory: which batch size, what to try
+        flush();
+        emit failed(runId, QString::fromStdString(
+                               withOutOfMemoryAdvice(e.what(), job->config.batchSize, "the CPU (Device: CPU)")));
     } catch (const std::exception& e) {
         flush();
         emit failed(runId, QString::fromStdString(e.what()));

@@ -6,6 +6,7 @@
 #include "TrainedModel.h"
 
 #include "engine/backend/Backend.h"
+#include "engine/backend/DeviceManager.h"
 #include "engine/core/Error.h"
 #include "engine/data/DataLoader.h"
 #include "engine/data/Dataset.h"
@@ -321,7 +322,13 @@ int runTrain(const TrainOptions& o)
                    "," + fmt("%.3f", e.seconds) + "," + fmt("%.1f", e.samplesPerSecond) + "\n";
     });
 
-    const TrainResult r = trainer.fit(data, split);
+    const TrainResult r = [&] {
+        try {
+            return trainer.fit(data, split);
+        } catch (const BackendError& e) { // a GPU out of memory: say which batch size and what to try
+            throw BackendError(withOutOfMemoryAdvice(e.what(), cfg.batchSize, "--device cpu"));
+        }
+    }();
     if (!r.message.empty())
         progress.message(r.message);
 

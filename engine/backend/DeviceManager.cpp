@@ -251,6 +251,16 @@ DeviceSpec parseDeviceSpec(const std::string& spec)
     throw FormatError("device '" + spec + "': expected auto, cpu, cuda or cuda:N (N the GPU's number, from 0)");
 }
 
+std::string withOutOfMemoryAdvice(const std::string& message, int64_t batchSize, const std::string& cpuHint)
+{
+    if (message.find("out of memory") == std::string::npos)
+        return message;
+    std::string advice = message + "; training with batch size " + std::to_string(batchSize) + ": try ";
+    if (batchSize > 1)
+        advice += "a smaller batch (" + std::to_string(batchSize / 2) + ") or ";
+    return advice + cpuHint;
+}
+
 CreatedBackend createBackend(const std::string& spec, int threads, const BackendOptions& options)
 {
     const DeviceSpec wanted = parseDeviceSpec(spec);

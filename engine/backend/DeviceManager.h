@@ -74,4 +74,9 @@ struct CreatedBackend {
 // Throws FormatError for a malformed spec only.
 CreatedBackend createBackend(const std::string& spec, int threads = 0, const BackendOptions& options = {});
 
+// A device's out-of-memory error (BackendError "cuda:0: out of memory allocating ...") with what
+// to do about it: "...; training with batch size 256: try a smaller batch (128) or <cpuHint>".
+// Other messages come back unchanged.
+std::string withOutOfMemoryAdvice(const std::string& message, int64_t batchSize, const std::string& cpuHint);
+
 } // namespace netcanvas

@@ -205,6 +205,16 @@ private slots:
                  list.cudaStatus.c_str());
     }
 
+    void outOfMemoryGetsAdvice()
+    {
+        const std::string oom = "cuda:0: out of memory allocating 512 MB (301 MB free of 8192 MB on GPU)";
+        const std::string advised = withOutOfMemoryAdvice(oom, 256, "--device cpu");
+        QCOMPARE(advised, oom + "; training with batch size 256: try a smaller batch (128) or --device cpu");
+        QCOMPARE(withOutOfMemoryAdvice(oom, 1, "the CPU"), oom + "; training with batch size 1: try the CPU");
+        QCOMPARE(withOutOfMemoryAdvice("cudnnConvolutionForward(...) failed", 256, "x"),
+                 std::string("cudnnConvolutionForward(...) failed"));
+    }
+
     void malformedSpecsAreRejected()
     {
         for (const char* bad : { "", "gpu", "CUDA", "cuda:", "cuda:-1", "cuda:1x", "cuda:0:1", "cpu0", " auto" }) {
