@@ -14,35 +14,47 @@ size_t workspaceLimit()
     return limit < (size_t(1) << 30) ? limit : (size_t(1) << 30);
 }
 
-// The math types acceptable under the TF32 setting. CUDNN_DEFAULT_MATH lets cuDNN use TF32
-// tensor cores on compute capability ≥ 8.0; CUDNN_FMA_MATH forbids it (full FP32). Never
-// CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION (FP16 down-conversion).
-bool mathAllowed(cudnnMathType_t math, bool tf32, bool tensorCores)
+// The math type a convolution runs with. Without TF32 on a GPU that has it (compute capability
+// ≥ 8.0) CUDNN_FMA_MATH, which excludes TF32 — cuDNN's CUDNN_DEFAULT_MATH would allow it for
+// FP32 data there. Otherwise the one the heuristics reported, except
+// CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION (it may down-convert FP32 to FP16): never used.
+bool mathUsable(cudnnMathType_t reported, bool tf32, bool tensorCores)
 {
-    if (math == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION)
+    if (reported == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION)
         return false;
-    if (tf32 || !tensorCores)
+    if (!tf32 && tensorCores)
+        return reported != CUDNN_TENSOR_OP_MATH; // tensor-op-only kernels cannot run in FMA math
+    return true;
+}
+
+cudnnMathType_t mathFor(cudnnMathType_t reported, bool tf32, bool tensorCores)
+{
+    return (!tf32 && tensorCores) ? CUDNN_FMA_MATH : reported;
+}
+
+// Walks the heuristics' results (sorted by expected speed) and keeps the first that succeeded,
+// has a usable math type, and — with the descriptor set to the math it will run with — is
+// confirmed by cuDNN's workspace query (which rejects an algorithm the configuration does not
+// support) within the workspace limit. `workspace(algo, bytes)` runs that query.
+template <typename Perf, typename Algo, typename Query>
+bool chooseAlgorithm(const Perf* results, int count, cudnnConvolutionDescriptor_t conv, size_t limit, bool tf32,
+                     bool tensorCores, Algo& algo, cudnnMathType_t& math, size_t& bytes, const Query& workspace)
+{
+    for (int i = 0; i < count; ++i) {
+        const Perf& r = results[i];
+        if (r.status != CUDNN_STATUS_SUCCESS || !mathUsable(r.mathType, tf32, tensorCores))
+            continue;
+        const cudnnMathType_t m = mathFor(r.mathType, tf32, tensorCores);
+        NC_CUDNN_CHECK(cudnnSetConvolutionMathType(conv, m));
+        size_t need = 0;
+        if (workspace(r.algo, need) != CUDNN_STATUS_SUCCESS || need > limit)
+            continue;
+        algo = r.algo;
+        math = m;
+        bytes = need;
         return true;
-    return math == CUDNN_FMA_MATH;
-}
-
-// The first (fastest predicted) successful result within the workspace limit whose math type is
-// allowed; cuDNN's heuristics return the results sorted by expected performance.
-template <typename Perf>
-const Perf* choose(const Perf* results, int count, size_t limit, bool tf32, bool tensorCores)
-{
-    for (int i = 0; i < count; ++i)
-        if (results[i].status == CUDNN_STATUS_SUCCESS && results[i].memory <= limit &&
-            mathAllowed(results[i].mathType, tf32, tensorCores))
-            return &results[i];
-    return nullptr;
-}
-
-// Without TF32, an algorithm the heuristics only list with CUDNN_DEFAULT_MATH still runs in
-// FP32 when the descriptor says CUDNN_FMA_MATH.
-cudnnMathType_t mathFor(cudnnMathType_t chosen, bool tf32, bool tensorCores)
-{
-    return (!tf32 && tensorCores) ? CUDNN_FMA_MATH : chosen;
+    }
+    return false;
 }
 
 } // namespace
@@ -66,50 +78,47 @@ const CudaConv::Algorithms& CudaConv::prepare(int64_t n)
     cudnnHandle_t h = m_backend.cudnn();
     const bool tf32 = m_backend.tf32(), tensorCores = m_backend.tensorCoresForTf32();
     const size_t limit = workspaceLimit();
+    // The heuristics see the math type the convolution will run with.
+    NC_CUDNN_CHECK(cudnnSetConvolutionMathType(m_conv, (!tf32 && tensorCores) ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH));
+    auto none = [&](const char* direction) {
+        return BackendError(m_backend.prefix() + "convolution: cuDNN offers no " + direction + " algorithm for batch " +
+                            std::to_string(n) + " within a " + std::to_string(limit >> 20) + " MB workspace");
+    };
     Algorithms a;
     {
         cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
         int count = 0;
         NC_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(h, m_x, m_w, m_conv, m_y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
                                                               &count, perf));
-        const auto* best = choose(perf, count, limit, tf32, tensorCores);
-        if (!best)
-            throw BackendError(m_backend.prefix() + "convolution: cuDNN offers no forward algorithm for batch " +
-                               std::to_string(n) + " within a " + std::to_string(limit >> 20) + " MB workspace");
-        a.forward = best->algo;
-        a.forwardMath = mathFor(best->mathType, tf32, tensorCores);
-        NC_CUDNN_CHECK(cudnnSetConvolutionMathType(m_conv, a.forwardMath));
-        NC_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(h, m_x, m_w, m_conv, m_y, a.forward, &a.forwardBytes));
+        if (!chooseAlgorithm(perf, count, m_conv, limit, tf32, tensorCores, a.forward, a.forwardMath, a.forwardBytes,
+                             [&](cudnnConvolutionFwdAlgo_t algo, size_t& bytes) {
+                                 return cudnnGetConvolutionForwardWorkspaceSize(h, m_x, m_w, m_conv, m_y, algo, &bytes);
+                             }))
+            throw none("forward");
     }
     {
         cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
         int count = 0;
         NC_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, m_w, m_y, m_conv, m_x,
                                                                    CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf));
-        const auto* best = choose(perf, count, limit, tf32, tensorCores);
-        if (!best)
-            throw BackendError(m_backend.prefix() + "convolution: cuDNN offers no backward-data algorithm for batch " +
-                               std::to_string(n));
-        a.backwardData = best->algo;
-        a.backwardDataMath = mathFor(best->mathType, tf32, tensorCores);
-        NC_CUDNN_CHECK(cudnnSetConvolutionMathType(m_conv, a.backwardDataMath));
-        NC_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(h, m_w, m_y, m_conv, m_x, a.backwardData,
-                                                                    &a.backwardDataBytes));
+        if (!chooseAlgorithm(perf, count, m_conv, limit, tf32, tensorCores, a.backwardData, a.backwardDataMath,
+                             a.backwardDataBytes, [&](cudnnConvolutionBwdDataAlgo_t algo, size_t& bytes) {
+                                 return cudnnGetConvolutionBackwardDataWorkspaceSize(h, m_w, m_y, m_conv, m_x, algo,
+                                                                                     &bytes);
+                             }))
+            throw none("backward-data");
     }
     {
         cudnnConvolutionBwdFilterAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
         int count = 0;
         NC_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
             h, m_x, m_y, m_conv, m_w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, perf));
-        const auto* best = choose(perf, count, limit, tf32, tensorCores);
-        if (!best)
-            throw BackendError(m_backend.prefix() +
-                               "convolution: cuDNN offers no backward-filter algorithm for batch " + std::to_string(n));
-        a.backwardFilter = best->algo;
-        a.backwardFilterMath = mathFor(best->mathType, tf32, tensorCores);
-        NC_CUDNN_CHECK(cudnnSetConvolutionMathType(m_conv, a.backwardFilterMath));
-        NC_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(h, m_x, m_y, m_conv, m_w, a.backwardFilter,
-                                                                      &a.backwardFilterBytes));
+        if (!chooseAlgorithm(perf, count, m_conv, limit, tf32, tensorCores, a.backwardFilter, a.backwardFilterMath,
+                             a.backwardFilterBytes, [&](cudnnConvolutionBwdFilterAlgo_t algo, size_t& bytes) {
+                                 return cudnnGetConvolutionBackwardFilterWorkspaceSize(h, m_x, m_y, m_conv, m_w, algo,
+                                                                                       &bytes);
+                             }))
+            throw none("backward-filter");
     }
     return m_algorithms.emplace(n, a).first->second;
 }
