@@ -532,7 +532,8 @@ void TrainingPanel::fillDevices(const DeviceList& list)
     const QLocale loc;
     auto gb = [&loc](int64_t bytes) { return loc.toString(static_cast<double>(bytes) / double(int64_t(1) << 30), 'f', 1); };
     m_device->clear();
-    m_device->addItem(tr("Automatic (GPU if usable, else CPU)"), QStringLiteral("auto"));
+    m_device->addItem(tr("Automatic"), QStringLiteral("auto"));
+    m_device->setItemData(0, tr("The first usable GPU, else the CPU"), Qt::ToolTipRole);
     const int threads = m_threads->value() > 0 ? m_threads->value() : QThread::idealThreadCount();
     m_device->addItem(tr("CPU (%n thread(s))", nullptr, threads), QStringLiteral("cpu"));
     auto* model = qobject_cast<QStandardItemModel*>(m_device->model());
