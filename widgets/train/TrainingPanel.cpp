@@ -535,7 +535,7 @@ void TrainingPanel::fillDevices(const DeviceList& list)
     m_device->addItem(tr("Automatic"), QStringLiteral("auto"));
     m_device->setItemData(0, tr("The first usable GPU, else the CPU"), Qt::ToolTipRole);
     const int threads = m_threads->value() > 0 ? m_threads->value() : QThread::idealThreadCount();
-    m_device->addItem(tr("CPU (%n thread(s))", nullptr, threads), QStringLiteral("cpu"));
+    m_device->addItem(threads == 1 ? tr("CPU (1 thread)") : tr("CPU (%1 threads)").arg(threads), QStringLiteral("cpu"));
     auto* model = qobject_cast<QStandardItemModel*>(m_device->model());
     bool anyGpu = false;
     for (const DeviceInfo& d : list.devices) {
