@@ -65,7 +65,8 @@ void ProjectDocument::setDatasetPath(const QString& path)
 
 void ProjectDocument::setTrainingSettings(const TrainConfig& config, int threads)
 {
-    const bool same = m_training && trainConfigToJson(*m_training) == trainConfigToJson(config) && threads == m_threads;
+    const bool same = m_training && trainConfigToJson(*m_training) == trainConfigToJson(config) &&
+                      m_training->device == config.device && threads == m_threads;
     m_training = config;
     m_threads = threads;
     if (!same)
@@ -107,6 +108,8 @@ QString ProjectDocument::open(const QString& path)
             replace(std::move(d.graph), path);
             m_datasetPath = QString::fromStdString(d.datasetPath);
             m_training = d.training;
+            if (m_training)
+                m_training->device = d.device;
             m_threads = d.threads;
             m_weightsPath = QString::fromStdString(d.weightsPath);
             m_weightsRun = d.weightsRun;
@@ -140,6 +143,7 @@ ProjectData ProjectDocument::toProjectData() const
     d.datasetPath = m_datasetPath.toStdString();
     d.training = m_training;
     d.threads = m_threads;
+    d.device = m_training ? m_training->device : "auto";
     for (int id : m_runs->ids())
         d.runs.push_back(*m_runs->run(id));
     d.weightsPath = m_weightsPath.toStdString();
@@ -206,6 +210,8 @@ QString ProjectDocument::openRecovery(const QString& path)
     replace(std::move(d.graph), QString::fromStdString(d.recoveryOf));
     m_datasetPath = QString::fromStdString(d.datasetPath);
     m_training = d.training;
+    if (m_training)
+        m_training->device = d.device;
     m_threads = d.threads;
     m_weightsPath = QString::fromStdString(d.weightsPath);
     m_weightsRun = d.weightsRun;

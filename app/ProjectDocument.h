@@ -47,6 +47,7 @@ public:
     QString datasetPath() const { return m_datasetPath; }
     void setDatasetPath(const QString& path);
     std::optional<TrainConfig> trainingSettings() const { return m_training; }
+    // config.device (like threads) is a setting of this machine, saved as settings.device.
     void setTrainingSettings(const TrainConfig& config, int threads);
     int threads() const { return m_threads; }
     // The weights file saved with the project (empty when none) and the run they came from.

@@ -1,5 +1,6 @@
 #include "app/ProjectFile.h"
 
+#include "engine/backend/DeviceManager.h"
 #include "engine/core/Error.h"
 #include "engine/graph/ModelJson.h"
 #include "engine/io/AtomicFile.h"
@@ -85,7 +86,7 @@ json projectToJson(const ProjectData& d, const std::string& dir)
     j["dataset"] = {{"path", storePath(d.datasetPath, dir)}};
     if (d.training)
         j["training"] = trainConfigToJson(*d.training);
-    j["settings"] = {{"threads", d.threads}};
+    j["settings"] = {{"threads", d.threads}, {"device", d.device}};
     if (!d.weightsPath.empty())
         j["weights"] = {{"file", storePath(d.weightsPath, dir)}, {"run", d.weightsRun}};
     json runs = json::array();
@@ -137,6 +138,16 @@ ProjectData projectFromJson(const json& j, const std::string& source, const std:
             if (!th->is_number_integer() || th->get<int>() < 0)
                 fail(source, "settings.threads: expected an integer >= 0");
             d.threads = th->get<int>();
+        }
+        if (auto dev = s->find("device"); dev != s->end()) { // absent before the GPU backend: "auto"
+            if (!dev->is_string())
+                fail(source, "settings.device: expected a string (auto, cpu, cuda or cuda:N)");
+            try {
+                parseDeviceSpec(dev->get<std::string>());
+            } catch (const FormatError& e) {
+                fail(source, std::string("settings.device: ") + e.what());
+            }
+            d.device = dev->get<std::string>();
         }
     }
     if (auto w = j.find("weights"); w != j.end()) {

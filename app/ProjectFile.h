@@ -32,6 +32,7 @@ struct ProjectData {
     std::string datasetPath;             // empty when none was chosen
     std::optional<TrainConfig> training; // the Training panel's settings; none: the model's recipe
     int threads = 0;                     // a setting of this machine, kept with the project
+    std::string device = "auto";         // likewise: auto | cpu | cuda | cuda:N
     std::vector<widgets::TrainingRun> runs;
     std::string weightsPath; // the weights of `weightsRun`, empty when none were saved
     int weightsRun = 0;

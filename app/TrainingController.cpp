@@ -27,6 +27,7 @@ TrainingController::TrainingController(QObject* parent)
     connect(m_worker, &TrainingWorker::epochFinished, this, &TrainingController::onWorkerEpoch);
     connect(m_worker, &TrainingWorker::finished, this, &TrainingController::onWorkerFinished);
     connect(m_worker, &TrainingWorker::failed, this, &TrainingController::onWorkerFailed);
+    connect(m_worker, &TrainingWorker::deviceNote, this, &TrainingController::onWorkerDeviceNote);
     m_thread->start();
 }
 
@@ -191,6 +192,12 @@ void TrainingController::onWorkerFailed(int runId, const QString& message)
     m_paused = false;
     setRunning(false);
     emit failed(message);
+}
+
+void TrainingController::onWorkerDeviceNote(int runId, const QString& note)
+{
+    if (m_job && runId == m_job->runId)
+        emit deviceNote(note);
 }
 
 } // namespace netcanvas::app

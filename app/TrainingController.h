@@ -81,6 +81,8 @@ signals:
     void epochFinished(const netcanvas::EpochEvent& event);
     void finished(const netcanvas::widgets::TrainingSummary& summary);
     void failed(const QString& message);
+    // The run's device could not be used and it trains on the CPU: the one-line reason.
+    void deviceNote(const QString& note);
     void pausedChanged(bool paused);
     void runningChanged(bool running);
 
@@ -91,6 +93,7 @@ private:
     void onWorkerEpoch(int runId, const EpochEvent& event);
     void onWorkerFinished(int runId, const widgets::TrainingSummary& summary);
     void onWorkerFailed(int runId, const QString& message);
+    void onWorkerDeviceNote(int runId, const QString& note);
     void setRunning(bool running);
 
     QThread* m_thread;

@@ -1,5 +1,8 @@
 #include "app/TrainingWorker.h"
 
+#include "engine/backend/DeviceManager.h"
+#include "engine/core/Error.h"
+
 #include <chrono>
 
 namespace netcanvas::app {
@@ -23,7 +26,10 @@ void TrainingWorker::run(std::shared_ptr<TrainingJob> job)
             std::lock_guard lock(job->mutex); // the inspection thread reads it
             job->split = std::move(split);
         }
-        auto backend = createCpuBackend(job->config.threads);
+        CreatedBackend created = createBackend(job->config.device, job->config.threads);
+        if (!created.note.empty())
+            emit deviceNote(runId, QString::fromStdString(created.note));
+        auto backend = std::move(created.backend);
         auto trainer = std::make_unique<Trainer>(job->graph, job->config, *backend);
         if (job->initialWeights) { // fine-tuning: start from the given weights, not fresh ones
             auto host = createCpuBackend(1);
@@ -82,6 +88,10 @@ void TrainingWorker::run(std::shared_ptr<TrainingJob> job)
             s.testConfusion = test.confusion;
         }
         emit finished(runId, s);
+    } catch (const BackendError& e) { // a GPU out of memory: which batch size, what to try
+        flush();
+        emit failed(runId, QString::fromStdString(
+                               withOutOfMemoryAdvice(e.what(), job->config.batchSize, "the CPU (Device: CPU)")));
     } catch (const std::exception& e) {
         flush();
         emit failed(runId, QString::fromStdString(e.what()));

@@ -1,6 +1,7 @@
 #pragma once
 // TrainingWorker: the object that lives on the training thread (the QThread worker-object
-// pattern). run() builds a CPU backend and a netcanvas::Trainer for one TrainingJob, runs
+// pattern). run() creates the backend of the job's device (DeviceManager: the CPU when the
+// GPU cannot be used, with a note) and a netcanvas::Trainer for one TrainingJob, runs
 // fit(), evaluates the test split and reports everything as value copies through signals
 // (queued to the UI thread by TrainingController). It catches every exception and reports
 // it through failed().
@@ -57,6 +58,8 @@ signals:
     void epochFinished(int runId, const netcanvas::EpochEvent& event);
     void finished(int runId, const netcanvas::widgets::TrainingSummary& summary);
     void failed(int runId, const QString& message);
+    // The chosen GPU is not used: one line ("cuda: unavailable (...); training on the CPU (4 threads)").
+    void deviceNote(int runId, const QString& note);
 };
 
 } // namespace netcanvas::app

@@ -8,6 +8,8 @@
 # peak and, with EPOCH=1, one real training epoch on Fashion-MNIST each way.
 #
 # Usage: bench/compare.sh [model ...]        (default: mlp lenet5 vgg-small)
+# On a GPU (docs/gpu.md): DEVICE=cuda bench/compare.sh   (both frameworks on the same GPU; builds
+#   the CUDA plugin; needs a CUDA build of PyTorch, and EPOCH=0 since the epoch run is CPU-only)
 # Environment (defaults): THREADS=2 ROUNDS=3 BATCH=64 STEPS=30 VGG_STEPS=15 LATENCY_STEPS=200
 #   WARMUP=5 EPOCH=1 EPOCH_MODELS="mlp lenet5" DATA=/usr/share/datasets/fashion-mnist
 #   BUILD=build-bench JOBS=2 QUIET_WAIT=120 (seconds to wait, before each run, for the
@@ -31,7 +33,8 @@ BUILD=${BUILD:-build-bench}
 JOBS=${JOBS:-2}
 QUIET_WAIT=${QUIET_WAIT:-120}
 RETRIES=${RETRIES:-2}
-PYTHON=/usr/bin/python3 # Debian's interpreter: python3-torch is installed for it
+PYTHON=${PYTHON:-/usr/bin/python3} # Debian's interpreter: python3-torch is installed for it
+DEVICE=${DEVICE:-cpu}
 models=("$@")
 [ ${#models[@]} -eq 0 ] && models=(mlp lenet5 vgg-small)
 
@@ -54,7 +57,9 @@ fi
 # ---- build ----
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DNETCANVAS_BUILD_TESTS=OFF -DNETCANVAS_BUILD_APP=OFF \
   -DNETCANVAS_BUILD_BENCH=ON >/dev/null
-cmake --build "$BUILD" -j"$JOBS" --target netcanvas-cli bench_gemm_peak >/dev/null
+targets=(netcanvas-cli bench_gemm_peak)
+[ "$DEVICE" != cpu ] && targets+=(netcanvas_cuda) # next to netcanvas-cli, where it is looked for
+cmake --build "$BUILD" -j"$JOBS" --target "${targets[@]}" >/dev/null
 CLI=$BUILD/app/cli/netcanvas-cli
 GEMM=$BUILD/bench/bench_gemm_peak
 OUT=$BUILD/bench-results
@@ -115,7 +120,7 @@ echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1)
 for m in "${models[@]}"; do
   steps=$STEPS
   [ "$m" = vgg-small ] && steps=$VGG_STEPS
-  common=(--batch "$BATCH" --threads "$THREADS" --steps "$steps" --warmup "$WARMUP" --latency-steps "$LATENCY_STEPS" --json)
+  common=(--batch "$BATCH" --threads "$THREADS" --steps "$steps" --warmup "$WARMUP" --latency-steps "$LATENCY_STEPS" --device "$DEVICE" --json)
   for r in $(seq 1 "$ROUNDS"); do
     nc=(run "netcanvas $m round $r" "$OUT/bench.jsonl" "$CLI" bench "models/$m.json" "${common[@]}")
     pt=(run "pytorch $m round $r" "$OUT/bench.jsonl" "$PYTHON" bench/compare_pytorch.py "models/$m.json" --cli "$CLI" "${common[@]}")

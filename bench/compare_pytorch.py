@@ -363,13 +363,18 @@ def bench(args):
     criterion = make_loss(loss_kind, classes)
     # Cross-entropy on a Softmax output: the fused loss on the logits (see GraphNet).
     skip = softmax_out and loss_kind == "cross_entropy"
+    device = torch.device(args.device)
+    net.to(device)
     opt = torch.optim.SGD(net.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)
     g = torch.Generator().manual_seed(args.seed + 1000)
-    x = torch.randn((args.batch,) + net.input_shape, generator=g)
-    y = torch.randint(0, classes, (args.batch,), generator=g)
-    x_infer = torch.randn((args.infer_batch,) + net.input_shape, generator=g)
-    x_one = torch.randn((1,) + net.input_shape, generator=g)
+    x = torch.randn((args.batch,) + net.input_shape, generator=g).to(device)
+    y = torch.randint(0, classes, (args.batch,), generator=g).to(device)
+    x_infer = torch.randn((args.infer_batch,) + net.input_shape, generator=g).to(device)
+    x_one = torch.randn((1,) + net.input_shape, generator=g).to(device)
     last = {"loss": float("nan")}
+    # A GPU queues work: each timed step ends when the device is done (netcanvas-cli bench
+    # synchronizes its backend the same way).
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
 
     def train_step():
         opt.zero_grad(set_to_none=True)
@@ -377,14 +382,19 @@ def bench(args):
         loss.backward()
         opt.step()
         last["loss"] = loss
+        sync()
+
+    def infer_step(inp):
+        net(inp)
+        sync()
 
     net.train()
     train = time_runs(args.warmup, args.steps, train_step)
     final_loss = float(last["loss"])
     net.eval()
     with torch.no_grad():
-        infer = time_runs(args.warmup, args.steps, lambda: net(x_infer))
-        latency = time_runs(max(args.warmup, 10), args.latency_steps, lambda: net(x_one))
+        infer = time_runs(args.warmup, args.steps, lambda: infer_step(x_infer))
+        latency = time_runs(max(args.warmup, 10), args.latency_steps, lambda: infer_step(x_one))
     peak = peak_rss_mb()
 
     flops = net.flops
@@ -394,7 +404,8 @@ def bench(args):
     infer_rate = args.infer_batch / infer_median
     return {
         "framework": "pytorch",
-        "backend": f"torch {torch.__version__} cpu",
+        "backend": f"torch {torch.__version__} {args.device}" +
+                   (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""),
         "model": model.get("name", ""),
         "threads": torch.get_num_threads(),
         "batch": args.batch,
@@ -524,8 +535,21 @@ def main():
     ap.add_argument("--epoch", metavar="DATA", help="train one epoch on this IDX dataset folder instead")
     ap.add_argument("--workers", type=int, default=0, help="DataLoader worker processes (--epoch)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--device", default="cpu",
+                    help="cpu, cuda or cuda:N (synthetic benchmark only; netcanvas-cli bench --device likewise)")
+    ap.add_argument("--tf32", action="store_true",
+                    help="allow TF32 in cuDNN convolutions and matmuls (off by default, like NetCanvas)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    if args.device != "cpu":
+        if args.epoch:
+            sys.exit("compare_pytorch.py: --device applies to the synthetic benchmark, not --epoch")
+        if not torch.cuda.is_available():
+            sys.exit(f"compare_pytorch.py: --device {args.device}: this PyTorch sees no CUDA device")
+    # PyTorch allows TF32 in cuDNN convolutions by default; NetCanvas computes in FP32 unless
+    # asked (netcanvas-cli train --tf32): compare like with like.
+    torch.backends.cudnn.allow_tf32 = args.tf32
+    torch.backends.cuda.matmul.allow_tf32 = args.tf32
 
     r = epoch(args) if args.epoch else bench(args)
     if args.json:

@@ -1,4 +1,5 @@
 #include "Bench.h"
+#include "Devices.h"
 
 #include "engine/backend/Backend.h"
 #include "engine/core/Error.h"
@@ -116,7 +117,7 @@ int runBench(const BenchOptions& o)
     const GraphAnalysis a = graph.validate();
     const double baselineMb = procStatusMb("VmRSS");
 
-    auto backend = createCpuBackend(o.threads);
+    auto backend = backendForDevice(o.device, o.threads);
     Network net(graph, *backend, o.seed);
     // Loss as the Trainer chooses it: the recipe's kind, on probabilities when the model ends in Softmax.
     const TrainConfig recipe = trainConfigFromJson(graph.training);
@@ -148,9 +149,16 @@ int runBench(const BenchOptions& o)
         lastLoss = computeLoss(*backend, recipe.loss, out, deviceLabels.upload(labels), grad, outputIsProbabilities);
         net.backward(grad);
         optimizer->step(trainable, kLearningRate);
+        backend->synchronize(); // a device backend queues work: time it to the end (no-op on the CPU)
     };
-    auto inferStep = [&] { net.forward(inferInput, false); };
-    auto latencyStep = [&] { net.forward(oneInput, false); };
+    auto inferStep = [&] {
+        net.forward(inferInput, false);
+        backend->synchronize();
+    };
+    auto latencyStep = [&] {
+        net.forward(oneInput, false);
+        backend->synchronize();
+    };
 
     const std::vector<double> train = timeRuns(o.warmup, o.steps, trainStep);
     if (!std::isfinite(lastLoss))

@@ -19,6 +19,7 @@ struct BenchOptions {
     std::string model;
     int64_t batch = 64;        // training batch
     int threads = 0;           // 0 = all cores
+    std::string device = "auto"; // auto | cpu | cuda | cuda:N
     int steps = 30;            // timed training steps (and timed batch-inferBatch passes)
     int warmup = 5;            // untimed steps before each measurement
     int64_t inferBatch = 256;  // batch of the inference-throughput measurement

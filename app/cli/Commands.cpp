@@ -1,10 +1,12 @@
 #include "Commands.h"
+#include "Devices.h"
 
 #include "Inspect.h"
 #include "Progress.h"
 #include "TrainedModel.h"
 
 #include "engine/backend/Backend.h"
+#include "engine/backend/DeviceManager.h"
 #include "engine/core/Error.h"
 #include "engine/data/DataLoader.h"
 #include "engine/data/Dataset.h"
@@ -282,10 +284,12 @@ int runTrain(const TrainOptions& o)
                      Progress::formatCount(static_cast<int64_t>(split.test.size())) + " test" +
                      (data.officialTestBegin >= 0 ? " (official test split)" : ""));
 
-    auto backend = createCpuBackend(cfg.threads);
+    auto backend = backendForDevice(o.device, cfg.threads, o.tf32);
     Trainer trainer(graph, cfg, *backend);
     progress.message("training " + (graph.name.empty() ? o.model : graph.name) + " on " + backend->name() + " (" +
-                     std::to_string(backend->threads()) + " threads): " + std::to_string(cfg.epochs) + " epochs, batch " +
+                     (backend->device() == Device::Cpu ? std::to_string(backend->threads()) + " threads"
+                                                       : backend->description()) +
+                     "): " + std::to_string(cfg.epochs) + " epochs, batch " +
                      std::to_string(cfg.batchSize) + ", " + cfg.optimizer.kind + " lr " + fmt("%g", cfg.optimizer.learningRate) +
                      ", " + cfg.schedule.kind + " schedule, seed " + std::to_string(cfg.seed));
     if (!o.initWeights.empty()) {
@@ -318,7 +322,13 @@ int runTrain(const TrainOptions& o)
                    "," + fmt("%.3f", e.seconds) + "," + fmt("%.1f", e.samplesPerSecond) + "\n";
     });
 
-    const TrainResult r = trainer.fit(data, split);
+    const TrainResult r = [&] {
+        try {
+            return trainer.fit(data, split);
+        } catch (const BackendError& e) { // a GPU out of memory: say which batch size and what to try
+            throw BackendError(withOutOfMemoryAdvice(e.what(), cfg.batchSize, "--device cpu"));
+        }
+    }();
     if (!r.message.empty())
         progress.message(r.message);
 
@@ -383,7 +393,7 @@ int runEval(const EvalOptions& o)
     // The evaluating Trainer's own network receives the weights: one network, one read.
     const ModelGraph graph = graphForWeights(o.model, o.weights);
     const TrainConfig cfg = trainConfigFromJson(graph.training);
-    auto backend = createCpuBackend(o.threads);
+    auto backend = backendForDevice(o.device, o.threads);
     Trainer evaluator(graph, cfg, *backend);
     const WeightsMeta meta = loadWeights(o.weights, evaluator.network());
     evaluator.setNormalization(normalizationOf(meta));
@@ -479,7 +489,7 @@ int runPredict(const PredictOptions& o)
     const std::vector<std::string> images = expandImageArguments(o.images);
     if (images.empty())
         throw DataError("no image to predict in " + o.images.front() + (o.images.size() > 1 ? " and the others" : ""));
-    LoadedModel m = loadTrained(o.model, o.weights, o.threads);
+    LoadedModel m = loadTrained(o.model, o.weights, o.threads, o.device);
     const GraphAnalysis& a = m.network->analysis();
     const DatasetOptions geo = datasetOptionsFor(a, "stretch");
     const Normalization norm = normalizationOf(m.meta);

@@ -30,6 +30,8 @@ struct TrainOptions {
     int shift = 0;
     float rotate = 0.0f;
     int threads = 0;
+    std::string device = "auto"; // auto | cpu | cuda | cuda:N (Devices.h)
+    bool tf32 = false;
     std::string resize = "stretch";
     bool json = false;
     bool quiet = false;
@@ -45,6 +47,7 @@ struct EvalOptions {
     std::string metricsOut; // .json or .csv: confusion, per-class metrics, accuracy, top-k
     int topK = 5;
     int threads = 0;
+    std::string device = "auto";
     bool json = false;
 };
 
@@ -55,6 +58,7 @@ struct PredictOptions {
     std::string out;                 // CSV of the predictions (written atomically at the end)
     int top = 3;
     int threads = 0;
+    std::string device = "auto";
     bool json = false;
 };
 

@@ -1,4 +1,5 @@
 #include "TrainedModel.h"
+#include "Devices.h"
 
 #include "engine/core/Error.h"
 #include "engine/graph/ModelJson.h"
@@ -22,11 +23,11 @@ std::string LoadedModel::className(int cls) const
                                                                        : std::to_string(cls);
 }
 
-LoadedModel loadTrained(const std::string& modelPath, const std::string& weightsPath, int threads)
+LoadedModel loadTrained(const std::string& modelPath, const std::string& weightsPath, int threads, const std::string& device)
 {
     LoadedModel m;
     m.graph = graphForWeights(modelPath, weightsPath);
-    m.backend = createCpuBackend(threads);
+    m.backend = backendForDevice(device, threads);
     m.network = std::make_unique<Network>(m.graph, *m.backend, 1);
     m.meta = loadWeights(weightsPath, *m.network);
     return m;

@@ -27,7 +27,9 @@ struct LoadedModel {
     // The class's name from the weights, or its number when the weights carry no names.
     std::string className(int cls) const;
 };
-LoadedModel loadTrained(const std::string& modelPath, const std::string& weightsPath, int threads);
+// device: auto | cpu | cuda | cuda:N (Devices.h); the inspection commands stay on the CPU.
+LoadedModel loadTrained(const std::string& modelPath, const std::string& weightsPath, int threads,
+                        const std::string& device = "cpu");
 
 Normalization normalizationOf(const WeightsMeta& meta);
 

@@ -2,8 +2,10 @@
 // layers, bench.
 #include "Bench.h"
 #include "Commands.h"
+#include "Devices.h"
 #include "Inspect.h"
 
+#include "engine/backend/DeviceManager.h"
 #include "engine/core/Error.h"
 
 #include <CLI/CLI.hpp>
@@ -13,6 +15,7 @@
 int main(int argc, char** argv)
 {
     using namespace netcanvas::cli;
+    const char* kDeviceHelp = "auto | cpu | cuda | cuda:N (default auto: the first usable GPU, else the CPU)";
     CLI::App app{"NetCanvas command line: design, train and evaluate neural networks without a window.", "netcanvas-cli"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "netcanvas-cli 0.1.0");
@@ -45,6 +48,8 @@ int main(int argc, char** argv)
     trainCmd->add_option("--resize", train.resize, "How images are fitted to the input: stretch | pad | crop")->check(CLI::IsMember({"stretch", "pad", "crop"}));
     trainCmd->add_option("--weights", train.initWeights, "Start from these weights (fine-tuning)")->check(CLI::ExistingFile);
     trainCmd->add_option("--threads", train.threads, "CPU threads (0 = all cores)")->check(CLI::Range(0, 1024));
+    trainCmd->add_option("--device", train.device, kDeviceHelp);
+    trainCmd->add_flag("--tf32", train.tf32, "TF32 tensor-core math on GPUs of compute capability 8.0 and newer");
     trainCmd->add_flag("--json", train.json, "End with one JSON line of final metrics on stdout");
     trainCmd->add_flag("--quiet,-q", train.quiet, "No progress output");
 
@@ -57,6 +62,7 @@ int main(int argc, char** argv)
     evalCmd->add_option("--csv", eval.csvOut, "Write the confusion matrix as CSV");
     evalCmd->add_option("--metrics-json", eval.jsonOut, "Write all metrics as JSON");
     evalCmd->add_option("--threads", eval.threads, "CPU threads (0 = all cores)");
+    evalCmd->add_option("--device", eval.device, kDeviceHelp);
     evalCmd->add_flag("--json", eval.json, "End with one JSON line of metrics on stdout");
     evalCmd->add_option("--metrics-out", eval.metricsOut, "Write confusion matrix, per-class metrics, accuracy and top-k accuracy (.json or .csv)");
     evalCmd->add_option("--top-k", eval.topK, "k of the top-k accuracy")->check(CLI::Range(1, 1000));
@@ -90,6 +96,7 @@ int main(int argc, char** argv)
     predictCmd->add_option("--model", predict.model, "Model JSON (default: the model stored in the weights file)");
     predictCmd->add_option("--top,-k", predict.top, "How many classes to show")->check(CLI::Range(1, 1000));
     predictCmd->add_option("--threads", predict.threads, "CPU threads (0 = all cores)");
+    predictCmd->add_option("--device", predict.device, kDeviceHelp);
     predictCmd->add_flag("--json", predict.json, "One JSON line per image");
     predictCmd->add_option("--out", predict.out, "Write the predictions to this CSV (path,class,confidence,top-k columns) instead of stdout");
 
@@ -98,12 +105,19 @@ int main(int argc, char** argv)
     benchCmd->add_option("model", bench.model, "Model JSON file")->required()->check(CLI::ExistingFile);
     benchCmd->add_option("--batch", bench.batch, "Training batch size")->check(CLI::Range(1, 65536));
     benchCmd->add_option("--threads", bench.threads, "CPU threads (0 = all cores)")->check(CLI::Range(0, 1024));
+    benchCmd->add_option("--device", bench.device, kDeviceHelp);
     benchCmd->add_option("--steps", bench.steps, "Timed training steps (and batch-256 inference passes)")->check(CLI::Range(1, 1000000));
     benchCmd->add_option("--warmup", bench.warmup, "Untimed steps before each measurement")->check(CLI::Range(0, 1000000));
     benchCmd->add_option("--infer-batch", bench.inferBatch, "Batch size of the inference-throughput measurement")->check(CLI::Range(1, 65536));
     benchCmd->add_option("--latency-steps", bench.latencySteps, "Timed batch-1 inference passes")->check(CLI::Range(1, 1000000));
     benchCmd->add_option("--seed", bench.seed, "Seed of the weights and the synthetic data");
     benchCmd->add_flag("--json", bench.json, "Print one JSON object instead of a table");
+
+    bool devicesJson = false;
+    int devicesThreads = 0;
+    auto* devicesCmd = app.add_subcommand("devices", "List the devices to train on (CPU, GPUs) and why CUDA is unavailable");
+    devicesCmd->add_flag("--json", devicesJson, "Print JSON instead of a list");
+    devicesCmd->add_option("--threads", devicesThreads, "CPU threads to report (0 = all cores)")->check(CLI::Range(0, 1024));
 
     try {
         app.parse(argc, argv);
@@ -112,6 +126,9 @@ int main(int argc, char** argv)
     }
 
     try {
+        // A malformed --device fails before any data is read.
+        for (const std::string* device : { &train.device, &eval.device, &predict.device, &bench.device })
+            netcanvas::parseDeviceSpec(*device);
         if (*infoCmd)
             return runInfo(info);
         if (*layersCmd)
@@ -128,6 +145,8 @@ int main(int argc, char** argv)
             return runExplain(explain);
         if (*benchCmd)
             return runBench(bench);
+        if (*devicesCmd)
+            return runDevices(devicesJson, devicesThreads);
     } catch (const netcanvas::Error& e) {
         std::fprintf(stderr, "\nnetcanvas-cli: error: %s\n", e.what());
         return 1;

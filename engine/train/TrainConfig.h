@@ -19,6 +19,7 @@ struct TrainConfig {
     LossKind loss = LossKind::CrossEntropy;
     uint64_t seed = 1;
     int threads = 0;                 // 0 = all cores
+    std::string device = "auto";     // auto | cpu | cuda | cuda:N (backend/DeviceManager.h)
     double validationFraction = 0.1; // of the non-test data
     double testFraction = 0.1;       // when the dataset has no official test split
     bool normalize = true;           // per-channel mean/std computed on the training split
@@ -33,8 +34,8 @@ struct TrainConfig {
 // min_learning_rate, warmup_epochs}, loss, seed, validation_fraction, test_fraction,
 // normalize, augment {flip, shift, rotate}, early_stopping_patience. Values are range
 // checked too ("training.momentum: must be in [0, 1), not 1.5"). Keys absent from the
-// recipe keep their value from `base`. threads and checkpointDir are settings of a run on
-// a machine, not of the recipe: neither read nor written here.
+// recipe keep their value from `base`. threads, device and checkpointDir are settings of a run
+// on a machine, not of the recipe: neither read nor written here.
 // Ensures: trainConfigFromJson(trainConfigToJson(c)) reproduces every recipe field of c.
 TrainConfig trainConfigFromJson(const nlohmann::json& recipe, TrainConfig base = {});
 nlohmann::json trainConfigToJson(const TrainConfig& config);

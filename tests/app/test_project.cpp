@@ -202,6 +202,7 @@ private slots:
         t.validationFraction = 0.2;
         d.training = t;
         d.threads = 2;
+        d.device = "cuda:1"; // kept even on a machine without that GPU
         d.runs = {sampleRun(1, 10), sampleRun(3, 20)};
         d.weightsPath = QDir(dir.path()).filePath(QStringLiteral("p.weights.safetensors")).toStdString();
         d.weightsRun = 3;
@@ -223,6 +224,7 @@ private slots:
         QCOMPARE(back.training->epochs, 7);
         QCOMPARE(back.training->validationFraction, 0.2);
         QCOMPARE(back.threads, 2);
+        QCOMPARE(back.device, std::string("cuda:1"));
         QCOMPARE(back.runs.size(), size_t(2));
         QCOMPARE(back.runs[1].id, 3);
         QCOMPARE(back.runs[1].batches.size(), size_t(20));
@@ -277,6 +279,13 @@ private slots:
         QVERIFY2(e.contains(QStringLiteral("runs[0].config")) && e.contains(QStringLiteral("momentum")), qPrintable(e));
         e = expectFormatError(project(", \"settings\": {\"threads\": -1}"), path);
         QVERIFY2(e.contains(QStringLiteral("settings.threads")), qPrintable(e));
+        e = expectFormatError(project(", \"settings\": {\"device\": \"gpu\"}"), path);
+        QVERIFY2(e.contains(QStringLiteral("settings.device")) && e.contains(QStringLiteral("'gpu'")), qPrintable(e));
+        // Projects from before the device setting train with "auto".
+        QCOMPARE(app::projectFromJson(nlohmann::json::parse(project(", \"settings\": {\"threads\": 1}")), "old.ncproj",
+                                      dir.path().toStdString())
+                     .device,
+                 std::string("auto"));
         broken = nlohmann::json::parse(model);
         broken["nodes"][2]["params"]["kernel"] = "big";
         e = expectFormatError("{\"format\": \"netcanvas-project\", \"model\": " + broken.dump() + "}", path);

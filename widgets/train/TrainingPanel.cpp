@@ -22,6 +22,8 @@
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSpinBox>
+#include <QStandardItemModel>
+#include <QThread>
 #include <QTimer>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
@@ -146,6 +148,10 @@ void TrainingPanel::buildUi()
     m_threads = new QSpinBox(hyper);
     m_threads->setRange(0, 256);
     m_threads->setSpecialValueText(tr("all cores"));
+    m_device = new QComboBox(hyper);
+    m_device->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_device->setMinimumContentsLength(18);
+    m_device->setToolTip(tr("Where to train: Automatic uses the first usable GPU, else the CPU"));
     form->addRow(tr("Optimizer"), m_optimizer);
     form->addRow(tr("Learning rate"), m_learningRate);
     form->addRow(tr("Schedule"), m_schedule);
@@ -155,6 +161,7 @@ void TrainingPanel::buildUi()
     form->addRow(tr("L2"), m_l2);
     form->addRow(tr("Weight decay"), m_weightDecay);
     form->addRow(tr("Seed"), m_seed);
+    form->addRow(tr("Device"), m_device);
     form->addRow(tr("Threads"), m_threads);
     m_l2->setToolTip(tr("L2 penalty: loss += l2/2 · Σw²"));
     m_weightDecay->setToolTip(tr("Weight decay (decoupled for adamw)"));
@@ -167,8 +174,15 @@ void TrainingPanel::buildUi()
         if (!m_applying)
             emit settingsEdited();
     };
-    for (QComboBox* c : {m_optimizer, m_schedule})
+    for (QComboBox* c : {m_optimizer, m_schedule, m_device})
         connect(c, &QComboBox::currentIndexChanged, this, edited);
+    // The CPU entry names its thread count.
+    connect(m_threads, &QSpinBox::valueChanged, this, [this] {
+        if (m_devices)
+            fillDevices(*m_devices);
+    });
+    fillDevices(DeviceList{}); // Automatic and the CPU until the listing arrives
+    refreshDevices();
     for (QSpinBox* b : {m_batchSize, m_epochsSpin, m_seed, m_threads})
         connect(b, &QSpinBox::valueChanged, this, edited);
     for (ScientificSpinBox* b : {m_learningRate, m_l1, m_l2, m_weightDecay})
@@ -216,6 +230,8 @@ TrainConfig TrainingPanel::config() const
     c.optimizer.weightDecay = m_weightDecay->value();
     c.seed = static_cast<uint64_t>(m_seed->value());
     c.threads = m_threads->value();
+    const QString device = m_device->currentData().toString();
+    c.device = device.isEmpty() ? std::string("auto") : device.toStdString();
     m_data->applyTo(c);
     return c;
 }
@@ -235,6 +251,7 @@ void TrainingPanel::setConfig(const TrainConfig& c)
     m_weightDecay->setValue(c.optimizer.weightDecay);
     m_seed->setValue(static_cast<int>(std::min<uint64_t>(c.seed, static_cast<uint64_t>(std::numeric_limits<int>::max()))));
     m_threads->setValue(c.threads);
+    selectDevice(QString::fromStdString(c.device));
     m_data->setFrom(c);
     m_applying = wasApplying;
 }
@@ -372,7 +389,7 @@ void TrainingPanel::updateButtons()
     m_stop->setEnabled(m_running);
     m_data->setLocked(m_running);
     for (QWidget* w : std::initializer_list<QWidget*>{m_optimizer, m_learningRate, m_schedule, m_batchSize, m_epochsSpin, m_l1, m_l2,
-                                                      m_weightDecay, m_seed, m_threads})
+                                                      m_weightDecay, m_seed, m_threads, m_device})
         w->setEnabled(!m_running);
     if (!m_running) {
         if (!blocker.isEmpty())
@@ -408,15 +425,20 @@ void TrainingPanel::showMessage(const QString& text, const QString& kind)
 void TrainingPanel::setTrainingState(bool running, bool paused)
 {
     const bool starting = running && !m_running;
+    const bool wasRunning = m_running;
     m_running = running;
     m_paused = paused;
     if (starting) {
         m_epochs = config().epochs;
         m_runProgress->setValue(0);
         m_status->setText(tr("Starting…"));
-        showMessage({}, {});
+        // The device fallback the last listing predicts (the worker's own note replaces it).
+        showMessage(expectedDeviceNote().toHtmlEscaped(), config().device == "auto" ? QString() : QStringLiteral("warn"));
     }
+    const bool ending = !running && wasRunning;
     updateButtons();
+    if (ending)
+        refreshDevices(); // memory in use has changed
     if (running && paused)
         m_status->setText(m_status->text() + tr(" · paused"));
 }
@@ -477,6 +499,98 @@ void TrainingPanel::showFailed(const QString& message)
     showMessage(tr("<b>Training failed.</b> %1").arg(message.toHtmlEscaped()), QStringLiteral("error"));
     m_status->setText(tr("Failed."));
     emit statusMessage(tr("Training failed: %1").arg(message));
+}
+
+void TrainingPanel::showDeviceNote(const QString& note)
+{
+    showMessage(note.toHtmlEscaped(), config().device == "auto" ? QString() : QStringLiteral("warn"));
+}
+
+void TrainingPanel::refreshDevices()
+{
+    if (m_listingDevices)
+        return;
+    m_listingDevices = true;
+    // Loading the CUDA plugin and probing the driver can take a moment: not on the UI thread.
+    auto* watcher = new QFutureWatcher<DeviceList>(this);
+    connect(watcher, &QFutureWatcher<DeviceList>::finished, this, [this, watcher] {
+        m_listingDevices = false;
+        m_devices = std::make_shared<const DeviceList>(watcher->result());
+        fillDevices(*m_devices);
+        watcher->deleteLater();
+    });
+    watcher->setFuture(QtConcurrent::run([] { return listDevices(0); }));
+}
+
+void TrainingPanel::fillDevices(const DeviceList& list)
+{
+    const bool wasApplying = m_applying;
+    m_applying = true; // refilling is not a user edit
+    QString selected = m_device->currentData().toString();
+    if (selected.isEmpty())
+        selected = QStringLiteral("auto");
+    const QLocale loc;
+    auto gb = [&loc](int64_t bytes) { return loc.toString(static_cast<double>(bytes) / double(int64_t(1) << 30), 'f', 1); };
+    m_device->clear();
+    m_device->addItem(tr("Automatic"), QStringLiteral("auto"));
+    m_device->setItemData(0, tr("The first usable GPU, else the CPU"), Qt::ToolTipRole);
+    const int threads = m_threads->value() > 0 ? m_threads->value() : QThread::idealThreadCount();
+    m_device->addItem(threads == 1 ? tr("CPU (1 thread)") : tr("CPU (%1 threads)").arg(threads), QStringLiteral("cpu"));
+    auto* model = qobject_cast<QStandardItemModel*>(m_device->model());
+    bool anyGpu = false;
+    for (const DeviceInfo& d : list.devices) {
+        if (d.kind != Device::Cuda)
+            continue;
+        anyGpu = true;
+        QString text = tr("GPU %1: %2 · %3 GB").arg(d.index).arg(QString::fromStdString(d.name)).arg(gb(d.totalBytes));
+        if (d.usedBytes >= 0)
+            text += tr(" (%1 GB in use)").arg(gb(d.usedBytes));
+        m_device->addItem(text, QString::fromStdString(d.spec));
+        const int row = m_device->count() - 1;
+        QString tip = tr("%1, compute capability %2.%3").arg(QString::fromStdString(d.name)).arg(d.ccMajor).arg(d.ccMinor);
+        if (!d.usable) {
+            tip = tr("Unusable: %1").arg(QString::fromStdString(d.reason));
+            if (model)
+                model->item(row)->setEnabled(false);
+        }
+        m_device->setItemData(row, tip, Qt::ToolTipRole);
+    }
+    if (!anyGpu && !list.cudaReason.empty()) {
+        const QString reason = QString::fromStdString(list.cudaReason);
+        m_device->addItem(tr("CUDA: unavailable (%1)").arg(reason), QString());
+        const int row = m_device->count() - 1;
+        m_device->setItemData(row, reason, Qt::ToolTipRole);
+        if (model)
+            model->item(row)->setEnabled(false);
+    }
+    selectDevice(selected);
+    m_applying = wasApplying;
+}
+
+void TrainingPanel::selectDevice(const QString& spec)
+{
+    int row = m_device->findData(spec.isEmpty() ? QStringLiteral("auto") : spec);
+    if (row < 0) {
+        // A device saved on another machine (or not listed yet): kept, so the setting survives
+        // a save; choosing it trains on the CPU with a note if it is still missing at start.
+        m_device->addItem(tr("%1 (not found on this machine)").arg(spec), spec);
+        row = m_device->count() - 1;
+    }
+    m_device->setCurrentIndex(row);
+}
+
+QString TrainingPanel::expectedDeviceNote() const
+{
+    const QString spec = m_device->currentData().toString();
+    if (spec == QStringLiteral("cpu") || !m_devices)
+        return {};
+    if (!m_devices->cudaUsable)
+        return tr("%1; training on the CPU").arg(QString::fromStdString(m_devices->cudaStatus));
+    for (const DeviceInfo& d : m_devices->devices)
+        if (QString::fromStdString(d.spec) == spec && !d.usable)
+            return tr("%1 is unusable (%2); training on the CPU")
+                .arg(spec, QString::fromStdString(d.reason));
+    return {};
 }
 
 } // namespace netcanvas::widgets

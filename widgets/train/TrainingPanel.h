@@ -11,7 +11,14 @@
 // Train is disabled, with the reason shown, when the graph does not validate or the
 // dataset's class count does not fit the output node.
 //
+// Device: "Automatic", the CPU and each GPU DeviceManager finds (name, memory and current
+// use; an unusable one disabled with its reason as tooltip, or one disabled "CUDA:
+// unavailable (reason)" entry), listed on a worker thread at construction and after each run.
+// The choice is TrainConfig::device. When the chosen GPU cannot be used the run trains on the
+// CPU and the reason shows in the status line (showDeviceNote()).
+//
 // Requires: `model` outlives the panel.
+#include "engine/backend/DeviceManager.h"
 #include "engine/data/Dataset.h"
 #include "engine/train/TrainConfig.h"
 #include "engine/train/Trainer.h"
@@ -70,6 +77,10 @@ public:
     void showEpoch(const EpochEvent& event);
     void showFinished(const TrainingSummary& summary);
     void showFailed(const QString& message);
+    // The run trains on the CPU because the chosen GPU cannot be used: the one-line reason.
+    void showDeviceNote(const QString& note);
+    // Lists the devices again (on a worker thread); the selection is kept.
+    void refreshDevices();
 
     // Default dataset: /usr/share/datasets/fashion-mnist when it exists.
     static QString defaultDatasetPath();
@@ -94,6 +105,9 @@ private:
     void updateButtons();
     void updateDatasetInfo();
     void showMessage(const QString& text, const QString& kind); // kind: "error", "warn", "ok", ""
+    void fillDevices(const netcanvas::DeviceList& list);
+    void selectDevice(const QString& spec);
+    QString expectedDeviceNote() const; // from the last listing, for the run about to start
 
     GraphModel* m_model;
     QPointer<DataPanel> m_data; // owned by this panel until the window reparents it
@@ -116,6 +130,9 @@ private:
     ScientificSpinBox* m_weightDecay;
     QSpinBox* m_seed;
     QSpinBox* m_threads;
+    QComboBox* m_device;
+    std::shared_ptr<const netcanvas::DeviceList> m_devices; // the last listing (null before the first)
+    bool m_listingDevices = false;
 
     QPushButton* m_train;
     QPushButton* m_pause;

@@ -1,0 +1,18 @@
+#pragma once
+// `netcanvas-cli devices` and the --device option of train / eval / predict / bench.
+#include "engine/backend/Backend.h"
+
+#include <memory>
+#include <string>
+
+namespace netcanvas::cli {
+
+// Lists the CPU and each GPU (docs/gpu.md), then the one-line CUDA status.
+int runDevices(bool json, int threads);
+
+// The backend for --device (auto | cpu | cuda | cuda:N). A GPU that cannot be used gives the CPU
+// and a one-line note on stderr (not for "auto" on a machine without any CUDA device, where
+// the CPU is what was asked for). A malformed spec throws FormatError.
+std::unique_ptr<Backend> backendForDevice(const std::string& device, int threads, bool tf32 = false);
+
+} // namespace netcanvas::cli

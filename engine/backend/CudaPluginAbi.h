@@ -1,0 +1,54 @@
+#pragma once
+// The C entry points of the CUDA backend plugin (libnetcanvas_cuda.so, engine/backend/cuda),
+// looked up with dlsym by DeviceManager. Plain C types only, so that nothing CUDA leaks into the
+// engine and no C++ exception crosses the boundary: failures come back as text.
+//
+// Versioning: the engine first calls netcanvas_cuda_abi_version() and
+// netcanvas_cuda_backend_interface(); a plugin whose ABI version or interface hash (a hash of
+// Backend.h, Allocator.h and this file, computed by CMake) differs from the engine's is not used
+// (the user sees "cuda: unavailable (plugin built for another NetCanvas version)").
+#include <stddef.h>
+#include <stdint.h>
+
+#define NETCANVAS_CUDA_PLUGIN_ABI_VERSION 1
+#define NETCANVAS_CUDA_MAX_DEVICES 16
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct NcCudaDeviceInfo {
+    int index;                 // CUDA device ordinal
+    char name[256];            // "NVIDIA GeForce RTX 4090"
+    int ccMajor, ccMinor;      // compute capability
+    uint64_t totalBytes;       // device memory
+    uint64_t usedBytes;        // in use by every process (NVML); 0 when memoryUsageKnown is 0
+    int memoryUsageKnown;
+    int usable;                // 1 when a backend can be created on it
+    char reason[256];          // why not, when usable is 0 ("compute capability 6.1 < 7.5")
+} NcCudaDeviceInfo;
+
+typedef struct NcCudaProbe {
+    int cudaUsable;            // 1 when the driver and runtime work (even with 0 usable devices)
+    char status[512];          // one line: "CUDA 13.0 (driver 13.1), cuDNN 9.19.0" or the reason
+    int deviceCount;           // entries filled in devices[] (at most NETCANVAS_CUDA_MAX_DEVICES)
+    NcCudaDeviceInfo devices[NETCANVAS_CUDA_MAX_DEVICES];
+} NcCudaProbe;
+
+// Options of a created backend (bit flags).
+#define NETCANVAS_CUDA_TF32 1u // TF32 tensor-core math for GEMM and convolution (compute capability >= 8.0)
+
+// int netcanvas_cuda_abi_version(void): NETCANVAS_CUDA_PLUGIN_ABI_VERSION of the plugin.
+typedef int (*NcCudaAbiVersionFn)(void);
+// const char* netcanvas_cuda_backend_interface(void): the interface hash it was built with.
+typedef const char* (*NcCudaInterfaceFn)(void);
+// void netcanvas_cuda_probe(NcCudaProbe* out): fills *out; never fails, never creates a context.
+typedef void (*NcCudaProbeFn)(NcCudaProbe* out);
+// void* netcanvas_cuda_create(int device, unsigned flags, char* error, size_t errorSize):
+// a new netcanvas::Backend* (owned by the caller, deleted through its virtual destructor),
+// or null with the reason written to error (always NUL-terminated).
+typedef void* (*NcCudaCreateFn)(int device, unsigned flags, char* error, size_t errorSize);
+
+#ifdef __cplusplus
+}
+#endif
