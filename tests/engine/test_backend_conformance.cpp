@@ -449,11 +449,6 @@ private:
     std::unique_ptr<Backend> m_cpu;
 };
 
-struct Sgd3 {
-    double lr, momentum;
-    bool nesterov;
-};
-
 } // namespace
 
 class TestBackendConformance : public QObject {
