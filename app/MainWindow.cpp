@@ -268,6 +268,10 @@ void MainWindow::createTrainingUi()
     connect(m_trainingPanel, &widgets::TrainingPanel::pauseRequested, m_training, &TrainingController::pause);
     connect(m_trainingPanel, &widgets::TrainingPanel::resumeRequested, m_training, &TrainingController::resume);
     connect(m_trainingPanel, &widgets::TrainingPanel::stopRequested, m_training, &TrainingController::stop);
+    // "cuda: unavailable (…) — training on the CPU": why a run is not on the chosen device.
+    connect(m_training, &TrainingController::deviceNote, m_trainingPanel, &widgets::TrainingPanel::showDeviceNote);
+    connect(m_training, &TrainingController::deviceNote, this,
+            [this](const QString& note) { statusBar()->showMessage(note, 10000); });
     connect(m_trainingPanel, &widgets::TrainingPanel::statusMessage, m_trainStatus, &QLabel::setText);
     connect(m_training, &TrainingController::started, this, [this] { m_inspectPending = true; });
     connect(m_training, &TrainingController::batchFinished, this, [this, runs](const std::vector<BatchEvent>& events) {
