@@ -26,6 +26,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QStatusBar>
+#include <QScrollArea>
 #include <QTabWidget>
 #include <QUndoGroup>
 #include <QUndoStack>
@@ -61,10 +62,19 @@ void MainWindow::createLabelingUi()
     m_modeTabs->setObjectName(QStringLiteral("modeTabs"));
     m_modeTabs->setDocumentMode(true);
     m_modeTabs->addTab(design, tr("Design"));
-    m_modeTabs->addTab(m_labelPanel, tr("Label"));
+    // In a scroll area: a tab widget is as wide as its widest page's minimum, and the Label
+    // page's must not squeeze the docks in Design mode (it only scrolls on tiny screens).
+    auto* labelScroll = new QScrollArea(m_modeTabs);
+    labelScroll->setWidget(m_labelPanel);
+    labelScroll->setWidgetResizable(true);
+    labelScroll->setFrameShape(QFrame::NoFrame);
+    m_modeTabs->addTab(labelScroll, tr("Label"));
     m_modeTabs->setTabToolTip(0, tr("Design the network on the canvas (Ctrl+1)"));
     m_modeTabs->setTabToolTip(1, tr("Label images and train on them with the model in the loop (Ctrl+2)"));
     setCentralWidget(m_modeTabs);
+    // Replacing the central widget resets the docks' widths: give them back theirs.
+    if (auto* inspector = findChild<QDockWidget*>(QStringLiteral("inspectorDock")))
+        resizeDocks({ m_paletteDock, inspector }, { 200, 350 }, Qt::Horizontal);
     connect(m_modeTabs, &QTabWidget::currentChanged, this, [this](int index) {
         const bool label = index == 1;
         m_undoGroup->setActiveStack(label ? m_labelPanel->undoStack() : m_doc->undoStack());
