@@ -172,6 +172,7 @@ private:
 
     QTabWidget* m_modeTabs = nullptr; // Design | Label
     QDockWidget* m_paletteDock = nullptr;
+    int m_designInspectorWidth = 0; // the inspector's width in Design mode (narrowed while labeling)
     QUndoGroup* m_undoGroup = nullptr;
     widgets::LabelingPanel* m_labelPanel = nullptr;
     LabelingController* m_labeling = nullptr;

@@ -80,6 +80,16 @@ void MainWindow::createLabelingUi()
         m_undoGroup->setActiveStack(label ? m_labelPanel->undoStack() : m_doc->undoStack());
         if (m_paletteDock)
             m_paletteDock->setVisible(!label); // layers are for the canvas
+        // The grid needs the width the inspector has in Design mode: narrow it while labeling
+        // and give it back after.
+        if (auto* inspector = findChild<QDockWidget*>(QStringLiteral("inspectorDock")); inspector && !inspector->isFloating()) {
+            if (label) {
+                m_designInspectorWidth = inspector->width();
+                resizeDocks({ inspector }, { 180 }, Qt::Horizontal);
+            } else if (m_designInspectorWidth > 0) {
+                resizeDocks({ inspector }, { m_designInspectorWidth }, Qt::Horizontal);
+            }
+        }
         if (label)
             m_labelPanel->setFocus();
         updateLabelStatus();
