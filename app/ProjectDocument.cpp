@@ -66,7 +66,7 @@ void ProjectDocument::setDatasetPath(const QString& path)
 void ProjectDocument::setTrainingSettings(const TrainConfig& config, int threads)
 {
     const bool same = m_training && trainConfigToJson(*m_training) == trainConfigToJson(config) &&
-                      m_training->device == config.device && threads == m_threads;
+                      m_training->device == config.device && m_training->tf32 == config.tf32 && threads == m_threads;
     m_training = config;
     m_threads = threads;
     if (!same)
@@ -108,8 +108,10 @@ QString ProjectDocument::open(const QString& path)
             replace(std::move(d.graph), path);
             m_datasetPath = QString::fromStdString(d.datasetPath);
             m_training = d.training;
-            if (m_training)
+            if (m_training) {
                 m_training->device = d.device;
+                m_training->tf32 = d.tf32;
+            }
             m_threads = d.threads;
             m_weightsPath = QString::fromStdString(d.weightsPath);
             m_weightsRun = d.weightsRun;
@@ -144,6 +146,7 @@ ProjectData ProjectDocument::toProjectData() const
     d.training = m_training;
     d.threads = m_threads;
     d.device = m_training ? m_training->device : "auto";
+    d.tf32 = m_training && m_training->tf32;
     for (int id : m_runs->ids())
         d.runs.push_back(*m_runs->run(id));
     d.weightsPath = m_weightsPath.toStdString();
@@ -210,8 +213,10 @@ QString ProjectDocument::openRecovery(const QString& path)
     replace(std::move(d.graph), QString::fromStdString(d.recoveryOf));
     m_datasetPath = QString::fromStdString(d.datasetPath);
     m_training = d.training;
-    if (m_training)
+    if (m_training) {
         m_training->device = d.device;
+        m_training->tf32 = d.tf32;
+    }
     m_threads = d.threads;
     m_weightsPath = QString::fromStdString(d.weightsPath);
     m_weightsRun = d.weightsRun;

@@ -86,7 +86,7 @@ json projectToJson(const ProjectData& d, const std::string& dir)
     j["dataset"] = {{"path", storePath(d.datasetPath, dir)}};
     if (d.training)
         j["training"] = trainConfigToJson(*d.training);
-    j["settings"] = {{"threads", d.threads}, {"device", d.device}};
+    j["settings"] = {{"threads", d.threads}, {"device", d.device}, {"tf32", d.tf32}};
     if (!d.weightsPath.empty())
         j["weights"] = {{"file", storePath(d.weightsPath, dir)}, {"run", d.weightsRun}};
     json runs = json::array();
@@ -148,6 +148,11 @@ ProjectData projectFromJson(const json& j, const std::string& source, const std:
                 fail(source, std::string("settings.device: ") + e.what());
             }
             d.device = dev->get<std::string>();
+        }
+        if (auto tf = s->find("tf32"); tf != s->end()) { // absent before the TF32 switch: false
+            if (!tf->is_boolean())
+                fail(source, "settings.tf32: expected true or false");
+            d.tf32 = tf->get<bool>();
         }
     }
     if (auto w = j.find("weights"); w != j.end()) {

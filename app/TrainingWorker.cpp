@@ -26,7 +26,9 @@ void TrainingWorker::run(std::shared_ptr<TrainingJob> job)
             std::lock_guard lock(job->mutex); // the inspection thread reads it
             job->split = std::move(split);
         }
-        CreatedBackend created = createBackend(job->config.device, job->config.threads);
+        BackendOptions options;
+        options.tf32 = job->config.tf32;
+        CreatedBackend created = createBackend(job->config.device, job->config.threads, options);
         if (!created.note.empty())
             emit deviceNote(runId, QString::fromStdString(created.note));
         auto backend = std::move(created.backend);

@@ -20,6 +20,7 @@ struct TrainConfig {
     uint64_t seed = 1;
     int threads = 0;                 // 0 = all cores
     std::string device = "auto";     // auto | cpu | cuda | cuda:N (backend/DeviceManager.h)
+    bool tf32 = false;               // TF32 tensor-core math on GPUs of compute capability >= 8.0 (like device, a machine setting)
     double validationFraction = 0.1; // of the non-test data
     double testFraction = 0.1;       // when the dataset has no official test split
     bool normalize = true;           // per-channel mean/std computed on the training split

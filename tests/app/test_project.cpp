@@ -203,6 +203,7 @@ private slots:
         d.training = t;
         d.threads = 2;
         d.device = "cuda:1"; // kept even on a machine without that GPU
+        d.tf32 = true;
         d.runs = {sampleRun(1, 10), sampleRun(3, 20)};
         d.weightsPath = QDir(dir.path()).filePath(QStringLiteral("p.weights.safetensors")).toStdString();
         d.weightsRun = 3;
@@ -225,6 +226,7 @@ private slots:
         QCOMPARE(back.training->validationFraction, 0.2);
         QCOMPARE(back.threads, 2);
         QCOMPARE(back.device, std::string("cuda:1"));
+        QVERIFY(back.tf32);
         QCOMPARE(back.runs.size(), size_t(2));
         QCOMPARE(back.runs[1].id, 3);
         QCOMPARE(back.runs[1].batches.size(), size_t(20));
@@ -281,7 +283,12 @@ private slots:
         QVERIFY2(e.contains(QStringLiteral("settings.threads")), qPrintable(e));
         e = expectFormatError(project(", \"settings\": {\"device\": \"gpu\"}"), path);
         QVERIFY2(e.contains(QStringLiteral("settings.device")) && e.contains(QStringLiteral("'gpu'")), qPrintable(e));
-        // Projects from before the device setting train with "auto".
+        e = expectFormatError(project(", \"settings\": {\"tf32\": \"yes\"}"), path);
+        QVERIFY2(e.contains(QStringLiteral("settings.tf32")), qPrintable(e));
+        // Projects from before the device setting train with "auto" (and full float32).
+        QVERIFY(!app::projectFromJson(nlohmann::json::parse(project(", \"settings\": {\"threads\": 1}")), "old.ncproj",
+                                      dir.path().toStdString())
+                     .tf32);
         QCOMPARE(app::projectFromJson(nlohmann::json::parse(project(", \"settings\": {\"threads\": 1}")), "old.ncproj",
                                       dir.path().toStdString())
                      .device,

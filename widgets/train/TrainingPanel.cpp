@@ -162,6 +162,10 @@ void TrainingPanel::buildUi()
     form->addRow(tr("Weight decay"), m_weightDecay);
     form->addRow(tr("Seed"), m_seed);
     form->addRow(tr("Device"), m_device);
+    m_tf32 = new QCheckBox(tr("TF32 tensor cores"), hyper);
+    m_tf32->setToolTip(tr("Faster float math on GPUs of compute capability 8.0 and newer (10-bit mantissa in "
+                          "matrix products); off: full float32. Needs such a GPU."));
+    form->addRow(tr("GPU math"), m_tf32);
     form->addRow(tr("Threads"), m_threads);
     m_l2->setToolTip(tr("L2 penalty: loss += l2/2 · Σw²"));
     m_weightDecay->setToolTip(tr("Weight decay (decoupled for adamw)"));
@@ -176,6 +180,7 @@ void TrainingPanel::buildUi()
     };
     for (QComboBox* c : {m_optimizer, m_schedule, m_device})
         connect(c, &QComboBox::currentIndexChanged, this, edited);
+    connect(m_tf32, &QCheckBox::toggled, this, edited);
     // The CPU entry names its thread count.
     connect(m_threads, &QSpinBox::valueChanged, this, [this] {
         if (m_devices)
@@ -232,6 +237,7 @@ TrainConfig TrainingPanel::config() const
     c.threads = m_threads->value();
     const QString device = m_device->currentData().toString();
     c.device = device.isEmpty() ? std::string("auto") : device.toStdString();
+    c.tf32 = m_tf32->isChecked();
     m_data->applyTo(c);
     return c;
 }
@@ -252,6 +258,7 @@ void TrainingPanel::setConfig(const TrainConfig& c)
     m_seed->setValue(static_cast<int>(std::min<uint64_t>(c.seed, static_cast<uint64_t>(std::numeric_limits<int>::max()))));
     m_threads->setValue(c.threads);
     selectDevice(QString::fromStdString(c.device));
+    m_tf32->setChecked(c.tf32);
     m_data->setFrom(c);
     m_applying = wasApplying;
 }
@@ -391,6 +398,7 @@ void TrainingPanel::updateButtons()
     for (QWidget* w : std::initializer_list<QWidget*>{m_optimizer, m_learningRate, m_schedule, m_batchSize, m_epochsSpin, m_l1, m_l2,
                                                       m_weightDecay, m_seed, m_threads, m_device})
         w->setEnabled(!m_running);
+    m_tf32->setEnabled(!m_running && (m_tf32Available || m_tf32->isChecked()));
     if (!m_running) {
         if (!blocker.isEmpty())
             showMessage(blocker, QStringLiteral("error"));
@@ -538,10 +546,12 @@ void TrainingPanel::fillDevices(const DeviceList& list)
     m_device->addItem(threads == 1 ? tr("CPU (1 thread)") : tr("CPU (%1 threads)").arg(threads), QStringLiteral("cpu"));
     auto* model = qobject_cast<QStandardItemModel*>(m_device->model());
     bool anyGpu = false;
+    m_tf32Available = false;
     for (const DeviceInfo& d : list.devices) {
         if (d.kind != Device::Cuda)
             continue;
         anyGpu = true;
+        m_tf32Available = m_tf32Available || (d.usable && d.ccMajor >= 8);
         QString text = tr("GPU %1: %2 · %3 GB").arg(d.index).arg(QString::fromStdString(d.name)).arg(gb(d.totalBytes));
         if (d.usedBytes >= 0)
             text += tr(" (%1 GB in use)").arg(gb(d.usedBytes));
@@ -565,6 +575,7 @@ void TrainingPanel::fillDevices(const DeviceList& list)
     }
     selectDevice(selected);
     m_applying = wasApplying;
+    updateButtons(); // the TF32 switch follows the listing
 }
 
 void TrainingPanel::selectDevice(const QString& spec)

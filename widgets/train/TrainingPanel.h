@@ -131,6 +131,8 @@ private:
     QSpinBox* m_seed;
     QSpinBox* m_threads;
     QComboBox* m_device;
+    QCheckBox* m_tf32;
+    bool m_tf32Available = false; // a usable GPU of compute capability >= 8.0 is listed
     std::shared_ptr<const netcanvas::DeviceList> m_devices; // the last listing (null before the first)
     bool m_listingDevices = false;
 
