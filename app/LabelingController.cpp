@@ -7,6 +7,7 @@
 #include "engine/inspect/Inspect.h"
 #include "engine/data/DataLoader.h"
 #include "engine/io/AtomicFile.h"
+#include "engine/io/Csv.h"
 #include "engine/labels/ImageScan.h"
 #include "engine/labels/LabeledImages.h"
 
@@ -445,14 +446,6 @@ void LabelingController::classifyToCsv(const QStringList& inputs, const QString&
             for (int i = 2; i <= top; ++i)
                 csv += ",class_" + std::to_string(i) + ",confidence_" + std::to_string(i);
             csv += "\n";
-            auto field = [](const std::string& s) {
-                if (s.find_first_of(",\"\r\n") == std::string::npos)
-                    return s;
-                std::string q = "\"";
-                for (char ch : s)
-                    q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-                return q + "\"";
-            };
             Tensor x(in.batched(1));
             int64_t skipped = 0;
             for (size_t i = 0; i < images.size(); ++i) {
@@ -470,11 +463,11 @@ void LabelingController::classifyToCsv(const QStringList& inputs, const QString&
                 std::vector<int> order(p.size());
                 std::iota(order.begin(), order.end(), 0);
                 std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return p[a] > p[b]; });
-                csv += field(images[i]);
+                csv += csvField(images[i]);
                 for (int k = 0; k < top && k < static_cast<int>(order.size()); ++k) {
                     char buf[32];
                     std::snprintf(buf, sizeof buf, "%.6g", static_cast<double>(p[order[k]]));
-                    csv += "," + field(model->classNames[order[k]]) + "," + buf;
+                    csv += "," + csvField(model->classNames[order[k]]) + "," + buf;
                 }
                 csv += "\n";
                 if (progress && !progress(static_cast<int64_t>(i + 1), static_cast<int64_t>(images.size())))

@@ -14,6 +14,7 @@
 #include "engine/graph/ModelJson.h"
 #include "engine/inspect/Inspect.h"
 #include "engine/io/AtomicFile.h"
+#include "engine/io/Csv.h"
 #include "engine/io/Safetensors.h"
 #include "engine/labels/ImageScan.h"
 #include "engine/layers/LayerRegistry.h"
@@ -124,19 +125,13 @@ nlohmann::json confusionJson(const ConfusionMatrix& cm, const std::vector<std::s
 
 std::string confusionCsv(const ConfusionMatrix& cm, const std::vector<std::string>& names)
 {
-    auto quote = [](const std::string& s) {
-        std::string q = "\"";
-        for (char c : s)
-            q += c == '"' ? std::string("\"\"") : std::string(1, c);
-        return q + "\"";
-    };
     std::ostringstream s;
     s << "true\\predicted";
     for (const auto& n : names)
-        s << "," << quote(n);
+        s << "," << csvQuoted(n);
     s << "\n";
     for (int t = 0; t < cm.classes(); ++t) {
-        s << quote(names[static_cast<size_t>(t)]);
+        s << csvQuoted(names[static_cast<size_t>(t)]);
         for (int p = 0; p < cm.classes(); ++p)
             s << "," << cm.at(t, p);
         s << "\n";
@@ -446,16 +441,6 @@ int runEval(const EvalOptions& o)
 namespace {
 
 // A CSV field, quoted when it holds a comma, a quote, a line break or edge spaces.
-std::string csvField(const std::string& s)
-{
-    if (s.find_first_of(",\"\r\n") == std::string::npos && (s.empty() || (s.front() != ' ' && s.back() != ' ')))
-        return s;
-    std::string q = "\"";
-    for (char c : s)
-        q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
-
 // The images to predict: files as given; a folder stands for every image under it (sorted,
 // recursively: the images a LabelStore of that folder lists).
 std::vector<std::string> expandImageArguments(const std::vector<std::string>& args)

@@ -5,6 +5,7 @@
 #include "engine/core/Error.h"
 #include "engine/data/DataLoader.h"
 #include "engine/io/AtomicFile.h"
+#include "engine/io/Csv.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -309,12 +310,6 @@ void writeMetricsFile(const std::string& path, const nlohmann::json& metrics, co
         writeFileAtomic(path, metrics.dump(2) + "\n");
         return;
     }
-    auto quote = [](const std::string& s) {
-        std::string q = "\"";
-        for (char c : s)
-            q += c == '"' ? std::string("\"\"") : std::string(1, c);
-        return q + "\"";
-    };
     const ConfusionMatrix& cm = evaluation.confusion;
     auto name = [&](int c) {
         return c < static_cast<int>(classNames.size()) ? classNames[static_cast<size_t>(c)] : std::to_string(c);
@@ -322,10 +317,10 @@ void writeMetricsFile(const std::string& path, const nlohmann::json& metrics, co
     std::ostringstream s;
     s << "class,precision,recall,f1,support";
     for (int p = 0; p < cm.classes(); ++p)
-        s << "," << quote("predicted " + name(p));
+        s << "," << csvQuoted("predicted " + name(p));
     s << "\n";
     for (int c = 0; c < cm.classes(); ++c) {
-        s << quote(name(c)) << "," << fmt("%.6g", cm.precision(c)) << "," << fmt("%.6g", cm.recall(c)) << ","
+        s << csvQuoted(name(c)) << "," << fmt("%.6g", cm.precision(c)) << "," << fmt("%.6g", cm.recall(c)) << ","
           << fmt("%.6g", cm.f1(c)) << "," << cm.support(c);
         for (int p = 0; p < cm.classes(); ++p)
             s << "," << cm.at(c, p);
@@ -333,7 +328,7 @@ void writeMetricsFile(const std::string& path, const nlohmann::json& metrics, co
     }
     const std::string empty(static_cast<size_t>(cm.classes()), ',');
     s << "accuracy,,," << fmt("%.6g", evaluation.accuracy) << "," << cm.total() << empty << "\n";
-    s << quote("top-" + std::to_string(evaluation.topK) + " accuracy") << ",,," << fmt("%.6g", evaluation.topKAccuracy) << ","
+    s << csvQuoted("top-" + std::to_string(evaluation.topK) + " accuracy") << ",,," << fmt("%.6g", evaluation.topKAccuracy) << ","
       << cm.total() << empty << "\n";
     writeFileAtomic(path, s.str());
 }

@@ -1,6 +1,8 @@
 // Training sets and exports from the labeled images of a folder.
 #include "engine/labels/LabeledImages.h"
 
+#include "engine/io/Csv.h"
+
 #include "engine/core/Error.h"
 #include "engine/data/ImageDecode.h"
 #include "engine/io/AtomicFile.h"
@@ -54,18 +56,6 @@ bool isInside(const fs::path& inner, const fs::path& outer)
 {
     const fs::path rel = inner.lexically_relative(outer);
     return !rel.empty() && *rel.begin() != "..";
-}
-
-std::string csvField(const std::string& s)
-{
-    const bool quote
-        = s.find_first_of(",\"\r\n") != std::string::npos || (!s.empty() && (s.front() == ' ' || s.back() == ' '));
-    if (!quote)
-        return s;
-    std::string out = "\"";
-    for (char c : s)
-        out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
 }
 
 } // namespace
