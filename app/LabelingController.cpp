@@ -266,14 +266,12 @@ void LabelingController::onTrainingFinished()
     if (!trainer)
         return;
     try {
-        auto host = createCpuBackend(1);
-        Network net(job->graph, *host);
-        Normalization norm;
-        if (!trainer->copySnapshot(net, &norm)) {
+        auto model = ModelWeights::fromTrainer(job->graph, *trainer, job->data->classNames);
+        if (!model) {
             emit failed(tr("The training round stopped before its first batch: no model yet."));
             return;
         }
-        m_model = ModelWeights::capture(job->graph, net, std::move(norm), job->data->classNames);
+        m_model = std::move(model);
     } catch (const std::exception& e) {
         emit failed(tr("Could not keep the trained model: %1").arg(QString::fromStdString(e.what())));
         return;

@@ -332,12 +332,7 @@ std::shared_ptr<const ModelWeights> MainWindow::currentModelWeights() const
     if (!trainer)
         return nullptr;
     try {
-        auto host = createCpuBackend(1);
-        Network net(job->graph, *host);
-        Normalization norm;
-        if (!trainer->copySnapshot(net, &norm))
-            return nullptr;
-        return ModelWeights::capture(job->graph, net, std::move(norm), job->data->classNames);
+        return ModelWeights::fromTrainer(job->graph, *trainer, job->data->classNames);
     } catch (const std::exception&) {
         return nullptr;
     }

@@ -1,5 +1,7 @@
 #include "app/ModelWeights.h"
 
+#include "engine/backend/Backend.h"
+
 namespace netcanvas::app {
 
 std::shared_ptr<ModelWeights> ModelWeights::capture(const ModelGraph& graph, Network& network, Normalization norm,
@@ -15,6 +17,17 @@ std::shared_ptr<ModelWeights> ModelWeights::capture(const ModelGraph& graph, Net
     w->normalization = std::move(norm);
     w->classNames = std::move(classNames);
     return w;
+}
+
+std::shared_ptr<ModelWeights> ModelWeights::fromTrainer(const ModelGraph& graph, Trainer& trainer,
+                                                       std::vector<std::string> classNames)
+{
+    auto host = createCpuBackend(1);
+    Network net(graph, *host);
+    Normalization norm;
+    if (!trainer.copySnapshot(net, &norm))
+        return nullptr;
+    return capture(graph, net, std::move(norm), std::move(classNames));
 }
 
 bool ModelWeights::fits(Network& network) const

@@ -7,6 +7,7 @@
 #include "engine/data/Split.h"
 #include "engine/graph/ModelGraph.h"
 #include "engine/train/Network.h"
+#include "engine/train/Trainer.h"
 
 #include <memory>
 #include <string>
@@ -24,6 +25,10 @@ struct ModelWeights {
     // Copies the parameter values of `network` (a network on the host).
     static std::shared_ptr<ModelWeights> capture(const ModelGraph& graph, Network& network, Normalization norm,
                                                  std::vector<std::string> classNames);
+    // The latest weights `trainer` published (Trainer::copySnapshot, safe while it trains),
+    // with its normalization; null before its first publication.
+    static std::shared_ptr<ModelWeights> fromTrainer(const ModelGraph& graph, Trainer& trainer,
+                                                     std::vector<std::string> classNames);
     // Whether `network` has parameters of exactly these keys and shapes (then loadInto works).
     bool fits(Network& network) const;
     // Copies the values into a host network that fits; returns false (network unchanged)
