@@ -229,6 +229,7 @@ private slots:
     // 2. Values.
     void conv2DMatchesDirectConvolution_data();
     void conv2DMatchesDirectConvolution();
+    void convolutionRoutesAgree();
     void poolingHandExample();
     void samePaddingShapes();
     void softmaxSumsToOneAndIsStable();
@@ -360,6 +361,79 @@ void TestLayers::conv2DMatchesDirectConvolution()
     QCOMPARE(y.shape(), ref.shape());
     QVERIFY2(maxAbsDiff(y, ref) < 1e-4 * std::max(1.0, maxAbs(ref)),
         ("max difference " + std::to_string(maxAbsDiff(y, ref))).c_str());
+}
+
+// The CPU backend computes a stride-1 convolution with a small weight matrix directly (no
+// im2col, CpuConvDirect) and others by im2col + GEMM; NETCANVAS_CONV forces either. Both
+// routes must give the same output, input gradient, weight and bias gradients, and the
+// output must match the naive reference — across paddings, kernel sizes, filter and channel
+// counts that are not multiples of the kernels' blocks, and batches that are not multiples
+// of the dW sample group.
+void TestLayers::convolutionRoutesAgree()
+{
+    struct Case {
+        json params;
+        Shape in;
+        int64_t batch, padTop, padLeft;
+    };
+    const std::vector<Case> cases = {
+        { { { "filters", 6 }, { "kernel", 5 }, { "padding", "same" } }, { 1, 28, 28 }, 9, 2, 2 }, // LeNet conv1
+        { { { "filters", 16 }, { "kernel", 5 } }, { 6, 14, 14 }, 7, 0, 0 },                      // LeNet conv2
+        { { { "filters", 5 }, { "kernel", 3 }, { "padding", "same" } }, { 3, 7, 9 }, 5, 1, 1 },
+        { { { "filters", 3 }, { "kernel", 4 }, { "padding", "same" }, { "bias", false } }, { 2, 6, 5 }, 3, 1, 1 },
+        { { { "filters", 7 }, { "kernel", 1 } }, { 4, 3, 5 }, 2, 0, 0 },
+        { { { "filters", 3 }, { "kernel", 5 }, { "padding", "explicit" }, { "pad", 2 } }, { 4, 7, 7 }, 4, 2, 2 },
+        { { { "filters", 9 }, { "kernel", 3 } }, { 2, 3, 3 }, 1, 0, 0 }, // a 1×1 output
+        { { { "filters", 32 }, { "kernel", 3 }, { "padding", "same" } }, { 3, 12, 10 }, 6, 1, 1 }, // a VGG first layer
+    };
+    struct Result {
+        Tensor y, dx, dw, db;
+    };
+    for (const Case& c : cases) {
+        const std::string label = "Conv2D " + c.params.dump() + " on " + c.in.toString();
+        Tensor x(c.in.batched(c.batch));
+        Rng rng(29);
+        fillTensor(x, Fill::Normal, rng);
+        Result res[2];
+        const char* routes[2] = { "gemm", "direct" };
+        for (int r = 0; r < 2; ++r) {
+            qputenv("NETCANVAS_CONV", routes[r]);
+            auto layer = buildLayer("Conv2D", c.params, { c.in }, 5);
+            Parameter* bias = layer->parameter("bias");
+            if (bias)
+                for (int64_t i = 0; i < bias->value.size(); ++i)
+                    bias->value[i] = 0.1f * static_cast<float>(i + 1);
+            res[r].y = forward(*layer, *m_backend, { &x }, true);
+            if (r == 1) {
+                const Tensor ref = naiveConv(x, layer->parameter("weight")->value, bias ? &bias->value : nullptr, 1,
+                    c.padTop, c.padLeft, res[r].y.shape()[2], res[r].y.shape()[3]);
+                QVERIFY2(maxAbsDiff(res[r].y, ref) < 1e-4 * std::max(1.0, maxAbs(ref)),
+                    (label + ": direct output differs from the reference by " + std::to_string(maxAbsDiff(res[r].y, ref)))
+                        .c_str());
+            }
+            Tensor g(res[r].y.shape());
+            Rng grng(31);
+            fillTensor(g, Fill::Normal, grng);
+            res[r].dx = Tensor(x.shape());
+            RunContext ctx { *m_backend, true, nullptr };
+            layer->backward(ctx, { &x }, res[r].y, g, { &res[r].dx });
+            res[r].dw.copyFrom(layer->parameter("weight")->grad);
+            if (bias)
+                res[r].db.copyFrom(bias->grad);
+        }
+        qunsetenv("NETCANVAS_CONV");
+        auto close = [&](const Tensor& a, const Tensor& b, const char* what) {
+            const double d = maxAbsDiff(a, b);
+            QVERIFY2(d <= 2e-5 * std::max(1.0, maxAbs(a)),
+                (label + ": " + what + " differs between the GEMM and the direct route by " + std::to_string(d))
+                    .c_str());
+        };
+        close(res[0].y, res[1].y, "output");
+        close(res[0].dx, res[1].dx, "input gradient");
+        close(res[0].dw, res[1].dw, "weight gradient");
+        close(res[0].db, res[1].db, "bias gradient");
+        QVERIFY2(maxAbs(res[1].dw) > 0 && maxAbs(res[1].dx) > 0, (label + ": gradients are all zero").c_str());
+    }
 }
 
 void TestLayers::poolingHandExample()

@@ -14,11 +14,15 @@
 // GEMM per sample into dX) instead of Wᵀ·dY followed by col2im: no scatter-add, and no
 // [C·kH·kW, P] intermediate to zero.
 #include "engine/backend/cpu/CpuBackend.h"
+#include "engine/backend/cpu/CpuConvDirect.h"
 #include "engine/backend/cpu/CpuIm2col.h"
 #include "engine/backend/cpu/CpuSupport.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <string>
 #include <vector>
 
 namespace netcanvas {
@@ -57,6 +61,7 @@ private:
     WindowDesc m_window;
     int64_t m_channels = 0, m_filters = 0;
     bool m_bias = true;
+    std::unique_ptr<DirectConv> m_direct; // stride-1 layers with a small weight matrix
     std::vector<Work> m_work;
     // im2col of the last training forward, sub-batch after sub-batch (the sub-batch starting
     // at sample s0 is a [C·kH·kW, count·P] matrix at s0·C·kH·kW·P); valid for m_cachedInput.
@@ -75,6 +80,13 @@ CpuConv::CpuConv(CpuBackend& backend, const ConvDesc& desc)
     , m_filters(desc.filters)
     , m_bias(desc.bias)
 {
+    // NETCANVAS_CONV=gemm|direct overrides the choice for A/B measurements and tests
+    // ("direct": every stride-1 layer; "gemm": none).
+    const char* route = std::getenv("NETCANVAS_CONV");
+    const std::string choice = route ? route : "";
+    const int64_t limit = choice == "direct" ? INT64_MAX : choice == "gemm" ? 0 : kPerSampleGemm;
+    if (DirectConv::suits(desc, limit))
+        m_direct = std::make_unique<DirectConv>(backend, desc);
     const WindowDesc& w0 = m_window;
     const int64_t kk = w0.kernelH * w0.kernelW;
     m_directGradInput = w0.strideH == 1 && w0.strideW == 1 && m_filters * m_channels * kk >= kPerSampleGemm
@@ -111,6 +123,10 @@ void CpuConv::plan(int64_t n, int64_t& chunks, int64_t& perChunk, int64_t& subBa
 
 void CpuConv::forward(int64_t n, const float* x, const float* weight, const float* b, float* out, bool training)
 {
+    if (m_direct) {
+        m_direct->forward(n, x, weight, b, out);
+        return;
+    }
     int64_t chunks, perChunk, subBatch;
     plan(n, chunks, perChunk, subBatch);
     const int64_t rows = m_channels * m_window.kernelH * m_window.kernelW;
@@ -174,6 +190,10 @@ void CpuConv::forward(int64_t n, const float* x, const float* weight, const floa
 void CpuConv::backward(
     int64_t n, const float* x, const float* weight, const float* gradOut, float* dx, float* dWeight, float* dBias)
 {
+    if (m_direct) {
+        m_direct->backward(n, x, weight, gradOut, dx, dWeight, dBias);
+        return;
+    }
     int64_t chunks, perChunk, subBatch;
     plan(n, chunks, perChunk, subBatch);
     const int64_t kH = m_window.kernelH, kW = m_window.kernelW;

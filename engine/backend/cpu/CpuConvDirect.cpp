@@ -1,0 +1,321 @@
+// Direct stride-1 convolution for small weight matrices (see CpuConvDirect.h).
+#include "engine/backend/cpu/CpuConvDirect.h"
+
+#include "engine/backend/cpu/CpuBackend.h"
+#include "engine/backend/cpu/CpuSupport.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace netcanvas {
+
+namespace {
+
+using cpu::ensure;
+
+// Eight floats; GCC lowers the operations to AVX (or to two SSE halves on older targets).
+typedef float v8 __attribute__((vector_size(32)));
+
+inline v8 load(const float* p)
+{
+    v8 v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+inline void store(float* p, v8 v) { std::memcpy(p, &v, sizeof v); }
+inline v8 splat(float s) { return v8{s, s, s, s, s, s, s, s}; }
+inline float hsum(v8 v)
+{
+    return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+}
+
+constexpr int kChunks = 3;    // 8-wide chunks per block of the forward and dX kernels
+constexpr int kBlock = 8 * kChunks;
+constexpr int kMaxRows = 4;   // output planes per block (forward: filters, dX: channels)
+constexpr int kGroup = 4;     // samples whose dW contributions are summed in registers
+
+int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+// out[o][i] = init[o] + Σ_k coef[o][k] · src[offset[k] + i] for the R planes o0 … o0+R−1
+// and i in [0, len) (len a multiple of kBlock): R × kChunks vectors stay in registers while
+// the K terms stream by.
+template <int R>
+void planeBlock(const float* src, const int64_t* offset, int64_t K, const float* coef, const float* init,
+                float* out, int64_t len)
+{
+    for (int64_t i = 0; i < len; i += kBlock) {
+        v8 acc[R][kChunks];
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+            for (int j = 0; j < kChunks; ++j)
+                acc[r][j] = splat(init ? init[r] : 0.0f);
+        for (int64_t k = 0; k < K; ++k) {
+            const float* s = src + offset[k] + i;
+            v8 x[kChunks];
+#pragma GCC unroll 4
+            for (int j = 0; j < kChunks; ++j)
+                x[j] = load(s + 8 * j);
+#pragma GCC unroll 4
+            for (int r = 0; r < R; ++r) {
+                const v8 c = splat(coef[r * K + k]);
+#pragma GCC unroll 4
+                for (int j = 0; j < kChunks; ++j)
+                    acc[r][j] += c * x[j];
+            }
+        }
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+            for (int j = 0; j < kChunks; ++j)
+                store(out + r * len + i + 8 * j, acc[r][j]);
+    }
+}
+
+// All `rows` planes of out, in blocks of up to kMaxRows (coef rows K apart, out planes len apart).
+void planes(const float* src, const int64_t* offset, int64_t K, const float* coef, const float* init, int64_t rows,
+            float* out, int64_t len)
+{
+    for (int64_t r0 = 0; r0 < rows; r0 += kMaxRows) {
+        const float* c = coef + r0 * K;
+        const float* b = init ? init + r0 : nullptr;
+        float* o = out + r0 * len;
+        switch (std::min<int64_t>(kMaxRows, rows - r0)) {
+        case 4: planeBlock<4>(src, offset, K, c, b, o, len); break;
+        case 3: planeBlock<3>(src, offset, K, c, b, o, len); break;
+        case 2: planeBlock<2>(src, offset, K, c, b, o, len); break;
+        default: planeBlock<1>(src, offset, K, c, b, o, len); break;
+        }
+    }
+}
+
+// dw[f][r] += Σ_g Σ_i dy[g][f][i] · x[g][offset[r] + i] for FB filters × TB rows, summed over
+// `group` samples in registers (dy planes dyStride apart, samples dyGroup / xGroup apart).
+template <int FB, int TB>
+void weightBlock(const float* dy, int64_t dyStride, int64_t dyGroup, const float* x, int64_t xGroup,
+                 const int64_t* offset, int64_t group, int64_t len, float* dw, int64_t ldw)
+{
+    v8 acc[FB][TB];
+#pragma GCC unroll 4
+    for (int f = 0; f < FB; ++f)
+#pragma GCC unroll 4
+        for (int t = 0; t < TB; ++t)
+            acc[f][t] = splat(0.0f);
+    for (int64_t g = 0; g < group; ++g) {
+        const float* d = dy + g * dyGroup;
+        const float* xs = x + g * xGroup;
+        for (int64_t i = 0; i < len; i += 8) {
+            v8 dv[FB], xv[TB];
+#pragma GCC unroll 4
+            for (int f = 0; f < FB; ++f)
+                dv[f] = load(d + f * dyStride + i);
+#pragma GCC unroll 4
+            for (int t = 0; t < TB; ++t)
+                xv[t] = load(xs + offset[t] + i);
+#pragma GCC unroll 4
+            for (int f = 0; f < FB; ++f)
+#pragma GCC unroll 4
+                for (int t = 0; t < TB; ++t)
+                    acc[f][t] += dv[f] * xv[t];
+        }
+    }
+#pragma GCC unroll 4
+    for (int f = 0; f < FB; ++f)
+#pragma GCC unroll 4
+        for (int t = 0; t < TB; ++t)
+            dw[f * ldw + t] += hsum(acc[f][t]);
+}
+
+template <int FB>
+void weightRows(const float* dy, int64_t dyStride, int64_t dyGroup, const float* x, int64_t xGroup,
+                const int64_t* offset, int64_t rows, int64_t group, int64_t len, float* dw)
+{
+    constexpr int TB = 3;
+    int64_t r = 0;
+    for (; r + TB <= rows; r += TB)
+        weightBlock<FB, TB>(dy, dyStride, dyGroup, x, xGroup, offset + r, group, len, dw + r, rows);
+    for (; r < rows; ++r)
+        weightBlock<FB, 1>(dy, dyStride, dyGroup, x, xGroup, offset + r, group, len, dw + r, rows);
+}
+
+} // namespace
+
+bool DirectConv::suits(const ConvDesc& desc, int64_t maxWeights)
+{
+    const WindowDesc& w = desc.window;
+    const int64_t wp = w.width + w.padLeft + w.padRight, hp = w.height + w.padTop + w.padBottom;
+    return w.strideH == 1 && w.strideW == 1 && w.kernelH <= hp && w.kernelW <= wp && w.outH == hp - w.kernelH + 1
+        && w.outW == wp - w.kernelW + 1 && desc.filters * w.channels * w.kernelH * w.kernelW < maxWeights;
+}
+
+DirectConv::DirectConv(CpuBackend& backend, const ConvDesc& desc)
+    : m_backend(backend)
+    , m_w(desc.window)
+    , m_channels(desc.window.channels)
+    , m_filters(desc.filters)
+    , m_bias(desc.bias)
+{
+    m_hp = m_w.height + m_w.padTop + m_w.padBottom;
+    m_wp = m_w.width + m_w.padLeft + m_w.padRight;
+    m_taps = m_w.kernelH * m_w.kernelW;
+    m_tapOffset.resize(static_cast<size_t>(m_taps));
+    for (int64_t kh = 0; kh < m_w.kernelH; ++kh)
+        for (int64_t kw = 0; kw < m_w.kernelW; ++kw)
+            m_tapOffset[static_cast<size_t>(kh * m_w.kernelW + kw)] = kh * m_wp + kw;
+    m_margin = (m_w.kernelH - 1) * m_wp + (m_w.kernelW - 1);
+    m_lenOut = roundUp(m_w.outH * m_wp, kBlock);
+    m_planeX = roundUp(std::max(m_hp * m_wp, m_lenOut + m_margin), 8);
+    m_lenIn = roundUp(m_hp * m_wp, kBlock);
+    m_planeY = roundUp(m_margin + std::max(m_lenIn, m_lenOut), 8);
+    m_xOffset.resize(static_cast<size_t>(m_channels * m_taps));
+    for (int64_t c = 0; c < m_channels; ++c)
+        for (int64_t t = 0; t < m_taps; ++t)
+            m_xOffset[static_cast<size_t>(c * m_taps + t)] = c * m_planeX + m_tapOffset[static_cast<size_t>(t)];
+    m_dyOffset.resize(static_cast<size_t>(m_filters * m_taps));
+    for (int64_t f = 0; f < m_filters; ++f)
+        for (int64_t t = 0; t < m_taps; ++t)
+            m_dyOffset[static_cast<size_t>(f * m_taps + t)] = f * m_planeY + m_margin - m_tapOffset[static_cast<size_t>(t)];
+}
+
+void DirectConv::chunking(int64_t n, int64_t& chunks, int64_t& perChunk)
+{
+    chunks = std::max<int64_t>(1, std::min<int64_t>(m_backend.threads(), n));
+    perChunk = (n + chunks - 1) / chunks;
+    chunks = (n + perChunk - 1) / perChunk;
+    if (static_cast<int64_t>(m_work.size()) < chunks)
+        m_work.resize(static_cast<size_t>(chunks));
+}
+
+// Copies the sample's planes into the interior of the padded planes; borders and the slack
+// after each plane were zeroed when the buffer grew and are never written.
+void DirectConv::padInput(const float* x, float* xp) const
+{
+    const int64_t h = m_w.height, w = m_w.width;
+    for (int64_t c = 0; c < m_channels; ++c)
+        for (int64_t row = 0; row < h; ++row)
+            std::memcpy(xp + c * m_planeX + (row + m_w.padTop) * m_wp + m_w.padLeft, x + (c * h + row) * w,
+                        sizeof(float) * static_cast<size_t>(w));
+}
+
+// dY [F, outH, outW] into extended planes (row stride Wp after a zero margin); the discarded
+// columns, the margin and the tail stay zero.
+void DirectConv::extendGradient(const float* dy, float* ext) const
+{
+    const int64_t oh = m_w.outH, ow = m_w.outW;
+    for (int64_t f = 0; f < m_filters; ++f)
+        for (int64_t row = 0; row < oh; ++row)
+            std::memcpy(ext + f * m_planeY + m_margin + row * m_wp, dy + (f * oh + row) * ow,
+                        sizeof(float) * static_cast<size_t>(ow));
+}
+
+void DirectConv::forward(int64_t n, const float* x, const float* weight, const float* b, float* y)
+{
+    int64_t chunks, perChunk;
+    chunking(n, chunks, perChunk);
+    const int64_t K = m_channels * m_taps;
+    const int64_t inSize = m_channels * m_w.height * m_w.width;
+    const int64_t oh = m_w.outH, ow = m_w.outW, outSize = m_filters * oh * ow;
+    const float* bias = m_bias ? b : nullptr;
+    m_backend.parallelRange(chunks, 1, [&](int64_t c0, int64_t c1) {
+        for (int64_t chunk = c0; chunk < c1; ++chunk) {
+            Work& work = m_work[static_cast<size_t>(chunk)];
+            float* xp = ensure(work.xp, kGroup * m_channels * m_planeX);
+            float* out = ensure(work.out, std::max(m_filters * m_lenOut, m_channels * m_lenIn));
+            const int64_t begin = chunk * perChunk, end = std::min(n, begin + perChunk);
+            for (int64_t s = begin; s < end; ++s) {
+                padInput(x + s * inSize, xp);
+                planes(xp, m_xOffset.data(), K, weight, bias, m_filters, out, m_lenOut);
+                float* ys = y + s * outSize;
+                for (int64_t f = 0; f < m_filters; ++f)
+                    for (int64_t row = 0; row < oh; ++row)
+                        std::memcpy(ys + (f * oh + row) * ow, out + f * m_lenOut + row * m_wp,
+                                    sizeof(float) * static_cast<size_t>(ow));
+            }
+        }
+    });
+}
+
+void DirectConv::backward(
+    int64_t n, const float* x, const float* weight, const float* dy, float* dx, float* dWeight, float* dBias)
+{
+    int64_t chunks, perChunk;
+    chunking(n, chunks, perChunk);
+    const int64_t rows = m_channels * m_taps; // dW columns
+    const int64_t inSize = m_channels * m_w.height * m_w.width;
+    const int64_t oh = m_w.outH, ow = m_w.outW, outSize = m_filters * oh * ow, plane = oh * ow;
+    const int64_t xGroup = m_channels * m_planeX, dyGroup = m_filters * m_planeY;
+
+    // dX as a convolution of the extended dY with coefficients wT[c][f·taps + t] = W[f, c, t].
+    float* wT = dx ? ensure(m_transposed, m_channels * m_filters * m_taps) : nullptr;
+    if (dx)
+        for (int64_t f = 0; f < m_filters; ++f)
+            for (int64_t c = 0; c < m_channels; ++c)
+                for (int64_t t = 0; t < m_taps; ++t)
+                    wT[(c * m_filters + f) * m_taps + t] = weight[(f * m_channels + c) * m_taps + t];
+
+    m_backend.parallelRange(chunks, 1, [&](int64_t c0, int64_t c1) {
+        for (int64_t chunk = c0; chunk < c1; ++chunk) {
+            Work& work = m_work[static_cast<size_t>(chunk)];
+            float* xp = ensure(work.xp, kGroup * xGroup);
+            float* ext = ensure(work.dy, kGroup * dyGroup);
+            float* out = ensure(work.out, std::max(m_filters * m_lenOut, m_channels * m_lenIn));
+            float* dw = ensure(work.dw, m_filters * rows);
+            float* db = ensure(work.db, m_filters);
+            std::fill(dw, dw + m_filters * rows, 0.0f);
+            std::fill(db, db + m_filters, 0.0f);
+            const int64_t begin = chunk * perChunk, end = std::min(n, begin + perChunk);
+            for (int64_t s0 = begin; s0 < end; s0 += kGroup) {
+                const int64_t group = std::min<int64_t>(kGroup, end - s0);
+                for (int64_t g = 0; g < group; ++g) {
+                    const float* dys = dy + (s0 + g) * outSize;
+                    padInput(x + (s0 + g) * inSize, xp + g * xGroup);
+                    extendGradient(dys, ext + g * dyGroup);
+                    if (m_bias)
+                        for (int64_t f = 0; f < m_filters; ++f)
+                            db[f] += cpu::rowSum(dys + f * plane, plane);
+                }
+                const float* dyBase = ext + m_margin;
+                int64_t f0 = 0;
+                for (; f0 + 4 <= m_filters; f0 += 4)
+                    weightRows<4>(dyBase + f0 * m_planeY, m_planeY, dyGroup, xp, xGroup, m_xOffset.data(), rows, group,
+                                  m_lenOut, dw + f0 * rows);
+                for (; f0 + 2 <= m_filters; f0 += 2)
+                    weightRows<2>(dyBase + f0 * m_planeY, m_planeY, dyGroup, xp, xGroup, m_xOffset.data(), rows, group,
+                                  m_lenOut, dw + f0 * rows);
+                for (; f0 < m_filters; ++f0)
+                    weightRows<1>(dyBase + f0 * m_planeY, m_planeY, dyGroup, xp, xGroup, m_xOffset.data(), rows, group,
+                                  m_lenOut, dw + f0 * rows);
+                if (!dx)
+                    continue;
+                for (int64_t g = 0; g < group; ++g) {
+                    planes(ext + g * dyGroup, m_dyOffset.data(), m_filters * m_taps, wT, nullptr, m_channels,
+                           out, m_lenIn);
+                    float* img = dx + (s0 + g) * inSize;
+                    for (int64_t c = 0; c < m_channels; ++c)
+                        for (int64_t row = 0; row < m_w.height; ++row)
+                            std::memcpy(img + (c * m_w.height + row) * m_w.width,
+                                        out + c * m_lenIn + (row + m_w.padTop) * m_wp + m_w.padLeft,
+                                        sizeof(float) * static_cast<size_t>(m_w.width));
+                }
+            }
+        }
+    });
+
+    // The chunks' partial sums, added in chunk order.
+    const int64_t wSize = m_filters * rows;
+    std::memcpy(dWeight, m_work[0].dw.data(), sizeof(float) * static_cast<size_t>(wSize));
+    for (int64_t c = 1; c < chunks; ++c) {
+        const float* part = m_work[static_cast<size_t>(c)].dw.data();
+        for (int64_t i = 0; i < wSize; ++i)
+            dWeight[i] += part[i];
+    }
+    if (m_bias && dBias)
+        for (int64_t f = 0; f < m_filters; ++f) {
+            float acc = 0.0f;
+            for (int64_t c = 0; c < chunks; ++c)
+                acc += m_work[static_cast<size_t>(c)].db[f];
+            dBias[f] = acc;
+        }
+}
+
+} // namespace netcanvas
