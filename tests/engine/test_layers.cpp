@@ -385,6 +385,9 @@ void TestLayers::convolutionRoutesAgree()
         { { { "filters", 3 }, { "kernel", 5 }, { "padding", "explicit" }, { "pad", 2 } }, { 4, 7, 7 }, 4, 2, 2 },
         { { { "filters", 9 }, { "kernel", 3 } }, { 2, 3, 3 }, 1, 0, 0 }, // a 1×1 output
         { { { "filters", 32 }, { "kernel", 3 }, { "padding", "same" } }, { 3, 12, 10 }, 6, 1, 1 }, // a VGG first layer
+        // A large weight matrix (dW by GEMM on the direct route; per-sample GEMMs and dX by
+        // flipped filters on the GEMM route).
+        { { { "filters", 16 }, { "kernel", 3 }, { "padding", "same" } }, { 32, 9, 8 }, 5, 1, 1 },
     };
     struct Result {
         Tensor y, dx, dw, db;
@@ -931,6 +934,8 @@ void TestLayers::threadCountIndependence()
     };
     const std::vector<Case> cases = {
         { "Conv2D", { { "filters", 6 }, { "kernel", 3 }, { "padding", "same" } }, { 3, 12, 12 }, 7 },
+        // One sample: the direct forward shares its tiles between the threads.
+        { "Conv2D", { { "filters", 6 }, { "kernel", 5 }, { "padding", "same" } }, { 1, 28, 28 }, 1 },
         { "Conv2D", { { "filters", 4 }, { "kernel", 5 }, { "stride", 2 } }, { 2, 15, 13 }, 5 },
         { "Conv2D", { { "filters", 16 }, { "kernel", 3 }, { "padding", "same" } }, { 32, 9, 8 }, 5 },
         { "Dense", { { "units", 33 } }, { 70 }, 9 },

@@ -3,7 +3,7 @@
 // The engine splits batches, GEMMs and reductions differently per thread count (and hands
 // large GEMMs to OpenBLAS when built with it); summation order may differ, nothing else.
 // Models: models/mlp.json (Dense GEMMs split across threads), lenet5.json (small
-// convolutions batched into one GEMM per sub-batch) and vgg-small.json (large convolutions:
+// convolutions computed directly, samples split across threads) and vgg-small.json (large convolutions:
 // one GEMM per sample, dX as a convolution of dY with the flipped filters, im2col kept from
 // forward to backward).
 #include "engine/backend/Backend.h"

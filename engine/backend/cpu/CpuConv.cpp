@@ -80,13 +80,14 @@ CpuConv::CpuConv(CpuBackend& backend, const ConvDesc& desc)
     , m_filters(desc.filters)
     , m_bias(desc.bias)
 {
+    // Stride-1 layers run the direct convolution (dW by GEMM when the weight matrix is large).
     // NETCANVAS_CONV=gemm|direct overrides the choice for A/B measurements and tests
-    // ("direct": every stride-1 layer; "gemm": none).
+    // ("direct": every stride-1 layer, whatever its waste; "gemm": none).
     const char* route = std::getenv("NETCANVAS_CONV");
     const std::string choice = route ? route : "";
-    const int64_t limit = choice == "direct" ? INT64_MAX : choice == "gemm" ? 0 : kPerSampleGemm;
-    if (DirectConv::suits(desc, limit))
-        m_direct = std::make_unique<DirectConv>(backend, desc);
+    if (choice != "gemm" && DirectConv::suits(desc, choice == "direct"))
+        m_direct = std::make_unique<DirectConv>(backend, desc,
+            desc.filters * desc.window.channels * desc.window.kernelH * desc.window.kernelW >= kPerSampleGemm);
     const WindowDesc& w0 = m_window;
     const int64_t kk = w0.kernelH * w0.kernelW;
     m_directGradInput = w0.strideH == 1 && w0.strideW == 1 && m_filters * m_channels * kk >= kPerSampleGemm

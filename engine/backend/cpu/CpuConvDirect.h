@@ -26,11 +26,13 @@ class CpuBackend;
 
 class DirectConv {
 public:
-    // True when the layer has stride 1 and its weight matrix (F × C·kH·kW) is below
-    // `maxWeights` elements: the layers this path is faster for.
-    static bool suits(const ConvDesc& desc, int64_t maxWeights);
+    // True for stride-1 layers whose extended rows waste at most half as much again as the
+    // real outputs (kW − 1 extra columns per row of Wp); anyWaste: every stride-1 layer.
+    static bool suits(const ConvDesc& desc, bool anyWaste = false);
 
-    DirectConv(CpuBackend& backend, const ConvDesc& desc);
+    // weightsByGemm: dW by one GEMM per sample on an im2col (for layers with a large weight
+    // matrix, where that GEMM is efficient) instead of the direct dW kernel.
+    DirectConv(CpuBackend& backend, const ConvDesc& desc, bool weightsByGemm);
     void forward(int64_t n, const float* x, const float* w, const float* b, float* y);
     // dx may be null (the network's first layer); dw and db are overwritten.
     void backward(int64_t n, const float* x, const float* w, const float* dy, float* dx, float* dw, float* db);
@@ -42,6 +44,7 @@ private:
         std::vector<float> out;  // [F][lenOut] forward result, or [C][lenIn] padded dX
         std::vector<float> dw;   // [F][C·kH·kW] partial sums of this chunk
         std::vector<float> db;   // [F]
+        std::vector<float> col;  // [C·kH·kW, P]: im2col of one sample (dW by GEMM)
     };
     void chunking(int64_t n, int64_t& chunks, int64_t& perChunk);
     void padInput(const float* x, float* xp) const;
@@ -58,6 +61,7 @@ private:
     int64_t m_margin;        // zeros in front of an extended dY plane: (kH−1)·Wp + kW−1
     int64_t m_lenIn;         // padded dX length, rounded up to the dX block
     int64_t m_planeY;        // stride of an extended dY plane
+    bool m_gemmWeights = false;
     std::vector<int64_t> m_tapOffset; // kh·Wp + kw, tap t = kh·kW + kw
     std::vector<int64_t> m_xOffset;   // [C·taps]: c·planeX + tapOffset[t] (forward and dW)
     std::vector<int64_t> m_dyOffset;  // [F·taps]: f·planeY + margin − tapOffset[t] (dX)
