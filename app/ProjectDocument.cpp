@@ -66,7 +66,8 @@ void ProjectDocument::setDatasetPath(const QString& path)
 void ProjectDocument::setTrainingSettings(const TrainConfig& config, int threads)
 {
     const bool same = m_training && trainConfigToJson(*m_training) == trainConfigToJson(config) &&
-                      m_training->device == config.device && m_training->tf32 == config.tf32 && threads == m_threads;
+                      m_training->device == config.device && m_training->precision == config.precision &&
+                      threads == m_threads;
     m_training = config;
     m_threads = threads;
     if (!same)
@@ -110,7 +111,7 @@ QString ProjectDocument::open(const QString& path)
             m_training = d.training;
             if (m_training) {
                 m_training->device = d.device;
-                m_training->tf32 = d.tf32;
+                m_training->precision = d.precision;
             }
             m_threads = d.threads;
             m_weightsPath = QString::fromStdString(d.weightsPath);
@@ -146,7 +147,7 @@ ProjectData ProjectDocument::toProjectData() const
     d.training = m_training;
     d.threads = m_threads;
     d.device = m_training ? m_training->device : "auto";
-    d.tf32 = m_training && m_training->tf32;
+    d.precision = m_training ? m_training->precision : Precision::Fp32;
     for (int id : m_runs->ids())
         d.runs.push_back(*m_runs->run(id));
     d.weightsPath = m_weightsPath.toStdString();
@@ -215,7 +216,7 @@ QString ProjectDocument::openRecovery(const QString& path)
     m_training = d.training;
     if (m_training) {
         m_training->device = d.device;
-        m_training->tf32 = d.tf32;
+        m_training->precision = d.precision;
     }
     m_threads = d.threads;
     m_weightsPath = QString::fromStdString(d.weightsPath);

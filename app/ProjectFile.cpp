@@ -86,7 +86,7 @@ json projectToJson(const ProjectData& d, const std::string& dir)
     j["dataset"] = {{"path", storePath(d.datasetPath, dir)}};
     if (d.training)
         j["training"] = trainConfigToJson(*d.training);
-    j["settings"] = {{"threads", d.threads}, {"device", d.device}, {"tf32", d.tf32}};
+    j["settings"] = {{"threads", d.threads}, {"device", d.device}, {"precision", precisionName(d.precision)}};
     if (!d.weightsPath.empty())
         j["weights"] = {{"file", storePath(d.weightsPath, dir)}, {"run", d.weightsRun}};
     json runs = json::array();
@@ -149,10 +149,21 @@ ProjectData projectFromJson(const json& j, const std::string& source, const std:
             }
             d.device = dev->get<std::string>();
         }
-        if (auto tf = s->find("tf32"); tf != s->end()) { // absent before the TF32 switch: false
+        // settings.precision replaced settings.tf32 (a boolean, written by older versions): a
+        // project with "tf32": true and no precision opens with tf32. Neither: fp32.
+        if (auto tf = s->find("tf32"); tf != s->end()) {
             if (!tf->is_boolean())
                 fail(source, "settings.tf32: expected true or false");
-            d.tf32 = tf->get<bool>();
+            d.precision = tf->get<bool>() ? Precision::Tf32 : Precision::Fp32;
+        }
+        if (auto p = s->find("precision"); p != s->end()) {
+            if (!p->is_string())
+                fail(source, "settings.precision: expected a string (fp32, tf32 or fp16)");
+            try {
+                d.precision = parsePrecision(p->get<std::string>(), "settings.precision");
+            } catch (const FormatError& e) {
+                fail(source, e.what());
+            }
         }
     }
     if (auto w = j.find("weights"); w != j.end()) {

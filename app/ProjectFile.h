@@ -33,7 +33,7 @@ struct ProjectData {
     std::optional<TrainConfig> training; // the Training panel's settings; none: the model's recipe
     int threads = 0;                     // a setting of this machine, kept with the project
     std::string device = "auto";         // likewise: auto | cpu | cuda | cuda:N
-    bool tf32 = false;                   // likewise: TF32 math on a GPU that has it
+    Precision precision = Precision::Fp32; // likewise: GPU math, fp32 | tf32 | fp16 (settings.precision)
     std::vector<widgets::TrainingRun> runs;
     std::string weightsPath; // the weights of `weightsRun`, empty when none were saved
     int weightsRun = 0;

@@ -27,7 +27,7 @@ void TrainingWorker::run(std::shared_ptr<TrainingJob> job)
             job->split = std::move(split);
         }
         BackendOptions options;
-        options.tf32 = job->config.tf32;
+        options.precision = job->config.precision;
         CreatedBackend created = createBackend(job->config.device, job->config.threads, options);
         if (!created.note.empty())
             emit deviceNote(runId, QString::fromStdString(created.note));
@@ -77,6 +77,7 @@ void TrainingWorker::run(std::shared_ptr<TrainingJob> job)
         s.samplesPerSecond = r.samplesPerSecond;
         s.bestEpoch = r.bestEpoch;
         s.bestValidationLoss = r.bestValidationLoss;
+        s.skippedSteps = r.skippedSteps;
         bool shuttingDown = false;
         {
             std::lock_guard lock(job->mutex);

@@ -547,7 +547,7 @@ def main():
         if not torch.cuda.is_available():
             sys.exit(f"compare_pytorch.py: --device {args.device}: this PyTorch sees no CUDA device")
     # PyTorch allows TF32 in cuDNN convolutions by default; NetCanvas computes in FP32 unless
-    # asked (netcanvas-cli train --tf32): compare like with like.
+    # asked (netcanvas-cli train --precision tf32): compare like with like.
     torch.backends.cudnn.allow_tf32 = args.tf32
     torch.backends.cuda.matmul.allow_tf32 = args.tf32
 

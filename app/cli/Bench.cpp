@@ -6,6 +6,7 @@
 #include "engine/core/Rng.h"
 #include "engine/graph/ModelJson.h"
 #include "engine/train/Loss.h"
+#include "engine/train/LossScaler.h"
 #include "engine/train/Network.h"
 #include "engine/train/Optimizer.h"
 #include "engine/train/TrainConfig.h"
@@ -19,6 +20,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -117,7 +119,7 @@ int runBench(const BenchOptions& o)
     const GraphAnalysis a = graph.validate();
     const double baselineMb = procStatusMb("VmRSS");
 
-    auto backend = backendForDevice(o.device, o.threads);
+    auto backend = backendForDevice(o.device, o.threads, precisionOption(o.precision));
     Network net(graph, *backend, o.seed);
     // Loss as the Trainer chooses it: the recipe's kind, on probabilities when the model ends in Softmax.
     const TrainConfig recipe = trainConfigFromJson(graph.training);
@@ -140,15 +142,41 @@ int runBench(const BenchOptions& o)
     const Tensor oneInput = randomInput(a.inputShape, 1, rng);
 
     // One training step, as Trainer::fit does it minus its bookkeeping (snapshots,
-    // divergence checks, accuracy): forward, loss, backward, optimizer update.
+    // divergence checks, accuracy): forward, loss, backward, optimizer update — with FP16 math
+    // also its loss scaling (scaled loss gradient, one overflow check, unscaled gradients).
     Tensor grad(backend->allocator());
     DeviceLabels deviceLabels(*backend);
     float lastLoss = 0.0f;
+    std::unique_ptr<LossScaler> scaler;
+    if (backend->mathPrecision() == Precision::Fp16)
+        scaler = std::make_unique<LossScaler>();
+    std::vector<FloatSpan> grads;
+    for (const NamedParameter& p : trainable)
+        if (!p.param->grad.empty())
+            grads.push_back({ p.param->grad.data(), p.param->grad.size() });
+    int64_t skipped = 0;
     auto trainStep = [&] {
         const Tensor& out = net.forward(trainInput, true);
         lastLoss = computeLoss(*backend, recipe.loss, out, deviceLabels.upload(labels), grad, outputIsProbabilities);
-        net.backward(grad);
-        optimizer->step(trainable, kLearningRate);
+        if (scaler) {
+            const float s = scaler->scale();
+            backend->scale(s, grad.data(), grad.size());
+            net.backward(grad);
+            const LossScaler::Verdict verdict = scaler->update(backend->allFinite(grads));
+            if (verdict == LossScaler::Verdict::Stop)
+                throw DivergedError("bench: " + scaler->stopReason());
+            if (verdict == LossScaler::Verdict::Skip) {
+                ++skipped;
+            } else {
+                for (const NamedParameter& p : trainable)
+                    if (!p.param->grad.empty())
+                        backend->scale(1.0f / s, p.param->grad.data(), p.param->grad.size());
+                optimizer->step(trainable, kLearningRate);
+            }
+        } else {
+            net.backward(grad);
+            optimizer->step(trainable, kLearningRate);
+        }
         backend->synchronize(); // a device backend queues work: time it to the end (no-op on the CPU)
     };
     auto inferStep = [&] {
@@ -176,6 +204,7 @@ int runBench(const BenchOptions& o)
     nlohmann::ordered_json j; // keys in the order of bench/compare_pytorch.py
     j["framework"] = "netcanvas";
     j["backend"] = backend->name();
+    j["precision"] = precisionName(backend->mathPrecision());
     j["model"] = graph.name;
     j["threads"] = backend->threads();
     j["batch"] = o.batch;
@@ -199,13 +228,18 @@ int runBench(const BenchOptions& o)
     j["peak_rss_mb"] = peakMb;
     j["baseline_rss_mb"] = baselineMb;
     j["final_loss"] = lastLoss;
+    if (scaler) {
+        j["loss_scale"] = scaler->scale();
+        j["skipped_steps"] = skipped;
+    }
 
     if (o.json) {
         std::cout << j.dump() << "\n";
         return 0;
     }
     std::cout << "bench " << (graph.name.empty() ? o.model : graph.name) << ": " << backend->name() << ", "
-              << backend->threads() << " threads, synthetic data, SGD (momentum 0.9, lr 0.01)\n"
+              << backend->threads() << " threads, " << precisionLabel(backend->mathPrecision())
+              << (scaler ? " with loss scaling" : "") << ", synthetic data, SGD (momentum 0.9, lr 0.01)\n"
               << "  " << a.totalParams << " parameters, " << fmt("%.2f", flops / 1e6)
               << " MFLOP forward per sample (a training step counts 3x forward)\n\n";
     std::cout << "  training   batch " << o.batch << ", " << o.steps << " steps after " << o.warmup << " warm-up\n"
@@ -220,6 +254,9 @@ int runBench(const BenchOptions& o)
     std::cout << "  memory     peak RSS " << fmt("%.1f", peakMb) << " MB (" << fmt("%.1f", baselineMb)
               << " MB before the network was built)\n";
     std::cout << "  final training loss " << fmt("%.4f", lastLoss) << "\n";
+    if (scaler)
+        std::cout << "  loss scale " << formatLossScale(scaler->scale()) << ", " << skipped
+                  << " steps skipped (gradient overflow)\n";
     return 0;
 }
 

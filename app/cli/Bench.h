@@ -3,7 +3,8 @@
 //
 // What it measures (docs/benchmarks.md): after `warmup` untimed steps, `steps` timed
 // training steps (forward, loss, backward, SGD update with momentum 0.9 and lr 0.01,
-// whatever the model's recipe says, so the numbers compare with PyTorch like for like),
+// whatever the model's recipe says, so the numbers compare with PyTorch like for like; with
+// FP16 math also the Trainer's loss scaling: scale, overflow check, unscale),
 // `steps` inference passes at batch `inferBatch`, and `latencySteps` batch-1 inference
 // passes; then the process's peak resident memory. Achieved GFLOP/s use the registry's
 // forward FLOP counts, a training step counting 3× forward.
@@ -20,6 +21,7 @@ struct BenchOptions {
     int64_t batch = 64;        // training batch
     int threads = 0;           // 0 = all cores
     std::string device = "auto"; // auto | cpu | cuda | cuda:N
+    std::string precision = "fp32"; // fp32 | tf32 | fp16: GPU math; fp16 adds loss scaling to the step
     int steps = 30;            // timed training steps (and timed batch-inferBatch passes)
     int warmup = 5;            // untimed steps before each measurement
     int64_t inferBatch = 256;  // batch of the inference-throughput measurement

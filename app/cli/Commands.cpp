@@ -263,6 +263,8 @@ int runTrain(const TrainOptions& o)
     if (o.rotate > 0)
         cfg.augmentation.maxRotation = o.rotate;
     cfg.threads = o.threads;
+    cfg.precision = precisionOption(o.precision);
+    cfg.lossScaling = parseLossScaling(o.lossScaling, "--loss-scaling");
 
     namespace fs = std::filesystem;
     const std::string out = o.out.empty() ? "runs/" + (graph.name.empty() ? std::string("model") : graph.name) : o.out;
@@ -279,7 +281,7 @@ int runTrain(const TrainOptions& o)
                      Progress::formatCount(static_cast<int64_t>(split.test.size())) + " test" +
                      (data.officialTestBegin >= 0 ? " (official test split)" : ""));
 
-    auto backend = backendForDevice(o.device, cfg.threads, o.tf32);
+    auto backend = backendForDevice(o.device, cfg.threads, cfg.precision);
     Trainer trainer(graph, cfg, *backend);
     progress.message("training " + (graph.name.empty() ? o.model : graph.name) + " on " + backend->name() + " (" +
                      (backend->device() == Device::Cpu ? std::to_string(backend->threads()) + " threads"
@@ -309,8 +311,11 @@ int runTrain(const TrainOptions& o)
                            fmt("%.4f", e.trainLoss) + " acc " + fmt("%.2f%%", 100 * e.trainAccuracy);
         if (!std::isnan(e.validationLoss))
             line += "  val loss " + fmt("%.4f", e.validationLoss) + " acc " + fmt("%.2f%%", 100 * e.validationAccuracy);
-        line += "  " + fmt("%.1fs", e.seconds) + "  " + Progress::formatRate(e.samplesPerSecond) + " samples/s" +
-                (e.improved ? "  *" : "");
+        line += "  " + fmt("%.1fs", e.seconds) + "  " + Progress::formatRate(e.samplesPerSecond) + " samples/s";
+        if (e.skippedSteps > 0)
+            line += "  " + std::to_string(e.skippedSteps) + " skipped (loss scale " +
+                    formatLossScale(static_cast<float>(e.lossScale)) + ")";
+        line += e.improved ? "  *" : "";
         progress.epoch(line);
         history += std::to_string(e.epoch + 1) + "," + fmt("%.6g", e.trainLoss) + "," + fmt("%.6g", e.trainAccuracy) + "," +
                    fmt("%.6g", e.validationLoss) + "," + fmt("%.6g", e.validationAccuracy) + "," + fmt("%.6g", e.learningRate) +
@@ -326,6 +331,10 @@ int runTrain(const TrainOptions& o)
     }();
     if (!r.message.empty())
         progress.message(r.message);
+    if (r.skippedSteps > 0)
+        progress.message("loss scaling: " + std::to_string(r.skippedSteps) + " step" + (r.skippedSteps == 1 ? "" : "s") +
+                         " skipped (the scaled gradients overflowed); final loss scale " +
+                         formatLossScale(static_cast<float>(r.lossScale)));
 
     // Keep what was learned, whatever happened: the run's weights are the last good ones.
     graph.training = trainConfigToJson(cfg);
@@ -361,7 +370,12 @@ int runTrain(const TrainOptions& o)
                            {"diverged", r.diverged},
                            {"message", r.message},
                            {"best_epoch", r.bestEpoch + 1},
+                           {"precision", precisionName(backend->mathPrecision())},
                            {"out", out}};
+    if (trainer.lossScaler()) {
+        metrics["skipped_steps"] = r.skippedSteps;
+        metrics["loss_scale"] = r.lossScale;
+    }
     if (!r.history.empty() && !std::isnan(r.history.back().validationAccuracy)) {
         metrics["validation_accuracy"] = r.history.back().validationAccuracy;
         metrics["validation_loss"] = r.history.back().validationLoss;
@@ -388,7 +402,7 @@ int runEval(const EvalOptions& o)
     // The evaluating Trainer's own network receives the weights: one network, one read.
     const ModelGraph graph = graphForWeights(o.model, o.weights);
     const TrainConfig cfg = trainConfigFromJson(graph.training);
-    auto backend = backendForDevice(o.device, o.threads);
+    auto backend = backendForDevice(o.device, o.threads, precisionOption(o.precision));
     Trainer evaluator(graph, cfg, *backend);
     const WeightsMeta meta = loadWeights(o.weights, evaluator.network());
     evaluator.setNormalization(normalizationOf(meta));
@@ -474,7 +488,7 @@ int runPredict(const PredictOptions& o)
     const std::vector<std::string> images = expandImageArguments(o.images);
     if (images.empty())
         throw DataError("no image to predict in " + o.images.front() + (o.images.size() > 1 ? " and the others" : ""));
-    LoadedModel m = loadTrained(o.model, o.weights, o.threads, o.device);
+    LoadedModel m = loadTrained(o.model, o.weights, o.threads, o.device, precisionOption(o.precision));
     const GraphAnalysis& a = m.network->analysis();
     const DatasetOptions geo = datasetOptionsFor(a, "stretch");
     const Normalization norm = normalizationOf(m.meta);

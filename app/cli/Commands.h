@@ -31,7 +31,8 @@ struct TrainOptions {
     float rotate = 0.0f;
     int threads = 0;
     std::string device = "auto"; // auto | cpu | cuda | cuda:N (Devices.h)
-    bool tf32 = false;
+    std::string precision = "fp32"; // fp32 | tf32 | fp16 (--tf32 = tf32); fp16 turns on loss scaling
+    std::string lossScaling = "auto"; // auto (on when the backend runs fp16) | on | off
     std::string resize = "stretch";
     bool json = false;
     bool quiet = false;
@@ -48,6 +49,7 @@ struct EvalOptions {
     int topK = 5;
     int threads = 0;
     std::string device = "auto";
+    std::string precision = "fp32";
     bool json = false;
 };
 
@@ -59,6 +61,7 @@ struct PredictOptions {
     int top = 3;
     int threads = 0;
     std::string device = "auto";
+    std::string precision = "fp32";
     bool json = false;
 };
 

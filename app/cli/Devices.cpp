@@ -47,12 +47,14 @@ int runDevices(bool json, int threads)
     return 0;
 }
 
-std::unique_ptr<Backend> backendForDevice(const std::string& device, int threads, bool tf32)
+Precision precisionOption(const std::string& value) { return parsePrecision(value, "--precision"); }
+
+std::unique_ptr<Backend> backendForDevice(const std::string& device, int threads, Precision precision)
 {
     BackendOptions options;
-    options.tf32 = tf32;
+    options.precision = precision;
     CreatedBackend created = createBackend(device, threads, options);
-    if (!created.note.empty() && (device != "auto" || created.gpuPresent)) {
+    if (!created.note.empty() && (device != "auto" || created.gpuPresent || precision != Precision::Fp32)) {
         std::fprintf(stderr, "netcanvas-cli: note: %s\n", created.note.c_str());
         std::fflush(stderr);
     }

@@ -23,11 +23,12 @@ std::string LoadedModel::className(int cls) const
                                                                        : std::to_string(cls);
 }
 
-LoadedModel loadTrained(const std::string& modelPath, const std::string& weightsPath, int threads, const std::string& device)
+LoadedModel loadTrained(const std::string& modelPath, const std::string& weightsPath, int threads, const std::string& device,
+                        Precision precision)
 {
     LoadedModel m;
     m.graph = graphForWeights(modelPath, weightsPath);
-    m.backend = backendForDevice(device, threads);
+    m.backend = backendForDevice(device, threads, precision);
     m.network = std::make_unique<Network>(m.graph, *m.backend, 1);
     m.meta = loadWeights(weightsPath, *m.network);
     return m;

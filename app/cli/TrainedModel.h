@@ -27,9 +27,10 @@ struct LoadedModel {
     // The class's name from the weights, or its number when the weights carry no names.
     std::string className(int cls) const;
 };
-// device: auto | cpu | cuda | cuda:N (Devices.h); the inspection commands stay on the CPU.
+// device: auto | cpu | cuda | cuda:N and precision (Devices.h); the inspection commands stay
+// on the CPU.
 LoadedModel loadTrained(const std::string& modelPath, const std::string& weightsPath, int threads,
-                        const std::string& device = "cpu");
+                        const std::string& device = "cpu", Precision precision = Precision::Fp32);
 
 Normalization normalizationOf(const WeightsMeta& meta);
 

@@ -7,6 +7,7 @@
 
 #include "engine/backend/DeviceManager.h"
 #include "engine/core/Error.h"
+#include "engine/train/LossScaler.h"
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -16,6 +17,16 @@ int main(int argc, char** argv)
 {
     using namespace netcanvas::cli;
     const char* kDeviceHelp = "auto | cpu | cuda | cuda:N (default auto: the first usable GPU, else the CPU)";
+    // --precision and its older spelling --tf32 (= --precision tf32; the two exclude each other).
+    auto addPrecision = [](CLI::App* cmd, std::string& precision) {
+        CLI::Option* option = cmd->add_option(
+            "--precision", precision,
+            "GPU math of GEMMs and convolutions: fp32 (default, exact) | tf32 (TF32 tensor cores, compute "
+            "capability 8.0+) | fp16 (FP16 tensor cores with FP32 accumulation and loss scaling, 7.0+); "
+            "the CPU always computes in fp32");
+        cmd->add_flag_callback("--tf32", [&precision] { precision = "tf32"; }, "Same as --precision tf32")
+            ->excludes(option);
+    };
     CLI::App app{"NetCanvas command line: design, train and evaluate neural networks without a window.", "netcanvas-cli"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "netcanvas-cli 0.1.0");
@@ -49,7 +60,9 @@ int main(int argc, char** argv)
     trainCmd->add_option("--weights", train.initWeights, "Start from these weights (fine-tuning)")->check(CLI::ExistingFile);
     trainCmd->add_option("--threads", train.threads, "CPU threads (0 = all cores)")->check(CLI::Range(0, 1024));
     trainCmd->add_option("--device", train.device, kDeviceHelp);
-    trainCmd->add_flag("--tf32", train.tf32, "TF32 tensor-core math on GPUs of compute capability 8.0 and newer");
+    addPrecision(trainCmd, train.precision);
+    trainCmd->add_option("--loss-scaling", train.lossScaling,
+                         "Dynamic loss scaling: auto (default: on when the GPU computes in fp16) | on | off");
     trainCmd->add_flag("--json", train.json, "End with one JSON line of final metrics on stdout");
     trainCmd->add_flag("--quiet,-q", train.quiet, "No progress output");
 
@@ -63,6 +76,7 @@ int main(int argc, char** argv)
     evalCmd->add_option("--metrics-json", eval.jsonOut, "Write all metrics as JSON");
     evalCmd->add_option("--threads", eval.threads, "CPU threads (0 = all cores)");
     evalCmd->add_option("--device", eval.device, kDeviceHelp);
+    addPrecision(evalCmd, eval.precision);
     evalCmd->add_flag("--json", eval.json, "End with one JSON line of metrics on stdout");
     evalCmd->add_option("--metrics-out", eval.metricsOut, "Write confusion matrix, per-class metrics, accuracy and top-k accuracy (.json or .csv)");
     evalCmd->add_option("--top-k", eval.topK, "k of the top-k accuracy")->check(CLI::Range(1, 1000));
@@ -97,6 +111,7 @@ int main(int argc, char** argv)
     predictCmd->add_option("--top,-k", predict.top, "How many classes to show")->check(CLI::Range(1, 1000));
     predictCmd->add_option("--threads", predict.threads, "CPU threads (0 = all cores)");
     predictCmd->add_option("--device", predict.device, kDeviceHelp);
+    addPrecision(predictCmd, predict.precision);
     predictCmd->add_flag("--json", predict.json, "One JSON line per image");
     predictCmd->add_option("--out", predict.out, "Write the predictions to this CSV (path,class,confidence,top-k columns) instead of stdout");
 
@@ -106,6 +121,7 @@ int main(int argc, char** argv)
     benchCmd->add_option("--batch", bench.batch, "Training batch size")->check(CLI::Range(1, 65536));
     benchCmd->add_option("--threads", bench.threads, "CPU threads (0 = all cores)")->check(CLI::Range(0, 1024));
     benchCmd->add_option("--device", bench.device, kDeviceHelp);
+    addPrecision(benchCmd, bench.precision);
     benchCmd->add_option("--steps", bench.steps, "Timed training steps (and batch-256 inference passes)")->check(CLI::Range(1, 1000000));
     benchCmd->add_option("--warmup", bench.warmup, "Untimed steps before each measurement")->check(CLI::Range(0, 1000000));
     benchCmd->add_option("--infer-batch", bench.inferBatch, "Batch size of the inference-throughput measurement")->check(CLI::Range(1, 65536));
@@ -126,9 +142,12 @@ int main(int argc, char** argv)
     }
 
     try {
-        // A malformed --device fails before any data is read.
+        // A malformed --device or --precision fails before any data is read.
         for (const std::string* device : { &train.device, &eval.device, &predict.device, &bench.device })
             netcanvas::parseDeviceSpec(*device);
+        for (const std::string* precision : { &train.precision, &eval.precision, &predict.precision, &bench.precision })
+            precisionOption(*precision);
+        netcanvas::parseLossScaling(train.lossScaling, "--loss-scaling");
         if (*infoCmd)
             return runInfo(info);
         if (*layersCmd)

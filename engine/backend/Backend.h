@@ -20,6 +20,7 @@
 //   dropout masks, im2col caches). A primitive belongs to the backend that created it and
 //   must not outlive it.
 // - Errors throw BackendError naming the operation (and, on a device, the failing call).
+#include "engine/backend/Precision.h"
 #include "engine/core/Allocator.h"
 #include "engine/core/Tensor.h"
 
@@ -27,6 +28,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace netcanvas {
 
@@ -104,6 +106,12 @@ public:
     virtual void backward(int64_t count, const float* dy, float* dx) = 0;
 };
 
+// A run of float32 elements in a backend's memory (allFinite's argument).
+struct FloatSpan {
+    const float* data = nullptr;
+    int64_t count = 0;
+};
+
 struct SgdParams {
     float lr = 0.01f, momentum = 0.9f; // momentum 0: w −= lr · g (velocity unused, may be null)
     bool nesterov = false;
@@ -126,6 +134,9 @@ public:
     virtual Device device() const = 0;
     // A one-line description for the user: "CPU, 2 threads (OpenBLAS)", "NVIDIA RTX 4090, 24 GB".
     virtual std::string description() const { return name(); }
+    // The arithmetic of gemm() and the convolutions (Precision.h): what this backend really
+    // runs, which may be less than was asked for (the CPU always computes in Fp32).
+    virtual Precision mathPrecision() const { return Precision::Fp32; }
 
     // Worker threads used by this backend (>= 1; a device backend reports 1).
     virtual int threads() const = 0;
@@ -191,6 +202,15 @@ public:
     virtual double sumSquares(const float* x, int64_t count) = 0;
     // Index of the first NaN/Inf element, or −1 when all are finite.
     virtual int64_t firstNonFinite(const float* x, int64_t count) = 0;
+    // Whether every element of every span is finite: one answer for many tensors (the loss
+    // scaler's overflow check of all gradients), for which a device backend waits once.
+    virtual bool allFinite(const std::vector<FloatSpan>& spans)
+    {
+        for (const FloatSpan& s : spans)
+            if (firstNonFinite(s.data, s.count) >= 0)
+                return false;
+        return true;
+    }
 
     // ---- optimizer updates (per parameter tensor; state buffers zeroed at creation) -------
     // g += l1 · sign(w) + l2 · w (regularization and coupled weight decay folded into l2).

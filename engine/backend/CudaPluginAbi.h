@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NETCANVAS_CUDA_PLUGIN_ABI_VERSION 1
+#define NETCANVAS_CUDA_PLUGIN_ABI_VERSION 2 // 2: the NETCANVAS_CUDA_FP16 flag
 #define NETCANVAS_CUDA_MAX_DEVICES 16
 
 #ifdef __cplusplus
@@ -35,8 +35,10 @@ typedef struct NcCudaProbe {
     NcCudaDeviceInfo devices[NETCANVAS_CUDA_MAX_DEVICES];
 } NcCudaProbe;
 
-// Options of a created backend (bit flags).
+// Options of a created backend (bit flags; at most one of the two math flags is set, none
+// meaning exact FP32 math).
 #define NETCANVAS_CUDA_TF32 1u // TF32 tensor-core math for GEMM and convolution (compute capability >= 8.0)
+#define NETCANVAS_CUDA_FP16 2u // FP16 tensor-core math, FP32 accumulation, for GEMM and convolution (>= 7.0)
 
 // int netcanvas_cuda_abi_version(void): NETCANVAS_CUDA_PLUGIN_ABI_VERSION of the plugin.
 typedef int (*NcCudaAbiVersionFn)(void);

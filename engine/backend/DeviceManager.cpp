@@ -261,7 +261,34 @@ std::string withOutOfMemoryAdvice(const std::string& message, int64_t batchSize,
     return advice + cpuHint;
 }
 
-CreatedBackend createBackend(const std::string& spec, int threads, const BackendOptions& options)
+std::string precisionNote(Precision wanted, const Backend& backend)
+{
+    const Precision runs = backend.mathPrecision();
+    if (runs == wanted)
+        return {};
+    if (backend.device() == Device::Cpu)
+        return std::string(precisionLabel(wanted)) + " applies to GPUs only: the CPU computes in " + precisionLabel(runs);
+    return backend.name() + " has no " + precisionLabel(wanted) + " (" + backend.description() + "): it computes in " +
+           precisionLabel(runs);
+}
+
+namespace {
+
+unsigned pluginFlags(Precision p)
+{
+    switch (p) {
+    case Precision::Tf32:
+        return NETCANVAS_CUDA_TF32;
+    case Precision::Fp16:
+        return NETCANVAS_CUDA_FP16;
+    case Precision::Fp32:
+        break;
+    }
+    return 0u;
+}
+
+// The backend for spec without the precision note (createBackend adds it).
+CreatedBackend createForSpec(const std::string& spec, int threads, const BackendOptions& options)
 {
     const DeviceSpec wanted = parseDeviceSpec(spec);
     CreatedBackend out;
@@ -296,12 +323,23 @@ CreatedBackend createBackend(const std::string& spec, int threads, const Backend
                                ")");
     }
     char error[512] = {};
-    void* created = p.plugin.create(index, options.tf32 ? NETCANVAS_CUDA_TF32 : 0u, error, sizeof error);
+    void* created = p.plugin.create(index, pluginFlags(options.precision), error, sizeof error);
     if (!created) {
         error[sizeof error - 1] = '\0';
         return cpuFallback("cuda:" + std::to_string(index) + ": unavailable (" + error + ")");
     }
     out.backend.reset(static_cast<Backend*>(created));
+    return out;
+}
+
+} // namespace
+
+CreatedBackend createBackend(const std::string& spec, int threads, const BackendOptions& options)
+{
+    CreatedBackend out = createForSpec(spec, threads, options);
+    const std::string precision = precisionNote(options.precision, *out.backend);
+    if (!precision.empty())
+        out.note = out.note.empty() ? precision : out.note + "; " + precision;
     return out;
 }
 

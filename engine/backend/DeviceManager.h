@@ -56,13 +56,17 @@ struct DeviceSpec {
 DeviceSpec parseDeviceSpec(const std::string& spec);
 
 struct BackendOptions {
-    bool tf32 = false; // TF32 tensor-core math on GPUs of compute capability ≥ 8.0
+    // The math of GEMMs and convolutions on a GPU (Precision.h): TF32 needs compute
+    // capability ≥ 8.0, FP16 ≥ 7.0. The CPU computes in FP32 whatever is asked for.
+    Precision precision = Precision::Fp32;
 };
 
 struct CreatedBackend {
     std::unique_ptr<Backend> backend; // never null
     // Empty, or one line telling the user why the requested GPU is not used:
-    // "cuda: unavailable (no NVIDIA driver: libcuda.so.1 not found); training on the CPU (2 threads)".
+    // "cuda: unavailable (no NVIDIA driver: libcuda.so.1 not found); training on the CPU (2 threads)",
+    // and/or that the requested precision is not what the backend runs:
+    // "FP16 mixed precision applies to GPUs only: the CPU computes in FP32".
     std::string note;
     // A CUDA device exists (usable or not). With "auto" and no GPU at all, falling back to the
     // CPU is the expected outcome: a command-line tool may keep the note to itself then.
@@ -70,9 +74,15 @@ struct CreatedBackend {
 };
 
 // The backend for spec: "cpu" the CPU with `threads` (<= 0: all cores); "cuda[:N]" that GPU;
-// "auto" the first usable GPU, else the CPU. A GPU that cannot be used gives the CPU and a note.
+// "auto" the first usable GPU, else the CPU. A GPU that cannot be used gives the CPU and a note;
+// so does a precision the backend cannot run (backend->mathPrecision() != options.precision).
 // Throws FormatError for a malformed spec only.
 CreatedBackend createBackend(const std::string& spec, int threads = 0, const BackendOptions& options = {});
+
+// Empty when `backend` runs `wanted`; otherwise one line saying what it computes in instead:
+// "FP16 mixed precision applies to GPUs only: the CPU computes in FP32",
+// "cuda:0 has no TF32 (NVIDIA T4, ..., compute capability 7.5): it computes in FP32".
+std::string precisionNote(Precision wanted, const Backend& backend);
 
 // A device's out-of-memory error (BackendError "cuda:0: out of memory allocating ...") with what
 // to do about it: "...; training with batch size 256: try a smaller batch (128) or <cpuHint>".

@@ -1,8 +1,10 @@
 #pragma once
 // TrainConfig: every setting of a training run. A model's JSON may carry a recipe
 // ("training" object, docs/model-format.md) that fills it; the CLI and GUI override fields.
+#include "engine/backend/Precision.h"
 #include "engine/data/DataLoader.h"
 #include "engine/train/Loss.h"
+#include "engine/train/LossScaler.h"
 #include "engine/train/Optimizer.h"
 #include "engine/train/Schedule.h"
 
@@ -20,7 +22,13 @@ struct TrainConfig {
     uint64_t seed = 1;
     int threads = 0;                 // 0 = all cores
     std::string device = "auto";     // auto | cpu | cuda | cuda:N (backend/DeviceManager.h)
-    bool tf32 = false;               // TF32 tensor-core math on GPUs of compute capability >= 8.0 (like device, a machine setting)
+    // GEMM/convolution math on a GPU: fp32 | tf32 | fp16 (backend/Precision.h). Like device, a
+    // setting of the machine; passed to the backend through BackendOptions.
+    Precision precision = Precision::Fp32;
+    // Dynamic loss scaling (LossScaler.h). Auto: on when the backend runs FP16 math; On: also on
+    // an FP32 backend (exact there: power-of-two scales), as the tests use it; Off: never.
+    LossScaling lossScaling = LossScaling::Auto;
+    LossScalerOptions lossScaler;    // initial scale 2^16, growth after 2000 good steps, ...
     double validationFraction = 0.1; // of the non-test data
     double testFraction = 0.1;       // when the dataset has no official test split
     bool normalize = true;           // per-channel mean/std computed on the training split
@@ -35,8 +43,8 @@ struct TrainConfig {
 // min_learning_rate, warmup_epochs}, loss, seed, validation_fraction, test_fraction,
 // normalize, augment {flip, shift, rotate}, early_stopping_patience. Values are range
 // checked too ("training.momentum: must be in [0, 1), not 1.5"). Keys absent from the
-// recipe keep their value from `base`. threads, device and checkpointDir are settings of a run
-// on a machine, not of the recipe: neither read nor written here.
+// recipe keep their value from `base`. threads, device, precision, lossScaling, lossScaler and
+// checkpointDir are settings of a run on a machine, not of the recipe: neither read nor written here.
 // Ensures: trainConfigFromJson(trainConfigToJson(c)) reproduces every recipe field of c.
 TrainConfig trainConfigFromJson(const nlohmann::json& recipe, TrainConfig base = {});
 nlohmann::json trainConfigToJson(const TrainConfig& config);

@@ -51,6 +51,13 @@ void checkLabels(const Dataset& data, const Batch& batch, int64_t outputs)
     }
 }
 
+// A parameter the optimizer updates from its gradient (Optimizer.cpp's rule): trainable, with a
+// gradient of its own size. The loss scaler checks and unscales exactly these gradients.
+bool updatedByOptimizer(const Parameter& p)
+{
+    return p.trainable && !p.grad.empty() && p.grad.size() == p.value.size();
+}
+
 // Clears a flag when leaving scope (so a Trainer can run fit() again after a stop).
 struct ResetOnExit {
     std::atomic<bool>& flag;
@@ -71,6 +78,9 @@ Trainer::Trainer(const ModelGraph& graph, TrainConfig config, Backend& backend)
     const GraphNode* out = m_graph.node(a.outputNode);
     m_outputIsProbabilities = out && out->type == "Softmax" && a.outputShape.rank() == 1;
     m_optimizer = Optimizer::create(m_config.optimizer, m_backend);
+    if (m_config.lossScaling == LossScaling::On ||
+        (m_config.lossScaling == LossScaling::Auto && m_backend.mathPrecision() == Precision::Fp16))
+        m_scaler = std::make_unique<LossScaler>(m_config.lossScaler);
     // Validate the schedule kind now rather than after the first batch.
     learningRateAt(m_config.schedule, m_config.optimizer.learningRate, 0, 1, 1);
     m_params = m_network->parameters();
@@ -283,6 +293,7 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
         int64_t correct = 0, epochSamples = 0;
         double lr = baseLr;
         bool interrupted = false;
+        int64_t epochSkipped = 0;
 
         for (int64_t b = 0;; ++b) {
             // Between batches: honour pause (stop still works while paused) and stop.
@@ -325,15 +336,55 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
                 break;
             }
             const int64_t batchCorrect = m_backend.countCorrect(out.data(), labels, n, out.sampleSize());
+            const float lossScale = m_scaler ? m_scaler->scale() : 1.0f;
+            if (m_scaler)
+                m_backend.scale(lossScale, m_grad.data(), m_grad.size());
             net.backward(m_grad);
-            m_optimizer->step(m_trainable, lr);
-            // An update that overflowed: undo it.
-            std::string badParam;
-            for (const auto& p : m_params)
-                if (m_backend.firstNonFinite(p.param->value.data(), p.param->value.size()) >= 0) {
-                    badParam = p.key();
+            bool skipped = false;
+            if (m_scaler) {
+                // One check of every gradient the optimizer reads; a non-finite one is an overflow
+                // of the scaled values: skip the update and back off (LossScaler.h).
+                m_gradSpans.clear();
+                for (const auto& p : m_trainable)
+                    if (updatedByOptimizer(*p.param))
+                        m_gradSpans.push_back({ p.param->grad.data(), p.param->grad.size() });
+                const LossScaler::Verdict verdict = m_scaler->update(m_backend.allFinite(m_gradSpans));
+                if (verdict == LossScaler::Verdict::Stop) {
+                    restoreParameters(m_lastGood);
+                    result.diverged = true;
+                    result.message = where(epoch, b) + ": " + m_scaler->stopReason() +
+                                     " \u2014 try FP32 math or a lower learning rate";
+                    ++epochSkipped;
+                    ++result.skippedSteps;
+                    interrupted = true;
                     break;
                 }
+                skipped = verdict == LossScaler::Verdict::Skip;
+                if (skipped) {
+                    ++epochSkipped;
+                    ++result.skippedSteps;
+                } else {
+                    // Exact: the scale is a power of two. Before the optimizer adds its L1/L2
+                    // terms and weight decay to the gradients.
+                    for (const auto& p : m_trainable)
+                        if (updatedByOptimizer(*p.param))
+                            m_backend.scale(1.0f / lossScale, p.param->grad.data(), p.param->grad.size());
+                }
+            }
+            if (!skipped)
+                m_optimizer->step(m_trainable, lr);
+            // An update that overflowed: undo it. One check of all values (a device waits
+            // once); the per-parameter search for the name only when one is bad.
+            std::string badParam;
+            m_valueSpans.clear();
+            for (const auto& p : m_params)
+                m_valueSpans.push_back({ p.param->value.data(), p.param->value.size() });
+            if (!m_backend.allFinite(m_valueSpans))
+                for (const auto& p : m_params)
+                    if (m_backend.firstNonFinite(p.param->value.data(), p.param->value.size()) >= 0) {
+                        badParam = p.key();
+                        break;
+                    }
             if (!badParam.empty()) {
                 restoreParameters(m_lastGood);
                 result.diverged = true;
@@ -366,6 +417,8 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
                 e.samplesPerSecond = smoothedRate;
                 e.etaSeconds = static_cast<double>(totalSteps - globalStep - 1) * static_cast<double>(m_config.batchSize) /
                                smoothedRate;
+                e.lossScale = m_scaler ? lossScale : 0.0;
+                e.skipped = skipped;
                 m_onBatch(e);
             }
             ++globalStep;
@@ -393,6 +446,8 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
             ev.validationAccuracy = v.accuracy;
         }
         ev.learningRate = lr;
+        ev.skippedSteps = epochSkipped;
+        ev.lossScale = m_scaler ? m_scaler->scale() : 0.0;
         ev.seconds = now() - epochStart;
         ev.samplesPerSecond = epochActive > 0.0 ? static_cast<double>(epochSamples) / epochActive : 0.0;
         const double monitored = validationLoader ? ev.validationLoss : ev.trainLoss;
@@ -437,6 +492,7 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
     result.samplesPerSecond = activeSeconds > 0.0 ? static_cast<double>(samplesSeen) / activeSeconds : 0.0;
     if (result.bestEpoch < 0)
         result.bestValidationLoss = kNaN;
+    result.lossScale = m_scaler ? m_scaler->scale() : 0.0;
     return result;
 }
 

@@ -6,6 +6,12 @@
 // one batch). Callbacks run on the training thread after every batch and every epoch.
 // Divergence: a NaN/Inf loss stops the run with a message naming the first layer whose
 // output went non-finite; the weights are restored to the last good (pre-step) values.
+// Loss scaling (config.lossScaling; on by default when the backend runs FP16 math): dL/d(output)
+// is multiplied by the LossScaler's scale before backward; when a scaled gradient is then
+// non-finite the optimizer step is skipped and the scale halves (not a divergence; counted in
+// skippedSteps), otherwise the gradients are multiplied back by 1/scale before the optimizer
+// (and its L1/L2 terms and weight decay) sees them. The run stops as diverged only when the
+// scaler gives up (LossScaler.h: non-finite at the smallest scale, or too many skips in a row).
 // Snapshots: after every batch (at most every 100 ms) and every epoch the weights are copied
 // under a lock; copySnapshot() gives them to another Network (inspection) without racing.
 // An update that makes a weight non-finite is undone the same way, naming the parameter.
@@ -21,6 +27,7 @@
 #include "engine/data/Split.h"
 #include "engine/graph/ModelGraph.h"
 #include "engine/train/Loss.h"
+#include "engine/train/LossScaler.h"
 #include "engine/train/Metrics.h"
 #include "engine/train/Network.h"
 #include "engine/train/TrainConfig.h"
@@ -45,6 +52,8 @@ struct BatchEvent {
     double learningRate = 0.0;
     double samplesPerSecond = 0.0; // smoothed
     double etaSeconds = 0.0;       // for the whole run
+    double lossScale = 0.0;        // the loss scale this step ran with; 0 without loss scaling
+    bool skipped = false;          // loss scaling: the gradients overflowed, the update was skipped
 };
 
 struct EpochEvent {
@@ -55,6 +64,8 @@ struct EpochEvent {
     double seconds = 0.0;
     double samplesPerSecond = 0.0;
     bool improved = false; // best validation loss so far (best checkpoint written)
+    int64_t skippedSteps = 0; // loss scaling: updates skipped in this epoch (gradient overflow)
+    double lossScale = 0.0;   // loss scaling: the scale at the end of the epoch; 0 without
 };
 
 struct EvalResult {
@@ -74,6 +85,8 @@ struct TrainResult {
     int bestEpoch = -1;
     double samplesPerSecond = 0.0; // over the whole run
     double seconds = 0.0;
+    int64_t skippedSteps = 0;      // loss scaling: updates skipped (gradient overflow) in this fit()
+    double lossScale = 0.0;        // loss scaling: the scale at the end; 0 without loss scaling
     std::vector<EpochEvent> history;
 };
 
@@ -98,6 +111,9 @@ public:
 
     Network& network() { return *m_network; }
     const TrainConfig& config() const { return m_config; }
+    // The loss scaler, or null when loss scaling is off (config.lossScaling and the backend's
+    // precision). It keeps its scale from one fit() to the next.
+    const LossScaler* lossScaler() const { return m_scaler.get(); }
     const Normalization& normalization() const { return m_normalization; }
     // Fixes the normalization (e.g. the one a fine-tuned model was trained with): fit() then
     // uses it instead of computing one from the training split.
@@ -127,6 +143,9 @@ private:
     const ModelGraph m_graph;
     std::unique_ptr<Network> m_network;
     std::unique_ptr<Optimizer> m_optimizer;
+    std::unique_ptr<LossScaler> m_scaler;    // null: no loss scaling
+    std::vector<FloatSpan> m_gradSpans;      // the gradients the optimizer reads (scaler's check)
+    std::vector<FloatSpan> m_valueSpans;     // every parameter value (the post-step check)
     Normalization m_normalization;
     std::function<void(const BatchEvent&)> m_onBatch;
     std::function<void(const EpochEvent&)> m_onEpoch;

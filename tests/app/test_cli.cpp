@@ -177,6 +177,73 @@ private slots:
         QVERIFY(pj["top"].toArray().first().toObject()["probability"].toDouble() > 0.5);
     }
 
+    // --precision on train, eval, predict and bench, and --tf32 as --precision tf32. The CPU
+    // computes in FP32 whatever is asked for and says so in one line (loss scaling follows what
+    // the backend runs: off here); a bad value is one line naming the flag.
+    void precisionFlag()
+    {
+        const QString note16 = QStringLiteral("netcanvas-cli: note: FP16 mixed precision applies to GPUs only: the CPU "
+                                              "computes in FP32");
+        const QString note32 = QStringLiteral("netcanvas-cli: note: TF32 applies to GPUs only: the CPU computes in FP32");
+        const Run t = cli({"train", m_model, "--data", m_data, "--out", m_dir.filePath("run-fp16"), "--json",
+                           "--threads", "2", "--epochs", "1", "--device", "cpu", "--precision", "fp16"});
+        QVERIFY2(t.code == 0, qPrintable(t.err));
+        QVERIFY2(t.err.contains(note16), qPrintable(t.err));
+        const QJsonObject m = lastJsonLine(t.out);
+        QCOMPARE(m["precision"].toString(), QStringLiteral("fp32")); // what ran
+        QVERIFY2(!m.contains("skipped_steps") && !m.contains("loss_scale"), qPrintable(t.out));
+
+        const Run tf = cli({"train", m_model, "--data", m_data, "--out", m_dir.filePath("run-tf32"), "--quiet",
+                            "--threads", "2", "--epochs", "1", "--device", "cpu", "--tf32"});
+        QVERIFY2(tf.code == 0, qPrintable(tf.err));
+        QVERIFY2(tf.err.contains(note32), qPrintable(tf.err));
+        QVERIFY(!tf.err.contains(note16));
+
+        // Loss scaling forced on (exact on the CPU): reported in the metrics.
+        const Run ls = cli({"train", m_model, "--data", m_data, "--out", m_dir.filePath("run-scaled"), "--json",
+                            "--threads", "2", "--epochs", "1", "--device", "cpu", "--loss-scaling", "on"});
+        QVERIFY2(ls.code == 0, qPrintable(ls.err));
+        const QJsonObject lm = lastJsonLine(ls.out);
+        QCOMPARE(lm["skipped_steps"].toInt(-1), 0);
+        QCOMPARE(lm["loss_scale"].toDouble(), 65536.0);
+        const Run badScaling = cli({"train", m_model, "--data", m_data, "--loss-scaling", "yes"});
+        QCOMPARE(badScaling.code, 1);
+        QVERIFY2(badScaling.err.contains("--loss-scaling 'yes': expected auto, on or off") && oneLine(badScaling.err),
+                 qPrintable(badScaling.err));
+
+        const QString weights = m_dir.filePath("run-fp16/weights.safetensors");
+        const Run e = cli({"eval", "--weights", weights, "--data", m_data, "--json", "--device", "cpu", "--precision",
+                           "tf32"});
+        QVERIFY2(e.code == 0, qPrintable(e.err));
+        QVERIFY2(e.err.contains(note32), qPrintable(e.err));
+        const Run p = cli({"predict", "--weights", weights, m_data + "/vertical/3.png", "--json", "--device", "cpu",
+                           "--precision", "fp16"});
+        QVERIFY2(p.code == 0, qPrintable(p.err));
+        QVERIFY2(p.err.contains(note16), qPrintable(p.err));
+        const Run fp32 = cli({"predict", "--weights", weights, m_data + "/vertical/3.png", "--device", "cpu",
+                              "--precision", "fp32"});
+        QVERIFY2(fp32.code == 0 && !fp32.err.contains("note:"), qPrintable(fp32.err));
+        const Run b = cli({"bench", m_model, "--device", "cpu", "--precision", "fp16", "--json", "--batch", "8",
+                           "--steps", "2", "--warmup", "0", "--infer-batch", "8", "--latency-steps", "2"});
+        QVERIFY2(b.code == 0, qPrintable(b.err));
+        QVERIFY2(b.err.contains(note16), qPrintable(b.err));
+        QCOMPARE(lastJsonLine(b.out)["precision"].toString(), QStringLiteral("fp32"));
+        QVERIFY(!lastJsonLine(b.out).contains("loss_scale"));
+
+        for (const QStringList& args : {QStringList{"train", m_model, "--data", m_data, "--precision", "fp64"},
+                                        QStringList{"bench", m_model, "--precision", "half"},
+                                        QStringList{"eval", "--weights", weights, "--data", m_data, "--precision", "FP16"}}) {
+            const Run r = cli(args);
+            QCOMPARE(r.code, 1);
+            QVERIFY2(r.err.contains(QStringLiteral("--precision '%1': expected fp32, tf32 or fp16").arg(args.last())),
+                     qPrintable(r.err));
+            QVERIFY2(oneLine(r.err), qPrintable(r.err));
+        }
+        const Run both = cli({"train", m_model, "--data", m_data, "--tf32", "--precision", "fp16"});
+        QVERIFY(both.code != 0);
+        QVERIFY2(both.err.contains("--tf32") && both.err.contains("excludes"), qPrintable(both.err));
+    }
+
     // predict DIR --out preds.csv: every image under the folder (recursively, sorted), one
     // CSV row each with the class, its confidence and the next top-k columns; unreadable
     // images reported and skipped (exit 2); the CSV written atomically.

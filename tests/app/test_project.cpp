@@ -203,7 +203,7 @@ private slots:
         d.training = t;
         d.threads = 2;
         d.device = "cuda:1"; // kept even on a machine without that GPU
-        d.tf32 = true;
+        d.precision = Precision::Fp16;
         d.runs = {sampleRun(1, 10), sampleRun(3, 20)};
         d.weightsPath = QDir(dir.path()).filePath(QStringLiteral("p.weights.safetensors")).toStdString();
         d.weightsRun = 3;
@@ -215,6 +215,8 @@ private slots:
         QCOMPARE(j["format"].get<std::string>(), std::string("netcanvas-project"));
         QCOMPARE(j["dataset"]["path"].get<std::string>(), std::string("data"));
         QCOMPARE(j["weights"]["file"].get<std::string>(), std::string("p.weights.safetensors"));
+        QCOMPARE(j["settings"]["precision"].get<std::string>(), std::string("fp16"));
+        QVERIFY(!j["settings"].contains("tf32")); // the old boolean is read, no longer written
 
         const ProjectData back = app::loadProjectFile(path.toStdString());
         QCOMPARE(serializeModel(back.graph), serializeModel(d.graph)); // nodes, edges, positions
@@ -226,7 +228,7 @@ private slots:
         QCOMPARE(back.training->validationFraction, 0.2);
         QCOMPARE(back.threads, 2);
         QCOMPARE(back.device, std::string("cuda:1"));
-        QVERIFY(back.tf32);
+        QCOMPARE(back.precision, Precision::Fp16);
         QCOMPARE(back.runs.size(), size_t(2));
         QCOMPARE(back.runs[1].id, 3);
         QCOMPARE(back.runs[1].batches.size(), size_t(20));
@@ -285,10 +287,24 @@ private slots:
         QVERIFY2(e.contains(QStringLiteral("settings.device")) && e.contains(QStringLiteral("'gpu'")), qPrintable(e));
         e = expectFormatError(project(", \"settings\": {\"tf32\": \"yes\"}"), path);
         QVERIFY2(e.contains(QStringLiteral("settings.tf32")), qPrintable(e));
-        // Projects from before the device setting train with "auto" (and full float32).
-        QVERIFY(!app::projectFromJson(nlohmann::json::parse(project(", \"settings\": {\"threads\": 1}")), "old.ncproj",
-                                      dir.path().toStdString())
-                     .tf32);
+        e = expectFormatError(project(", \"settings\": {\"precision\": \"fp64\"}"), path);
+        QVERIFY2(e.contains(QStringLiteral("bad.ncproj: settings.precision 'fp64'")) &&
+                     e.contains(QStringLiteral("fp32, tf32 or fp16")),
+                 qPrintable(e));
+        e = expectFormatError(project(", \"settings\": {\"precision\": true}"), path);
+        QVERIFY2(e.contains(QStringLiteral("settings.precision: expected a string")), qPrintable(e));
+        auto settings = [&](const std::string& json) {
+            return app::projectFromJson(nlohmann::json::parse(project(", \"settings\": " + json)), "old.ncproj",
+                                        dir.path().toStdString())
+                .precision;
+        };
+        // Projects from before the device setting train with "auto" and full float32; those of the
+        // TF32 switch (settings.tf32) open with the matching precision; settings.precision wins.
+        QCOMPARE(settings("{\"threads\": 1}"), Precision::Fp32);
+        QCOMPARE(settings("{\"tf32\": true}"), Precision::Tf32);
+        QCOMPARE(settings("{\"tf32\": false}"), Precision::Fp32);
+        QCOMPARE(settings("{\"tf32\": true, \"precision\": \"fp16\"}"), Precision::Fp16);
+        QCOMPARE(settings("{\"precision\": \"tf32\"}"), Precision::Tf32);
         QCOMPARE(app::projectFromJson(nlohmann::json::parse(project(", \"settings\": {\"threads\": 1}")), "old.ncproj",
                                       dir.path().toStdString())
                      .device,

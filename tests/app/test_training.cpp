@@ -17,6 +17,7 @@
 
 #include <QApplication>
 #include <QChart>
+#include <QComboBox>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
@@ -25,6 +26,7 @@
 #include <QTabWidget>
 #include <QLineSeries>
 #include <QSignalSpy>
+#include <QStandardItemModel>
 #include <QTemporaryDir>
 #include <QTimer>
 #include "common/Fixtures.h"
@@ -452,6 +454,111 @@ private slots:
             QVERIFY(QTest::qWaitForWindowExposed(&panel));
             panel.grab().save(qEnvironmentVariable("NETCANVAS_PANEL_PNG"));
         }
+    }
+
+    // The Training tab's "GPU math" menu: FP32 / TF32 / FP16 offered as the listed GPUs allow,
+    // a saved setting kept on a machine that cannot run it (and settable back to FP32), locked
+    // while training; a run whose loss scaling skipped steps says so when it ends.
+    void precisionMenuFollowsTheDevices()
+    {
+        widgets::GraphModel model;
+        model.setGraph(smallCnn());
+        widgets::TrainingPanel panel(&model);
+        QSignalSpy listed(&panel, &widgets::TrainingPanel::devicesListed);
+        auto* menu = panel.findChild<QComboBox*>(QStringLiteral("precision"));
+        QVERIFY(menu);
+        QCOMPARE(menu->count(), 3);
+        QCOMPARE(menu->itemText(0), QStringLiteral("FP32 (exact)"));
+        QCOMPARE(menu->itemText(1), QStringLiteral("TF32 tensor cores"));
+        QCOMPARE(menu->itemText(2), QStringLiteral("FP16 mixed + loss scaling"));
+        QVERIFY(menu->itemData(1, Qt::ToolTipRole).toString().contains(QStringLiteral("8.0")));
+        QVERIFY(menu->itemData(2, Qt::ToolTipRole).toString().contains(QStringLiteral("loss is scaled")));
+        QVERIFY(!menu->toolTip().isEmpty());
+        QCOMPARE(panel.config().precision, Precision::Fp32);
+        QVERIFY(listed.wait(20000)); // this machine's own listing: then ours below stay
+        auto* items = qobject_cast<QStandardItemModel*>(menu->model());
+        QVERIFY(items);
+        auto offered = [&](Precision p) {
+            return items->item(menu->findData(QString::fromLatin1(precisionName(p))))->isEnabled();
+        };
+        auto select = [&](Precision p) { menu->setCurrentIndex(menu->findData(QString::fromLatin1(precisionName(p)))); };
+
+        DeviceList cpuOnly;
+        DeviceInfo cpu;
+        cpu.spec = "cpu";
+        cpu.name = "CPU";
+        cpu.threads = 2;
+        cpuOnly.devices = {cpu};
+        cpuOnly.cudaReason = "no NVIDIA driver";
+        cpuOnly.cudaStatus = "cuda: unavailable (no NVIDIA driver)";
+        auto withGpu = [&](int ccMajor, int ccMinor, bool usable) {
+            DeviceList list = cpuOnly;
+            DeviceInfo gpu;
+            gpu.spec = "cuda:0";
+            gpu.kind = Device::Cuda;
+            gpu.name = "GPU";
+            gpu.totalBytes = int64_t(16) << 30;
+            gpu.ccMajor = ccMajor;
+            gpu.ccMinor = ccMinor;
+            gpu.usable = usable;
+            gpu.reason = usable ? "" : "compute capability 6.1 is below 7.5";
+            list.devices.push_back(gpu);
+            list.cudaUsable = usable;
+            list.cudaReason.clear();
+            list.cudaStatus = "cuda: CUDA 13.0";
+            return list;
+        };
+
+        // No usable GPU: nothing to choose.
+        panel.showDevices(cpuOnly);
+        QVERIFY(!menu->isEnabled());
+        panel.showDevices(withGpu(6, 1, false));
+        QVERIFY(!menu->isEnabled());
+        // Turing (7.5): FP16, not TF32. Choosing is a user edit and goes into the config.
+        panel.showDevices(withGpu(7, 5, true));
+        QVERIFY(menu->isEnabled());
+        QVERIFY(offered(Precision::Fp16));
+        QVERIFY(!offered(Precision::Tf32));
+        QSignalSpy edited(&panel, &widgets::TrainingPanel::settingsEdited);
+        select(Precision::Fp16);
+        QCOMPARE(edited.count(), 1);
+        QCOMPARE(panel.config().precision, Precision::Fp16);
+        // Ampere (8.6): all three; setConfig shows a setting without it being an edit.
+        panel.showDevices(withGpu(8, 6, true));
+        QVERIFY(offered(Precision::Tf32) && offered(Precision::Fp16));
+        TrainConfig c = panel.config();
+        c.precision = Precision::Tf32;
+        panel.setConfig(c);
+        QCOMPARE(menu->currentData().toString(), QStringLiteral("tf32"));
+        QCOMPARE(panel.config().precision, Precision::Tf32);
+        QCOMPARE(edited.count(), 1);
+        // A project saved with TF32, opened without a GPU: the setting stays (a saved project
+        // keeps it) and can be set back to FP32, after which the menu is locked.
+        panel.showDevices(cpuOnly);
+        QVERIFY(menu->isEnabled());
+        QVERIFY(offered(Precision::Tf32));
+        QVERIFY(!offered(Precision::Fp16));
+        QCOMPARE(panel.config().precision, Precision::Tf32);
+        select(Precision::Fp32);
+        QVERIFY(!menu->isEnabled());
+        QVERIFY(!offered(Precision::Tf32));
+        QCOMPARE(panel.config().precision, Precision::Fp32);
+        // Locked while a run trains.
+        panel.showDevices(withGpu(8, 6, true));
+        QVERIFY(menu->isEnabled());
+        panel.setTrainingState(true, false);
+        QVERIFY(!menu->isEnabled());
+        panel.setTrainingState(false, false); // lists the machine's devices again
+        QVERIFY(listed.wait(20000));
+
+        widgets::TrainingSummary s;
+        s.epochsCompleted = 2;
+        s.skippedSteps = 3;
+        panel.showFinished(s);
+        bool said = false;
+        for (QLabel* l : panel.findChildren<QLabel*>())
+            said |= l->isVisibleTo(&panel) && l->text().contains(QStringLiteral("loss scaling skipped 3 step"));
+        QVERIFY(said);
     }
 
     void mainWindowTrainsThroughTheUi()

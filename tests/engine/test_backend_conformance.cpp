@@ -790,6 +790,82 @@ private slots:
         CHECK_CLOSE("conv dw (no dx)", download(b, dwt), dw, 1e-4, 1e-4);
     }
 
+    // TF32 and FP16 math (Precision.h) on each CUDA device: a GEMM and a convolution's forward
+    // and backward within the rounding of 10-bit-mantissa products (FP32 accumulation), against
+    // double references. The CPU has no such mode; here (no GPU) the rows skip with the reason.
+    void reducedPrecisionMath_data()
+    {
+        addBackendColumn();
+        QTest::addColumn<int>("precision");
+        for (size_t i = 0; i < m_backends.size(); ++i)
+            if (m_backends[i].name.rfind("cuda", 0) == 0)
+                for (Precision p : { Precision::Tf32, Precision::Fp16 })
+                    QTest::newRow((m_backends[i].name + " " + precisionName(p)).c_str())
+                        << static_cast<int>(i) << static_cast<int>(p);
+    }
+    void reducedPrecisionMath()
+    {
+        QFETCH(int, backend);
+        QFETCH(int, precision);
+        const test::BackendUnderTest& entry = m_backends[static_cast<size_t>(backend)];
+        if (!entry.backend)
+            QSKIP(entry.skipReason.c_str());
+        const Precision wanted = static_cast<Precision>(precision);
+        CreatedBackend created = createBackend(entry.name, 1, BackendOptions { wanted });
+        Backend& b = *created.backend;
+        QCOMPARE(b.device(), Device::Cuda);
+        if (b.mathPrecision() != wanted) // TF32 below compute capability 8.0
+            QSKIP(created.note.c_str());
+        QVERIFY2(b.description().find(wanted == Precision::Fp16 ? ", FP16 mixed" : ", TF32") != std::string::npos,
+                 b.description().c_str());
+        // Inputs in [-1, 1] rounded to 10 mantissa bits: ~5e-4 relative each; K = 72 products.
+        const double atol = 2e-2, rtol = 1e-2;
+        const int64_t M = 70, N = 66, K = 72;
+        const Vec A = randomVec(M * K, 21), B = randomVec(K * N, 22);
+        Tensor a = upload(b, A), bb = upload(b, B), c(Shape { M, N }, b.allocator());
+        b.gemm(false, false, M, N, K, 1.0f, a.data(), K, bb.data(), N, 0.0f, c.data(), N);
+        Ref want(static_cast<size_t>(M * N), 0.0);
+        for (int64_t i = 0; i < M; ++i)
+            for (int64_t j = 0; j < N; ++j)
+                for (int64_t k = 0; k < K; ++k)
+                    want[static_cast<size_t>(i * N + j)] += static_cast<double>(A[i * K + k]) * B[k * N + j];
+        CHECK_CLOSE("gemm", download(b, c), want, atol, rtol);
+
+        ConvDesc desc; // 16 → 16 channels, 3×3, padding 1: shapes tensor cores take
+        desc.window = window(16, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1);
+        desc.filters = 16;
+        desc.bias = false;
+        const WindowDesc& w = desc.window;
+        const int64_t n = 4, C = 16, F = 16, inPlane = 64, outPlane = w.outH * w.outW, kk = 9;
+        const Vec x = randomVec(n * C * inPlane, 23), wt = randomVec(F * C * kk, 24), dy = randomVec(n * F * outPlane, 25);
+        Ref y(static_cast<size_t>(n * F * outPlane), 0.0), dx(x.size(), 0.0), dw(wt.size(), 0.0);
+        for (int64_t s = 0; s < n; ++s)
+            for (int64_t f = 0; f < F; ++f)
+                for (int64_t ch = 0; ch < C; ++ch) {
+                    const float* xp = x.data() + (s * C + ch) * inPlane;
+                    const float* wp = wt.data() + (f * C + ch) * kk;
+                    const float* dyp = dy.data() + (s * F + f) * outPlane;
+                    double* yp = y.data() + (s * F + f) * outPlane;
+                    double* dxp = dx.data() + (s * C + ch) * inPlane;
+                    double* dwp = dw.data() + (f * C + ch) * kk;
+                    forEachTap(w, [&](int64_t o, int64_t in, int64_t tap) {
+                        yp[o] += static_cast<double>(xp[in]) * wp[tap];
+                        dxp[in] += static_cast<double>(dyp[o]) * wp[tap];
+                        dwp[tap] += static_cast<double>(dyp[o]) * xp[in];
+                    });
+                }
+        auto conv = b.createConv(desc);
+        Tensor xt = upload(b, x), wtt = upload(b, wt), dyt = upload(b, dy);
+        Tensor yt(Shape { n, F, w.outH, w.outW }, b.allocator()), dxt(xt.shape(), b.allocator()),
+            dwt(wtt.shape(), b.allocator());
+        conv->forward(n, xt.data(), wtt.data(), nullptr, yt.data(), true);
+        CHECK_CLOSE("conv forward", download(b, yt), y, atol, rtol);
+        conv->backward(n, xt.data(), wtt.data(), dyt.data(), dxt.data(), dwt.data(), nullptr);
+        CHECK_CLOSE("conv dx", download(b, dxt), dx, atol, rtol);
+        // dw sums n·outPlane = 256 products per element.
+        CHECK_CLOSE("conv dw", download(b, dwt), dw, 2.0 * atol, rtol);
+    }
+
     void pool_data()
     {
         addBackendColumn();
@@ -1077,6 +1153,12 @@ private slots:
         QCOMPARE(b.firstNonFinite(bt.data(), n), int64_t(500001));
         QCOMPARE(b.firstNonFinite(bt.data() + 500002, n - 500002), int64_t(777777 - 500002));
         QCOMPARE(b.firstNonFinite(bt.data(), 500001), int64_t(-1));
+        // allFinite: one answer over many spans (the loss scaler's gradient check).
+        QVERIFY(b.allFinite({}));
+        QVERIFY(b.allFinite({ { xt.data(), n }, { bt.data(), 500001 }, { bt.data() + 900001, n - 900001 } }));
+        QVERIFY(!b.allFinite({ { xt.data(), n }, { bt.data() + 777777, 1 } }));
+        QVERIFY(!b.allFinite({ { bt.data() + 900000, 1 }, { xt.data(), n } }));
+        QVERIFY(b.allFinite({ { bt.data() + 500001, 0 } })); // an empty span reads nothing
     }
 
     void optimizers_data()

@@ -2,7 +2,9 @@
 // the real cuDNN library: its descriptor functions need no GPU, so this runs wherever the plugin
 // is built. Checks that every window the layers produce — symmetric, asymmetric ("same" with an
 // even kernel), strided, global — gives cuDNN the output size the layer expects, and that a
-// mismatch is an error naming both sizes.
+// mismatch is an error naming both sizes; and which cuDNN math type a convolution runs with in
+// each precision (ConvMath.h), every one of them accepted by a real convolution descriptor.
+#include "engine/backend/cuda/ConvMath.h"
 #include "engine/backend/cuda/CudnnDescriptors.h"
 #include "engine/core/Error.h"
 
@@ -170,6 +172,51 @@ private slots:
             QCOMPARE(c, int(desc.channels));
             QCOMPARE(h * w, 1);
             QCOMPARE(type, CUDNN_DATA_FLOAT);
+        }
+    }
+
+    void convolutionMathPerPrecision()
+    {
+        const cudnnMathType_t all[] = { CUDNN_DEFAULT_MATH, CUDNN_TENSOR_OP_MATH, CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION,
+                                        CUDNN_FMA_MATH };
+        // FP32: never a down-conversion; on compute 8.0+ (where the default would allow TF32)
+        // FMA math only, so tensor-op-only algorithms are out.
+        QCOMPARE(heuristicsMath(Precision::Fp32, true), CUDNN_FMA_MATH);
+        QCOMPARE(heuristicsMath(Precision::Fp32, false), CUDNN_DEFAULT_MATH);
+        for (cudnnMathType_t m : all) {
+            QCOMPARE(mathUsable(m, Precision::Fp32, true), m == CUDNN_DEFAULT_MATH || m == CUDNN_FMA_MATH);
+            QCOMPARE(mathUsable(m, Precision::Fp32, false), m != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION);
+            QCOMPARE(mathFor(m, Precision::Fp32, true), CUDNN_FMA_MATH);
+            QCOMPARE(mathFor(m, Precision::Fp32, false), m);
+        }
+        // TF32: whatever the heuristics offer except a conversion to FP16.
+        QCOMPARE(heuristicsMath(Precision::Tf32, true), CUDNN_DEFAULT_MATH);
+        for (cudnnMathType_t m : all) {
+            QCOMPARE(mathUsable(m, Precision::Tf32, true), m != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION);
+            QCOMPARE(mathFor(m, Precision::Tf32, true), m);
+        }
+        // FP16: the heuristics may convert float32 data to FP16; any algorithm they rank is usable
+        // (FP16 tensor cores, or TF32 / plain float32 where that is faster), with its own math.
+        for (bool tensorCores : { false, true }) {
+            QCOMPARE(heuristicsMath(Precision::Fp16, tensorCores), CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION);
+            for (cudnnMathType_t m : all) {
+                QVERIFY(mathUsable(m, Precision::Fp16, tensorCores));
+                QCOMPARE(mathFor(m, Precision::Fp16, tensorCores), m);
+            }
+        }
+        // Every math type these choose is one a float32 convolution descriptor takes.
+        Descriptors d;
+        ConvDesc desc;
+        desc.window = sameWindow(3, 16, 3, 1);
+        desc.filters = 8;
+        const PaddingPlan plan = checkedPlan(desc.window, "convolution: ");
+        describeConvolution(desc, plan, d.filter, d.conv);
+        describeConvolutionBatch(desc, plan, 64, d.x, d.y, d.filter, d.conv, "convolution: ");
+        for (cudnnMathType_t m : all) {
+            QCOMPARE(cudnnSetConvolutionMathType(d.conv, m), CUDNN_STATUS_SUCCESS);
+            cudnnMathType_t back{};
+            QCOMPARE(cudnnGetConvolutionMathType(d.conv, &back), CUDNN_STATUS_SUCCESS);
+            QCOMPARE(back, m);
         }
     }
 };

@@ -180,6 +180,38 @@ private slots:
         QVERIFY(b.note.empty());
     }
 
+    void precisionTheBackendCannotRunIsNoted()
+    {
+        // The CPU computes in FP32 whatever is asked for, and says so in one line.
+        CreatedBackend cpu = createBackend("cpu", 2, BackendOptions{ Precision::Fp16 });
+        QCOMPARE(cpu.backend->device(), Device::Cpu);
+        QCOMPARE(cpu.backend->mathPrecision(), Precision::Fp32);
+        QCOMPARE(cpu.note, std::string("FP16 mixed precision applies to GPUs only: the CPU computes in FP32"));
+        QCOMPARE(createBackend("cpu", 2, BackendOptions{ Precision::Tf32 }).note,
+                 std::string("TF32 applies to GPUs only: the CPU computes in FP32"));
+        QVERIFY(createBackend("cpu", 2, BackendOptions{ Precision::Fp32 }).note.empty());
+        QVERIFY(precisionNote(Precision::Fp32, *cpu.backend).empty());
+
+        // A GPU that can be used runs FP16 (every usable one has compute capability >= 7.5) and
+        // names it in its description; a fallback adds the precision to the same line.
+        PluginEnv env(builtPlugin());
+        const DeviceList list = listDevices(2);
+        CreatedBackend b = createBackend("auto", 2, BackendOptions{ Precision::Fp16 });
+        if (list.cudaUsable) {
+            QCOMPARE(b.backend->device(), Device::Cuda);
+            QCOMPARE(b.backend->mathPrecision(), Precision::Fp16);
+            QVERIFY2(b.backend->description().find(", FP16 mixed") != std::string::npos,
+                     b.backend->description().c_str());
+            QVERIFY2(b.note.empty(), b.note.c_str());
+            return;
+        }
+        QCOMPARE(b.backend->device(), Device::Cpu);
+        QVERIFY2(b.note.find("training on the CPU (2 threads); FP16 mixed precision applies to GPUs only: the CPU "
+                             "computes in FP32") != std::string::npos,
+                 b.note.c_str());
+        QVERIFY(b.note.find('\n') == std::string::npos);
+    }
+
     void bogusPluginPathIsNamed()
     {
         QVERIFY(m_dir.isValid());
@@ -282,6 +314,23 @@ private slots:
         if (!list.cudaUsable)
             QVERIFY2(t.err.contains("note: cuda: unavailable (") && t.err.contains("training on the CPU (1 thread)"),
                      qPrintable(t.err));
+        // FP16 on the GPU (loss scaling on), or the CPU's FP32 with a note saying so.
+        const Run fp16 = cli({ "train", model, "--data", data, "--out", out, "--device", "cuda", "--precision", "fp16",
+                               "--threads", "1", "--json" },
+                             builtPlugin());
+        QVERIFY2(fp16.code == 0, qPrintable(fp16.err));
+        const QStringList lines = fp16.out.split('\n', Qt::SkipEmptyParts);
+        QVERIFY(!lines.isEmpty());
+        const QJsonObject metrics = QJsonDocument::fromJson(lines.last().toUtf8()).object();
+        if (list.cudaUsable) {
+            QCOMPARE(metrics["precision"].toString(), QString("fp16"));
+            QVERIFY2(metrics.contains("skipped_steps") && metrics.contains("loss_scale"), qPrintable(lines.last()));
+        } else {
+            QCOMPARE(metrics["precision"].toString(), QString("fp32"));
+            QVERIFY(!metrics.contains("skipped_steps"));
+            QVERIFY2(fp16.err.contains("; FP16 mixed precision applies to GPUs only: the CPU computes in FP32"),
+                     qPrintable(fp16.err));
+        }
         const Run bad = cli({ "train", model, "--data", data, "--out", out, "--device", "gpu" }, builtPlugin());
         QVERIFY(bad.code != 0);
         QVERIFY2(bad.err.contains("device 'gpu'"), qPrintable(bad.err));

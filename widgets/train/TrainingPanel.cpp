@@ -5,7 +5,6 @@
 #include "widgets/canvas/ScientificSpinBox.h"
 #include "widgets/data/DataPanel.h"
 
-#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
@@ -28,8 +27,10 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <limits>
 
 namespace netcanvas::widgets {
 
@@ -162,10 +163,27 @@ void TrainingPanel::buildUi()
     form->addRow(tr("Weight decay"), m_weightDecay);
     form->addRow(tr("Seed"), m_seed);
     form->addRow(tr("Device"), m_device);
-    m_tf32 = new QCheckBox(tr("TF32 tensor cores"), hyper);
-    m_tf32->setToolTip(tr("Faster float math on GPUs of compute capability 8.0 and newer (10-bit mantissa in "
-                          "matrix products); off: full float32. Needs such a GPU."));
-    form->addRow(tr("GPU math"), m_tf32);
+    m_precision = new QComboBox(hyper);
+    m_precision->setObjectName(QStringLiteral("precision"));
+    m_precision->addItem(tr("FP32 (exact)"), QString::fromLatin1(precisionName(Precision::Fp32)));
+    m_precision->setItemData(0, tr("Full float32 arithmetic, as on the CPU. The default."), Qt::ToolTipRole);
+    m_precision->addItem(tr("TF32 tensor cores"), QString::fromLatin1(precisionName(Precision::Tf32)));
+    m_precision->setItemData(1,
+                             tr("Matrix products and convolutions on TF32 tensor cores (10-bit mantissa in the "
+                                "products, float32 sums): usually faster, results differ by about 1e-3. GPUs of "
+                                "compute capability 8.0 and newer."),
+                             Qt::ToolTipRole);
+    m_precision->addItem(tr("FP16 mixed + loss scaling"), QString::fromLatin1(precisionName(Precision::Fp16)));
+    m_precision->setItemData(2,
+                             tr("Matrix products and convolutions on FP16 tensor cores with float32 sums; weights, "
+                                "activations and gradients stay float32. The loss is scaled so that small gradients "
+                                "survive FP16; a step whose gradients overflow is skipped and the scale halves. GPUs "
+                                "of compute capability 7.0 and newer."),
+                             Qt::ToolTipRole);
+    m_precision->setToolTip(tr("How a GPU computes matrix products and convolutions: FP32 exact; TF32 tensor cores "
+                               "(compute capability 8.0+); FP16 tensor cores with loss scaling. The CPU always "
+                               "computes in FP32."));
+    form->addRow(tr("GPU math"), m_precision);
     form->addRow(tr("Threads"), m_threads);
     m_l2->setToolTip(tr("L2 penalty: loss += l2/2 · Σw²"));
     m_weightDecay->setToolTip(tr("Weight decay (decoupled for adamw)"));
@@ -178,9 +196,10 @@ void TrainingPanel::buildUi()
         if (!m_applying)
             emit settingsEdited();
     };
-    for (QComboBox* c : {m_optimizer, m_schedule, m_device})
+    for (QComboBox* c : {m_optimizer, m_schedule, m_device, m_precision})
         connect(c, &QComboBox::currentIndexChanged, this, edited);
-    connect(m_tf32, &QCheckBox::toggled, this, edited);
+    // Leaving TF32/FP16 on a machine without such a GPU: the entry is no longer offered.
+    connect(m_precision, &QComboBox::currentIndexChanged, this, &TrainingPanel::updatePrecisionEntries);
     // The CPU entry names its thread count.
     connect(m_threads, &QSpinBox::valueChanged, this, [this] {
         if (m_devices)
@@ -237,7 +256,7 @@ TrainConfig TrainingPanel::config() const
     c.threads = m_threads->value();
     const QString device = m_device->currentData().toString();
     c.device = device.isEmpty() ? std::string("auto") : device.toStdString();
-    c.tf32 = m_tf32->isChecked();
+    c.precision = parsePrecision(m_precision->currentData().toString().toStdString());
     m_data->applyTo(c);
     return c;
 }
@@ -258,7 +277,8 @@ void TrainingPanel::setConfig(const TrainConfig& c)
     m_seed->setValue(static_cast<int>(std::min<uint64_t>(c.seed, static_cast<uint64_t>(std::numeric_limits<int>::max()))));
     m_threads->setValue(c.threads);
     selectDevice(QString::fromStdString(c.device));
-    m_tf32->setChecked(c.tf32);
+    m_precision->setCurrentIndex(m_precision->findData(QString::fromLatin1(precisionName(c.precision))));
+    updatePrecisionEntries();
     m_data->setFrom(c);
     m_applying = wasApplying;
 }
@@ -398,7 +418,7 @@ void TrainingPanel::updateButtons()
     for (QWidget* w : std::initializer_list<QWidget*>{m_optimizer, m_learningRate, m_schedule, m_batchSize, m_epochsSpin, m_l1, m_l2,
                                                       m_weightDecay, m_seed, m_threads, m_device})
         w->setEnabled(!m_running);
-    m_tf32->setEnabled(!m_running && (m_tf32Available || m_tf32->isChecked()));
+    updatePrecisionEntries();
     if (!m_running) {
         if (!blocker.isEmpty())
             showMessage(blocker, QStringLiteral("error"));
@@ -485,6 +505,11 @@ void TrainingPanel::showFinished(const TrainingSummary& s)
     QString result;
     if (std::isfinite(s.testAccuracy))
         result = tr("test accuracy %1% (loss %2, %3 samples)").arg(s.testAccuracy * 100.0, 0, 'f', 2).arg(s.testLoss, 0, 'f', 4).arg(s.testSamples);
+    if (s.skippedSteps > 0) {
+        const QString skipped = tr("loss scaling skipped %n step(s) (the gradients overflowed)", nullptr,
+                                   static_cast<int>(std::min<int64_t>(s.skippedSteps, std::numeric_limits<int>::max())));
+        result = result.isEmpty() ? skipped : result + QStringLiteral("; ") + skipped;
+    }
     const QString took = tr("%1 epoch(s) in %2").arg(s.epochsCompleted).arg(durationText(s.seconds));
     if (s.diverged) {
         showMessage(tr("<b>Training diverged.</b> %1<br>The last good weights are kept.").arg(s.message.toHtmlEscaped()),
@@ -523,11 +548,34 @@ void TrainingPanel::refreshDevices()
     auto* watcher = new QFutureWatcher<DeviceList>(this);
     connect(watcher, &QFutureWatcher<DeviceList>::finished, this, [this, watcher] {
         m_listingDevices = false;
-        m_devices = std::make_shared<const DeviceList>(watcher->result());
-        fillDevices(*m_devices);
+        showDevices(watcher->result());
         watcher->deleteLater();
     });
     watcher->setFuture(QtConcurrent::run([] { return listDevices(0); }));
+}
+
+void TrainingPanel::showDevices(const DeviceList& list)
+{
+    m_devices = std::make_shared<const DeviceList>(list);
+    fillDevices(*m_devices);
+    emit devicesListed();
+}
+
+void TrainingPanel::updatePrecisionEntries()
+{
+    const QString current = m_precision->currentData().toString();
+    const bool fp32 = current == QLatin1String(precisionName(Precision::Fp32));
+    m_precision->setEnabled(!m_running && (m_gpuAvailable || !fp32));
+    auto* model = qobject_cast<QStandardItemModel*>(m_precision->model());
+    if (!model)
+        return;
+    auto offer = [&](Precision p, bool available) {
+        const int row = m_precision->findData(QString::fromLatin1(precisionName(p)));
+        if (row >= 0)
+            model->item(row)->setEnabled(available || current == QLatin1String(precisionName(p)));
+    };
+    offer(Precision::Tf32, m_tf32Available);
+    offer(Precision::Fp16, m_gpuAvailable);
 }
 
 void TrainingPanel::fillDevices(const DeviceList& list)
@@ -546,11 +594,13 @@ void TrainingPanel::fillDevices(const DeviceList& list)
     m_device->addItem(threads == 1 ? tr("CPU (1 thread)") : tr("CPU (%1 threads)").arg(threads), QStringLiteral("cpu"));
     auto* model = qobject_cast<QStandardItemModel*>(m_device->model());
     bool anyGpu = false;
+    m_gpuAvailable = false;
     m_tf32Available = false;
     for (const DeviceInfo& d : list.devices) {
         if (d.kind != Device::Cuda)
             continue;
         anyGpu = true;
+        m_gpuAvailable = m_gpuAvailable || d.usable;
         m_tf32Available = m_tf32Available || (d.usable && d.ccMajor >= 8);
         QString text = tr("GPU %1: %2 · %3 GB").arg(d.index).arg(QString::fromStdString(d.name)).arg(gb(d.totalBytes));
         if (d.usedBytes >= 0)
@@ -575,7 +625,7 @@ void TrainingPanel::fillDevices(const DeviceList& list)
     }
     selectDevice(selected);
     m_applying = wasApplying;
-    updateButtons(); // the TF32 switch follows the listing
+    updateButtons(); // the GPU math menu follows the listing
 }
 
 void TrainingPanel::selectDevice(const QString& spec)

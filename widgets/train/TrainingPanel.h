@@ -17,6 +17,12 @@
 // The choice is TrainConfig::device. When the chosen GPU cannot be used the run trains on the
 // CPU and the reason shows in the status line (showDeviceNote()).
 //
+// GPU math (TrainConfig::precision): "FP32 (exact)", "TF32 tensor cores" (offered when a usable
+// GPU of compute capability 8.0+ is listed) and "FP16 mixed + loss scaling" (any usable GPU).
+// The menu is enabled when a usable GPU is listed, or when the setting is not FP32 (so that a
+// project saved on a GPU machine can be set back); an entry the listed GPUs cannot run stays
+// selectable only while it is the current one.
+//
 // Requires: `model` outlives the panel.
 #include "engine/backend/DeviceManager.h"
 #include "engine/data/Dataset.h"
@@ -30,7 +36,6 @@
 
 #include <memory>
 
-class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -81,6 +86,9 @@ public:
     void showDeviceNote(const QString& note);
     // Lists the devices again (on a worker thread); the selection is kept.
     void refreshDevices();
+    // Shows a device listing: what refreshDevices() does with its result (the Device menu, and
+    // the GPU math entries that fit the listed GPUs). Public so a test can show other machines.
+    void showDevices(const netcanvas::DeviceList& list);
 
     // Default dataset: /usr/share/datasets/fashion-mnist when it exists.
     static QString defaultDatasetPath();
@@ -97,6 +105,8 @@ signals:
     void settingsEdited();
     // A one-line status for the main window's status bar ("epoch 2/5 · 3,120 samples/s · ETA 0:41").
     void statusMessage(const QString& text);
+    // A device listing was shown (after refreshDevices() or showDevices()).
+    void devicesListed();
 
 private:
     void buildUi();
@@ -107,6 +117,7 @@ private:
     void showMessage(const QString& text, const QString& kind); // kind: "error", "warn", "ok", ""
     void fillDevices(const netcanvas::DeviceList& list);
     void selectDevice(const QString& spec);
+    void updatePrecisionEntries(); // enables the GPU math menu and its entries (see above)
     QString expectedDeviceNote() const; // from the last listing, for the run about to start
 
     GraphModel* m_model;
@@ -131,7 +142,8 @@ private:
     QSpinBox* m_seed;
     QSpinBox* m_threads;
     QComboBox* m_device;
-    QCheckBox* m_tf32;
+    QComboBox* m_precision;        // GPU math: data "fp32" | "tf32" | "fp16"
+    bool m_gpuAvailable = false;  // a usable GPU is listed (all run FP16: the plugin needs 7.5)
     bool m_tf32Available = false; // a usable GPU of compute capability >= 8.0 is listed
     std::shared_ptr<const netcanvas::DeviceList> m_devices; // the last listing (null before the first)
     bool m_listingDevices = false;

@@ -21,6 +21,7 @@ struct TrainingSummary {
     double samplesPerSecond = 0.0;
     int bestEpoch = -1;
     double bestValidationLoss = std::numeric_limits<double>::quiet_NaN();
+    int64_t skippedSteps = 0; // loss scaling (FP16 math): updates skipped because the gradients overflowed
     // Test split (NaN / 0 samples when there is none or the run diverged).
     double testLoss = std::numeric_limits<double>::quiet_NaN();
     double testAccuracy = std::numeric_limits<double>::quiet_NaN();

@@ -131,7 +131,11 @@ CudaBackend::CudaBackend(int device, unsigned flags)
         m_deviceName = prop.name;
         m_ccMajor = prop.major;
         m_ccMinor = prop.minor;
-        m_tf32 = (flags & NETCANVAS_CUDA_TF32) != 0 && m_ccMajor >= 8;
+        // FP16 tensor cores from Volta (7.0) on, TF32 from Ampere (8.0) on; otherwise exact FP32.
+        if ((flags & NETCANVAS_CUDA_FP16) != 0 && m_ccMajor >= 7)
+            m_precision = Precision::Fp16;
+        else if ((flags & NETCANVAS_CUDA_TF32) != 0 && m_ccMajor >= 8)
+            m_precision = Precision::Tf32;
         int pools = 0;
         NC_CUDA_CHECK(cudaDeviceGetAttribute(&pools, cudaDevAttrMemoryPoolsSupported, device));
         m_memoryPools = pools != 0;
@@ -151,8 +155,11 @@ CudaBackend::CudaBackend(int device, unsigned flags)
         }
         NC_CUBLAS_CHECK(cublasCreate(&m_cublas));
         NC_CUBLAS_CHECK(cublasSetStream(m_cublas, m_stream));
-        // Default math is full FP32; TF32 tensor cores only when asked for and available.
-        NC_CUBLAS_CHECK(cublasSetMathMode(m_cublas, m_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+        // Default math is full FP32; TF32 tensor cores only when asked for and available. FP16
+        // does not go through the math mode (its CUBLAS_TENSOR_OP_MATH is deprecated): gemm()
+        // asks for it per call with the compute type CUBLAS_COMPUTE_32F_FAST_16F.
+        NC_CUBLAS_CHECK(cublasSetMathMode(
+            m_cublas, m_precision == Precision::Tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
         NC_CUDNN_CHECK(cudnnCreate(&m_cudnn));
         NC_CUDNN_CHECK(cudnnSetStream(m_cudnn, m_stream));
         NC_CUDNN_CHECK(cudnnCreateTensorDescriptor(&m_descA));
@@ -165,7 +172,10 @@ CudaBackend::CudaBackend(int device, unsigned flags)
         char memory[32];
         std::snprintf(memory, sizeof memory, "%.1f GB", gib);
         m_description = m_deviceName + ", " + memory + ", compute capability " + std::to_string(m_ccMajor) + "." +
-                        std::to_string(m_ccMinor) + (m_tf32 ? ", TF32" : "");
+                        std::to_string(m_ccMinor) +
+                        (m_precision == Precision::Tf32   ? ", TF32"
+                         : m_precision == Precision::Fp16 ? ", FP16 mixed"
+                                                          : "");
     } catch (...) {
         releaseAll();
         throw;
@@ -334,9 +344,18 @@ void CudaBackend::gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K
                            std::to_string(N) + ", K " + std::to_string(K) + ", lda " + std::to_string(lda) +
                            ", ldb " + std::to_string(ldb) + ", ldc " + std::to_string(ldc) + ")");
     bind();
-    NC_CUBLAS_CHECK(cublasSgemm_64(m_cublas, g.transFirst ? CUBLAS_OP_T : CUBLAS_OP_N,
-                                   g.transSecond ? CUBLAS_OP_T : CUBLAS_OP_N, g.m, g.n, g.k, &alpha, g.first,
-                                   g.ldFirst, g.second, g.ldSecond, &beta, C, g.ldResult));
+    const cublasOperation_t first = g.transFirst ? CUBLAS_OP_T : CUBLAS_OP_N;
+    const cublasOperation_t second = g.transSecond ? CUBLAS_OP_T : CUBLAS_OP_N;
+    if (m_precision == Precision::Fp16) {
+        // FP32 matrices in memory and FP32 alpha/beta/accumulation; the compute type lets
+        // cuBLAS round the inputs to FP16 (or TF32) for tensor cores.
+        NC_CUBLAS_CHECK(cublasGemmEx_64(m_cublas, first, second, g.m, g.n, g.k, &alpha, g.first, CUDA_R_32F,
+                                        g.ldFirst, g.second, CUDA_R_32F, g.ldSecond, &beta, C, CUDA_R_32F,
+                                        g.ldResult, CUBLAS_COMPUTE_32F_FAST_16F, CUBLAS_GEMM_DEFAULT));
+        return;
+    }
+    NC_CUBLAS_CHECK(cublasSgemm_64(m_cublas, first, second, g.m, g.n, g.k, &alpha, g.first, g.ldFirst, g.second,
+                                   g.ldSecond, &beta, C, g.ldResult));
 }
 
 void CudaBackend::addBias(float* y, const float* bias, int64_t n, int64_t channels, int64_t spatial)
@@ -618,6 +637,17 @@ int64_t CudaBackend::firstNonFinite(const float* x, int64_t count)
     launch::firstNonFinite(x, count, &m_scalars.as<DeviceScalars>(1)->index, m_stream);
     const unsigned long long index = readScalars().index;
     return index == std::numeric_limits<unsigned long long>::max() ? -1 : static_cast<int64_t>(index);
+}
+
+bool CudaBackend::allFinite(const std::vector<FloatSpan>& spans)
+{
+    bind();
+    // Every span's kernel lowers the same index with atomicMin: it stays "none" only when all
+    // elements of all spans are finite. One wait for the lot.
+    resetScalarIndex();
+    for (const FloatSpan& s : spans)
+        launch::firstNonFinite(s.data, s.count, &m_scalars.as<DeviceScalars>(1)->index, m_stream);
+    return readScalars().index == std::numeric_limits<unsigned long long>::max();
 }
 
 // ---- optimizer updates ----------------------------------------------------------------------

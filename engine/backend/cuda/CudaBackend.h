@@ -75,6 +75,7 @@ public:
     std::string name() const override { return m_name; }
     Device device() const override { return Device::Cuda; }
     std::string description() const override { return m_description; }
+    Precision mathPrecision() const override { return m_precision; }
     int threads() const override { return 1; }
     void setThreads(int) override {}
 
@@ -115,6 +116,7 @@ public:
     double sumAbs(const float* x, int64_t count) override;
     double sumSquares(const float* x, int64_t count) override;
     int64_t firstNonFinite(const float* x, int64_t count) override;
+    bool allFinite(const std::vector<FloatSpan>& spans) override;
 
     void addRegularization(const float* w, float* g, int64_t count, float l1, float l2) override;
     void sgdUpdate(float* w, const float* g, float* velocity, int64_t count, const SgdParams& p) override;
@@ -129,7 +131,10 @@ public:
     void bind() const;
     cudaStream_t stream() const { return m_stream; }
     cudnnHandle_t cudnn() const { return m_cudnn; }
-    bool tf32() const { return m_tf32; }
+    // The math GEMMs and convolutions run with: the requested one where the device has it
+    // (TF32: compute capability >= 8.0; FP16: >= 7.0), else Fp32.
+    Precision precision() const { return m_precision; }
+    // Compute capability >= 8.0: cuDNN's default math may use TF32 for float32 data here.
     bool tensorCoresForTf32() const { return m_ccMajor >= 8; }
     // Scratch device memory shared by every operation of this backend: safe because all of them
     // run in order on the one compute stream. slot < kScratchSlots; contents are not kept.
@@ -166,7 +171,7 @@ private:
 
     int m_device = 0;
     int m_ccMajor = 0, m_ccMinor = 0;
-    bool m_tf32 = false;
+    Precision m_precision = Precision::Fp32;
     bool m_memoryPools = false;
     std::string m_name, m_description, m_deviceName;
     cudaStream_t m_stream = nullptr;     // compute

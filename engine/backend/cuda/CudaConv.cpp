@@ -1,3 +1,4 @@
+#include "engine/backend/cuda/ConvMath.h"
 #include "engine/backend/cuda/CudaPrimitives.h"
 
 namespace netcanvas::cuda {
@@ -14,37 +15,20 @@ size_t workspaceLimit()
     return limit < (size_t(1) << 30) ? limit : (size_t(1) << 30);
 }
 
-// The math type a convolution runs with. Without TF32 on a GPU that has it (compute capability
-// ≥ 8.0) CUDNN_FMA_MATH, which excludes TF32 — cuDNN's CUDNN_DEFAULT_MATH would allow it for
-// FP32 data there. Otherwise the one the heuristics reported, except
-// CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION (it may down-convert FP32 to FP16): never used.
-bool mathUsable(cudnnMathType_t reported, bool tf32, bool tensorCores)
-{
-    if (reported == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION)
-        return false;
-    if (!tf32 && tensorCores)
-        return reported != CUDNN_TENSOR_OP_MATH; // tensor-op-only kernels cannot run in FMA math
-    return true;
-}
-
-cudnnMathType_t mathFor(cudnnMathType_t reported, bool tf32, bool tensorCores)
-{
-    return (!tf32 && tensorCores) ? CUDNN_FMA_MATH : reported;
-}
-
 // Walks the heuristics' results (sorted by expected speed) and keeps the first that succeeded,
-// has a usable math type, and — with the descriptor set to the math it will run with — is
-// confirmed by cuDNN's workspace query (which rejects an algorithm the configuration does not
-// support) within the workspace limit. `workspace(algo, bytes)` runs that query.
+// has a math type usable in the backend's precision (ConvMath.h), and — with the descriptor
+// set to the math it will run with — is confirmed by cuDNN's workspace query (which rejects an
+// algorithm the configuration does not support) within the workspace limit. `workspace(algo, bytes)` runs that query.
 template <typename Perf, typename Algo, typename Query>
-bool chooseAlgorithm(const Perf* results, int count, cudnnConvolutionDescriptor_t conv, size_t limit, bool tf32,
-                     bool tensorCores, Algo& algo, cudnnMathType_t& math, size_t& bytes, const Query& workspace)
+bool chooseAlgorithm(const Perf* results, int count, cudnnConvolutionDescriptor_t conv, size_t limit,
+                     Precision precision, bool tensorCores, Algo& algo, cudnnMathType_t& math, size_t& bytes,
+                     const Query& workspace)
 {
     for (int i = 0; i < count; ++i) {
         const Perf& r = results[i];
-        if (r.status != CUDNN_STATUS_SUCCESS || !mathUsable(r.mathType, tf32, tensorCores))
+        if (r.status != CUDNN_STATUS_SUCCESS || !mathUsable(r.mathType, precision, tensorCores))
             continue;
-        const cudnnMathType_t m = mathFor(r.mathType, tf32, tensorCores);
+        const cudnnMathType_t m = mathFor(r.mathType, precision, tensorCores);
         NC_CUDNN_CHECK(cudnnSetConvolutionMathType(conv, m));
         size_t need = 0;
         if (workspace(r.algo, need) != CUDNN_STATUS_SUCCESS || need > limit)
@@ -76,10 +60,11 @@ const CudaConv::Algorithms& CudaConv::prepare(int64_t n)
         return found->second;
 
     cudnnHandle_t h = m_backend.cudnn();
-    const bool tf32 = m_backend.tf32(), tensorCores = m_backend.tensorCoresForTf32();
+    const Precision precision = m_backend.precision();
+    const bool tensorCores = m_backend.tensorCoresForTf32();
     const size_t limit = workspaceLimit();
-    // The heuristics see the math type the convolution will run with.
-    NC_CUDNN_CHECK(cudnnSetConvolutionMathType(m_conv, (!tf32 && tensorCores) ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH));
+    // The heuristics see the math type the convolution may run with.
+    NC_CUDNN_CHECK(cudnnSetConvolutionMathType(m_conv, heuristicsMath(precision, tensorCores)));
     auto none = [&](const char* direction) {
         return BackendError(m_backend.prefix() + "convolution: cuDNN offers no " + direction + " algorithm for batch " +
                             std::to_string(n) + " within a " + std::to_string(limit >> 20) + " MB workspace");
@@ -90,7 +75,7 @@ const CudaConv::Algorithms& CudaConv::prepare(int64_t n)
         int count = 0;
         NC_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(h, m_x, m_w, m_conv, m_y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
                                                               &count, perf));
-        if (!chooseAlgorithm(perf, count, m_conv, limit, tf32, tensorCores, a.forward, a.forwardMath, a.forwardBytes,
+        if (!chooseAlgorithm(perf, count, m_conv, limit, precision, tensorCores, a.forward, a.forwardMath, a.forwardBytes,
                              [&](cudnnConvolutionFwdAlgo_t algo, size_t& bytes) {
                                  return cudnnGetConvolutionForwardWorkspaceSize(h, m_x, m_w, m_conv, m_y, algo, &bytes);
                              }))
@@ -101,7 +86,7 @@ const CudaConv::Algorithms& CudaConv::prepare(int64_t n)
         int count = 0;
         NC_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, m_w, m_y, m_conv, m_x,
                                                                    CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf));
-        if (!chooseAlgorithm(perf, count, m_conv, limit, tf32, tensorCores, a.backwardData, a.backwardDataMath,
+        if (!chooseAlgorithm(perf, count, m_conv, limit, precision, tensorCores, a.backwardData, a.backwardDataMath,
                              a.backwardDataBytes, [&](cudnnConvolutionBwdDataAlgo_t algo, size_t& bytes) {
                                  return cudnnGetConvolutionBackwardDataWorkspaceSize(h, m_w, m_y, m_conv, m_x, algo,
                                                                                      &bytes);
@@ -113,7 +98,7 @@ const CudaConv::Algorithms& CudaConv::prepare(int64_t n)
         int count = 0;
         NC_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
             h, m_x, m_y, m_conv, m_w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, perf));
-        if (!chooseAlgorithm(perf, count, m_conv, limit, tf32, tensorCores, a.backwardFilter, a.backwardFilterMath,
+        if (!chooseAlgorithm(perf, count, m_conv, limit, precision, tensorCores, a.backwardFilter, a.backwardFilterMath,
                              a.backwardFilterBytes, [&](cudnnConvolutionBwdFilterAlgo_t algo, size_t& bytes) {
                                  return cudnnGetConvolutionBackwardFilterWorkspaceSize(h, m_x, m_y, m_conv, m_w, algo,
                                                                                        &bytes);
