@@ -10,8 +10,8 @@
 # Usage: bench/compare.sh [model ...]        (default: mlp lenet5 vgg-small)
 # On a GPU (docs/gpu.md): DEVICE=cuda bench/compare.sh   (both frameworks on the same GPU; builds
 #   the CUDA plugin; needs a CUDA build of PyTorch, and EPOCH=0 since the epoch run is CPU-only)
-# Environment (defaults): THREADS=2 ROUNDS=3 BATCH=64 STEPS=200 VGG_STEPS=15 LATENCY_STEPS=200
-#   WARMUP=10 EPOCH=1 EPOCH_MODELS="mlp lenet5" DATA=/usr/share/datasets/fashion-mnist
+# Environment (defaults): THREADS=2 ROUNDS=3 BATCH=64 STEPS=1000 VGG_STEPS=15 LATENCY_STEPS=200
+#   WARMUP=20 EPOCH=1 EPOCH_MODELS="mlp lenet5" DATA=/usr/share/datasets/fashion-mnist
 #   BUILD=build-bench JOBS=2 QUIET_WAIT=120 (seconds to wait, before each run, for the
 #   other processes on the machine to go below 10% CPU) RETRIES=2 (repeats of a run that
 #   other processes disturbed by 10% or more; the least disturbed one is kept). How much
@@ -22,9 +22,9 @@ cd "$(dirname "$0")/.."
 THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-3}
 BATCH=${BATCH:-64}
-STEPS=${STEPS:-200}
+STEPS=${STEPS:-1000}
 VGG_STEPS=${VGG_STEPS:-15}
-WARMUP=${WARMUP:-10}
+WARMUP=${WARMUP:-20}
 LATENCY_STEPS=${LATENCY_STEPS:-200}
 EPOCH=${EPOCH:-1}
 EPOCH_MODELS=${EPOCH_MODELS:-mlp lenet5}
