@@ -12,6 +12,7 @@
 #include "engine/train/Trainer.h"
 
 #include "common/Fixtures.h"
+#include "common/NetworkChecks.h"
 
 #include <QtTest>
 #include <cmath>
@@ -19,6 +20,8 @@
 #include <vector>
 
 using namespace netcanvas;
+using checks::allWeightsFinite;
+using checks::sameWeights;
 
 namespace {
 
@@ -53,26 +56,7 @@ TrainConfig baseConfig()
     return c;
 }
 
-bool sameWeights(Network& a, Network& b)
-{
-    auto pa = a.parameters(), pb = b.parameters();
-    if (pa.size() != pb.size())
-        return false;
-    for (size_t i = 0; i < pa.size(); ++i)
-        if (pa[i].param->value.shape() != pb[i].param->value.shape() ||
-            std::memcmp(pa[i].param->value.data(), pb[i].param->value.data(),
-                        static_cast<size_t>(pa[i].param->value.size()) * sizeof(float)) != 0)
-            return false;
-    return true;
-}
 
-bool allWeightsFinite(Network& net)
-{
-    for (const auto& p : net.parameters())
-        if (!p.param->value.allFinite())
-            return false;
-    return true;
-}
 
 // The bars task with raw float features ×scale (normalize off): gradients large enough that a
 // loss scale near 2^127 overflows them, while the loss itself stays finite.

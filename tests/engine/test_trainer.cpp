@@ -13,6 +13,7 @@
 #include <QDir>
 #include <QTemporaryDir>
 #include "common/Fixtures.h"
+#include "common/NetworkChecks.h"
 
 #include <QtTest>
 #include <algorithm>
@@ -23,6 +24,8 @@
 #include <thread>
 
 using namespace netcanvas;
+using checks::allWeightsFinite;
+using checks::sameWeights;
 
 namespace {
 
@@ -66,26 +69,7 @@ TrainConfig baseConfig()
     return c;
 }
 
-bool allWeightsFinite(Network& net)
-{
-    for (const auto& p : net.parameters())
-        if (!p.param->value.allFinite())
-            return false;
-    return true;
-}
 
-bool sameWeights(Network& a, Network& b)
-{
-    auto pa = a.parameters(), pb = b.parameters();
-    if (pa.size() != pb.size())
-        return false;
-    for (size_t i = 0; i < pa.size(); ++i)
-        if (pa[i].param->value.shape() != pb[i].param->value.shape() ||
-            std::memcmp(pa[i].param->value.data(), pb[i].param->value.data(),
-                        static_cast<size_t>(pa[i].param->value.size()) * sizeof(float)) != 0)
-            return false;
-    return true;
-}
 
 template <typename Pred> bool waitFor(Pred pred, int timeoutMs = 20000)
 {

@@ -293,22 +293,10 @@ void CpuConv::backward(
     };
     backend.parallelRange(chunks, 1, run);
 
-    // Reduce the per-chunk partial sums in chunk order (deterministic for a thread count).
-    const int64_t wSize = m_filters * rows;
-    std::memcpy(dWeight, m_work[0].dW.data(), sizeof(float) * static_cast<size_t>(wSize));
-    for (int64_t c = 1; c < chunks; ++c) {
-        const float* part = m_work[static_cast<size_t>(c)].dW.data();
-        for (int64_t i = 0; i < wSize; ++i)
-            dWeight[i] += part[i];
-    }
-    if (m_bias && dBias) {
-        for (int64_t f = 0; f < m_filters; ++f) {
-            float acc = 0.0f;
-            for (int64_t c = 0; c < chunks; ++c)
-                acc += m_work[static_cast<size_t>(c)].db[f];
-            dBias[f] = acc;
-        }
-    }
+    // The chunks' partial sums, added in chunk order.
+    cpu::sumChunks(dWeight, m_filters * rows, chunks, [&](int64_t c) { return m_work[static_cast<size_t>(c)].dW.data(); });
+    if (m_bias && dBias)
+        cpu::sumChunks(dBias, m_filters, chunks, [&](int64_t c) { return m_work[static_cast<size_t>(c)].db.data(); });
 }
 
 } // namespace

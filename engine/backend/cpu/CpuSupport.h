@@ -19,6 +19,20 @@ inline float rowSum(const float* r, int64_t n)
     return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
+// dst[i] = part(0)[i] + part(1)[i] + … + part(chunks − 1)[i], added in chunk order: the
+// per-thread partial sums of a gradient, reduced to the same value for a given thread count.
+template <class Part> void sumChunks(float* dst, int64_t n, int64_t chunks, const Part& part)
+{
+    const float* first = part(int64_t(0));
+    for (int64_t i = 0; i < n; ++i)
+        dst[i] = first[i];
+    for (int64_t c = 1; c < chunks; ++c) {
+        const float* p = part(c);
+        for (int64_t i = 0; i < n; ++i)
+            dst[i] += p[i];
+    }
+}
+
 // At least n floats in v (grows only) and its data.
 inline float* ensure(std::vector<float>& v, int64_t n)
 {
