@@ -546,6 +546,8 @@ void MainWindow::applyDocumentSettings()
         data = m_trainingPanel->datasetPath().isEmpty() ? defaultDatasetPath() : m_trainingPanel->datasetPath();
     if (data != m_trainingPanel->datasetPath())
         m_trainingPanel->setDatasetPath(data);
+    // A project that was labeling a folder opens it again (Label mode shows it).
+    reopenProjectLabelFolder();
     // A project's saved weights can be inspected without training again.
     m_inspectedWeights.clear();
     if (!m_doc->weightsPath().isEmpty() && QFileInfo::exists(m_doc->weightsPath()) && !m_training->isRunning()) {

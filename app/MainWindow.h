@@ -142,6 +142,7 @@ private:
     // (null before any).
     std::shared_ptr<const ModelWeights> currentModelWeights() const;
     void updateLabelStatus();
+    void reopenProjectLabelFolder(); // the document's labeling folder, when another (or none) is open
 
     ProjectDocument* m_doc;
     widgets::GraphScene* m_scene;

@@ -20,6 +20,7 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFile>
+#include <QDir>
 #include <QFileInfo>
 #include <QTextStream>
 #include <QLabel>
@@ -206,12 +207,35 @@ QString MainWindow::openLabelFolder(const QString& folder)
     const QString err = m_labeling->openFolder(folder);
     if (!err.isEmpty())
         return err;
+    m_doc->setLabelFolder(m_labeling->folder()); // the project reopens it
     setLabelMode(true);
     const QStringList notes = m_labeling->notes();
     if (!notes.isEmpty())
         warnLater(this, tr("Labels of %1").arg(QDir::toNativeSeparators(folder)), notes.join(QLatin1Char('\n')));
     statusBar()->showMessage(tr("Labeling %1: %2 images").arg(QDir::toNativeSeparators(folder)).arg(m_labeling->store()->imageCount()), 8000);
     return {};
+}
+
+void MainWindow::reopenProjectLabelFolder()
+{
+    const QString folder = m_doc->labelFolder();
+    if (!m_labeling || folder.isEmpty() || QDir(folder) == QDir(m_labeling->folder()))
+        return;
+    if (!QFileInfo(folder).isDir()) {
+        statusBar()->showMessage(
+            tr("This project labeled %1, which is no longer there (Label ▸ Open Folder to Label to choose another).")
+                .arg(QDir::toNativeSeparators(folder)),
+            15000);
+        return;
+    }
+    const QString err = m_labeling->openFolder(folder);
+    if (!err.isEmpty()) {
+        warnLater(this, tr("Labels of %1").arg(QDir::toNativeSeparators(folder)), err);
+        return;
+    }
+    const QStringList notes = m_labeling->notes();
+    if (!notes.isEmpty())
+        warnLater(this, tr("Labels of %1").arg(QDir::toNativeSeparators(folder)), notes.join(QLatin1Char('\n')));
 }
 
 void MainWindow::updateLabelStatus()

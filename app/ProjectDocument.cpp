@@ -63,6 +63,14 @@ void ProjectDocument::setDatasetPath(const QString& path)
     markModified();
 }
 
+void ProjectDocument::setLabelFolder(const QString& folder)
+{
+    if (folder == m_labelFolder)
+        return;
+    m_labelFolder = folder;
+    markModified();
+}
+
 void ProjectDocument::setTrainingSettings(const TrainConfig& config, int threads)
 {
     const bool same = m_training && trainConfigToJson(*m_training) == trainConfigToJson(config) &&
@@ -108,6 +116,7 @@ QString ProjectDocument::open(const QString& path)
             ProjectData d = loadProjectFile(path.toStdString());
             replace(std::move(d.graph), path);
             m_datasetPath = QString::fromStdString(d.datasetPath);
+            m_labelFolder = QString::fromStdString(d.labelFolder);
             m_training = d.training;
             if (m_training) {
                 m_training->device = d.device;
@@ -144,6 +153,7 @@ ProjectData ProjectDocument::toProjectData() const
     ProjectData d;
     d.graph = m_model->graph();
     d.datasetPath = m_datasetPath.toStdString();
+    d.labelFolder = m_labelFolder.toStdString();
     d.training = m_training;
     d.threads = m_threads;
     d.device = m_training ? m_training->device : "auto";
@@ -213,6 +223,7 @@ QString ProjectDocument::openRecovery(const QString& path)
     }
     replace(std::move(d.graph), QString::fromStdString(d.recoveryOf));
     m_datasetPath = QString::fromStdString(d.datasetPath);
+    m_labelFolder = QString::fromStdString(d.labelFolder);
     m_training = d.training;
     if (m_training) {
         m_training->device = d.device;

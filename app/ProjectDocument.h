@@ -46,6 +46,9 @@ public:
     // Settings kept with the project (the main window syncs them with its panels).
     QString datasetPath() const { return m_datasetPath; }
     void setDatasetPath(const QString& path);
+    // The folder open in the Label mode when the project was saved (reopened with it).
+    QString labelFolder() const { return m_labelFolder; }
+    void setLabelFolder(const QString& folder);
     std::optional<TrainConfig> trainingSettings() const { return m_training; }
     // config.device (like threads) is a setting of this machine, saved as settings.device.
     void setTrainingSettings(const TrainConfig& config, int threads);
@@ -91,6 +94,7 @@ private:
     widgets::RunHistory* m_runs;
     QString m_path;
     QString m_datasetPath;
+    QString m_labelFolder;
     std::optional<TrainConfig> m_training;
     int m_threads = 0;
     QString m_weightsPath;

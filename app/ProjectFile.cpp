@@ -84,6 +84,8 @@ json projectToJson(const ProjectData& d, const std::string& dir)
     j["version"] = kProjectFormatVersion;
     j["model"] = modelToJson(d.graph);
     j["dataset"] = {{"path", storePath(d.datasetPath, dir)}};
+    if (!d.labelFolder.empty())
+        j["labeling"] = {{"folder", storePath(d.labelFolder, dir)}};
     if (d.training)
         j["training"] = trainConfigToJson(*d.training);
     j["settings"] = {{"threads", d.threads}, {"device", d.device}, {"precision", precisionName(d.precision)}};
@@ -123,6 +125,11 @@ ProjectData projectFromJson(const json& j, const std::string& source, const std:
         if (!ds->is_object())
             fail(source, "dataset: expected an object");
         d.datasetPath = resolvePath(stringAt(*ds, "path", source + ": dataset"), dir);
+    }
+    if (auto lb = j.find("labeling"); lb != j.end()) {
+        if (!lb->is_object())
+            fail(source, "labeling: expected an object");
+        d.labelFolder = resolvePath(stringAt(*lb, "folder", source + ": labeling"), dir);
     }
     if (auto t = j.find("training"); t != j.end()) {
         try {

@@ -1,7 +1,7 @@
 #pragma once
 // The project file (docs/project-format.md): one JSON file, "*.ncproj", holding what the
-// app edits — the graph with node positions, the dataset reference, the Training panel's
-// settings and every training run (settings, curves, results) — plus, beside it, the
+// app edits — the graph with node positions, the dataset reference, the folder being
+// labeled, the Training panel's settings and every training run (settings, curves, results) — plus, beside it, the
 // weights of the last run as safetensors ("<name>.weights.safetensors").
 //
 // Paths inside the file are written relative to the project's folder when they lie inside
@@ -30,6 +30,7 @@ inline constexpr int kProjectFormatVersion = 1;
 struct ProjectData {
     ModelGraph graph;                    // nodes, edges, ui positions, the model's own recipe
     std::string datasetPath;             // empty when none was chosen
+    std::string labelFolder;             // the folder open in the Label mode; empty when none
     std::optional<TrainConfig> training; // the Training panel's settings; none: the model's recipe
     int threads = 0;                     // a setting of this machine, kept with the project
     std::string device = "auto";         // likewise: auto | cpu | cuda | cuda:N

@@ -265,6 +265,40 @@ private slots:
         first.close();
         QCOMPARE(second.openFolder(m_images), QString()); // free again once the first closed
     }
+
+    // The project remembers the folder being labeled and opens it again; a folder that has
+    // gone away is said in the status bar, never fatal.
+    void projectReopensItsLabelFolder()
+    {
+        const QString project = m_dir.filePath(QStringLiteral("labeling.ncproj"));
+        {
+            app::MainWindow w;
+            QVERIFY(!w.document()->isModified());
+            QCOMPARE(w.openLabelFolder(m_images), QString());
+            QVERIFY(w.document()->isModified()); // a new folder is a change to the project
+            QCOMPARE(QDir(w.document()->labelFolder()), QDir(m_images));
+            QVERIFY(w.saveTo(project));
+        } // closes the store (and its lock)
+        {
+            app::MainWindow w;
+            QVERIFY(!w.labelingController()->store());
+            QVERIFY(w.openFile(project));
+            QVERIFY(w.labelingController()->store());
+            QCOMPARE(QDir(w.labelingController()->folder()), QDir(m_images));
+            QCOMPARE(w.labelingPanel()->store(), w.labelingController()->store());
+            QVERIFY(!w.document()->isModified()); // reopening is not an edit
+        }
+        // The folder renamed away: the project still opens, without a store.
+        const QString moved = m_images + QStringLiteral("-moved");
+        QVERIFY(QDir().rename(m_images, moved));
+        {
+            app::MainWindow w;
+            QVERIFY(w.openFile(project));
+            QVERIFY(!w.labelingController()->store());
+            QCOMPARE(QDir(w.document()->labelFolder()), QDir(m_images)); // kept: the user may restore it
+        }
+        QVERIFY(QDir().rename(moved, m_images));
+    }
 };
 
 QTEST_MAIN(TestLabelFlow)

@@ -195,6 +195,7 @@ private slots:
         ProjectData d;
         d.graph = positionedCnn();
         d.datasetPath = QDir(dir.path()).filePath(QStringLiteral("data")).toStdString();
+        d.labelFolder = QDir(dir.path()).filePath(QStringLiteral("data/cats")).toStdString();
         TrainConfig t;
         t.optimizer.kind = "adamw";
         t.optimizer.learningRate = 3e-4;
@@ -214,6 +215,7 @@ private slots:
         const auto j = nlohmann::json::parse(readFile(path.toStdString()));
         QCOMPARE(j["format"].get<std::string>(), std::string("netcanvas-project"));
         QCOMPARE(j["dataset"]["path"].get<std::string>(), std::string("data"));
+        QCOMPARE(j["labeling"]["folder"].get<std::string>(), std::string("data/cats"));
         QCOMPARE(j["weights"]["file"].get<std::string>(), std::string("p.weights.safetensors"));
         QCOMPARE(j["settings"]["precision"].get<std::string>(), std::string("fp16"));
         QVERIFY(!j["settings"].contains("tf32")); // the old boolean is read, no longer written
@@ -222,6 +224,7 @@ private slots:
         QCOMPARE(serializeModel(back.graph), serializeModel(d.graph)); // nodes, edges, positions
         QCOMPARE(back.graph.node("conv")->ui["x"].get<double>(), 40.5);
         QCOMPARE(std::filesystem::path(back.datasetPath), std::filesystem::path(d.datasetPath));
+        QCOMPARE(std::filesystem::path(back.labelFolder), std::filesystem::path(d.labelFolder));
         QVERIFY(back.training.has_value());
         QCOMPARE(back.training->optimizer.kind, std::string("adamw"));
         QCOMPARE(back.training->epochs, 7);
@@ -246,6 +249,19 @@ private slots:
         QVERIFY(QFile::copy(path, movedPath));
         QCOMPARE(std::filesystem::path(app::loadProjectFile(movedPath.toStdString()).datasetPath),
                  std::filesystem::path(QDir(moved.path()).filePath(QStringLiteral("data")).toStdString()));
+        QCOMPARE(std::filesystem::path(app::loadProjectFile(movedPath.toStdString()).labelFolder),
+                 std::filesystem::path(QDir(moved.path()).filePath(QStringLiteral("data/cats")).toStdString()));
+        // No folder being labeled: no "labeling" object; a folder outside the project: absolute.
+        ProjectData plain = d;
+        plain.labelFolder.clear();
+        app::saveProjectFile(path.toStdString(), plain);
+        QVERIFY(!nlohmann::json::parse(readFile(path.toStdString())).contains("labeling"));
+        QVERIFY(app::loadProjectFile(path.toStdString()).labelFolder.empty());
+        plain.labelFolder = QDir(moved.path()).absolutePath().toStdString();
+        app::saveProjectFile(path.toStdString(), plain);
+        QCOMPARE(std::filesystem::path(nlohmann::json::parse(readFile(path.toStdString()))["labeling"]["folder"]
+                                           .get<std::string>()),
+                 std::filesystem::path(plain.labelFolder));
     }
 
     void malformedProjectsNameTheFault()
@@ -281,6 +297,10 @@ private slots:
         broken["config"]["momentum"] = 1.5;
         e = expectFormatError(project(", \"runs\": [" + broken.dump() + "]"), path);
         QVERIFY2(e.contains(QStringLiteral("runs[0].config")) && e.contains(QStringLiteral("momentum")), qPrintable(e));
+        e = expectFormatError(project(", \"labeling\": \"photos\""), path);
+        QVERIFY2(e.contains(QStringLiteral("bad.ncproj: labeling: expected an object")), qPrintable(e));
+        e = expectFormatError(project(", \"labeling\": {\"folder\": 3}"), path);
+        QVERIFY2(e.contains(QStringLiteral("labeling")) && e.contains(QStringLiteral("folder")), qPrintable(e));
         e = expectFormatError(project(", \"settings\": {\"threads\": -1}"), path);
         QVERIFY2(e.contains(QStringLiteral("settings.threads")), qPrintable(e));
         e = expectFormatError(project(", \"settings\": {\"device\": \"gpu\"}"), path);
