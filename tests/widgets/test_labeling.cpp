@@ -193,6 +193,24 @@ private slots:
         QCOMPARE(m_store->classes().size(), size_t { 2 });
     }
 
+    // 0 is the tenth class's key (the number row's last key); an eleventh class has none.
+    void tenthClassIsKeyZero()
+    {
+        for (int c = 1; c <= 11; ++c)
+            m_store->addClass("class" + std::to_string(c));
+        m_panel->refresh();
+        QVERIFY2(m_panel->classBar()->rowText(9).startsWith(QStringLiteral("0 class10")),
+            qPrintable(m_panel->classBar()->rowText(9)));
+        QVERIFY2(m_panel->classBar()->rowText(10).startsWith(QStringLiteral("class11")),
+            qPrintable(m_panel->classBar()->rowText(10)));
+        m_panel->selectImages({ 2 });
+        key(Qt::Key_0);
+        QCOMPARE(m_store->labelName(2), std::string("class10"));
+        QCOMPARE(m_panel->selectedImages(), std::vector<int>({ 3 })); // moved on, as with 1–9
+        key(Qt::Key_9);
+        QCOMPARE(m_store->labelName(3), std::string("class9"));
+    }
+
     void labelWithKeysAndMoveOn()
     {
         m_store->addClass("cat"); // outside the panel: refresh() shows it
@@ -219,13 +237,13 @@ private slots:
         QCOMPARE(m_panel->browserModel()->data(m_panel->browserModel()->index(3), LabelBrowserModel::LabelNameRole).toString(),
             QStringLiteral("cat"));
 
-        // Backspace and 0 unlabel (and keep the selection: the images are still shown).
+        // Backspace and Delete unlabel (and keep the selection: the images are still shown).
         m_panel->selectImages({ 3 });
         key(Qt::Key_Backspace);
         QCOMPARE(m_store->label(3), -1);
         QCOMPARE(m_panel->selectedImages(), std::vector<int>({ 3 }));
         m_panel->selectImages({ 4 });
-        key(Qt::Key_0);
+        key(Qt::Key_Delete);
         QCOMPARE(m_store->label(4), -1);
 
         // A key without a class: nothing happens but a hint.

@@ -178,13 +178,13 @@ LabelClassBar::LabelClassBar(QWidget* parent)
     v->addWidget(m_empty);
 
     m_unlabeled = new ClassRow(body, false);
-    m_unlabeled->setToolTip(tr("Unlabel the selected images (key 0 or Backspace)"));
+    m_unlabeled->setToolTip(tr("Unlabel the selected images (Backspace or Delete)"));
     m_unlabeled->onClick = [this] { emit unlabelRequested(); };
     v->addWidget(m_unlabeled);
 
     m_create = new QPushButton(tr("+ New class…"), body);
     m_create->setObjectName(QStringLiteral("newClass"));
-    m_create->setToolTip(tr("Create a class; the first nine get the keys 1–9"));
+    m_create->setToolTip(tr("Create a class; the first ten get the keys 1–9 and 0"));
     connect(m_create, &QPushButton::clicked, this, &LabelClassBar::promptCreate);
     v->addSpacing(4);
     v->addWidget(m_create);
@@ -205,8 +205,8 @@ LabelClassBar::LabelClassBar(QWidget* parent)
     };
     const QString row = QStringLiteral("<tr><td style='padding:1px 6px 1px 0;'>%1</td><td>%2</td></tr>");
     m_legend->setText(QStringLiteral("<b>%1</b><table>").arg(tr("Keys in the grid"))
-        + row.arg(key(QStringLiteral("1–9")), tr("label, then next"))
-        + row.arg(key(QStringLiteral("0")) + QStringLiteral(" ") + key(QStringLiteral("⌫")), tr("unlabel"))
+        + row.arg(key(QStringLiteral("1–9")) + QStringLiteral(" ") + key(QStringLiteral("0")), tr("label, then next"))
+        + row.arg(key(QStringLiteral("⌫")) + QStringLiteral(" ") + key(tr("Del")), tr("unlabel"))
         + row.arg(key(QStringLiteral("A")), tr("accept the prediction"))
         + row.arg(key(tr("Space")), tr("show / hide preview"))
         + row.arg(key(QStringLiteral("Ctrl+A")), tr("select all shown"))
@@ -243,7 +243,7 @@ void LabelClassBar::refresh()
     for (size_t i = 0; i < m_rows.size(); ++i)
         m_rows[i]->set(labelstyle::classKey(static_cast<int>(i)), labelstyle::classColor(static_cast<int>(i)),
             m_classes[static_cast<int>(i)], i < counts.size() ? counts[i] : 0);
-    m_unlabeled->set(QStringLiteral("0"), QColor(0xa4, 0xab, 0xb5), tr("Unlabeled"), m_store ? m_store->unlabeledCount() : 0,
+    m_unlabeled->set(QStringLiteral("⌫"), QColor(0xa4, 0xab, 0xb5), tr("Unlabeled"), m_store ? m_store->unlabeledCount() : 0,
         true);
     m_empty->setVisible(m_rows.empty());
     m_create->setEnabled(m_store != nullptr);

@@ -2,7 +2,7 @@
 // LabelClassBar: the classes of a LabelStore, for labeling with a click and for editing them.
 //
 // From top to bottom: "Classes"; one row per class in the store's order — the key that
-// assigns it (1–9) in the class color, its name and its image count; "0 Unlabeled 9,200";
+// assigns it (1–9, then 0) in the class color, its name and its image count; "⌫ Unlabeled 9,200";
 // "+ New class"; "Import sub-folders as classes" while the folder has sub-folders that are
 // not classes yet; then the legend of the grid's keys.
 //

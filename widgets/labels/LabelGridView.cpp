@@ -166,8 +166,11 @@ LabelGridView::Action LabelGridView::actionFor(const QKeyEvent* e, int* classInd
         *classIndex = key - Qt::Key_1;
         return Action::Class;
     }
+    if (key == Qt::Key_0) { // the tenth class: the number row's last key, as 1–9 are the first nine
+        *classIndex = 9;
+        return Action::Class;
+    }
     switch (key) {
-    case Qt::Key_0:
     case Qt::Key_Backspace:
     case Qt::Key_Delete:
         return Action::Unlabel;

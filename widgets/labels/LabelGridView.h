@@ -4,7 +4,7 @@
 // data, so 100,000 images scroll like 100), with the labeling keys.
 //
 // Keys, while the grid has focus (they win over the window's shortcuts there):
-//   1–9          classKeyPressed(0..8)      0, Backspace, Delete  unlabelPressed()
+//   1–9, 0       classKeyPressed(0..9)      Backspace, Delete     unlabelPressed()
 //   A            acceptPressed()            Space                 previewTogglePressed()
 //   Ctrl+Z       undoPressed()              Ctrl+Shift+Z, Ctrl+Y  redoPressed()
 // Arrows, Page Up/Down, Home/End move and Ctrl+A selects every shown image (QListView's own).

@@ -28,6 +28,8 @@ QColor textOn(const QColor& background)
 
 QString classKey(int index)
 {
+    if (index == 9)
+        return QStringLiteral("0"); // the number row's tenth key
     return index >= 0 && index < 9 ? QString::number(index + 1) : QString();
 }
 

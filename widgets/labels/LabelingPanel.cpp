@@ -715,7 +715,7 @@ void LabelingPanel::updateSelectionHint()
         return;
     }
     const size_t n = m_grid->selectedRows().size();
-    const QString keys = tr("1–9 label · 0 unlabel · A accept · Space preview");
+    const QString keys = tr("1–9, 0 label · ⌫ unlabel · A accept · Space preview");
     m_hint->setText(n == 0 ? keys : tr("%1 selected · %2").arg(grouped(static_cast<qint64>(n)), keys));
 }
 

@@ -6,7 +6,7 @@
 //   - the model bar: Train on labeled, Predict unlabeled, "Accept predictions ≥ [0.90]
 //     [Accept 123]", Export…, the model's status line, and a busy text with a progress bar
 //     while the app runs a job;
-//   - the class bar (LabelClassBar): classes with their keys 1–9, colors and counts,
+//   - the class bar (LabelClassBar): classes with their keys 1–9 and 0, colors and counts,
 //     "Unlabeled: N", create / rename / merge / move / delete, the key legend;
 //   - the filter bar (LabelFilterBar) over the thumbnail grid (LabelGridView, painted by
 //     ThumbnailDelegate from a LabelBrowserModel, thumbnails from a ThumbnailCache), with the
@@ -14,8 +14,8 @@
 //   - the preview (LabelPreview) of the current image; Space shows or hides it.
 // Without a store it shows "Open a folder of images to label" and a button.
 //
-// Keys while the grid has focus: 1–9 label the selection with that class and move to the next
-// image; 0 / Backspace unlabel; A accepts the selection's predictions (and moves on); Space
+// Keys while the grid has focus: 1–9 and 0 label the selection with the 1st–10th class and move
+// to the next image; Backspace / Delete unlabel; A accepts the selection's predictions (and moves on); Space
 // toggles the preview; arrows move; Ctrl+A selects all shown; Ctrl+Z / Ctrl+Shift+Z undo/redo.
 //
 // Every change of labels or classes made here is a LabelChangeCommand on undoStack(), applied
