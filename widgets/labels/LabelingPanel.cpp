@@ -203,6 +203,7 @@ LabelingPanel::LabelingPanel(QWidget* parent)
     m_hint->setStyleSheet(QStringLiteral("color: #5a6270;"));
     m_hint->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     foot->addWidget(m_hint, 1);
+    foot->addSpacing(16); // a long hint is clipped before it, never runs into the caption
     auto* sizeCaption = new QLabel(tr("Size"), center);
     sizeCaption->setStyleSheet(QStringLiteral("color: #5a6270;"));
     foot->addWidget(sizeCaption);
