@@ -315,7 +315,8 @@ void DirectConv::backward(
                     const float* dys = dy + (s0 + g) * outSize;
                     if (!m_gemmWeights)
                         padInput(x + (s0 + g) * inSize, xp + g * xGroup);
-                    extendGradient(dys, ext + g * dyGroup);
+                    if (dx || !m_gemmWeights) // read by the dX kernel and the direct dW kernel
+                        extendGradient(dys, ext + g * dyGroup);
                     if (m_bias)
                         for (int64_t f = 0; f < m_filters; ++f)
                             db[f] += cpu::rowSum(dys + f * plane, plane);
