@@ -1,4 +1,7 @@
-// The CPU convolution primitive (moved here unchanged in behaviour from the Conv2D layer).
+// The CPU convolution primitive. Stride-1 layers whose extended rows waste little (nearly all
+// of them: LeNet's, VGG's) hand forward and backward to DirectConv (CpuConvDirect.h); what
+// follows is the im2col + GEMM route, for strided layers and the rest — and for every layer
+// under NETCANVAS_CONV=gemm, the A/B baseline of docs/benchmarks.md.
 //
 // The batch is split into one contiguous chunk of samples per backend thread; each chunk
 // im2cols sub-batches of samples side by side into one matrix and runs one GEMM per
@@ -85,9 +88,11 @@ CpuConv::CpuConv(CpuBackend& backend, const ConvDesc& desc)
     // ("direct": every stride-1 layer, whatever its waste; "gemm": none).
     const char* route = std::getenv("NETCANVAS_CONV");
     const std::string choice = route ? route : "";
-    if (choice != "gemm" && DirectConv::suits(desc, choice == "direct"))
+    if (choice != "gemm" && DirectConv::suits(desc, choice == "direct")) {
         m_direct = std::make_unique<DirectConv>(backend, desc,
             desc.filters * desc.window.channels * desc.window.kernelH * desc.window.kernelW >= kPerSampleGemm);
+        return; // nothing of the GEMM route below is used
+    }
     const WindowDesc& w0 = m_window;
     const int64_t kk = w0.kernelH * w0.kernelW;
     m_directGradInput = w0.strideH == 1 && w0.strideW == 1 && m_filters * m_channels * kk >= kPerSampleGemm
