@@ -53,7 +53,10 @@ bool sessionIsRunning(qint64 pid)
 } // namespace
 
 Autosave::Autosave(ProjectDocument* document, const QString& dir, QObject* parent)
-    : QObject(parent), m_doc(document), m_dir(dir.isEmpty() ? defaultDirectory() : dir), m_timer(new QTimer(this))
+    : QObject(parent)
+    , m_doc(document)
+    , m_dir(dir.isEmpty() ? defaultDirectory() : dir)
+    , m_timer(new QTimer(this))
 {
     m_timer->setInterval(30'000);
     connect(m_timer, &QTimer::timeout, this, [this] { saveNow(); });
@@ -72,7 +75,8 @@ Autosave::~Autosave()
 
 QString Autosave::defaultDirectory()
 {
-    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation)).filePath(QStringLiteral("recovery"));
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation))
+        .filePath(QStringLiteral("recovery"));
 }
 
 QString Autosave::recoveryFile() const
@@ -112,7 +116,7 @@ QList<Autosave::Orphan> Autosave::orphans() const
 {
     QList<Orphan> out;
     static const QRegularExpression name(QStringLiteral("^autosave-(\\d+)\\.ncproj$"));
-    const auto files = QDir(m_dir).entryInfoList({QStringLiteral("autosave-*.ncproj")}, QDir::Files);
+    const auto files = QDir(m_dir).entryInfoList({ QStringLiteral("autosave-*.ncproj") }, QDir::Files);
     for (const QFileInfo& fi : files) {
         const auto m = name.match(fi.fileName());
         if (!m.hasMatch())
@@ -127,7 +131,8 @@ QList<Autosave::Orphan> Autosave::orphans() const
             const auto j = parseJsonText(readFile(o.file.toStdString()), o.file.toStdString());
             if (j.contains("recovery") && j["recovery"].is_object()) {
                 o.originalPath = QString::fromStdString(j["recovery"].value("original_path", std::string()));
-                const auto at = QDateTime::fromString(QString::fromStdString(j["recovery"].value("saved_at", std::string())), Qt::ISODate);
+                const auto at = QDateTime::fromString(
+                    QString::fromStdString(j["recovery"].value("saved_at", std::string())), Qt::ISODate);
                 if (at.isValid())
                     o.savedAt = at;
             }

@@ -29,7 +29,7 @@ public:
     static QString defaultDirectory();
     QString directory() const { return m_dir; }
     QString recoveryFile() const; // this session's copy
-    void setInterval(int ms);     // default 30 s
+    void setInterval(int ms); // default 30 s
 
     // Writes the copy now when the document is modified, removes it otherwise. Returns an
     // error message (also reported through failed()) or empty.
@@ -37,7 +37,7 @@ public:
     void discard(); // removes this session's copy
 
     struct Orphan {
-        QString file;         // the recovery copy
+        QString file; // the recovery copy
         QString originalPath; // the project it was autosaved from; empty when untitled
         QString modelName;
         QDateTime savedAt;

@@ -55,7 +55,9 @@ QString scoresText(const std::vector<inspect::ClassScore>& scores, const QString
 {
     QStringList parts;
     for (const auto& s : scores)
-        parts << QStringLiteral("%1 %2%").arg(names.value(s.cls, QString::number(s.cls))).arg(s.probability * 100.0, 0, 'f', 1);
+        parts << QStringLiteral("%1 %2%")
+                     .arg(names.value(s.cls, QString::number(s.cls)))
+                     .arg(s.probability * 100.0, 0, 'f', 1);
     return parts.join(QStringLiteral(" · "));
 }
 
@@ -85,7 +87,9 @@ QImage inputImage(const std::vector<float>& chw, int channels, int height, int w
     return img;
 }
 
-InspectDock::InspectDock(InspectionController* controller, QWidget* parent) : QTabWidget(parent), m_ctl(controller)
+InspectDock::InspectDock(InspectionController* controller, QWidget* parent)
+    : QTabWidget(parent)
+    , m_ctl(controller)
 {
     setDocumentMode(true);
     // Each page scrolls when the dock is short, so the views never force the window's
@@ -108,10 +112,12 @@ InspectDock::InspectDock(InspectionController* controller, QWidget* parent) : QT
     connect(m_ctl, &InspectionController::featureMapsReady, this, &InspectDock::onMaps);
     connect(m_ctl, &InspectionController::explainReady, this, &InspectDock::onExplain);
     connect(m_ctl, &InspectionController::evaluationReady, this, &InspectDock::onEvaluation);
-    connect(m_ctl, &InspectionController::filtersReady, this, [this](const inspect::Filters& f) { m_filters->setFilters(f); });
+    connect(m_ctl, &InspectionController::filtersReady, this,
+        [this](const inspect::Filters& f) { m_filters->setFilters(f); });
     connect(m_ctl, &InspectionController::statsReady, this, [this](const StatsResult& r) {
         m_stats->setStats(r.layers);
-        m_statsMessage->setText(tr("One forward and backward pass over %1 test samples with the current weights.").arg(r.batchSize));
+        m_statsMessage->setText(
+            tr("One forward and backward pass over %1 test samples with the current weights.").arg(r.batchSize));
     });
     connect(m_ctl, &InspectionController::evaluationProgress, this, [this](int64_t done, int64_t total) {
         m_evalProgress->setRange(0, 1000);
@@ -131,7 +137,7 @@ QWidget* InspectDock::buildMapsTab()
     m_layerBox->setMinimumContentsLength(14);
     m_layerBox->setToolTip(tr("The layer whose output is shown (or select a node on the canvas)"));
     m_what = new QComboBox(page);
-    m_what->addItems({tr("Activations"), tr("Filters")});
+    m_what->addItems({ tr("Activations"), tr("Filters") });
     m_sampleSpin = new QSpinBox(page);
     m_sampleSpin->setRange(0, 0);
     m_sampleSpin->setPrefix(tr("sample "));
@@ -155,7 +161,8 @@ QWidget* InspectDock::buildMapsTab()
     // What the network makes of the sample, on a line of its own.
     m_guess = new QLabel(page);
     m_guess->setStyleSheet(QStringLiteral("color: #3a414c;"));
-    m_guess->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred); // long guesses are clipped, not widening the dock
+    m_guess->setSizePolicy(
+        QSizePolicy::Ignored, QSizePolicy::Preferred); // long guesses are clipped, not widening the dock
     v->addWidget(m_guess);
     m_mapsMessage = hintLabel(page);
     m_mapsMessage->setText(tr("Train the model (or open a project with trained weights), then select a layer."));
@@ -181,7 +188,8 @@ QWidget* InspectDock::buildMapsTab()
         const InspectionData d = m_ctl->data();
         const auto& pool = d.testIndices;
         if (!pool.empty())
-            m_sampleSpin->setValue(static_cast<int>(pool[QRandomGenerator::global()->bounded(static_cast<int>(pool.size()))]));
+            m_sampleSpin->setValue(
+                static_cast<int>(pool[QRandomGenerator::global()->bounded(static_cast<int>(pool.size()))]));
         else if (d.dataset && d.dataset->size() > 0)
             m_sampleSpin->setValue(QRandomGenerator::global()->bounded(static_cast<int>(d.dataset->size())));
     });
@@ -208,7 +216,8 @@ QWidget* InspectDock::buildEvaluationTab()
     m_evalProgress->setTextVisible(false);
     m_evalProgress->hide();
     m_evalSummary = hintLabel(page);
-    m_evalSummary->setText(tr("Evaluate the trained model on its test split: confusion matrix, per-class metrics, mistakes."));
+    m_evalSummary->setText(
+        tr("Evaluate the trained model on its test split: confusion matrix, per-class metrics, mistakes."));
     bar->addWidget(m_evaluate);
     bar->addWidget(m_evalProgress);
     bar->addWidget(m_evalSummary, 1);
@@ -224,7 +233,7 @@ QWidget* InspectDock::buildEvaluationTab()
     split->setStretchFactor(0, 0);
     split->setStretchFactor(1, 0);
     split->setStretchFactor(2, 1);
-    split->setSizes({420, 290, 300});
+    split->setSizes({ 420, 290, 300 });
     split->setChildrenCollapsible(false);
     v->addWidget(split, 1);
 
@@ -236,8 +245,9 @@ QWidget* InspectDock::buildEvaluationTab()
         const QStringList names = classNamesOf(d);
         const auto samples = m_evaluation.cell(t, p);
         m_gallery->setSamples(d.dataset, samples, names);
-        m_gallery->setTitle(t == p ? tr("%1 — correct (%2)").arg(names.value(t)).arg(samples.size())
-                                   : tr("%1 predicted as %2 (%3)").arg(names.value(t), names.value(p)).arg(samples.size()));
+        m_gallery->setTitle(t == p
+                ? tr("%1 — correct (%2)").arg(names.value(t)).arg(samples.size())
+                : tr("%1 predicted as %2 (%3)").arg(names.value(t), names.value(p)).arg(samples.size()));
     });
     connect(m_gallery, &widgets::SampleGallery::sampleActivated, this, [this](qint64 index) { explainSample(index); });
     return page;
@@ -293,8 +303,9 @@ QWidget* InspectDock::buildStatsTab()
     auto* bar = new QHBoxLayout;
     m_computeStats = new QPushButton(tr("Compute"), page);
     m_statsMessage = hintLabel(page);
-    m_statsMessage->setText(tr("Histograms of each layer's activations, weights and gradients; dead ReLUs and saturated "
-                               "tanh/sigmoid units. Recomputed after every epoch while this tab is open."));
+    m_statsMessage->setText(
+        tr("Histograms of each layer's activations, weights and gradients; dead ReLUs and saturated "
+           "tanh/sigmoid units. Recomputed after every epoch while this tab is open."));
     bar->addWidget(m_computeStats);
     bar->addWidget(m_statsMessage, 1);
     v->addLayout(bar);
@@ -316,8 +327,9 @@ void InspectDock::sourceChanged(const ModelGraph& graph)
             const GraphNode* n = graph.node(id);
             if (!n || n->type == "Input")
                 continue;
-            m_layerBox->addItem(QStringLiteral("%1 (%2)").arg(QString::fromStdString(id), QString::fromStdString(n->type)),
-                                QString::fromStdString(id));
+            m_layerBox->addItem(
+                QStringLiteral("%1 (%2)").arg(QString::fromStdString(id), QString::fromStdString(n->type)),
+                QString::fromStdString(id));
         }
         int idx = m_layerBox->findData(keep);
         if (idx < 0) // default: the first convolution, the most instructive maps
@@ -470,9 +482,10 @@ void InspectDock::onExplain(const ExplainResult& r)
     QString what = r.imagePath.isEmpty() ? tr("sample %1").arg(r.sampleIndex) : QFileInfo(r.imagePath).fileName();
     if (r.sampleIndex >= 0 && d.dataset && r.sampleIndex < d.dataset->size())
         what += tr(", labeled %1").arg(names.value(d.dataset->labels[static_cast<size_t>(r.sampleIndex)]));
-    m_explainMessage->setText(tr("%1: evidence for “%2”%3")
-                                  .arg(what, names.value(r.explainedClass))
-                                  .arg(r.gradCamNode.isEmpty() ? QString() : tr(" · Grad-CAM on %1").arg(r.gradCamNode)));
+    m_explainMessage->setText(
+        tr("%1: evidence for “%2”%3")
+            .arg(what, names.value(r.explainedClass))
+            .arg(r.gradCamNode.isEmpty() ? QString() : tr(" · Grad-CAM on %1").arg(r.gradCamNode)));
 }
 
 void InspectDock::onEvaluation(const inspect::Evaluation& e)
@@ -501,8 +514,8 @@ void InspectDock::onFailed(const QString& message)
     m_evaluate->setEnabled(true);
     QWidget* page = currentWidget();
     QLabel* target = page == m_evaluationPage ? m_evalSummary
-                     : page == m_explainPage  ? m_explainMessage
-                     : page == m_statsPage    ? m_statsMessage
+        : page == m_explainPage               ? m_explainMessage
+        : page == m_statsPage                 ? m_statsMessage
                                               : m_mapsMessage;
     target->setText(QStringLiteral("<span style='color:#a1261b'>%1</span>").arg(message.toHtmlEscaped()));
     target->show();

@@ -22,9 +22,9 @@ namespace netcanvas::app {
 // network and its backend are touched by the worker only (one request at a time).
 struct InspectionController::Context {
     std::mutex mutex;
-    ModelGraph graph;                 // the designer's model (for a weights file without one)
+    ModelGraph graph; // the designer's model (for a weights file without one)
     std::shared_ptr<TrainingJob> job; // source: a training run
-    std::string weightsPath;          // source: a weights file
+    std::string weightsPath; // source: a weights file
     std::shared_ptr<const Dataset> fileData;
     uint64_t sourceVersion = 0;
 
@@ -45,9 +45,9 @@ Dataset imageAsDataset(const std::string& path, const Shape& in)
     d.height = static_cast<int>(in[1]);
     d.width = static_cast<int>(in[2]);
     d.pixels = loadImageSample(path, d.channels, d.height, d.width);
-    d.labels = {0};
-    d.classNames = {"?"};
-    d.sources = {path};
+    d.labels = { 0 };
+    d.classNames = { "?" };
+    d.sources = { path };
     d.format = "image";
     d.root = path;
     return d;
@@ -76,7 +76,10 @@ FeatureMapsResult mapsOf(Network& net, const Dataset& d, int64_t i, const Normal
 } // namespace
 
 InspectionController::InspectionController(TrainingController* training, QObject* parent)
-    : QObject(parent), m_training(training), m_ctx(std::make_shared<Context>()), m_liveTimer(new QTimer(this))
+    : QObject(parent)
+    , m_training(training)
+    , m_ctx(std::make_shared<Context>())
+    , m_liveTimer(new QTimer(this))
 {
     m_liveTimer->setInterval(300);
     connect(m_liveTimer, &QTimer::timeout, this, [this] {
@@ -218,7 +221,7 @@ void InspectionController::prepare(Context& c)
         }
         c.builtVersion = version;
     }
-    c.data.classNames = c.data.dataset ? c.data.dataset->classNames : std::vector<std::string>{};
+    c.data.classNames = c.data.dataset ? c.data.dataset->classNames : std::vector<std::string> {};
 }
 
 void InspectionController::submit(Kind kind, Work work)
@@ -231,7 +234,7 @@ void InspectionController::submit(Kind kind, Work work)
 void InspectionController::startNext()
 {
     // Interactive requests first; a long evaluation waits its turn.
-    for (Kind kind : {Kind::FeatureMaps, Kind::Filters, Kind::Explain, Kind::Stats, Kind::Evaluation}) {
+    for (Kind kind : { Kind::FeatureMaps, Kind::Filters, Kind::Explain, Kind::Stats, Kind::Evaluation }) {
         auto& slot = m_pending[static_cast<int>(kind)];
         if (!slot)
             continue;
@@ -309,8 +312,8 @@ void InspectionController::requestFeatureMapsForImage(const QString& imagePath, 
 
 namespace {
 
-ExplainResult explainSample(Network& net, const Dataset& d, int64_t i, const Normalization& norm, int cls,
-                            const std::string& node)
+ExplainResult explainSample(
+    Network& net, const Dataset& d, int64_t i, const Normalization& norm, int cls, const std::string& node)
 {
     ExplainResult r;
     r.sampleIndex = i;
@@ -388,8 +391,8 @@ void InspectionController::requestEvaluation(int topK)
             }
             return !cancel->load();
         };
-        inspect::Evaluation e = inspect::evaluate(*c.network, *c.data.dataset, c.data.testIndices, c.data.normalization,
-                                                  topK, 256, progress);
+        inspect::Evaluation e = inspect::evaluate(
+            *c.network, *c.data.dataset, c.data.testIndices, c.data.normalization, topK, 256, progress);
         return [self, e = std::move(e)] {
             if (self)
                 emit self->evaluationReady(e);
@@ -423,7 +426,7 @@ void InspectionController::requestStats(int batchSize)
     submit(Kind::Stats, [self, batchSize](Context& c) -> std::function<void()> {
         if (!c.data.dataset)
             throw DataError("no dataset to take a batch from");
-        const std::vector<int64_t>& pool = c.data.testIndices.empty() ? std::vector<int64_t>{} : c.data.testIndices;
+        const std::vector<int64_t>& pool = c.data.testIndices.empty() ? std::vector<int64_t> {} : c.data.testIndices;
         std::vector<int64_t> indices;
         const int64_t n = pool.empty() ? c.data.dataset->size() : static_cast<int64_t>(pool.size());
         const int64_t take = std::min<int64_t>(batchSize, n);

@@ -4,8 +4,8 @@
 #include "app/TrainingWorker.h"
 #include "engine/backend/Backend.h"
 #include "engine/core/Error.h"
-#include "engine/inspect/Inspect.h"
 #include "engine/data/DataLoader.h"
+#include "engine/inspect/Inspect.h"
 #include "engine/io/AtomicFile.h"
 #include "engine/io/Csv.h"
 #include "engine/labels/ImageScan.h"
@@ -19,9 +19,9 @@
 #include <QPointer>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <numeric>
-#include <cmath>
 #include <unordered_map>
 
 namespace netcanvas::app {
@@ -156,7 +156,8 @@ std::function<bool(int64_t, int64_t)> LabelingController::progressReporter()
         if (now - *last > std::chrono::milliseconds(100) || done == total) {
             *last = now;
             QMetaObject::invokeMethod(
-                self.data(), [self, done, total] {
+                self.data(),
+                [self, done, total] {
                     if (self)
                         emit self->progress(static_cast<int>(done), static_cast<int>(total));
                 },
@@ -406,8 +407,8 @@ void LabelingController::exportLabels(const QString& target)
         [this](QString message) { emit exported(message); });
 }
 
-void LabelingController::classifyToCsv(const QStringList& inputs, const QString& csvPath,
-                                       std::shared_ptr<const ModelWeights> model)
+void LabelingController::classifyToCsv(
+    const QStringList& inputs, const QString& csvPath, std::shared_ptr<const ModelWeights> model)
 {
     if (m_busy || !model)
         return;
@@ -474,7 +475,9 @@ void LabelingController::classifyToCsv(const QStringList& inputs, const QString&
             if (skipped == static_cast<int64_t>(images.size()))
                 throw DataError("none of the " + std::to_string(images.size()) + " images could be read");
             writeFileAtomic(out, csv);
-            QString text = QObject::tr("Wrote %1 predictions to %2").arg(images.size() - static_cast<size_t>(skipped)).arg(QString::fromStdString(out));
+            QString text = QObject::tr("Wrote %1 predictions to %2")
+                               .arg(images.size() - static_cast<size_t>(skipped))
+                               .arg(QString::fromStdString(out));
             if (skipped > 0)
                 text += QObject::tr(" (%1 unreadable images skipped)").arg(skipped);
             return text;

@@ -35,9 +35,9 @@ class LabelingController : public QObject {
 public:
     struct Round {
         int runId = 0;
-        int64_t labeled = 0;               // images it trained on (training + validation)
-        double validationAccuracy = -1.0;  // last epoch's; −1 without a validation set
-        bool fineTuned = false;            // started from the previous round's weights
+        int64_t labeled = 0; // images it trained on (training + validation)
+        double validationAccuracy = -1.0; // last epoch's; −1 without a validation set
+        bool fineTuned = false; // started from the previous round's weights
         double seconds = 0.0;
     };
 

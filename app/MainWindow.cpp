@@ -8,41 +8,41 @@
 #include "app/TrainingWorker.h"
 #include "engine/data/Split.h"
 #include "engine/graph/ModelJson.h"
-#include "widgets/charts/TrainingCharts.h"
-#include "widgets/train/RunHistory.h"
-#include "widgets/train/RunListWidget.h"
-#include "widgets/train/TrainingPanel.h"
 #include "widgets/canvas/GraphScene.h"
 #include "widgets/canvas/GraphView.h"
 #include "widgets/canvas/LayerPalette.h"
 #include "widgets/canvas/PropertyEditor.h"
 #include "widgets/canvas/SummaryBar.h"
+#include "widgets/charts/TrainingCharts.h"
 #include "widgets/data/DataPanel.h"
 #include "widgets/data/DatasetView.h"
+#include "widgets/train/RunHistory.h"
+#include "widgets/train/RunListWidget.h"
+#include "widgets/train/TrainingPanel.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFile>
-#include <QLocale>
-#include <QPushButton>
-#include <QMimeData>
-#include <QPainter>
-#include <QSettings>
-#include <QSvgGenerator>
-#include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QImage>
 #include <QKeySequence>
 #include <QLabel>
-#include <QSplitter>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
+#include <QPainter>
+#include <QPushButton>
+#include <QSettings>
+#include <QSplitter>
 #include <QStatusBar>
+#include <QSvgGenerator>
 #include <QTabWidget>
 #include <QTimer>
 #include <QUndoGroup>
@@ -56,7 +56,9 @@ namespace netcanvas::app {
 using widgets::GraphScene;
 using widgets::GraphView;
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new ProjectDocument(this))
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent)
+    , m_doc(new ProjectDocument(this))
 {
     m_scene = new GraphScene(m_doc->model(), m_doc->undoStack(), this);
     m_view = new GraphView(m_scene, this);
@@ -95,7 +97,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Project
     propDock->setWidget(m_sideTabs);
     propDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
     addDockWidget(Qt::RightDockWidgetArea, propDock);
-    resizeDocks({paletteDock, propDock}, {200, 300}, Qt::Horizontal);
+    resizeDocks({ paletteDock, propDock }, { 200, 300 }, Qt::Horizontal);
     connect(m_scene, &GraphScene::currentNodeChanged, m_properties, &widgets::PropertyEditor::setNode);
     connect(m_scene, &GraphScene::currentNodeChanged, this, [this](const QString& id) {
         if (m_inspect && !id.isEmpty())
@@ -111,8 +113,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_doc(new Project
     createLabelingUi();
     setAcceptDrops(true);
     m_autosave = new Autosave(m_doc, {}, this);
-    connect(m_autosave, &Autosave::failed, this, [this](const QString& text) { statusBar()->showMessage(text, 10000); });
-    statusBar()->showMessage(tr("Drag layers from the palette; drag from a node's output port onto another node to connect them."));
+    connect(
+        m_autosave, &Autosave::failed, this, [this](const QString& text) { statusBar()->showMessage(text, 10000); });
+    statusBar()->showMessage(
+        tr("Drag layers from the palette; drag from a node's output port onto another node to connect them."));
     updateTitle();
 }
 
@@ -194,20 +198,25 @@ void MainWindow::createActions()
     // View
     QMenu* view = menuBar()->addMenu(tr("&View"));
     QAction* zin = view->addAction(tr("Zoom &In"), m_view, &GraphView::zoomIn);
-    zin->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Equal), QKeySequence(Qt::CTRL | Qt::Key_Plus), QKeySequence::ZoomIn});
+    zin->setShortcuts(
+        { QKeySequence(Qt::CTRL | Qt::Key_Equal), QKeySequence(Qt::CTRL | Qt::Key_Plus), QKeySequence::ZoomIn });
     QAction* zout = view->addAction(tr("Zoom &Out"), m_view, &GraphView::zoomOut);
-    zout->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Minus), QKeySequence::ZoomOut});
+    zout->setShortcuts({ QKeySequence(Qt::CTRL | Qt::Key_Minus), QKeySequence::ZoomOut });
     QAction* fit = view->addAction(tr("&Fit to Window"), m_view, &GraphView::fitToContents);
     fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
     view->addSeparator();
-    view->addAction(tr("Auto-Layout &Top to Bottom"), this, [this] {
-        m_scene->autoLayout(Qt::Vertical);
-        m_view->frameContents();
-    })->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
-    view->addAction(tr("Auto-Layout &Left to Right"), this, [this] {
-        m_scene->autoLayout(Qt::Horizontal);
-        m_view->frameContents();
-    })->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L));
+    view->addAction(tr("Auto-Layout &Top to Bottom"), this,
+            [this] {
+                m_scene->autoLayout(Qt::Vertical);
+                m_view->frameContents();
+            })
+        ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    view->addAction(tr("Auto-Layout &Left to Right"), this,
+            [this] {
+                m_scene->autoLayout(Qt::Horizontal);
+                m_view->frameContents();
+            })
+        ->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L));
     view->addSeparator();
     m_snapAction = view->addAction(tr("&Snap to Grid"));
     m_snapAction->setCheckable(true);
@@ -222,7 +231,7 @@ void MainWindow::createTrainingUi()
     m_sideTabs->addTab(m_trainingPanel->dataPanel(), tr("Data"));
     m_sideTabs->addTab(m_trainingPanel, tr("Training"));
     connect(m_trainingPanel, &widgets::TrainingPanel::dataTabRequested, this,
-            [this] { m_sideTabs->setCurrentWidget(m_trainingPanel->dataPanel()); });
+        [this] { m_sideTabs->setCurrentWidget(m_trainingPanel->dataPanel()); });
 
     // Bottom: run list | live charts.
     m_runList = new widgets::RunListWidget(this);
@@ -234,7 +243,7 @@ void MainWindow::createTrainingUi()
     split->addWidget(m_charts);
     split->setStretchFactor(0, 0);
     split->setStretchFactor(1, 1);
-    split->setSizes({240, 1000});
+    split->setSizes({ 240, 1000 });
     split->setChildrenCollapsible(false);
     m_runList->setMinimumWidth(180);
     // The bottom dock's tabs: the training charts, then the Inspect views.
@@ -249,14 +258,14 @@ void MainWindow::createTrainingUi()
     addDockWidget(Qt::BottomDockWidgetArea, chartsDock);
     // The inspector (Data, Training) keeps the full height; the charts sit under the canvas.
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
-    resizeDocks({chartsDock}, {250}, Qt::Vertical);
+    resizeDocks({ chartsDock }, { 250 }, Qt::Vertical);
     // The Inspect views need more height than the charts: give it when one is opened.
     connect(m_inspect, &QTabWidget::currentChanged, this, [this, chartsDock](int index) {
         if (index > 0 && chartsDock->height() < 400 && !chartsDock->isFloating())
-            resizeDocks({chartsDock}, {std::min(420, height() / 2)}, Qt::Vertical);
+            resizeDocks({ chartsDock }, { std::min(420, height() / 2) }, Qt::Vertical);
     });
     if (auto* inspector = findChild<QDockWidget*>(QStringLiteral("inspectorDock")))
-        resizeDocks({inspector}, {350}, Qt::Horizontal);
+        resizeDocks({ inspector }, { 350 }, Qt::Horizontal);
     connect(m_runList, &widgets::RunListWidget::checkedRunsChanged, m_charts, &widgets::TrainingCharts::setVisibleRuns);
 
     m_trainStatus = new QLabel(this);
@@ -271,7 +280,7 @@ void MainWindow::createTrainingUi()
     // "cuda: unavailable (…) — training on the CPU": why a run is not on the chosen device.
     connect(m_training, &TrainingController::deviceNote, m_trainingPanel, &widgets::TrainingPanel::showDeviceNote);
     connect(m_training, &TrainingController::deviceNote, this,
-            [this](const QString& note) { statusBar()->showMessage(note, 10000); });
+        [this](const QString& note) { statusBar()->showMessage(note, 10000); });
     connect(m_trainingPanel, &widgets::TrainingPanel::statusMessage, m_trainStatus, &QLabel::setText);
     connect(m_training, &TrainingController::started, this, [this] { m_inspectPending = true; });
     connect(m_training, &TrainingController::batchFinished, this, [this, runs](const std::vector<BatchEvent>& events) {
@@ -311,14 +320,15 @@ void MainWindow::createTrainingUi()
     connect(m_doc->model(), &widgets::GraphModel::analysisChanged, this, &MainWindow::updateTrainActions);
 
     // A double-clicked thumbnail in the Data tab is shown through the network.
-    connect(m_trainingPanel->dataPanel()->view(), &widgets::DatasetView::thumbnailActivated, this, [this](qint64 index) {
-        if (!m_inspection->hasSource()) {
-            statusBar()->showMessage(tr("Train the model first to see its feature maps for this image."), 6000);
-            return;
-        }
-        m_inspect->setCurrentWidget(m_inspect->mapsPage());
-        m_inspect->showSample(index);
-    });
+    connect(
+        m_trainingPanel->dataPanel()->view(), &widgets::DatasetView::thumbnailActivated, this, [this](qint64 index) {
+            if (!m_inspection->hasSource()) {
+                statusBar()->showMessage(tr("Train the model first to see its feature maps for this image."), 6000);
+                return;
+            }
+            m_inspect->setCurrentWidget(m_inspect->mapsPage());
+            m_inspect->showSample(index);
+        });
     // Weights opened with a project are inspected on the dataset once it is loaded.
     connect(m_trainingPanel, &widgets::TrainingPanel::datasetLoaded, this, [this] {
         if (!m_inspectedWeights.isEmpty() && !m_training->job()) {
@@ -403,8 +413,8 @@ void MainWindow::saveWeightsDialog()
 {
     const QString base = QFileInfo(m_doc->displayName()).completeBaseName();
     const QString dir = m_doc->filePath().isEmpty() ? QDir::homePath() : QFileInfo(m_doc->filePath()).absolutePath();
-    QString path = QFileDialog::getSaveFileName(this, tr("Save Weights"), QDir(dir).filePath(base + QStringLiteral(".safetensors")),
-                                                tr("Safetensors weights (*.safetensors)"));
+    QString path = QFileDialog::getSaveFileName(this, tr("Save Weights"),
+        QDir(dir).filePath(base + QStringLiteral(".safetensors")), tr("Safetensors weights (*.safetensors)"));
     if (path.isEmpty())
         return;
     if (QFileInfo(path).suffix().isEmpty())
@@ -421,7 +431,7 @@ void MainWindow::populateTemplateMenu()
     m_templateMenu->clear();
     QStringList seen;
     for (const QString& dir : templateDirs()) {
-        const auto files = QDir(dir).entryInfoList({QStringLiteral("*.json")}, QDir::Files, QDir::Name);
+        const auto files = QDir(dir).entryInfoList({ QStringLiteral("*.json") }, QDir::Files, QDir::Name);
         for (const QFileInfo& fi : files) {
             if (seen.contains(fi.completeBaseName()))
                 continue;
@@ -462,7 +472,8 @@ QString MainWindow::defaultDatasetPath()
 #ifdef NETCANVAS_SHARE_DIR
     dirs << QStringLiteral(NETCANVAS_SHARE_DIR "/resources/sample-fashion");
 #endif
-    dirs << QDir(QApplication::applicationDirPath()).filePath(QStringLiteral("../share/netcanvas/resources/sample-fashion"));
+    dirs << QDir(QApplication::applicationDirPath())
+                .filePath(QStringLiteral("../share/netcanvas/resources/sample-fashion"));
     for (const QString& d : dirs)
         if (QFileInfo(d).isDir())
             return QDir(d).canonicalPath();
@@ -491,12 +502,12 @@ bool MainWindow::offerRecovery()
         return false;
     const Autosave::Orphan& o = orphans.front();
     const QString what = !o.originalPath.isEmpty() ? QFileInfo(o.originalPath).fileName()
-                         : !o.modelName.isEmpty()  ? tr("untitled “%1”").arg(o.modelName)
+        : !o.modelName.isEmpty()                   ? tr("untitled “%1”").arg(o.modelName)
                                                    : tr("an untitled project");
     QMessageBox box(QMessageBox::Question, tr("Recover unsaved work?"),
-                    tr("NetCanvas did not close normally. Unsaved work on %1 was autosaved at %2.")
-                        .arg(what, QLocale().toString(o.savedAt, QLocale::ShortFormat)),
-                    QMessageBox::NoButton, this);
+        tr("NetCanvas did not close normally. Unsaved work on %1 was autosaved at %2.")
+            .arg(what, QLocale().toString(o.savedAt, QLocale::ShortFormat)),
+        QMessageBox::NoButton, this);
     box.setInformativeText(tr("Recover opens it as an unsaved project; Discard deletes the autosaved copy."));
     QPushButton* recover = box.addButton(tr("Recover"), QMessageBox::AcceptRole);
     box.addButton(QMessageBox::Discard);
@@ -514,7 +525,7 @@ bool MainWindow::offerRecovery()
     }
     for (const auto& x : orphans)
         Autosave::removeOrphan(x); // older copies too: the newest is what the user chose
-    m_autosave->saveNow();        // this session's copy takes over at once
+    m_autosave->saveNow(); // this session's copy takes over at once
     afterLoad();
     statusBar()->showMessage(tr("Recovered unsaved work — save it to keep it."), 10000);
     return true;
@@ -582,8 +593,7 @@ void MainWindow::openDialog()
         start = QFileInfo(recentFiles().front()).absolutePath();
     if (start.isEmpty())
         start = templateDirs().value(0);
-    const QString path = QFileDialog::getOpenFileName(
-        this, tr("Open"), start,
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open"), start,
         tr("NetCanvas projects and models (*.ncproj *.json);;Projects (*.ncproj);;Models (*.json);;All files (*)"));
     if (!path.isEmpty())
         openFile(path);
@@ -608,7 +618,8 @@ bool MainWindow::saveTo(const QString& path)
     addRecentFile(path);
     QString msg = tr("Saved %1").arg(QDir::toNativeSeparators(path));
     if (!m_doc->isProject() && m_doc->runs()->count() > 0)
-        msg += tr(" — a model file keeps the graph and recipe only; save as a project (.ncproj) to keep runs and weights");
+        msg += tr(
+            " — a model file keeps the graph and recipe only; save as a project (.ncproj) to keep runs and weights");
     statusBar()->showMessage(msg, 8000);
     return true;
 }
@@ -628,8 +639,8 @@ bool MainWindow::saveAs()
         dir = QDir::homePath(); // never suggest writing into the shipped templates
     QString selected = m_doc->isProject() ? tr("NetCanvas project (*.ncproj)") : tr("Model JSON (*.json)");
     QString path = QFileDialog::getSaveFileName(this, tr("Save As"),
-                                                QDir(dir).filePath(base + (m_doc->isProject() ? QStringLiteral(".ncproj") : QStringLiteral(".json"))),
-                                                tr("NetCanvas project (*.ncproj);;Model JSON (*.json)"), &selected);
+        QDir(dir).filePath(base + (m_doc->isProject() ? QStringLiteral(".ncproj") : QStringLiteral(".json"))),
+        tr("NetCanvas project (*.ncproj);;Model JSON (*.json)"), &selected);
     if (path.isEmpty())
         return false;
     if (QFileInfo(path).suffix().isEmpty())
@@ -642,8 +653,8 @@ bool MainWindow::maybeSave()
     if (!m_doc->isModified())
         return true;
     const auto answer = QMessageBox::warning(this, tr("Unsaved changes"),
-                                             tr("“%1” has unsaved changes. Save them first?").arg(m_doc->displayName()),
-                                             QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
+        tr("“%1” has unsaved changes. Save them first?").arg(m_doc->displayName()),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
     if (answer == QMessageBox::Save)
         return save();
     return answer == QMessageBox::Discard;
@@ -672,11 +683,10 @@ QStringList usableDropPaths(const QMimeData* mime)
             continue;
         const QFileInfo fi(url.toLocalFile());
         const QString ext = fi.suffix().toLower();
-        static const QStringList images = {QStringLiteral("png"), QStringLiteral("jpg"), QStringLiteral("jpeg"),
-                                           QStringLiteral("bmp"), QStringLiteral("tif"), QStringLiteral("tiff"),
-                                           QStringLiteral("webp")};
-        if (fi.isDir() || ext == QLatin1String("csv") || ext == QLatin1String("ncproj") || ext == QLatin1String("json") ||
-            images.contains(ext))
+        static const QStringList images = { QStringLiteral("png"), QStringLiteral("jpg"), QStringLiteral("jpeg"),
+            QStringLiteral("bmp"), QStringLiteral("tif"), QStringLiteral("tiff"), QStringLiteral("webp") };
+        if (fi.isDir() || ext == QLatin1String("csv") || ext == QLatin1String("ncproj") || ext == QLatin1String("json")
+            || images.contains(ext))
             out << fi.absoluteFilePath();
     }
     return out;
@@ -716,9 +726,10 @@ void MainWindow::dropEvent(QDropEvent* event)
         }
         m_inspect->explainImage(path);
         if (paths.size() > 1)
-            statusBar()->showMessage(tr("Explaining %1 — to classify many images at once, use Label ▸ Classify Folder to CSV…")
-                                         .arg(fi.fileName()),
-                                     8000);
+            statusBar()->showMessage(
+                tr("Explaining %1 — to classify many images at once, use Label ▸ Classify Folder to CSV…")
+                    .arg(fi.fileName()),
+                8000);
         return;
     }
     if (fi.isDir() && labelMode()) { // in Label mode a folder is images to label
@@ -743,7 +754,8 @@ void MainWindow::dropEvent(QDropEvent* event)
 QStringList MainWindow::recentFiles()
 {
     QStringList files = QSettings().value(QStringLiteral("recentFiles")).toStringList();
-    files.erase(std::remove_if(files.begin(), files.end(), [](const QString& f) { return !QFileInfo::exists(f); }), files.end());
+    files.erase(std::remove_if(files.begin(), files.end(), [](const QString& f) { return !QFileInfo::exists(f); }),
+        files.end());
     return files;
 }
 
@@ -768,10 +780,11 @@ void MainWindow::populateRecentMenu()
     const QStringList files = recentFiles();
     for (int i = 0; i < files.size(); ++i) {
         const QString f = files[i];
-        QAction* a = m_recentMenu->addAction(QStringLiteral("&%1  %2").arg(i + 1).arg(QFileInfo(f).fileName()), this, [this, f] {
-            if (maybeSave())
-                openFile(f);
-        });
+        QAction* a = m_recentMenu->addAction(
+            QStringLiteral("&%1  %2").arg(i + 1).arg(QFileInfo(f).fileName()), this, [this, f] {
+                if (maybeSave())
+                    openFile(f);
+            });
         a->setToolTip(QDir::toNativeSeparators(f));
         a->setStatusTip(QDir::toNativeSeparators(f));
     }
@@ -829,8 +842,9 @@ void MainWindow::exportDialog()
 {
     const QString base = QFileInfo(m_doc->displayName()).completeBaseName();
     QString selected = tr("SVG vector image (*.svg)");
-    QString path = QFileDialog::getSaveFileName(this, tr("Export Canvas"), QDir::home().filePath(base + QStringLiteral(".svg")),
-                                                tr("SVG vector image (*.svg);;PNG image (*.png)"), &selected);
+    QString path
+        = QFileDialog::getSaveFileName(this, tr("Export Canvas"), QDir::home().filePath(base + QStringLiteral(".svg")),
+            tr("SVG vector image (*.svg);;PNG image (*.png)"), &selected);
     if (path.isEmpty())
         return;
     if (QFileInfo(path).suffix().isEmpty())
@@ -845,8 +859,8 @@ void MainWindow::exportDialog()
 void MainWindow::exportModelJson()
 {
     const QString base = QFileInfo(m_doc->displayName()).completeBaseName();
-    QString path = QFileDialog::getSaveFileName(this, tr("Export Model JSON"), QDir::home().filePath(base + QStringLiteral(".json")),
-                                                tr("Model JSON (*.json)"));
+    QString path = QFileDialog::getSaveFileName(this, tr("Export Model JSON"),
+        QDir::home().filePath(base + QStringLiteral(".json")), tr("Model JSON (*.json)"));
     if (path.isEmpty())
         return;
     if (QFileInfo(path).suffix().isEmpty())
@@ -859,12 +873,14 @@ void MainWindow::exportModelJson()
         QMessageBox::warning(this, tr("Cannot export"), QString::fromStdString(e.what()));
         return;
     }
-    statusBar()->showMessage(tr("Exported %1 — train it with netcanvas-cli train").arg(QDir::toNativeSeparators(path)), 6000);
+    statusBar()->showMessage(
+        tr("Exported %1 — train it with netcanvas-cli train").arg(QDir::toNativeSeparators(path)), 6000);
 }
 
 void MainWindow::updateTitle()
 {
-    setWindowTitle(QStringLiteral("%1%2 — NetCanvas").arg(m_doc->displayName(), m_doc->isModified() ? QStringLiteral(" •") : QString()));
+    setWindowTitle(QStringLiteral("%1%2 — NetCanvas")
+                       .arg(m_doc->displayName(), m_doc->isModified() ? QStringLiteral(" •") : QString()));
 }
 
 void MainWindow::addLayerAtCenter(const QString& type)

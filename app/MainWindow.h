@@ -163,7 +163,7 @@ private:
     InspectionController* m_inspection = nullptr;
     InspectDock* m_inspect = nullptr;
     bool m_inspectPending = false; // a run started: inspect it once its first batch is done
-    QString m_inspectedWeights;    // the project's weights file being inspected (no run yet)
+    QString m_inspectedWeights; // the project's weights file being inspected (no run yet)
     QLabel* m_trainStatus = nullptr;
     QAction* m_trainAction = nullptr;
     QAction* m_pauseAction = nullptr;

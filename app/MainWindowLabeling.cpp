@@ -17,18 +17,18 @@
 #include "widgets/train/RunHistory.h"
 #include "widgets/train/TrainingPanel.h"
 
-#include <QDockWidget>
-#include <QFileDialog>
-#include <QFile>
 #include <QDir>
+#include <QDockWidget>
+#include <QFile>
+#include <QFileDialog>
 #include <QFileInfo>
-#include <QTextStream>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QStatusBar>
 #include <QScrollArea>
+#include <QStatusBar>
 #include <QTabWidget>
+#include <QTextStream>
 #include <QUndoGroup>
 #include <QUndoStack>
 
@@ -83,7 +83,8 @@ void MainWindow::createLabelingUi()
             m_paletteDock->setVisible(!label); // layers are for the canvas
         // The grid needs the width the inspector has in Design mode: narrow it while labeling
         // and give it back after.
-        if (auto* inspector = findChild<QDockWidget*>(QStringLiteral("inspectorDock")); inspector && !inspector->isFloating()) {
+        if (auto* inspector = findChild<QDockWidget*>(QStringLiteral("inspectorDock"));
+            inspector && !inspector->isFloating()) {
             if (label) {
                 m_designInspectorWidth = inspector->width();
                 resizeDocks({ inspector }, { 180 }, Qt::Horizontal);
@@ -141,14 +142,15 @@ void MainWindow::createLabelingUi()
     connect(m_labelPanel, &widgets::LabelingPanel::predictRequested, m_labeling, &LabelingController::predictUnlabeled);
     connect(m_labelPanel, &widgets::LabelingPanel::exportRequested, this, &MainWindow::exportLabelsDialog);
     connect(m_labelPanel, &widgets::LabelingPanel::errorOccurred, this,
-            [this](const QString& message) { warnLater(this, tr("Labeling"), message); });
+        [this](const QString& message) { warnLater(this, tr("Labeling"), message); });
     connect(m_labelPanel, &widgets::LabelingPanel::labelsChanged, this, &MainWindow::updateLabelStatus);
     connect(m_labelPanel, &widgets::LabelingPanel::imageActivated, this, [this](int image) {
         LabelStore* store = m_labeling->store();
         if (!store)
             return;
         if (!m_inspection->hasSource()) {
-            statusBar()->showMessage(tr("Train on the labeled images first to see what the model sees in this one."), 6000);
+            statusBar()->showMessage(
+                tr("Train on the labeled images first to see what the model sees in this one."), 6000);
             return;
         }
         m_inspect->explainImage(QString::fromStdString(store->imagePath(image)));
@@ -172,7 +174,7 @@ void MainWindow::createLabelingUi()
         statusBar()->showMessage(message, 8000);
     });
     connect(m_labeling, &LabelingController::exported, this,
-            [this](const QString& message) { statusBar()->showMessage(message, 10000); });
+        [this](const QString& message) { statusBar()->showMessage(message, 10000); });
     connect(m_labeling, &LabelingController::failed, this, [this](const QString& message) {
         m_labelPanel->setBusy(m_labeling->isBusy() || m_labeling->roundRunning());
         updateLabelStatus();
@@ -212,7 +214,9 @@ QString MainWindow::openLabelFolder(const QString& folder)
     const QStringList notes = m_labeling->notes();
     if (!notes.isEmpty())
         warnLater(this, tr("Labels of %1").arg(QDir::toNativeSeparators(folder)), notes.join(QLatin1Char('\n')));
-    statusBar()->showMessage(tr("Labeling %1: %2 images").arg(QDir::toNativeSeparators(folder)).arg(m_labeling->store()->imageCount()), 8000);
+    statusBar()->showMessage(
+        tr("Labeling %1: %2 images").arg(QDir::toNativeSeparators(folder)).arg(m_labeling->store()->imageCount()),
+        8000);
     return {};
 }
 
@@ -279,12 +283,12 @@ QString MainWindow::adaptOutputToClasses(int classes)
         if (!node)
             break;
         if (node->type == "Dense") {
-            m_doc->undoStack()->push(new widgets::SetParamCommand(m_doc->model(), QString::fromStdString(id),
-                                                                  QStringLiteral("units"), classes));
+            m_doc->undoStack()->push(new widgets::SetParamCommand(
+                m_doc->model(), QString::fromStdString(id), QStringLiteral("units"), classes));
             statusBar()->showMessage(tr("The output layer '%1' now has %2 units, one per class (undo in Design mode).")
                                          .arg(QString::fromStdString(id))
                                          .arg(classes),
-                                     10000);
+                10000);
             return {};
         }
         if (node->inputs.size() != 1)
@@ -337,8 +341,9 @@ void MainWindow::startLabelRound(std::shared_ptr<const Dataset> data)
         m_training->setInitialWeights(nullptr);
         return;
     }
-    m_labelPanel->setBusy(true, fineTune ? tr("Fine-tuning on %1 labeled images…").arg(data->size())
-                                         : tr("Training on %1 labeled images…").arg(data->size()));
+    m_labelPanel->setBusy(true,
+        fineTune ? tr("Fine-tuning on %1 labeled images…").arg(data->size())
+                 : tr("Training on %1 labeled images…").arg(data->size()));
 }
 
 std::shared_ptr<const ModelWeights> MainWindow::currentModelWeights() const
@@ -366,7 +371,8 @@ void MainWindow::classifyFolderDialog()
 {
     auto model = currentModelWeights();
     if (!model) {
-        warnLater(this, tr("Classify Folder"), tr("Train a model first (a training run, or a round on labeled images)."));
+        warnLater(
+            this, tr("Classify Folder"), tr("Train a model first (a training run, or a round on labeled images)."));
         return;
     }
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Folder of Images to Classify"), QDir::homePath());
@@ -387,7 +393,8 @@ void MainWindow::exportLabelsDialog()
         return;
     QString selected;
     const QString path = QFileDialog::getSaveFileName(this, tr("Export Labels"),
-        QDir(m_labeling->folder()).filePath(QStringLiteral("../%1-labeled").arg(QFileInfo(m_labeling->folder()).fileName())),
+        QDir(m_labeling->folder())
+            .filePath(QStringLiteral("../%1-labeled").arg(QFileInfo(m_labeling->folder()).fileName())),
         tr("Folder per class (*);;CSV of path,label (*.csv)"), &selected, QFileDialog::DontConfirmOverwrite);
     if (path.isEmpty())
         return;
@@ -422,7 +429,10 @@ QString labelFromCsv(MainWindow& window, const QString& csvPath, int count)
             continue;
         const int image = store->indexOf(id);
         if (image < 0)
-            return QObject::tr("%1:%2: '%3' is not an image of the folder").arg(csvPath).arg(line).arg(QString::fromStdString(id));
+            return QObject::tr("%1:%2: '%3' is not an image of the folder")
+                .arg(csvPath)
+                .arg(line)
+                .arg(QString::fromStdString(id));
         if (!byClass.count(cls))
             classOrder.push_back(cls);
         byClass[cls].push_back(image);

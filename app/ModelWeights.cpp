@@ -4,8 +4,8 @@
 
 namespace netcanvas::app {
 
-std::shared_ptr<ModelWeights> ModelWeights::capture(const ModelGraph& graph, Network& network, Normalization norm,
-                                                    std::vector<std::string> classNames)
+std::shared_ptr<ModelWeights> ModelWeights::capture(
+    const ModelGraph& graph, Network& network, Normalization norm, std::vector<std::string> classNames)
 {
     auto w = std::make_shared<ModelWeights>();
     w->graph = graph;
@@ -19,8 +19,8 @@ std::shared_ptr<ModelWeights> ModelWeights::capture(const ModelGraph& graph, Net
     return w;
 }
 
-std::shared_ptr<ModelWeights> ModelWeights::fromTrainer(const ModelGraph& graph, Trainer& trainer,
-                                                       std::vector<std::string> classNames)
+std::shared_ptr<ModelWeights> ModelWeights::fromTrainer(
+    const ModelGraph& graph, Trainer& trainer, std::vector<std::string> classNames)
 {
     auto host = createCpuBackend(1);
     Network net(graph, *host);

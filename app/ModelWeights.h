@@ -23,12 +23,12 @@ struct ModelWeights {
     std::vector<std::string> classNames; // output i is class i (may be fewer than the outputs)
 
     // Copies the parameter values of `network` (a network on the host).
-    static std::shared_ptr<ModelWeights> capture(const ModelGraph& graph, Network& network, Normalization norm,
-                                                 std::vector<std::string> classNames);
+    static std::shared_ptr<ModelWeights> capture(
+        const ModelGraph& graph, Network& network, Normalization norm, std::vector<std::string> classNames);
     // The latest weights `trainer` published (Trainer::copySnapshot, safe while it trains),
     // with its normalization; null before its first publication.
-    static std::shared_ptr<ModelWeights> fromTrainer(const ModelGraph& graph, Trainer& trainer,
-                                                     std::vector<std::string> classNames);
+    static std::shared_ptr<ModelWeights> fromTrainer(
+        const ModelGraph& graph, Trainer& trainer, std::vector<std::string> classNames);
     // Whether `network` has parameters of exactly these keys and shapes (then loadInto works).
     bool fits(Network& network) const;
     // Copies the values into a host network that fits; returns false (network unchanged)

@@ -11,8 +11,10 @@
 namespace netcanvas::app {
 
 ProjectDocument::ProjectDocument(QObject* parent)
-    : QObject(parent), m_model(new widgets::GraphModel(this)), m_undo(new QUndoStack(this)),
-      m_runs(new widgets::RunHistory(this))
+    : QObject(parent)
+    , m_model(new widgets::GraphModel(this))
+    , m_undo(new QUndoStack(this))
+    , m_runs(new widgets::RunHistory(this))
 {
     connect(m_undo, &QUndoStack::cleanChanged, this, [this] { emit modifiedChanged(isModified()); });
     // Runs are part of the project: a new or finished run is an unsaved change.
@@ -73,9 +75,8 @@ void ProjectDocument::setLabelFolder(const QString& folder)
 
 void ProjectDocument::setTrainingSettings(const TrainConfig& config, int threads)
 {
-    const bool same = m_training && trainConfigToJson(*m_training) == trainConfigToJson(config) &&
-                      m_training->device == config.device && m_training->precision == config.precision &&
-                      threads == m_threads;
+    const bool same = m_training && trainConfigToJson(*m_training) == trainConfigToJson(config)
+        && m_training->device == config.device && m_training->precision == config.precision && threads == m_threads;
     m_training = config;
     m_threads = threads;
     if (!same)
@@ -103,7 +104,7 @@ void ProjectDocument::newEmpty()
     GraphNode input;
     input.id = "input";
     input.type = "Input";
-    input.ui = {{"x", 0}, {"y", 0}};
+    input.ui = { { "x", 0 }, { "y", 0 } };
     g.addNode(input);
     replace(std::move(g), {});
     emit documentReplaced();

@@ -67,7 +67,8 @@ std::string stringAt(const json& obj, const char* key, const std::string& where)
 bool isProjectPath(const std::string& path)
 {
     std::string ext = fs::path(path).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(
+        ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return ext == ".ncproj";
 }
 
@@ -83,20 +84,20 @@ json projectToJson(const ProjectData& d, const std::string& dir)
     j["format"] = "netcanvas-project";
     j["version"] = kProjectFormatVersion;
     j["model"] = modelToJson(d.graph);
-    j["dataset"] = {{"path", storePath(d.datasetPath, dir)}};
+    j["dataset"] = { { "path", storePath(d.datasetPath, dir) } };
     if (!d.labelFolder.empty())
-        j["labeling"] = {{"folder", storePath(d.labelFolder, dir)}};
+        j["labeling"] = { { "folder", storePath(d.labelFolder, dir) } };
     if (d.training)
         j["training"] = trainConfigToJson(*d.training);
-    j["settings"] = {{"threads", d.threads}, {"device", d.device}, {"precision", precisionName(d.precision)}};
+    j["settings"] = { { "threads", d.threads }, { "device", d.device }, { "precision", precisionName(d.precision) } };
     if (!d.weightsPath.empty())
-        j["weights"] = {{"file", storePath(d.weightsPath, dir)}, {"run", d.weightsRun}};
+        j["weights"] = { { "file", storePath(d.weightsPath, dir) }, { "run", d.weightsRun } };
     json runs = json::array();
     for (const auto& r : d.runs)
         runs.push_back(widgets::runToJson(r));
     j["runs"] = std::move(runs);
     if (!d.recoveryOf.empty() || !d.recoverySavedAt.empty())
-        j["recovery"] = {{"original_path", d.recoveryOf}, {"saved_at", d.recoverySavedAt}};
+        j["recovery"] = { { "original_path", d.recoveryOf }, { "saved_at", d.recoverySavedAt } };
     return j;
 }
 
@@ -111,9 +112,9 @@ ProjectData projectFromJson(const json& j, const std::string& source, const std:
         if (!v->is_number_integer())
             fail(source, "version: expected an integer");
         if (v->get<int>() > kProjectFormatVersion)
-            fail(source, "project format version " + std::to_string(v->get<int>()) +
-                             " is newer than this NetCanvas reads (" + std::to_string(kProjectFormatVersion) +
-                             "): update NetCanvas");
+            fail(source,
+                "project format version " + std::to_string(v->get<int>()) + " is newer than this NetCanvas reads ("
+                    + std::to_string(kProjectFormatVersion) + "): update NetCanvas");
     }
     ProjectData d;
     auto model = j.find("model");
@@ -133,7 +134,7 @@ ProjectData projectFromJson(const json& j, const std::string& source, const std:
     }
     if (auto t = j.find("training"); t != j.end()) {
         try {
-            d.training = trainConfigFromJson(*t, TrainConfig{});
+            d.training = trainConfigFromJson(*t, TrainConfig {});
         } catch (const FormatError& e) {
             fail(source, e.what());
         }

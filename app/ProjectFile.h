@@ -28,12 +28,12 @@ namespace netcanvas::app {
 inline constexpr int kProjectFormatVersion = 1;
 
 struct ProjectData {
-    ModelGraph graph;                    // nodes, edges, ui positions, the model's own recipe
-    std::string datasetPath;             // empty when none was chosen
-    std::string labelFolder;             // the folder open in the Label mode; empty when none
+    ModelGraph graph; // nodes, edges, ui positions, the model's own recipe
+    std::string datasetPath; // empty when none was chosen
+    std::string labelFolder; // the folder open in the Label mode; empty when none
     std::optional<TrainConfig> training; // the Training panel's settings; none: the model's recipe
-    int threads = 0;                     // a setting of this machine, kept with the project
-    std::string device = "auto";         // likewise: auto | cpu | cuda | cuda:N
+    int threads = 0; // a setting of this machine, kept with the project
+    std::string device = "auto"; // likewise: auto | cpu | cuda | cuda:N
     Precision precision = Precision::Fp32; // likewise: GPU math, fp32 | tf32 | fp16 (settings.precision)
     std::vector<widgets::TrainingRun> runs;
     std::string weightsPath; // the weights of `weightsRun`, empty when none were saved

@@ -17,7 +17,9 @@ void TrainingController::registerMetaTypes()
 }
 
 TrainingController::TrainingController(QObject* parent)
-    : QObject(parent), m_thread(new QThread), m_worker(new TrainingWorker)
+    : QObject(parent)
+    , m_thread(new QThread)
+    , m_worker(new TrainingWorker)
 {
     registerMetaTypes();
     m_thread->setObjectName(QStringLiteral("netcanvas-training"));
@@ -49,19 +51,20 @@ TrainingController::~TrainingController()
     m_job.reset(); // the Trainer, then its backend
 }
 
-bool TrainingController::start(const ModelGraph& graph, std::shared_ptr<const Dataset> data, DataSplit split,
-                               TrainConfig config, int runId)
+bool TrainingController::start(
+    const ModelGraph& graph, std::shared_ptr<const Dataset> data, DataSplit split, TrainConfig config, int runId)
 {
     return startJob(graph, std::move(data), std::move(split), false, std::move(config), runId);
 }
 
-bool TrainingController::start(const ModelGraph& graph, std::shared_ptr<const Dataset> data, TrainConfig config, int runId)
+bool TrainingController::start(
+    const ModelGraph& graph, std::shared_ptr<const Dataset> data, TrainConfig config, int runId)
 {
-    return startJob(graph, std::move(data), DataSplit{}, true, std::move(config), runId);
+    return startJob(graph, std::move(data), DataSplit {}, true, std::move(config), runId);
 }
 
 bool TrainingController::startJob(const ModelGraph& graph, std::shared_ptr<const Dataset> data, DataSplit split,
-                                  bool computeSplit, TrainConfig config, int runId)
+    bool computeSplit, TrainConfig config, int runId)
 {
     if (m_running || !data)
         return false;
@@ -78,7 +81,8 @@ bool TrainingController::startJob(const ModelGraph& graph, std::shared_ptr<const
     m_runId = runId;
     m_paused = false;
     TrainingWorker* worker = m_worker;
-    QMetaObject::invokeMethod(m_worker, [worker, job] { worker->run(job); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_worker, [worker, job] { worker->run(job); }, Qt::QueuedConnection);
     setRunning(true);
     emit started(runId);
     emit pausedChanged(false);

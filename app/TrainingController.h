@@ -44,7 +44,7 @@ public:
     // Returns false (and does nothing) while a run is in progress. `runId` is passed back
     // in no signal; it is only remembered (currentRunId()) for the caller's bookkeeping.
     bool start(const ModelGraph& graph, std::shared_ptr<const Dataset> data, DataSplit split, TrainConfig config,
-               int runId = 0);
+        int runId = 0);
     // The same, with the split computed on the worker thread from the config's validation
     // and test fractions and seed (a bad fraction arrives as failed()).
     bool start(const ModelGraph& graph, std::shared_ptr<const Dataset> data, TrainConfig config, int runId = 0);
@@ -88,7 +88,7 @@ signals:
 
 private:
     bool startJob(const ModelGraph& graph, std::shared_ptr<const Dataset> data, DataSplit split, bool computeSplit,
-                  TrainConfig config, int runId);
+        TrainConfig config, int runId);
     void onWorkerBatches(int runId, const std::vector<BatchEvent>& events);
     void onWorkerEpoch(int runId, const EpochEvent& event);
     void onWorkerFinished(int runId, const widgets::TrainingSummary& summary);

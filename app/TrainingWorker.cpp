@@ -22,7 +22,8 @@ void TrainingWorker::run(std::shared_ptr<TrainingJob> job)
     };
     try {
         if (job->computeSplit) { // stratified split of a large dataset: not on the UI thread
-            DataSplit split = splitDataset(*job->data, job->config.validationFraction, job->config.testFraction, job->config.seed);
+            DataSplit split
+                = splitDataset(*job->data, job->config.validationFraction, job->config.testFraction, job->config.seed);
             std::lock_guard lock(job->mutex); // the inspection thread reads it
             job->split = std::move(split);
         }
@@ -37,7 +38,8 @@ void TrainingWorker::run(std::shared_ptr<TrainingJob> job)
             auto host = createCpuBackend(1);
             Network start(job->graph, *host);
             if (!job->initialWeights->loadInto(start))
-                throw GraphError("cannot fine-tune: the model changed since its weights were trained (train from scratch)");
+                throw GraphError(
+                    "cannot fine-tune: the model changed since its weights were trained (train from scratch)");
             trainer->network().copyWeightsFrom(start);
             if (!job->initialWeights->normalization.empty() && job->config.normalize)
                 trainer->setNormalization(job->initialWeights->normalization);
@@ -93,8 +95,8 @@ void TrainingWorker::run(std::shared_ptr<TrainingJob> job)
         emit finished(runId, s);
     } catch (const BackendError& e) { // a GPU out of memory: which batch size, what to try
         flush();
-        emit failed(runId, QString::fromStdString(
-                               withOutOfMemoryAdvice(e.what(), job->config.batchSize, "the CPU (Device: CPU)")));
+        emit failed(runId,
+            QString::fromStdString(withOutOfMemoryAdvice(e.what(), job->config.batchSize, "the CPU (Device: CPU)")));
     } catch (const std::exception& e) {
         flush();
         emit failed(runId, QString::fromStdString(e.what()));

@@ -9,11 +9,11 @@
 // Batch events are coalesced: at most one batchesFinished() per batchInterval (~33 ms),
 // carrying every batch since the previous one, so no point is lost and the UI thread is
 // not flooded at hundreds of batches per second.
+#include "app/ModelWeights.h"
 #include "engine/backend/Backend.h"
 #include "engine/data/Split.h"
 #include "engine/graph/ModelGraph.h"
 #include "engine/train/Trainer.h"
-#include "app/ModelWeights.h"
 #include "widgets/train/TrainingRun.h"
 
 #include <QObject>

@@ -31,7 +31,7 @@ struct Result {
     std::string library;
     bool available = false;
     std::string note;
-    double best = 0.0;   // GFLOP/s of the fastest run
+    double best = 0.0; // GFLOP/s of the fastest run
     double median = 0.0; // GFLOP/s of the median run
 };
 
@@ -110,7 +110,8 @@ int main(int argc, char** argv)
     openblas_set_num_threads(threads);
     blas.note = std::to_string(openblas_get_num_threads()) + " threads, " + openblas_get_config();
     measure(blas, n, reps, [&] {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, A.data(), n, B.data(), n, 0.0f, C.data(), n);
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, A.data(), n, B.data(), n, 0.0f, C.data(), n);
     });
 #else
     blas.note = "not built (install libopenblas-dev and reconfigure)";
@@ -129,8 +130,8 @@ int main(int argc, char** argv)
         std::printf("{\"size\": %d, \"threads\": %d, \"reps\": %d", n, threads, reps);
         for (const auto& r : results) {
             if (r.available)
-                std::printf(", \"%s_gflops\": %.2f, \"%s_gflops_median\": %.2f", r.library.c_str(), r.best, r.library.c_str(),
-                            r.median);
+                std::printf(", \"%s_gflops\": %.2f, \"%s_gflops_median\": %.2f", r.library.c_str(), r.best,
+                    r.library.c_str(), r.median);
             else
                 std::printf(", \"%s_gflops\": null", r.library.c_str());
         }
@@ -140,7 +141,8 @@ int main(int argc, char** argv)
     std::printf("sgemm %d×%d×%d, %d threads, %d runs (GFLOP/s = 2·n³ / time)\n", n, n, n, threads, reps);
     for (const auto& r : results) {
         if (r.available)
-            std::printf("  %-9s best %7.1f  median %7.1f GFLOP/s  (%s)\n", r.library.c_str(), r.best, r.median, r.note.c_str());
+            std::printf(
+                "  %-9s best %7.1f  median %7.1f GFLOP/s  (%s)\n", r.library.c_str(), r.best, r.median, r.note.c_str());
         else
             std::printf("  %-9s %s\n", r.library.c_str(), r.note.c_str());
     }

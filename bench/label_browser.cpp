@@ -196,8 +196,8 @@ int main(int argc, char** argv)
             if (all && cache->pendingCount() == 0)
                 break;
         }
-        std::printf("%s: %d tiles on screen decoded in %.1f ms, with the next page in %.1f ms\n", what, l - f + 1, onScreen,
-            ms(td));
+        std::printf("%s: %d tiles on screen decoded in %.1f ms, with the next page in %.1f ms\n", what, l - f + 1,
+            onScreen, ms(td));
     };
     decodePage("first page");
 

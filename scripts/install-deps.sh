@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config
+  # the format check (scripts/check-format.sh, part of the test suite)
+  clang-format git
   # engine
   libeigen3-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev

@@ -248,7 +248,8 @@ int runBench(const BenchOptions& o)
               << " ms, p90 " << fmt("%.2f", j["train_step_ms_p90"].get<double>()) << " ms   "
               << fmt("%.1f", j["train_gflops"].get<double>()) << " GFLOP/s\n";
     std::cout << "  inference  batch " << o.inferBatch << ": " << fmt("%.0f", inferRate) << " samples/s   median "
-              << fmt("%.2f", 1e3 * inferMedian) << " ms   " << fmt("%.1f", j["infer_gflops"].get<double>()) << " GFLOP/s\n";
+              << fmt("%.2f", 1e3 * inferMedian) << " ms   " << fmt("%.1f", j["infer_gflops"].get<double>())
+              << " GFLOP/s\n";
     std::cout << "  latency    batch 1: median " << fmt("%.3f", j["latency_ms_median"].get<double>()) << " ms, p90 "
               << fmt("%.3f", j["latency_ms_p90"].get<double>()) << " ms (" << o.latencySteps << " runs)\n";
     std::cout << "  memory     peak RSS " << fmt("%.1f", peakMb) << " MB (" << fmt("%.1f", baselineMb)

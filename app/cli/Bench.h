@@ -18,15 +18,15 @@ namespace netcanvas::cli {
 
 struct BenchOptions {
     std::string model;
-    int64_t batch = 64;        // training batch
-    int threads = 0;           // 0 = all cores
+    int64_t batch = 64; // training batch
+    int threads = 0; // 0 = all cores
     std::string device = "auto"; // auto | cpu | cuda | cuda:N
     std::string precision = "fp32"; // fp32 | tf32 | fp16: GPU math; fp16 adds loss scaling to the step
-    int steps = 30;            // timed training steps (and timed batch-inferBatch passes)
-    int warmup = 5;            // untimed steps before each measurement
-    int64_t inferBatch = 256;  // batch of the inference-throughput measurement
-    int latencySteps = 200;    // timed batch-1 passes
-    uint64_t seed = 1;         // weights and synthetic data
+    int steps = 30; // timed training steps (and timed batch-inferBatch passes)
+    int warmup = 5; // untimed steps before each measurement
+    int64_t inferBatch = 256; // batch of the inference-throughput measurement
+    int latencySteps = 200; // timed batch-1 passes
+    uint64_t seed = 1; // weights and synthetic data
     bool json = false;
 };
 

@@ -37,8 +37,11 @@ namespace netcanvas::cli {
 
 namespace {
 
-std::atomic<bool> g_interrupted{false};
-extern "C" void onInterrupt(int) { g_interrupted = true; }
+std::atomic<bool> g_interrupted { false };
+extern "C" void onInterrupt(int)
+{
+    g_interrupted = true;
+}
 
 std::string fmt(const char* f, double v)
 {
@@ -82,9 +85,9 @@ Dataset openFor(const std::string& path, const GraphAnalysis& a, const std::stri
         return !g_interrupted.load();
     };
     Dataset d = openDataset(path, o);
-    progress.epoch("dataset: " + path + " (" + d.format + "): " + Progress::formatCount(d.size()) + " samples, " +
-                   std::to_string(d.numClasses()) + " classes, " + std::to_string(d.channels) + "\u00d7" +
-                   std::to_string(d.height) + "\u00d7" + std::to_string(d.width));
+    progress.epoch("dataset: " + path + " (" + d.format + "): " + Progress::formatCount(d.size()) + " samples, "
+        + std::to_string(d.numClasses()) + " classes, " + std::to_string(d.channels) + "\u00d7"
+        + std::to_string(d.height) + "\u00d7" + std::to_string(d.width));
     if (!d.skipped.empty()) {
         progress.message("skipped " + std::to_string(d.skipped.size()) + " unreadable file(s):");
         for (size_t i = 0; i < d.skipped.size() && i < 10; ++i)
@@ -99,9 +102,9 @@ void checkOutputMatchesClasses(const GraphAnalysis& a, const Dataset& d)
 {
     const int64_t units = a.outputShape.numel();
     if (units != d.numClasses())
-        throw ShapeError("the model's output node '" + a.outputNode + "' gives " + a.outputShape.toString() +
-                         " values per sample, but the dataset has " + std::to_string(d.numClasses()) +
-                         " classes: set its units to " + std::to_string(d.numClasses()));
+        throw ShapeError("the model's output node '" + a.outputNode + "' gives " + a.outputShape.toString()
+            + " values per sample, but the dataset has " + std::to_string(d.numClasses())
+            + " classes: set its units to " + std::to_string(d.numClasses()));
 }
 
 nlohmann::json confusionJson(const ConfusionMatrix& cm, const std::vector<std::string>& names)
@@ -117,9 +120,10 @@ nlohmann::json confusionJson(const ConfusionMatrix& cm, const std::vector<std::s
     }
     j["per_class"] = nlohmann::json::array();
     for (int c = 0; c < cm.classes(); ++c)
-        j["per_class"].push_back({{"class", c < static_cast<int>(names.size()) ? names[static_cast<size_t>(c)] : std::to_string(c)},
-                                  {"precision", cm.precision(c)}, {"recall", cm.recall(c)}, {"f1", cm.f1(c)},
-                                  {"support", cm.support(c)}});
+        j["per_class"].push_back(
+            { { "class", c < static_cast<int>(names.size()) ? names[static_cast<size_t>(c)] : std::to_string(c) },
+                { "precision", cm.precision(c) }, { "recall", cm.recall(c) }, { "f1", cm.f1(c) },
+                { "support", cm.support(c) } });
     return j;
 }
 
@@ -156,9 +160,9 @@ int runInfo(const InfoOptions& o)
         j["nodes"] = nlohmann::json::array();
         for (const auto& id : a.order) {
             const auto& na = a.nodes.at(id);
-            j["nodes"].push_back({{"id", id}, {"type", g.node(id)->type}, {"inputs", g.node(id)->inputs},
-                                  {"output_shape", na.outputShape.dims()}, {"params", na.params},
-                                  {"flops", na.flops}, {"ok", na.ok}, {"error", na.error}});
+            j["nodes"].push_back({ { "id", id }, { "type", g.node(id)->type }, { "inputs", g.node(id)->inputs },
+                { "output_shape", na.outputShape.dims() }, { "params", na.params }, { "flops", na.flops },
+                { "ok", na.ok }, { "error", na.error } });
         }
         std::cout << j.dump() << "\n";
         return a.ok ? 0 : 1;
@@ -172,8 +176,8 @@ int runInfo(const InfoOptions& o)
     for (const auto& id : a.order) {
         const auto& na = a.nodes.at(id);
         std::cout << pad(id, 12) << pad(g.node(id)->type, 16) << pad(na.ok ? na.outputShape.toString() : "?", 14)
-                  << pad(Progress::formatCount(na.params), 12, true) << pad(formatFlops(static_cast<double>(na.flops)), 13, true)
-                  << "\n";
+                  << pad(Progress::formatCount(na.params), 12, true)
+                  << pad(formatFlops(static_cast<double>(na.flops)), 13, true) << "\n";
         if (!na.ok && !na.error.empty())
             std::cout << "    ! " << na.error << "\n";
     }
@@ -195,7 +199,8 @@ int runLayers(bool json)
         for (const auto& info : reg.all()) {
             nlohmann::json params = nlohmann::json::array();
             for (const auto& p : info.params) {
-                nlohmann::json jp{{"name", p.name}, {"type", toString(p.type)}, {"default", p.defaultValue}, {"doc", p.doc}};
+                nlohmann::json jp { { "name", p.name }, { "type", toString(p.type) }, { "default", p.defaultValue },
+                    { "doc", p.doc } };
                 if (p.type == ParamType::Int || p.type == ParamType::Float) {
                     if (p.min > -1e299)
                         jp["min"] = p.min;
@@ -206,8 +211,8 @@ int runLayers(bool json)
                     jp["choices"] = p.choices;
                 params.push_back(jp);
             }
-            j.push_back({{"type", info.type}, {"category", info.category}, {"doc", info.doc},
-                         {"min_inputs", info.minInputs}, {"max_inputs", info.maxInputs}, {"params", params}});
+            j.push_back({ { "type", info.type }, { "category", info.category }, { "doc", info.doc },
+                { "min_inputs", info.minInputs }, { "max_inputs", info.maxInputs }, { "params", params } });
         }
         std::cout << j.dump(2) << "\n";
         return 0;
@@ -225,8 +230,8 @@ int runLayers(bool json)
                     for (const auto& c : p.choices)
                         extra += (extra.empty() ? "" : "|") + c;
                 }
-                std::cout << "      " << pad(p.name, 12) << pad(toString(p.type), 7) << pad("= " + d, 18) << " " << p.doc
-                          << (extra.empty() ? "" : " (" + extra + ")") << "\n";
+                std::cout << "      " << pad(p.name, 12) << pad(toString(p.type), 7) << pad("= " + d, 18) << " "
+                          << p.doc << (extra.empty() ? "" : " (" + extra + ")") << "\n";
             }
         }
     }
@@ -276,19 +281,18 @@ int runTrain(const TrainOptions& o)
     Dataset data = openFor(o.data, a, o.resize, progress);
     checkOutputMatchesClasses(a, data);
     const DataSplit split = splitDataset(data, cfg.validationFraction, cfg.testFraction, cfg.seed);
-    progress.message("split: " + Progress::formatCount(static_cast<int64_t>(split.train.size())) + " train, " +
-                     Progress::formatCount(static_cast<int64_t>(split.validation.size())) + " validation, " +
-                     Progress::formatCount(static_cast<int64_t>(split.test.size())) + " test" +
-                     (data.officialTestBegin >= 0 ? " (official test split)" : ""));
+    progress.message("split: " + Progress::formatCount(static_cast<int64_t>(split.train.size())) + " train, "
+        + Progress::formatCount(static_cast<int64_t>(split.validation.size())) + " validation, "
+        + Progress::formatCount(static_cast<int64_t>(split.test.size())) + " test"
+        + (data.officialTestBegin >= 0 ? " (official test split)" : ""));
 
     auto backend = backendForDevice(o.device, cfg.threads, cfg.precision);
     Trainer trainer(graph, cfg, *backend);
-    progress.message("training " + (graph.name.empty() ? o.model : graph.name) + " on " + backend->name() + " (" +
-                     (backend->device() == Device::Cpu ? std::to_string(backend->threads()) + " threads"
-                                                       : backend->description()) +
-                     "): " + std::to_string(cfg.epochs) + " epochs, batch " +
-                     std::to_string(cfg.batchSize) + ", " + cfg.optimizer.kind + " lr " + fmt("%g", cfg.optimizer.learningRate) +
-                     ", " + cfg.schedule.kind + " schedule, seed " + std::to_string(cfg.seed));
+    progress.message("training " + (graph.name.empty() ? o.model : graph.name) + " on " + backend->name() + " ("
+        + (backend->device() == Device::Cpu ? std::to_string(backend->threads()) + " threads" : backend->description())
+        + "): " + std::to_string(cfg.epochs) + " epochs, batch " + std::to_string(cfg.batchSize) + ", "
+        + cfg.optimizer.kind + " lr " + fmt("%g", cfg.optimizer.learningRate) + ", " + cfg.schedule.kind
+        + " schedule, seed " + std::to_string(cfg.seed));
     if (!o.initWeights.empty()) {
         const WeightsMeta init = loadWeights(o.initWeights, trainer.network());
         if (!init.mean.empty()) {
@@ -300,26 +304,28 @@ int runTrain(const TrainOptions& o)
         progress.message("fine-tuning from " + o.initWeights);
     }
 
-    std::string history = "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,learning_rate,seconds,samples_per_second\n";
+    std::string history = "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,learning_rate,seconds,"
+                          "samples_per_second\n";
     trainer.setOnBatch([&](const BatchEvent& e) {
         if (g_interrupted.load())
             trainer.requestStop();
-        progress.batch(e.epoch, cfg.epochs, e.batch, e.batchesPerEpoch, e.loss, e.accuracy, e.samplesPerSecond, e.etaSeconds);
+        progress.batch(
+            e.epoch, cfg.epochs, e.batch, e.batchesPerEpoch, e.loss, e.accuracy, e.samplesPerSecond, e.etaSeconds);
     });
     trainer.setOnEpoch([&](const EpochEvent& e) {
-        std::string line = "epoch " + std::to_string(e.epoch + 1) + "/" + std::to_string(cfg.epochs) + "  train loss " +
-                           fmt("%.4f", e.trainLoss) + " acc " + fmt("%.2f%%", 100 * e.trainAccuracy);
+        std::string line = "epoch " + std::to_string(e.epoch + 1) + "/" + std::to_string(cfg.epochs) + "  train loss "
+            + fmt("%.4f", e.trainLoss) + " acc " + fmt("%.2f%%", 100 * e.trainAccuracy);
         if (!std::isnan(e.validationLoss))
             line += "  val loss " + fmt("%.4f", e.validationLoss) + " acc " + fmt("%.2f%%", 100 * e.validationAccuracy);
         line += "  " + fmt("%.1fs", e.seconds) + "  " + Progress::formatRate(e.samplesPerSecond) + " samples/s";
         if (e.skippedSteps > 0)
-            line += "  " + std::to_string(e.skippedSteps) + " skipped (loss scale " +
-                    formatLossScale(static_cast<float>(e.lossScale)) + ")";
+            line += "  " + std::to_string(e.skippedSteps) + " skipped (loss scale "
+                + formatLossScale(static_cast<float>(e.lossScale)) + ")";
         line += e.improved ? "  *" : "";
         progress.epoch(line);
-        history += std::to_string(e.epoch + 1) + "," + fmt("%.6g", e.trainLoss) + "," + fmt("%.6g", e.trainAccuracy) + "," +
-                   fmt("%.6g", e.validationLoss) + "," + fmt("%.6g", e.validationAccuracy) + "," + fmt("%.6g", e.learningRate) +
-                   "," + fmt("%.3f", e.seconds) + "," + fmt("%.1f", e.samplesPerSecond) + "\n";
+        history += std::to_string(e.epoch + 1) + "," + fmt("%.6g", e.trainLoss) + "," + fmt("%.6g", e.trainAccuracy)
+            + "," + fmt("%.6g", e.validationLoss) + "," + fmt("%.6g", e.validationAccuracy) + ","
+            + fmt("%.6g", e.learningRate) + "," + fmt("%.3f", e.seconds) + "," + fmt("%.1f", e.samplesPerSecond) + "\n";
     });
 
     const TrainResult r = [&] {
@@ -332,9 +338,9 @@ int runTrain(const TrainOptions& o)
     if (!r.message.empty())
         progress.message(r.message);
     if (r.skippedSteps > 0)
-        progress.message("loss scaling: " + std::to_string(r.skippedSteps) + " step" + (r.skippedSteps == 1 ? "" : "s") +
-                         " skipped (the scaled gradients overflowed); final loss scale " +
-                         formatLossScale(static_cast<float>(r.lossScale)));
+        progress.message("loss scaling: " + std::to_string(r.skippedSteps) + " step" + (r.skippedSteps == 1 ? "" : "s")
+            + " skipped (the scaled gradients overflowed); final loss scale "
+            + formatLossScale(static_cast<float>(r.lossScale)));
 
     // Keep what was learned, whatever happened: the run's weights are the last good ones.
     graph.training = trainConfigToJson(cfg);
@@ -354,24 +360,18 @@ int runTrain(const TrainOptions& o)
     if (haveTest) {
         test = trainer.evaluate(data, split.test);
         progress.epoch("");
-        std::cout << "test: accuracy " << fmt("%.2f%%", 100 * test.accuracy) << ", loss " << fmt("%.4f", test.loss) << " on "
-                  << Progress::formatCount(test.samples) << " samples\n\n"
+        std::cout << "test: accuracy " << fmt("%.2f%%", 100 * test.accuracy) << ", loss " << fmt("%.4f", test.loss)
+                  << " on " << Progress::formatCount(test.samples) << " samples\n\n"
                   << test.confusion.toText(data.classNames);
     }
     std::cout << "\nsaved " << weightsPath << " (" << r.epochsCompleted << " epochs, "
-              << Progress::formatDuration(r.seconds) << ", " << Progress::formatRate(r.samplesPerSecond) << " samples/s)\n";
+              << Progress::formatDuration(r.seconds) << ", " << Progress::formatRate(r.samplesPerSecond)
+              << " samples/s)\n";
 
-    nlohmann::json metrics{{"model", graph.name},
-                           {"epochs", r.epochsCompleted},
-                           {"samples_per_second", r.samplesPerSecond},
-                           {"seconds", r.seconds},
-                           {"stopped", r.stopped},
-                           {"early_stopped", r.earlyStopped},
-                           {"diverged", r.diverged},
-                           {"message", r.message},
-                           {"best_epoch", r.bestEpoch + 1},
-                           {"precision", precisionName(backend->mathPrecision())},
-                           {"out", out}};
+    nlohmann::json metrics { { "model", graph.name }, { "epochs", r.epochsCompleted },
+        { "samples_per_second", r.samplesPerSecond }, { "seconds", r.seconds }, { "stopped", r.stopped },
+        { "early_stopped", r.earlyStopped }, { "diverged", r.diverged }, { "message", r.message },
+        { "best_epoch", r.bestEpoch + 1 }, { "precision", precisionName(backend->mathPrecision()) }, { "out", out } };
     if (trainer.lossScaler()) {
         metrics["skipped_steps"] = r.skippedSteps;
         metrics["loss_scale"] = r.lossScale;
@@ -425,7 +425,8 @@ int runEval(const EvalOptions& o)
     const EvalResult r = evaluator.evaluate(data, indices);
     // Top-k accuracy (and the per-sample predictions behind it): a second, inference-only
     // pass through engine/inspect; the first gives the loss exactly as training reports it.
-    const inspect::Evaluation detail = inspect::evaluate(evaluator.network(), data, indices, normalizationOf(meta), o.topK);
+    const inspect::Evaluation detail
+        = inspect::evaluate(evaluator.network(), data, indices, normalizationOf(meta), o.topK);
 
     const auto& names = data.classNames;
     const std::string topK = "top-" + std::to_string(detail.topK);
@@ -435,8 +436,8 @@ int runEval(const EvalOptions& o)
                   << Progress::formatCount(r.samples) << " samples\n\n"
                   << r.confusion.toText(names);
     }
-    nlohmann::json j{{"split", o.split}, {"accuracy", r.accuracy}, {"loss", r.loss}, {"samples", r.samples},
-                     {"top_k", detail.topK}, {"top_k_accuracy", detail.topKAccuracy}};
+    nlohmann::json j { { "split", o.split }, { "accuracy", r.accuracy }, { "loss", r.loss }, { "samples", r.samples },
+        { "top_k", detail.topK }, { "top_k_accuracy", detail.topKAccuracy } };
     j["confusion"] = confusionJson(r.confusion, names);
     if (!o.csvOut.empty())
         writeFileAtomic(o.csvOut, confusionCsv(r.confusion, names));
@@ -445,8 +446,8 @@ int runEval(const EvalOptions& o)
     if (!o.metricsOut.empty())
         writeMetricsFile(o.metricsOut, j, detail, names);
     if (o.json) {
-        nlohmann::json line{{"split", o.split}, {"test_accuracy", r.accuracy}, {"test_loss", r.loss}, {"samples", r.samples},
-                            {"top_k", detail.topK}, {"top_k_accuracy", detail.topKAccuracy}};
+        nlohmann::json line { { "split", o.split }, { "test_accuracy", r.accuracy }, { "test_loss", r.loss },
+            { "samples", r.samples }, { "top_k", detail.topK }, { "top_k_accuracy", detail.topKAccuracy } };
         std::cout << line.dump() << "\n";
     }
     return 0;
@@ -471,7 +472,8 @@ std::vector<std::string> expandImageArguments(const std::vector<std::string>& ar
         for (const auto& note : scan.notes)
             std::fprintf(stderr, "netcanvas-cli: %s\n", note.c_str());
         if (scan.ids.empty())
-            std::fprintf(stderr, "netcanvas-cli: %s: no image files (png, jpg, jpeg, bmp, tif, tiff, webp)\n", arg.c_str());
+            std::fprintf(
+                stderr, "netcanvas-cli: %s: no image files (png, jpg, jpeg, bmp, tif, tiff, webp)\n", arg.c_str());
         for (const auto& id : scan.ids)
             images.push_back((fs::path(arg) / id).string());
     }
@@ -518,13 +520,14 @@ int runPredict(const PredictOptions& o)
         if (outputIsSoftmax)
             probs.copyFrom(output);
         else
-            softmaxCrossEntropy(output, {0}, grad, &probs);
+            softmaxCrossEntropy(output, { 0 }, grad, &probs);
         std::vector<int> order(static_cast<size_t>(k));
         std::iota(order.begin(), order.end(), 0);
-        std::partial_sort(order.begin(), order.begin() + top, order.end(),
-                          [&](int x, int y) { return probs[x] > probs[y]; });
+        std::partial_sort(
+            order.begin(), order.begin() + top, order.end(), [&](int x, int y) { return probs[x] > probs[y]; });
         auto name = [&](int c) {
-            return c < static_cast<int>(m.meta.classNames.size()) ? m.meta.classNames[static_cast<size_t>(c)] : std::to_string(c);
+            return c < static_cast<int>(m.meta.classNames.size()) ? m.meta.classNames[static_cast<size_t>(c)]
+                                                                  : std::to_string(c);
         };
         if (!o.out.empty()) {
             csv += csvField(path);
@@ -537,10 +540,11 @@ int runPredict(const PredictOptions& o)
             csv += "\n";
         }
         if (o.json) {
-            nlohmann::json j{{"image", path}, {"top", nlohmann::json::array()}};
+            nlohmann::json j { { "image", path }, { "top", nlohmann::json::array() } };
             for (int i = 0; i < top; ++i)
-                j["top"].push_back({{"class", name(order[static_cast<size_t>(i)])}, {"index", order[static_cast<size_t>(i)]},
-                                    {"probability", probs[order[static_cast<size_t>(i)]]}});
+                j["top"].push_back(
+                    { { "class", name(order[static_cast<size_t>(i)]) }, { "index", order[static_cast<size_t>(i)] },
+                        { "probability", probs[order[static_cast<size_t>(i)]] } });
             std::cout << j.dump() << "\n";
         } else if (o.out.empty()) {
             std::cout << path << "\n";
@@ -555,7 +559,8 @@ int runPredict(const PredictOptions& o)
         writeFileAtomic(o.out, csv);
         if (!o.json)
             std::cout << "wrote " << images.size() - static_cast<size_t>(failures) << " predictions to " << o.out
-                      << (failures ? " (" + std::to_string(failures) + " unreadable images skipped)" : std::string()) << "\n";
+                      << (failures ? " (" + std::to_string(failures) + " unreadable images skipped)" : std::string())
+                      << "\n";
     }
     return failures ? 2 : 0;
 }

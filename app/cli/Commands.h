@@ -17,7 +17,7 @@ struct TrainOptions {
     std::string model;
     std::string data;
     std::string out;
-    std::string initWeights;        // fine-tune from these weights
+    std::string initWeights; // fine-tune from these weights
     std::optional<int> epochs;
     std::optional<int64_t> batch;
     std::optional<double> lr;
@@ -57,7 +57,7 @@ struct PredictOptions {
     std::string model;
     std::string weights;
     std::vector<std::string> images; // files, or folders searched recursively
-    std::string out;                 // CSV of the predictions (written atomically at the end)
+    std::string out; // CSV of the predictions (written atomically at the end)
     int top = 3;
     int threads = 0;
     std::string device = "auto";

@@ -34,10 +34,8 @@ int runDevices(bool json, int threads)
         }
         nlohmann::ordered_json out;
         out["devices"] = devices;
-        out["cuda"] = { { "usable", list.cudaUsable },
-                        { "status", list.cudaStatus },
-                        { "reason", list.cudaReason },
-                        { "plugin", list.pluginPath } };
+        out["cuda"] = { { "usable", list.cudaUsable }, { "status", list.cudaStatus }, { "reason", list.cudaReason },
+            { "plugin", list.pluginPath } };
         std::cout << out.dump() << "\n";
         return 0;
     }
@@ -47,7 +45,10 @@ int runDevices(bool json, int threads)
     return 0;
 }
 
-Precision precisionOption(const std::string& value) { return parsePrecision(value, "--precision"); }
+Precision precisionOption(const std::string& value)
+{
+    return parsePrecision(value, "--precision");
+}
 
 std::unique_ptr<Backend> backendForDevice(const std::string& device, int threads, Precision precision)
 {

@@ -15,8 +15,8 @@ int runDevices(bool json, int threads);
 // used gives the CPU and a one-line note on stderr (not for "auto" on a machine without any CUDA
 // device, where the CPU is what was asked for — unless a GPU precision was asked for too); so
 // does a precision the backend cannot run. A malformed spec throws FormatError.
-std::unique_ptr<Backend> backendForDevice(const std::string& device, int threads,
-                                          Precision precision = Precision::Fp32);
+std::unique_ptr<Backend> backendForDevice(
+    const std::string& device, int threads, Precision precision = Precision::Fp32);
 
 // --precision's value (fp32 | tf32 | fp16); anything else throws FormatError naming the flag.
 Precision precisionOption(const std::string& value);

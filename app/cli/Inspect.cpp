@@ -24,7 +24,7 @@ namespace netcanvas::cli {
 
 namespace {
 
-constexpr int kCellSize = 96;    // feature-map cells are enlarged to at least this many pixels
+constexpr int kCellSize = 96; // feature-map cells are enlarged to at least this many pixels
 constexpr int kOverlaySize = 224; // explain's overlay: the longer side, at least
 
 std::string fmt(const char* f, double v)
@@ -37,14 +37,21 @@ std::string fmt(const char* f, double v)
 std::string lowerExtension(const std::string& path)
 {
     std::string ext = std::filesystem::path(path).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(
+        ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return ext;
 }
 
-std::string times(int a, int b) { return std::to_string(a) + "\u00d7" + std::to_string(b); }
+std::string times(int a, int b)
+{
+    return std::to_string(a) + "\u00d7" + std::to_string(b);
+}
 
 // The smallest whole factor that makes `size` at least `target` pixels.
-int enlargement(int size, int target) { return std::max(1, (target + size - 1) / std::max(1, size)); }
+int enlargement(int size, int target)
+{
+    return std::max(1, (target + size - 1) / std::max(1, size));
+}
 
 // Encodes by the path's extension (PNG when it has none) and writes atomically.
 void writeImage(const std::string& path, const cv::Mat& image)
@@ -121,8 +128,8 @@ std::string nodeList(const Network& net, const std::vector<std::string>& ids)
 void requireNode(const Network& net, const std::string& layer, const std::string& weights)
 {
     if (!net.analysis().nodes.count(layer))
-        throw GraphError("--layer '" + layer + "': the model of " + weights + " has no such node; its nodes: " +
-                         nodeList(net, net.order()));
+        throw GraphError("--layer '" + layer + "': the model of " + weights
+            + " has no such node; its nodes: " + nodeList(net, net.order()));
 }
 
 // Channels of a feature map as a grid of viridis tiles with a 1-px white gap. A flat output
@@ -205,18 +212,20 @@ int parseClass(const LoadedModel& m, const std::string& given)
     for (int c = 0; c < static_cast<int>(m.meta.classNames.size()); ++c)
         if (m.meta.classNames[static_cast<size_t>(c)] == given)
             return c;
-    const bool digits = !given.empty() && std::all_of(given.begin(), given.end(), [](unsigned char c) { return std::isdigit(c); });
+    const bool digits
+        = !given.empty() && std::all_of(given.begin(), given.end(), [](unsigned char c) { return std::isdigit(c); });
     if (digits && given.size() < 9) {
         const int c = std::stoi(given);
         if (c < k)
             return c;
-        throw DataError("--class " + given + ": out of range, the model has " + std::to_string(k) + " classes (0.." +
-                        std::to_string(k - 1) + ")");
+        throw DataError("--class " + given + ": out of range, the model has " + std::to_string(k) + " classes (0.."
+            + std::to_string(k - 1) + ")");
     }
     std::string names;
     for (int c = 0; c < k && c < 20; ++c)
         names += (names.empty() ? "" : ", ") + m.className(c);
-    throw DataError("--class '" + given + "': not a class of the model (classes: " + names + (k > 20 ? ", ..." : "") + ")");
+    throw DataError(
+        "--class '" + given + "': not a class of the model (classes: " + names + (k > 20 ? ", ..." : "") + ")");
 }
 
 } // namespace
@@ -243,9 +252,11 @@ int runFeatureMaps(const FeatureMapsOptions& o)
     writeImage(inputPath, enlarge(toBgr(in), inFactor, cv::INTER_NEAREST));
 
     std::cout << o.layer << " (" << net.nodeType(o.layer) << "): " << maps.channels << " channel"
-              << (maps.channels == 1 ? "" : "s") << " of " << times(maps.height, maps.width) << " for " << o.image << "\n"
+              << (maps.channels == 1 ? "" : "s") << " of " << times(maps.height, maps.width) << " for " << o.image
+              << "\n"
               << "  " << gridPath << ": " << times(cols, rows) << " grid, " << times(grid.cols, grid.rows) << " px, "
-              << (o.scale == "shared" ? "one range for all channels" : "each channel over its own range") << ", viridis\n"
+              << (o.scale == "shared" ? "one range for all channels" : "each channel over its own range")
+              << ", viridis\n"
               << "  " << inputPath << ": the input, " << times(in.width * inFactor, in.height * inFactor) << " px\n\n"
               << "  channel         min         max        mean\n";
     for (int c = 0; c < maps.channels; ++c)
@@ -263,14 +274,16 @@ int runExplain(const ExplainOptions& o)
     if (layer.empty()) {
         layer = inspect::lastConvolution(net);
         if (layer.empty())
-            throw GraphError(o.weights + ": the model has no Conv2D node; name a node with channel maps with --layer "
-                                         "(its nodes: " + nodeList(net, net.order()) + ")");
+            throw GraphError(o.weights
+                + ": the model has no Conv2D node; name a node with channel maps with --layer "
+                  "(its nodes: "
+                + nodeList(net, net.order()) + ")");
     }
     requireNode(net, layer, o.weights);
     const Shape& shape = net.analysis().nodes.at(layer).outputShape;
     if (shape.rank() != 3)
-        throw GraphError("--layer '" + layer + "' (" + net.nodeType(layer) + ") gives " + shape.toString() +
-                         ", not channel maps; Grad-CAM needs one of: " + nodeList(net, inspect::spatialNodes(net)));
+        throw GraphError("--layer '" + layer + "' (" + net.nodeType(layer) + ") gives " + shape.toString()
+            + ", not channel maps; Grad-CAM needs one of: " + nodeList(net, inspect::spatialNodes(net)));
     const int cls = o.cls.empty() ? -1 : parseClass(m, o.cls);
     const InputImage in = loadInput(m, o.image);
 
@@ -285,7 +298,8 @@ int runExplain(const ExplainOptions& o)
     const int factor = enlargement(std::max(in.height, in.width), kOverlaySize);
     writeImage(o.out, overlay(image, cam, factor));
     std::cout << "Grad-CAM of '" << m.className(target) << "' (class " << target << ") on " << layer << " ("
-              << shape.toString() << ") \u2192 " << o.out << " (" << times(in.width * factor, in.height * factor) << ")\n";
+              << shape.toString() << ") \u2192 " << o.out << " (" << times(in.width * factor, in.height * factor)
+              << ")\n";
     if (!o.saliencyOut.empty()) {
         writeImage(o.saliencyOut, overlay(image, inspect::saliency(net, in.tensor, target), factor));
         std::cout << "saliency of '" << m.className(target) << "' \u2192 " << o.saliencyOut << "\n";
@@ -303,7 +317,7 @@ void checkMetricsPath(const std::string& path)
 }
 
 void writeMetricsFile(const std::string& path, const nlohmann::json& metrics, const inspect::Evaluation& evaluation,
-                      const std::vector<std::string>& classNames)
+    const std::vector<std::string>& classNames)
 {
     checkMetricsPath(path);
     if (lowerExtension(path) == ".json") {
@@ -328,8 +342,8 @@ void writeMetricsFile(const std::string& path, const nlohmann::json& metrics, co
     }
     const std::string empty(static_cast<size_t>(cm.classes()), ',');
     s << "accuracy,,," << fmt("%.6g", evaluation.accuracy) << "," << cm.total() << empty << "\n";
-    s << csvQuoted("top-" + std::to_string(evaluation.topK) + " accuracy") << ",,," << fmt("%.6g", evaluation.topKAccuracy) << ","
-      << cm.total() << empty << "\n";
+    s << csvQuoted("top-" + std::to_string(evaluation.topK) + " accuracy") << ",,,"
+      << fmt("%.6g", evaluation.topKAccuracy) << "," << cm.total() << empty << "\n";
     writeFileAtomic(path, s.str());
 }
 

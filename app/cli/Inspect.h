@@ -16,7 +16,7 @@ struct FeatureMapsOptions {
     std::string weights;
     std::string layer;
     std::string image;
-    std::string out;               // folder, created when missing
+    std::string out; // folder, created when missing
     std::string scale = "channel"; // channel: each channel over its own min..max; shared: one range
     int threads = 0;
 };
@@ -25,9 +25,9 @@ struct ExplainOptions {
     std::string model; // optional: the weights carry their model
     std::string weights;
     std::string image;
-    std::string cls;         // class index or name; empty: the most probable class
-    std::string layer;       // empty: the last convolution
-    std::string out;         // the Grad-CAM overlay (.png)
+    std::string cls; // class index or name; empty: the most probable class
+    std::string layer; // empty: the last convolution
+    std::string out; // the Grad-CAM overlay (.png)
     std::string saliencyOut; // optional: the saliency overlay (.png)
     int top = 3;
     int threads = 0;
@@ -47,6 +47,6 @@ void checkMetricsPath(const std::string& path);
 // per predicted class), then "accuracy" and "top-k accuracy" rows with the value in the f1
 // column and the sample count as support (the layout of scikit-learn's report).
 void writeMetricsFile(const std::string& path, const nlohmann::json& metrics, const inspect::Evaluation& evaluation,
-                      const std::vector<std::string>& classNames);
+    const std::vector<std::string>& classNames);
 
 } // namespace netcanvas::cli

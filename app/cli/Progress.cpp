@@ -6,7 +6,11 @@
 
 namespace netcanvas::cli {
 
-Progress::Progress(bool quiet) : m_tty(::isatty(STDERR_FILENO) != 0), m_quiet(quiet) {}
+Progress::Progress(bool quiet)
+    : m_tty(::isatty(STDERR_FILENO) != 0)
+    , m_quiet(quiet)
+{
+}
 
 std::string Progress::formatDuration(double s)
 {
@@ -54,7 +58,7 @@ void Progress::clearLine()
 }
 
 void Progress::batch(int epoch, int epochs, int64_t batch, int64_t batches, double loss, double accuracy,
-                     double samplesPerSecond, double etaSeconds)
+    double samplesPerSecond, double etaSeconds)
 {
     if (m_quiet)
         return;
@@ -69,18 +73,18 @@ void Progress::batch(int epoch, int epochs, int64_t batch, int64_t batches, doub
         std::string bar;
         for (int i = 0; i < width; ++i)
             bar += i < filled ? "\u2588" : "\u00b7";
-        std::fprintf(stderr, "\r\033[Kepoch %d/%d %s %lld/%lld  loss %.4f  acc %5.1f%%  %s samples/s  ETA %s", epoch + 1,
-                     epochs, bar.c_str(), static_cast<long long>(batch + 1), static_cast<long long>(batches), loss,
-                     100.0 * accuracy, formatRate(samplesPerSecond).c_str(), formatDuration(etaSeconds).c_str());
+        std::fprintf(stderr, "\r\033[Kepoch %d/%d %s %lld/%lld  loss %.4f  acc %5.1f%%  %s samples/s  ETA %s",
+            epoch + 1, epochs, bar.c_str(), static_cast<long long>(batch + 1), static_cast<long long>(batches), loss,
+            100.0 * accuracy, formatRate(samplesPerSecond).c_str(), formatDuration(etaSeconds).c_str());
         std::fflush(stderr);
         m_lineOpen = true;
     } else {
         if (m_last.time_since_epoch().count() != 0 && now - m_last < std::chrono::seconds(10))
             return;
         m_last = now;
-        std::fprintf(stderr, "epoch %d/%d batch %lld/%lld loss %.4f acc %.1f%% %s samples/s ETA %s\n", epoch + 1, epochs,
-                     static_cast<long long>(batch + 1), static_cast<long long>(batches), loss, 100.0 * accuracy,
-                     formatRate(samplesPerSecond).c_str(), formatDuration(etaSeconds).c_str());
+        std::fprintf(stderr, "epoch %d/%d batch %lld/%lld loss %.4f acc %.1f%% %s samples/s ETA %s\n", epoch + 1,
+            epochs, static_cast<long long>(batch + 1), static_cast<long long>(batches), loss, 100.0 * accuracy,
+            formatRate(samplesPerSecond).c_str(), formatDuration(etaSeconds).c_str());
     }
 }
 

@@ -12,13 +12,13 @@ class Progress {
 public:
     explicit Progress(bool quiet);
     void batch(int epoch, int epochs, int64_t batch, int64_t batches, double loss, double accuracy,
-               double samplesPerSecond, double etaSeconds);
+        double samplesPerSecond, double etaSeconds);
     // Ends the current line with an epoch summary.
     void epoch(const std::string& summary);
     void message(const std::string& text);
 
     static std::string formatDuration(double seconds);
-    static std::string formatCount(int64_t n);    // 61,706
+    static std::string formatCount(int64_t n); // 61,706
     static std::string formatRate(double perSec); // 12.3k
 
 private:
@@ -26,7 +26,7 @@ private:
     bool m_tty = false;
     bool m_quiet = false;
     bool m_lineOpen = false;
-    std::chrono::steady_clock::time_point m_last{};
+    std::chrono::steady_clock::time_point m_last {};
 };
 
 } // namespace netcanvas::cli

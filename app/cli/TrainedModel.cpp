@@ -20,11 +20,11 @@ ModelGraph graphForWeights(const std::string& modelPath, const std::string& weig
 std::string LoadedModel::className(int cls) const
 {
     return cls >= 0 && cls < static_cast<int>(meta.classNames.size()) ? meta.classNames[static_cast<size_t>(cls)]
-                                                                       : std::to_string(cls);
+                                                                      : std::to_string(cls);
 }
 
-LoadedModel loadTrained(const std::string& modelPath, const std::string& weightsPath, int threads, const std::string& device,
-                        Precision precision)
+LoadedModel loadTrained(const std::string& modelPath, const std::string& weightsPath, int threads,
+    const std::string& device, Precision precision)
 {
     LoadedModel m;
     m.graph = graphForWeights(modelPath, weightsPath);

@@ -30,7 +30,7 @@ struct LoadedModel {
 // device: auto | cpu | cuda | cuda:N and precision (Devices.h); the inspection commands stay
 // on the CPU.
 LoadedModel loadTrained(const std::string& modelPath, const std::string& weightsPath, int threads,
-                        const std::string& device = "cpu", Precision precision = Precision::Fp32);
+    const std::string& device = "cpu", Precision precision = Precision::Fp32);
 
 Normalization normalizationOf(const WeightsMeta& meta);
 

@@ -19,15 +19,16 @@ int main(int argc, char** argv)
     const char* kDeviceHelp = "auto | cpu | cuda | cuda:N (default auto: the first usable GPU, else the CPU)";
     // --precision and its older spelling --tf32 (= --precision tf32; the two exclude each other).
     auto addPrecision = [](CLI::App* cmd, std::string& precision) {
-        CLI::Option* option = cmd->add_option(
-            "--precision", precision,
+        CLI::Option* option = cmd->add_option("--precision", precision,
             "GPU math of GEMMs and convolutions: fp32 (default, exact) | tf32 (TF32 tensor cores, compute "
             "capability 8.0+) | fp16 (FP16 tensor cores with FP32 accumulation and loss scaling, 7.0+); "
             "the CPU always computes in fp32");
-        cmd->add_flag_callback("--tf32", [&precision] { precision = "tf32"; }, "Same as --precision tf32")
+        cmd->add_flag_callback(
+               "--tf32", [&precision] { precision = "tf32"; }, "Same as --precision tf32")
             ->excludes(option);
     };
-    CLI::App app{"NetCanvas command line: design, train and evaluate neural networks without a window.", "netcanvas-cli"};
+    CLI::App app { "NetCanvas command line: design, train and evaluate neural networks without a window.",
+        "netcanvas-cli" };
     app.require_subcommand(1);
     app.set_version_flag("--version", "netcanvas-cli 0.1.0");
 
@@ -42,59 +43,83 @@ int main(int argc, char** argv)
 
     TrainOptions train;
     auto* trainCmd = app.add_subcommand("train", "Train a model on a dataset, then evaluate it on the test split");
-    trainCmd->add_option("model", train.model, "Model JSON file (its \"training\" recipe gives the defaults)")->required()->check(CLI::ExistingFile);
+    trainCmd->add_option("model", train.model, "Model JSON file (its \"training\" recipe gives the defaults)")
+        ->required()
+        ->check(CLI::ExistingFile);
     trainCmd->add_option("--data", train.data, "Dataset: IDX folder, folder of class folders, or CSV file")->required();
     trainCmd->add_option("--out", train.out, "Run folder for weights, checkpoints and metrics (default runs/<model>)");
     trainCmd->add_option("--epochs", train.epochs, "Epochs")->check(CLI::Range(1, 100000));
     trainCmd->add_option("--batch", train.batch, "Batch size")->check(CLI::Range(1, 65536));
     trainCmd->add_option("--lr", train.lr, "Learning rate")->check(CLI::PositiveNumber);
-    trainCmd->add_option("--optimizer", train.optimizer, "sgd | adam | adamw | rmsprop")->check(CLI::IsMember({"sgd", "adam", "adamw", "rmsprop"}));
-    trainCmd->add_option("--schedule", train.schedule, "constant | step | cosine")->check(CLI::IsMember({"constant", "step", "cosine"}));
+    trainCmd->add_option("--optimizer", train.optimizer, "sgd | adam | adamw | rmsprop")
+        ->check(CLI::IsMember({ "sgd", "adam", "adamw", "rmsprop" }));
+    trainCmd->add_option("--schedule", train.schedule, "constant | step | cosine")
+        ->check(CLI::IsMember({ "constant", "step", "cosine" }));
     trainCmd->add_option("--seed", train.seed, "Random seed (same seed, same run)");
-    trainCmd->add_option("--val-fraction", train.validationFraction, "Fraction of the training data held out for validation")->check(CLI::Range(0.0, 0.9));
-    trainCmd->add_option("--patience", train.patience, "Early stopping: epochs without validation improvement (0 = off)")->check(CLI::Range(0, 100000));
+    trainCmd
+        ->add_option(
+            "--val-fraction", train.validationFraction, "Fraction of the training data held out for validation")
+        ->check(CLI::Range(0.0, 0.9));
+    trainCmd
+        ->add_option("--patience", train.patience, "Early stopping: epochs without validation improvement (0 = off)")
+        ->check(CLI::Range(0, 100000));
     trainCmd->add_flag("--flip", train.flip, "Augment: random horizontal flips");
     trainCmd->add_option("--shift", train.shift, "Augment: random shifts up to N pixels")->check(CLI::Range(0, 64));
-    trainCmd->add_option("--rotate", train.rotate, "Augment: random rotations up to N degrees")->check(CLI::Range(0.0f, 180.0f));
-    trainCmd->add_option("--resize", train.resize, "How images are fitted to the input: stretch | pad | crop")->check(CLI::IsMember({"stretch", "pad", "crop"}));
-    trainCmd->add_option("--weights", train.initWeights, "Start from these weights (fine-tuning)")->check(CLI::ExistingFile);
+    trainCmd->add_option("--rotate", train.rotate, "Augment: random rotations up to N degrees")
+        ->check(CLI::Range(0.0f, 180.0f));
+    trainCmd->add_option("--resize", train.resize, "How images are fitted to the input: stretch | pad | crop")
+        ->check(CLI::IsMember({ "stretch", "pad", "crop" }));
+    trainCmd->add_option("--weights", train.initWeights, "Start from these weights (fine-tuning)")
+        ->check(CLI::ExistingFile);
     trainCmd->add_option("--threads", train.threads, "CPU threads (0 = all cores)")->check(CLI::Range(0, 1024));
     trainCmd->add_option("--device", train.device, kDeviceHelp);
     addPrecision(trainCmd, train.precision);
     trainCmd->add_option("--loss-scaling", train.lossScaling,
-                         "Dynamic loss scaling: auto (default: on when the GPU computes in fp16) | on | off");
+        "Dynamic loss scaling: auto (default: on when the GPU computes in fp16) | on | off");
     trainCmd->add_flag("--json", train.json, "End with one JSON line of final metrics on stdout");
     trainCmd->add_flag("--quiet,-q", train.quiet, "No progress output");
 
     EvalOptions eval;
-    auto* evalCmd = app.add_subcommand("eval", "Evaluate trained weights: accuracy, loss, confusion matrix, per-class metrics");
+    auto* evalCmd
+        = app.add_subcommand("eval", "Evaluate trained weights: accuracy, loss, confusion matrix, per-class metrics");
     evalCmd->add_option("model", eval.model, "Model JSON (default: the model stored in the weights file)");
-    evalCmd->add_option("--weights", eval.weights, "Weights (.safetensors) written by train")->required()->check(CLI::ExistingFile);
+    evalCmd->add_option("--weights", eval.weights, "Weights (.safetensors) written by train")
+        ->required()
+        ->check(CLI::ExistingFile);
     evalCmd->add_option("--data", eval.data, "Dataset to evaluate on")->required();
-    evalCmd->add_option("--split", eval.split, "test | validation | train | all")->check(CLI::IsMember({"test", "validation", "train", "all"}));
+    evalCmd->add_option("--split", eval.split, "test | validation | train | all")
+        ->check(CLI::IsMember({ "test", "validation", "train", "all" }));
     evalCmd->add_option("--csv", eval.csvOut, "Write the confusion matrix as CSV");
     evalCmd->add_option("--metrics-json", eval.jsonOut, "Write all metrics as JSON");
     evalCmd->add_option("--threads", eval.threads, "CPU threads (0 = all cores)");
     evalCmd->add_option("--device", eval.device, kDeviceHelp);
     addPrecision(evalCmd, eval.precision);
     evalCmd->add_flag("--json", eval.json, "End with one JSON line of metrics on stdout");
-    evalCmd->add_option("--metrics-out", eval.metricsOut, "Write confusion matrix, per-class metrics, accuracy and top-k accuracy (.json or .csv)");
+    evalCmd->add_option("--metrics-out", eval.metricsOut,
+        "Write confusion matrix, per-class metrics, accuracy and top-k accuracy (.json or .csv)");
     evalCmd->add_option("--top-k", eval.topK, "k of the top-k accuracy")->check(CLI::Range(1, 1000));
 
     FeatureMapsOptions maps;
-    auto* mapsCmd = app.add_subcommand("featuremaps", "Write a layer's feature maps for an image as a PNG grid (and the input)");
+    auto* mapsCmd
+        = app.add_subcommand("featuremaps", "Write a layer's feature maps for an image as a PNG grid (and the input)");
     mapsCmd->add_option("model", maps.model, "Model JSON (default: the model stored in the weights file)");
-    mapsCmd->add_option("--weights", maps.weights, "Weights (.safetensors) written by train")->required()->check(CLI::ExistingFile);
+    mapsCmd->add_option("--weights", maps.weights, "Weights (.safetensors) written by train")
+        ->required()
+        ->check(CLI::ExistingFile);
     mapsCmd->add_option("--layer", maps.layer, "Node id whose output to show (e.g. conv1)")->required();
     mapsCmd->add_option("--image", maps.image, "Image file")->required()->check(CLI::ExistingFile);
     mapsCmd->add_option("--out", maps.out, "Output folder (created)")->required();
-    mapsCmd->add_option("--scale", maps.scale, "channel: each channel over its own range | shared: one range")->check(CLI::IsMember({"channel", "shared"}));
+    mapsCmd->add_option("--scale", maps.scale, "channel: each channel over its own range | shared: one range")
+        ->check(CLI::IsMember({ "channel", "shared" }));
     mapsCmd->add_option("--threads", maps.threads, "CPU threads (0 = all cores)");
 
     ExplainOptions explain;
-    auto* explainCmd = app.add_subcommand("explain", "Classify an image and write a Grad-CAM overlay of what the decision looked at");
+    auto* explainCmd = app.add_subcommand(
+        "explain", "Classify an image and write a Grad-CAM overlay of what the decision looked at");
     explainCmd->add_option("image", explain.image, "Image file")->required()->check(CLI::ExistingFile);
-    explainCmd->add_option("--weights", explain.weights, "Weights (.safetensors) written by train")->required()->check(CLI::ExistingFile);
+    explainCmd->add_option("--weights", explain.weights, "Weights (.safetensors) written by train")
+        ->required()
+        ->check(CLI::ExistingFile);
     explainCmd->add_option("--model", explain.model, "Model JSON (default: the model stored in the weights file)");
     explainCmd->add_option("--class", explain.cls, "Class to explain, by index or name (default: the most probable)");
     explainCmd->add_option("--layer", explain.layer, "Node with channel maps (default: the last convolution)");
@@ -105,35 +130,47 @@ int main(int argc, char** argv)
 
     PredictOptions predict;
     auto* predictCmd = app.add_subcommand("predict", "Classify images: top-k classes with probabilities");
-    predictCmd->add_option("images", predict.images, "Image files, or folders (every image in them, recursively)")->required()->check(CLI::ExistingPath);
-    predictCmd->add_option("--weights", predict.weights, "Weights (.safetensors) written by train")->required()->check(CLI::ExistingFile);
+    predictCmd->add_option("images", predict.images, "Image files, or folders (every image in them, recursively)")
+        ->required()
+        ->check(CLI::ExistingPath);
+    predictCmd->add_option("--weights", predict.weights, "Weights (.safetensors) written by train")
+        ->required()
+        ->check(CLI::ExistingFile);
     predictCmd->add_option("--model", predict.model, "Model JSON (default: the model stored in the weights file)");
     predictCmd->add_option("--top,-k", predict.top, "How many classes to show")->check(CLI::Range(1, 1000));
     predictCmd->add_option("--threads", predict.threads, "CPU threads (0 = all cores)");
     predictCmd->add_option("--device", predict.device, kDeviceHelp);
     addPrecision(predictCmd, predict.precision);
     predictCmd->add_flag("--json", predict.json, "One JSON line per image");
-    predictCmd->add_option("--out", predict.out, "Write the predictions to this CSV (path,class,confidence,top-k columns) instead of stdout");
+    predictCmd->add_option("--out", predict.out,
+        "Write the predictions to this CSV (path,class,confidence,top-k columns) instead of stdout");
 
     BenchOptions bench;
-    auto* benchCmd = app.add_subcommand("bench", "Measure training and inference speed and peak memory on synthetic data (docs/benchmarks.md)");
+    auto* benchCmd = app.add_subcommand(
+        "bench", "Measure training and inference speed and peak memory on synthetic data (docs/benchmarks.md)");
     benchCmd->add_option("model", bench.model, "Model JSON file")->required()->check(CLI::ExistingFile);
     benchCmd->add_option("--batch", bench.batch, "Training batch size")->check(CLI::Range(1, 65536));
     benchCmd->add_option("--threads", bench.threads, "CPU threads (0 = all cores)")->check(CLI::Range(0, 1024));
     benchCmd->add_option("--device", bench.device, kDeviceHelp);
     addPrecision(benchCmd, bench.precision);
-    benchCmd->add_option("--steps", bench.steps, "Timed training steps (and batch-256 inference passes)")->check(CLI::Range(1, 1000000));
-    benchCmd->add_option("--warmup", bench.warmup, "Untimed steps before each measurement")->check(CLI::Range(0, 1000000));
-    benchCmd->add_option("--infer-batch", bench.inferBatch, "Batch size of the inference-throughput measurement")->check(CLI::Range(1, 65536));
-    benchCmd->add_option("--latency-steps", bench.latencySteps, "Timed batch-1 inference passes")->check(CLI::Range(1, 1000000));
+    benchCmd->add_option("--steps", bench.steps, "Timed training steps (and batch-256 inference passes)")
+        ->check(CLI::Range(1, 1000000));
+    benchCmd->add_option("--warmup", bench.warmup, "Untimed steps before each measurement")
+        ->check(CLI::Range(0, 1000000));
+    benchCmd->add_option("--infer-batch", bench.inferBatch, "Batch size of the inference-throughput measurement")
+        ->check(CLI::Range(1, 65536));
+    benchCmd->add_option("--latency-steps", bench.latencySteps, "Timed batch-1 inference passes")
+        ->check(CLI::Range(1, 1000000));
     benchCmd->add_option("--seed", bench.seed, "Seed of the weights and the synthetic data");
     benchCmd->add_flag("--json", bench.json, "Print one JSON object instead of a table");
 
     bool devicesJson = false;
     int devicesThreads = 0;
-    auto* devicesCmd = app.add_subcommand("devices", "List the devices to train on (CPU, GPUs) and why CUDA is unavailable");
+    auto* devicesCmd
+        = app.add_subcommand("devices", "List the devices to train on (CPU, GPUs) and why CUDA is unavailable");
     devicesCmd->add_flag("--json", devicesJson, "Print JSON instead of a list");
-    devicesCmd->add_option("--threads", devicesThreads, "CPU threads to report (0 = all cores)")->check(CLI::Range(0, 1024));
+    devicesCmd->add_option("--threads", devicesThreads, "CPU threads to report (0 = all cores)")
+        ->check(CLI::Range(0, 1024));
 
     try {
         app.parse(argc, argv);

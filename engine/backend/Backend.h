@@ -45,8 +45,8 @@ struct WindowDesc {
 };
 
 struct ConvDesc {
-    WindowDesc window;       // window.channels = input channels C
-    int64_t filters = 1;     // F; weight is [F, C, kernelH, kernelW], bias [F]
+    WindowDesc window; // window.channels = input channels C
+    int64_t filters = 1; // F; weight is [F, C, kernelH, kernelW], bias [F]
     bool bias = true;
 };
 
@@ -59,7 +59,7 @@ struct PoolDesc {
 
 struct BatchNormDesc {
     int64_t channels = 1; // C: statistics per channel
-    int64_t spatial = 1;  // H·W per channel and sample (1 after a Dense layer: N×C)
+    int64_t spatial = 1; // H·W per channel and sample (1 after a Dense layer: N×C)
     double epsilon = 1e-5;
     double momentum = 0.1; // running = (1 − momentum) · running + momentum · batch (unbiased var)
 };
@@ -72,8 +72,8 @@ public:
     virtual void forward(int64_t n, const float* x, const float* w, const float* b, float* y, bool training) = 0;
     // Overwrites dw [F,C,kh,kw], db [F] (when the desc has a bias) and dx [N,C,H,W] (dx may
     // be null: no input gradient wanted). x and w are the forward's.
-    virtual void backward(int64_t n, const float* x, const float* w, const float* dy, float* dx, float* dw,
-                          float* db) = 0;
+    virtual void backward(int64_t n, const float* x, const float* w, const float* dy, float* dx, float* dw, float* db)
+        = 0;
 };
 
 class PoolPrimitive {
@@ -90,11 +90,13 @@ public:
     virtual ~BatchNormPrimitive() = default;
     // Training: normalizes with the batch's mean and biased variance, keeps them for backward
     // and updates runningMean/runningVar (unbiased variance). Inference: uses the running ones.
-    virtual void forward(int64_t n, const float* x, float* y, const float* gamma, const float* beta,
-                         float* runningMean, float* runningVar, bool training) = 0;
+    virtual void forward(int64_t n, const float* x, float* y, const float* gamma, const float* beta, float* runningMean,
+        float* runningVar, bool training)
+        = 0;
     // Overwrites dgamma, dbeta and dx (dx may be null), from the last training forward.
-    virtual void backward(int64_t n, const float* x, const float* dy, const float* gamma, float* dx, float* dgamma,
-                          float* dbeta) = 0;
+    virtual void backward(
+        int64_t n, const float* x, const float* dy, const float* gamma, float* dx, float* dgamma, float* dbeta)
+        = 0;
 };
 
 class DropoutPrimitive {
@@ -120,7 +122,7 @@ struct SgdParams {
 struct AdamParams {
     float lr = 0.001f, beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-8f;
     float weightDecay = 0.0f; // decoupled (AdamW): w −= lr · weightDecay · w; 0 for Adam
-    int64_t step = 1;          // 1-based, for the bias corrections
+    int64_t step = 1; // 1-based, for the bias corrections
 };
 struct RmsPropParams {
     float lr = 0.01f, alpha = 0.99f, epsilon = 1e-8f, momentum = 0.0f; // momentum 0: velocity unused
@@ -145,22 +147,23 @@ public:
     // ---- memory ----------------------------------------------------------------------
     // Allocator of device() memory: Tensor(shape, backend.allocator()) lives on the device.
     virtual Allocator& allocator() = 0;
-    virtual void upload(float* dst, const float* host, int64_t count) = 0;   // host → device
+    virtual void upload(float* dst, const float* host, int64_t count) = 0; // host → device
     virtual void download(float* host, const float* src, int64_t count) = 0; // device → host, waits
     virtual void uploadBytes(void* dst, const void* host, int64_t bytes) = 0; // labels (int32)
-    virtual void copy(float* dst, const float* src, int64_t count) = 0;      // device → device
+    virtual void copy(float* dst, const float* src, int64_t count) = 0; // device → device
     // rows × cols block: dst[r·dstPitch + c] = src[r·srcPitch + c] (Concat, Flatten of views).
-    virtual void copy2D(float* dst, int64_t dstPitch, const float* src, int64_t srcPitch, int64_t rows,
-                        int64_t cols) = 0;
+    virtual void copy2D(float* dst, int64_t dstPitch, const float* src, int64_t srcPitch, int64_t rows, int64_t cols)
+        = 0;
     virtual void fill(float* x, int64_t count, float value) = 0;
     // Waits until every queued operation has finished (a no-op on the CPU).
-    virtual void synchronize() {}
+    virtual void synchronize() { }
 
     // ---- dense algebra -----------------------------------------------------------------
     // C[M×N] = alpha · op(A) · op(B) + beta · C, row-major;
     // op(A) is M×K (A is K×M when transA), op(B) is K×N (B is N×K when transB).
     virtual void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-                      int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) = 0;
+        int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc)
+        = 0;
     // y[i, c, s] += bias[c] over N × channels × spatial.
     virtual void addBias(float* y, const float* bias, int64_t n, int64_t channels, int64_t spatial) = 0;
     // db[c] = Σ_{i,s} dy[i, c, s] (overwrites).
@@ -170,11 +173,12 @@ public:
     // alpha: LeakyReLU's slope / ELU's alpha; ignored by the others.
     virtual void activationForward(ActivationKind kind, float alpha, const float* x, float* y, int64_t count) = 0;
     // dx from the forward's x and y (each kind reads the one it needs).
-    virtual void activationBackward(ActivationKind kind, float alpha, const float* x, const float* y,
-                                    const float* dy, float* dx, int64_t count) = 0;
+    virtual void activationBackward(
+        ActivationKind kind, float alpha, const float* x, const float* y, const float* dy, float* dx, int64_t count)
+        = 0;
     virtual void add(const float* a, const float* b, float* y, int64_t count) = 0; // y = a + b (y may alias)
-    virtual void axpy(float alpha, const float* x, float* y, int64_t count) = 0;    // y += alpha · x
-    virtual void scale(float alpha, float* x, int64_t count) = 0;                    // x *= alpha
+    virtual void axpy(float alpha, const float* x, float* y, int64_t count) = 0; // y += alpha · x
+    virtual void scale(float alpha, float* x, int64_t count) = 0; // x *= alpha
     // Row-wise softmax over rows × cols (stable).
     virtual void softmaxForward(const float* x, float* y, int64_t rows, int64_t cols) = 0;
     virtual void softmaxBackward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols) = 0;
@@ -187,14 +191,16 @@ public:
 
     // ---- losses and metrics (labels: int32 device memory, values in [0, cols)) -------------
     // Each returns the batch's mean loss and overwrites grad (rows × cols, already / rows).
-    virtual float softmaxCrossEntropy(const float* logits, const int32_t* labels, float* grad, int64_t rows,
-                                      int64_t cols) = 0;
+    virtual float softmaxCrossEntropy(
+        const float* logits, const int32_t* labels, float* grad, int64_t rows, int64_t cols)
+        = 0;
     // Cross-entropy on probabilities (a model ending in Softmax); p_y clamped at 1e-30.
-    virtual float crossEntropyOnProbabilities(const float* probs, const int32_t* labels, float* grad,
-                                              int64_t rows, int64_t cols) = 0;
+    virtual float crossEntropyOnProbabilities(
+        const float* probs, const int32_t* labels, float* grad, int64_t rows, int64_t cols)
+        = 0;
     // Mean over rows·cols of (out − onehot(label))².
-    virtual float meanSquaredError(const float* out, const int32_t* labels, float* grad, int64_t rows,
-                                   int64_t cols) = 0;
+    virtual float meanSquaredError(const float* out, const int32_t* labels, float* grad, int64_t rows, int64_t cols)
+        = 0;
     // Rows whose arg-max (first maximum) equals the label.
     virtual int64_t countCorrect(const float* out, const int32_t* labels, int64_t rows, int64_t cols) = 0;
     // Σ|x| and Σx² in double (regularization penalties, reported with the loss).
@@ -217,8 +223,9 @@ public:
     virtual void addRegularization(const float* w, float* g, int64_t count, float l1, float l2) = 0;
     virtual void sgdUpdate(float* w, const float* g, float* velocity, int64_t count, const SgdParams& p) = 0;
     virtual void adamUpdate(float* w, const float* g, float* m, float* v, int64_t count, const AdamParams& p) = 0;
-    virtual void rmsPropUpdate(float* w, const float* g, float* square, float* velocity, int64_t count,
-                               const RmsPropParams& p) = 0;
+    virtual void rmsPropUpdate(
+        float* w, const float* g, float* square, float* velocity, int64_t count, const RmsPropParams& p)
+        = 0;
 
     // ---- host threading (CPU backend; a device backend runs fn inline) ----------------
     // Runs fn(begin, end) over [0, n) split into contiguous chunks across the backend's

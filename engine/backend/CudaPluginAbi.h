@@ -18,20 +18,20 @@ extern "C" {
 #endif
 
 typedef struct NcCudaDeviceInfo {
-    int index;                 // CUDA device ordinal
-    char name[256];            // "NVIDIA GeForce RTX 4090"
-    int ccMajor, ccMinor;      // compute capability
-    uint64_t totalBytes;       // device memory
-    uint64_t usedBytes;        // in use by every process (NVML); 0 when memoryUsageKnown is 0
+    int index; // CUDA device ordinal
+    char name[256]; // "NVIDIA GeForce RTX 4090"
+    int ccMajor, ccMinor; // compute capability
+    uint64_t totalBytes; // device memory
+    uint64_t usedBytes; // in use by every process (NVML); 0 when memoryUsageKnown is 0
     int memoryUsageKnown;
-    int usable;                // 1 when a backend can be created on it
-    char reason[256];          // why not, when usable is 0 ("compute capability 6.1 < 7.5")
+    int usable; // 1 when a backend can be created on it
+    char reason[256]; // why not, when usable is 0 ("compute capability 6.1 < 7.5")
 } NcCudaDeviceInfo;
 
 typedef struct NcCudaProbe {
-    int cudaUsable;            // 1 when the driver and runtime work (even with 0 usable devices)
-    char status[512];          // one line: "CUDA 13.0 (driver 13.1), cuDNN 9.19.0" or the reason
-    int deviceCount;           // entries filled in devices[] (at most NETCANVAS_CUDA_MAX_DEVICES)
+    int cudaUsable; // 1 when the driver and runtime work (even with 0 usable devices)
+    char status[512]; // one line: "CUDA 13.0 (driver 13.1), cuDNN 9.19.0" or the reason
+    int deviceCount; // entries filled in devices[] (at most NETCANVAS_CUDA_MAX_DEVICES)
     NcCudaDeviceInfo devices[NETCANVAS_CUDA_MAX_DEVICES];
 } NcCudaProbe;
 

@@ -27,7 +27,7 @@ namespace {
 constexpr const char* kPluginFile = "libnetcanvas_cuda.so";
 
 struct Plugin {
-    std::string path;  // the file loaded (or tried)
+    std::string path; // the file loaded (or tried)
     std::string error; // why it cannot be used; empty when usable
     NcCudaProbeFn probe = nullptr;
     NcCudaCreateFn create = nullptr;
@@ -83,11 +83,11 @@ Plugin loadPlugin(const std::string& path)
     if (!abi || !iface || !p.probe || !p.create)
         p.error = path + " is not a NetCanvas CUDA plugin (entry points missing)";
     else if (abi() != NETCANVAS_CUDA_PLUGIN_ABI_VERSION)
-        p.error = path + " has plugin ABI " + std::to_string(abi()) + ", this program needs " +
-                  std::to_string(NETCANVAS_CUDA_PLUGIN_ABI_VERSION);
+        p.error = path + " has plugin ABI " + std::to_string(abi()) + ", this program needs "
+            + std::to_string(NETCANVAS_CUDA_PLUGIN_ABI_VERSION);
     else if (std::string(iface()) != NETCANVAS_BACKEND_INTERFACE)
-        p.error = path + " was built for another NetCanvas version (backend interface " + iface() + ", this program " +
-                  NETCANVAS_BACKEND_INTERFACE + ")";
+        p.error = path + " was built for another NetCanvas version (backend interface " + iface() + ", this program "
+            + NETCANVAS_BACKEND_INTERFACE + ")";
     if (!p.error.empty()) {
         p.probe = nullptr;
         p.create = nullptr;
@@ -117,8 +117,8 @@ Plugin findPlugin()
             return loadPlugin(std::filesystem::weakly_canonical(file, ec).string());
     }
     Plugin p;
-    p.error = std::string("the CUDA plugin ") + kPluginFile +
-              " was not found (this build has no CUDA support, or it is not installed next to the program)";
+    p.error = std::string("the CUDA plugin ") + kPluginFile
+        + " was not found (this build has no CUDA support, or it is not installed next to the program)";
     return p;
 }
 
@@ -139,7 +139,7 @@ std::string gigabytes(int64_t bytes)
 
 struct Probe {
     Plugin plugin;
-    NcCudaProbe result{};
+    NcCudaProbe result {};
     bool ran = false;
 };
 
@@ -211,11 +211,11 @@ DeviceList listDevices(int threads)
             list.cudaUsable = list.cudaUsable || list.devices.back().usable;
         }
         if (!list.cudaUsable)
-            list.cudaReason = p.result.deviceCount == 1 ? "the only CUDA device is unusable"
-                                                        : "no CUDA device is usable";
+            list.cudaReason
+                = p.result.deviceCount == 1 ? "the only CUDA device is unusable" : "no CUDA device is usable";
     }
-    list.cudaStatus = list.cudaUsable ? "cuda: " + std::string(p.result.status)
-                                      : "cuda: unavailable (" + list.cudaReason + ")";
+    list.cudaStatus
+        = list.cudaUsable ? "cuda: " + std::string(p.result.status) : "cuda: unavailable (" + list.cudaReason + ")";
     return list;
 }
 
@@ -233,7 +233,8 @@ DeviceSpec parseDeviceSpec(const std::string& spec)
         return d;
     }
     const std::string prefix = "cuda:";
-    if (spec.size() > prefix.size() && spec.size() <= prefix.size() + 3 && spec.compare(0, prefix.size(), prefix) == 0) {
+    if (spec.size() > prefix.size() && spec.size() <= prefix.size() + 3
+        && spec.compare(0, prefix.size(), prefix) == 0) {
         int index = 0;
         bool digits = true;
         for (size_t i = prefix.size(); i < spec.size(); ++i) {
@@ -267,9 +268,10 @@ std::string precisionNote(Precision wanted, const Backend& backend)
     if (runs == wanted)
         return {};
     if (backend.device() == Device::Cpu)
-        return std::string(precisionLabel(wanted)) + " applies to GPUs only: the CPU computes in " + precisionLabel(runs);
-    return backend.name() + " has no " + precisionLabel(wanted) + " (" + backend.description() + "): it computes in " +
-           precisionLabel(runs);
+        return std::string(precisionLabel(wanted)) + " applies to GPUs only: the CPU computes in "
+            + precisionLabel(runs);
+    return backend.name() + " has no " + precisionLabel(wanted) + " (" + backend.description() + "): it computes in "
+        + precisionLabel(runs);
 }
 
 namespace {
@@ -316,11 +318,10 @@ CreatedBackend createForSpec(const std::string& spec, int threads, const Backend
             if (p.result.devices[i].usable)
                 index = i;
         if (index < 0)
-            return cpuFallback("cuda: unavailable (no usable CUDA device: " +
-                               (p.result.deviceCount > 0 ? std::string(p.result.devices[0].name) + ": " +
-                                                               p.result.devices[0].reason
-                                                         : std::string("none found")) +
-                               ")");
+            return cpuFallback("cuda: unavailable (no usable CUDA device: "
+                + (p.result.deviceCount > 0 ? std::string(p.result.devices[0].name) + ": " + p.result.devices[0].reason
+                                            : std::string("none found"))
+                + ")");
     }
     char error[512] = {};
     void* created = p.plugin.create(index, pluginFlags(options.precision), error, sizeof error);

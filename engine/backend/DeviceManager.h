@@ -19,15 +19,15 @@
 namespace netcanvas {
 
 struct DeviceInfo {
-    std::string spec;           // "cpu", "cuda:0": what createBackend accepts
+    std::string spec; // "cpu", "cuda:0": what createBackend accepts
     Device kind = Device::Cpu;
-    int index = 0;              // CUDA device ordinal
-    std::string name;           // "CPU", "NVIDIA GeForce RTX 4090"
+    int index = 0; // CUDA device ordinal
+    std::string name; // "CPU", "NVIDIA GeForce RTX 4090"
     bool usable = true;
-    std::string reason;         // why not, when !usable ("compute capability 6.1 is below 7.5")
-    int threads = 0;            // CPU: worker threads a backend would use
-    int64_t totalBytes = 0;     // GPU memory
-    int64_t usedBytes = -1;     // in use by all processes; −1 when unknown
+    std::string reason; // why not, when !usable ("compute capability 6.1 is below 7.5")
+    int threads = 0; // CPU: worker threads a backend would use
+    int64_t totalBytes = 0; // GPU memory
+    int64_t usedBytes = -1; // in use by all processes; −1 when unknown
     int ccMajor = 0, ccMinor = 0;
 
     // One line for a menu: "CPU (2 threads)", "cuda:0 NVIDIA GeForce RTX 4090, 24.0 GB (1.3 GB in use), compute 8.9".
@@ -36,11 +36,11 @@ struct DeviceInfo {
 
 struct DeviceList {
     std::vector<DeviceInfo> devices; // the CPU first, then each CUDA device found (usable or not)
-    bool cudaUsable = false;         // at least one CUDA device can be used
+    bool cudaUsable = false; // at least one CUDA device can be used
     // One line: "cuda: CUDA 13.0 (driver 13.1), cuDNN 9.19.0" or "cuda: unavailable (reason)".
     std::string cudaStatus;
-    std::string cudaReason;          // the reason alone when unusable ("no NVIDIA driver: ...")
-    std::string pluginPath;          // the plugin loaded, empty when none
+    std::string cudaReason; // the reason alone when unusable ("no NVIDIA driver: ...")
+    std::string pluginPath; // the plugin loaded, empty when none
 };
 
 // Probes every time (memory use changes); loading the plugin happens once per path.

@@ -12,7 +12,10 @@ uint64_t splitmix(uint64_t& x)
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
 }
-uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
 } // namespace
 
 void Rng::reseed(uint64_t seed)
@@ -36,7 +39,10 @@ uint64_t Rng::nextU64()
     return result;
 }
 
-float Rng::uniform() { return static_cast<float>(nextU64() >> 40) * (1.0f / 16777216.0f); }
+float Rng::uniform()
+{
+    return static_cast<float>(nextU64() >> 40) * (1.0f / 16777216.0f);
+}
 
 float Rng::normal()
 {
@@ -63,6 +69,9 @@ uint64_t Rng::below(uint64_t n)
     return nextU64() % n;
 }
 
-Rng Rng::split() { return Rng(nextU64()); }
+Rng Rng::split()
+{
+    return Rng(nextU64());
+}
 
 } // namespace netcanvas

@@ -11,8 +11,14 @@ namespace netcanvas {
 class Shape {
 public:
     Shape() = default;
-    Shape(std::initializer_list<int64_t> dims) : m_dims(dims) {}
-    explicit Shape(std::vector<int64_t> dims) : m_dims(std::move(dims)) {}
+    Shape(std::initializer_list<int64_t> dims)
+        : m_dims(dims)
+    {
+    }
+    explicit Shape(std::vector<int64_t> dims)
+        : m_dims(std::move(dims))
+    {
+    }
 
     int rank() const { return static_cast<int>(m_dims.size()); }
     int64_t operator[](int i) const { return m_dims[static_cast<size_t>(i)]; }

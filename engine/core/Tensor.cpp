@@ -9,9 +9,17 @@
 
 namespace netcanvas {
 
-Tensor::Tensor(const Shape& shape) { resize(shape); zero(); }
+Tensor::Tensor(const Shape& shape)
+{
+    resize(shape);
+    zero();
+}
 
-Tensor::Tensor(const Shape& shape, float fill) { resize(shape); this->fill(fill); }
+Tensor::Tensor(const Shape& shape, float fill)
+{
+    resize(shape);
+    this->fill(fill);
+}
 
 Tensor::Tensor(const Shape& shape, std::vector<float> values)
 {
@@ -21,9 +29,16 @@ Tensor::Tensor(const Shape& shape, std::vector<float> values)
     std::copy(values.begin(), values.end(), m_data);
 }
 
-Tensor::Tensor(const Shape& shape, Allocator& allocator) : m_allocator(&allocator) { resize(shape); }
+Tensor::Tensor(const Shape& shape, Allocator& allocator)
+    : m_allocator(&allocator)
+{
+    resize(shape);
+}
 
-Tensor::~Tensor() { release(); }
+Tensor::~Tensor()
+{
+    release();
+}
 
 Tensor::Tensor(const Tensor& other)
 {
@@ -79,8 +94,8 @@ void Tensor::release() noexcept
 void Tensor::requireHost(const char* what) const
 {
     if (!isHost())
-        throw BackendError(std::string("Tensor: ") + what + " of a device tensor " + m_shape.toString() +
-                           " (device memory moves through Backend::upload/download/copy/fill)");
+        throw BackendError(std::string("Tensor: ") + what + " of a device tensor " + m_shape.toString()
+            + " (device memory moves through Backend::upload/download/copy/fill)");
 }
 
 void Tensor::resize(const Shape& shape)
@@ -140,7 +155,8 @@ Tensor::MatrixMap Tensor::matrix(int64_t rows, int64_t cols)
 {
     requireHost("matrix view");
     if (rows * cols != m_size)
-        throw ShapeError("Tensor: cannot view " + m_shape.toString() + " as " + std::to_string(rows) + "x" + std::to_string(cols));
+        throw ShapeError(
+            "Tensor: cannot view " + m_shape.toString() + " as " + std::to_string(rows) + "x" + std::to_string(cols));
     return MatrixMap(m_data, rows, cols);
 }
 
@@ -148,7 +164,8 @@ Tensor::ConstMatrixMap Tensor::matrix(int64_t rows, int64_t cols) const
 {
     requireHost("matrix view");
     if (rows * cols != m_size)
-        throw ShapeError("Tensor: cannot view " + m_shape.toString() + " as " + std::to_string(rows) + "x" + std::to_string(cols));
+        throw ShapeError(
+            "Tensor: cannot view " + m_shape.toString() + " as " + std::to_string(rows) + "x" + std::to_string(cols));
     return ConstMatrixMap(m_data, rows, cols);
 }
 

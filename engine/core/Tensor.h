@@ -29,7 +29,10 @@ class Tensor {
 public:
     Tensor() = default;
     // An empty tensor whose storage will come from `allocator` (resize() allocates).
-    explicit Tensor(Allocator& allocator) : m_allocator(&allocator) {}
+    explicit Tensor(Allocator& allocator)
+        : m_allocator(&allocator)
+    {
+    }
     // Zero-filled host tensor of this shape.
     explicit Tensor(const Shape& shape);
     Tensor(const Shape& shape, float fill); // host
@@ -54,15 +57,15 @@ public:
     // Host pointer for a host tensor, device pointer otherwise (only for that backend's ops).
     float* data() { return m_data; }
     const float* data() const { return m_data; }
-    float& operator[](int64_t i) { return m_data[i]; }       // host only, unchecked
-    float operator[](int64_t i) const { return m_data[i]; }  // host only, unchecked
+    float& operator[](int64_t i) { return m_data[i]; } // host only, unchecked
+    float operator[](int64_t i) const { return m_data[i]; } // host only, unchecked
 
     // Changes the shape; contents are unspecified afterwards. Allocates only when growing.
     void resize(const Shape& shape);
     // Same storage, new shape of the same numel (throws ShapeError otherwise).
     void reshape(const Shape& shape);
-    void fill(float v);              // host only
-    void zero() { fill(0.0f); }      // host only
+    void fill(float v); // host only
+    void zero() { fill(0.0f); } // host only
     void copyFrom(const Tensor& other); // host only: resize + copy
 
     // Number of elements in each sample (size / shape[0]); 0 for an empty tensor.

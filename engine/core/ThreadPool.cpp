@@ -12,7 +12,10 @@ thread_local bool t_insideTask = false;
 
 constexpr uint64_t kField = (uint64_t(1) << 24) - 1;
 
-uint64_t generationOf(uint64_t state) { return state >> 48; }
+uint64_t generationOf(uint64_t state)
+{
+    return state >> 48;
+}
 
 inline void cpuRelax()
 {

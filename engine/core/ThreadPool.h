@@ -48,11 +48,11 @@ private:
     std::vector<std::thread> m_workers;
     int m_spinMicros = 100;
     // [generation:16 | count:24 | next:24]
-    std::atomic<uint64_t> m_state{0};
-    std::atomic<int> m_pending{0}; // tasks of the current run not yet finished
+    std::atomic<uint64_t> m_state { 0 };
+    std::atomic<int> m_pending { 0 }; // tasks of the current run not yet finished
     const std::function<void(int)>* m_task = nullptr;
-    std::atomic<int> m_sleepers{0};
-    std::atomic<bool> m_quit{false};
+    std::atomic<int> m_sleepers { 0 };
+    std::atomic<bool> m_quit { false };
     std::mutex m_mutex; // guards the sleeps, with m_wake and m_done
     std::condition_variable m_wake;
     std::condition_variable m_done;

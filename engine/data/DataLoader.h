@@ -14,8 +14,8 @@ namespace netcanvas {
 
 struct Augmentation {
     bool flipHorizontal = false; // random left-right flip
-    int maxShift = 0;            // random translation in pixels, up to ±maxShift (zero fill)
-    float maxRotation = 0.0f;    // random rotation in degrees, up to ±maxRotation
+    int maxShift = 0; // random translation in pixels, up to ±maxShift (zero fill)
+    float maxRotation = 0.0f; // random rotation in degrees, up to ±maxRotation
     bool any() const { return flipHorizontal || maxShift > 0 || maxRotation > 0.0f; }
 };
 
@@ -25,14 +25,14 @@ struct LoaderOptions {
     bool dropLast = false;
     uint64_t seed = 1;
     Normalization normalization; // applied after scaling to [0,1]
-    Augmentation augmentation;   // applied only when set (training)
-    int prefetch = 3;            // batches prepared ahead
+    Augmentation augmentation; // applied only when set (training)
+    int prefetch = 3; // batches prepared ahead
 };
 
 struct Batch {
-    Tensor images;                 // n × C × H × W (n = batch size, smaller for a last partial batch)
-    std::vector<int32_t> labels;   // n
-    std::vector<int64_t> indices;  // n dataset indices
+    Tensor images; // n × C × H × W (n = batch size, smaller for a last partial batch)
+    std::vector<int32_t> labels; // n
+    std::vector<int64_t> indices; // n dataset indices
     int64_t size() const { return static_cast<int64_t>(labels.size()); }
 };
 

@@ -21,8 +21,8 @@ struct SkippedFile {
 };
 
 enum class ResizePolicy {
-    Stretch,    // resize to the target size, ignoring aspect ratio
-    Pad,        // keep aspect ratio, fit inside, pad with black (letterbox)
+    Stretch, // resize to the target size, ignoring aspect ratio
+    Pad, // keep aspect ratio, fit inside, pad with black (letterbox)
     CenterCrop, // keep aspect ratio, fill, crop the centre
 };
 ResizePolicy resizePolicyFromString(const std::string& s); // "stretch" | "pad" | "crop"; throws FormatError
@@ -45,18 +45,18 @@ class Dataset {
 public:
     int channels = 0, height = 0, width = 0;
     std::vector<std::string> classNames;
-    std::vector<uint8_t> pixels;      // N×C×H×W, when the samples are images
-    std::vector<float> features;      // N×C×H×W, when the samples are numeric (CSV features)
-    std::vector<int32_t> labels;      // N, each in [0, classNames.size())
+    std::vector<uint8_t> pixels; // N×C×H×W, when the samples are images
+    std::vector<float> features; // N×C×H×W, when the samples are numeric (CSV features)
+    std::vector<int32_t> labels; // N, each in [0, classNames.size())
     std::vector<std::string> sources; // N: image path, or "file#index" / "file:line"
-    int64_t officialTestBegin = -1;   // samples [officialTestBegin, N) are the format's own test split
+    int64_t officialTestBegin = -1; // samples [officialTestBegin, N) are the format's own test split
     std::vector<SkippedFile> skipped; // files that could not be used, with the reason
-    std::string format;               // "idx", "folder", "csv-images", "csv-features"
-    std::string root;                 // the path it was opened from
+    std::string format; // "idx", "folder", "csv-images", "csv-features"
+    std::string root; // the path it was opened from
 
     int64_t size() const { return static_cast<int64_t>(labels.size()); }
     int64_t sampleSize() const { return static_cast<int64_t>(channels) * height * width; }
-    Shape sampleShape() const { return Shape{channels, height, width}; }
+    Shape sampleShape() const { return Shape { channels, height, width }; }
     bool isImages() const { return !pixels.empty() || features.empty(); }
     int numClasses() const { return static_cast<int>(classNames.size()); }
     // Sample i as floats: uint8 pixels scaled to [0, 1], features as stored.
@@ -84,7 +84,7 @@ IdxArray readIdxFile(const std::string& path);
 
 // Decodes one image file to C×H×W uint8 with the dataset's geometry (for predict).
 // Throws DataError naming the path when it cannot be read.
-std::vector<uint8_t> loadImageSample(const std::string& path, int channels, int height, int width,
-                                     ResizePolicy resize = ResizePolicy::Stretch);
+std::vector<uint8_t> loadImageSample(
+    const std::string& path, int channels, int height, int width, ResizePolicy resize = ResizePolicy::Stretch);
 
 } // namespace netcanvas

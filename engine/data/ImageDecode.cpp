@@ -94,8 +94,8 @@ cv::Mat resizeTo(const cv::Mat& img, int w, int h)
 bool isImageFileName(const std::string& name)
 {
     const std::string ext = lowerExtension(name);
-    return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".tif" || ext == ".tiff" ||
-           ext == ".webp"; // the same list as the label store's scan (engine/labels/ImageScan)
+    return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".tif" || ext == ".tiff"
+        || ext == ".webp"; // the same list as the label store's scan (engine/labels/ImageScan)
 }
 
 bool decodeImageFile(const std::string& path, int wantChannels, cv::Mat& out, std::string& reason)

@@ -39,8 +39,8 @@ void ModelGraph::addNode(GraphNode n)
 
 void ModelGraph::removeNode(const std::string& id)
 {
-    m_nodes.erase(std::remove_if(m_nodes.begin(), m_nodes.end(), [&](const GraphNode& n) { return n.id == id; }),
-                  m_nodes.end());
+    m_nodes.erase(
+        std::remove_if(m_nodes.begin(), m_nodes.end(), [&](const GraphNode& n) { return n.id == id; }), m_nodes.end());
     for (auto& n : m_nodes)
         n.inputs.erase(std::remove(n.inputs.begin(), n.inputs.end(), id), n.inputs.end());
     if (m_output == id)
@@ -155,7 +155,8 @@ GraphAnalysis ModelGraph::analyze(const LayerRegistry& registry) const
     for (const auto& n : m_nodes) {
         if (n.type == "Input") {
             if (!a.inputNode.empty())
-                fail("the graph has two Input nodes ('" + a.inputNode + "' and '" + n.id + "'); exactly one is supported");
+                fail("the graph has two Input nodes ('" + a.inputNode + "' and '" + n.id
+                    + "'); exactly one is supported");
             else
                 a.inputNode = n.id;
         }
@@ -177,8 +178,8 @@ GraphAnalysis ModelGraph::analyze(const LayerRegistry& registry) const
             std::string list;
             for (const auto& s : sinks)
                 list += (list.empty() ? "'" : ", '") + s + "'";
-            fail("the graph has " + std::to_string(sinks.size()) + " unconnected outputs (" + list +
-                 "); connect them or choose the output node");
+            fail("the graph has " + std::to_string(sinks.size()) + " unconnected outputs (" + list
+                + "); connect them or choose the output node");
         }
     }
 
@@ -210,10 +211,11 @@ GraphAnalysis ModelGraph::analyze(const LayerRegistry& registry) const
         const int k = static_cast<int>(n.inputs.size());
         if (inputsOk && (k < info->minInputs || (info->maxInputs >= 0 && k > info->maxInputs))) {
             std::string want = info->maxInputs < 0 ? "at least " + std::to_string(info->minInputs)
-                               : info->minInputs == info->maxInputs ? std::to_string(info->minInputs)
-                                                                    : std::to_string(info->minInputs) + " to " + std::to_string(info->maxInputs);
-            na.error = "node '" + id + "' (" + n.type + ") takes " + want + " input" + (want == "1" ? "" : "s") +
-                       ", but " + std::to_string(k) + (k == 1 ? " is" : " are") + " connected";
+                : info->minInputs == info->maxInputs
+                ? std::to_string(info->minInputs)
+                : std::to_string(info->minInputs) + " to " + std::to_string(info->maxInputs);
+            na.error = "node '" + id + "' (" + n.type + ") takes " + want + " input" + (want == "1" ? "" : "s")
+                + ", but " + std::to_string(k) + (k == 1 ? " is" : " are") + " connected";
             inputsOk = false;
         }
         if (!inputsOk) {

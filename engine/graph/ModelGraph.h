@@ -19,31 +19,31 @@
 namespace netcanvas {
 
 struct GraphNode {
-    std::string id;                 // unique, shown on the canvas and in every message
-    std::string type;               // a LayerRegistry type name
+    std::string id; // unique, shown on the canvas and in every message
+    std::string type; // a LayerRegistry type name
     nlohmann::json params = nlohmann::json::object(); // as given; defaults filled on analysis
     std::vector<std::string> inputs; // source node ids, port order
-    nlohmann::json ui = nlohmann::json::object();     // canvas data (position), engine ignores it
+    nlohmann::json ui = nlohmann::json::object(); // canvas data (position), engine ignores it
 };
 
 struct NodeAnalysis {
     bool ok = false;
-    std::string error;              // why the node cannot work (empty when ok)
+    std::string error; // why the node cannot work (empty when ok)
     std::vector<Shape> inputShapes; // per sample
-    Shape outputShape;              // per sample
+    Shape outputShape; // per sample
     int64_t params = 0;
-    int64_t flops = 0;              // forward, per sample
+    int64_t flops = 0; // forward, per sample
 };
 
 struct GraphAnalysis {
     bool ok = false;
-    std::string error;                       // the first problem, naming the node
-    std::vector<std::string> order;          // topological order (empty when there is a cycle)
+    std::string error; // the first problem, naming the node
+    std::vector<std::string> order; // topological order (empty when there is a cycle)
     std::map<std::string, NodeAnalysis> nodes;
     std::string inputNode, outputNode;
-    Shape inputShape, outputShape;           // per sample
+    Shape inputShape, outputShape; // per sample
     int64_t totalParams = 0;
-    int64_t totalFlops = 0;                  // forward, per sample
+    int64_t totalFlops = 0; // forward, per sample
 };
 
 class ModelGraph {

@@ -52,8 +52,9 @@ ModelGraph modelFromJson(const nlohmann::json& j, const std::string& source)
             bad("version", "must be an integer");
         const int v = j["version"].get<int>();
         if (v < 1 || v > kModelFormatVersion)
-            bad("version", "version " + std::to_string(v) + " is not supported (this build reads up to " +
-                               std::to_string(kModelFormatVersion) + ")");
+            bad("version",
+                "version " + std::to_string(v) + " is not supported (this build reads up to "
+                    + std::to_string(kModelFormatVersion) + ")");
     }
     ModelGraph g;
     if (j.contains("name")) {
@@ -148,7 +149,10 @@ ModelGraph parseModelJson(const std::string& text, const std::string& source)
     return modelFromJson(parseJsonText(text, source), source);
 }
 
-ModelGraph loadModelFile(const std::string& path) { return parseModelJson(readFile(path), path); }
+ModelGraph loadModelFile(const std::string& path)
+{
+    return parseModelJson(readFile(path), path);
+}
 
 nlohmann::json modelToJson(const ModelGraph& g)
 {
@@ -178,8 +182,14 @@ nlohmann::json modelToJson(const ModelGraph& g)
     return j;
 }
 
-std::string serializeModel(const ModelGraph& g) { return modelToJson(g).dump(2) + "\n"; }
+std::string serializeModel(const ModelGraph& g)
+{
+    return modelToJson(g).dump(2) + "\n";
+}
 
-void saveModelFile(const ModelGraph& g, const std::string& path) { writeFileAtomic(path, serializeModel(g)); }
+void saveModelFile(const ModelGraph& g, const std::string& path)
+{
+    writeFileAtomic(path, serializeModel(g));
+}
 
 } // namespace netcanvas

@@ -28,7 +28,10 @@ bool outputIsProbabilities(const Network& net)
     return net.nodeType(a.outputNode) == "Softmax" && a.outputShape.rank() == 1;
 }
 
-int classCount(const Network& net) { return static_cast<int>(net.outputShape().numel()); }
+int classCount(const Network& net)
+{
+    return static_cast<int>(net.outputShape().numel());
+}
 
 // `input` as the network takes it: the same values reshaped to N × inputShape when only the
 // layout differs (e.g. CSV features stored n×1×1 for an Input of 1×1×n).
@@ -36,8 +39,8 @@ const Tensor& fitInput(const Network& net, const Tensor& input, Tensor& scratch,
 {
     const Shape& in = net.inputShape();
     if (input.shape().rank() < 1 || input.shape()[0] < 1 || input.sampleSize() != in.numel())
-        throw ShapeError(what + ": the network's input node '" + net.analysis().inputNode + "' takes N\u00d7" +
-                         in.toString() + " inputs, got " + input.shape().toString());
+        throw ShapeError(what + ": the network's input node '" + net.analysis().inputNode + "' takes N\u00d7"
+            + in.toString() + " inputs, got " + input.shape().toString());
     if (single && input.shape()[0] != 1)
         throw ShapeError(what + ": expects one sample (1\u00d7" + in.toString() + "), got " + input.shape().toString());
     if (input.shape().perSample() == in)
@@ -104,7 +107,12 @@ void backwardClassScore(Network& net, int cls)
 struct KeepInputGradient {
     Network& net;
     bool before;
-    explicit KeepInputGradient(Network& n) : net(n), before(n.keepInputGradient()) { net.setKeepInputGradient(true); }
+    explicit KeepInputGradient(Network& n)
+        : net(n)
+        , before(n.keepInputGradient())
+    {
+        net.setKeepInputGradient(true);
+    }
     ~KeepInputGradient() { net.setKeepInputGradient(before); }
     KeepInputGradient(const KeepInputGradient&) = delete;
     KeepInputGradient& operator=(const KeepInputGradient&) = delete;
@@ -176,7 +184,9 @@ Heatmap upsampleAndScale(const std::vector<float>& src, int h, int w, int H, int
             int x0, x1;
             float fx;
             coord(x, w, W, x0, x1, fx);
-            auto at = [&](int yy, int xx) { return src[static_cast<size_t>(yy) * static_cast<size_t>(w) + static_cast<size_t>(xx)]; };
+            auto at = [&](int yy, int xx) {
+                return src[static_cast<size_t>(yy) * static_cast<size_t>(w) + static_cast<size_t>(xx)];
+            };
             const float top = at(y0, x0) * (1.0f - fx) + at(y0, x1) * fx;
             const float bottom = at(y1, x0) * (1.0f - fx) + at(y1, x1) * fx;
             const float v = top * (1.0f - fy) + bottom * fy;
@@ -220,7 +230,9 @@ Histogram histogramOf(const float* v, int64_t n, int bins)
     for (int64_t i = 0; i < n; ++i) {
         if (!std::isfinite(v[i]))
             continue;
-        int64_t b = width > 0.0 ? static_cast<int64_t>((static_cast<double>(v[i]) - lo) / width * static_cast<double>(nb)) : 0;
+        int64_t b = width > 0.0
+            ? static_cast<int64_t>((static_cast<double>(v[i]) - lo) / width * static_cast<double>(nb))
+            : 0;
         ++h.counts[static_cast<size_t>(std::clamp<int64_t>(b, 0, nb - 1))];
     }
     return h;
@@ -236,7 +248,7 @@ std::string sourceOf(const Dataset& data, int64_t index)
 std::vector<SamplePrediction> mostConfidentFirst(std::vector<SamplePrediction> v)
 {
     std::stable_sort(v.begin(), v.end(),
-                     [](const SamplePrediction& a, const SamplePrediction& b) { return a.confidence > b.confidence; });
+        [](const SamplePrediction& a, const SamplePrediction& b) { return a.confidence > b.confidence; });
     return v;
 }
 
@@ -260,7 +272,7 @@ Tensor batchTensor(const Dataset& data, const std::vector<int64_t>& indices, con
 
 FeatureMaps featureMaps(Network& network, const Tensor& input, const std::string& nodeId)
 {
-    return featureMaps(network, input, std::vector<std::string>{nodeId}).front();
+    return featureMaps(network, input, std::vector<std::string> { nodeId }).front();
 }
 
 std::vector<FeatureMaps> featureMaps(Network& network, const Tensor& input, const std::vector<std::string>& nodeIds)
@@ -317,8 +329,8 @@ Filters convolutionFilters(Network& network, const std::string& nodeId)
 std::vector<float> probabilities(const Network& network, const Tensor& output, int64_t row)
 {
     if (output.shape().rank() < 1 || row < 0 || row >= output.shape()[0])
-        throw DataError("probabilities: row " + std::to_string(row) + " is out of range for an output of " +
-                        output.shape().toString());
+        throw DataError("probabilities: row " + std::to_string(row) + " is out of range for an output of "
+            + output.shape().toString());
     const int64_t k = output.sampleSize();
     std::vector<float> p(static_cast<size_t>(k));
     rowProbabilities(output.data() + row * k, k, outputIsProbabilities(network), p.data());
@@ -333,11 +345,11 @@ std::vector<ClassScore> classify(Network& network, const Tensor& input, int k)
     std::iota(order.begin(), order.end(), 0);
     // Most probable first; ties keep the lower class first (as argmax does).
     std::stable_sort(order.begin(), order.end(),
-                     [&](int a, int b) { return p[static_cast<size_t>(a)] > p[static_cast<size_t>(b)]; });
+        [&](int a, int b) { return p[static_cast<size_t>(a)] > p[static_cast<size_t>(b)]; });
     const size_t n = static_cast<size_t>(std::clamp<int64_t>(k, 0, static_cast<int64_t>(p.size())));
     std::vector<ClassScore> top(n);
     for (size_t i = 0; i < n; ++i)
-        top[i] = {order[i], p[static_cast<size_t>(order[i])]};
+        top[i] = { order[i], p[static_cast<size_t>(order[i])] };
     return top;
 }
 
@@ -367,7 +379,8 @@ Heatmap gradCam(Network& network, const Tensor& input, int cls, const std::strin
     (void)network.nodeType(node); // unknown node: GraphError naming it
     const Shape s = network.analysis().nodes.at(node).outputShape;
     if (s.rank() != 3)
-        throw GraphError("Grad-CAM: node '" + node + "' gives " + s.toString() + ", not channel maps (C\u00d7H\u00d7W)");
+        throw GraphError(
+            "Grad-CAM: node '" + node + "' gives " + s.toString() + ", not channel maps (C\u00d7H\u00d7W)");
     forwardInput(network, input, "Grad-CAM");
     backwardClassScore(network, cls);
     const Tensor& a = network.activation(node);
@@ -391,22 +404,23 @@ Heatmap gradCam(Network& network, const Tensor& input, int cls, const std::strin
 
 int64_t Histogram::total() const
 {
-    return std::accumulate(counts.begin(), counts.end(), int64_t{0});
+    return std::accumulate(counts.begin(), counts.end(), int64_t { 0 });
 }
 
-std::vector<LayerStats> layerStatistics(Network& network, const Tensor& batch, const std::vector<int32_t>& labels, int bins)
+std::vector<LayerStats> layerStatistics(
+    Network& network, const Tensor& batch, const std::vector<int32_t>& labels, int bins)
 {
     Tensor scratch;
     const Tensor& x = fitInput(network, batch, scratch, "layer statistics", false);
     const int64_t n = x.shape()[0];
     if (static_cast<int64_t>(labels.size()) != n)
-        throw DataError("layer statistics: " + std::to_string(labels.size()) + " labels for a batch of " +
-                        std::to_string(n));
+        throw DataError(
+            "layer statistics: " + std::to_string(labels.size()) + " labels for a batch of " + std::to_string(n));
     const int k = classCount(network);
     for (int32_t y : labels)
         if (y < 0 || y >= k)
-            throw DataError("layer statistics: label " + std::to_string(y) + " is out of range [0, " +
-                            std::to_string(k) + ")");
+            throw DataError(
+                "layer statistics: label " + std::to_string(y) + " is out of range [0, " + std::to_string(k) + ")");
     const Tensor& out = network.forward(x, false);
     Tensor grad;
     computeLoss(LossKind::CrossEntropy, out, labels, grad, outputIsProbabilities(network));
@@ -445,7 +459,8 @@ std::vector<LayerStats> layerStatistics(Network& network, const Tensor& batch, c
                 const float y = act[i];
                 saturated += (tanh ? std::abs(y) > 0.99f : (y < 0.01f || y > 0.99f)) ? 1 : 0;
             }
-            st.saturatedFraction = act.size() > 0 ? static_cast<double>(saturated) / static_cast<double>(act.size()) : kNaN;
+            st.saturatedFraction
+                = act.size() > 0 ? static_cast<double>(saturated) / static_cast<double>(act.size()) : kNaN;
         }
         stats.push_back(std::move(st));
     }
@@ -470,14 +485,14 @@ std::vector<SamplePrediction> Evaluation::cell(int t, int p) const
     return mostConfidentFirst(std::move(in));
 }
 
-Evaluation evaluate(Network& network, const Dataset& data, const std::vector<int64_t>& indices, const Normalization& norm,
-                    int topK, int64_t batchSize, const std::function<bool(int64_t, int64_t)>& progress)
+Evaluation evaluate(Network& network, const Dataset& data, const std::vector<int64_t>& indices,
+    const Normalization& norm, int topK, int64_t batchSize, const std::function<bool(int64_t, int64_t)>& progress)
 {
     const int k = classCount(network);
     if (data.sampleSize() != network.inputShape().numel())
-        throw ShapeError("evaluate: the network's input node '" + network.analysis().inputNode + "' takes " +
-                         network.inputShape().toString() + " samples, the dataset '" + data.root + "' has " +
-                         data.sampleShape().toString());
+        throw ShapeError("evaluate: the network's input node '" + network.analysis().inputNode + "' takes "
+            + network.inputShape().toString() + " samples, the dataset '" + data.root + "' has "
+            + data.sampleShape().toString());
     Evaluation ev;
     ev.confusion.reset(k);
     ev.topK = std::clamp(topK, 1, std::max(1, k));
@@ -498,9 +513,9 @@ Evaluation evaluate(Network& network, const Dataset& data, const std::vector<int
             prepareSample(data, index, norm, batch.data() + i * per); // DataError when out of range
             const int32_t y = data.labels[static_cast<size_t>(index)];
             if (y < 0 || y >= k)
-                throw DataError("sample '" + sourceOf(data, index) + "': label " +
-                                std::to_string(y) + " is out of range [0, " + std::to_string(k) + ") for a model with " +
-                                std::to_string(k) + " outputs");
+                throw DataError("sample '" + sourceOf(data, index) + "': label " + std::to_string(y)
+                    + " is out of range [0, " + std::to_string(k) + ") for a model with " + std::to_string(k)
+                    + " outputs");
         }
         const Tensor& out = network.forward(batch, false);
         for (int64_t i = 0; i < n; ++i) {
@@ -515,10 +530,10 @@ Evaluation evaluate(Network& network, const Dataset& data, const std::vector<int
             // (the order classify() and argmax use).
             int rank = 0;
             for (int c = 0; c < k; ++c)
-                rank += (p[static_cast<size_t>(c)] > s.truthProbability ||
-                         (c < s.truth && p[static_cast<size_t>(c)] == s.truthProbability))
-                            ? 1
-                            : 0;
+                rank += (p[static_cast<size_t>(c)] > s.truthProbability
+                            || (c < s.truth && p[static_cast<size_t>(c)] == s.truthProbability))
+                    ? 1
+                    : 0;
             inTopK += rank < ev.topK ? 1 : 0;
             correct += s.predicted == s.truth ? 1 : 0;
             ev.confusion.add(s.truth, s.predicted);

@@ -95,27 +95,27 @@ struct Histogram {
 };
 struct LayerStats {
     std::string node, type;
-    Histogram activations;       // this node's output over the batch
-    Histogram weights;           // its first trainable parameter ("weight"); empty counts when none
-    Histogram gradients;         // d loss / d weight over the batch; empty counts when none
-    double deadFraction = -1.0;      // ReLU/LeakyReLU/ELU: units (channel·position) never > 0 over the batch; -1 n/a
+    Histogram activations; // this node's output over the batch
+    Histogram weights; // its first trainable parameter ("weight"); empty counts when none
+    Histogram gradients; // d loss / d weight over the batch; empty counts when none
+    double deadFraction = -1.0; // ReLU/LeakyReLU/ELU: units (channel·position) never > 0 over the batch; -1 n/a
     double saturatedFraction = -1.0; // Tanh: |y| > 0.99; Sigmoid: y < 0.01 or > 0.99 (fraction of values); -1 n/a
 };
 // One forward and backward pass (cross-entropy against `labels`) over `batch`.
-std::vector<LayerStats> layerStatistics(Network& network, const Tensor& batch, const std::vector<int32_t>& labels,
-                                        int bins = 40);
+std::vector<LayerStats> layerStatistics(
+    Network& network, const Tensor& batch, const std::vector<int32_t>& labels, int bins = 40);
 
 // Every sample's prediction over a set of samples.
 struct SamplePrediction {
     int64_t index = 0; // into the dataset
     int truth = 0, predicted = 0;
-    float confidence = 0.0f;      // probability of `predicted`
+    float confidence = 0.0f; // probability of `predicted`
     float truthProbability = 0.0f; // probability of `truth`
 };
 struct Evaluation {
     ConfusionMatrix confusion;
-    double accuracy = 0.0;     // NaN (as topKAccuracy) when there are no samples
-    int topK = 5;              // as asked, clamped to [1, classes]
+    double accuracy = 0.0; // NaN (as topKAccuracy) when there are no samples
+    int topK = 5; // as asked, clamped to [1, classes]
     double topKAccuracy = 0.0; // truth among the topK most probable classes (ties: lower class first)
     std::vector<SamplePrediction> samples; // in the order of `indices`
     // Misclassified samples, most confident mistakes first.
@@ -124,8 +124,8 @@ struct Evaluation {
     std::vector<SamplePrediction> cell(int t, int p) const;
 };
 // `progress(done, total)` may return false to cancel (throws DataError "cancelled").
-Evaluation evaluate(Network& network, const Dataset& data, const std::vector<int64_t>& indices, const Normalization& norm,
-                    int topK = 5, int64_t batchSize = 256,
-                    const std::function<bool(int64_t, int64_t)>& progress = {});
+Evaluation evaluate(Network& network, const Dataset& data, const std::vector<int64_t>& indices,
+    const Normalization& norm, int topK = 5, int64_t batchSize = 256,
+    const std::function<bool(int64_t, int64_t)>& progress = {});
 
 } // namespace netcanvas::inspect

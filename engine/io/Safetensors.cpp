@@ -54,7 +54,7 @@ struct DtypeInfo {
     const char* name;
     size_t bytes;
 };
-constexpr DtypeInfo kDtypes[] = {{"F32", 4}, {"F64", 8}, {"F16", 2}, {"BF16", 2}};
+constexpr DtypeInfo kDtypes[] = { { "F32", 4 }, { "F64", 8 }, { "F16", 2 }, { "BF16", 2 } };
 
 } // namespace
 
@@ -67,10 +67,11 @@ void saveSafetensors(const std::string& path, const TensorFile& file)
         if (name == "__metadata__" || name.empty())
             throw FormatError(path + ": invalid tensor name '" + name + "'");
         if (t.shape().numel() != t.size())
-            throw FormatError(path + ": tensor '" + name + "' has shape " + t.shape().toString() + " but " +
-                              std::to_string(t.size()) + " values");
+            throw FormatError(path + ": tensor '" + name + "' has shape " + t.shape().toString() + " but "
+                + std::to_string(t.size()) + " values");
         const uint64_t bytes = static_cast<uint64_t>(t.size()) * sizeof(float);
-        header[name] = {{"dtype", "F32"}, {"shape", t.shape().dims()}, {"data_offsets", {offset, offset + bytes}}};
+        header[name]
+            = { { "dtype", "F32" }, { "shape", t.shape().dims() }, { "data_offsets", { offset, offset + bytes } } };
         offset += bytes;
     }
     if (!file.metadata.empty()) {
@@ -107,12 +108,13 @@ TensorFile loadSafetensors(const std::string& path)
     const std::string bytes = readFile(path);
     auto fail = [&](const std::string& why) -> FormatError { return FormatError(path + ": " + why); };
     if (bytes.size() < 8)
-        throw fail("not a safetensors file: only " + std::to_string(bytes.size()) + " bytes (the header length alone takes 8)");
+        throw fail("not a safetensors file: only " + std::to_string(bytes.size())
+            + " bytes (the header length alone takes 8)");
     uint64_t n = 0;
     std::memcpy(&n, bytes.data(), 8);
     if (n > bytes.size() - 8)
-        throw fail("header length " + std::to_string(n) + " goes beyond the end of the file (" +
-                   std::to_string(bytes.size()) + " bytes)");
+        throw fail("header length " + std::to_string(n) + " goes beyond the end of the file ("
+            + std::to_string(bytes.size()) + " bytes)");
     nlohmann::json header;
     try {
         header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
@@ -168,23 +170,23 @@ TensorFile loadSafetensors(const std::string& path)
                 numel = static_cast<unsigned __int128>(bufferSize) + 1; // too large; reported below
             dims.push_back(static_cast<int64_t>(v));
         }
-        if (!e.contains("data_offsets") || !e["data_offsets"].is_array() || e["data_offsets"].size() != 2 ||
-            !e["data_offsets"][0].is_number_unsigned() || !e["data_offsets"][1].is_number_unsigned())
+        if (!e.contains("data_offsets") || !e["data_offsets"].is_array() || e["data_offsets"].size() != 2
+            || !e["data_offsets"][0].is_number_unsigned() || !e["data_offsets"][1].is_number_unsigned())
             throw fail(at + "\"data_offsets\" must be [begin, end] with non-negative integers");
         const uint64_t begin = e["data_offsets"][0].get<uint64_t>();
         const uint64_t end = e["data_offsets"][1].get<uint64_t>();
         if (begin > end || end > bufferSize)
-            throw fail(at + "data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
-                       "] out of range (the data buffer has " + std::to_string(bufferSize) + " bytes)");
+            throw fail(at + "data_offsets [" + std::to_string(begin) + ", " + std::to_string(end)
+                + "] out of range (the data buffer has " + std::to_string(bufferSize) + " bytes)");
         const unsigned __int128 expected = numel * info->bytes;
         if (expected != end - begin)
-            throw fail(at + "data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) + "] hold " +
-                       std::to_string(end - begin) + " bytes, but shape " + shapeText(dims) + " of " + dtype + " needs " +
-                       (numel > bufferSize ? std::string("more than the file holds")
-                                           : std::to_string(static_cast<uint64_t>(expected))));
-        ranges.push_back({begin, end, name});
+            throw fail(at + "data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) + "] hold "
+                + std::to_string(end - begin) + " bytes, but shape " + shapeText(dims) + " of " + dtype + " needs "
+                + (numel > bufferSize ? std::string("more than the file holds")
+                                      : std::to_string(static_cast<uint64_t>(expected))));
+        ranges.push_back({ begin, end, name });
 
-        Tensor t{Shape(dims)};
+        Tensor t { Shape(dims) };
         const char* src = buffer + begin;
         const int64_t count = t.size();
         float* dst = t.data();
@@ -212,9 +214,8 @@ TensorFile loadSafetensors(const std::string& path)
         }
         out.tensors.emplace(name, std::move(t));
     }
-    std::sort(ranges.begin(), ranges.end(), [](const Range& a, const Range& b) {
-        return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
-    });
+    std::sort(ranges.begin(), ranges.end(),
+        [](const Range& a, const Range& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
     for (size_t i = 1; i < ranges.size(); ++i)
         if (ranges[i].begin < ranges[i - 1].end)
             throw fail("tensors '" + ranges[i - 1].name + "' and '" + ranges[i].name + "' overlap in the data buffer");
@@ -232,7 +233,8 @@ void saveWeights(const std::string& path, Network& network, const WeightsMeta& m
     }
     file.metadata["netcanvas.classes"] = nlohmann::json(meta.classNames).dump();
     if (!meta.mean.empty() || !meta.stddev.empty())
-        file.metadata["netcanvas.normalization"] = nlohmann::json{{"mean", meta.mean}, {"std", meta.stddev}}.dump();
+        file.metadata["netcanvas.normalization"]
+            = nlohmann::json { { "mean", meta.mean }, { "std", meta.stddev } }.dump();
     if (!meta.modelJson.empty())
         file.metadata["netcanvas.model"] = meta.modelJson;
     saveSafetensors(path, file);
@@ -254,8 +256,8 @@ WeightsMeta loadWeights(const std::string& path, Network& network)
         }
         used.insert(key);
         if (it->second.shape() != p.param->value.shape())
-            mismatched.push_back("'" + key + "' is " + shapeText(it->second.shape().dims()) + " in the file but " +
-                                 shapeText(p.param->value.shape().dims()) + " in the network");
+            mismatched.push_back("'" + key + "' is " + shapeText(it->second.shape().dims()) + " in the file but "
+                + shapeText(p.param->value.shape().dims()) + " in the network");
     }
     std::vector<std::string> extra;
     for (const auto& [name, t] : file.tensors)
@@ -272,9 +274,9 @@ WeightsMeta loadWeights(const std::string& path, Network& network)
         return s;
     };
     if (used.empty() && !params.empty())
-        throw FormatError(path + ": these weights belong to another model: none of the network's " +
-                          std::to_string(params.size()) + " tensors (e.g. '" + params.front().key() + "') is in the file" +
-                          (extra.empty() ? std::string() : ", which holds " + list(extra, true)));
+        throw FormatError(path + ": these weights belong to another model: none of the network's "
+            + std::to_string(params.size()) + " tensors (e.g. '" + params.front().key() + "') is in the file"
+            + (extra.empty() ? std::string() : ", which holds " + list(extra, true)));
     if (!missing.empty() || !mismatched.empty() || !extra.empty()) {
         std::string why;
         if (!mismatched.empty())
@@ -311,7 +313,8 @@ WeightsMeta loadWeights(const std::string& path, Network& network)
     if (!norm.is_null()) {
         auto floats = [&](const char* k, std::vector<float>& out) {
             if (!norm.is_object() || !norm.contains(k) || !norm[k].is_array())
-                throw FormatError(path + ": metadata 'netcanvas.normalization' must be {\"mean\": [...], \"std\": [...]}");
+                throw FormatError(
+                    path + ": metadata 'netcanvas.normalization' must be {\"mean\": [...], \"std\": [...]}");
             for (const auto& v : norm[k]) {
                 if (!v.is_number())
                     throw FormatError(path + ": metadata 'netcanvas.normalization." + k + "' must hold numbers");

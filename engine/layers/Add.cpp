@@ -1,6 +1,5 @@
 #include "engine/layers/Add.h"
 
-
 namespace netcanvas {
 
 Shape AddLayer::outputShape(const std::vector<Shape>& inputs) const

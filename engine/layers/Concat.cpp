@@ -1,6 +1,5 @@
 #include "engine/layers/Concat.h"
 
-
 namespace netcanvas {
 
 Shape ConcatLayer::outputShape(const std::vector<Shape>& inputs) const

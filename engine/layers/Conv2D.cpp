@@ -76,7 +76,8 @@ void Conv2DLayer::forward(const RunContext& ctx, const std::vector<const Tensor*
 {
     const Tensor& x = *in[0];
     const float* bias = m_bias ? m_parameters[1].value.data() : nullptr;
-    primitive(ctx.backend).forward(x.shape()[0], x.data(), m_parameters[0].value.data(), bias, out.data(), ctx.training);
+    primitive(ctx.backend)
+        .forward(x.shape()[0], x.data(), m_parameters[0].value.data(), bias, out.data(), ctx.training);
 }
 
 void Conv2DLayer::backward(const RunContext& ctx, const std::vector<const Tensor*>& in, const Tensor&,
@@ -86,8 +87,8 @@ void Conv2DLayer::backward(const RunContext& ctx, const std::vector<const Tensor
     Tensor* dx = gradIn.empty() ? nullptr : gradIn[0];
     Parameter& w = m_parameters[0];
     float* db = m_bias ? m_parameters[1].grad.data() : nullptr;
-    primitive(ctx.backend).backward(x.shape()[0], x.data(), w.value.data(), gradOut.data(), dx ? dx->data() : nullptr,
-        w.grad.data(), db);
+    primitive(ctx.backend)
+        .backward(x.shape()[0], x.data(), w.value.data(), gradOut.data(), dx ? dx->data() : nullptr, w.grad.data(), db);
 }
 
 void registerConv2D(LayerRegistry& registry)

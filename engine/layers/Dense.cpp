@@ -2,7 +2,6 @@
 
 #include "engine/layers/Initializers.h"
 
-
 namespace netcanvas {
 
 DenseLayer::DenseLayer(std::string name, LayerParams params)

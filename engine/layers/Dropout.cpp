@@ -1,6 +1,5 @@
 #include "engine/layers/Dropout.h"
 
-
 namespace netcanvas {
 
 DropoutLayer::DropoutLayer(std::string name, LayerParams params)
@@ -33,8 +32,8 @@ void DropoutLayer::forward(const RunContext& ctx, const std::vector<const Tensor
     // One draw from the network's generator seeds this batch's mask (kernels::dropoutMask),
     // so every backend drops the same elements.
     const uint64_t seed = ctx.rng->nextU64();
-    DropoutPrimitive& dropout = ensurePrimitive(
-        m_dropout, m_dropoutBackend, ctx.backend, [](Backend& b) { return b.createDropout(); });
+    DropoutPrimitive& dropout
+        = ensurePrimitive(m_dropout, m_dropoutBackend, ctx.backend, [](Backend& b) { return b.createDropout(); });
     dropout.forward(x.size(), x.data(), out.data(), m_rate, seed);
 }
 

@@ -2,8 +2,8 @@
 // Dropout (inverted): in training, each element is zeroed with probability `rate` and the
 // kept ones are scaled by 1/(1−rate), so the expected output equals the input; the mask is
 // kernels::dropoutMask(seed, i, rate) with one seed drawn from ctx.rng per forward (the
-// backend's DropoutPrimitive), the same on every backend and thread count. In inference it is the identity. Backward applies the mask of the
-// preceding forward (identity after an inference forward).
+// backend's DropoutPrimitive), the same on every backend and thread count. In inference it is the identity. Backward
+// applies the mask of the preceding forward (identity after an inference forward).
 #include "engine/layers/LayerSupport.h"
 
 namespace netcanvas {

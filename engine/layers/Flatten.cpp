@@ -1,6 +1,5 @@
 #include "engine/layers/Flatten.h"
 
-
 namespace netcanvas {
 
 Shape FlattenLayer::outputShape(const std::vector<Shape>& inputs) const

@@ -1,6 +1,5 @@
 #include "engine/layers/GlobalAvgPool2D.h"
 
-
 namespace netcanvas {
 
 Shape GlobalAvgPool2DLayer::outputShape(const std::vector<Shape>& inputs) const

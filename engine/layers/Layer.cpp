@@ -74,6 +74,9 @@ Parameter& Layer::addParameter(const std::string& name, const Shape& shape, bool
     return m_parameters.back();
 }
 
-std::string Layer::where() const { return m_name + ": "; }
+std::string Layer::where() const
+{
+    return m_name + ": ";
+}
 
 } // namespace netcanvas

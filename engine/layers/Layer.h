@@ -34,9 +34,9 @@ namespace netcanvas {
 
 // A learnable (or running-statistics) tensor owned by a layer.
 struct Parameter {
-    std::string name;      // "weight", "bias", "gamma", "beta", "running_mean", "running_var"
+    std::string name; // "weight", "bias", "gamma", "beta", "running_mean", "running_var"
     Tensor value;
-    Tensor grad;           // same shape as value when trainable, empty otherwise
+    Tensor grad; // same shape as value when trainable, empty otherwise
     bool trainable = true; // false for running statistics (saved, not optimized)
     bool regularize = true; // L1/L2/weight decay apply (weights yes; biases and norms no)
 };
@@ -45,7 +45,7 @@ struct Parameter {
 struct RunContext {
     Backend& backend;
     bool training = false; // dropout active, batch norm uses batch statistics
-    Rng* rng = nullptr;    // for dropout masks; non-null when training
+    Rng* rng = nullptr; // for dropout masks; non-null when training
 };
 
 // Parameter values of one node, already validated and completed with defaults by the
@@ -53,7 +53,10 @@ struct RunContext {
 class LayerParams {
 public:
     LayerParams() = default;
-    explicit LayerParams(nlohmann::json values) : m_values(std::move(values)) {}
+    explicit LayerParams(nlohmann::json values)
+        : m_values(std::move(values))
+    {
+    }
     int64_t getInt(const std::string& key) const;
     double getFloat(const std::string& key) const;
     bool getBool(const std::string& key) const;
@@ -67,7 +70,11 @@ private:
 
 class Layer {
 public:
-    Layer(std::string name, LayerParams params) : m_name(std::move(name)), m_params(std::move(params)) {}
+    Layer(std::string name, LayerParams params)
+        : m_name(std::move(name))
+        , m_params(std::move(params))
+    {
+    }
     virtual ~Layer() = default;
     Layer(const Layer&) = delete;
     Layer& operator=(const Layer&) = delete;
@@ -79,16 +86,29 @@ public:
     // node and the shapes when they do not fit.
     virtual Shape outputShape(const std::vector<Shape>& inputs) const = 0;
     // Number of parameters (trainable + running statistics) for these input shapes.
-    virtual int64_t paramCount(const std::vector<Shape>& inputs) const { (void)inputs; return 0; }
+    virtual int64_t paramCount(const std::vector<Shape>& inputs) const
+    {
+        (void)inputs;
+        return 0;
+    }
     // Forward floating-point operations per sample (a multiply-add counts 2).
-    virtual int64_t flops(const std::vector<Shape>& inputs) const { (void)inputs; return 0; }
+    virtual int64_t flops(const std::vector<Shape>& inputs) const
+    {
+        (void)inputs;
+        return 0;
+    }
 
     // Allocates parameters for these input shapes and initializes them from rng.
-    virtual void build(const std::vector<Shape>& inputs, Rng& rng) { (void)inputs; (void)rng; }
+    virtual void build(const std::vector<Shape>& inputs, Rng& rng)
+    {
+        (void)inputs;
+        (void)rng;
+    }
 
     virtual void forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out) = 0;
     virtual void backward(const RunContext& ctx, const std::vector<const Tensor*>& in, const Tensor& out,
-                          const Tensor& gradOut, const std::vector<Tensor*>& gradIn) = 0;
+        const Tensor& gradOut, const std::vector<Tensor*>& gradIn)
+        = 0;
 
     std::vector<Parameter>& parameters() { return m_parameters; }
     const std::vector<Parameter>& parameters() const { return m_parameters; }

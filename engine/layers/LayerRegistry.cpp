@@ -8,11 +8,16 @@ namespace netcanvas {
 std::string toString(ParamType t)
 {
     switch (t) {
-    case ParamType::Int: return "int";
-    case ParamType::Float: return "float";
-    case ParamType::Bool: return "bool";
-    case ParamType::Choice: return "choice";
-    case ParamType::String: return "string";
+    case ParamType::Int:
+        return "int";
+    case ParamType::Float:
+        return "float";
+    case ParamType::Bool:
+        return "bool";
+    case ParamType::Choice:
+        return "choice";
+    case ParamType::String:
+        return "string";
     }
     return "?";
 }
@@ -69,7 +74,8 @@ std::vector<std::string> LayerRegistry::categories() const
     return out;
 }
 
-nlohmann::json LayerRegistry::resolveParams(const std::string& type, const nlohmann::json& given, const std::string& nodeId) const
+nlohmann::json LayerRegistry::resolveParams(
+    const std::string& type, const nlohmann::json& given, const std::string& nodeId) const
 {
     const LayerInfo& info = get(type);
     const std::string at = "node '" + nodeId + "' (" + type + "): ";
@@ -82,8 +88,8 @@ nlohmann::json LayerRegistry::resolveParams(const std::string& type, const nlohm
                 std::string known;
                 for (const auto& p : info.params)
                     known += (known.empty() ? "" : ", ") + p.name;
-                throw FormatError(at + "unknown parameter '" + it.key() + "'" +
-                                  (known.empty() ? std::string(" (this layer has none)") : " (known: " + known + ")"));
+                throw FormatError(at + "unknown parameter '" + it.key() + "'"
+                    + (known.empty() ? std::string(" (this layer has none)") : " (known: " + known + ")"));
             }
         }
     }
@@ -98,8 +104,8 @@ nlohmann::json LayerRegistry::resolveParams(const std::string& type, const nlohm
             if (d != std::floor(d))
                 throw FormatError(p + "must be an integer, not " + v.dump());
             if (d < spec.min || d > spec.max)
-                throw FormatError(p + "must be in [" + std::to_string(static_cast<int64_t>(spec.min)) + ", " +
-                                  std::to_string(static_cast<int64_t>(spec.max)) + "], not " + v.dump());
+                throw FormatError(p + "must be in [" + std::to_string(static_cast<int64_t>(spec.min)) + ", "
+                    + std::to_string(static_cast<int64_t>(spec.max)) + "], not " + v.dump());
             v = static_cast<int64_t>(d);
             break;
         }
@@ -119,8 +125,8 @@ nlohmann::json LayerRegistry::resolveParams(const std::string& type, const nlohm
                 throw FormatError(p + "must be true or false, not " + v.dump());
             break;
         case ParamType::Choice: {
-            if (!v.is_string() ||
-                std::find(spec.choices.begin(), spec.choices.end(), v.get<std::string>()) == spec.choices.end()) {
+            if (!v.is_string()
+                || std::find(spec.choices.begin(), spec.choices.end(), v.get<std::string>()) == spec.choices.end()) {
                 std::string c;
                 for (const auto& s : spec.choices)
                     c += (c.empty() ? "" : ", ") + s;
@@ -138,7 +144,8 @@ nlohmann::json LayerRegistry::resolveParams(const std::string& type, const nlohm
     return out;
 }
 
-std::unique_ptr<Layer> LayerRegistry::create(const std::string& type, const std::string& nodeId, const nlohmann::json& given) const
+std::unique_ptr<Layer> LayerRegistry::create(
+    const std::string& type, const std::string& nodeId, const nlohmann::json& given) const
 {
     const LayerInfo& info = get(type);
     return info.create(nodeId, LayerParams(resolveParams(type, given, nodeId)));

@@ -27,9 +27,10 @@ struct ParamSpec {
 };
 
 struct LayerInfo {
-    std::string type;     // "Conv2D": the name in model JSON
-    std::string category; // "Input", "Core", "Convolution", "Pooling", "Normalization", "Activation", "Regularization", "Merge"
-    std::string doc;      // one line for tooltips and `netcanvas-cli layers`
+    std::string type; // "Conv2D": the name in model JSON
+    std::string
+        category; // "Input", "Core", "Convolution", "Pooling", "Normalization", "Activation", "Regularization", "Merge"
+    std::string doc; // one line for tooltips and `netcanvas-cli layers`
     int minInputs = 1;
     int maxInputs = 1; // -1: any number (Add, Concat)
     std::vector<ParamSpec> params;
@@ -55,7 +56,8 @@ public:
     // defaults. Throws FormatError "node 'id' (Type): parameter 'p' ...".
     nlohmann::json resolveParams(const std::string& type, const nlohmann::json& given, const std::string& nodeId) const;
     // resolveParams + create.
-    std::unique_ptr<Layer> create(const std::string& type, const std::string& nodeId, const nlohmann::json& given) const;
+    std::unique_ptr<Layer> create(
+        const std::string& type, const std::string& nodeId, const nlohmann::json& given) const;
 
 private:
     std::vector<LayerInfo> m_infos;

@@ -1,6 +1,5 @@
 #include "engine/layers/Softmax.h"
 
-
 namespace netcanvas {
 
 Shape SoftmaxLayer::outputShape(const std::vector<Shape>& inputs) const

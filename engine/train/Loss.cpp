@@ -23,8 +23,10 @@ LossKind lossKindFromString(const std::string& s)
 std::string toString(LossKind k)
 {
     switch (k) {
-    case LossKind::CrossEntropy: return "cross_entropy";
-    case LossKind::MeanSquaredError: return "mse";
+    case LossKind::CrossEntropy:
+        return "cross_entropy";
+    case LossKind::MeanSquaredError:
+        return "mse";
     }
     return "?";
 }
@@ -39,14 +41,13 @@ void checkLabels(const char* what, const Tensor& output, const std::vector<int32
     n = output.shape()[0];
     k = output.sampleSize();
     if (static_cast<int64_t>(labels.size()) != n)
-        throw ShapeError(std::string(what) + ": " + std::to_string(labels.size()) + " labels for a batch of " +
-                         std::to_string(n) + " rows");
+        throw ShapeError(std::string(what) + ": " + std::to_string(labels.size()) + " labels for a batch of "
+            + std::to_string(n) + " rows");
     for (int64_t r = 0; r < n; ++r) {
         const int32_t y = labels[static_cast<size_t>(r)];
         if (y < 0 || y >= k)
-            throw DataError(std::string(what) + ": label " + std::to_string(y) + " at batch row " + std::to_string(r) +
-                            " is out of range [0, " + std::to_string(k) + ") for a model with " + std::to_string(k) +
-                            " outputs");
+            throw DataError(std::string(what) + ": label " + std::to_string(y) + " at batch row " + std::to_string(r)
+                + " is out of range [0, " + std::to_string(k) + ") for a model with " + std::to_string(k) + " outputs");
     }
 }
 
@@ -90,8 +91,8 @@ float meanSquaredError(const Tensor& output, const std::vector<int32_t>& labels,
 float meanSquaredError(const Tensor& output, const Tensor& target, Tensor& grad)
 {
     if (output.shape() != target.shape())
-        throw ShapeError("mean squared error: output " + output.shape().toString() + " and target " +
-                         target.shape().toString() + " differ");
+        throw ShapeError("mean squared error: output " + output.shape().toString() + " and target "
+            + target.shape().toString() + " differ");
     if (output.empty())
         throw ShapeError("mean squared error: empty output " + output.shape().toString());
     grad.resize(output.shape());
@@ -117,14 +118,15 @@ float crossEntropyOnProbabilities(const Tensor& probabilities, const std::vector
     return cpu::crossEntropyOnProbabilities(probabilities.data(), labels.data(), grad.data(), n, k);
 }
 
-float computeLoss(LossKind kind, const Tensor& output, const std::vector<int32_t>& labels, Tensor& grad,
-                  bool outputIsProbabilities)
+float computeLoss(
+    LossKind kind, const Tensor& output, const std::vector<int32_t>& labels, Tensor& grad, bool outputIsProbabilities)
 {
     switch (kind) {
     case LossKind::CrossEntropy:
         return outputIsProbabilities ? crossEntropyOnProbabilities(output, labels, grad)
                                      : softmaxCrossEntropy(output, labels, grad);
-    case LossKind::MeanSquaredError: return meanSquaredError(output, labels, grad);
+    case LossKind::MeanSquaredError:
+        return meanSquaredError(output, labels, grad);
     }
     throw FormatError("unknown loss kind");
 }
@@ -151,7 +153,7 @@ const int32_t* DeviceLabels::upload(const std::vector<int32_t>& labels)
 }
 
 float computeLoss(Backend& backend, LossKind kind, const Tensor& output, const int32_t* labels, Tensor& grad,
-                  bool outputIsProbabilities)
+    bool outputIsProbabilities)
 {
     if (output.shape().rank() < 1 || output.empty())
         throw ShapeError("loss: empty output " + output.shape().toString());
@@ -161,7 +163,8 @@ float computeLoss(Backend& backend, LossKind kind, const Tensor& output, const i
     case LossKind::CrossEntropy:
         return outputIsProbabilities ? backend.crossEntropyOnProbabilities(output.data(), labels, grad.data(), n, k)
                                      : backend.softmaxCrossEntropy(output.data(), labels, grad.data(), n, k);
-    case LossKind::MeanSquaredError: return backend.meanSquaredError(output.data(), labels, grad.data(), n, k);
+    case LossKind::MeanSquaredError:
+        return backend.meanSquaredError(output.data(), labels, grad.data(), n, k);
     }
     throw FormatError("unknown loss kind");
 }

@@ -20,8 +20,8 @@ std::string toString(LossKind k);
 
 // Softmax cross-entropy on logits (N×K), fused and numerically stable (log-sum-exp).
 // Labels must be in [0, K). `probabilities` (optional) receives the softmax.
-float softmaxCrossEntropy(const Tensor& logits, const std::vector<int32_t>& labels, Tensor& grad,
-                          Tensor* probabilities = nullptr);
+float softmaxCrossEntropy(
+    const Tensor& logits, const std::vector<int32_t>& labels, Tensor& grad, Tensor* probabilities = nullptr);
 // Cross-entropy on probabilities (N×K, rows summing to 1) — for a model that ends in a
 // Softmax layer: the gradient w.r.t. the probabilities is -1/(N·p_y) at the label, which the
 // Softmax layer's backward turns into the fused (p - onehot)/N. p_y is clamped at 1e-30.
@@ -33,13 +33,16 @@ float meanSquaredError(const Tensor& output, const Tensor& target, Tensor& grad)
 
 // outputIsProbabilities: the model ends in Softmax, so cross-entropy takes probabilities.
 float computeLoss(LossKind kind, const Tensor& output, const std::vector<int32_t>& labels, Tensor& grad,
-                  bool outputIsProbabilities = false);
+    bool outputIsProbabilities = false);
 
 // A batch's labels as int32 in memory of a backend's device: one buffer, allocated on first
 // use and grown only when a batch is larger. Not copyable.
 class DeviceLabels {
 public:
-    explicit DeviceLabels(Backend& backend) : m_backend(backend) {}
+    explicit DeviceLabels(Backend& backend)
+        : m_backend(backend)
+    {
+    }
     ~DeviceLabels();
     DeviceLabels(const DeviceLabels&) = delete;
     DeviceLabels& operator=(const DeviceLabels&) = delete;
@@ -57,6 +60,6 @@ private:
 // output's shape, keeping its allocator), labels from DeviceLabels::upload. Returns the mean
 // loss (the only value that crosses to the host).
 float computeLoss(Backend& backend, LossKind kind, const Tensor& output, const int32_t* labels, Tensor& grad,
-                  bool outputIsProbabilities = false);
+    bool outputIsProbabilities = false);
 
 } // namespace netcanvas

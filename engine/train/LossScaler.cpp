@@ -20,8 +20,8 @@ bool powerOfTwo(float v)
 void checkScale(const char* name, float v)
 {
     if (!powerOfTwo(v))
-        throw FormatError(std::string("loss scaler: ") + name + " must be a power of two (1, 2, 4, ... 2^127), not " +
-                          std::to_string(v));
+        throw FormatError(std::string("loss scaler: ") + name + " must be a power of two (1, 2, 4, ... 2^127), not "
+            + std::to_string(v));
 }
 
 } // namespace
@@ -59,20 +59,23 @@ std::string formatLossScale(float scale)
     return text;
 }
 
-LossScaler::LossScaler(const LossScalerOptions& options) : m_options(options), m_scale(options.initialScale)
+LossScaler::LossScaler(const LossScalerOptions& options)
+    : m_options(options)
+    , m_scale(options.initialScale)
 {
     checkScale("initialScale", options.initialScale);
     checkScale("minScale", options.minScale);
     checkScale("maxScale", options.maxScale);
     if (options.minScale > options.initialScale || options.initialScale > options.maxScale)
-        throw FormatError("loss scaler: expected minScale <= initialScale <= maxScale, not " +
-                          formatLossScale(options.minScale) + ", " + formatLossScale(options.initialScale) + ", " +
-                          formatLossScale(options.maxScale));
+        throw FormatError("loss scaler: expected minScale <= initialScale <= maxScale, not "
+            + formatLossScale(options.minScale) + ", " + formatLossScale(options.initialScale) + ", "
+            + formatLossScale(options.maxScale));
     if (options.growthInterval < 1)
-        throw FormatError("loss scaler: growthInterval must be at least 1, not " + std::to_string(options.growthInterval));
+        throw FormatError(
+            "loss scaler: growthInterval must be at least 1, not " + std::to_string(options.growthInterval));
     if (options.maxConsecutiveSkips < 1)
-        throw FormatError("loss scaler: maxConsecutiveSkips must be at least 1, not " +
-                          std::to_string(options.maxConsecutiveSkips));
+        throw FormatError(
+            "loss scaler: maxConsecutiveSkips must be at least 1, not " + std::to_string(options.maxConsecutiveSkips));
 }
 
 LossScaler::Verdict LossScaler::update(bool gradientsFinite)
@@ -91,14 +94,14 @@ LossScaler::Verdict LossScaler::update(bool gradientsFinite)
     ++m_consecutiveSkips;
     m_goodSteps = 0;
     if (m_scale <= m_options.minScale) {
-        m_stopReason = "the gradients are non-finite even with the loss scale backed off to " +
-                       formatLossScale(m_options.minScale);
+        m_stopReason = "the gradients are non-finite even with the loss scale backed off to "
+            + formatLossScale(m_options.minScale);
         return Verdict::Stop;
     }
     m_scale *= 0.5f;
     if (m_consecutiveSkips >= m_options.maxConsecutiveSkips) {
-        m_stopReason = std::to_string(m_consecutiveSkips) + " steps in a row had non-finite gradients (loss scale now " +
-                       formatLossScale(m_scale) + ")";
+        m_stopReason = std::to_string(m_consecutiveSkips) + " steps in a row had non-finite gradients (loss scale now "
+            + formatLossScale(m_scale) + ")";
         return Verdict::Stop;
     }
     return Verdict::Skip;

@@ -37,9 +37,9 @@ LossScaling parseLossScaling(const std::string& text, const std::string& what = 
 struct LossScalerOptions {
     float initialScale = 65536.0f; // 2^16
     float minScale = 1.0f;
-    float maxScale = 16777216.0f;  // 2^24
-    int growthInterval = 2000;     // finite steps in a row before S doubles
-    int maxConsecutiveSkips = 50;  // skipped steps in a row before the run stops
+    float maxScale = 16777216.0f; // 2^24
+    int growthInterval = 2000; // finite steps in a row before S doubles
+    int maxConsecutiveSkips = 50; // skipped steps in a row before the run stops
 };
 
 class LossScaler {
@@ -53,9 +53,9 @@ public:
     // Records the outcome of the step that ran with scale() and adjusts S for the next one.
     Verdict update(bool gradientsFinite);
 
-    int64_t skippedSteps() const { return m_skipped; }     // since construction
+    int64_t skippedSteps() const { return m_skipped; } // since construction
     int consecutiveSkips() const { return m_consecutiveSkips; }
-    int goodStepsInARow() const { return m_goodSteps; }    // since the last skip or growth
+    int goodStepsInARow() const { return m_goodSteps; } // since the last skip or growth
     // After Verdict::Stop: why, in one clause ("the gradients are non-finite even with the loss
     // scale backed off to 1"); empty otherwise.
     const std::string& stopReason() const { return m_stopReason; }

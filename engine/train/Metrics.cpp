@@ -18,16 +18,16 @@ void ConfusionMatrix::reset(int classes)
 void ConfusionMatrix::add(int truth, int predicted, int64_t count)
 {
     if (truth < 0 || truth >= m_classes || predicted < 0 || predicted >= m_classes)
-        throw DataError("confusion matrix: class pair (" + std::to_string(truth) + ", " + std::to_string(predicted) +
-                        ") outside [0, " + std::to_string(m_classes) + ")");
+        throw DataError("confusion matrix: class pair (" + std::to_string(truth) + ", " + std::to_string(predicted)
+            + ") outside [0, " + std::to_string(m_classes) + ")");
     m_counts[static_cast<size_t>(truth * m_classes + predicted)] += count;
 }
 
 void ConfusionMatrix::addBatch(const Tensor& scores, const std::vector<int32_t>& labels)
 {
     if (scores.shape().rank() < 1 || scores.shape()[0] != static_cast<int64_t>(labels.size()))
-        throw ShapeError("confusion matrix: " + std::to_string(labels.size()) + " labels for scores " +
-                         scores.shape().toString());
+        throw ShapeError(
+            "confusion matrix: " + std::to_string(labels.size()) + " labels for scores " + scores.shape().toString());
     for (size_t r = 0; r < labels.size(); ++r)
         add(labels[r], argmaxRow(scores, static_cast<int64_t>(r)));
 }
@@ -171,16 +171,17 @@ std::string ConfusionMatrix::toText(const std::vector<std::string>& classNames) 
     }
     out += "\n";
     const size_t numWidth = 11;
-    out += padRight("class", labelWidth) + padLeft("precision", numWidth) + padLeft("recall", numWidth) +
-           padLeft("f1", numWidth) + padLeft("support", numWidth) + "\n";
+    out += padRight("class", labelWidth) + padLeft("precision", numWidth) + padLeft("recall", numWidth)
+        + padLeft("f1", numWidth) + padLeft("support", numWidth) + "\n";
     for (int c = 0; c < m_classes; ++c) {
         out += padRight(bracket(c), idxWidth) + " " + padRight(names[static_cast<size_t>(c)], nameWidth);
-        out += padLeft(fixed(precision(c), 3), numWidth) + padLeft(fixed(recall(c), 3), numWidth) +
-               padLeft(fixed(f1(c), 3), numWidth) + padLeft(std::to_string(support(c)), numWidth) + "\n";
+        out += padLeft(fixed(precision(c), 3), numWidth) + padLeft(fixed(recall(c), 3), numWidth)
+            + padLeft(fixed(f1(c), 3), numWidth) + padLeft(std::to_string(support(c)), numWidth) + "\n";
     }
     const double acc = accuracy();
-    out += padRight("accuracy", labelWidth) + padLeft(std::isnan(acc) ? std::string("n/a") : fixed(acc, 3), numWidth * 3) +
-           padLeft(std::to_string(total()), numWidth) + "\n";
+    out += padRight("accuracy", labelWidth)
+        + padLeft(std::isnan(acc) ? std::string("n/a") : fixed(acc, 3), numWidth * 3)
+        + padLeft(std::to_string(total()), numWidth) + "\n";
     return out;
 }
 

@@ -10,18 +10,19 @@ struct Network::Step {
     std::string id;
     std::string type;
     std::unique_ptr<Layer> layer;
-    std::vector<int> inputs;        // step indices
+    std::vector<int> inputs; // step indices
     std::vector<Shape> inputShapes; // per sample
-    Shape outputShape;              // per sample
-    Tensor out;                     // on the backend's device, as grad and scratch
-    Tensor grad;                    // dL/d(out), accumulated over consumers
-    Tensor scratch;                 // gradIn buffer when this step's output fans out
+    Shape outputShape; // per sample
+    Tensor out; // on the backend's device, as grad and scratch
+    Tensor grad; // dL/d(out), accumulated over consumers
+    Tensor scratch; // gradIn buffer when this step's output fans out
     int consumers = 0;
     bool isInput = false;
 };
 
 Network::Network(const ModelGraph& graph, Backend& backend, uint64_t seed)
-    : m_backend(backend), m_rng(seed)
+    : m_backend(backend)
+    , m_rng(seed)
 {
     m_analysis = graph.validate();
     m_order = m_analysis.order;
@@ -116,9 +117,10 @@ int Network::indexOf(const std::string& id) const
 const Tensor& Network::forward(const Tensor& input, bool training)
 {
     if (input.shape().perSample() != inputShape())
-        throw ShapeError("network input: expected N\u00d7" + inputShape().toString() + ", got " + input.shape().toString());
+        throw ShapeError(
+            "network input: expected N\u00d7" + inputShape().toString() + ", got " + input.shape().toString());
     const int64_t n = input.shape()[0];
-    RunContext ctx{m_backend, training, training ? &m_rng : nullptr};
+    RunContext ctx { m_backend, training, training ? &m_rng : nullptr };
     std::vector<const Tensor*>& ins = m_ins;
     for (auto& s : m_steps) {
         s->out.resize(s->outputShape.batched(n));
@@ -138,8 +140,8 @@ void Network::backward(const Tensor& gradOutput)
 {
     const Step& last = *m_steps[static_cast<size_t>(m_outputIndex)];
     if (gradOutput.shape() != last.out.shape())
-        throw ShapeError("network backward: gradient " + gradOutput.shape().toString() + " does not match output " +
-                         last.out.shape().toString());
+        throw ShapeError("network backward: gradient " + gradOutput.shape().toString() + " does not match output "
+            + last.out.shape().toString());
     backwardFromIndex(m_outputIndex, gradOutput);
 }
 
@@ -148,8 +150,8 @@ void Network::backwardFrom(const std::string& nodeId, const Tensor& gradNode)
     const int start = indexOf(nodeId);
     const Step& s = *m_steps[static_cast<size_t>(start)];
     if (gradNode.shape() != s.out.shape())
-        throw ShapeError("network backward from '" + nodeId + "': gradient " + gradNode.shape().toString() +
-                         " does not match its activation " + s.out.shape().toString());
+        throw ShapeError("network backward from '" + nodeId + "': gradient " + gradNode.shape().toString()
+            + " does not match its activation " + s.out.shape().toString());
     backwardFromIndex(start, gradNode);
 }
 
@@ -162,7 +164,7 @@ void Network::backwardFromIndex(int start, const Tensor& gradStart)
     hasGrad.assign(m_steps.size(), 0);
     assign(first.grad, gradStart);
     hasGrad[static_cast<size_t>(start)] = 1;
-    RunContext ctx{m_backend, true, &m_rng};
+    RunContext ctx { m_backend, true, &m_rng };
     std::vector<const Tensor*>& ins = m_ins;
     std::vector<Tensor*>& gradIns = m_gradIns;
     std::vector<std::pair<int, bool>>& targets = m_targets; // (source step, received via scratch)
@@ -223,10 +225,10 @@ bool Network::hasGradient(const std::string& nodeId) const
 const Tensor& Network::gradient(const std::string& nodeId) const
 {
     if (!hasGradient(nodeId))
-        throw GraphError("node '" + nodeId + "' received no gradient in the last backward pass" +
-                         (m_steps[static_cast<size_t>(indexOf(nodeId))]->isInput
-                              ? std::string(" (the input's gradient needs setKeepInputGradient(true))")
-                              : std::string(" (it does not feed the node the pass started from)")));
+        throw GraphError("node '" + nodeId + "' received no gradient in the last backward pass"
+            + (m_steps[static_cast<size_t>(indexOf(nodeId))]->isInput
+                    ? std::string(" (the input's gradient needs setKeepInputGradient(true))")
+                    : std::string(" (it does not feed the node the pass started from)")));
     return m_steps[static_cast<size_t>(indexOf(nodeId))]->grad;
 }
 
@@ -243,7 +245,10 @@ std::vector<std::string> Network::nodeInputs(const std::string& nodeId) const
     return ids;
 }
 
-Layer& Network::layer(const std::string& nodeId) { return *m_steps[static_cast<size_t>(indexOf(nodeId))]->layer; }
+Layer& Network::layer(const std::string& nodeId)
+{
+    return *m_steps[static_cast<size_t>(indexOf(nodeId))]->layer;
+}
 
 std::string Network::firstNonFiniteNode() const
 {
@@ -258,7 +263,7 @@ std::vector<NamedParameter> Network::parameters()
     std::vector<NamedParameter> out;
     for (auto& s : m_steps)
         for (auto& p : s->layer->parameters())
-            out.push_back({s->id, &p});
+            out.push_back({ s->id, &p });
     return out;
 }
 
@@ -268,7 +273,7 @@ std::vector<NamedParameter> Network::trainableParameters()
     for (auto& s : m_steps)
         for (auto& p : s->layer->parameters())
             if (p.trainable)
-                out.push_back({s->id, &p});
+                out.push_back({ s->id, &p });
     return out;
 }
 

@@ -41,7 +41,7 @@ public:
     ~Network();
 
     const GraphAnalysis& analysis() const { return m_analysis; }
-    const Shape& inputShape() const { return m_analysis.inputShape; }   // per sample
+    const Shape& inputShape() const { return m_analysis.inputShape; } // per sample
     const Shape& outputShape() const { return m_analysis.outputShape; } // per sample
     Backend& backend() { return m_backend; }
 

@@ -22,13 +22,16 @@ bool updatable(const NamedParameter& p)
 }
 
 struct Slot {
-    Tensor a, b;       // first / second moment, or momentum buffer / square average
+    Tensor a, b; // first / second moment, or momentum buffer / square average
     int64_t steps = 0; // per-parameter step count (PyTorch keeps one per parameter)
 };
 
 class StatefulOptimizer : public Optimizer {
 public:
-    StatefulOptimizer(OptimizerConfig c, Backend& backend) : Optimizer(std::move(c), backend) {}
+    StatefulOptimizer(OptimizerConfig c, Backend& backend)
+        : Optimizer(std::move(c), backend)
+    {
+    }
 
 protected:
     // The state of this parameter; allocates its tensors on the backend and zeroes them
@@ -53,7 +56,10 @@ protected:
 
 class Sgd final : public StatefulOptimizer {
 public:
-    Sgd(OptimizerConfig c, Backend& backend) : StatefulOptimizer(std::move(c), backend) {}
+    Sgd(OptimizerConfig c, Backend& backend)
+        : StatefulOptimizer(std::move(c), backend)
+    {
+    }
     void step(const std::vector<NamedParameter>& params, double lr) override
     {
         SgdParams sp;
@@ -81,7 +87,8 @@ public:
 class Adam final : public StatefulOptimizer {
 public:
     Adam(OptimizerConfig c, Backend& backend, bool decoupled)
-        : StatefulOptimizer(std::move(c), backend), m_decoupled(decoupled)
+        : StatefulOptimizer(std::move(c), backend)
+        , m_decoupled(decoupled)
     {
     }
     void step(const std::vector<NamedParameter>& params, double lr) override
@@ -110,7 +117,10 @@ private:
 
 class RmsProp final : public StatefulOptimizer {
 public:
-    RmsProp(OptimizerConfig c, Backend& backend) : StatefulOptimizer(std::move(c), backend) {}
+    RmsProp(OptimizerConfig c, Backend& backend)
+        : StatefulOptimizer(std::move(c), backend)
+    {
+    }
     void step(const std::vector<NamedParameter>& params, double lr) override
     {
         RmsPropParams rp;

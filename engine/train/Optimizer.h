@@ -18,13 +18,13 @@ namespace netcanvas {
 struct OptimizerConfig {
     std::string kind = "sgd"; // "sgd" | "adam" | "adamw" | "rmsprop"
     double learningRate = 0.01;
-    double momentum = 0.9;    // sgd; rmsprop momentum
-    bool nesterov = false;    // sgd
+    double momentum = 0.9; // sgd; rmsprop momentum
+    bool nesterov = false; // sgd
     double weightDecay = 0.0; // sgd/adam/rmsprop: added to the gradient (coupled); adamw: decoupled
     double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8; // adam, adamw; epsilon also rmsprop
-    double rmsAlpha = 0.99;   // rmsprop smoothing
-    double l1 = 0.0;          // L1 penalty coefficient: loss += l1 · Σ|w|
-    double l2 = 0.0;          // L2 penalty coefficient: loss += l2/2 · Σw²
+    double rmsAlpha = 0.99; // rmsprop smoothing
+    double l1 = 0.0; // L1 penalty coefficient: loss += l1 · Σ|w|
+    double l2 = 0.0; // L2 penalty coefficient: loss += l2/2 · Σw²
 };
 
 class Optimizer {
@@ -40,7 +40,11 @@ public:
     const OptimizerConfig& config() const { return m_config; }
 
 protected:
-    Optimizer(OptimizerConfig c, Backend& backend) : m_config(std::move(c)), m_backend(backend) {}
+    Optimizer(OptimizerConfig c, Backend& backend)
+        : m_config(std::move(c))
+        , m_backend(backend)
+    {
+    }
     // grad += l1·sign(w) + l2·w (+ coupled weight decay) for regularized parameters.
     void addRegularizationGradients(const NamedParameter& p, double coupledDecay) const;
     OptimizerConfig m_config;

@@ -8,8 +8,8 @@
 
 namespace netcanvas {
 
-double learningRateAt(const ScheduleConfig& config, double baseLearningRate, int64_t step, int64_t totalSteps,
-                      int64_t stepsPerEpoch)
+double learningRateAt(
+    const ScheduleConfig& config, double baseLearningRate, int64_t step, int64_t totalSteps, int64_t stepsPerEpoch)
 {
     if (config.kind != "constant" && config.kind != "step" && config.kind != "cosine")
         throw FormatError("unknown learning-rate schedule '" + config.kind + "' (known: constant, step, cosine)");
@@ -34,8 +34,8 @@ double learningRateAt(const ScheduleConfig& config, double baseLearningRate, int
     if (span <= 0)
         return config.minLearningRate;
     const double t = std::clamp(static_cast<double>(step - warmup) / static_cast<double>(span), 0.0, 1.0);
-    return config.minLearningRate +
-           (baseLearningRate - config.minLearningRate) * 0.5 * (1.0 + std::cos(std::numbers::pi * t));
+    return config.minLearningRate
+        + (baseLearningRate - config.minLearningRate) * 0.5 * (1.0 + std::cos(std::numbers::pi * t));
 }
 
 } // namespace netcanvas

@@ -13,7 +13,11 @@ namespace {
 // a FormatError "training.<path>: reason".
 class Reader {
 public:
-    Reader(const nlohmann::json& obj, std::string path) : m_obj(obj), m_path(std::move(path)) {}
+    Reader(const nlohmann::json& obj, std::string path)
+        : m_obj(obj)
+        , m_path(std::move(path))
+    {
+    }
 
     std::string where(const std::string& key) const { return m_path + "." + key; }
     [[noreturn]] void fail(const std::string& key, const std::string& why) const
@@ -52,8 +56,8 @@ public:
         if (d < static_cast<double>(lo) || d > static_cast<double>(hi))
             fail(key, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], not " + v.dump());
         out = v.is_number_unsigned() ? static_cast<int64_t>(v.get<uint64_t>())
-              : v.is_number_integer() ? v.get<int64_t>()
-                                      : static_cast<int64_t>(d);
+            : v.is_number_integer()  ? v.get<int64_t>()
+                                     : static_cast<int64_t>(d);
     }
     void integer(const char* key, int& out, int lo, int hi) const
     {
@@ -73,8 +77,9 @@ public:
         const bool above = hiOpen ? d >= hi : d > hi;
         if (!std::isfinite(d) || below || above) {
             nlohmann::json l = lo, h = hi;
-            fail(key, std::string("must be in ") + (loOpen ? "(" : "[") + l.dump() + ", " + h.dump() + (hiOpen ? ")" : "]") +
-                          ", not " + v.dump());
+            fail(key,
+                std::string("must be in ") + (loOpen ? "(" : "[") + l.dump() + ", " + h.dump() + (hiOpen ? ")" : "]")
+                    + ", not " + v.dump());
         }
         out = d;
     }
@@ -127,12 +132,12 @@ TrainConfig trainConfigFromJson(const nlohmann::json& recipe, TrainConfig base)
         throw FormatError("training: must be an object, not " + recipe.dump());
     TrainConfig c = std::move(base);
     Reader r(recipe, "training");
-    r.checkKeys({"epochs", "batch_size", "optimizer", "learning_rate", "momentum", "nesterov", "weight_decay", "beta1",
-                 "beta2", "epsilon", "rms_alpha", "l1", "l2", "schedule", "loss", "seed", "validation_fraction",
-                 "test_fraction", "normalize", "augment", "early_stopping_patience"});
+    r.checkKeys({ "epochs", "batch_size", "optimizer", "learning_rate", "momentum", "nesterov", "weight_decay", "beta1",
+        "beta2", "epsilon", "rms_alpha", "l1", "l2", "schedule", "loss", "seed", "validation_fraction", "test_fraction",
+        "normalize", "augment", "early_stopping_patience" });
     r.integer("epochs", c.epochs, 1, 1000000);
     r.integer("batch_size", c.batchSize, 1, 1 << 24);
-    r.string("optimizer", c.optimizer.kind, {"sgd", "adam", "adamw", "rmsprop"});
+    r.string("optimizer", c.optimizer.kind, { "sgd", "adam", "adamw", "rmsprop" });
     r.number("learning_rate", c.optimizer.learningRate, 0.0, kHuge, true);
     r.number("momentum", c.optimizer.momentum, 0.0, 1.0, false, true);
     r.boolean("nesterov", c.optimizer.nesterov);
@@ -145,8 +150,8 @@ TrainConfig trainConfigFromJson(const nlohmann::json& recipe, TrainConfig base)
     r.number("l2", c.optimizer.l2, 0.0, kHuge);
     if (r.has("schedule")) {
         Reader s(r.object("schedule"), "training.schedule");
-        s.checkKeys({"kind", "step_epochs", "gamma", "min_learning_rate", "warmup_epochs"});
-        s.string("kind", c.schedule.kind, {"constant", "step", "cosine"});
+        s.checkKeys({ "kind", "step_epochs", "gamma", "min_learning_rate", "warmup_epochs" });
+        s.string("kind", c.schedule.kind, { "constant", "step", "cosine" });
         s.integer("step_epochs", c.schedule.stepEpochs, 1, 1000000);
         s.number("gamma", c.schedule.gamma, 0.0, kHuge, true);
         s.number("min_learning_rate", c.schedule.minLearningRate, 0.0, kHuge);
@@ -154,7 +159,7 @@ TrainConfig trainConfigFromJson(const nlohmann::json& recipe, TrainConfig base)
     }
     if (r.has("loss")) {
         std::string loss;
-        r.string("loss", loss, {"cross_entropy", "mse"});
+        r.string("loss", loss, { "cross_entropy", "mse" });
         c.loss = lossKindFromString(loss);
     }
     if (r.has("seed")) {
@@ -168,7 +173,7 @@ TrainConfig trainConfigFromJson(const nlohmann::json& recipe, TrainConfig base)
     r.boolean("normalize", c.normalize);
     if (r.has("augment")) {
         Reader a(r.object("augment"), "training.augment");
-        a.checkKeys({"flip", "shift", "rotate"});
+        a.checkKeys({ "flip", "shift", "rotate" });
         a.boolean("flip", c.augmentation.flipHorizontal);
         a.integer("shift", c.augmentation.maxShift, 0, 1000);
         double rot = c.augmentation.maxRotation;
@@ -195,19 +200,16 @@ nlohmann::json trainConfigToJson(const TrainConfig& c)
     j["rms_alpha"] = c.optimizer.rmsAlpha;
     j["l1"] = c.optimizer.l1;
     j["l2"] = c.optimizer.l2;
-    j["schedule"] = {{"kind", c.schedule.kind},
-                     {"step_epochs", c.schedule.stepEpochs},
-                     {"gamma", c.schedule.gamma},
-                     {"min_learning_rate", c.schedule.minLearningRate},
-                     {"warmup_epochs", c.schedule.warmupEpochs}};
+    j["schedule"]
+        = { { "kind", c.schedule.kind }, { "step_epochs", c.schedule.stepEpochs }, { "gamma", c.schedule.gamma },
+              { "min_learning_rate", c.schedule.minLearningRate }, { "warmup_epochs", c.schedule.warmupEpochs } };
     j["loss"] = toString(c.loss);
     j["seed"] = c.seed;
     j["validation_fraction"] = c.validationFraction;
     j["test_fraction"] = c.testFraction;
     j["normalize"] = c.normalize;
-    j["augment"] = {{"flip", c.augmentation.flipHorizontal},
-                    {"shift", c.augmentation.maxShift},
-                    {"rotate", static_cast<double>(c.augmentation.maxRotation)}};
+    j["augment"] = { { "flip", c.augmentation.flipHorizontal }, { "shift", c.augmentation.maxShift },
+        { "rotate", static_cast<double>(c.augmentation.maxRotation) } };
     j["early_stopping_patience"] = c.earlyStoppingPatience;
     return j;
 }

@@ -20,21 +20,21 @@ struct TrainConfig {
     ScheduleConfig schedule;
     LossKind loss = LossKind::CrossEntropy;
     uint64_t seed = 1;
-    int threads = 0;                 // 0 = all cores
-    std::string device = "auto";     // auto | cpu | cuda | cuda:N (backend/DeviceManager.h)
+    int threads = 0; // 0 = all cores
+    std::string device = "auto"; // auto | cpu | cuda | cuda:N (backend/DeviceManager.h)
     // GEMM/convolution math on a GPU: fp32 | tf32 | fp16 (backend/Precision.h). Like device, a
     // setting of the machine; passed to the backend through BackendOptions.
     Precision precision = Precision::Fp32;
     // Dynamic loss scaling (LossScaler.h). Auto: on when the backend runs FP16 math; On: also on
     // an FP32 backend (exact there: power-of-two scales), as the tests use it; Off: never.
     LossScaling lossScaling = LossScaling::Auto;
-    LossScalerOptions lossScaler;    // initial scale 2^16, growth after 2000 good steps, ...
+    LossScalerOptions lossScaler; // initial scale 2^16, growth after 2000 good steps, ...
     double validationFraction = 0.1; // of the non-test data
-    double testFraction = 0.1;       // when the dataset has no official test split
-    bool normalize = true;           // per-channel mean/std computed on the training split
+    double testFraction = 0.1; // when the dataset has no official test split
+    bool normalize = true; // per-channel mean/std computed on the training split
     Augmentation augmentation;
-    int earlyStoppingPatience = 0;   // epochs without validation-loss improvement; 0 = off
-    std::string checkpointDir;       // when set: last.safetensors and best.safetensors each epoch
+    int earlyStoppingPatience = 0; // epochs without validation-loss improvement; 0 = off
+    std::string checkpointDir; // when set: last.safetensors and best.safetensors each epoch
 };
 
 // Reads a recipe object; unknown keys and wrong types throw FormatError naming "training.<key>".

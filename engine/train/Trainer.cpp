@@ -46,8 +46,8 @@ void checkLabels(const Dataset& data, const Batch& batch, int64_t outputs)
             source = data.sources[static_cast<size_t>(index)];
         else
             source.append(std::to_string(index));
-        throw DataError("sample '" + source + "': label " + std::to_string(y) + " is out of range [0, " +
-                        std::to_string(outputs) + ") for a model with " + std::to_string(outputs) + " outputs");
+        throw DataError("sample '" + source + "': label " + std::to_string(y) + " is out of range [0, "
+            + std::to_string(outputs) + ") for a model with " + std::to_string(outputs) + " outputs");
     }
 }
 
@@ -67,7 +67,11 @@ struct ResetOnExit {
 } // namespace
 
 Trainer::Trainer(const ModelGraph& graph, TrainConfig config, Backend& backend)
-    : m_config(std::move(config)), m_backend(backend), m_graph(graph), m_grad(backend.allocator()), m_labels(backend)
+    : m_config(std::move(config))
+    , m_backend(backend)
+    , m_graph(graph)
+    , m_grad(backend.allocator())
+    , m_labels(backend)
 {
     if (m_config.threads > 0)
         m_backend.setThreads(m_config.threads);
@@ -78,8 +82,8 @@ Trainer::Trainer(const ModelGraph& graph, TrainConfig config, Backend& backend)
     const GraphNode* out = m_graph.node(a.outputNode);
     m_outputIsProbabilities = out && out->type == "Softmax" && a.outputShape.rank() == 1;
     m_optimizer = Optimizer::create(m_config.optimizer, m_backend);
-    if (m_config.lossScaling == LossScaling::On ||
-        (m_config.lossScaling == LossScaling::Auto && m_backend.mathPrecision() == Precision::Fp16))
+    if (m_config.lossScaling == LossScaling::On
+        || (m_config.lossScaling == LossScaling::Auto && m_backend.mathPrecision() == Precision::Fp16))
         m_scaler = std::make_unique<LossScaler>(m_config.lossScaler);
     // Validate the schedule kind now rather than after the first batch.
     learningRateAt(m_config.schedule, m_config.optimizer.learningRate, 0, 1, 1);
@@ -92,8 +96,14 @@ Trainer::Trainer(const ModelGraph& graph, TrainConfig config, Backend& backend)
 
 Trainer::~Trainer() = default;
 
-void Trainer::setOnBatch(std::function<void(const BatchEvent&)> fn) { m_onBatch = std::move(fn); }
-void Trainer::setOnEpoch(std::function<void(const EpochEvent&)> fn) { m_onEpoch = std::move(fn); }
+void Trainer::setOnBatch(std::function<void(const BatchEvent&)> fn)
+{
+    m_onBatch = std::move(fn);
+}
+void Trainer::setOnEpoch(std::function<void(const EpochEvent&)> fn)
+{
+    m_onEpoch = std::move(fn);
+}
 
 void Trainer::saveParameters(std::vector<Tensor>& dst)
 {
@@ -130,13 +140,13 @@ bool Trainer::copySnapshot(Network& target, Normalization* normalization)
     if (normalization)
         *normalization = m_snapshotNormalization;
     if (params.size() != m_snapshot.size())
-        throw GraphError("copySnapshot: the target network has " + std::to_string(params.size()) +
-                         " parameters, the trained one " + std::to_string(m_snapshot.size()));
+        throw GraphError("copySnapshot: the target network has " + std::to_string(params.size())
+            + " parameters, the trained one " + std::to_string(m_snapshot.size()));
     for (size_t i = 0; i < params.size(); ++i) {
         if (params[i].param->value.shape() != m_snapshot[i].shape())
-            throw ShapeError("copySnapshot: parameter '" + params[i].key() + "' is " +
-                             params[i].param->value.shape().toString() + " in the target, " +
-                             m_snapshot[i].shape().toString() + " in the trained network");
+            throw ShapeError("copySnapshot: parameter '" + params[i].key() + "' is "
+                + params[i].param->value.shape().toString() + " in the target, " + m_snapshot[i].shape().toString()
+                + " in the trained network");
         target.assign(params[i].param->value, m_snapshot[i]); // uploaded when the target is on a device
     }
     return true;
@@ -207,8 +217,8 @@ EvalResult Trainer::evaluate(const Dataset& data, const std::vector<int64_t>& in
         return r;
     }
     if (data.sampleSize() != m_network->inputShape().numel())
-        throw ShapeError("evaluate: the network takes " + m_network->inputShape().toString() + " inputs, the dataset has " +
-                         data.sampleShape().toString() + " samples");
+        throw ShapeError("evaluate: the network takes " + m_network->inputShape().toString()
+            + " inputs, the dataset has " + data.sampleShape().toString() + " samples");
     LoaderOptions opt;
     opt.batchSize = m_config.batchSize;
     opt.shuffle = false;
@@ -220,22 +230,22 @@ EvalResult Trainer::evaluate(const Dataset& data, const std::vector<int64_t>& in
 
 TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
 {
-    ResetOnExit resetStop{m_stop};
+    ResetOnExit resetStop { m_stop };
     TrainResult result;
     const double fitStart = now();
 
     if (split.train.empty())
-        throw DataError("training: the training split is empty (dataset '" + data.root + "' has " +
-                        std::to_string(data.size()) + " samples)");
+        throw DataError("training: the training split is empty (dataset '" + data.root + "' has "
+            + std::to_string(data.size()) + " samples)");
     Network& net = *m_network;
     if (data.sampleSize() != net.inputShape().numel())
-        throw ShapeError("training: the model's input node '" + net.analysis().inputNode + "' takes " +
-                         net.inputShape().toString() + " samples, the dataset has " + data.sampleShape().toString());
+        throw ShapeError("training: the model's input node '" + net.analysis().inputNode + "' takes "
+            + net.inputShape().toString() + " samples, the dataset has " + data.sampleShape().toString());
     const int64_t outputs = net.outputShape().numel();
     if (data.numClasses() > outputs)
-        throw ShapeError("training: the model's output node '" + net.analysis().outputNode + "' has " +
-                         std::to_string(outputs) + " values, but the dataset has " + std::to_string(data.numClasses()) +
-                         " classes");
+        throw ShapeError("training: the model's output node '" + net.analysis().outputNode + "' has "
+            + std::to_string(outputs) + " values, but the dataset has " + std::to_string(data.numClasses())
+            + " classes");
 
     if (m_config.normalize && !m_normalizationFixed)
         m_normalization = computeNormalization(data, split.train);
@@ -256,7 +266,7 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
     if (!split.validation.empty()) {
         LoaderOptions valOpt = trainOpt;
         valOpt.shuffle = false;
-        valOpt.augmentation = Augmentation{};
+        valOpt.augmentation = Augmentation {};
         validationLoader = std::make_unique<DataLoader>(data, split.validation, valOpt);
     }
 
@@ -302,8 +312,8 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
             if (m_stop) {
                 result.stopped = true;
                 // b batches of this epoch are done (b may equal batchesPerEpoch).
-                result.message = "stopped by request in epoch " + std::to_string(epoch + 1) + " after batch " +
-                                 std::to_string(b) + " of " + std::to_string(batchesPerEpoch);
+                result.message = "stopped by request in epoch " + std::to_string(epoch + 1) + " after batch "
+                    + std::to_string(b) + " of " + std::to_string(batchesPerEpoch);
                 interrupted = true;
                 break;
             }
@@ -328,10 +338,10 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
                 const std::string node = net.firstNonFiniteNode();
                 restoreParameters(m_lastGood);
                 result.diverged = true;
-                result.message = where(epoch, b) + ": the loss became " + (std::isnan(loss) ? "NaN" : "Inf") +
-                                 (node.empty() ? std::string("; the outputs are finite but too large")
-                                               : "; first non-finite output at node '" + node + "'") +
-                                 " \u2014 try a lower learning rate";
+                result.message = where(epoch, b) + ": the loss became " + (std::isnan(loss) ? "NaN" : "Inf")
+                    + (node.empty() ? std::string("; the outputs are finite but too large")
+                                    : "; first non-finite output at node '" + node + "'")
+                    + " \u2014 try a lower learning rate";
                 interrupted = true;
                 break;
             }
@@ -352,8 +362,8 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
                 if (verdict == LossScaler::Verdict::Stop) {
                     restoreParameters(m_lastGood);
                     result.diverged = true;
-                    result.message = where(epoch, b) + ": " + m_scaler->stopReason() +
-                                     " \u2014 try FP32 math or a lower learning rate";
+                    result.message = where(epoch, b) + ": " + m_scaler->stopReason()
+                        + " \u2014 try FP32 math or a lower learning rate";
                     ++epochSkipped;
                     ++result.skippedSteps;
                     interrupted = true;
@@ -388,8 +398,8 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
             if (!badParam.empty()) {
                 restoreParameters(m_lastGood);
                 result.diverged = true;
-                result.message = where(epoch, b) + ": the update made parameter '" + badParam +
-                                 "' non-finite (the gradients overflowed) \u2014 try a lower learning rate";
+                result.message = where(epoch, b) + ": the update made parameter '" + badParam
+                    + "' non-finite (the gradients overflowed) \u2014 try a lower learning rate";
                 interrupted = true;
                 break;
             }
@@ -415,8 +425,8 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
                 e.accuracy = static_cast<double>(batchCorrect) / static_cast<double>(n);
                 e.learningRate = lr;
                 e.samplesPerSecond = smoothedRate;
-                e.etaSeconds = static_cast<double>(totalSteps - globalStep - 1) * static_cast<double>(m_config.batchSize) /
-                               smoothedRate;
+                e.etaSeconds = static_cast<double>(totalSteps - globalStep - 1)
+                    * static_cast<double>(m_config.batchSize) / smoothedRate;
                 e.lossScale = m_scaler ? lossScale : 0.0;
                 e.skipped = skipped;
                 m_onBatch(e);
@@ -476,11 +486,11 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
         if (keepBest && epochsWithoutImprovement >= m_config.earlyStoppingPatience && epoch + 1 < m_config.epochs) {
             result.earlyStopped = true;
             restoreParameters(m_best);
-            result.message = "early stopping after epoch " + std::to_string(epoch + 1) + ": the " +
-                             std::string(validationLoader ? "validation" : "training") + " loss did not improve for " +
-                             std::to_string(epochsWithoutImprovement) + " epoch" +
-                             (epochsWithoutImprovement == 1 ? "" : "s") + "; restored the best weights (epoch " +
-                             std::to_string(result.bestEpoch + 1) + ", loss " + formatNumber(best) + ")";
+            result.message = "early stopping after epoch " + std::to_string(epoch + 1) + ": the "
+                + std::string(validationLoader ? "validation" : "training") + " loss did not improve for "
+                + std::to_string(epochsWithoutImprovement) + " epoch" + (epochsWithoutImprovement == 1 ? "" : "s")
+                + "; restored the best weights (epoch " + std::to_string(result.bestEpoch + 1) + ", loss "
+                + formatNumber(best) + ")";
             break;
         }
     }

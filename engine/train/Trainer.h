@@ -42,30 +42,30 @@
 namespace netcanvas {
 
 struct BatchEvent {
-    int epoch = 0;                 // 0-based
-    int64_t batch = 0;             // 0-based within the epoch
+    int epoch = 0; // 0-based
+    int64_t batch = 0; // 0-based within the epoch
     int64_t batchesPerEpoch = 0;
-    int64_t globalStep = 0;        // 0-based over the run
+    int64_t globalStep = 0; // 0-based over the run
     int64_t totalSteps = 0;
-    double loss = 0.0;             // this batch (incl. regularization penalty)
-    double accuracy = 0.0;         // this batch
+    double loss = 0.0; // this batch (incl. regularization penalty)
+    double accuracy = 0.0; // this batch
     double learningRate = 0.0;
     double samplesPerSecond = 0.0; // smoothed
-    double etaSeconds = 0.0;       // for the whole run
-    double lossScale = 0.0;        // the loss scale this step ran with; 0 without loss scaling
-    bool skipped = false;          // loss scaling: the gradients overflowed, the update was skipped
+    double etaSeconds = 0.0; // for the whole run
+    double lossScale = 0.0; // the loss scale this step ran with; 0 without loss scaling
+    bool skipped = false; // loss scaling: the gradients overflowed, the update was skipped
 };
 
 struct EpochEvent {
     int epoch = 0;
-    double trainLoss = 0.0, trainAccuracy = 0.0;          // means over the epoch's batches
+    double trainLoss = 0.0, trainAccuracy = 0.0; // means over the epoch's batches
     double validationLoss = 0.0, validationAccuracy = 0.0; // NaN when there is no validation set
     double learningRate = 0.0;
     double seconds = 0.0;
     double samplesPerSecond = 0.0;
     bool improved = false; // best validation loss so far (best checkpoint written)
     int64_t skippedSteps = 0; // loss scaling: updates skipped in this epoch (gradient overflow)
-    double lossScale = 0.0;   // loss scaling: the scale at the end of the epoch; 0 without
+    double lossScale = 0.0; // loss scaling: the scale at the end of the epoch; 0 without
 };
 
 struct EvalResult {
@@ -77,16 +77,16 @@ struct EvalResult {
 
 struct TrainResult {
     int epochsCompleted = 0;
-    bool stopped = false;      // requestStop()
+    bool stopped = false; // requestStop()
     bool earlyStopped = false; // patience ran out
-    bool diverged = false;     // NaN/Inf; see message
-    std::string message;       // human-readable reason when not a normal finish
+    bool diverged = false; // NaN/Inf; see message
+    std::string message; // human-readable reason when not a normal finish
     double bestValidationLoss = 0.0; // validation loss of bestEpoch (training loss when there is no validation set)
     int bestEpoch = -1;
     double samplesPerSecond = 0.0; // over the whole run
     double seconds = 0.0;
-    int64_t skippedSteps = 0;      // loss scaling: updates skipped (gradient overflow) in this fit()
-    double lossScale = 0.0;        // loss scaling: the scale at the end; 0 without loss scaling
+    int64_t skippedSteps = 0; // loss scaling: updates skipped (gradient overflow) in this fit()
+    double lossScale = 0.0; // loss scaling: the scale at the end; 0 without loss scaling
     std::vector<EpochEvent> history;
 };
 
@@ -143,29 +143,29 @@ private:
     const ModelGraph m_graph;
     std::unique_ptr<Network> m_network;
     std::unique_ptr<Optimizer> m_optimizer;
-    std::unique_ptr<LossScaler> m_scaler;    // null: no loss scaling
-    std::vector<FloatSpan> m_gradSpans;      // the gradients the optimizer reads (scaler's check)
-    std::vector<FloatSpan> m_valueSpans;     // every parameter value (the post-step check)
+    std::unique_ptr<LossScaler> m_scaler; // null: no loss scaling
+    std::vector<FloatSpan> m_gradSpans; // the gradients the optimizer reads (scaler's check)
+    std::vector<FloatSpan> m_valueSpans; // every parameter value (the post-step check)
     Normalization m_normalization;
     std::function<void(const BatchEvent&)> m_onBatch;
     std::function<void(const EpochEvent&)> m_onEpoch;
-    std::atomic<bool> m_stop{false};
-    std::atomic<bool> m_pause{false};
+    std::atomic<bool> m_stop { false };
+    std::atomic<bool> m_pause { false };
     std::mutex m_snapshotMutex;
     std::vector<Tensor> m_snapshot; // parameter values in network().parameters() order
     bool m_hasSnapshot = false;
-    Normalization m_snapshotNormalization;   // m_normalization as of the last snapshot
-    bool m_normalizationFixed = false;       // setNormalization() was called
-    bool m_outputIsProbabilities = false;    // the output node is a Softmax
-    std::vector<Tensor> m_lastGood;          // parameter values before the current step
-    std::vector<Tensor> m_best;              // parameter values of the best epoch
-    std::vector<NamedParameter> m_params;    // network().parameters(), cached
+    Normalization m_snapshotNormalization; // m_normalization as of the last snapshot
+    bool m_normalizationFixed = false; // setNormalization() was called
+    bool m_outputIsProbabilities = false; // the output node is a Softmax
+    std::vector<Tensor> m_lastGood; // parameter values before the current step
+    std::vector<Tensor> m_best; // parameter values of the best epoch
+    std::vector<NamedParameter> m_params; // network().parameters(), cached
     std::vector<NamedParameter> m_trainable; // network().trainableParameters(), cached
-    std::string m_checkpointModelJson;       // the model (with this run's recipe) stored in checkpoints
-    Tensor m_grad;                           // dL/d(output), on the backend's device
-    DeviceLabels m_labels;                   // the batch's labels, on the backend's device
-    Tensor m_hostOutput;                     // evaluation: the outputs, downloaded for the confusion matrix
-    double m_lastPublish = -1.0;             // steady-clock seconds of the last snapshot
+    std::string m_checkpointModelJson; // the model (with this run's recipe) stored in checkpoints
+    Tensor m_grad; // dL/d(output), on the backend's device
+    DeviceLabels m_labels; // the batch's labels, on the backend's device
+    Tensor m_hostOutput; // evaluation: the outputs, downloaded for the confusion matrix
+    double m_lastPublish = -1.0; // steady-clock seconds of the last snapshot
 };
 
 } // namespace netcanvas

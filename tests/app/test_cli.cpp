@@ -9,9 +9,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cmath>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
-#include <cmath>
 #include <random>
 
 namespace {
@@ -49,7 +49,7 @@ void writeDataset(const QString& root, int perClass)
 {
     std::mt19937 rng(7);
     std::uniform_int_distribution<int> pos(2, 13), noise(0, 40);
-    const char* names[] = {"horizontal", "square", "vertical"};
+    const char* names[] = { "horizontal", "square", "vertical" };
     for (int c = 0; c < 3; ++c) {
         QDir().mkpath(root + "/" + names[c]);
         for (int i = 0; i < perClass; ++i) {
@@ -104,7 +104,10 @@ const char* kCnn = R"({
                "validation_fraction": 0.15, "seed": 3}
 })";
 
-bool oneLine(const QString& err) { return err.trimmed().count('\n') == 0; }
+bool oneLine(const QString& err)
+{
+    return err.trimmed().count('\n') == 0;
+}
 
 } // namespace
 
@@ -127,27 +130,27 @@ private slots:
 
     void infoShowsShapesAndParameters()
     {
-        const Run r = cli({"info", m_model});
+        const Run r = cli({ "info", m_model });
         QCOMPARE(r.code, 0);
         QVERIFY2(r.out.contains("8,323"), qPrintable(r.out)); // 256·32+32 + 32·3+3
         QVERIFY(r.out.contains("fc2"));
-        const Run j = cli({"info", m_model, "--json"});
+        const Run j = cli({ "info", m_model, "--json" });
         QCOMPARE(j.code, 0);
         QCOMPARE(lastJsonLine(j.out)["total_params"].toInt(), 8323);
     }
 
     void layersListsTheRegistry()
     {
-        const Run r = cli({"layers"});
+        const Run r = cli({ "layers" });
         QCOMPARE(r.code, 0);
-        for (const char* t : {"Conv2D", "Dense", "BatchNorm", "Dropout", "Concat", "GlobalAvgPool2D"})
+        for (const char* t : { "Conv2D", "Dense", "BatchNorm", "Dropout", "Concat", "GlobalAvgPool2D" })
             QVERIFY2(r.out.contains(t), t);
     }
 
     void trainEvalPredict()
     {
         const QString out = m_dir.filePath("run");
-        const Run t = cli({"train", m_model, "--data", m_data, "--out", out, "--json", "--threads", "2"});
+        const Run t = cli({ "train", m_model, "--data", m_data, "--out", out, "--json", "--threads", "2" });
         QVERIFY2(t.code == 0, qPrintable(t.err));
         const QJsonObject m = lastJsonLine(t.out);
         QVERIFY2(m.contains("test_accuracy"), qPrintable(t.out));
@@ -156,21 +159,22 @@ private slots:
         QVERIFY(m["samples_per_second"].toDouble() > 0);
         QVERIFY(m.contains("test_loss"));
         QVERIFY2(t.err.contains("broken.png"), qPrintable(t.err)); // skipped and reported
-        for (const char* f : {"weights.safetensors", "model.json", "metrics.json", "history.csv",
-                              "checkpoints/last.safetensors", "checkpoints/best.safetensors"})
+        for (const char* f : { "weights.safetensors", "model.json", "metrics.json", "history.csv",
+                 "checkpoints/last.safetensors", "checkpoints/best.safetensors" })
             QVERIFY2(QFile::exists(out + "/" + f), f);
 
-        const Run e = cli({"eval", "--weights", out + "/weights.safetensors", "--data", m_data, "--json"});
+        const Run e = cli({ "eval", "--weights", out + "/weights.safetensors", "--data", m_data, "--json" });
         QVERIFY2(e.code == 0, qPrintable(e.err));
         QCOMPARE(lastJsonLine(e.out)["test_accuracy"].toDouble(), m["test_accuracy"].toDouble());
-        const Run table = cli({"eval", "--weights", out + "/weights.safetensors", "--data", m_data, "--csv",
-                               m_dir.filePath("cm.csv")});
+        const Run table = cli(
+            { "eval", "--weights", out + "/weights.safetensors", "--data", m_data, "--csv", m_dir.filePath("cm.csv") });
         QCOMPARE(table.code, 0);
         QVERIFY(table.out.contains("Confusion matrix"));
         QVERIFY(table.out.contains("precision"));
         QVERIFY(QFile::exists(m_dir.filePath("cm.csv")));
 
-        const Run p = cli({"predict", "--weights", out + "/weights.safetensors", m_data + "/vertical/3.png", "--json"});
+        const Run p
+            = cli({ "predict", "--weights", out + "/weights.safetensors", m_data + "/vertical/3.png", "--json" });
         QVERIFY2(p.code == 0, qPrintable(p.err));
         const QJsonObject pj = lastJsonLine(p.out);
         QCOMPARE(pj["top"].toArray().first().toObject()["class"].toString(), QString("vertical"));
@@ -184,62 +188,63 @@ private slots:
     {
         const QString note16 = QStringLiteral("netcanvas-cli: note: FP16 mixed precision applies to GPUs only: the CPU "
                                               "computes in FP32");
-        const QString note32 = QStringLiteral("netcanvas-cli: note: TF32 applies to GPUs only: the CPU computes in FP32");
-        const Run t = cli({"train", m_model, "--data", m_data, "--out", m_dir.filePath("run-fp16"), "--json",
-                           "--threads", "2", "--epochs", "1", "--device", "cpu", "--precision", "fp16"});
+        const QString note32
+            = QStringLiteral("netcanvas-cli: note: TF32 applies to GPUs only: the CPU computes in FP32");
+        const Run t = cli({ "train", m_model, "--data", m_data, "--out", m_dir.filePath("run-fp16"), "--json",
+            "--threads", "2", "--epochs", "1", "--device", "cpu", "--precision", "fp16" });
         QVERIFY2(t.code == 0, qPrintable(t.err));
         QVERIFY2(t.err.contains(note16), qPrintable(t.err));
         const QJsonObject m = lastJsonLine(t.out);
         QCOMPARE(m["precision"].toString(), QStringLiteral("fp32")); // what ran
         QVERIFY2(!m.contains("skipped_steps") && !m.contains("loss_scale"), qPrintable(t.out));
 
-        const Run tf = cli({"train", m_model, "--data", m_data, "--out", m_dir.filePath("run-tf32"), "--quiet",
-                            "--threads", "2", "--epochs", "1", "--device", "cpu", "--tf32"});
+        const Run tf = cli({ "train", m_model, "--data", m_data, "--out", m_dir.filePath("run-tf32"), "--quiet",
+            "--threads", "2", "--epochs", "1", "--device", "cpu", "--tf32" });
         QVERIFY2(tf.code == 0, qPrintable(tf.err));
         QVERIFY2(tf.err.contains(note32), qPrintable(tf.err));
         QVERIFY(!tf.err.contains(note16));
 
         // Loss scaling forced on (exact on the CPU): reported in the metrics.
-        const Run ls = cli({"train", m_model, "--data", m_data, "--out", m_dir.filePath("run-scaled"), "--json",
-                            "--threads", "2", "--epochs", "1", "--device", "cpu", "--loss-scaling", "on"});
+        const Run ls = cli({ "train", m_model, "--data", m_data, "--out", m_dir.filePath("run-scaled"), "--json",
+            "--threads", "2", "--epochs", "1", "--device", "cpu", "--loss-scaling", "on" });
         QVERIFY2(ls.code == 0, qPrintable(ls.err));
         const QJsonObject lm = lastJsonLine(ls.out);
         QCOMPARE(lm["skipped_steps"].toInt(-1), 0);
         QCOMPARE(lm["loss_scale"].toDouble(), 65536.0);
-        const Run badScaling = cli({"train", m_model, "--data", m_data, "--loss-scaling", "yes"});
+        const Run badScaling = cli({ "train", m_model, "--data", m_data, "--loss-scaling", "yes" });
         QCOMPARE(badScaling.code, 1);
         QVERIFY2(badScaling.err.contains("--loss-scaling 'yes': expected auto, on or off") && oneLine(badScaling.err),
-                 qPrintable(badScaling.err));
+            qPrintable(badScaling.err));
 
         const QString weights = m_dir.filePath("run-fp16/weights.safetensors");
-        const Run e = cli({"eval", "--weights", weights, "--data", m_data, "--json", "--device", "cpu", "--precision",
-                           "tf32"});
+        const Run e = cli(
+            { "eval", "--weights", weights, "--data", m_data, "--json", "--device", "cpu", "--precision", "tf32" });
         QVERIFY2(e.code == 0, qPrintable(e.err));
         QVERIFY2(e.err.contains(note32), qPrintable(e.err));
-        const Run p = cli({"predict", "--weights", weights, m_data + "/vertical/3.png", "--json", "--device", "cpu",
-                           "--precision", "fp16"});
+        const Run p = cli({ "predict", "--weights", weights, m_data + "/vertical/3.png", "--json", "--device", "cpu",
+            "--precision", "fp16" });
         QVERIFY2(p.code == 0, qPrintable(p.err));
         QVERIFY2(p.err.contains(note16), qPrintable(p.err));
-        const Run fp32 = cli({"predict", "--weights", weights, m_data + "/vertical/3.png", "--device", "cpu",
-                              "--precision", "fp32"});
+        const Run fp32 = cli(
+            { "predict", "--weights", weights, m_data + "/vertical/3.png", "--device", "cpu", "--precision", "fp32" });
         QVERIFY2(fp32.code == 0 && !fp32.err.contains("note:"), qPrintable(fp32.err));
-        const Run b = cli({"bench", m_model, "--device", "cpu", "--precision", "fp16", "--json", "--batch", "8",
-                           "--steps", "2", "--warmup", "0", "--infer-batch", "8", "--latency-steps", "2"});
+        const Run b = cli({ "bench", m_model, "--device", "cpu", "--precision", "fp16", "--json", "--batch", "8",
+            "--steps", "2", "--warmup", "0", "--infer-batch", "8", "--latency-steps", "2" });
         QVERIFY2(b.code == 0, qPrintable(b.err));
         QVERIFY2(b.err.contains(note16), qPrintable(b.err));
         QCOMPARE(lastJsonLine(b.out)["precision"].toString(), QStringLiteral("fp32"));
         QVERIFY(!lastJsonLine(b.out).contains("loss_scale"));
 
-        for (const QStringList& args : {QStringList{"train", m_model, "--data", m_data, "--precision", "fp64"},
-                                        QStringList{"bench", m_model, "--precision", "half"},
-                                        QStringList{"eval", "--weights", weights, "--data", m_data, "--precision", "FP16"}}) {
+        for (const QStringList& args : { QStringList { "train", m_model, "--data", m_data, "--precision", "fp64" },
+                 QStringList { "bench", m_model, "--precision", "half" },
+                 QStringList { "eval", "--weights", weights, "--data", m_data, "--precision", "FP16" } }) {
             const Run r = cli(args);
             QCOMPARE(r.code, 1);
             QVERIFY2(r.err.contains(QStringLiteral("--precision '%1': expected fp32, tf32 or fp16").arg(args.last())),
-                     qPrintable(r.err));
+                qPrintable(r.err));
             QVERIFY2(oneLine(r.err), qPrintable(r.err));
         }
-        const Run both = cli({"train", m_model, "--data", m_data, "--tf32", "--precision", "fp16"});
+        const Run both = cli({ "train", m_model, "--data", m_data, "--tf32", "--precision", "fp16" });
         QVERIFY(both.code != 0);
         QVERIFY2(both.err.contains("--tf32") && both.err.contains("excludes"), qPrintable(both.err));
     }
@@ -251,7 +256,8 @@ private slots:
     {
         const QString weights = m_dir.filePath("run/weights.safetensors");
         if (!QFile::exists(weights)) {
-            const Run t = cli({"train", m_model, "--data", m_data, "--out", m_dir.filePath("run"), "-q", "--threads", "2"});
+            const Run t
+                = cli({ "train", m_model, "--data", m_data, "--out", m_dir.filePath("run"), "-q", "--threads", "2" });
             QVERIFY2(t.code == 0, qPrintable(t.err));
         }
         const QString dir = m_dir.filePath("unlabeled");
@@ -266,7 +272,7 @@ private slots:
         notes.close();
 
         const QString csv = m_dir.filePath("preds/preds.csv");
-        Run r = cli({"predict", "--weights", weights, dir, "--out", csv, "--top", "2"});
+        Run r = cli({ "predict", "--weights", weights, dir, "--out", csv, "--top", "2" });
         QCOMPARE(r.code, 2); // one image skipped
         QVERIFY2(r.err.contains("b/bad.png") && r.err.count('\n') == 1, qPrintable(r.err));
         QVERIFY2(r.out.contains("wrote 3 predictions") && r.out.contains("1 unreadable"), qPrintable(r.out));
@@ -275,7 +281,7 @@ private slots:
         const QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
         QCOMPARE(lines.size(), 4);
         QCOMPARE(lines[0], QString("path,class,confidence,class_2,confidence_2"));
-        const QStringList want = {dir + "/a/v3.png", dir + "/b/c/s7.png", dir + "/h5.png"}; // sorted ids
+        const QStringList want = { dir + "/a/v3.png", dir + "/b/c/s7.png", dir + "/h5.png" }; // sorted ids
         for (int i = 0; i < 3; ++i) {
             const QStringList cols = lines[i + 1].split(',');
             QCOMPARE(cols.size(), 5);
@@ -286,10 +292,10 @@ private slots:
         }
         QCOMPARE(lines[1].split(',')[1], QString("vertical"));
         const QStringList written = QDir(m_dir.filePath("preds")).entryList(QDir::Files | QDir::Hidden);
-        QCOMPARE(written, QStringList{"preds.csv"}); // no temp file left
+        QCOMPARE(written, QStringList { "preds.csv" }); // no temp file left
 
         // Files and folders mixed; without --out, the usual lines on stdout.
-        r = cli({"predict", "--weights", weights, dir + "/a", m_data + "/square/3.png", "--json"});
+        r = cli({ "predict", "--weights", weights, dir + "/a", m_data + "/square/3.png", "--json" });
         QCOMPARE(r.code, 0);
         QCOMPARE(r.out.split('\n', Qt::SkipEmptyParts).size(), 2);
         QVERIFY(r.out.contains("a/v3.png"));
@@ -298,11 +304,11 @@ private slots:
         const QString bad = m_dir.filePath("only-bad");
         QVERIFY(QDir().mkpath(bad));
         QVERIFY(QFile::copy(m_data + "/square/broken.png", bad + "/x.png"));
-        r = cli({"predict", "--weights", weights, bad, "--out", m_dir.filePath("none.csv")});
+        r = cli({ "predict", "--weights", weights, bad, "--out", m_dir.filePath("none.csv") });
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("none of the images could be read"), qPrintable(r.err));
         QVERIFY(!QFile::exists(m_dir.filePath("none.csv")));
-        r = cli({"predict", "--weights", weights, m_dir.filePath("preds/.."), "--out", m_dir.filePath("preds")});
+        r = cli({ "predict", "--weights", weights, m_dir.filePath("preds/.."), "--out", m_dir.filePath("preds") });
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("is a folder") && oneLine(r.err), qPrintable(r.err));
     }
@@ -313,12 +319,12 @@ private slots:
         QVERIFY(bad.open(QIODevice::WriteOnly));
         bad.write("{\n \"nodes\": [\n  {\"id\": \"x\" \"type\": \"Input\"}\n ]\n}");
         bad.close();
-        Run r = cli({"info", bad.fileName()});
+        Run r = cli({ "info", bad.fileName() });
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("bad.json:3:"), qPrintable(r.err));
         QCOMPARE(r.err.trimmed().count('\n'), 0);
 
-        r = cli({"train", m_model, "--data", m_dir.filePath("nowhere")});
+        r = cli({ "train", m_model, "--data", m_dir.filePath("nowhere") });
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("nowhere"), qPrintable(r.err));
 
@@ -328,11 +334,11 @@ private slots:
         QVERIFY(w.open(QIODevice::WriteOnly));
         w.write(wrong.toUtf8());
         w.close();
-        r = cli({"train", w.fileName(), "--data", m_data});
+        r = cli({ "train", w.fileName(), "--data", m_data });
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("fc2") && r.err.contains("3 classes"), qPrintable(r.err));
 
-        r = cli({"train", m_model, "--data", m_data, "--optimizer", "magic"});
+        r = cli({ "train", m_model, "--data", m_data, "--optimizer", "magic" });
         QVERIFY(r.code != 0);
     }
 
@@ -346,7 +352,7 @@ private slots:
         f.write(kCnn);
         f.close();
         const QString run = m_dir.filePath("cnnrun");
-        const Run t = cli({"train", model, "--data", m_data, "--out", run, "--json", "--threads", "2", "-q"});
+        const Run t = cli({ "train", model, "--data", m_data, "--out", run, "--json", "--threads", "2", "-q" });
         QVERIFY2(t.code == 0, qPrintable(t.err));
         QVERIFY2(lastJsonLine(t.out)["test_accuracy"].toDouble() > 0.8, qPrintable(t.out));
         const QString weights = run + "/weights.safetensors";
@@ -354,7 +360,7 @@ private slots:
 
         // eval: top-k on stdout, metrics files.
         const QString mj = m_dir.filePath("metrics.json"), mc = m_dir.filePath("metrics.csv");
-        Run e = cli({"eval", "--weights", weights, "--data", m_data, "--top-k", "2", "--metrics-out", mj});
+        Run e = cli({ "eval", "--weights", weights, "--data", m_data, "--top-k", "2", "--metrics-out", mj });
         QVERIFY2(e.code == 0, qPrintable(e.err));
         QVERIFY2(e.out.contains("top-2 accuracy"), qPrintable(e.out));
         QFile jf(mj);
@@ -375,7 +381,7 @@ private slots:
         QVERIFY(std::abs(static_cast<double>(diagonal) / total - acc) < 1e-9);
         QCOMPARE(metrics["confusion"].toObject()["per_class"].toArray().size(), 3);
 
-        e = cli({"eval", "--weights", weights, "--data", m_data, "--metrics-out", mc, "--json"});
+        e = cli({ "eval", "--weights", weights, "--data", m_data, "--metrics-out", mc, "--json" });
         QVERIFY2(e.code == 0, qPrintable(e.err));
         QCOMPARE(lastJsonLine(e.out)["top_k"].toInt(), 3); // 5 clamped to the 3 classes
         QCOMPARE(lastJsonLine(e.out)["top_k_accuracy"].toDouble(), 1.0);
@@ -389,13 +395,13 @@ private slots:
         for (const QString& line : csv)
             QCOMPARE(line.count(','), 4 + 3);
 
-        e = cli({"eval", "--weights", weights, "--data", m_data, "--metrics-out", m_dir.filePath("metrics.txt")});
+        e = cli({ "eval", "--weights", weights, "--data", m_data, "--metrics-out", m_dir.filePath("metrics.txt") });
         QCOMPARE(e.code, 1);
         QVERIFY2(e.err.contains("metrics.txt") && oneLine(e.err), qPrintable(e.err));
 
         // featuremaps: 4 channels of 16×16 → a 2×2 grid of 96-px cells with a 1-px gap.
         const QString maps = m_dir.filePath("maps");
-        Run r = cli({"featuremaps", "--weights", weights, "--layer", "conv1", "--image", image, "--out", maps});
+        Run r = cli({ "featuremaps", "--weights", weights, "--layer", "conv1", "--image", image, "--out", maps });
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY2(r.out.contains("conv1 (Conv2D): 4 channels"), qPrintable(r.out));
         const cv::Mat grid = cv::imread((maps + "/conv1.png").toStdString(), cv::IMREAD_COLOR);
@@ -406,17 +412,17 @@ private slots:
         const cv::Mat input = cv::imread((maps + "/input.png").toStdString(), cv::IMREAD_COLOR);
         QCOMPARE(input.cols, 224);
         // With the model given, a flat layer too (wrapped into a square).
-        r = cli({"featuremaps", model, "--weights", weights, "--layer", "fc", "--image", image, "--out", maps});
+        r = cli({ "featuremaps", model, "--weights", weights, "--layer", "fc", "--image", image, "--out", maps });
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY(QFile::exists(maps + "/fc.png"));
 
-        r = cli({"featuremaps", "--weights", weights, "--layer", "nope", "--image", image, "--out", maps});
+        r = cli({ "featuremaps", "--weights", weights, "--layer", "nope", "--image", image, "--out", maps });
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("'nope'") && r.err.contains("conv1") && oneLine(r.err), qPrintable(r.err));
 
         // explain: the top 3 classes, a 224×224 overlay (16 px × 14).
         const QString cam = m_dir.filePath("cam.png"), sal = m_dir.filePath("saliency.png");
-        r = cli({"explain", "--weights", weights, image, "--out", cam, "--saliency", sal});
+        r = cli({ "explain", "--weights", weights, image, "--out", cam, "--saliency", sal });
         QVERIFY2(r.code == 0, qPrintable(r.err));
         const QStringList lines = r.out.split('\n', Qt::SkipEmptyParts);
         QVERIFY2(lines.size() >= 5, qPrintable(r.out));
@@ -426,23 +432,23 @@ private slots:
         QCOMPARE(overlay.cols, 224);
         QCOMPARE(overlay.rows, 224);
         QVERIFY(QFile::exists(sal));
-        r = cli({"explain", "--weights", weights, image, "--class", "square", "--layer", "relu1", "--out", cam});
+        r = cli({ "explain", "--weights", weights, image, "--class", "square", "--layer", "relu1", "--out", cam });
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY2(r.out.contains("Grad-CAM of 'square' (class 1) on relu1"), qPrintable(r.out));
 
-        r = cli({"explain", "--weights", weights, image, "--layer", "fc", "--out", cam});
+        r = cli({ "explain", "--weights", weights, image, "--layer", "fc", "--out", cam });
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("'fc'") && oneLine(r.err), qPrintable(r.err));
-        r = cli({"explain", "--weights", weights, image, "--layer", "nope", "--out", cam});
+        r = cli({ "explain", "--weights", weights, image, "--layer", "nope", "--out", cam });
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("'nope'") && oneLine(r.err), qPrintable(r.err));
-        r = cli({"explain", "--weights", weights, image, "--class", "circle", "--out", cam});
+        r = cli({ "explain", "--weights", weights, image, "--class", "circle", "--out", cam });
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("'circle'") && r.err.contains("vertical") && oneLine(r.err), qPrintable(r.err));
-        r = cli({"explain", "--weights", weights, image, "--class", "7", "--out", cam});
+        r = cli({ "explain", "--weights", weights, image, "--class", "7", "--out", cam });
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("--class 7") && oneLine(r.err), qPrintable(r.err));
-        r = cli({"explain", "--weights", weights, image, "--out", m_model + "/cam.png"}); // under a file
+        r = cli({ "explain", "--weights", weights, image, "--out", m_model + "/cam.png" }); // under a file
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("cam.png") && oneLine(r.err), qPrintable(r.err));
     }

@@ -7,12 +7,12 @@
 #include "app/InspectionController.h"
 #include "app/TrainingController.h"
 #include "app/TrainingWorker.h"
+#include "common/Fixtures.h"
 #include "engine/data/Split.h"
 #include "engine/inspect/Inspect.h"
 #include "engine/io/Safetensors.h"
 #include "widgets/inspect/ConfusionMatrixView.h"
 #include "widgets/inspect/FeatureMapView.h"
-#include "common/Fixtures.h"
 
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -75,8 +75,8 @@ private slots:
         Network reference(fixtures::barsCnn(), *backend, 99);
         Normalization norm;
         QVERIFY(training.job()->trainer->copySnapshot(reference, &norm));
-        const inspect::FeatureMaps expected =
-            inspect::featureMaps(reference, inspect::sampleTensor(*m_data, sample, norm), "conv");
+        const inspect::FeatureMaps expected
+            = inspect::featureMaps(reference, inspect::sampleTensor(*m_data, sample, norm), "conv");
         QCOMPARE(r.maps.channels, expected.channels);
         QCOMPARE(r.maps.values.size(), expected.values.size());
         for (size_t i = 0; i < expected.values.size(); ++i)
@@ -108,7 +108,8 @@ private slots:
         QSignalSpy failed(&inspector, &InspectionController::failed);
         inspector.requestFeatureMaps(sample, QStringLiteral("nope"));
         QVERIFY(failed.wait(20000));
-        QVERIFY2(failed.front().at(0).toString().contains(QStringLiteral("nope")), qPrintable(failed.front().at(0).toString()));
+        QVERIFY2(failed.front().at(0).toString().contains(QStringLiteral("nope")),
+            qPrintable(failed.front().at(0).toString()));
     }
 
     void latestRequestWinsAndLiveModeFollowsTraining()
@@ -173,7 +174,7 @@ private slots:
         fromRun.requestFeatureMaps(3, QStringLiteral("conv"));
         QVERIFY(maps2.wait(20000));
         QCOMPARE(maps.front().at(0).value<app::FeatureMapsResult>().maps.values,
-                 maps2.front().at(0).value<app::FeatureMapsResult>().maps.values);
+            maps2.front().at(0).value<app::FeatureMapsResult>().maps.values);
         QVERIFY(!inspector.useWeightsFile(dir.filePath(QStringLiteral("missing.safetensors")), m_data).isEmpty());
     }
 

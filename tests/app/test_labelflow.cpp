@@ -37,7 +37,7 @@ class TestLabelFlow : public QObject {
     Q_OBJECT
 
     QTemporaryDir m_dir;
-    QString m_images;                      // the flat folder of unlabeled images
+    QString m_images; // the flat folder of unlabeled images
     std::map<std::string, std::string> m_truth; // image id → its true class
     std::vector<std::string> m_ids;
 
@@ -128,7 +128,7 @@ private slots:
         QVERIFY(!w.labelingController()->rounds()[0].fineTuned);
         QCOMPARE(w.document()->model()->analysis().outputShape.numel(), int64_t(3)); // adapted
         QVERIFY(w.document()->undoStack()->canUndo()); // … as an undoable edit
-        QCOMPARE(w.document()->runs()->count(), 1);    // the round is a run like any other
+        QCOMPARE(w.document()->runs()->count(), 1); // the round is a run like any other
 
         // Every readable unlabeled image got a prediction; the corrupt one did not.
         int withPrediction = 0, right = 0;
@@ -146,7 +146,8 @@ private slots:
             QVERIFY(conf >= 1.0f / 3.0f - 1e-5f && conf <= 1.0f);
         }
         QCOMPARE(withPrediction, 120 - labeled1);
-        QVERIFY2(right > withPrediction * 0.7, qPrintable(QStringLiteral("%1 of %2 right").arg(right).arg(withPrediction)));
+        QVERIFY2(
+            right > withPrediction * 0.7, qPrintable(QStringLiteral("%1 of %2 right").arg(right).arg(withPrediction)));
         QVERIFY(predicted.last().at(1).toString().contains(QStringLiteral("could not be read")));
         QVERIFY(w.labelingPanel()->isEnabled());
 
@@ -190,7 +191,7 @@ private slots:
             QVERIFY(done.wait(60000));
             const auto f = freshBatches.first().at(0).value<std::vector<BatchEvent>>();
             QVERIFY2(f.front().loss > fineTunedLoss + 0.3,
-                     qPrintable(QStringLiteral("fresh %1, fine-tuned %2").arg(f.front().loss).arg(fineTunedLoss)));
+                qPrintable(QStringLiteral("fresh %1, fine-tuned %2").arg(f.front().loss).arg(fineTunedLoss)));
         }
 
         // Export: a folder per class equal to the labels, and a CSV.
@@ -200,7 +201,8 @@ private slots:
         QVERIFY(exported.wait(30000));
         int files = 0;
         for (const std::string& cls : store->classes()) {
-            const QStringList names = QDir(target + QLatin1Char('/') + QString::fromStdString(cls)).entryList(QDir::Files);
+            const QStringList names
+                = QDir(target + QLatin1Char('/') + QString::fromStdString(cls)).entryList(QDir::Files);
             for (const QString& n : names) {
                 ++files;
                 QCOMPARE(store->labelName(store->indexOf(n.toStdString())), cls);
@@ -217,7 +219,7 @@ private slots:
         w.labelingController()->classifyToCsv({ m_images }, preds, w.labelingController()->model());
         QVERIFY(exported.wait(30000));
         QVERIFY2(exported.last().at(0).toString().contains(QStringLiteral("1 unreadable")),
-                 qPrintable(exported.last().at(0).toString()));
+            qPrintable(exported.last().at(0).toString()));
         QFile pf(preds);
         QVERIFY(pf.open(QIODevice::ReadOnly));
         const QStringList rows = QString::fromUtf8(pf.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);

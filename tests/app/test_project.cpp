@@ -8,6 +8,7 @@
 #include "app/ProjectDocument.h"
 #include "app/ProjectFile.h"
 #include "app/TrainingController.h"
+#include "common/Fixtures.h"
 #include "engine/core/Error.h"
 #include "engine/graph/ModelJson.h"
 #include "engine/io/AtomicFile.h"
@@ -16,18 +17,17 @@
 #include "widgets/train/RunHistory.h"
 #include "widgets/train/RunJson.h"
 #include "widgets/train/TrainingPanel.h"
-#include "common/Fixtures.h"
 
 #include <QDir>
 #include <QFile>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPushButton>
-#include <QTimer>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QUndoStack>
 #include <QUrl>
 #include <QtTest>
@@ -101,7 +101,7 @@ ModelGraph positionedCnn()
     double y = 0;
     for (const GraphNode& n : g.nodes()) {
         GraphNode* m = g.node(n.id);
-        m->ui = {{"x", 40.5}, {"y", y}};
+        m->ui = { { "x", 40.5 }, { "y", y } };
         y += 120;
     }
     return g;
@@ -166,7 +166,8 @@ private slots:
             QCOMPARE(back.batches[i].globalStep, r.batches[i].globalStep);
             QCOMPARE(back.batches[i].epoch, r.batches[i].epoch);
             QCOMPARE(back.batches[i].batch, r.batches[i].batch);
-            QVERIFY(std::abs(back.batches[i].loss - r.batches[i].loss) <= 5e-6 * std::abs(r.batches[i].loss)); // 6 significant digits
+            QVERIFY(std::abs(back.batches[i].loss - r.batches[i].loss)
+                <= 5e-6 * std::abs(r.batches[i].loss)); // 6 significant digits
             QVERIFY(std::abs(back.batches[i].accuracy - r.batches[i].accuracy) < 1e-6);
             QVERIFY(std::abs(back.batches[i].learningRate - r.batches[i].learningRate) < 1e-9);
         }
@@ -205,7 +206,7 @@ private slots:
         d.threads = 2;
         d.device = "cuda:1"; // kept even on a machine without that GPU
         d.precision = Precision::Fp16;
-        d.runs = {sampleRun(1, 10), sampleRun(3, 20)};
+        d.runs = { sampleRun(1, 10), sampleRun(3, 20) };
         d.weightsPath = QDir(dir.path()).filePath(QStringLiteral("p.weights.safetensors")).toStdString();
         d.weightsRun = 3;
         const QString path = QDir(dir.path()).filePath(QStringLiteral("p.ncproj"));
@@ -248,9 +249,9 @@ private slots:
         const QString movedPath = QDir(moved.path()).filePath(QStringLiteral("p.ncproj"));
         QVERIFY(QFile::copy(path, movedPath));
         QCOMPARE(std::filesystem::path(app::loadProjectFile(movedPath.toStdString()).datasetPath),
-                 std::filesystem::path(QDir(moved.path()).filePath(QStringLiteral("data")).toStdString()));
+            std::filesystem::path(QDir(moved.path()).filePath(QStringLiteral("data")).toStdString()));
         QCOMPARE(std::filesystem::path(app::loadProjectFile(movedPath.toStdString()).labelFolder),
-                 std::filesystem::path(QDir(moved.path()).filePath(QStringLiteral("data/cats")).toStdString()));
+            std::filesystem::path(QDir(moved.path()).filePath(QStringLiteral("data/cats")).toStdString()));
         // No folder being labeled: no "labeling" object; a folder outside the project: absolute.
         ProjectData plain = d;
         plain.labelFolder.clear();
@@ -259,9 +260,9 @@ private slots:
         QVERIFY(app::loadProjectFile(path.toStdString()).labelFolder.empty());
         plain.labelFolder = QDir(moved.path()).absolutePath().toStdString();
         app::saveProjectFile(path.toStdString(), plain);
-        QCOMPARE(std::filesystem::path(nlohmann::json::parse(readFile(path.toStdString()))["labeling"]["folder"]
-                                           .get<std::string>()),
-                 std::filesystem::path(plain.labelFolder));
+        QCOMPARE(std::filesystem::path(
+                     nlohmann::json::parse(readFile(path.toStdString()))["labeling"]["folder"].get<std::string>()),
+            std::filesystem::path(plain.labelFolder));
     }
 
     void malformedProjectsNameTheFault()
@@ -288,7 +289,8 @@ private slots:
         auto broken = widgets::runToJson(sampleRun(2, 4));
         broken["batches"]["loss"].erase(0);
         e = expectFormatError(project(", \"runs\": [" + broken.dump() + "]"), path);
-        QVERIFY2(e.contains(QStringLiteral("runs[0].batches")) && e.contains(QStringLiteral("same length")), qPrintable(e));
+        QVERIFY2(
+            e.contains(QStringLiteral("runs[0].batches")) && e.contains(QStringLiteral("same length")), qPrintable(e));
         broken = widgets::runToJson(sampleRun(2, 4));
         broken["epochs"][1]["seconds"] = "slow";
         e = expectFormatError(project(", \"runs\": [" + broken.dump() + "]"), path);
@@ -308,14 +310,14 @@ private slots:
         e = expectFormatError(project(", \"settings\": {\"tf32\": \"yes\"}"), path);
         QVERIFY2(e.contains(QStringLiteral("settings.tf32")), qPrintable(e));
         e = expectFormatError(project(", \"settings\": {\"precision\": \"fp64\"}"), path);
-        QVERIFY2(e.contains(QStringLiteral("bad.ncproj: settings.precision 'fp64'")) &&
-                     e.contains(QStringLiteral("fp32, tf32 or fp16")),
-                 qPrintable(e));
+        QVERIFY2(e.contains(QStringLiteral("bad.ncproj: settings.precision 'fp64'"))
+                && e.contains(QStringLiteral("fp32, tf32 or fp16")),
+            qPrintable(e));
         e = expectFormatError(project(", \"settings\": {\"precision\": true}"), path);
         QVERIFY2(e.contains(QStringLiteral("settings.precision: expected a string")), qPrintable(e));
         auto settings = [&](const std::string& json) {
-            return app::projectFromJson(nlohmann::json::parse(project(", \"settings\": " + json)), "old.ncproj",
-                                        dir.path().toStdString())
+            return app::projectFromJson(
+                nlohmann::json::parse(project(", \"settings\": " + json)), "old.ncproj", dir.path().toStdString())
                 .precision;
         };
         // Projects from before the device setting train with "auto" and full float32; those of the
@@ -326,9 +328,9 @@ private slots:
         QCOMPARE(settings("{\"tf32\": true, \"precision\": \"fp16\"}"), Precision::Fp16);
         QCOMPARE(settings("{\"precision\": \"tf32\"}"), Precision::Tf32);
         QCOMPARE(app::projectFromJson(nlohmann::json::parse(project(", \"settings\": {\"threads\": 1}")), "old.ncproj",
-                                      dir.path().toStdString())
+                     dir.path().toStdString())
                      .device,
-                 std::string("auto"));
+            std::string("auto"));
         broken = nlohmann::json::parse(model);
         broken["nodes"][2]["params"]["kernel"] = "big";
         e = expectFormatError("{\"format\": \"netcanvas-project\", \"model\": " + broken.dump() + "}", path);
@@ -351,7 +353,7 @@ private slots:
         QVERIFY(!doc.isProject()); // a model file
         doc.markModified();
         QVERIFY(doc.isModified());
-        doc.runs()->restore({sampleRun(1, 6), sampleRun(2, 8)});
+        doc.runs()->restore({ sampleRun(1, 6), sampleRun(2, 8) });
         doc.setDatasetPath(dir.path());
         TrainConfig t;
         t.epochs = 11;
@@ -401,7 +403,7 @@ private slots:
         auto autosave = std::make_unique<app::Autosave>(&doc, dir.path());
         QCOMPARE(autosave->saveNow(), QString());
         QVERIFY(!QFile::exists(autosave->recoveryFile())); // nothing unsaved: no copy
-        doc.runs()->restore({sampleRun(1, 6)});
+        doc.runs()->restore({ sampleRun(1, 6) });
         doc.setDatasetPath(data.path());
         QVERIFY(doc.isModified());
         QCOMPARE(autosave->saveNow(), QString());
@@ -455,7 +457,7 @@ private slots:
         {
             app::MainWindow window;
             ModelGraph g = positionedCnn();
-            g.training = {{"optimizer", "adam"}, {"learning_rate", 0.01}, {"epochs", 2}, {"batch_size", 16}};
+            g.training = { { "optimizer", "adam" }, { "learning_rate", 0.01 }, { "epochs", 2 }, { "batch_size", 16 } };
             window.document()->model()->setGraph(g);
             window.trainingPanel()->setDatasetPath(csv);
             QSignalSpy finished(window.trainingController(), &app::TrainingController::finished);
@@ -514,7 +516,8 @@ private slots:
         };
         answer(QMessageBox::Cancel);
         QVERIFY(!window.close()); // Cancel keeps the window and the work
-        QVERIFY2(asked.contains(QStringLiteral("mlp.json")) && asked.contains(QStringLiteral("unsaved")), qPrintable(asked));
+        QVERIFY2(
+            asked.contains(QStringLiteral("mlp.json")) && asked.contains(QStringLiteral("unsaved")), qPrintable(asked));
         QVERIFY(window.isVisible());
         QVERIFY(window.document()->isModified());
         asked.clear();
@@ -550,7 +553,7 @@ private slots:
         QDir(dir.path()).mkpath(QStringLiteral("images/a"));
         const QString folder = QDir(dir.path()).filePath(QStringLiteral("images"));
         QMimeData mime;
-        mime.setUrls({QUrl::fromLocalFile(folder)});
+        mime.setUrls({ QUrl::fromLocalFile(folder) });
         QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
         QApplication::sendEvent(&window, &enter);
         QVERIFY(enter.isAccepted());

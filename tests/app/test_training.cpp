@@ -7,29 +7,29 @@
 #include "app/TrainingController.h"
 #include "engine/core/Rng.h"
 #include "engine/data/Split.h"
+#include "engine/graph/ModelJson.h"
+#include "widgets/canvas/GraphModel.h"
 #include "widgets/charts/Decimation.h"
 #include "widgets/charts/TrainingCharts.h"
 #include "widgets/train/RunHistory.h"
-#include "widgets/canvas/GraphModel.h"
 #include "widgets/train/RunListWidget.h"
 #include "widgets/train/TrainingPanel.h"
-#include "engine/graph/ModelJson.h"
 
+#include "common/Fixtures.h"
 #include <QApplication>
 #include <QChart>
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
+#include <QLineSeries>
 #include <QMenuBar>
 #include <QPushButton>
-#include <QTabWidget>
-#include <QLineSeries>
 #include <QSignalSpy>
 #include <QStandardItemModel>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTimer>
-#include "common/Fixtures.h"
 
 #include <QtTest>
 
@@ -55,20 +55,23 @@ GraphNode node(const std::string& id, const std::string& type, std::vector<std::
     return fixtures::makeNode(id, type, std::move(inputs), std::move(params));
 }
 
-ModelGraph smallCnn(int classes = 3, int filters = 8) { return fixtures::barsCnn(classes, filters); }
+ModelGraph smallCnn(int classes = 3, int filters = 8)
+{
+    return fixtures::barsCnn(classes, filters);
+}
 
 // Heavier per batch (tens of ms), so "batches after a stop request" is measurable.
 ModelGraph slowCnn()
 {
     ModelGraph g;
     g.name = "bars-slow";
-    g.addNode(node("in", "Input", {}, {{"channels", 1}, {"height", 8}, {"width", 8}}));
-    g.addNode(node("conv1", "Conv2D", {"in"}, {{"filters", 48}, {"kernel", 3}, {"padding", "same"}}));
-    g.addNode(node("relu1", "ReLU", {"conv1"}, nlohmann::json::object()));
-    g.addNode(node("conv2", "Conv2D", {"relu1"}, {{"filters", 48}, {"kernel", 3}, {"padding", "same"}}));
-    g.addNode(node("relu2", "ReLU", {"conv2"}, nlohmann::json::object()));
-    g.addNode(node("flat", "Flatten", {"relu2"}, nlohmann::json::object()));
-    g.addNode(node("fc", "Dense", {"flat"}, {{"units", 3}}));
+    g.addNode(node("in", "Input", {}, { { "channels", 1 }, { "height", 8 }, { "width", 8 } }));
+    g.addNode(node("conv1", "Conv2D", { "in" }, { { "filters", 48 }, { "kernel", 3 }, { "padding", "same" } }));
+    g.addNode(node("relu1", "ReLU", { "conv1" }, nlohmann::json::object()));
+    g.addNode(node("conv2", "Conv2D", { "relu1" }, { { "filters", 48 }, { "kernel", 3 }, { "padding", "same" } }));
+    g.addNode(node("relu2", "ReLU", { "conv2" }, nlohmann::json::object()));
+    g.addNode(node("flat", "Flatten", { "relu2" }, nlohmann::json::object()));
+    g.addNode(node("fc", "Dense", { "flat" }, { { "units", 3 } }));
     return g;
 }
 
@@ -122,13 +125,13 @@ private slots:
         run.modelName = QStringLiteral("bars-cnn");
         run.config = baseConfig();
         const int id = history.addRun(run);
-        charts.setVisibleRuns({id});
+        charts.setVisibleRuns({ id });
         connect(&controller, &TrainingController::batchFinished, &history,
-                [&](const std::vector<BatchEvent>& e) { history.appendBatches(id, e); });
+            [&](const std::vector<BatchEvent>& e) { history.appendBatches(id, e); });
         connect(&controller, &TrainingController::epochFinished, &history,
-                [&](const EpochEvent& e) { history.appendEpoch(id, e); });
+            [&](const EpochEvent& e) { history.appendEpoch(id, e); });
         connect(&controller, &TrainingController::finished, &history,
-                [&](const TrainingSummary& s) { history.finishRun(id, s); });
+            [&](const TrainingSummary& s) { history.finishRun(id, s); });
 
         QSignalSpy batches(&controller, &TrainingController::batchFinished);
         QSignalSpy epochs(&controller, &TrainingController::epochFinished);
@@ -192,8 +195,8 @@ private slots:
         QVERIFY(QFileInfo::exists(dir.filePath(QStringLiteral("w.safetensors"))));
 
         qInfo("%lld batch signals for %lld batches in %.2f s (longest UI gap %.1f ms); %d chart refreshes",
-              static_cast<long long>(batches.count()), static_cast<long long>(countEvents(batches)), seconds, maxGap / 1e6,
-              charts.refreshCount() - refreshesBefore);
+            static_cast<long long>(batches.count()), static_cast<long long>(countEvents(batches)), seconds,
+            maxGap / 1e6, charts.refreshCount() - refreshesBefore);
     }
 
     void uiStallWhileTraining()
@@ -212,11 +215,11 @@ private slots:
         run.config.epochs = 100;
         run.config.batchSize = 8;
         const int id = history.addRun(run);
-        charts.setVisibleRuns({id});
+        charts.setVisibleRuns({ id });
         connect(&controller, &TrainingController::batchFinished, &history,
-                [&](const std::vector<BatchEvent>& e) { history.appendBatches(id, e); });
+            [&](const std::vector<BatchEvent>& e) { history.appendBatches(id, e); });
         connect(&controller, &TrainingController::epochFinished, &history,
-                [&](const EpochEvent& e) { history.appendEpoch(id, e); });
+            [&](const EpochEvent& e) { history.appendEpoch(id, e); });
         QSignalSpy batches(&controller, &TrainingController::batchFinished);
         QSignalSpy finished(&controller, &TrainingController::finished);
         QVERIFY(QTest::qWaitForWindowExposed(&charts));
@@ -246,12 +249,14 @@ private slots:
         QVERIFY(charts.series(id, TrainingCharts::Curve::RawLoss)->count() <= charts.maxPoints());
         const int refreshes = charts.refreshCount() - refreshesBefore;
         qInfo("UI-thread stall: longest gap between 5 ms ticks %.1f ms during %.2f s of training; %lld batches "
-              "(%.0f/s) in %lld batch signals (%.1f/s); %d chart refreshes (%.1f/s, longest %.1f ms); %d raw points displayed",
-              maxGap / 1e6, seconds, static_cast<long long>(n), n / seconds, static_cast<long long>(batches.count()),
-              batches.count() / seconds, refreshes, refreshes / seconds, charts.longestRefreshMs(),
-              static_cast<int>(charts.series(id, TrainingCharts::Curve::RawLoss)->count()));
+              "(%.0f/s) in %lld batch signals (%.1f/s); %d chart refreshes (%.1f/s, longest %.1f ms); %d raw points "
+              "displayed",
+            maxGap / 1e6, seconds, static_cast<long long>(n), n / seconds, static_cast<long long>(batches.count()),
+            batches.count() / seconds, refreshes, refreshes / seconds, charts.longestRefreshMs(),
+            static_cast<int>(charts.series(id, TrainingCharts::Curve::RawLoss)->count()));
         // Coalesced: ~30 per second, plus the flush at the end of each epoch.
-        QVERIFY2(batches.count() <= seconds * 40 + run.config.epochs + 10, qPrintable(QString::number(batches.count())));
+        QVERIFY2(
+            batches.count() <= seconds * 40 + run.config.epochs + 10, qPrintable(QString::number(batches.count())));
     }
 
     void pauseHoldsResumeContinuesStopEnds()
@@ -292,7 +297,8 @@ private slots:
         const TrainingSummary s = finished.at(0).at(0).value<TrainingSummary>();
         QVERIFY2(s.stopped, qPrintable(s.message));
         QVERIFY2(after <= 1, qPrintable(QString("%1 batches after stop()").arg(after)));
-        qInfo("stop(): %lld batch(es) arrived after the request (%s)", static_cast<long long>(after), qPrintable(s.message));
+        qInfo("stop(): %lld batch(es) arrived after the request (%s)", static_cast<long long>(after),
+            qPrintable(s.message));
         QVERIFY(paused.count() >= 2);
     }
 
@@ -328,7 +334,7 @@ private slots:
         const TrainingSummary s = finished.at(0).at(0).value<TrainingSummary>();
         QVERIFY(s.diverged);
         QVERIFY2(s.message.contains(QStringLiteral("node '")) || s.message.contains(QStringLiteral("parameter '")),
-                 qPrintable(s.message));
+            qPrintable(s.message));
         QVERIFY(controller.hasWeights()); // the last good weights are kept
         qInfo("diverged: %s", qPrintable(s.message));
     }
@@ -340,7 +346,8 @@ private slots:
         // The output gives 2 values, the dataset has 3 classes.
         QVERIFY(controller.start(smallCnn(2), m_data, m_split, baseConfig()));
         QVERIFY(failed.wait(30000));
-        QVERIFY2(failed.at(0).at(0).toString().contains(QStringLiteral("classes")), qPrintable(failed.at(0).at(0).toString()));
+        QVERIFY2(failed.at(0).at(0).toString().contains(QStringLiteral("classes")),
+            qPrintable(failed.at(0).at(0).toString()));
         QVERIFY(!controller.isRunning());
         // And a new run can start afterwards.
         QSignalSpy finished(&controller, &TrainingController::finished);
@@ -359,7 +366,8 @@ private slots:
         failed.clear();
         QVERIFY(controller.start(smallCnn(), m_data, c));
         QVERIFY(failed.wait(30000));
-        QVERIFY2(failed.front().at(0).toString().contains(QStringLiteral("split")), qPrintable(failed.front().at(0).toString()));
+        QVERIFY2(failed.front().at(0).toString().contains(QStringLiteral("split")),
+            qPrintable(failed.front().at(0).toString()));
         QVERIFY(!controller.isRunning());
     }
 
@@ -382,7 +390,7 @@ private slots:
     {
         widgets::GraphModel model;
         ModelGraph g = smallCnn(2); // 2 outputs: too few for the 3-class CSV below
-        g.training = {{"optimizer", "adamw"}, {"learning_rate", 0.003}, {"epochs", 7}, {"batch_size", 32}};
+        g.training = { { "optimizer", "adamw" }, { "learning_rate", 0.003 }, { "epochs", 7 }, { "batch_size", 32 } };
         model.setGraph(g);
         widgets::TrainingPanel panel(&model);
         const TrainConfig c = panel.config();
@@ -415,7 +423,8 @@ private slots:
         QCOMPARE(panel.dataset()->size(), int64_t(30));
         QCOMPARE(panel.dataset()->sampleSize(), int64_t(64));
         const QString blocker = panel.trainBlocker();
-        QVERIFY2(blocker.contains(QStringLiteral("3 classes")) && blocker.contains(QStringLiteral("'fc'")), qPrintable(blocker));
+        QVERIFY2(blocker.contains(QStringLiteral("3 classes")) && blocker.contains(QStringLiteral("'fc'")),
+            qPrintable(blocker));
         QPushButton* train = nullptr;
         for (QPushButton* b : panel.findChildren<QPushButton*>())
             if (b->text() == QStringLiteral("Train"))
@@ -439,8 +448,9 @@ private slots:
         model.setGraph(smallCnn());
         TrainingSummary diverged;
         diverged.diverged = true;
-        diverged.message = QStringLiteral("training stopped at epoch 1, batch 4: the loss became NaN; first non-finite output "
-                                          "at node 'fc' \u2014 try a lower learning rate");
+        diverged.message
+            = QStringLiteral("training stopped at epoch 1, batch 4: the loss became NaN; first non-finite output "
+                             "at node 'fc' \u2014 try a lower learning rate");
         panel.setTrainingState(true, false);
         panel.setTrainingState(false, false);
         panel.showFinished(diverged);
@@ -481,14 +491,15 @@ private slots:
         auto offered = [&](Precision p) {
             return items->item(menu->findData(QString::fromLatin1(precisionName(p))))->isEnabled();
         };
-        auto select = [&](Precision p) { menu->setCurrentIndex(menu->findData(QString::fromLatin1(precisionName(p)))); };
+        auto select
+            = [&](Precision p) { menu->setCurrentIndex(menu->findData(QString::fromLatin1(precisionName(p)))); };
 
         DeviceList cpuOnly;
         DeviceInfo cpu;
         cpu.spec = "cpu";
         cpu.name = "CPU";
         cpu.threads = 2;
-        cpuOnly.devices = {cpu};
+        cpuOnly.devices = { cpu };
         cpuOnly.cudaReason = "no NVIDIA driver";
         cpuOnly.cudaStatus = "cuda: unavailable (no NVIDIA driver)";
         auto withGpu = [&](int ccMajor, int ccMinor, bool usable) {
@@ -578,12 +589,13 @@ private slots:
         }
         app::MainWindow window;
         ModelGraph g = smallCnn();
-        g.training = {{"optimizer", "adam"}, {"learning_rate", 0.01}, {"epochs", 3}, {"batch_size", 16}};
+        g.training = { { "optimizer", "adam" }, { "learning_rate", 0.01 }, { "epochs", 3 }, { "batch_size", 16 } };
         window.document()->model()->setGraph(g);
         window.resize(1280, 800);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
-        QCOMPARE(window.sideTabs()->tabText(window.sideTabs()->indexOf(window.trainingPanel())), QStringLiteral("Training"));
+        QCOMPARE(
+            window.sideTabs()->tabText(window.sideTabs()->indexOf(window.trainingPanel())), QStringLiteral("Training"));
         bool haveTrainMenu = false;
         for (QAction* a : window.menuBar()->actions())
             haveTrainMenu |= a->text() == QStringLiteral("&Train");
@@ -600,7 +612,7 @@ private slots:
         QCOMPARE(run->epochs.size(), size_t(3));
         QVERIFY(!run->batches.empty());
         QVERIFY2(run->summary.testAccuracy > 0.7, qPrintable(run->displayName()));
-        QCOMPARE(window.trainingCharts()->visibleRuns(), std::vector<int>{run->id});
+        QCOMPARE(window.trainingCharts()->visibleRuns(), std::vector<int> { run->id });
         QVERIFY(window.trainingController()->hasWeights());
     }
 
@@ -610,7 +622,7 @@ private slots:
         Rng rng(11);
         for (int i = 0; i < 150000; ++i)
             pts.emplace_back(i * 0.001, std::sin(i * 0.0007) + rng.uniform() * 0.1);
-        pts[77777].setY(9.0);   // a spike
+        pts[77777].setY(9.0); // a spike
         pts[123456].setY(-9.0); // a dip
         const QList<QPointF> d = widgets::decimateMinMax(pts, 2000);
         QVERIFY(d.size() <= 2000);
@@ -679,15 +691,16 @@ private slots:
         list.setChecked(a, true);
         list.setChecked(b, true);
         list.setChecked(c, false);
-        QCOMPARE(charts.visibleRuns(), (std::vector<int>{a, b}));
+        QCOMPARE(charts.visibleRuns(), (std::vector<int> { a, b }));
         charts.refreshNow();
         QVERIFY(charts.series(a, TrainingCharts::Curve::SmoothLoss));
         QVERIFY(charts.series(b, TrainingCharts::Curve::SmoothLoss));
         QVERIFY(!charts.series(c, TrainingCharts::Curve::SmoothLoss));
         QCOMPARE(charts.series(a, TrainingCharts::Curve::SmoothLoss)->count(), 20);
-        QVERIFY(charts.series(a, TrainingCharts::Curve::SmoothLoss)->pen().color() !=
-                charts.series(b, TrainingCharts::Curve::SmoothLoss)->pen().color());
-        QCOMPARE(charts.series(a, TrainingCharts::Curve::SmoothLoss)->chart()->series().size(), 2 * 3); // raw, smooth, validation per run
+        QVERIFY(charts.series(a, TrainingCharts::Curve::SmoothLoss)->pen().color()
+            != charts.series(b, TrainingCharts::Curve::SmoothLoss)->pen().color());
+        QCOMPARE(charts.series(a, TrainingCharts::Curve::SmoothLoss)->chart()->series().size(),
+            2 * 3); // raw, smooth, validation per run
 
         // NETCANVAS_CHARTS_PNG=file.png saves the overlay for a look.
         if (qEnvironmentVariableIsSet("NETCANVAS_CHARTS_PNG")) {

@@ -13,9 +13,9 @@
 namespace netcanvas::test {
 
 struct BackendUnderTest {
-    std::string name;                 // "cpu", "cuda:0"
+    std::string name; // "cpu", "cuda:0"
     std::unique_ptr<Backend> backend; // null when unavailable
-    std::string skipReason;           // why it is unavailable
+    std::string skipReason; // why it is unavailable
 };
 
 inline std::vector<BackendUnderTest> backendsUnderTest()
@@ -29,7 +29,8 @@ inline std::vector<BackendUnderTest> backendsUnderTest()
             continue;
         anyCuda = true;
         if (!d.usable) {
-            list.push_back({ d.spec, nullptr, "no CUDA device: " + d.spec + " " + d.name + " is unusable (" + d.reason + ")" });
+            list.push_back(
+                { d.spec, nullptr, "no CUDA device: " + d.spec + " " + d.name + " is unusable (" + d.reason + ")" });
             continue;
         }
         CreatedBackend created = createBackend(d.spec, 2);

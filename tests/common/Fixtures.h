@@ -19,7 +19,7 @@ inline Dataset barsDataset(int perClass, uint64_t seed, bool randomLabels = fals
     d.channels = 1;
     d.height = 8;
     d.width = 8;
-    d.classNames = {"horizontal", "vertical", "diagonal"};
+    d.classNames = { "horizontal", "vertical", "diagonal" };
     d.format = "synthetic";
     d.root = "bars";
     Rng rng(seed);
@@ -43,7 +43,7 @@ inline Dataset barsDataset(int perClass, uint64_t seed, bool randomLabels = fals
 }
 
 inline GraphNode makeNode(const std::string& id, const std::string& type, std::vector<std::string> inputs = {},
-                          nlohmann::json params = nlohmann::json::object())
+    nlohmann::json params = nlohmann::json::object())
 {
     GraphNode n;
     n.id = id;
@@ -58,12 +58,12 @@ inline ModelGraph barsCnn(int classes = 3, int filters = 8)
 {
     ModelGraph g;
     g.name = "bars-cnn";
-    g.addNode(makeNode("in", "Input", {}, {{"channels", 1}, {"height", 8}, {"width", 8}}));
-    g.addNode(makeNode("conv", "Conv2D", {"in"}, {{"filters", filters}, {"kernel", 3}, {"padding", "same"}}));
-    g.addNode(makeNode("relu", "ReLU", {"conv"}));
-    g.addNode(makeNode("pool", "MaxPool2D", {"relu"}, {{"pool", 2}}));
-    g.addNode(makeNode("flat", "Flatten", {"pool"}));
-    g.addNode(makeNode("fc", "Dense", {"flat"}, {{"units", classes}}));
+    g.addNode(makeNode("in", "Input", {}, { { "channels", 1 }, { "height", 8 }, { "width", 8 } }));
+    g.addNode(makeNode("conv", "Conv2D", { "in" }, { { "filters", filters }, { "kernel", 3 }, { "padding", "same" } }));
+    g.addNode(makeNode("relu", "ReLU", { "conv" }));
+    g.addNode(makeNode("pool", "MaxPool2D", { "relu" }, { { "pool", 2 } }));
+    g.addNode(makeNode("flat", "Flatten", { "pool" }));
+    g.addNode(makeNode("fc", "Dense", { "flat" }, { { "units", classes } }));
     return g;
 }
 

@@ -817,7 +817,7 @@ private slots:
         if (b.mathPrecision() != wanted) // TF32 below compute capability 8.0
             QSKIP(created.note.c_str());
         QVERIFY2(b.description().find(wanted == Precision::Fp16 ? ", FP16 mixed" : ", TF32") != std::string::npos,
-                 b.description().c_str());
+            b.description().c_str());
         // Inputs in [-1, 1] rounded to 10 mantissa bits: ~5e-4 relative each; K = 72 products.
         const double atol = 2e-2, rtol = 1e-2;
         const int64_t M = 70, N = 66, K = 72;
@@ -837,7 +837,8 @@ private slots:
         desc.bias = false;
         const WindowDesc& w = desc.window;
         const int64_t n = 4, C = 16, F = 16, inPlane = 64, outPlane = w.outH * w.outW, kk = 9;
-        const Vec x = randomVec(n * C * inPlane, 23), wt = randomVec(F * C * kk, 24), dy = randomVec(n * F * outPlane, 25);
+        const Vec x = randomVec(n * C * inPlane, 23), wt = randomVec(F * C * kk, 24),
+                  dy = randomVec(n * F * outPlane, 25);
         Ref y(static_cast<size_t>(n * F * outPlane), 0.0), dx(x.size(), 0.0), dw(wt.size(), 0.0);
         for (int64_t s = 0; s < n; ++s)
             for (int64_t f = 0; f < F; ++f)

@@ -17,7 +17,7 @@ namespace {
 
 // A column-major BLAS sgemm, as cuBLAS defines it: C = alpha·op(A)·op(B) + beta·C, op(A) m×k.
 void colMajorSgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* A, int64_t lda,
-                   const float* B, int64_t ldb, float beta, float* C, int64_t ldc)
+    const float* B, int64_t ldb, float beta, float* C, int64_t ldc)
 {
     for (int64_t j = 0; j < n; ++j)
         for (int64_t i = 0; i < m; ++i) {
@@ -33,7 +33,7 @@ void colMajorSgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alph
 
 // Backend::gemm's row-major contract, directly.
 void rowMajorReference(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
-                       const float* B, int64_t ldb, float beta, float* C, int64_t ldc)
+    const float* B, int64_t ldb, float beta, float* C, int64_t ldc)
 {
     for (int64_t i = 0; i < M; ++i)
         for (int64_t j = 0; j < N; ++j) {
@@ -48,8 +48,8 @@ void rowMajorReference(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float 
 }
 
 // Direct 2-D cross-correlation of one plane with asymmetric zero padding.
-std::vector<float> convDirect(const std::vector<float>& x, int64_t H, int64_t W, const std::vector<float>& w, int64_t kh,
-                              int64_t kw, int64_t sh, int64_t sw, int64_t top, int64_t left, int64_t outH, int64_t outW)
+std::vector<float> convDirect(const std::vector<float>& x, int64_t H, int64_t W, const std::vector<float>& w,
+    int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t top, int64_t left, int64_t outH, int64_t outW)
 {
     std::vector<float> y(static_cast<size_t>(outH * outW), 0.0f);
     for (int64_t oh = 0; oh < outH; ++oh)
@@ -67,7 +67,7 @@ std::vector<float> convDirect(const std::vector<float>& x, int64_t H, int64_t W,
 }
 
 std::vector<float> padPlane(const std::vector<float>& x, int64_t H, int64_t W, int64_t top, int64_t left,
-                            int64_t bottom, int64_t right, float value)
+    int64_t bottom, int64_t right, float value)
 {
     const int64_t PH = top + H + bottom, PW = left + W + right;
     std::vector<float> p(static_cast<size_t>(PH * PW), value);
@@ -112,7 +112,7 @@ private slots:
         const ColMajorGemm g = rowMajorGemmAsColMajor(ta, tb, M, N, K, A.data(), lda, B.data(), ldb, ldc);
         QVERIFY(colMajorGemmValid(g));
         colMajorSgemm(g.transFirst, g.transSecond, g.m, g.n, g.k, 0.5f, g.first, g.ldFirst, g.second, g.ldSecond, 0.25f,
-                      got.data(), g.ldResult);
+            got.data(), g.ldResult);
         for (size_t i = 0; i < got.size(); ++i)
             QVERIFY2(std::abs(got[i] - expected[i]) < 1e-5f, qPrintable(QString("element %1").arg(i)));
     }
@@ -183,7 +183,7 @@ private slots:
 
         // Average pooling: include-padding average over the zero-padded copy, times
         // excludePaddingFactor, equals the average over the real cells only.
-        const PoolGeometry g{ size, size, k, k, s, s, top, top, out, out };
+        const PoolGeometry g { size, size, k, k, s, s, top, top, out, out };
         std::vector<float> ones(static_cast<size_t>(k * k), 1.0f);
         const auto sums = convDirect(padded, p.paddedH, p.paddedW, ones, k, k, s, s, 0, 0, out, out);
         for (int64_t oh = 0; oh < out; ++oh)

@@ -126,14 +126,14 @@ private slots:
             PoolDesc desc;
             desc.kind = kind;
             for (const WindowDesc& w : { validWindow(6, 28, 2, 2), validWindow(16, 7, 2, 2), validWindow(4, 9, 3, 2),
-                                         sameWindow(4, 7, 2, 2), sameWindow(4, 8, 3, 1), sameWindow(4, 6, 2, 1),
-                                         validWindow(64, 7, 7, 1) /* global average pooling */ }) {
+                     sameWindow(4, 7, 2, 2), sameWindow(4, 8, 3, 1), sameWindow(4, 6, 2, 1),
+                     validWindow(64, 7, 7, 1) /* global average pooling */ }) {
                 desc.window = w;
                 const PaddingPlan plan = checkedPlan(w, "pooling: ");
                 QCOMPARE(poolingMode(desc, plan),
-                         kind == PoolKind::Max ? CUDNN_POOLING_MAX_DETERMINISTIC
-                                               : (plan.explicitPad ? CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING
-                                                                   : CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING));
+                    kind == PoolKind::Max ? CUDNN_POOLING_MAX_DETERMINISTIC
+                                          : (plan.explicitPad ? CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING
+                                                              : CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING));
                 describePooling(desc, plan, d.pool);
                 describePoolingBatch(desc, plan, 64, d.x, d.y, d.pool, "pooling: ");
             }
@@ -146,9 +146,9 @@ private slots:
         desc.window = sameWindow(3, 8, 3, 1);
         desc.window.outH = 9; // not what this window gives
         const std::string e = throwsBackendError([&] { checkedPlan(desc.window, "cuda:0: convolution: "); });
-        QVERIFY2(e.find("cuda:0: convolution: ") == 0 && e.find("8×8") != std::string::npos &&
-                     e.find("9×8") != std::string::npos,
-                 e.c_str());
+        QVERIFY2(e.find("cuda:0: convolution: ") == 0 && e.find("8×8") != std::string::npos
+                && e.find("9×8") != std::string::npos,
+            e.c_str());
         const std::string big = throwsBackendError([] { cudnnDim(int64_t(1) << 40, "batch"); });
         QVERIFY2(big.find("batch") != std::string::npos, big.c_str());
     }
@@ -165,9 +165,10 @@ private slots:
         QCOMPARE(batchNormMode(dense), CUDNN_BATCHNORM_PER_ACTIVATION);
         for (const BatchNormDesc& desc : { conv, dense }) {
             describeBatchNormBatch(desc, 64, d.x, d.param);
-            cudnnDataType_t type{};
+            cudnnDataType_t type {};
             int n = 0, c = 0, h = 0, w = 0, ns = 0, cs = 0, hs = 0, ws = 0;
-            QCOMPARE(cudnnGetTensor4dDescriptor(d.param, &type, &n, &c, &h, &w, &ns, &cs, &hs, &ws), CUDNN_STATUS_SUCCESS);
+            QCOMPARE(
+                cudnnGetTensor4dDescriptor(d.param, &type, &n, &c, &h, &w, &ns, &cs, &hs, &ws), CUDNN_STATUS_SUCCESS);
             QCOMPARE(n, 1);
             QCOMPARE(c, int(desc.channels));
             QCOMPARE(h * w, 1);
@@ -177,8 +178,8 @@ private slots:
 
     void convolutionMathPerPrecision()
     {
-        const cudnnMathType_t all[] = { CUDNN_DEFAULT_MATH, CUDNN_TENSOR_OP_MATH, CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION,
-                                        CUDNN_FMA_MATH };
+        const cudnnMathType_t all[]
+            = { CUDNN_DEFAULT_MATH, CUDNN_TENSOR_OP_MATH, CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION, CUDNN_FMA_MATH };
         // FP32: never a down-conversion; on compute 8.0+ (where the default would allow TF32)
         // FMA math only, so tensor-op-only algorithms are out.
         QCOMPARE(heuristicsMath(Precision::Fp32, true), CUDNN_FMA_MATH);
@@ -214,7 +215,7 @@ private slots:
         describeConvolutionBatch(desc, plan, 64, d.x, d.y, d.filter, d.conv, "convolution: ");
         for (cudnnMathType_t m : all) {
             QCOMPARE(cudnnSetConvolutionMathType(d.conv, m), CUDNN_STATUS_SUCCESS);
-            cudnnMathType_t back{};
+            cudnnMathType_t back {};
             QCOMPARE(cudnnGetConvolutionMathType(d.conv, &back), CUDNN_STATUS_SUCCESS);
             QCOMPARE(back, m);
         }

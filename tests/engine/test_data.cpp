@@ -268,7 +268,8 @@ private slots:
         const std::string root = path("webp");
         fs::create_directories(root + "/a");
         fs::create_directories(root + "/b");
-        QVERIFY(cv::imwrite(root + "/a/1.webp", cv::Mat(8, 8, CV_8UC1, cv::Scalar(200)), {cv::IMWRITE_WEBP_QUALITY, 101}));
+        QVERIFY(cv::imwrite(
+            root + "/a/1.webp", cv::Mat(8, 8, CV_8UC1, cv::Scalar(200)), { cv::IMWRITE_WEBP_QUALITY, 101 }));
         cv::imwrite(root + "/b/1.png", cv::Mat(8, 8, CV_8UC1, cv::Scalar(40)));
         Dataset ds = loadImageFolder(root);
         QCOMPARE(ds.size(), int64_t(2));

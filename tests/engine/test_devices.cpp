@@ -183,32 +183,33 @@ private slots:
     void precisionTheBackendCannotRunIsNoted()
     {
         // The CPU computes in FP32 whatever is asked for, and says so in one line.
-        CreatedBackend cpu = createBackend("cpu", 2, BackendOptions{ Precision::Fp16 });
+        CreatedBackend cpu = createBackend("cpu", 2, BackendOptions { Precision::Fp16 });
         QCOMPARE(cpu.backend->device(), Device::Cpu);
         QCOMPARE(cpu.backend->mathPrecision(), Precision::Fp32);
         QCOMPARE(cpu.note, std::string("FP16 mixed precision applies to GPUs only: the CPU computes in FP32"));
-        QCOMPARE(createBackend("cpu", 2, BackendOptions{ Precision::Tf32 }).note,
-                 std::string("TF32 applies to GPUs only: the CPU computes in FP32"));
-        QVERIFY(createBackend("cpu", 2, BackendOptions{ Precision::Fp32 }).note.empty());
+        QCOMPARE(createBackend("cpu", 2, BackendOptions { Precision::Tf32 }).note,
+            std::string("TF32 applies to GPUs only: the CPU computes in FP32"));
+        QVERIFY(createBackend("cpu", 2, BackendOptions { Precision::Fp32 }).note.empty());
         QVERIFY(precisionNote(Precision::Fp32, *cpu.backend).empty());
 
         // A GPU that can be used runs FP16 (every usable one has compute capability >= 7.5) and
         // names it in its description; a fallback adds the precision to the same line.
         PluginEnv env(builtPlugin());
         const DeviceList list = listDevices(2);
-        CreatedBackend b = createBackend("auto", 2, BackendOptions{ Precision::Fp16 });
+        CreatedBackend b = createBackend("auto", 2, BackendOptions { Precision::Fp16 });
         if (list.cudaUsable) {
             QCOMPARE(b.backend->device(), Device::Cuda);
             QCOMPARE(b.backend->mathPrecision(), Precision::Fp16);
-            QVERIFY2(b.backend->description().find(", FP16 mixed") != std::string::npos,
-                     b.backend->description().c_str());
+            QVERIFY2(
+                b.backend->description().find(", FP16 mixed") != std::string::npos, b.backend->description().c_str());
             QVERIFY2(b.note.empty(), b.note.c_str());
             return;
         }
         QCOMPARE(b.backend->device(), Device::Cpu);
         QVERIFY2(b.note.find("training on the CPU (2 threads); FP16 mixed precision applies to GPUs only: the CPU "
-                             "computes in FP32") != std::string::npos,
-                 b.note.c_str());
+                             "computes in FP32")
+                != std::string::npos,
+            b.note.c_str());
         QVERIFY(b.note.find('\n') == std::string::npos);
     }
 
@@ -234,7 +235,7 @@ private slots:
         const DeviceList list = listDevices(1);
         QVERIFY(!list.cudaUsable);
         QVERIFY2(list.cudaStatus.find("cannot load " + notALibrary.toStdString()) != std::string::npos,
-                 list.cudaStatus.c_str());
+            list.cudaStatus.c_str());
     }
 
     void outOfMemoryGetsAdvice()
@@ -244,7 +245,7 @@ private slots:
         QCOMPARE(advised, oom + "; training with batch size 256: try a smaller batch (128) or --device cpu");
         QCOMPARE(withOutOfMemoryAdvice(oom, 1, "the CPU"), oom + "; training with batch size 1: try the CPU");
         QCOMPARE(withOutOfMemoryAdvice("cudnnConvolutionForward(...) failed", 256, "x"),
-                 std::string("cudnnConvolutionForward(...) failed"));
+            std::string("cudnnConvolutionForward(...) failed"));
     }
 
     void malformedSpecsAreRejected()
@@ -305,19 +306,19 @@ private slots:
   "training": {"epochs": 1, "batch_size": 8, "optimizer": "sgd", "learning_rate": 0.01, "seed": 1}})");
         f.close();
         const QString out = m_dir.filePath("run");
-        const Run t = cli({ "train", model, "--data", data, "--out", out, "--device", "cuda", "--threads", "1",
-                            "--json" },
-                          builtPlugin());
+        const Run t
+            = cli({ "train", model, "--data", data, "--out", out, "--device", "cuda", "--threads", "1", "--json" },
+                builtPlugin());
         QVERIFY2(t.code == 0, qPrintable(t.err));
         PluginEnv env(builtPlugin());
         const DeviceList list = listDevices(1);
         if (!list.cudaUsable)
             QVERIFY2(t.err.contains("note: cuda: unavailable (") && t.err.contains("training on the CPU (1 thread)"),
-                     qPrintable(t.err));
+                qPrintable(t.err));
         // FP16 on the GPU (loss scaling on), or the CPU's FP32 with a note saying so.
         const Run fp16 = cli({ "train", model, "--data", data, "--out", out, "--device", "cuda", "--precision", "fp16",
-                               "--threads", "1", "--json" },
-                             builtPlugin());
+                                 "--threads", "1", "--json" },
+            builtPlugin());
         QVERIFY2(fp16.code == 0, qPrintable(fp16.err));
         const QStringList lines = fp16.out.split('\n', Qt::SkipEmptyParts);
         QVERIFY(!lines.isEmpty());
@@ -329,7 +330,7 @@ private slots:
             QCOMPARE(metrics["precision"].toString(), QString("fp32"));
             QVERIFY(!metrics.contains("skipped_steps"));
             QVERIFY2(fp16.err.contains("; FP16 mixed precision applies to GPUs only: the CPU computes in FP32"),
-                     qPrintable(fp16.err));
+                qPrintable(fp16.err));
         }
         const Run bad = cli({ "train", model, "--data", data, "--out", out, "--device", "gpu" }, builtPlugin());
         QVERIFY(bad.code != 0);

@@ -19,12 +19,12 @@ ModelGraph smallCnn()
 {
     ModelGraph g;
     g.name = "small";
-    g.addNode(makeNode("in", "Input", {}, {{"channels", 3}, {"height", 32}, {"width", 32}}));
-    g.addNode(makeNode("conv", "Conv2D", {"in"}, {{"filters", 8}, {"kernel", 3}, {"padding", "same"}}));
-    g.addNode(makeNode("relu", "ReLU", {"conv"}));
-    g.addNode(makeNode("pool", "MaxPool2D", {"relu"}, {{"pool", 2}}));
-    g.addNode(makeNode("flat", "Flatten", {"pool"}));
-    g.addNode(makeNode("fc", "Dense", {"flat"}, {{"units", 10}}));
+    g.addNode(makeNode("in", "Input", {}, { { "channels", 3 }, { "height", 32 }, { "width", 32 } }));
+    g.addNode(makeNode("conv", "Conv2D", { "in" }, { { "filters", 8 }, { "kernel", 3 }, { "padding", "same" } }));
+    g.addNode(makeNode("relu", "ReLU", { "conv" }));
+    g.addNode(makeNode("pool", "MaxPool2D", { "relu" }, { { "pool", 2 } }));
+    g.addNode(makeNode("flat", "Flatten", { "pool" }));
+    g.addNode(makeNode("fc", "Dense", { "flat" }, { { "units", 10 } }));
     return g;
 }
 
@@ -47,10 +47,10 @@ private slots:
     {
         const GraphAnalysis a = smallCnn().validate();
         QVERIFY(a.ok);
-        QCOMPARE(a.nodes.at("conv").outputShape, (Shape{8, 32, 32}));
-        QCOMPARE(a.nodes.at("pool").outputShape, (Shape{8, 16, 16}));
-        QCOMPARE(a.nodes.at("flat").outputShape, (Shape{2048}));
-        QCOMPARE(a.nodes.at("fc").outputShape, (Shape{10}));
+        QCOMPARE(a.nodes.at("conv").outputShape, (Shape { 8, 32, 32 }));
+        QCOMPARE(a.nodes.at("pool").outputShape, (Shape { 8, 16, 16 }));
+        QCOMPARE(a.nodes.at("flat").outputShape, (Shape { 2048 }));
+        QCOMPARE(a.nodes.at("fc").outputShape, (Shape { 10 }));
         QCOMPARE(a.nodes.at("conv").params, int64_t(8 * 3 * 9 + 8));
         QCOMPARE(a.nodes.at("fc").params, int64_t(2048 * 10 + 10));
         QCOMPARE(a.totalParams, int64_t(8 * 3 * 9 + 8 + 2048 * 10 + 10));
@@ -64,15 +64,15 @@ private slots:
     void dagWithAddAndConcat()
     {
         ModelGraph g;
-        g.addNode(makeNode("in", "Input", {}, {{"channels", 4}, {"height", 8}, {"width", 8}}));
-        g.addNode(makeNode("a", "Conv2D", {"in"}, {{"filters", 4}, {"kernel", 3}, {"padding", "same"}}));
-        g.addNode(makeNode("sum", "Add", {"a", "in"}));
-        g.addNode(makeNode("cat", "Concat", {"sum", "in", "a"}));
-        g.addNode(makeNode("gap", "GlobalAvgPool2D", {"cat"}));
+        g.addNode(makeNode("in", "Input", {}, { { "channels", 4 }, { "height", 8 }, { "width", 8 } }));
+        g.addNode(makeNode("a", "Conv2D", { "in" }, { { "filters", 4 }, { "kernel", 3 }, { "padding", "same" } }));
+        g.addNode(makeNode("sum", "Add", { "a", "in" }));
+        g.addNode(makeNode("cat", "Concat", { "sum", "in", "a" }));
+        g.addNode(makeNode("gap", "GlobalAvgPool2D", { "cat" }));
         const GraphAnalysis a = g.validate();
-        QCOMPARE(a.nodes.at("sum").outputShape, (Shape{4, 8, 8}));
-        QCOMPARE(a.nodes.at("cat").outputShape, (Shape{12, 8, 8}));
-        QCOMPARE(a.outputShape, (Shape{12}));
+        QCOMPARE(a.nodes.at("sum").outputShape, (Shape { 4, 8, 8 }));
+        QCOMPARE(a.nodes.at("cat").outputShape, (Shape { 12, 8, 8 }));
+        QCOMPARE(a.outputShape, (Shape { 12 }));
         const auto order = g.topologicalOrder();
         auto pos = [&](const std::string& id) { return std::find(order.begin(), order.end(), id) - order.begin(); };
         QVERIFY(pos("a") < pos("sum"));
@@ -82,8 +82,8 @@ private slots:
     void shapeErrorNamesNodeAndShapes()
     {
         ModelGraph g;
-        g.addNode(makeNode("in", "Input", {}, {{"channels", 1}, {"height", 4}, {"width", 4}}));
-        g.addNode(makeNode("big", "Conv2D", {"in"}, {{"filters", 2}, {"kernel", 7}}));
+        g.addNode(makeNode("in", "Input", {}, { { "channels", 1 }, { "height", 4 }, { "width", 4 } }));
+        g.addNode(makeNode("big", "Conv2D", { "in" }, { { "filters", 2 }, { "kernel", 7 } }));
         const GraphAnalysis a = g.analyze();
         QVERIFY(!a.ok);
         QVERIFY2(a.error.find("big") != std::string::npos, a.error.c_str());
@@ -92,12 +92,13 @@ private slots:
         QVERIFY(a.nodes.at("in").ok);
 
         ModelGraph add;
-        add.addNode(makeNode("in", "Input", {}, {{"channels", 1}, {"height", 4}, {"width", 4}}));
-        add.addNode(makeNode("p", "MaxPool2D", {"in"}));
-        add.addNode(makeNode("sum", "Add", {"in", "p"}));
+        add.addNode(makeNode("in", "Input", {}, { { "channels", 1 }, { "height", 4 }, { "width", 4 } }));
+        add.addNode(makeNode("p", "MaxPool2D", { "in" }));
+        add.addNode(makeNode("sum", "Add", { "in", "p" }));
         const GraphAnalysis b = add.analyze();
         QVERIFY(!b.ok);
-        QVERIFY2(b.error.find("sum") != std::string::npos && b.error.find("1\u00d72\u00d72") != std::string::npos, b.error.c_str());
+        QVERIFY2(b.error.find("sum") != std::string::npos && b.error.find("1\u00d72\u00d72") != std::string::npos,
+            b.error.c_str());
     }
 
     void structuralProblems()
@@ -122,7 +123,7 @@ private slots:
 
         // Two unconnected outputs
         ModelGraph two = smallCnn();
-        two.addNode(makeNode("extra", "ReLU", {"pool"}));
+        two.addNode(makeNode("extra", "ReLU", { "pool" }));
         a = two.analyze();
         QVERIFY(!a.ok);
         QVERIFY2(a.error.find("unconnected outputs") != std::string::npos, a.error.c_str());
@@ -153,11 +154,13 @@ private slots:
         g.node("conv")->params["kernel"] = 0;
         GraphAnalysis a = g.analyze();
         QVERIFY(!a.ok);
-        QVERIFY2(a.error.find("conv") != std::string::npos && a.error.find("kernel") != std::string::npos, a.error.c_str());
+        QVERIFY2(
+            a.error.find("conv") != std::string::npos && a.error.find("kernel") != std::string::npos, a.error.c_str());
         g.node("conv")->params["kernel"] = 3;
         g.node("conv")->params["padding"] = "sometimes";
         a = g.analyze();
-        QVERIFY2(a.error.find("padding") != std::string::npos && a.error.find("same") != std::string::npos, a.error.c_str());
+        QVERIFY2(
+            a.error.find("padding") != std::string::npos && a.error.find("same") != std::string::npos, a.error.c_str());
         g.node("conv")->params.erase("padding");
         g.node("conv")->params["colour"] = 1;
         a = g.analyze();
@@ -171,8 +174,8 @@ private slots:
     {
         ModelGraph g = smallCnn();
         g.description = "a test model";
-        g.node("conv")->ui = {{"x", 12.5}, {"y", -40}};
-        g.training = {{"epochs", 3}, {"optimizer", "adam"}};
+        g.node("conv")->ui = { { "x", 12.5 }, { "y", -40 } };
+        g.training = { { "epochs", 3 }, { "optimizer", "adam" } };
         g.setOutput("fc");
         const std::string text = serializeModel(g);
         const ModelGraph back = parseModelJson(text, "roundtrip.json");
@@ -197,22 +200,23 @@ private slots:
             const char* text;
             const char* expect;
         } cases[] = {
-            {"{\n  \"nodes\": [\n    {\"id\": \"a\", \"type\": \"Input\",}\n  ]\n}", "bad.json:3:"},
-            {"[]", "must be an object"},
-            {"{}", "nodes: is missing"},
-            {R"({"nodes": {}})", "nodes: must be an array"},
-            {R"({"nodes": [{"type": "Input"}]})", "nodes[0].id"},
-            {R"({"nodes": [{"id": "x", "type": "Warp"}]})", "unknown layer type 'Warp'"},
-            {R"({"nodes": [{"id": "x", "type": "Input", "params": {"channels": "three"}}]})", "nodes[0] ('x').params"},
-            {R"({"nodes": [{"id": "x", "type": "Input", "params": {"channels": 0}}]})", "channels"},
-            {R"({"nodes": [{"id": "x", "type": "Input"}, {"id": "x", "type": "ReLU"}]})", "used twice"},
-            {R"({"nodes": [{"id": "r", "type": "ReLU", "inputs": ["ghost"]}]})", "'ghost', which does not exist"},
-            {R"({"nodes": [{"id": "r", "type": "ReLU", "inputs": "x"}]})", "nodes[0] ('r').inputs"},
-            {R"({"nodes": [{"id": "r", "type": "ReLU", "colour": 1}]})", "unknown field"},
-            {R"({"version": 99, "nodes": []})", "version 99 is not supported"},
-            {R"({"format": "onnx", "nodes": []})", "format"},
-            {R"({"nodes": [], "output": "nowhere"})", "output"},
-            {R"({"nodes": [], "training": 5})", "training"},
+            { "{\n  \"nodes\": [\n    {\"id\": \"a\", \"type\": \"Input\",}\n  ]\n}", "bad.json:3:" },
+            { "[]", "must be an object" },
+            { "{}", "nodes: is missing" },
+            { R"({"nodes": {}})", "nodes: must be an array" },
+            { R"({"nodes": [{"type": "Input"}]})", "nodes[0].id" },
+            { R"({"nodes": [{"id": "x", "type": "Warp"}]})", "unknown layer type 'Warp'" },
+            { R"({"nodes": [{"id": "x", "type": "Input", "params": {"channels": "three"}}]})",
+                "nodes[0] ('x').params" },
+            { R"({"nodes": [{"id": "x", "type": "Input", "params": {"channels": 0}}]})", "channels" },
+            { R"({"nodes": [{"id": "x", "type": "Input"}, {"id": "x", "type": "ReLU"}]})", "used twice" },
+            { R"({"nodes": [{"id": "r", "type": "ReLU", "inputs": ["ghost"]}]})", "'ghost', which does not exist" },
+            { R"({"nodes": [{"id": "r", "type": "ReLU", "inputs": "x"}]})", "nodes[0] ('r').inputs" },
+            { R"({"nodes": [{"id": "r", "type": "ReLU", "colour": 1}]})", "unknown field" },
+            { R"({"version": 99, "nodes": []})", "version 99 is not supported" },
+            { R"({"format": "onnx", "nodes": []})", "format" },
+            { R"({"nodes": [], "output": "nowhere"})", "output" },
+            { R"({"nodes": [], "training": 5})", "training" },
         };
         for (const auto& c : cases) {
             const std::string msg = expectThrow([&] { parseModelJson(c.text, "bad.json"); });
@@ -239,8 +243,8 @@ private slots:
         const ModelGraph g = loadModelFile(path);
         const GraphAnalysis a = g.validate();
         QCOMPARE(a.totalParams, int64_t(params));
-        QCOMPARE(a.inputShape, (Shape{1, 28, 28}));
-        QCOMPARE(a.outputShape, (Shape{10}));
+        QCOMPARE(a.inputShape, (Shape { 1, 28, 28 }));
+        QCOMPARE(a.outputShape, (Shape { 10 }));
         QVERIFY(!g.description.empty());
         QVERIFY(g.training.contains("epochs"));
         QCOMPARE(serializeModel(parseModelJson(serializeModel(g))), serializeModel(g));

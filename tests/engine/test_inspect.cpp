@@ -46,7 +46,7 @@ Dataset patchDataset(int perClass, uint64_t seed, std::vector<std::pair<int, int
     d.channels = 1;
     d.height = 16;
     d.width = 16;
-    d.classNames = {"solid", "checkerboard"};
+    d.classNames = { "solid", "checkerboard" };
     d.format = "synthetic";
     d.root = "patches";
     Rng rng(seed);
@@ -73,14 +73,14 @@ Dataset patchDataset(int perClass, uint64_t seed, std::vector<std::pair<int, int
 ModelGraph patchCnn()
 {
     ModelGraph g;
-    g.addNode(makeNode("in", "Input", {}, {{"channels", 1}, {"height", 16}, {"width", 16}}));
-    g.addNode(makeNode("conv1", "Conv2D", {"in"}, {{"filters", 8}, {"kernel", 3}, {"padding", "same"}}));
-    g.addNode(makeNode("relu1", "ReLU", {"conv1"}));
-    g.addNode(makeNode("pool1", "MaxPool2D", {"relu1"}, {{"pool", 2}}));
-    g.addNode(makeNode("conv2", "Conv2D", {"pool1"}, {{"filters", 8}, {"kernel", 3}, {"padding", "same"}}));
-    g.addNode(makeNode("relu2", "ReLU", {"conv2"}));
-    g.addNode(makeNode("gap", "GlobalAvgPool2D", {"relu2"}));
-    g.addNode(makeNode("fc", "Dense", {"gap"}, {{"units", 2}}));
+    g.addNode(makeNode("in", "Input", {}, { { "channels", 1 }, { "height", 16 }, { "width", 16 } }));
+    g.addNode(makeNode("conv1", "Conv2D", { "in" }, { { "filters", 8 }, { "kernel", 3 }, { "padding", "same" } }));
+    g.addNode(makeNode("relu1", "ReLU", { "conv1" }));
+    g.addNode(makeNode("pool1", "MaxPool2D", { "relu1" }, { { "pool", 2 } }));
+    g.addNode(makeNode("conv2", "Conv2D", { "pool1" }, { { "filters", 8 }, { "kernel", 3 }, { "padding", "same" } }));
+    g.addNode(makeNode("relu2", "ReLU", { "conv2" }));
+    g.addNode(makeNode("gap", "GlobalAvgPool2D", { "relu2" }));
+    g.addNode(makeNode("fc", "Dense", { "gap" }, { { "units", 2 } }));
     return g;
 }
 
@@ -89,10 +89,10 @@ ModelGraph patchCnn()
 ModelGraph identityModel(bool softmax)
 {
     ModelGraph g;
-    g.addNode(makeNode("in", "Input", {}, {{"channels", 1}, {"height", 1}, {"width", 3}}));
-    g.addNode(makeNode("fc", "Dense", {"in"}, {{"units", 3}}));
+    g.addNode(makeNode("in", "Input", {}, { { "channels", 1 }, { "height", 1 }, { "width", 3 } }));
+    g.addNode(makeNode("fc", "Dense", { "in" }, { { "units", 3 } }));
     if (softmax)
-        g.addNode(makeNode("prob", "Softmax", {"fc"}));
+        g.addNode(makeNode("prob", "Softmax", { "fc" }));
     return g;
 }
 
@@ -112,14 +112,14 @@ struct HandSample {
 };
 // The evaluation case: predictions are the argmax of the logits.
 const std::vector<HandSample> kHand = {
-    {{5, 1, 0}, 0},  // 0: right
-    {{4, 3, 0}, 1},  // 1: wrong (0), truth second
-    {{0, 6, 1}, 1},  // 2: right
-    {{0, 2, 1}, 2},  // 3: wrong (1), truth second
-    {{1, 0, 3}, 2},  // 4: right
-    {{3, 0, 2}, 1},  // 5: wrong (0), truth third
-    {{0, -1, 9}, 0}, // 6: wrong (2), very confident, truth second
-    {{2, 0, 0}, 0},  // 7: right
+    { { 5, 1, 0 }, 0 }, // 0: right
+    { { 4, 3, 0 }, 1 }, // 1: wrong (0), truth second
+    { { 0, 6, 1 }, 1 }, // 2: right
+    { { 0, 2, 1 }, 2 }, // 3: wrong (1), truth second
+    { { 1, 0, 3 }, 2 }, // 4: right
+    { { 3, 0, 2 }, 1 }, // 5: wrong (0), truth third
+    { { 0, -1, 9 }, 0 }, // 6: wrong (2), very confident, truth second
+    { { 2, 0, 0 }, 0 }, // 7: right
 };
 
 Dataset handDataset()
@@ -128,7 +128,7 @@ Dataset handDataset()
     d.channels = 3; // n×1×1 features, as a CSV of 3 features gives them
     d.height = 1;
     d.width = 1;
-    d.classNames = {"a", "b", "c"};
+    d.classNames = { "a", "b", "c" };
     d.format = "csv-features";
     d.root = "hand";
     for (size_t i = 0; i < kHand.size(); ++i) {
@@ -190,8 +190,8 @@ private slots:
     {
         Network net(fixtures::barsCnn(3, 8), *m_backend, 11);
         const Tensor input = inspect::sampleTensor(m_bars, 4, m_barsNorm);
-        QCOMPARE(input.shape(), (Shape{1, 1, 8, 8}));
-        const std::vector<std::string> nodes = {"conv", "relu", "pool", "fc"};
+        QCOMPARE(input.shape(), (Shape { 1, 1, 8, 8 }));
+        const std::vector<std::string> nodes = { "conv", "relu", "pool", "fc" };
         const auto maps = inspect::featureMaps(net, input, nodes);
         QCOMPARE(maps.size(), nodes.size());
 
@@ -221,15 +221,18 @@ private slots:
                 QVERIFY(std::abs(m.channelMean[static_cast<size_t>(c)] - sum / static_cast<double>(plane)) < 1e-5);
             }
         }
-        QCOMPARE((std::vector<int>{maps[0].channels, maps[0].height, maps[0].width}), (std::vector<int>{8, 8, 8}));
-        QCOMPARE((std::vector<int>{maps[2].channels, maps[2].height, maps[2].width}), (std::vector<int>{8, 4, 4}));
-        QCOMPARE((std::vector<int>{maps[3].channels, maps[3].height, maps[3].width}), (std::vector<int>{1, 1, 3}));
+        QCOMPARE(
+            (std::vector<int> { maps[0].channels, maps[0].height, maps[0].width }), (std::vector<int> { 8, 8, 8 }));
+        QCOMPARE(
+            (std::vector<int> { maps[2].channels, maps[2].height, maps[2].width }), (std::vector<int> { 8, 4, 4 }));
+        QCOMPARE(
+            (std::vector<int> { maps[3].channels, maps[3].height, maps[3].width }), (std::vector<int> { 1, 1, 3 }));
 
         // The single-node overload gives the same values.
         const inspect::FeatureMaps pool = inspect::featureMaps(net, input, "pool");
         QCOMPARE(pool.values, maps[2].values);
 
-        QCOMPARE(inspect::spatialNodes(net), (std::vector<std::string>{"in", "conv", "relu", "pool"}));
+        QCOMPARE(inspect::spatialNodes(net), (std::vector<std::string> { "in", "conv", "relu", "pool" }));
         QCOMPARE(inspect::lastConvolution(net), std::string("conv"));
         Network mlp(identityModel(false), *m_backend);
         QVERIFY(inspect::lastConvolution(mlp).empty());
@@ -249,7 +252,7 @@ private slots:
         const inspect::Filters f = inspect::convolutionFilters(net, "conv");
         const Tensor& w = net.layer("conv").parameter("weight")->value;
         QCOMPARE(f.node, std::string("conv"));
-        QCOMPARE((std::vector<int>{f.filters, f.channels, f.height, f.width}), (std::vector<int>{8, 1, 3, 3}));
+        QCOMPARE((std::vector<int> { f.filters, f.channels, f.height, f.width }), (std::vector<int> { 8, 1, 3, 3 }));
         QCOMPARE(static_cast<int64_t>(f.values.size()), w.size());
         for (int64_t i = 0; i < w.size(); ++i)
             QCOMPARE(f.values[static_cast<size_t>(i)], w[i]);
@@ -277,8 +280,9 @@ private slots:
 
         const auto top = inspect::classify(net, input, 3);
         QCOMPARE(top.size(), size_t(3));
-        std::vector<int> order = {0, 1, 2};
-        std::sort(order.begin(), order.end(), [&](int a, int b) { return hand[static_cast<size_t>(a)] > hand[static_cast<size_t>(b)]; });
+        std::vector<int> order = { 0, 1, 2 };
+        std::sort(order.begin(), order.end(),
+            [&](int a, int b) { return hand[static_cast<size_t>(a)] > hand[static_cast<size_t>(b)]; });
         for (size_t i = 0; i < 3; ++i) {
             QCOMPARE(top[i].cls, order[i]);
             QVERIFY(std::abs(top[i].probability - hand[static_cast<size_t>(order[i])]) < 1e-6);
@@ -289,10 +293,10 @@ private slots:
         // A model ending in Softmax: its output is taken as the probabilities.
         Network soft(identityModel(true), *m_backend);
         setIdentity(soft);
-        const Tensor x(Shape{1, 1, 1, 3}, std::vector<float>{1.0f, 3.0f, 2.0f});
+        const Tensor x(Shape { 1, 1, 1, 3 }, std::vector<float> { 1.0f, 3.0f, 2.0f });
         const Tensor& probs = soft.forward(x, false);
         const std::vector<float> ps = inspect::probabilities(soft, probs, 0);
-        const std::vector<double> hs = handSoftmax({1, 3, 2});
+        const std::vector<double> hs = handSoftmax({ 1, 3, 2 });
         for (size_t i = 0; i < 3; ++i) {
             QCOMPARE(ps[i], probs[static_cast<int64_t>(i)]);
             QVERIFY(std::abs(ps[i] - hs[i]) < 1e-6);
@@ -308,13 +312,13 @@ private slots:
     void gradientAccessorsMatchFiniteDifferences()
     {
         ModelGraph g;
-        g.addNode(makeNode("in", "Input", {}, {{"channels", 1}, {"height", 2}, {"width", 3}}));
-        g.addNode(makeNode("fc1", "Dense", {"in"}, {{"units", 5}}));
-        g.addNode(makeNode("act", "Tanh", {"fc1"}));
-        g.addNode(makeNode("fc2", "Dense", {"act"}, {{"units", 3}}));
-        g.addNode(makeNode("prob", "Softmax", {"fc2"}));
+        g.addNode(makeNode("in", "Input", {}, { { "channels", 1 }, { "height", 2 }, { "width", 3 } }));
+        g.addNode(makeNode("fc1", "Dense", { "in" }, { { "units", 5 } }));
+        g.addNode(makeNode("act", "Tanh", { "fc1" }));
+        g.addNode(makeNode("fc2", "Dense", { "act" }, { { "units", 3 } }));
+        g.addNode(makeNode("prob", "Softmax", { "fc2" }));
         Network net(g, *m_backend, 3);
-        Tensor x(Shape{1, 1, 2, 3}, std::vector<float>{0.3f, -0.7f, 1.1f, 0.05f, -0.4f, 0.9f});
+        Tensor x(Shape { 1, 1, 2, 3 }, std::vector<float> { 0.3f, -0.7f, 1.1f, 0.05f, -0.4f, 0.9f });
         const int cls = 2;
         auto logit = [&](const Tensor& in) {
             net.forward(in, false);
@@ -333,7 +337,7 @@ private slots:
         };
 
         net.forward(x, false);
-        Tensor seed(Shape{1, 3});
+        Tensor seed(Shape { 1, 3 });
         seed[cls] = 1.0f;
         net.backwardFrom("fc2", seed);
         QVERIFY(!net.hasGradient("in")); // off by default
@@ -359,14 +363,15 @@ private slots:
             a[i] += eps;
             b[i] -= eps;
             const double fd = (logit(a) - logit(b)) / (2.0 * eps);
-            QVERIFY2(std::abs(fd - gIn[i]) < 2e-3, qPrintable(QString("input %1: %2 vs %3").arg(i).arg(fd).arg(gIn[i])));
+            QVERIFY2(
+                std::abs(fd - gIn[i]) < 2e-3, qPrintable(QString("input %1: %2 vs %3").arg(i).arg(fd).arg(gIn[i])));
         }
         for (int j = 0; j < 5; ++j) {
             const double fd = (hiddenLogit(j, eps) - hiddenLogit(j, -eps)) / (2.0 * eps);
             QVERIFY(std::abs(fd - gAct[j]) < 1e-3);
         }
         QCOMPARE(net.nodeType("prob"), std::string("Softmax"));
-        QCOMPARE(net.nodeInputs("prob"), (std::vector<std::string>{"fc2"}));
+        QCOMPARE(net.nodeInputs("prob"), (std::vector<std::string> { "fc2" }));
         QVERIFY_THROWS_EXCEPTION(ShapeError, net.backwardFrom("act", seed)); // 1×3 for a 1×5 activation
         QVERIFY_THROWS_EXCEPTION(GraphError, net.backwardFrom("nope", seed));
     }
@@ -376,28 +381,29 @@ private slots:
         const Dataset data = handDataset();
         std::vector<int64_t> all(kHand.size());
         std::iota(all.begin(), all.end(), 0);
-        for (bool softmax : {false, true}) {
+        for (bool softmax : { false, true }) {
             Network net(identityModel(softmax), *m_backend);
             setIdentity(net);
             // Batches of 3 so a batch boundary falls inside the set.
             std::vector<std::pair<int64_t, int64_t>> calls;
-            const inspect::Evaluation ev = inspect::evaluate(net, data, all, Normalization{}, 2, 3, [&](int64_t d, int64_t t) {
-                calls.emplace_back(d, t);
-                return true;
-            });
-            QCOMPARE(calls, (std::vector<std::pair<int64_t, int64_t>>{{3, 8}, {6, 8}, {8, 8}}));
+            const inspect::Evaluation ev
+                = inspect::evaluate(net, data, all, Normalization {}, 2, 3, [&](int64_t d, int64_t t) {
+                      calls.emplace_back(d, t);
+                      return true;
+                  });
+            QCOMPARE(calls, (std::vector<std::pair<int64_t, int64_t>> { { 3, 8 }, { 6, 8 }, { 8, 8 } }));
             const ConfusionMatrix& cm = ev.confusion;
             QCOMPARE(cm.classes(), 3);
-            const int64_t expected[3][3] = {{2, 0, 1}, {2, 1, 0}, {0, 1, 1}};
+            const int64_t expected[3][3] = { { 2, 0, 1 }, { 2, 1, 0 }, { 0, 1, 1 } };
             for (int t = 0; t < 3; ++t)
                 for (int p = 0; p < 3; ++p)
                     QCOMPARE(cm.at(t, p), expected[t][p]);
             QCOMPARE(ev.accuracy, 0.5);
             QCOMPARE(ev.topK, 2);
             QCOMPARE(ev.topKAccuracy, 7.0 / 8.0); // only sample 5 has its truth third
-            const double precision[3] = {0.5, 0.5, 0.5}, recall[3] = {2.0 / 3.0, 1.0 / 3.0, 0.5};
-            const double f1[3] = {4.0 / 7.0, 0.4, 0.5};
-            const int64_t support[3] = {3, 3, 2};
+            const double precision[3] = { 0.5, 0.5, 0.5 }, recall[3] = { 2.0 / 3.0, 1.0 / 3.0, 0.5 };
+            const double f1[3] = { 4.0 / 7.0, 0.4, 0.5 };
+            const int64_t support[3] = { 3, 3, 2 };
             for (int c = 0; c < 3; ++c) {
                 QVERIFY(std::abs(cm.precision(c) - precision[c]) < 1e-12);
                 QVERIFY(std::abs(cm.recall(c) - recall[c]) < 1e-12);
@@ -420,7 +426,7 @@ private slots:
             std::vector<int64_t> mistakes;
             for (const auto& s : ev.mistakes())
                 mistakes.push_back(s.index);
-            QCOMPARE(mistakes, (std::vector<int64_t>{6, 1, 5, 3}));
+            QCOMPARE(mistakes, (std::vector<int64_t> { 6, 1, 5, 3 }));
             for (const auto& s : ev.mistakes())
                 QVERIFY(s.truth != s.predicted);
             std::vector<int64_t> cell10, cell00, cell21;
@@ -430,26 +436,26 @@ private slots:
                 cell00.push_back(s.index);
             for (const auto& s : ev.cell(2, 1))
                 cell21.push_back(s.index);
-            QCOMPARE(cell10, (std::vector<int64_t>{1, 5}));
-            QCOMPARE(cell00, (std::vector<int64_t>{0, 7})); // 0.976 before 0.787
-            QCOMPARE(cell21, (std::vector<int64_t>{3}));
+            QCOMPARE(cell10, (std::vector<int64_t> { 1, 5 }));
+            QCOMPARE(cell00, (std::vector<int64_t> { 0, 7 })); // 0.976 before 0.787
+            QCOMPARE(cell21, (std::vector<int64_t> { 3 }));
             QVERIFY(ev.cell(1, 2).empty());
         }
 
         // A subset in a given order keeps that order; top-5 of 3 classes is clamped to 3.
         Network net(identityModel(false), *m_backend);
         setIdentity(net);
-        const inspect::Evaluation sub = inspect::evaluate(net, data, {5, 2}, Normalization{});
+        const inspect::Evaluation sub = inspect::evaluate(net, data, { 5, 2 }, Normalization {});
         QCOMPARE(sub.samples.size(), size_t(2));
         QCOMPARE(sub.samples[0].index, int64_t(5));
         QCOMPARE(sub.samples[1].index, int64_t(2));
         QCOMPARE(sub.topK, 3);
         QCOMPARE(sub.topKAccuracy, 1.0);
         QCOMPARE(sub.accuracy, 0.5);
-        QVERIFY(std::isnan(inspect::evaluate(net, data, {}, Normalization{}).accuracy));
-        QVERIFY_THROWS_EXCEPTION(DataError, inspect::evaluate(net, data, all, Normalization{}, 2, 3,
-                                                              [](int64_t, int64_t) { return false; }));
-        QVERIFY_THROWS_EXCEPTION(DataError, inspect::evaluate(net, data, {8}, Normalization{}));
+        QVERIFY(std::isnan(inspect::evaluate(net, data, {}, Normalization {}).accuracy));
+        QVERIFY_THROWS_EXCEPTION(DataError,
+            inspect::evaluate(net, data, all, Normalization {}, 2, 3, [](int64_t, int64_t) { return false; }));
+        QVERIFY_THROWS_EXCEPTION(DataError, inspect::evaluate(net, data, { 8 }, Normalization {}));
     }
 
     void gradCamAndSaliencyFindThePatch()
@@ -517,11 +523,12 @@ private slots:
         salMean /= checked;
         qInfo("trained in %.2f s, test accuracy %.3f; over %d test images, heat inside the widened patch (25%% of the "
               "image): Grad-CAM mean %.2f, worst %.2f, peak inside %d; saliency mean %.2f, worst %.2f, peak inside %d",
-              trainSeconds, test.accuracy, checked, camMean, camWorst, camPeaks, salMean, salWorst, salPeaks);
+            trainSeconds, test.accuracy, checked, camMean, camWorst, camPeaks, salMean, salWorst, salPeaks);
         // Every peak inside the patch; most of the heat there on average, and for every image
         // more than the region's share of the area (what a uniform map would give).
         QVERIFY2(camPeaks == checked, "a Grad-CAM peak outside the patch");
-        QVERIFY2(camMean > 0.6 && camWorst > 0.25, qPrintable(QString("Grad-CAM mass inside the patch: mean %1, worst %2").arg(camMean).arg(camWorst)));
+        QVERIFY2(camMean > 0.6 && camWorst > 0.25,
+            qPrintable(QString("Grad-CAM mass inside the patch: mean %1, worst %2").arg(camMean).arg(camWorst)));
         QVERIFY2(salPeaks == checked, "a saliency peak outside the patch");
         QVERIFY2(salMean > 0.3, qPrintable(QString("saliency mass inside the patch: %1").arg(salMean)));
 
@@ -539,15 +546,16 @@ private slots:
     // score is the logit.
     void gradCamIsCamUnderGlobalAveragePooling()
     {
-        for (bool softmax : {false, true}) {
+        for (bool softmax : { false, true }) {
             ModelGraph g;
-            g.addNode(makeNode("in", "Input", {}, {{"channels", 1}, {"height", 8}, {"width", 8}}));
-            g.addNode(makeNode("conv", "Conv2D", {"in"}, {{"filters", 4}, {"kernel", 3}, {"padding", "same"}}));
-            g.addNode(makeNode("relu", "ReLU", {"conv"}));
-            g.addNode(makeNode("gap", "GlobalAvgPool2D", {"relu"}));
-            g.addNode(makeNode("fc", "Dense", {"gap"}, {{"units", 3}}));
+            g.addNode(makeNode("in", "Input", {}, { { "channels", 1 }, { "height", 8 }, { "width", 8 } }));
+            g.addNode(
+                makeNode("conv", "Conv2D", { "in" }, { { "filters", 4 }, { "kernel", 3 }, { "padding", "same" } }));
+            g.addNode(makeNode("relu", "ReLU", { "conv" }));
+            g.addNode(makeNode("gap", "GlobalAvgPool2D", { "relu" }));
+            g.addNode(makeNode("fc", "Dense", { "gap" }, { { "units", 3 } }));
             if (softmax)
-                g.addNode(makeNode("prob", "Softmax", {"fc"}));
+                g.addNode(makeNode("prob", "Softmax", { "fc" }));
             Network net(g, *m_backend, 21);
             const Tensor x = inspect::sampleTensor(m_bars, 2, m_barsNorm);
             for (int cls = 0; cls < 3; ++cls) {
@@ -566,7 +574,11 @@ private slots:
                 QCOMPARE(cam.values.size(), size_t(64));
                 for (int i = 0; i < 64; ++i)
                     QVERIFY2(std::abs(cam.values[static_cast<size_t>(i)] - hand[static_cast<size_t>(i)] / peak) < 1e-5,
-                             qPrintable(QString("class %1, pixel %2: %3 vs %4").arg(cls).arg(i).arg(cam.values[static_cast<size_t>(i)]).arg(hand[static_cast<size_t>(i)] / peak)));
+                        qPrintable(QString("class %1, pixel %2: %3 vs %4")
+                                       .arg(cls)
+                                       .arg(i)
+                                       .arg(cam.values[static_cast<size_t>(i)])
+                                       .arg(hand[static_cast<size_t>(i)] / peak)));
             }
         }
     }
@@ -574,23 +586,23 @@ private slots:
     void layerStatisticsSeeDeadAndSaturatedUnits()
     {
         ModelGraph g;
-        g.addNode(makeNode("in", "Input", {}, {{"channels", 1}, {"height", 4}, {"width", 4}}));
-        g.addNode(makeNode("flat", "Flatten", {"in"}));
-        g.addNode(makeNode("dDead", "Dense", {"flat"}, {{"units", 16}}));
-        g.addNode(makeNode("reluDead", "ReLU", {"dDead"}));
-        g.addNode(makeNode("dOk", "Dense", {"flat"}, {{"units", 16}}));
-        g.addNode(makeNode("reluOk", "ReLU", {"dOk"}));
-        g.addNode(makeNode("dHuge", "Dense", {"flat"}, {{"units", 16}}));
-        g.addNode(makeNode("tanhSat", "Tanh", {"dHuge"}));
-        g.addNode(makeNode("dSmall", "Dense", {"flat"}, {{"units", 16}}));
-        g.addNode(makeNode("tanhOk", "Tanh", {"dSmall"}));
-        g.addNode(makeNode("dSig", "Dense", {"flat"}, {{"units", 16}}));
-        g.addNode(makeNode("sigSat", "Sigmoid", {"dSig"}));
-        g.addNode(makeNode("cat", "Concat", {"reluDead", "reluOk", "tanhSat", "tanhOk", "sigSat"}));
-        g.addNode(makeNode("out", "Dense", {"cat"}, {{"units", 3}}));
+        g.addNode(makeNode("in", "Input", {}, { { "channels", 1 }, { "height", 4 }, { "width", 4 } }));
+        g.addNode(makeNode("flat", "Flatten", { "in" }));
+        g.addNode(makeNode("dDead", "Dense", { "flat" }, { { "units", 16 } }));
+        g.addNode(makeNode("reluDead", "ReLU", { "dDead" }));
+        g.addNode(makeNode("dOk", "Dense", { "flat" }, { { "units", 16 } }));
+        g.addNode(makeNode("reluOk", "ReLU", { "dOk" }));
+        g.addNode(makeNode("dHuge", "Dense", { "flat" }, { { "units", 16 } }));
+        g.addNode(makeNode("tanhSat", "Tanh", { "dHuge" }));
+        g.addNode(makeNode("dSmall", "Dense", { "flat" }, { { "units", 16 } }));
+        g.addNode(makeNode("tanhOk", "Tanh", { "dSmall" }));
+        g.addNode(makeNode("dSig", "Dense", { "flat" }, { { "units", 16 } }));
+        g.addNode(makeNode("sigSat", "Sigmoid", { "dSig" }));
+        g.addNode(makeNode("cat", "Concat", { "reluDead", "reluOk", "tanhSat", "tanhOk", "sigSat" }));
+        g.addNode(makeNode("out", "Dense", { "cat" }, { { "units", 3 } }));
         Network net(g, *m_backend, 8);
         net.layer("dDead").parameter("bias")->value.fill(-100.0f);
-        for (const char* node : {"dHuge", "dSig"}) {
+        for (const char* node : { "dHuge", "dSig" }) {
             Tensor& w = net.layer(node).parameter("weight")->value;
             for (int64_t i = 0; i < w.size(); ++i)
                 w[i] *= 100.0f;
@@ -600,7 +612,7 @@ private slots:
             small[i] *= 0.01f;
 
         const int64_t n = 64;
-        Tensor batch(Shape{n, 1, 4, 4});
+        Tensor batch(Shape { n, 1, 4, 4 });
         Rng rng(12);
         for (int64_t i = 0; i < batch.size(); ++i)
             batch[i] = rng.normal();
@@ -618,8 +630,10 @@ private slots:
         };
         QCOMPARE(find("reluDead").deadFraction, 1.0);
         QVERIFY2(find("reluOk").deadFraction < 0.1, qPrintable(QString::number(find("reluOk").deadFraction)));
-        QVERIFY2(find("tanhSat").saturatedFraction > 0.95, qPrintable(QString::number(find("tanhSat").saturatedFraction)));
-        QVERIFY2(find("sigSat").saturatedFraction > 0.95, qPrintable(QString::number(find("sigSat").saturatedFraction)));
+        QVERIFY2(
+            find("tanhSat").saturatedFraction > 0.95, qPrintable(QString::number(find("tanhSat").saturatedFraction)));
+        QVERIFY2(
+            find("sigSat").saturatedFraction > 0.95, qPrintable(QString::number(find("sigSat").saturatedFraction)));
         QVERIFY(find("tanhOk").saturatedFraction < 0.05);
         QCOMPARE(find("dDead").deadFraction, -1.0);
         QCOMPARE(find("reluOk").saturatedFraction, -1.0);
@@ -651,7 +665,7 @@ private slots:
         QCOMPARE(find("dDead").gradients.max, 0.0f);
         QVERIFY(find("dOk").gradients.max > find("dOk").gradients.min);
 
-        QVERIFY_THROWS_EXCEPTION(DataError, inspect::layerStatistics(net, batch, {0, 1}));
+        QVERIFY_THROWS_EXCEPTION(DataError, inspect::layerStatistics(net, batch, { 0, 1 }));
     }
 };
 

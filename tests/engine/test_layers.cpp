@@ -378,7 +378,7 @@ void TestLayers::convolutionRoutesAgree()
     };
     const std::vector<Case> cases = {
         { { { "filters", 6 }, { "kernel", 5 }, { "padding", "same" } }, { 1, 28, 28 }, 9, 2, 2 }, // LeNet conv1
-        { { { "filters", 16 }, { "kernel", 5 } }, { 6, 14, 14 }, 7, 0, 0 },                      // LeNet conv2
+        { { { "filters", 16 }, { "kernel", 5 } }, { 6, 14, 14 }, 7, 0, 0 }, // LeNet conv2
         { { { "filters", 5 }, { "kernel", 3 }, { "padding", "same" } }, { 3, 7, 9 }, 5, 1, 1 },
         { { { "filters", 3 }, { "kernel", 4 }, { "padding", "same" }, { "bias", false } }, { 2, 6, 5 }, 3, 1, 1 },
         { { { "filters", 7 }, { "kernel", 1 } }, { 4, 3, 5 }, 2, 0, 0 },
@@ -411,7 +411,8 @@ void TestLayers::convolutionRoutesAgree()
                 const Tensor ref = naiveConv(x, layer->parameter("weight")->value, bias ? &bias->value : nullptr, 1,
                     c.padTop, c.padLeft, res[r].y.shape()[2], res[r].y.shape()[3]);
                 QVERIFY2(maxAbsDiff(res[r].y, ref) < 1e-4 * std::max(1.0, maxAbs(ref)),
-                    (label + ": direct output differs from the reference by " + std::to_string(maxAbsDiff(res[r].y, ref)))
+                    (label + ": direct output differs from the reference by "
+                        + std::to_string(maxAbsDiff(res[r].y, ref)))
                         .c_str());
             }
             Tensor g(res[r].y.shape());

@@ -25,7 +25,10 @@ using checks::sameWeights;
 
 namespace {
 
-ModelGraph cnn() { return fixtures::barsCnn(); }
+ModelGraph cnn()
+{
+    return fixtures::barsCnn();
+}
 
 // Conv → BatchNorm → ReLU → Dropout → Dense: batch norm's backward and dropout's mask are linear
 // in the incoming gradient too, so scaling must not change them either.
@@ -33,14 +36,14 @@ ModelGraph cnnWithBatchNorm()
 {
     using fixtures::makeNode;
     ModelGraph g;
-    g.addNode(makeNode("in", "Input", {}, {{"channels", 1}, {"height", 8}, {"width", 8}}));
-    g.addNode(makeNode("conv", "Conv2D", {"in"}, {{"filters", 6}, {"kernel", 3}, {"padding", "same"}}));
-    g.addNode(makeNode("bn", "BatchNorm", {"conv"}));
-    g.addNode(makeNode("relu", "ReLU", {"bn"}));
-    g.addNode(makeNode("pool", "MaxPool2D", {"relu"}, {{"pool", 2}}));
-    g.addNode(makeNode("flat", "Flatten", {"pool"}));
-    g.addNode(makeNode("drop", "Dropout", {"flat"}, {{"rate", 0.25}}));
-    g.addNode(makeNode("fc", "Dense", {"drop"}, {{"units", 3}}));
+    g.addNode(makeNode("in", "Input", {}, { { "channels", 1 }, { "height", 8 }, { "width", 8 } }));
+    g.addNode(makeNode("conv", "Conv2D", { "in" }, { { "filters", 6 }, { "kernel", 3 }, { "padding", "same" } }));
+    g.addNode(makeNode("bn", "BatchNorm", { "conv" }));
+    g.addNode(makeNode("relu", "ReLU", { "bn" }));
+    g.addNode(makeNode("pool", "MaxPool2D", { "relu" }, { { "pool", 2 } }));
+    g.addNode(makeNode("flat", "Flatten", { "pool" }));
+    g.addNode(makeNode("drop", "Dropout", { "flat" }, { { "rate", 0.25 } }));
+    g.addNode(makeNode("fc", "Dense", { "drop" }, { { "units", 3 } }));
     return g;
 }
 
@@ -55,8 +58,6 @@ TrainConfig baseConfig()
     c.threads = 1;
     return c;
 }
-
-
 
 // The bars task with raw float features ×scale (normalize off): gradients large enough that a
 // loss scale near 2^127 overflows them, while the loss itself stays finite.
@@ -84,7 +85,7 @@ class TestLossScaling : public QObject {
 private slots:
     void initTestCase()
     {
-        for (const char* t : {"Input", "Conv2D", "BatchNorm", "ReLU", "MaxPool2D", "Flatten", "Dropout", "Dense"})
+        for (const char* t : { "Input", "Conv2D", "BatchNorm", "ReLU", "MaxPool2D", "Flatten", "Dropout", "Dense" })
             QVERIFY2(LayerRegistry::builtin().find(t), t);
         m_cpu = createCpuBackend(1);
         m_data = fixtures::barsDataset(100, 3);
@@ -95,7 +96,7 @@ private slots:
 
     void precisionNamesRoundTrip()
     {
-        for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Fp16})
+        for (Precision p : { Precision::Fp32, Precision::Tf32, Precision::Fp16 })
             QCOMPARE(parsePrecision(precisionName(p)), p);
         QCOMPARE(std::string(precisionName(Precision::Fp16)), std::string("fp16"));
         QCOMPARE(std::string(precisionLabel(Precision::Tf32)), std::string("TF32"));
@@ -107,13 +108,13 @@ private slots:
             QCOMPARE(std::string(e.what()), std::string("--precision 'FP16': expected fp32, tf32 or fp16"));
         }
         QVERIFY_THROWS_EXCEPTION(FormatError, parsePrecision(""));
-        for (LossScaling m : {LossScaling::Auto, LossScaling::On, LossScaling::Off})
+        for (LossScaling m : { LossScaling::Auto, LossScaling::On, LossScaling::Off })
             QCOMPARE(parseLossScaling(lossScalingName(m)), m);
         QVERIFY_THROWS_EXCEPTION(FormatError, parseLossScaling("yes"));
         // A CPU backend computes in FP32 whatever is asked for.
         QCOMPARE(m_cpu->mathPrecision(), Precision::Fp32);
-        QCOMPARE(TrainConfig{}.precision, Precision::Fp32);
-        QCOMPARE(TrainConfig{}.lossScaling, LossScaling::Auto);
+        QCOMPARE(TrainConfig {}.precision, Precision::Fp32);
+        QCOMPARE(TrainConfig {}.lossScaling, LossScaling::Auto);
     }
 
     // ---- LossScaler ---------------------------------------------------------------------
@@ -200,7 +201,7 @@ private slots:
         QCOMPARE(s.scale(), 1.0f); // never below
         QCOMPARE(s.skippedSteps(), int64_t(3));
         QVERIFY2(s.stopReason().find("non-finite even with the loss scale backed off to 1 (2^0)") != std::string::npos,
-                 s.stopReason().c_str());
+            s.stopReason().c_str());
         // Finite again: the run could go on, and the reason is cleared.
         QCOMPARE(s.update(true), LossScaler::Verdict::Step);
         QVERIFY(s.stopReason().empty());
@@ -221,9 +222,9 @@ private slots:
         QCOMPARE(s.update(false), LossScaler::Verdict::Stop);
         QCOMPARE(s.consecutiveSkips(), 5);
         QCOMPARE(s.scale(), 2048.0f); // 2^20 halved 4 + 5 times
-        QVERIFY2(s.stopReason().find("5 steps in a row had non-finite gradients (loss scale now 2048 (2^11))") !=
-                     std::string::npos,
-                 s.stopReason().c_str());
+        QVERIFY2(s.stopReason().find("5 steps in a row had non-finite gradients (loss scale now 2048 (2^11))")
+                != std::string::npos,
+            s.stopReason().c_str());
     }
 
     void scalerRejectsBadOptions()
@@ -332,7 +333,10 @@ private slots:
         QCOMPARE(scaledLosses.size(), plainLosses.size());
         for (size_t i = 0; i < plainLosses.size(); ++i) // bit-identical, batch after batch (QCOMPARE is fuzzy)
             QVERIFY2(scaledLosses[i] == plainLosses[i],
-                     qPrintable(QString("batch %1: %2 vs %3").arg(i).arg(scaledLosses[i], 0, 'g', 17).arg(plainLosses[i], 0, 'g', 17)));
+                qPrintable(QString("batch %1: %2 vs %3")
+                               .arg(i)
+                               .arg(scaledLosses[i], 0, 'g', 17)
+                               .arg(plainLosses[i], 0, 'g', 17)));
         QVERIFY(sameWeights(scaled.network(), plain.network()));
         QVERIFY(rs.history.back().trainLoss == rp.history.back().trainLoss);
         QCOMPARE(rs.history.back().lossScale, 1048576.0);
@@ -361,8 +365,7 @@ private slots:
             for (const BatchEvent& seen : events)
                 allSkipped = allSkipped && seen.skipped;
             if (allSkipped)
-                unchangedWhileSkipping =
-                    unchangedWhileSkipping && sameWeights(trainer.network(), initial);
+                unchangedWhileSkipping = unchangedWhileSkipping && sameWeights(trainer.network(), initial);
         });
         const TrainResult r = trainer.fit(loud, m_split);
 
@@ -394,8 +397,8 @@ private slots:
         QVERIFY(allWeightsFinite(trainer.network()));
         QVERIFY(!sameWeights(trainer.network(), initial)); // it did train
         QVERIFY(std::isfinite(r.history.back().trainLoss));
-        qInfo("%lld of %zu steps skipped; the scale ended at %s", static_cast<long long>(r.skippedSteps),
-              events.size(), formatLossScale(static_cast<float>(r.lossScale)).c_str());
+        qInfo("%lld of %zu steps skipped; the scale ended at %s", static_cast<long long>(r.skippedSteps), events.size(),
+            formatLossScale(static_cast<float>(r.lossScale)).c_str());
     }
 
     void stopsWhenTheFloorOverflows()
@@ -418,7 +421,7 @@ private slots:
         const QString m = QString::fromStdString(r.message);
         QVERIFY2(m.contains("training stopped at epoch 1, batch 1: the gradients are non-finite even with the loss "
                             "scale backed off to 1.70141183e+38 (2^127)"),
-                 r.message.c_str());
+            r.message.c_str());
         QVERIFY2(m.contains("try FP32 math or a lower learning rate"), r.message.c_str());
         QVERIFY(sameWeights(trainer.network(), initial));
     }
@@ -437,11 +440,10 @@ private slots:
         const TrainResult r = trainer.fit(loud, m_split);
         QVERIFY(r.diverged);
         QCOMPARE(r.skippedSteps, int64_t(2));
-        QVERIFY2(QString::fromStdString(r.message)
-                     .contains("epoch 1, batch 2: 2 steps in a row had non-finite gradients (loss scale now "),
-                 r.message.c_str());
-        QVERIFY2(QString::fromStdString(r.message).contains("(2^125))"),
-                 r.message.c_str());
+        QVERIFY2(QString::fromStdString(r.message).contains(
+                     "epoch 1, batch 2: 2 steps in a row had non-finite gradients (loss scale now "),
+            r.message.c_str());
+        QVERIFY2(QString::fromStdString(r.message).contains("(2^125))"), r.message.c_str());
         QVERIFY(sameWeights(trainer.network(), initial));
     }
 

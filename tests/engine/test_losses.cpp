@@ -33,8 +33,8 @@ Tensor randomTensor(const Shape& s, Rng& rng, float scale = 1.0f)
 }
 
 // Central differences of f at every element of x against the analytic gradient.
-void checkGradient(Tensor& x, const Tensor& analytic, const std::function<double()>& f, double eps = 1e-2,
-                   double tol = 2e-3)
+void checkGradient(
+    Tensor& x, const Tensor& analytic, const std::function<double()>& f, double eps = 1e-2, double tol = 2e-3)
 {
     QCOMPARE(analytic.shape(), x.shape());
     for (int64_t i = 0; i < x.size(); ++i) {
@@ -59,8 +59,8 @@ private slots:
     void crossEntropyGradient()
     {
         Rng rng(7);
-        Tensor logits = randomTensor({6, 5}, rng, 2.0f);
-        const std::vector<int32_t> labels{0, 4, 2, 2, 1, 3};
+        Tensor logits = randomTensor({ 6, 5 }, rng, 2.0f);
+        const std::vector<int32_t> labels { 0, 4, 2, 2, 1, 3 };
         Tensor grad, probs;
         const float loss = softmaxCrossEntropy(logits, labels, grad, &probs);
         QVERIFY(loss > 0.0f);
@@ -86,8 +86,8 @@ private slots:
         // A model that ends in Softmax: NLL on the probabilities, back through the softmax
         // Jacobian, equals the fused gradient on the logits; and its own gradient is right.
         Rng rng(11);
-        Tensor logits = randomTensor({4, 6}, rng, 1.5f);
-        const std::vector<int32_t> labels{5, 0, 3, 3};
+        Tensor logits = randomTensor({ 4, 6 }, rng, 1.5f);
+        const std::vector<int32_t> labels { 5, 0, 3, 3 };
         Tensor fusedGrad, probs;
         const float fused = softmaxCrossEntropy(logits, labels, fusedGrad, &probs);
         Tensor probGrad;
@@ -103,15 +103,16 @@ private slots:
             }
         }
         Tensor p = probs, scratch;
-        checkGradient(p, probGrad, [&] { return static_cast<double>(crossEntropyOnProbabilities(p, labels, scratch)); },
-                      1e-4, 5e-3);
+        checkGradient(
+            p, probGrad, [&] { return static_cast<double>(crossEntropyOnProbabilities(p, labels, scratch)); }, 1e-4,
+            5e-3);
     }
 
     void crossEntropyKnownValue()
     {
         // Uniform logits: loss = log K.
-        Tensor logits({2, 4}, 3.0f), grad;
-        const float loss = softmaxCrossEntropy(logits, {1, 3}, grad);
+        Tensor logits({ 2, 4 }, 3.0f), grad;
+        const float loss = softmaxCrossEntropy(logits, { 1, 3 }, grad);
         QVERIFY(std::abs(loss - std::log(4.0f)) < 1e-6);
         QVERIFY(std::abs(grad[1] - (0.25f - 1.0f) / 2.0f) < 1e-7);
         QVERIFY(std::abs(grad[0] - 0.25f / 2.0f) < 1e-7);
@@ -119,31 +120,31 @@ private slots:
 
     void crossEntropyHugeLogits()
     {
-        Tensor logits({2, 3}, std::vector<float>{1000.0f, -1000.0f, 0.0f, -1000.0f, 1000.0f, 999.0f}), grad;
+        Tensor logits({ 2, 3 }, std::vector<float> { 1000.0f, -1000.0f, 0.0f, -1000.0f, 1000.0f, 999.0f }), grad;
         // Row 0, label 0: ~0. Row 1, label 0: 2000 + log(1 + e^-1).
-        const float loss = softmaxCrossEntropy(logits, {0, 0}, grad);
+        const float loss = softmaxCrossEntropy(logits, { 0, 0 }, grad);
         QVERIFY(std::isfinite(loss));
         const double expected = (0.0 + 2000.0 + std::log(1.0 + std::exp(-1.0))) / 2.0;
         QVERIFY2(std::abs(loss - expected) < 1e-2, qPrintable(QString::number(loss)));
         QVERIFY(grad.allFinite());
         QVERIFY(std::abs(grad[3] - (-0.5f)) < 1e-6); // p≈0 for the true class
         // Huge negative only.
-        Tensor neg({1, 2}, std::vector<float>{-1000.0f, -1001.0f});
-        QVERIFY(std::isfinite(softmaxCrossEntropy(neg, {1}, grad)));
+        Tensor neg({ 1, 2 }, std::vector<float> { -1000.0f, -1001.0f });
+        QVERIFY(std::isfinite(softmaxCrossEntropy(neg, { 1 }, grad)));
     }
 
     void labelOutOfRange()
     {
-        Tensor logits({3, 4}), grad;
+        Tensor logits({ 3, 4 }), grad;
         try {
-            softmaxCrossEntropy(logits, {0, 1, 7}, grad);
+            softmaxCrossEntropy(logits, { 0, 1, 7 }, grad);
             QFAIL("no error");
         } catch (const DataError& e) {
             const QString m = e.what();
             QVERIFY2(m.contains("label 7") && m.contains("row 2"), e.what());
         }
-        QVERIFY_THROWS_EXCEPTION(DataError, meanSquaredError(logits, {0, -1, 2}, grad));
-        QVERIFY_THROWS_EXCEPTION(ShapeError, softmaxCrossEntropy(logits, {0, 1}, grad));
+        QVERIFY_THROWS_EXCEPTION(DataError, meanSquaredError(logits, { 0, -1, 2 }, grad));
+        QVERIFY_THROWS_EXCEPTION(ShapeError, softmaxCrossEntropy(logits, { 0, 1 }, grad));
         QVERIFY_THROWS_EXCEPTION(FormatError, lossKindFromString("hinge"));
         QVERIFY(lossKindFromString("mse") == LossKind::MeanSquaredError);
         QCOMPARE(toString(LossKind::CrossEntropy), std::string("cross_entropy"));
@@ -152,8 +153,8 @@ private slots:
     void mseGradients()
     {
         Rng rng(3);
-        Tensor out = randomTensor({4, 3}, rng);
-        const std::vector<int32_t> labels{2, 0, 1, 1};
+        Tensor out = randomTensor({ 4, 3 }, rng);
+        const std::vector<int32_t> labels { 2, 0, 1, 1 };
         Tensor grad, scratch;
         const float loss = meanSquaredError(out, labels, grad);
         double expected = 0.0;
@@ -165,8 +166,8 @@ private slots:
         QVERIFY(std::abs(loss - expected / 12.0) < 1e-6);
         checkGradient(out, grad, [&] { return static_cast<double>(meanSquaredError(out, labels, scratch)); });
 
-        Tensor target = randomTensor({2, 2, 3}, rng);
-        Tensor out2 = randomTensor({2, 2, 3}, rng);
+        Tensor target = randomTensor({ 2, 2, 3 }, rng);
+        Tensor out2 = randomTensor({ 2, 2, 3 }, rng);
         meanSquaredError(out2, target, grad);
         checkGradient(out2, grad, [&] { return static_cast<double>(meanSquaredError(out2, target, scratch)); });
         QVERIFY_THROWS_EXCEPTION(ShapeError, meanSquaredError(out2, out, grad));
@@ -176,9 +177,9 @@ private slots:
     {
         // The gradient the optimizer adds (l1·sign(w) + l2·w) is the gradient of penalty().
         Rng rng(11);
-        Parameter w{"weight", randomTensor({3, 4}, rng), Tensor({3, 4}), true, true};
-        Parameter b{"bias", randomTensor({4}, rng), Tensor({4}), true, false};
-        std::vector<NamedParameter> params{{"dense", &w}, {"dense", &b}};
+        Parameter w { "weight", randomTensor({ 3, 4 }, rng), Tensor({ 3, 4 }), true, true };
+        Parameter b { "bias", randomTensor({ 4 }, rng), Tensor({ 4 }), true, false };
+        std::vector<NamedParameter> params { { "dense", &w }, { "dense", &b } };
         OptimizerConfig c;
         c.kind = "sgd";
         c.momentum = 0.0;
@@ -197,7 +198,8 @@ private slots:
         for (int64_t i = 0; i < w.value.size(); ++i)
             analytic[i] = before[i] - w.value[i];
         w.value.copyFrom(before);
-        checkGradient(w.value, analytic, [&] { return opt->penalty(params); }, 1e-3, 1e-3);
+        checkGradient(
+            w.value, analytic, [&] { return opt->penalty(params); }, 1e-3, 1e-3);
         // The bias (regularize=false) is untouched and not in the penalty.
         for (int64_t i = 0; i < b.value.size(); ++i)
             QCOMPARE(b.value[i], biasBefore[i]);
@@ -206,12 +208,13 @@ private slots:
     void confusionMatrix()
     {
         ConfusionMatrix cm(3);
-        Tensor scores({5, 3}, std::vector<float>{0.9f, 0.1f, 0.0f, //
-                                                 0.1f, 0.8f, 0.1f, //
-                                                 0.1f, 0.2f, 0.7f, //
-                                                 0.6f, 0.3f, 0.1f, //
-                                                 0.1f, 0.1f, 0.8f});
-        cm.addBatch(scores, {0, 1, 2, 1, 1});
+        Tensor scores({ 5, 3 },
+            std::vector<float> { 0.9f, 0.1f, 0.0f, //
+                0.1f, 0.8f, 0.1f, //
+                0.1f, 0.2f, 0.7f, //
+                0.6f, 0.3f, 0.1f, //
+                0.1f, 0.1f, 0.8f });
+        cm.addBatch(scores, { 0, 1, 2, 1, 1 });
         QCOMPARE(cm.total(), int64_t(5));
         QCOMPARE(cm.at(1, 0), int64_t(1));
         QCOMPARE(cm.at(1, 2), int64_t(1));
@@ -223,10 +226,10 @@ private slots:
         QCOMPARE(argmaxRow(scores, 2), 2);
         QVERIFY_THROWS_EXCEPTION(DataError, cm.add(3, 0));
 
-        const std::string text =
-            cm.toText({"cat", "a_really_long_class_name_that_goes_on_and_on", "\u00e9l\u00e9phant"});
+        const std::string text
+            = cm.toText({ "cat", "a_really_long_class_name_that_goes_on_and_on", "\u00e9l\u00e9phant" });
         QVERIFY(text.find("cat") != std::string::npos);
-        QVERIFY(text.find("\u2026") != std::string::npos);                         // truncated
+        QVERIFY(text.find("\u2026") != std::string::npos); // truncated
         QVERIFY(text.find("a_really_long_class_name_that_goes_on") == std::string::npos);
         QVERIFY(text.find("accuracy") != std::string::npos && text.find("0.600") != std::string::npos);
         // Rows of the matrix align: every line of the matrix block has the same display width.

@@ -24,8 +24,8 @@ namespace {
 
 // One weight [1, -2] whose gradient the test sets before each step.
 struct Fixture {
-    Parameter w{"weight", Tensor({2}, std::vector<float>{1.0f, -2.0f}), Tensor({2}), true, true};
-    std::vector<NamedParameter> params() { return {{"n", &w}}; }
+    Parameter w { "weight", Tensor({ 2 }, std::vector<float> { 1.0f, -2.0f }), Tensor({ 2 }), true, true };
+    std::vector<NamedParameter> params() { return { { "n", &w } }; }
     void setGrad(float a, float b)
     {
         w.grad[0] = a;
@@ -33,7 +33,7 @@ struct Fixture {
     }
 };
 
-const float kGrads[3][2] = {{0.5f, -1.0f}, {0.1f, 0.3f}, {-0.2f, 0.4f}};
+const float kGrads[3][2] = { { 0.5f, -1.0f }, { 0.1f, 0.3f }, { -0.2f, 0.4f } };
 
 // Runs three steps and returns the first element after each.
 std::vector<double> run(OptimizerConfig c, double lr, std::vector<double>* second = nullptr)
@@ -51,13 +51,16 @@ std::vector<double> run(OptimizerConfig c, double lr, std::vector<double>* secon
     return out;
 }
 
-bool near(double a, double b, double tol = 2e-6) { return std::abs(a - b) <= tol * std::max(1.0, std::abs(b)); }
+bool near(double a, double b, double tol = 2e-6)
+{
+    return std::abs(a - b) <= tol * std::max(1.0, std::abs(b));
+}
 
 #define CHECK_NEAR(a, b) QVERIFY2(near((a), (b)), qPrintable(QString("%1 != %2").arg(a, 0, 'g', 10).arg(b, 0, 'g', 10)))
 
 // Reference Adam/AdamW in double, exactly torch.optim.Adam(W) (amsgrad=False).
-std::vector<double> adamReference(double w, double lr, double b1, double b2, double eps, double wd, bool decoupled,
-                                  int element)
+std::vector<double> adamReference(
+    double w, double lr, double b1, double b2, double eps, double wd, bool decoupled, int element)
 {
     double m = 0, v = 0;
     std::vector<double> out;
@@ -124,7 +127,8 @@ private slots:
         c.kind = "sgd";
         c.momentum = 0.9;
         c.weightDecay = 0.1;
-        // step 1: g = 0.5 + 0.1 = 0.6 = buf → 0.94; step 2: g = 0.1 + 0.094 = 0.194, buf = 0.54 + 0.194 = 0.734 → 0.8666
+        // step 1: g = 0.5 + 0.1 = 0.6 = buf → 0.94; step 2: g = 0.1 + 0.094 = 0.194, buf = 0.54 + 0.194 = 0.734 →
+        // 0.8666
         const auto w = run(c, 0.1);
         CHECK_NEAR(w[0], 0.94);
         CHECK_NEAR(w[1], 0.8666);
@@ -193,11 +197,11 @@ private slots:
 
     void regularizationOnlyWhereAsked()
     {
-        for (const char* kind : {"sgd", "adam", "adamw", "rmsprop"}) {
-            Parameter w{"weight", Tensor({3}, 1.0f), Tensor({3}), true, true};
-            Parameter b{"bias", Tensor({3}, 1.0f), Tensor({3}), true, false};
-            Parameter stats{"running_mean", Tensor({3}, 1.0f), Tensor(), false, false};
-            std::vector<NamedParameter> params{{"n", &w}, {"n", &b}, {"n", &stats}};
+        for (const char* kind : { "sgd", "adam", "adamw", "rmsprop" }) {
+            Parameter w { "weight", Tensor({ 3 }, 1.0f), Tensor({ 3 }), true, true };
+            Parameter b { "bias", Tensor({ 3 }, 1.0f), Tensor({ 3 }), true, false };
+            Parameter stats { "running_mean", Tensor({ 3 }, 1.0f), Tensor(), false, false };
+            std::vector<NamedParameter> params { { "n", &w }, { "n", &b }, { "n", &stats } };
             OptimizerConfig c;
             c.kind = kind;
             c.l2 = 0.5;
@@ -209,9 +213,9 @@ private slots:
                 b.grad.zero();
                 opt->step(params, 0.1);
             }
-            QVERIFY2(w.value[0] < 1.0f, kind);      // decayed towards 0
-            QCOMPARE(b.value[0], 1.0f);             // zero gradient, no regularization
-            QCOMPARE(stats.value[0], 1.0f);         // not trainable
+            QVERIFY2(w.value[0] < 1.0f, kind); // decayed towards 0
+            QCOMPARE(b.value[0], 1.0f); // zero gradient, no regularization
+            QCOMPARE(stats.value[0], 1.0f); // not trainable
             // penalty counts only the regularized weight: 0.1·3·|w| + 0.25·3·w²
             const double wv = w.value[0];
             QVERIFY(std::abs(opt->penalty(params) - (0.3 * std::abs(wv) + 0.75 * wv * wv)) < 1e-5);
@@ -288,7 +292,7 @@ private slots:
         QVERIFY(back.loss == LossKind::MeanSquaredError);
 
         // A partial recipe changes only what it names.
-        const TrainConfig partial = trainConfigFromJson({{"epochs", 3}, {"schedule", {{"kind", "step"}}}}, c);
+        const TrainConfig partial = trainConfigFromJson({ { "epochs", 3 }, { "schedule", { { "kind", "step" } } } }, c);
         QCOMPARE(partial.epochs, 3);
         QCOMPARE(partial.schedule.kind, std::string("step"));
         QCOMPARE(partial.batchSize, int64_t(32));
@@ -298,19 +302,32 @@ private slots:
     {
         QTest::addColumn<QString>("json");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("unknown key") << R"({"epoch": 3})" << "training.epoch: unknown key";
-        QTest::newRow("wrong type") << R"({"batch_size": "64"})" << "training.batch_size: must be an integer";
-        QTest::newRow("fraction") << R"({"epochs": 2.5})" << "training.epochs: must be an integer";
-        QTest::newRow("range") << R"({"learning_rate": -1})" << "training.learning_rate: must be in";
-        QTest::newRow("bool") << R"({"normalize": 1})" << "training.normalize: must be true or false";
-        QTest::newRow("optimizer") << R"({"optimizer": "lbfgs"})" << "training.optimizer: must be one of";
-        QTest::newRow("schedule kind") << R"({"schedule": {"kind": "exp"}})" << "training.schedule.kind: must be one of";
-        QTest::newRow("schedule key") << R"({"schedule": {"steps": 3}})" << "training.schedule.steps: unknown key";
-        QTest::newRow("schedule type") << R"({"schedule": 3})" << "training.schedule: must be an object";
-        QTest::newRow("augment") << R"({"augment": {"shift": -1}})" << "training.augment.shift: must be in";
-        QTest::newRow("loss") << R"({"loss": "hinge"})" << "training.loss: must be one of";
-        QTest::newRow("seed") << R"({"seed": -4})" << "training.seed: must be a non-negative integer";
-        QTest::newRow("not object") << R"([1, 2])" << "training: must be an object";
+        QTest::newRow("unknown key") << R"({"epoch": 3})"
+                                     << "training.epoch: unknown key";
+        QTest::newRow("wrong type") << R"({"batch_size": "64"})"
+                                    << "training.batch_size: must be an integer";
+        QTest::newRow("fraction") << R"({"epochs": 2.5})"
+                                  << "training.epochs: must be an integer";
+        QTest::newRow("range") << R"({"learning_rate": -1})"
+                               << "training.learning_rate: must be in";
+        QTest::newRow("bool") << R"({"normalize": 1})"
+                              << "training.normalize: must be true or false";
+        QTest::newRow("optimizer") << R"({"optimizer": "lbfgs"})"
+                                   << "training.optimizer: must be one of";
+        QTest::newRow("schedule kind") << R"({"schedule": {"kind": "exp"}})"
+                                       << "training.schedule.kind: must be one of";
+        QTest::newRow("schedule key") << R"({"schedule": {"steps": 3}})"
+                                      << "training.schedule.steps: unknown key";
+        QTest::newRow("schedule type") << R"({"schedule": 3})"
+                                       << "training.schedule: must be an object";
+        QTest::newRow("augment") << R"({"augment": {"shift": -1}})"
+                                 << "training.augment.shift: must be in";
+        QTest::newRow("loss") << R"({"loss": "hinge"})"
+                              << "training.loss: must be one of";
+        QTest::newRow("seed") << R"({"seed": -4})"
+                              << "training.seed: must be a non-negative integer";
+        QTest::newRow("not object") << R"([1, 2])"
+                                    << "training: must be an object";
     }
 
     void trainConfigErrors()

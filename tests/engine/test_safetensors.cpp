@@ -69,10 +69,10 @@ GraphNode node(const std::string& id, const std::string& type, std::vector<std::
 ModelGraph denseModel(int units)
 {
     ModelGraph g;
-    g.addNode(node("in", "Input", {}, {{"channels", 1}, {"height", 4}, {"width", 4}}));
-    g.addNode(node("flat", "Flatten", {"in"}, nlohmann::json::object()));
-    g.addNode(node("fc1", "Dense", {"flat"}, {{"units", units}}));
-    g.addNode(node("fc2", "Dense", {"fc1"}, {{"units", 3}}));
+    g.addNode(node("in", "Input", {}, { { "channels", 1 }, { "height", 4 }, { "width", 4 } }));
+    g.addNode(node("flat", "Flatten", { "in" }, nlohmann::json::object()));
+    g.addNode(node("fc1", "Dense", { "flat" }, { { "units", units } }));
+    g.addNode(node("fc2", "Dense", { "fc1" }, { { "units", 3 } }));
     return g;
 }
 
@@ -94,13 +94,13 @@ private slots:
     void roundTrip()
     {
         TensorFile f;
-        f.tensors["scalar"] = Tensor(Shape{}, std::vector<float>{3.5f});
-        f.tensors["b.bias"] = Tensor({3}, std::vector<float>{1.0f, -2.0f, 1e-30f});
-        Tensor w({2, 3, 2, 2});
+        f.tensors["scalar"] = Tensor(Shape {}, std::vector<float> { 3.5f });
+        f.tensors["b.bias"] = Tensor({ 3 }, std::vector<float> { 1.0f, -2.0f, 1e-30f });
+        Tensor w({ 2, 3, 2, 2 });
         for (int64_t i = 0; i < w.size(); ++i)
             w[i] = 0.25f * static_cast<float>(i) - 3.0f;
         f.tensors["conv.weight"] = w;
-        f.tensors["empty"] = Tensor(Shape{0, 4});
+        f.tensors["empty"] = Tensor(Shape { 0, 4 });
         f.metadata["netcanvas.classes"] = "[\"a\",\"b\"]";
         f.metadata["note"] = "h\u00e9llo \"quoted\"";
         const std::string p = path("round.safetensors");
@@ -124,11 +124,11 @@ private slots:
         QCOMPARE(bytes.size(), size_t(8 + n + 4 * (1 + 3 + 24)));
         const auto header = nlohmann::json::parse(bytes.substr(8, n));
         QCOMPARE(header["b.bias"]["dtype"].get<std::string>(), std::string("F32"));
-        QCOMPARE(header["b.bias"]["data_offsets"], nlohmann::json({0, 12}));
-        QCOMPARE(header["conv.weight"]["data_offsets"], nlohmann::json({12, 108}));
-        QCOMPARE(header["empty"]["data_offsets"], nlohmann::json({108, 108}));
+        QCOMPARE(header["b.bias"]["data_offsets"], nlohmann::json({ 0, 12 }));
+        QCOMPARE(header["conv.weight"]["data_offsets"], nlohmann::json({ 12, 108 }));
+        QCOMPARE(header["empty"]["data_offsets"], nlohmann::json({ 108, 108 }));
         QCOMPARE(header["scalar"]["shape"], nlohmann::json::array());
-        QCOMPARE(header["scalar"]["data_offsets"], nlohmann::json({108, 112}));
+        QCOMPARE(header["scalar"]["data_offsets"], nlohmann::json({ 108, 112 }));
         QCOMPARE(header["__metadata__"]["note"].get<std::string>(), f.metadata["note"]);
         // Names appear sorted in the header text as well.
         QVERIFY(bytes.find("\"b.bias\"") < bytes.find("\"conv.weight\""));
@@ -141,11 +141,11 @@ private slots:
                              R"("h":{"dtype":"F16","shape":[5],"data_offsets":[16,26]},)"
                              R"("b":{"dtype":"BF16","shape":[2],"data_offsets":[26,30]}})";
         std::string buffer(16, '\0');
-        const double d[2] = {1.5, -2.25};
+        const double d[2] = { 1.5, -2.25 };
         std::memcpy(buffer.data(), d, 16);
         // 1, -2, 65504 (max half), smallest subnormal 2^-24, +inf
-        buffer += u16Bytes({0x3C00, 0xC000, 0x7BFF, 0x0001, 0x7C00});
-        buffer += u16Bytes({0x3F80, 0xC049}); // 1.0, -3.140625
+        buffer += u16Bytes({ 0x3C00, 0xC000, 0x7BFF, 0x0001, 0x7C00 });
+        buffer += u16Bytes({ 0x3F80, 0xC049 }); // 1.0, -3.140625
         const std::string p = path("dtypes.safetensors");
         writeFileAtomic(p, rawFile(header, buffer));
         const TensorFile f = loadSafetensors(p);
@@ -166,7 +166,7 @@ private slots:
         QTest::addColumn<QByteArray>("bytes");
         QTest::addColumn<QString>("expected");
         auto raw = [](const std::string& s) { return QByteArray(s.data(), static_cast<qsizetype>(s.size())); };
-        const std::string ok4 = floatBytes({1, 2, 3, 4});
+        const std::string ok4 = floatBytes({ 1, 2, 3, 4 });
         QTest::newRow("short") << QByteArray("abc", 3) << "only 3 bytes";
         {
             std::string s(8, '\0');
@@ -180,27 +180,33 @@ private slots:
         }
         QTest::newRow("invalid json") << raw(rawFile("{\"a\": {", ok4)) << "not valid JSON";
         QTest::newRow("not an object") << raw(rawFile("[1,2]", ok4)) << "must be a JSON object";
-        QTest::newRow("unknown dtype")
-            << raw(rawFile(R"({"w":{"dtype":"Q4","shape":[4],"data_offsets":[0,16]}})", ok4)) << "tensor 'w': unsupported dtype 'Q4'";
-        QTest::newRow("missing dtype") << raw(rawFile(R"({"w":{"shape":[4],"data_offsets":[0,16]}})", ok4)) << "tensor 'w'";
-        QTest::newRow("bad shape")
-            << raw(rawFile(R"({"w":{"dtype":"F32","shape":[-4],"data_offsets":[0,16]}})", ok4)) << "tensor 'w': shape";
+        QTest::newRow("unknown dtype") << raw(rawFile(R"({"w":{"dtype":"Q4","shape":[4],"data_offsets":[0,16]}})", ok4))
+                                       << "tensor 'w': unsupported dtype 'Q4'";
+        QTest::newRow("missing dtype") << raw(rawFile(R"({"w":{"shape":[4],"data_offsets":[0,16]}})", ok4))
+                                       << "tensor 'w'";
+        QTest::newRow("bad shape") << raw(rawFile(R"({"w":{"dtype":"F32","shape":[-4],"data_offsets":[0,16]}})", ok4))
+                                   << "tensor 'w': shape";
         QTest::newRow("offsets out of range")
-            << raw(rawFile(R"({"w":{"dtype":"F32","shape":[8],"data_offsets":[0,32]}})", ok4)) << "tensor 'w': data_offsets [0, 32] out of range";
+            << raw(rawFile(R"({"w":{"dtype":"F32","shape":[8],"data_offsets":[0,32]}})", ok4))
+            << "tensor 'w': data_offsets [0, 32] out of range";
         QTest::newRow("offsets reversed")
-            << raw(rawFile(R"({"w":{"dtype":"F32","shape":[0],"data_offsets":[8,4]}})", ok4)) << "tensor 'w': data_offsets [8, 4]";
+            << raw(rawFile(R"({"w":{"dtype":"F32","shape":[0],"data_offsets":[8,4]}})", ok4))
+            << "tensor 'w': data_offsets [8, 4]";
         QTest::newRow("offsets size mismatch")
-            << raw(rawFile(R"({"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,16]}})", ok4)) << "tensor 'w': data_offsets [0, 16] hold 16 bytes, but shape [2, 3] of F32 needs 24";
-        QTest::newRow("huge shape")
-            << raw(rawFile(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,16]}})", ok4)) << "tensor 'w'";
+            << raw(rawFile(R"({"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,16]}})", ok4))
+            << "tensor 'w': data_offsets [0, 16] hold 16 bytes, but shape [2, 3] of F32 needs 24";
+        QTest::newRow("huge shape") << raw(
+            rawFile(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,16]}})", ok4))
+                                    << "tensor 'w'";
         QTest::newRow("offsets malformed")
-            << raw(rawFile(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0]}})", ok4)) << "tensor 'w': \"data_offsets\"";
-        QTest::newRow("overlap")
-            << raw(rawFile(R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,12]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})", ok4))
-            << "tensors 'a' and 'b' overlap";
-        QTest::newRow("non-string metadata")
-            << raw(rawFile(R"({"__metadata__":{"epochs":5},"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", ok4))
-            << "__metadata__ entry 'epochs' must be a string";
+            << raw(rawFile(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0]}})", ok4))
+            << "tensor 'w': \"data_offsets\"";
+        QTest::newRow("overlap") << raw(rawFile(
+            R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,12]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})",
+            ok4)) << "tensors 'a' and 'b' overlap";
+        QTest::newRow("non-string metadata") << raw(
+            rawFile(R"({"__metadata__":{"epochs":5},"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", ok4))
+                                             << "__metadata__ entry 'epochs' must be a string";
     }
 
     void malformed()
@@ -217,30 +223,27 @@ private slots:
     void invalidUtf8NameIsFormatError()
     {
         TensorFile f;
-        f.tensors["bad\xff"] = Tensor({1});
+        f.tensors["bad\xff"] = Tensor({ 1 });
         QVERIFY_THROWS_EXCEPTION(FormatError, saveSafetensors(path("utf8.safetensors"), f));
     }
 
-    void missingFileIsIoError()
-    {
-        QVERIFY_THROWS_EXCEPTION(IoError, loadSafetensors(path("nope.safetensors")));
-    }
+    void missingFileIsIoError() { QVERIFY_THROWS_EXCEPTION(IoError, loadSafetensors(path("nope.safetensors"))); }
 
     void atomicWriteLeavesNoTemporaries()
     {
         QTemporaryDir dir;
         const std::string p = QDir(dir.path()).filePath("w.safetensors").toStdString();
         TensorFile f;
-        f.tensors["x"] = Tensor({1000}, 0.5f);
+        f.tensors["x"] = Tensor({ 1000 }, 0.5f);
         for (int i = 0; i < 5; ++i)
             saveSafetensors(p, f);
         const QStringList entries = QDir(dir.path()).entryList(QDir::Files | QDir::Hidden);
-        QCOMPARE(entries, QStringList{"w.safetensors"});
+        QCOMPARE(entries, QStringList { "w.safetensors" });
         // A failed write (target is a directory) leaves the old state and no temporary either.
         const std::string asDir = QDir(dir.path()).filePath("sub").toStdString();
         QVERIFY(QDir(dir.path()).mkdir("sub"));
         QVERIFY_THROWS_EXCEPTION(Error, saveSafetensors(asDir, f));
-        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList{"w.safetensors"});
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList { "w.safetensors" });
     }
 
     void weightsRoundTrip()
@@ -250,9 +253,9 @@ private slots:
         auto backend = createCpuBackend(1);
         Network a(denseModel(5), *backend, 1), b(denseModel(5), *backend, 2);
         WeightsMeta meta;
-        meta.classNames = {"zero", "one", "two"};
-        meta.mean = {0.5f};
-        meta.stddev = {0.25f};
+        meta.classNames = { "zero", "one", "two" };
+        meta.mean = { 0.5f };
+        meta.stddev = { 0.25f };
         meta.modelJson = "{\"name\":\"m\"}";
         const std::string p = path("weights.safetensors");
         saveWeights(p, a, meta);
@@ -266,7 +269,8 @@ private slots:
         for (size_t i = 0; i < pa.size(); ++i) {
             QCOMPARE(pa[i].key(), pb[i].key());
             QVERIFY(std::memcmp(pa[i].param->value.data(), pb[i].param->value.data(),
-                                static_cast<size_t>(pa[i].param->value.size()) * 4) == 0);
+                        static_cast<size_t>(pa[i].param->value.size()) * 4)
+                == 0);
         }
         // Every parameter is in the file under "node.param".
         const TensorFile f = loadSafetensors(p);
@@ -292,7 +296,7 @@ private slots:
         }
         // Extra and missing tensors are named too; a file of another model says so.
         TensorFile f = loadSafetensors(p);
-        f.tensors["extra.weight"] = Tensor({2});
+        f.tensors["extra.weight"] = Tensor({ 2 });
         saveSafetensors(p, f);
         Network c(denseModel(5), *backend, 1);
         try {
@@ -302,7 +306,7 @@ private slots:
             QVERIFY2(QString(e.what()).contains("'extra.weight'"), e.what());
         }
         TensorFile other;
-        other.tensors["encoder.layer0.weight"] = Tensor({2, 2});
+        other.tensors["encoder.layer0.weight"] = Tensor({ 2, 2 });
         saveSafetensors(p, other);
         try {
             loadWeights(p, c);

@@ -58,8 +58,8 @@ private slots:
         const std::vector<int> hits = countRuns(pool, 20000, n);
         for (size_t k = 0; k < hits.size(); ++k)
             QVERIFY2(hits[k] == 1,
-                ("run " + std::to_string(k / n) + " index " + std::to_string(k % n) + " ran "
-                    + std::to_string(hits[k]) + " times")
+                ("run " + std::to_string(k / n) + " index " + std::to_string(k % n) + " ran " + std::to_string(hits[k])
+                    + " times")
                     .c_str());
     }
 

@@ -10,10 +10,10 @@
 #include "engine/io/Safetensors.h"
 #include "engine/train/Trainer.h"
 
-#include <QDir>
-#include <QTemporaryDir>
 #include "common/Fixtures.h"
 #include "common/NetworkChecks.h"
+#include <QDir>
+#include <QTemporaryDir>
 
 #include <QtTest>
 #include <algorithm>
@@ -30,7 +30,10 @@ using checks::sameWeights;
 namespace {
 
 using fixtures::barsDataset;
-ModelGraph smallCnn() { return fixtures::barsCnn(); }
+ModelGraph smallCnn()
+{
+    return fixtures::barsCnn();
+}
 GraphNode node(const std::string& id, const std::string& type, std::vector<std::string> inputs, nlohmann::json params)
 {
     return fixtures::makeNode(id, type, std::move(inputs), std::move(params));
@@ -40,18 +43,18 @@ GraphNode node(const std::string& id, const std::string& type, std::vector<std::
 ModelGraph mlp()
 {
     ModelGraph g;
-    g.addNode(node("in", "Input", {}, {{"channels", 1}, {"height", 8}, {"width", 8}}));
-    g.addNode(node("flat", "Flatten", {"in"}, nlohmann::json::object()));
-    g.addNode(node("fc1", "Dense", {"flat"}, {{"units", 64}}));
-    g.addNode(node("relu", "ReLU", {"fc1"}, nlohmann::json::object()));
-    g.addNode(node("fc2", "Dense", {"relu"}, {{"units", 3}}));
+    g.addNode(node("in", "Input", {}, { { "channels", 1 }, { "height", 8 }, { "width", 8 } }));
+    g.addNode(node("flat", "Flatten", { "in" }, nlohmann::json::object()));
+    g.addNode(node("fc1", "Dense", { "flat" }, { { "units", 64 } }));
+    g.addNode(node("relu", "ReLU", { "fc1" }, nlohmann::json::object()));
+    g.addNode(node("fc2", "Dense", { "relu" }, { { "units", 3 } }));
     return g;
 }
 
 bool haveLayers()
 {
     const auto& r = LayerRegistry::builtin();
-    for (const char* t : {"Input", "Conv2D", "ReLU", "MaxPool2D", "Flatten", "Dense"})
+    for (const char* t : { "Input", "Conv2D", "ReLU", "MaxPool2D", "Flatten", "Dense" })
         if (!r.find(t))
             return false;
     return true;
@@ -68,8 +71,6 @@ TrainConfig baseConfig()
     c.threads = 1;
     return c;
 }
-
-
 
 template <typename Pred> bool waitFor(Pred pred, int timeoutMs = 20000)
 {
@@ -133,12 +134,13 @@ private slots:
         const EvalResult test = trainer.evaluate(m_data, m_split.test);
         QCOMPARE(test.samples, static_cast<int64_t>(m_split.test.size()));
         QCOMPARE(test.confusion.total(), test.samples);
-        QVERIFY2(test.accuracy > 0.98, qPrintable(QString("test accuracy %1\n%2")
-                                                       .arg(test.accuracy)
-                                                       .arg(QString::fromStdString(test.confusion.toText(m_data.classNames)))));
+        QVERIFY2(test.accuracy > 0.98,
+            qPrintable(QString("test accuracy %1\n%2")
+                           .arg(test.accuracy)
+                           .arg(QString::fromStdString(test.confusion.toText(m_data.classNames)))));
         QVERIFY(std::abs(test.confusion.accuracy() - test.accuracy) < 1e-12);
         qInfo("test accuracy %.4f on %lld samples, %.0f samples/s", test.accuracy, static_cast<long long>(test.samples),
-              r.samplesPerSecond);
+            r.samplesPerSecond);
         QVERIFY(std::isnan(trainer.evaluate(m_data, {}).loss));
     }
 
@@ -170,7 +172,7 @@ private slots:
         TrainConfig c = baseConfig();
         c.epochs = 1000; // stopped by the test
         Trainer trainer(smallCnn(), c, *m_backend);
-        std::atomic<int64_t> steps{0};
+        std::atomic<int64_t> steps { 0 };
         trainer.setOnBatch([&](const BatchEvent&) { ++steps; });
         TrainResult result;
         std::thread worker([&] { result = trainer.fit(m_data, m_split); });
@@ -209,7 +211,7 @@ private slots:
         // The network holds the best epoch's weights again.
         const EvalResult v = trainer.evaluate(noise, split.validation);
         QVERIFY2(std::abs(v.loss - r.bestValidationLoss) < 1e-5 * std::max(1.0, r.bestValidationLoss),
-                 qPrintable(QString("%1 vs %2").arg(v.loss).arg(r.bestValidationLoss)));
+            qPrintable(QString("%1 vs %2").arg(v.loss).arg(r.bestValidationLoss)));
         QVERIFY(r.history[static_cast<size_t>(r.bestEpoch)].improved);
         qInfo("%s", r.message.c_str());
     }
@@ -224,7 +226,8 @@ private slots:
         const TrainResult r = trainer.fit(m_data, m_split);
         QCOMPARE(r.epochsCompleted, 3);
         const QDir run(QString::fromStdString(c.checkpointDir));
-        QCOMPARE(run.entryList(QDir::Files | QDir::Hidden, QDir::Name), (QStringList{"best.safetensors", "last.safetensors"}));
+        QCOMPARE(run.entryList(QDir::Files | QDir::Hidden, QDir::Name),
+            (QStringList { "best.safetensors", "last.safetensors" }));
 
         // last = the final weights: a fresh network loading it computes identical outputs.
         Network fresh(smallCnn(), *m_backend, 999);
@@ -233,7 +236,7 @@ private slots:
         QCOMPARE(meta.mean, trainer.normalization().mean);
         QVERIFY(meta.modelJson.find("\"conv\"") != std::string::npos);
         QVERIFY(sameWeights(fresh, trainer.network()));
-        Tensor batch({4, 1, 8, 8});
+        Tensor batch({ 4, 1, 8, 8 });
         for (int64_t i = 0; i < batch.size(); ++i)
             batch[i] = static_cast<float>(i % 7) * 0.3f - 0.5f;
         const Tensor expected = trainer.network().forward(batch, false);
@@ -272,7 +275,7 @@ private slots:
         QCOMPARE(l3.size(), l1.size());
         for (size_t i = 0; i < l1.size(); ++i)
             QVERIFY2(std::abs(l3[i] - l1[i]) <= 1e-3 * std::max(1.0, std::abs(l1[i])),
-                     qPrintable(QString("batch %1: %2 vs %3").arg(i).arg(l3[i]).arg(l1[i])));
+                qPrintable(QString("batch %1: %2 vs %3").arg(i).arg(l3[i]).arg(l1[i])));
         auto pa = a->network().parameters(), pc = t2->network().parameters();
         for (size_t i = 0; i < pa.size(); ++i)
             for (int64_t k = 0; k < pa[i].param->value.size(); ++k)
@@ -295,7 +298,8 @@ private slots:
         const TrainResult r = trainer.fit(huge, m_split);
         QVERIFY(r.diverged);
         QVERIFY2(QString::fromStdString(r.message).contains("epoch 1, batch 1"), r.message.c_str());
-        QVERIFY2(QString::fromStdString(r.message).contains("first non-finite output at node 'conv'"), r.message.c_str());
+        QVERIFY2(
+            QString::fromStdString(r.message).contains("first non-finite output at node 'conv'"), r.message.c_str());
         QVERIFY(allWeightsFinite(trainer.network()));
         QVERIFY(sameWeights(trainer.network(), initial)); // never updated: the initial weights
     }
@@ -311,9 +315,9 @@ private slots:
         trainer.setOnBatch([&](const BatchEvent&) { ++steps; });
         const TrainResult r = trainer.fit(m_data, m_split);
         QVERIFY2(r.diverged, qPrintable(QString("steps %1").arg(steps)));
-        QVERIFY2(QString::fromStdString(r.message).contains("node '") ||
-                     QString::fromStdString(r.message).contains("parameter '"),
-                 r.message.c_str());
+        QVERIFY2(QString::fromStdString(r.message).contains("node '")
+                || QString::fromStdString(r.message).contains("parameter '"),
+            r.message.c_str());
         QVERIFY2(QString::fromStdString(r.message).contains("try a lower learning rate"), r.message.c_str());
         QVERIFY(allWeightsFinite(trainer.network()));
         qInfo("%s", r.message.c_str());
@@ -326,7 +330,7 @@ private slots:
         Trainer trainer(smallCnn(), c, *m_backend);
         Network viewer(smallCnn(), *m_backend, 77);
         QVERIFY(!trainer.copySnapshot(viewer)); // nothing published yet
-        std::atomic<bool> done{false};
+        std::atomic<bool> done { false };
         TrainResult result;
         std::thread worker([&] {
             result = trainer.fit(m_data, m_split);
@@ -342,8 +346,10 @@ private slots:
             if (trainer.copySnapshot(viewer, &norm)) {
                 ++copies;
                 finite = finite && allWeightsFinite(viewer);
-                const inspect::FeatureMaps maps = inspect::featureMaps(viewer, inspect::sampleTensor(m_data, 0, norm), "conv");
-                finite = finite && std::all_of(maps.values.begin(), maps.values.end(), [](float v) { return std::isfinite(v); });
+                const inspect::FeatureMaps maps
+                    = inspect::featureMaps(viewer, inspect::sampleTensor(m_data, 0, norm), "conv");
+                finite = finite
+                    && std::all_of(maps.values.begin(), maps.values.end(), [](float v) { return std::isfinite(v); });
                 finite = finite && norm.mean.size() == 1; // the run's normalization, one channel
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -376,8 +382,9 @@ private slots:
             QFAIL("no error");
         } catch (const DataError& e) {
             QVERIFY2(QString(e.what()).contains("label 3"), e.what());
-            QVERIFY2(QString(e.what()).contains(QString::fromStdString(m_data.sources[static_cast<size_t>(m_split.train[5])])),
-                     e.what());
+            QVERIFY2(QString(e.what()).contains(
+                         QString::fromStdString(m_data.sources[static_cast<size_t>(m_split.train[5])])),
+                e.what());
         }
     }
 };

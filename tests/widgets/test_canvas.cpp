@@ -92,13 +92,13 @@ private slots:
         checkItemsMatchModel(scene, model);
         QCOMPARE(scene.edgeItems().size(), 12);
 
-        undo.push(new RemoveNodesCommand(&model, {"conv2", "fc1"}));
+        undo.push(new RemoveNodesCommand(&model, { "conv2", "fc1" }));
         checkItemsMatchModel(scene, model);
         undo.push(new AddNodeCommand(&model, "Add", QPointF(300, 300)));
         undo.push(new ConnectCommand(&model, "pool1", "add1"));
         undo.push(new ConnectCommand(&model, "relu1", "add1"));
-        undo.push(new MoveNodesCommand(&model, {{"input", QPointF(-100, -50)}}));
-        undo.push(new AutoLayoutCommand(&model, {{"relu3", QPointF(500, 500)}}));
+        undo.push(new MoveNodesCommand(&model, { { "input", QPointF(-100, -50) } }));
+        undo.push(new AutoLayoutCommand(&model, { { "relu3", QPointF(500, 500) } }));
         checkItemsMatchModel(scene, model);
         QCOMPARE(scene.nodeItem("add1")->inputSlotCount(), 3); // two + "+"
         while (undo.canUndo()) {
@@ -159,7 +159,7 @@ private slots:
         QCOMPARE(undo.count(), 2);
         drag(conv1, drop);
         QCOMPARE(undo.count(), 3);
-        QCOMPARE(model.node("dropout1")->inputs, std::vector<std::string>{"conv1"});
+        QCOMPARE(model.node("dropout1")->inputs, std::vector<std::string> { "conv1" });
         QCOMPARE(conv1->pos(), model.nodePosition("conv1")); // the port drag did not move it
         checkItemsMatchModel(scene, model);
 
@@ -179,12 +179,12 @@ private slots:
         QVERIFY(model.node("dropout1")->inputs.empty());
         checkItemsMatchModel(scene, model);
         undo.undo();
-        QCOMPARE(model.node("dropout1")->inputs, std::vector<std::string>{"conv1"});
+        QCOMPARE(model.node("dropout1")->inputs, std::vector<std::string> { "conv1" });
         NodeItem* relu1 = scene.nodeItem("relu1");
         pickUp(relu1, view.mapFromScene(relu1->mapToScene(relu1->inputPortPos(0))));
         QCOMPARE(undo.count(), 4); // (the undone command is still on the stack, index 3)
         QCOMPARE(undo.index(), 3);
-        QCOMPARE(model.node("relu1")->inputs, std::vector<std::string>{"conv1"});
+        QCOMPARE(model.node("relu1")->inputs, std::vector<std::string> { "conv1" });
         for (EdgeItem* e : scene.edgeItems())
             QVERIFY(e->isVisible());
         checkItemsMatchModel(scene, model);
@@ -286,7 +286,11 @@ private slots:
         const QPointF expected = view.mapToScene(dropAt);
         const QPointF center = item->mapToScene(item->cardRect().center());
         QVERIFY2(QLineF(center, expected).length() <= 8,
-                 qPrintable(QString("center %1,%2 vs drop %3,%4").arg(center.x()).arg(center.y()).arg(expected.x()).arg(expected.y())));
+            qPrintable(QString("center %1,%2 vs drop %3,%4")
+                           .arg(center.x())
+                           .arg(center.y())
+                           .arg(expected.x())
+                           .arg(expected.y())));
         QCOMPARE(model.nodePosition("batchnorm1"), item->pos());
         undo.undo();
         QVERIFY(!scene.nodeItem("batchnorm1"));
@@ -359,14 +363,16 @@ private slots:
         const QString add = model.addNode("Add", QPointF(0, 0));
         model.connectNodes("pool1", add);
         model.connectNodes("relu2", add);
-        for (Qt::Orientation o : {Qt::Vertical, Qt::Horizontal}) {
+        for (Qt::Orientation o : { Qt::Vertical, Qt::Horizontal }) {
             scene.autoLayout(o);
             const QList<NodeItem*> items = scene.nodeItems();
             for (int i = 0; i < items.size(); ++i)
                 for (int j = i + 1; j < items.size(); ++j)
-                    QVERIFY2(!items[i]->mapToScene(items[i]->cardRect()).boundingRect().intersects(
-                                 items[j]->mapToScene(items[j]->cardRect()).boundingRect()),
-                             qPrintable(items[i]->nodeId() + " overlaps " + items[j]->nodeId()));
+                    QVERIFY2(!items[i]
+                                  ->mapToScene(items[i]->cardRect())
+                                  .boundingRect()
+                                  .intersects(items[j]->mapToScene(items[j]->cardRect()).boundingRect()),
+                        qPrintable(items[i]->nodeId() + " overlaps " + items[j]->nodeId()));
             // Every edge goes forward (down, or right).
             for (EdgeItem* e : scene.edgeItems()) {
                 const QPointF a = model.nodePosition(e->from()), b = model.nodePosition(e->to());
@@ -429,7 +435,7 @@ private slots:
         GraphModel model;
         QUndoStack undo;
         model.setGraph(lenet());
-        undo.push(new MoveNodesCommand(&model, {{"conv1", QPointF(120, 95)}}));
+        undo.push(new MoveNodesCommand(&model, { { "conv1", QPointF(120, 95) } }));
         undo.push(new AddNodeCommand(&model, "Dropout", QPointF(-40, 700)));
         QTemporaryDir dir;
         const std::string path = dir.filePath("model.json").toStdString();

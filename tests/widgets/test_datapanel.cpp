@@ -2,10 +2,10 @@
 // input geometry, shows it (counts, thumbnails, skipped files), reports a bad path with
 // the path named, cancels, tracks whether the loaded data still fits the model, and moves
 // split/augmentation settings in and out of a TrainConfig.
+#include "common/Fixtures.h"
 #include "widgets/canvas/GraphModel.h"
 #include "widgets/data/DataPanel.h"
 #include "widgets/data/DatasetView.h"
-#include "common/Fixtures.h"
 
 #include <QDir>
 #include <QDoubleSpinBox>
@@ -46,9 +46,9 @@ ModelGraph modelWithInput(int c, int h, int w)
 {
     ModelGraph g;
     g.name = "tiny";
-    g.addNode(fixtures::makeNode("in", "Input", {}, {{"channels", c}, {"height", h}, {"width", w}}));
-    g.addNode(fixtures::makeNode("flat", "Flatten", {"in"}));
-    g.addNode(fixtures::makeNode("fc", "Dense", {"flat"}, {{"units", 2}}));
+    g.addNode(fixtures::makeNode("in", "Input", {}, { { "channels", c }, { "height", h }, { "width", w } }));
+    g.addNode(fixtures::makeNode("flat", "Flatten", { "in" }));
+    g.addNode(fixtures::makeNode("fc", "Dense", { "flat" }, { { "units", 2 } }));
     return g;
 }
 
@@ -83,7 +83,7 @@ private slots:
         QCOMPARE(data->size(), int64_t(8));
         QCOMPARE(data->height, 8); // resized to the model's input geometry
         QCOMPARE(data->width, 8);
-        QCOMPARE(panel.view()->classCountsShown(), (std::vector<int64_t>{5, 3}));
+        QCOMPARE(panel.view()->classCountsShown(), (std::vector<int64_t> { 5, 3 }));
         QCOMPARE(panel.view()->thumbnailSamples().size(), size_t(8));
         const QStringList skipped = panel.view()->skippedShown();
         QCOMPARE(skipped.size(), 1);
@@ -153,7 +153,7 @@ private slots:
         QVERIFY(out.augmentation.flipHorizontal);
         QCOMPARE(out.augmentation.maxShift, 3);
         QCOMPARE(out.augmentation.maxRotation, 15.0f);
-        QCOMPARE(out.epochs, TrainConfig{}.epochs); // not a data setting: untouched
+        QCOMPARE(out.epochs, TrainConfig {}.epochs); // not a data setting: untouched
 
         // A user edit is reported.
         const auto spins = panel.findChildren<QDoubleSpinBox*>();

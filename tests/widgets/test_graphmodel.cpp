@@ -45,10 +45,7 @@ class TestGraphModel : public QObject {
     }
 
 private slots:
-    void initTestCase()
-    {
-        QVERIFY2(LayerRegistry::builtin().find("Conv2D"), "layers are not registered yet");
-    }
+    void initTestCase() { QVERIFY2(LayerRegistry::builtin().find("Conv2D"), "layers are not registered yet"); }
 
     void loadsAndAnalyzes()
     {
@@ -162,7 +159,7 @@ private slots:
     {
         GraphModel model;
         model.setGraph(lenet());
-        auto* cmd = new AddNodeCommand(&model, "Dropout", QPointF(200, 300), {{"rate", 0.25}});
+        auto* cmd = new AddNodeCommand(&model, "Dropout", QPointF(200, 300), { { "rate", 0.25 } });
         checkUndoRedo(model, cmd);
     }
 
@@ -170,9 +167,9 @@ private slots:
     {
         GraphModel model;
         model.setGraph(lenet());
-        checkUndoRedo(model, new RemoveNodesCommand(&model, {"conv2"}));
-        checkUndoRedo(model, new RemoveNodesCommand(&model, {"conv1", "relu2", "fc3"}));
-        checkUndoRedo(model, new RemoveNodesCommand(&model, {"input"}));
+        checkUndoRedo(model, new RemoveNodesCommand(&model, { "conv2" }));
+        checkUndoRedo(model, new RemoveNodesCommand(&model, { "conv1", "relu2", "fc3" }));
+        checkUndoRedo(model, new RemoveNodesCommand(&model, { "input" }));
     }
 
     void undoRedoRemoveRestoresMultiInputPorts()
@@ -183,20 +180,21 @@ private slots:
         model.connectNodes("pool1", add);
         model.connectNodes("relu1", add); // shapes differ; the model does not check
         model.connectNodes("pool1", add);
-        checkUndoRedo(model, new RemoveNodesCommand(&model, {"relu1"}));
+        checkUndoRedo(model, new RemoveNodesCommand(&model, { "relu1" }));
     }
 
     void undoRedoMoveNodes()
     {
         GraphModel model;
         model.setGraph(lenet());
-        checkUndoRedo(model, new MoveNodesCommand(&model, {{"conv1", QPointF(40, 95)}, {"relu1", QPointF(40, 185)}}));
+        checkUndoRedo(
+            model, new MoveNodesCommand(&model, { { "conv1", QPointF(40, 95) }, { "relu1", QPointF(40, 185) } }));
 
         // Consecutive moves of the same selection merge into one step.
         QUndoStack stack;
         const std::string before = dump(model);
-        stack.push(new MoveNodesCommand(&model, {{"conv1", QPointF(10, 10)}}));
-        stack.push(new MoveNodesCommand(&model, {{"conv1", QPointF(20, 20)}}));
+        stack.push(new MoveNodesCommand(&model, { { "conv1", QPointF(10, 10) } }));
+        stack.push(new MoveNodesCommand(&model, { { "conv1", QPointF(20, 20) } }));
         QCOMPARE(stack.count(), 1);
         QCOMPARE(model.nodePosition("conv1"), QPointF(20, 20));
         stack.undo();
@@ -213,7 +211,7 @@ private slots:
         model.connectNodes("pool1", add);
         model.connectNodes("pool1", add);
         checkUndoRedo(model, new ConnectCommand(&model, "pool1", add, 1)); // insert between
-        checkUndoRedo(model, new ConnectCommand(&model, "pool1", add));    // append
+        checkUndoRedo(model, new ConnectCommand(&model, "pool1", add)); // append
         checkUndoRedo(model, new DisconnectCommand(&model, "pool1", add, 1));
     }
 
@@ -222,7 +220,7 @@ private slots:
         GraphModel model;
         model.setGraph(lenet());
         checkUndoRedo(model, new SetParamCommand(&model, "conv1", "filters", 8)); // existing key
-        checkUndoRedo(model, new SetParamCommand(&model, "conv1", "stride", 2));  // key absent before
+        checkUndoRedo(model, new SetParamCommand(&model, "conv1", "stride", 2)); // key absent before
         checkUndoRedo(model, new SetParamCommand(&model, "conv1", "padding", nullptr)); // back to default
 
         QUndoStack stack;
@@ -251,8 +249,8 @@ private slots:
         const GraphNode* relu = model.node(ids[1]);
         QVERIFY(conv && relu);
         QVERIFY(ids[0] != "conv1" && ids[1] != "relu1");
-        QVERIFY(conv->inputs.empty());                    // the edge from outside is dropped
-        QCOMPARE(relu->inputs, std::vector<std::string>{ids[0].toStdString()}); // the internal edge, renamed
+        QVERIFY(conv->inputs.empty()); // the edge from outside is dropped
+        QCOMPARE(relu->inputs, std::vector<std::string> { ids[0].toStdString() }); // the internal edge, renamed
         QCOMPARE(model.nodePosition(ids[1]), QPointF(30, 210));
         QCOMPARE(conv->params["filters"].get<int>(), 6);
     }
@@ -268,7 +266,7 @@ private slots:
         checkUndoRedo(model, new RenameNodeCommand(&model, "conv1", "features"));
         QCOMPARE(renamed.count(), 4); // redo, undo, redo, undo
         QVERIFY(model.renameNode("conv1", "features"));
-        QCOMPARE(model.node("relu1")->inputs, std::vector<std::string>{"features"});
+        QCOMPARE(model.node("relu1")->inputs, std::vector<std::string> { "features" });
         QCOMPARE(model.graph().nodes()[1].id, std::string("features")); // keeps its place
         QVERIFY(model.analysis().ok);
     }
@@ -285,7 +283,9 @@ private slots:
         bare.id = "bare";
         bare.type = "ReLU";
         model.addNode(bare);
-        checkUndoRedo(model, new AutoLayoutCommand(&model, {{"conv1", QPointF(0, 0)}, {"bare", QPointF(5, 5)}, {add, QPointF(1, 1)}}));
+        checkUndoRedo(model,
+            new AutoLayoutCommand(
+                &model, { { "conv1", QPointF(0, 0) }, { "bare", QPointF(5, 5) }, { add, QPointF(1, 1) } }));
     }
 };
 

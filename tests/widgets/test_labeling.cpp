@@ -188,7 +188,8 @@ private slots:
         m_panel->classBar()->createClass(QStringLiteral("cat"));
         m_panel->classBar()->createClass(QStringLiteral("a/b"));
         QCOMPARE(errors.count(), 2);
-        QVERIFY2(errors.at(0).at(0).toString().contains(QStringLiteral("already exists")), qPrintable(errors.at(0).at(0).toString()));
+        QVERIFY2(errors.at(0).at(0).toString().contains(QStringLiteral("already exists")),
+            qPrintable(errors.at(0).at(0).toString()));
         QCOMPARE(m_panel->undoStack()->count(), 2);
         QCOMPARE(m_store->classes().size(), size_t { 2 });
     }
@@ -234,7 +235,9 @@ private slots:
         QCOMPARE(m_panel->selectedImages(), std::vector<int>({ 6 }));
         QCOMPARE(m_panel->classBar()->rowText(0), QStringLiteral("1 cat 4"));
         QCOMPARE(m_panel->classBar()->unlabeledText(), QStringLiteral("Unlabeled 30"));
-        QCOMPARE(m_panel->browserModel()->data(m_panel->browserModel()->index(3), LabelBrowserModel::LabelNameRole).toString(),
+        QCOMPARE(m_panel->browserModel()
+                     ->data(m_panel->browserModel()->index(3), LabelBrowserModel::LabelNameRole)
+                     .toString(),
             QStringLiteral("cat"));
 
         // Backspace and Delete unlabel (and keep the selection: the images are still shown).
@@ -402,8 +405,9 @@ private slots:
 
         // Predictions: the loose images and two dogs, with confidences.
         std::vector<ImagePrediction> preds;
-        const std::vector<std::pair<const char*, float>> conf = { { "loose_0.jpg", 0.95f }, { "loose_1.jpg", 0.40f },
-            { "loose_2.jpg", 0.70f }, { "loose_3.jpg", 0.99f }, { "dogs/dog_01.png", 0.55f }, { "dogs/dog_02.png", 0.92f } };
+        const std::vector<std::pair<const char*, float>> conf
+            = { { "loose_0.jpg", 0.95f }, { "loose_1.jpg", 0.40f }, { "loose_2.jpg", 0.70f }, { "loose_3.jpg", 0.99f },
+                  { "dogs/dog_01.png", 0.55f }, { "dogs/dog_02.png", 0.92f } };
         for (const auto& [id, c] : conf)
             preds.push_back({ idx(id), std::string(id).rfind("dogs", 0) == 0 ? "dog" : "cat", c });
         m_store->setPredictions(preds);
@@ -413,7 +417,8 @@ private slots:
         q.labels = LabelQuery::Labels::Unlabeled;
         q.predictedClass = "cat";
         fb->setQuery(q);
-        QCOMPARE(m_panel->shownImages(), indicesOf(*m_store, { "loose_0.jpg", "loose_1.jpg", "loose_2.jpg", "loose_3.jpg" }));
+        QCOMPARE(m_panel->shownImages(),
+            indicesOf(*m_store, { "loose_0.jpg", "loose_1.jpg", "loose_2.jpg", "loose_3.jpg" }));
         q.minConfidence = 0.9f;
         fb->setQuery(q);
         QCOMPARE(m_panel->shownImages(), indicesOf(*m_store, { "loose_0.jpg", "loose_3.jpg" }));
@@ -435,8 +440,13 @@ private slots:
         fb->setQuery(q);
         QCOMPARE(m_panel->shownImages().front(), idx("loose_3.jpg"));
         // The grid draws in that order.
-        QCOMPARE(m_panel->browserModel()->data(m_panel->browserModel()->index(0), LabelBrowserModel::ConfidenceRole).toFloat(), 0.99f);
-        QCOMPARE(m_panel->browserModel()->data(m_panel->browserModel()->index(0), LabelBrowserModel::PredictedClassRole).toString(),
+        QCOMPARE(m_panel->browserModel()
+                     ->data(m_panel->browserModel()->index(0), LabelBrowserModel::ConfidenceRole)
+                     .toFloat(),
+            0.99f);
+        QCOMPARE(m_panel->browserModel()
+                     ->data(m_panel->browserModel()->index(0), LabelBrowserModel::PredictedClassRole)
+                     .toString(),
             QStringLiteral("cat"));
 
         // A class filter whose class is deleted falls back to all images.
@@ -502,7 +512,8 @@ private slots:
         const int index = m_panel->undoStack()->index();
         m_panel->undoStack()->undo();
         QCOMPARE(errors.count(), 1);
-        QVERIFY2(errors.at(0).at(0).toString().startsWith(QStringLiteral("Cannot undo")), qPrintable(errors.at(0).at(0).toString()));
+        QVERIFY2(errors.at(0).at(0).toString().startsWith(QStringLiteral("Cannot undo")),
+            qPrintable(errors.at(0).at(0).toString()));
         QCOMPARE(m_store->labelName(0), std::string("dog")); // unchanged
         QCOMPARE(m_panel->undoStack()->index(), index); // the stack still says "labeled"
         // Earlier commands still undo.
@@ -517,9 +528,11 @@ private slots:
         const int broken = idx("broken.png");
         QVERIFY(broken >= 0);
         QTRY_VERIFY_WITH_TIMEOUT(cache->isFailed(broken), 10000);
-        QVERIFY2(cache->failureReason(broken).contains(QStringLiteral("cannot be decoded")), qPrintable(cache->failureReason(broken)));
+        QVERIFY2(cache->failureReason(broken).contains(QStringLiteral("cannot be decoded")),
+            qPrintable(cache->failureReason(broken)));
         const QModelIndex bi = m_panel->browserModel()->index(m_panel->browserModel()->rowOf(broken));
-        QCOMPARE(bi.data(LabelBrowserModel::ThumbnailStateRole).toInt(), static_cast<int>(ThumbnailCache::State::Failed));
+        QCOMPARE(
+            bi.data(LabelBrowserModel::ThumbnailStateRole).toInt(), static_cast<int>(ThumbnailCache::State::Failed));
         QVERIFY(bi.data(Qt::ToolTipRole).toString().contains(QStringLiteral("Unreadable")));
 
         // Every other image on screen arrives.
@@ -571,7 +584,8 @@ private slots:
         const int wanted = idx("cats/cat_07.png");
         cache.setVisibleImages({ wanted });
         // Left: the wanted one and at most the decodes already running.
-        QVERIFY2(cache.pendingCount() <= 1 + ThumbnailCache::kMaxThreads, qPrintable(QString::number(cache.pendingCount())));
+        QVERIFY2(
+            cache.pendingCount() <= 1 + ThumbnailCache::kMaxThreads, qPrintable(QString::number(cache.pendingCount())));
         QTRY_COMPARE_WITH_TIMEOUT(cache.pendingCount(), 0, 10000);
         QTRY_VERIFY(cache.state(wanted) == ThumbnailCache::State::Ready);
         QVERIFY(ready.count() + failed.count() < store->imageCount()); // the dropped ones were never decoded
@@ -599,13 +613,16 @@ private slots:
         m_panel->selectImages({ idx("cats/cat_04.png") });
         QTRY_VERIFY(preview->image() == idx("cats/cat_04.png") && !preview->picture().isNull());
         QCOMPARE(preview->titleText(), QStringLiteral("cat_04.png"));
-        QVERIFY2(preview->detailText().contains(QStringLiteral("Label:")) && preview->detailText().contains(QStringLiteral("cat")),
+        QVERIFY2(preview->detailText().contains(QStringLiteral("Label:"))
+                && preview->detailText().contains(QStringLiteral("cat")),
             qPrintable(preview->detailText()));
         m_panel->selectImages({ idx("loose_2.jpg") });
         QTRY_VERIFY(preview->image() == idx("loose_2.jpg") && !preview->picture().isNull());
-        QVERIFY2(preview->detailText().contains(QStringLiteral("Predicted: cat 88%")), qPrintable(preview->detailText()));
+        QVERIFY2(
+            preview->detailText().contains(QStringLiteral("Predicted: cat 88%")), qPrintable(preview->detailText()));
         m_panel->selectImages({ idx("broken.png") });
-        QTRY_VERIFY(preview->image() == idx("broken.png") && preview->detailText().contains(QStringLiteral("Unreadable")));
+        QTRY_VERIFY(
+            preview->image() == idx("broken.png") && preview->detailText().contains(QStringLiteral("Unreadable")));
 
         // Space hides and shows it.
         key(Qt::Key_Space);
@@ -623,7 +640,9 @@ private slots:
         // Not yet re-read: the model still says unlabeled.
         m_panel->refresh();
         QCOMPARE(m_panel->classBar()->rowText(0), QStringLiteral("1 cat 2"));
-        QCOMPARE(m_panel->browserModel()->data(m_panel->browserModel()->index(1), LabelBrowserModel::LabelIndexRole).toInt(), 0);
+        QCOMPARE(
+            m_panel->browserModel()->data(m_panel->browserModel()->index(1), LabelBrowserModel::LabelIndexRole).toInt(),
+            0);
         QCOMPARE(m_panel->acceptableCount(), 1);
         QVERIFY(m_panel->findChild<QPushButton*>(QStringLiteral("exportButton"))->isEnabled());
         m_store->clearPredictions();

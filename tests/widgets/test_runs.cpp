@@ -62,7 +62,7 @@ private slots:
         const int b = addFinishedRun(history, 1.0);
         list.setChecked(a, true);
         list.setChecked(b, true);
-        QCOMPARE(charts.visibleRuns(), (std::vector<int>{a, b}));
+        QCOMPARE(charts.visibleRuns(), (std::vector<int> { a, b }));
 
         QSignalSpy renamed(&history, &RunHistory::runRenamed);
         history.renameRun(a, QStringLiteral("  no dropout "));
@@ -101,8 +101,8 @@ private slots:
         QCOMPARE(history.count(), 1);
         QVERIFY(!history.run(a));
         QCOMPARE(list.count(), 1);
-        QCOMPARE(list.checkedRuns(), std::vector<int>{b});
-        QCOMPARE(charts.visibleRuns(), std::vector<int>{b});
+        QCOMPARE(list.checkedRuns(), std::vector<int> { b });
+        QCOMPARE(charts.visibleRuns(), std::vector<int> { b });
         QVERIFY(!charts.series(a, TrainingCharts::Curve::RawLoss));
         QVERIFY(!history.removeRun(a)); // gone already
         QVERIFY(!history.removeRun(99));
@@ -116,8 +116,8 @@ private slots:
         // Show only one run.
         list.setChecked(b, true);
         list.showOnly(b);
-        QCOMPARE(list.checkedRuns(), std::vector<int>{b});
-        QCOMPARE(charts.visibleRuns(), std::vector<int>{b});
+        QCOMPARE(list.checkedRuns(), std::vector<int> { b });
+        QCOMPARE(charts.visibleRuns(), std::vector<int> { b });
     }
 };
 

@@ -23,7 +23,8 @@ std::map<QString, QPointF> computeAutoLayout(const ModelGraph& graph, Qt::Orient
         for (const auto& n : nodes)
             for (const auto& in : n.inputs) {
                 auto it = layer.find(in);
-                if (it != layer.end() && it->second + 1 > layer[n.id] && it->second + 1 <= static_cast<int>(nodes.size())) {
+                if (it != layer.end() && it->second + 1 > layer[n.id]
+                    && it->second + 1 <= static_cast<int>(nodes.size())) {
                     layer[n.id] = it->second + 1;
                     changed = true;
                 }
@@ -49,7 +50,7 @@ std::map<QString, QPointF> computeAutoLayout(const ModelGraph& graph, Qt::Orient
             for (int l = layer[in] + 1; l < layer[n.id]; ++l) {
                 const std::string v = "\x01" + in + ">" + n.id + "#" + std::to_string(l);
                 layers[static_cast<size_t>(l)].push_back(v);
-                preds[v] = {prev};
+                preds[v] = { prev };
                 fileIndex[v] = fileIndex[n.id];
                 prev = v;
             }

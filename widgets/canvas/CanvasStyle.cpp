@@ -13,14 +13,14 @@ namespace netcanvas::widgets::style {
 QColor categoryColor(const QString& category)
 {
     static const QHash<QString, QColor> colors = {
-        {"Input", QColor(0x5b, 0x8d, 0xbe)},          // steel blue
-        {"Core", QColor(0x6c, 0x7a, 0xc9)},           // indigo
-        {"Convolution", QColor(0x3f, 0xa7, 0x96)},    // teal
-        {"Pooling", QColor(0x7d, 0xb3, 0x5c)},        // sage green
-        {"Normalization", QColor(0xc9, 0x9a, 0x3e)},  // ochre
-        {"Activation", QColor(0xd0, 0x7a, 0x57)},     // terracotta
-        {"Regularization", QColor(0x9c, 0x7b, 0xb8)}, // lavender
-        {"Merge", QColor(0xc0, 0x6c, 0x8e)},          // rose
+        { "Input", QColor(0x5b, 0x8d, 0xbe) }, // steel blue
+        { "Core", QColor(0x6c, 0x7a, 0xc9) }, // indigo
+        { "Convolution", QColor(0x3f, 0xa7, 0x96) }, // teal
+        { "Pooling", QColor(0x7d, 0xb3, 0x5c) }, // sage green
+        { "Normalization", QColor(0xc9, 0x9a, 0x3e) }, // ochre
+        { "Activation", QColor(0xd0, 0x7a, 0x57) }, // terracotta
+        { "Regularization", QColor(0x9c, 0x7b, 0xb8) }, // lavender
+        { "Merge", QColor(0xc0, 0x6c, 0x8e) }, // rose
     };
     return colors.value(category, QColor(0x8e, 0x96, 0xa3));
 }
@@ -28,7 +28,8 @@ QColor categoryColor(const QString& category)
 QString withoutNodePrefix(const QString& message, const QString& id, const QString& type)
 {
     QString m = message;
-    for (const QString& prefix : {QStringLiteral("node '%1' (%2): ").arg(id, type), QStringLiteral("%1 (%2): ").arg(id, type)})
+    for (const QString& prefix :
+        { QStringLiteral("node '%1' (%2): ").arg(id, type), QStringLiteral("%1 (%2): ").arg(id, type) })
         if (m.startsWith(prefix))
             m.remove(0, prefix.size());
     return m;
@@ -52,7 +53,7 @@ QString groupDigits(int64_t v)
 
 QString compactCount(double v, const QString& unit)
 {
-    static const char* prefixes[] = {"", "k", "M", "G", "T", "P"};
+    static const char* prefixes[] = { "", "k", "M", "G", "T", "P" };
     int p = 0;
     while (std::abs(v) >= 1000 && p < 5) {
         v /= 1000;
@@ -67,7 +68,7 @@ QString compactCount(double v, const QString& unit)
 
 QString bytes(double v)
 {
-    static const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+    static const char* units[] = { "B", "KB", "MB", "GB", "TB" };
     int u = 0;
     while (v >= 1024 && u < 4) {
         v /= 1024;

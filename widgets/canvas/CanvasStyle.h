@@ -16,21 +16,48 @@ namespace netcanvas::widgets::style {
 inline constexpr double kNodeWidth = 180;
 inline constexpr double kNodeHeight = 56;
 inline constexpr double kPortRadius = 5;
-inline constexpr double kGrid = 10;        // snapping step
-inline constexpr double kGridDots = 20;    // background dot spacing
+inline constexpr double kGrid = 10; // snapping step
+inline constexpr double kGridDots = 20; // background dot spacing
 
 // A muted color per LayerRegistry category (stable; unknown categories get a neutral gray).
 QColor categoryColor(const QString& category);
 
-inline QColor canvasBackground() { return QColor(0xf4, 0xf5, 0xf7); }
-inline QColor gridDot() { return QColor(0xd5, 0xd9, 0xe0); }
-inline QColor cardFill() { return QColor(0xff, 0xff, 0xff); }
-inline QColor cardBorder() { return QColor(0xcf, 0xd5, 0xdd); }
-inline QColor selection() { return QColor(0x3b, 0x7d, 0xd8); }
-inline QColor error() { return QColor(0xc9, 0x3c, 0x3c); }
-inline QColor text() { return QColor(0x25, 0x2b, 0x36); }
-inline QColor mutedText() { return QColor(0x76, 0x80, 0x8e); }
-inline QColor edge() { return QColor(0x93, 0x9c, 0xa9); }
+inline QColor canvasBackground()
+{
+    return QColor(0xf4, 0xf5, 0xf7);
+}
+inline QColor gridDot()
+{
+    return QColor(0xd5, 0xd9, 0xe0);
+}
+inline QColor cardFill()
+{
+    return QColor(0xff, 0xff, 0xff);
+}
+inline QColor cardBorder()
+{
+    return QColor(0xcf, 0xd5, 0xdd);
+}
+inline QColor selection()
+{
+    return QColor(0x3b, 0x7d, 0xd8);
+}
+inline QColor error()
+{
+    return QColor(0xc9, 0x3c, 0x3c);
+}
+inline QColor text()
+{
+    return QColor(0x25, 0x2b, 0x36);
+}
+inline QColor mutedText()
+{
+    return QColor(0x76, 0x80, 0x8e);
+}
+inline QColor edge()
+{
+    return QColor(0x93, 0x9c, 0xa9);
+}
 
 // The engine's message for display next to its node: without the leading
 // "node 'id' (Type): " (and a repeated "id (Type): "), which the card already says.

@@ -21,7 +21,10 @@ QFont labelFont()
 }
 } // namespace
 
-EdgeItem::EdgeItem(const QString& from, const QString& to, int port) : m_from(from), m_to(to), m_port(port)
+EdgeItem::EdgeItem(const QString& from, const QString& to, int port)
+    : m_from(from)
+    , m_to(to)
+    , m_port(port)
 {
     setFlags(ItemIsSelectable);
     setZValue(0);
@@ -68,10 +71,10 @@ QRectF EdgeItem::labelRect() const
     // Beside a steep edge, on it when it runs sideways.
     const bool steep = std::abs(m_end.y() - m_start.y()) > std::abs(m_end.x() - m_start.x()) * 0.5;
     if (steep)
-        return {mid.x() + 7, mid.y() - h / 2, w, h};
+        return { mid.x() + 7, mid.y() - h / 2, w, h };
     if (m_flow == Qt::Horizontal)
-        return {mid.x() - w / 2, mid.y() - h - 4, w, h}; // above a sideways edge
-    return {mid.x() - w / 2, mid.y() - h / 2, w, h};
+        return { mid.x() - w / 2, mid.y() - h - 4, w, h }; // above a sideways edge
+    return { mid.x() - w / 2, mid.y() - h / 2, w, h };
 }
 
 QRectF EdgeItem::boundingRect() const
@@ -90,7 +93,8 @@ void EdgeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
 {
     const bool selected = option->state & QStyle::State_Selected;
     painter->setRenderHint(QPainter::Antialiasing);
-    painter->setPen(QPen(selected ? style::selection() : style::edge(), selected ? 2.4 : 1.6, Qt::SolidLine, Qt::RoundCap));
+    painter->setPen(
+        QPen(selected ? style::selection() : style::edge(), selected ? 2.4 : 1.6, Qt::SolidLine, Qt::RoundCap));
     painter->setBrush(Qt::NoBrush);
     painter->drawPath(m_path);
     if (!m_label.isEmpty()) {

@@ -9,9 +9,13 @@ namespace netcanvas::widgets {
 
 // ---- AddNode ----------------------------------------------------------------------------
 
-AddNodeCommand::AddNodeCommand(GraphModel* model, const QString& type, QPointF pos, const nlohmann::json& params,
-                               QUndoCommand* parent)
-    : QUndoCommand(parent), m_model(model), m_type(type), m_pos(pos), m_params(params)
+AddNodeCommand::AddNodeCommand(
+    GraphModel* model, const QString& type, QPointF pos, const nlohmann::json& params, QUndoCommand* parent)
+    : QUndoCommand(parent)
+    , m_model(model)
+    , m_type(type)
+    , m_pos(pos)
+    , m_params(params)
 {
     setText(QObject::tr("Add %1").arg(type));
 }
@@ -29,7 +33,8 @@ void AddNodeCommand::undo()
 // ---- RemoveNodes ------------------------------------------------------------------------
 
 RemoveNodesCommand::RemoveNodesCommand(GraphModel* model, const QStringList& ids, QUndoCommand* parent)
-    : QUndoCommand(parent), m_model(model)
+    : QUndoCommand(parent)
+    , m_model(model)
 {
     const auto& g = model->graph();
     std::set<std::string> removed;
@@ -65,7 +70,9 @@ void RemoveNodesCommand::undo()
 // ---- MoveNodes --------------------------------------------------------------------------
 
 MoveNodesCommand::MoveNodesCommand(GraphModel* model, const std::map<QString, QPointF>& moves, QUndoCommand* parent)
-    : QUndoCommand(parent), m_model(model), m_newPos(moves)
+    : QUndoCommand(parent)
+    , m_model(model)
+    , m_newPos(moves)
 {
     for (const auto& [id, pos] : moves)
         if (const GraphNode* n = model->node(id))
@@ -100,8 +107,13 @@ bool MoveNodesCommand::mergeWith(const QUndoCommand* other)
 
 // ---- Connect / Disconnect ---------------------------------------------------------------
 
-ConnectCommand::ConnectCommand(GraphModel* model, const QString& from, const QString& to, int port, QUndoCommand* parent)
-    : QUndoCommand(parent), m_model(model), m_from(from), m_to(to), m_port(port)
+ConnectCommand::ConnectCommand(
+    GraphModel* model, const QString& from, const QString& to, int port, QUndoCommand* parent)
+    : QUndoCommand(parent)
+    , m_model(model)
+    , m_from(from)
+    , m_to(to)
+    , m_port(port)
 {
     setText(QObject::tr("Connect %1 → %2").arg(from, to));
 }
@@ -119,9 +131,13 @@ void ConnectCommand::undo()
     m_model->disconnectNodes(m_from, m_to, m_actualPort);
 }
 
-DisconnectCommand::DisconnectCommand(GraphModel* model, const QString& from, const QString& to, int port,
-                                     QUndoCommand* parent)
-    : QUndoCommand(parent), m_model(model), m_from(from), m_to(to), m_port(port)
+DisconnectCommand::DisconnectCommand(
+    GraphModel* model, const QString& from, const QString& to, int port, QUndoCommand* parent)
+    : QUndoCommand(parent)
+    , m_model(model)
+    , m_from(from)
+    , m_to(to)
+    , m_port(port)
 {
     if (m_port < 0)
         if (const GraphNode* t = model->node(to))
@@ -145,9 +161,13 @@ void DisconnectCommand::undo()
 
 // ---- SetParam ---------------------------------------------------------------------------
 
-SetParamCommand::SetParamCommand(GraphModel* model, const QString& nodeId, const QString& key,
-                                 const nlohmann::json& value, QUndoCommand* parent)
-    : QUndoCommand(parent), m_model(model), m_node(nodeId), m_key(key), m_new(value)
+SetParamCommand::SetParamCommand(
+    GraphModel* model, const QString& nodeId, const QString& key, const nlohmann::json& value, QUndoCommand* parent)
+    : QUndoCommand(parent)
+    , m_model(model)
+    , m_node(nodeId)
+    , m_key(key)
+    , m_new(value)
 {
     if (const GraphNode* n = model->node(nodeId)) {
         auto it = n->params.find(key.toStdString());
@@ -178,8 +198,12 @@ bool SetParamCommand::mergeWith(const QUndoCommand* other)
 
 // ---- RenameNode -------------------------------------------------------------------------
 
-RenameNodeCommand::RenameNodeCommand(GraphModel* model, const QString& oldId, const QString& newId, QUndoCommand* parent)
-    : QUndoCommand(parent), m_model(model), m_old(oldId), m_new(newId)
+RenameNodeCommand::RenameNodeCommand(
+    GraphModel* model, const QString& oldId, const QString& newId, QUndoCommand* parent)
+    : QUndoCommand(parent)
+    , m_model(model)
+    , m_old(oldId)
+    , m_new(newId)
 {
     setText(QObject::tr("Rename %1 to %2").arg(oldId, newId));
 }
@@ -197,7 +221,8 @@ void RenameNodeCommand::undo()
 // ---- Paste ------------------------------------------------------------------------------
 
 PasteCommand::PasteCommand(GraphModel* model, const nlohmann::json& nodes, QPointF offset, QUndoCommand* parent)
-    : QUndoCommand(parent), m_model(model)
+    : QUndoCommand(parent)
+    , m_model(model)
 {
     ModelGraph scratch = model->graph(); // to hand out ids that are free in the graph and the paste
     std::map<std::string, std::string> rename;
@@ -218,7 +243,7 @@ PasteCommand::PasteCommand(GraphModel* model, const nlohmann::json& nodes, QPoin
                     if (in.is_string())
                         n.inputs.push_back(in.get<std::string>());
             n.id = scratch.uniqueId(n.type);
-            scratch.addNode(GraphNode{n.id, n.type, {}, {}, {}});
+            scratch.addNode(GraphNode { n.id, n.type, {}, {}, {} });
             if (!oldId.empty())
                 rename[oldId] = n.id;
             const QPointF p = GraphModel::positionOf(n) + offset;
@@ -280,9 +305,11 @@ QStringList PasteCommand::pastedIds() const
 
 // ---- AutoLayout -------------------------------------------------------------------------
 
-AutoLayoutCommand::AutoLayoutCommand(GraphModel* model, const std::map<QString, QPointF>& positions,
-                                     QUndoCommand* parent)
-    : QUndoCommand(parent), m_model(model), m_newPos(positions)
+AutoLayoutCommand::AutoLayoutCommand(
+    GraphModel* model, const std::map<QString, QPointF>& positions, QUndoCommand* parent)
+    : QUndoCommand(parent)
+    , m_model(model)
+    , m_newPos(positions)
 {
     for (const auto& [id, pos] : positions)
         if (const GraphNode* n = model->node(id))

@@ -23,7 +23,7 @@ enum CommandId { MoveNodesId = 4101, SetParamId = 4102 };
 class AddNodeCommand : public QUndoCommand {
 public:
     AddNodeCommand(GraphModel* model, const QString& type, QPointF pos,
-                   const nlohmann::json& params = nlohmann::json::object(), QUndoCommand* parent = nullptr);
+        const nlohmann::json& params = nlohmann::json::object(), QUndoCommand* parent = nullptr);
     void redo() override;
     void undo() override;
     // The id of the node, known after the first redo().
@@ -73,8 +73,8 @@ private:
 // Adds the edge from → to at input `port` (-1: append).
 class ConnectCommand : public QUndoCommand {
 public:
-    ConnectCommand(GraphModel* model, const QString& from, const QString& to, int port = -1,
-                   QUndoCommand* parent = nullptr);
+    ConnectCommand(
+        GraphModel* model, const QString& from, const QString& to, int port = -1, QUndoCommand* parent = nullptr);
     void redo() override;
     void undo() override;
 
@@ -88,8 +88,8 @@ private:
 // Removes the edge from → to at input `port` (-1: the first such edge).
 class DisconnectCommand : public QUndoCommand {
 public:
-    DisconnectCommand(GraphModel* model, const QString& from, const QString& to, int port = -1,
-                      QUndoCommand* parent = nullptr);
+    DisconnectCommand(
+        GraphModel* model, const QString& from, const QString& to, int port = -1, QUndoCommand* parent = nullptr);
     void redo() override;
     void undo() override;
 
@@ -104,7 +104,7 @@ private:
 class SetParamCommand : public QUndoCommand {
 public:
     SetParamCommand(GraphModel* model, const QString& nodeId, const QString& key, const nlohmann::json& value,
-                    QUndoCommand* parent = nullptr);
+        QUndoCommand* parent = nullptr);
     void redo() override;
     void undo() override;
     int id() const override { return SetParamId; }

@@ -23,7 +23,8 @@ nlohmann::json coordinate(double v)
 
 } // namespace
 
-GraphModel::GraphModel(QObject* parent) : QObject(parent)
+GraphModel::GraphModel(QObject* parent)
+    : QObject(parent)
 {
     reanalyze();
 }
@@ -48,7 +49,7 @@ QPointF GraphModel::positionOf(const GraphNode& node)
         auto it = node.ui.find(key);
         return (it != node.ui.end() && it->is_number()) ? it->get<double>() : 0.0;
     };
-    return {num("x"), num("y")};
+    return { num("x"), num("y") };
 }
 
 QPointF GraphModel::nodePosition(const QString& id) const
@@ -72,7 +73,7 @@ QString GraphModel::addNode(const QString& type, QPointF pos, const QString& id,
     if (m_graph.contains(n.id))
         return {};
     n.params = params.is_object() ? params : nlohmann::json::object();
-    n.ui = {{"x", coordinate(pos.x())}, {"y", coordinate(pos.y())}};
+    n.ui = { { "x", coordinate(pos.x()) }, { "y", coordinate(pos.y()) } };
     return addNode(n) ? QString::fromStdString(n.id) : QString();
 }
 
@@ -116,8 +117,7 @@ bool GraphModel::removeNode(const QString& id)
 }
 
 void GraphModel::restoreNodes(const std::vector<std::pair<int, GraphNode>>& nodes,
-                              const std::map<std::string, std::vector<std::string>>& consumerInputs,
-                              const std::string& output)
+    const std::map<std::string, std::vector<std::string>>& consumerInputs, const std::string& output)
 {
     std::vector<std::pair<int, GraphNode>> sorted = nodes;
     std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -151,8 +151,8 @@ void GraphModel::restoreNodes(const std::vector<std::pair<int, GraphNode>>& node
         const bool isRestored = restored.count(n.id) > 0;
         for (size_t i = 0; i < n.inputs.size(); ++i)
             if (isRestored || restored.count(n.inputs[i]))
-                emit connectionCreated(QString::fromStdString(n.inputs[i]), QString::fromStdString(n.id),
-                                       static_cast<int>(i));
+                emit connectionCreated(
+                    QString::fromStdString(n.inputs[i]), QString::fromStdString(n.id), static_cast<int>(i));
     }
     reanalyze();
 }
@@ -231,15 +231,15 @@ bool GraphModel::setParam(const QString& id, const QString& key, const nlohmann:
 ConnectCheck GraphModel::canRename(const QString& oldId, const QString& newId) const
 {
     if (!contains(oldId))
-        return {false, tr("No such node")};
+        return { false, tr("No such node") };
     if (newId.isEmpty())
-        return {false, tr("A node needs a name")};
+        return { false, tr("A node needs a name") };
     for (QChar c : newId)
         if (!(c.isLetterOrNumber() && c.unicode() < 128) && c != QLatin1Char('_') && c != QLatin1Char('-'))
-            return {false, tr("Use letters, digits, '_' and '-' only (not '%1')").arg(c)};
+            return { false, tr("Use letters, digits, '_' and '-' only (not '%1')").arg(c) };
     if (newId != oldId && contains(newId))
-        return {false, tr("'%1' is already the name of another node").arg(newId)};
-    return {true, {}};
+        return { false, tr("'%1' is already the name of another node").arg(newId) };
+    return { true, {} };
 }
 
 bool GraphModel::renameNode(const QString& oldId, const QString& newId)
@@ -252,8 +252,8 @@ bool GraphModel::renameNode(const QString& oldId, const QString& newId)
     for (const auto& node : m_graph.nodes())
         for (size_t i = 0; i < node.inputs.size(); ++i)
             if (node.id == o || node.inputs[i] == o)
-                edges.emplace_back(QString::fromStdString(node.inputs[i]), QString::fromStdString(node.id),
-                                   static_cast<int>(i));
+                edges.emplace_back(
+                    QString::fromStdString(node.inputs[i]), QString::fromStdString(node.id), static_cast<int>(i));
     ModelGraph rebuilt;
     rebuilt.name = m_graph.name;
     rebuilt.description = m_graph.description;
@@ -285,14 +285,14 @@ ConnectCheck GraphModel::canConnect(const QString& from, const QString& to, int 
     return checkConnect(m_graph, from, to, port);
 }
 
-ConnectCheck GraphModel::canReconnect(const QString& oldFrom, const QString& oldTo, int oldPort, const QString& from,
-                                      const QString& to, int port) const
+ConnectCheck GraphModel::canReconnect(
+    const QString& oldFrom, const QString& oldTo, int oldPort, const QString& from, const QString& to, int port) const
 {
     ModelGraph copy = m_graph;
     GraphNode* t = copy.node(oldTo.toStdString());
-    if (!t || oldPort < 0 || oldPort >= static_cast<int>(t->inputs.size()) ||
-        t->inputs[static_cast<size_t>(oldPort)] != oldFrom.toStdString())
-        return {false, tr("No such connection")};
+    if (!t || oldPort < 0 || oldPort >= static_cast<int>(t->inputs.size())
+        || t->inputs[static_cast<size_t>(oldPort)] != oldFrom.toStdString())
+        return { false, tr("No such connection") };
     t->inputs.erase(t->inputs.begin() + oldPort);
     return checkConnect(copy, from, to, port);
 }
@@ -302,35 +302,38 @@ ConnectCheck GraphModel::checkConnect(const ModelGraph& graph, const QString& fr
     const GraphNode* f = graph.node(from.toStdString());
     const GraphNode* t = graph.node(to.toStdString());
     if (!f || !t)
-        return {false, tr("No such node")};
+        return { false, tr("No such node") };
     if (from == to)
-        return {false, tr("A node cannot feed itself")};
+        return { false, tr("A node cannot feed itself") };
     const LayerInfo* info = LayerRegistry::builtin().find(t->type);
     const int k = static_cast<int>(t->inputs.size());
     if (info) {
         if (info->maxInputs == 0)
-            return {false, tr("'%1' (%2) takes no inputs").arg(to, QString::fromStdString(t->type))};
+            return { false, tr("'%1' (%2) takes no inputs").arg(to, QString::fromStdString(t->type)) };
         if (info->maxInputs > 0 && k >= info->maxInputs) {
             const QString src = QString::fromStdString(t->inputs.front());
-            return {false, info->maxInputs == 1
-                               ? tr("The input of '%1' is already connected to '%2'; delete that edge first").arg(to, src)
-                               : tr("All %1 inputs of '%2' are taken").arg(info->maxInputs).arg(to)};
+            return { false,
+                info->maxInputs == 1
+                    ? tr("The input of '%1' is already connected to '%2'; delete that edge first").arg(to, src)
+                    : tr("All %1 inputs of '%2' are taken").arg(info->maxInputs).arg(to) };
         }
     }
     if (port >= 0 && port < k)
-        return {false, tr("Input %1 of '%2' is already connected to '%3'")
-                           .arg(port + 1)
-                           .arg(to, QString::fromStdString(t->inputs[static_cast<size_t>(port)]))};
+        return { false,
+            tr("Input %1 of '%2' is already connected to '%3'")
+                .arg(port + 1)
+                .arg(to, QString::fromStdString(t->inputs[static_cast<size_t>(port)])) };
     // A cycle: `to` already feeds `from` (directly or not).
     {
-        std::vector<std::string> stack{from.toStdString()};
+        std::vector<std::string> stack { from.toStdString() };
         std::set<std::string> seen;
         const std::string target = to.toStdString();
         while (!stack.empty()) {
             const std::string cur = stack.back();
             stack.pop_back();
             if (cur == target)
-                return {false, tr("Connecting '%1' to '%2' would make a cycle: '%2' already feeds '%1'").arg(from, to)};
+                return { false,
+                    tr("Connecting '%1' to '%2' would make a cycle: '%2' already feeds '%1'").arg(from, to) };
             if (!seen.insert(cur).second)
                 continue;
             if (const GraphNode* c = graph.node(cur))
@@ -344,15 +347,15 @@ ConnectCheck GraphModel::checkConnect(const ModelGraph& graph, const QString& fr
     try {
         copy.connect(from.toStdString(), to.toStdString(), port);
     } catch (const Error& e) {
-        return {false, QString::fromStdString(e.what())};
+        return { false, QString::fromStdString(e.what()) };
     }
     const GraphAnalysis a = copy.analyze();
     auto src = a.nodes.find(from.toStdString());
     auto dst = a.nodes.find(to.toStdString());
     const bool arityComplete = !info || (k + 1 >= info->minInputs);
     if (src != a.nodes.end() && src->second.ok && dst != a.nodes.end() && !dst->second.ok && arityComplete)
-        return {false, QString::fromStdString(dst->second.error)};
-    return {true, {}};
+        return { false, QString::fromStdString(dst->second.error) };
+    return { true, {} };
 }
 
 int GraphModel::inputSlotCount(const QString& id) const

@@ -50,7 +50,7 @@ public:
     // Adds a node of `type` at `pos` with `params` (may be empty); `id` empty means a fresh
     // id from ModelGraph::uniqueId. Returns the id, or empty when `id` is taken.
     QString addNode(const QString& type, QPointF pos, const QString& id = {},
-                    const nlohmann::json& params = nlohmann::json::object());
+        const nlohmann::json& params = nlohmann::json::object());
     // Adds a complete node (inputs included, which must exist). Returns false when the id is taken.
     bool addNode(const GraphNode& node);
     // Removes the node and every edge touching it.
@@ -60,8 +60,7 @@ public:
     // output override to restore. Emits nodeCreated for each node and connectionCreated for
     // each edge it brings back. Used by the undo of RemoveNodes.
     void restoreNodes(const std::vector<std::pair<int, GraphNode>>& nodes,
-                      const std::map<std::string, std::vector<std::string>>& consumerInputs,
-                      const std::string& output);
+        const std::map<std::string, std::vector<std::string>>& consumerInputs, const std::string& output);
     bool moveNode(const QString& id, QPointF pos);
     // Replaces the node's ui object exactly (undo of moves and layouts).
     bool setNodeUi(const QString& id, const nlohmann::json& ui);
@@ -90,7 +89,7 @@ public:
     // Whether the edge oldFrom → oldTo (input oldPort) may be replaced by from → to (port):
     // canConnect on the graph without the old edge (re-routing an edge on the canvas).
     ConnectCheck canReconnect(const QString& oldFrom, const QString& oldTo, int oldPort, const QString& from,
-                              const QString& to, int port = -1) const;
+        const QString& to, int port = -1) const;
 
     // Number of input slots the canvas shows for a node: its connected inputs, plus one free
     // slot when the kind takes more ("+" for Add/Concat), at least one unless it takes none.

@@ -23,7 +23,9 @@
 namespace netcanvas::widgets {
 
 GraphScene::GraphScene(GraphModel* model, QUndoStack* undoStack, QObject* parent)
-    : QGraphicsScene(parent), m_model(model), m_undo(undoStack)
+    : QGraphicsScene(parent)
+    , m_model(model)
+    , m_undo(undoStack)
 {
     setItemIndexMethod(QGraphicsScene::NoIndex); // few items, many moves
     connect(model, &GraphModel::modelReset, this, &GraphScene::rebuild);
@@ -31,9 +33,9 @@ GraphScene::GraphScene(GraphModel* model, QUndoStack* undoStack, QObject* parent
     connect(model, &GraphModel::nodeDeleted, this, &GraphScene::onNodeDeleted);
     connect(model, &GraphModel::nodeUpdated, this, &GraphScene::onNodeUpdated);
     connect(model, &GraphModel::connectionCreated, this,
-            [this](const QString& from, const QString& to, int) { onConnectionChanged(from, to); });
+        [this](const QString& from, const QString& to, int) { onConnectionChanged(from, to); });
     connect(model, &GraphModel::connectionDeleted, this,
-            [this](const QString& from, const QString& to, int) { onConnectionChanged(from, to); });
+        [this](const QString& from, const QString& to, int) { onConnectionChanged(from, to); });
     connect(model, &GraphModel::analysisChanged, this, &GraphScene::onAnalysisChanged);
     connect(model, &GraphModel::nodeRenamed, this, [this](const QString&, const QString& newId) {
         if (NodeItem* item = m_nodes.value(newId)) {
@@ -99,7 +101,8 @@ void GraphScene::rebuild()
     double dx = 0, dy = 0;
     for (const auto& n : m_model->graph().nodes())
         for (const auto& in : n.inputs) {
-            const QPointF d = m_model->nodePosition(QString::fromStdString(n.id)) - m_model->nodePosition(QString::fromStdString(in));
+            const QPointF d = m_model->nodePosition(QString::fromStdString(n.id))
+                - m_model->nodePosition(QString::fromStdString(in));
             dx += std::abs(d.x());
             dy += std::abs(d.y());
         }
@@ -335,11 +338,11 @@ void GraphScene::mouseMoveEvent(QGraphicsSceneMouseEvent* event)
         }
         if (key != m_dragTarget) {
             m_dragTarget = key;
-            m_dragTargetOk = !target ||
-                             (m_rerouting ? m_model->canReconnect(m_rerouting->from(), m_rerouting->to(), m_rerouting->port(),
-                                                                  m_dragFrom, target->nodeId(), slot)
-                                          : m_model->canConnect(m_dragFrom, target->nodeId(), slot))
-                                 .ok;
+            m_dragTargetOk = !target
+                || (m_rerouting ? m_model->canReconnect(
+                        m_rerouting->from(), m_rerouting->to(), m_rerouting->port(), m_dragFrom, target->nodeId(), slot)
+                                : m_model->canConnect(m_dragFrom, target->nodeId(), slot))
+                       .ok;
             QPen pen = m_rubber->pen();
             pen.setColor(!target ? style::selection() : m_dragTargetOk ? QColor(0x2e, 0x9e, 0x6a) : style::error());
             pen.setStyle(target ? Qt::SolidLine : Qt::DashLine);
@@ -425,10 +428,13 @@ void GraphScene::deleteSelection()
         return;
     // Highest port first, so the other ports of the same node stay valid.
     std::sort(edges.begin(), edges.end(), [](EdgeItem* a, EdgeItem* b) { return a->port() > b->port(); });
-    struct EdgeRef { QString from, to; int port; };
+    struct EdgeRef {
+        QString from, to;
+        int port;
+    };
     std::vector<EdgeRef> refs;
     for (EdgeItem* e : edges)
-        refs.push_back({e->from(), e->to(), e->port()});
+        refs.push_back({ e->from(), e->to(), e->port() });
     m_undo->beginMacro(tr("Delete"));
     for (const auto& r : refs)
         m_undo->push(new DisconnectCommand(m_model, r.from, r.to, r.port));
@@ -446,7 +452,7 @@ QByteArray GraphScene::selectionJson() const
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& id : ids) {
         const GraphNode* n = m_model->node(id);
-        nlohmann::json jn = {{"id", n->id}, {"type", n->type}};
+        nlohmann::json jn = { { "id", n->id }, { "type", n->type } };
         std::vector<std::string> inputs;
         for (const auto& in : n->inputs)
             if (chosen.count(in))

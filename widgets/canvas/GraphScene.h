@@ -7,8 +7,8 @@
 // Interaction: drag from an output port to an input slot (or onto a node) to connect; the
 // connection is checked with GraphModel::canConnect and a refusal is reported through
 // message() at the drop point. Dragging a connected input slot picks its edge up: drop it
-// on another input to re-route it, or on empty canvas to disconnect. Moving nodes becomes one MoveNodes command on release.
-// Delete removes the selected nodes and edges.
+// on another input to re-route it, or on empty canvas to disconnect. Moving nodes becomes one MoveNodes command on
+// release. Delete removes the selected nodes and edges.
 //
 // Requires: model and undo stack outlive the scene.
 #include <QGraphicsScene>

@@ -21,7 +21,9 @@ constexpr double kMinZoom = 0.15;
 constexpr double kMaxZoom = 4.0;
 } // namespace
 
-GraphView::GraphView(GraphScene* scene, QWidget* parent) : QGraphicsView(scene, parent), m_scene(scene)
+GraphView::GraphView(GraphScene* scene, QWidget* parent)
+    : QGraphicsView(scene, parent)
+    , m_scene(scene)
 {
     setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing | QPainter::SmoothPixmapTransform);
     setDragMode(QGraphicsView::RubberBandDrag);
@@ -38,9 +40,9 @@ GraphView::GraphView(GraphScene* scene, QWidget* parent) : QGraphicsView(scene, 
     m_message->setObjectName(QStringLiteral("canvasMessage"));
     m_message->setWordWrap(true);
     m_message->setMaximumWidth(360);
-    m_message->setStyleSheet(QStringLiteral(
-        "QLabel#canvasMessage { background: #fff4e5; color: #6b3d00; border: 1px solid #f0c27a;"
-        " border-radius: 6px; padding: 6px 9px; }"));
+    m_message->setStyleSheet(
+        QStringLiteral("QLabel#canvasMessage { background: #fff4e5; color: #6b3d00; border: 1px solid #f0c27a;"
+                       " border-radius: 6px; padding: 6px 9px; }"));
     m_message->hide();
     m_messageTimer = new QTimer(this);
     m_messageTimer->setSingleShot(true);

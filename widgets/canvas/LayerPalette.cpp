@@ -25,7 +25,7 @@ public:
     using QTreeWidget::QTreeWidget;
 
 protected:
-    QStringList mimeTypes() const override { return {QString::fromLatin1(kLayerMimeType)}; }
+    QStringList mimeTypes() const override { return { QString::fromLatin1(kLayerMimeType) }; }
     QMimeData* mimeData(const QList<QTreeWidgetItem*>& items) const override
     {
         for (QTreeWidgetItem* item : items) {
@@ -56,7 +56,8 @@ QIcon dotIcon(const QColor& color)
 
 } // namespace
 
-LayerPalette::LayerPalette(QWidget* parent) : QWidget(parent)
+LayerPalette::LayerPalette(QWidget* parent)
+    : QWidget(parent)
 {
     m_search = new QLineEdit(this);
     m_search->setPlaceholderText(tr("Search layers…"));
@@ -124,9 +125,9 @@ void LayerPalette::setFilter(const QString& text)
         int visible = 0;
         for (int j = 0; j < group->childCount(); ++j) {
             QTreeWidgetItem* item = group->child(j);
-            const bool match = needle.isEmpty() ||
-                               item->data(0, kTypeRole).toString().contains(needle, Qt::CaseInsensitive) ||
-                               item->data(0, kDocRole).toString().contains(needle, Qt::CaseInsensitive);
+            const bool match = needle.isEmpty()
+                || item->data(0, kTypeRole).toString().contains(needle, Qt::CaseInsensitive)
+                || item->data(0, kDocRole).toString().contains(needle, Qt::CaseInsensitive);
             item->setHidden(!match);
             visible += match ? 1 : 0;
         }

@@ -19,7 +19,9 @@ constexpr double kErrorWidth = 230;
 constexpr double kErrorGap = 12;
 } // namespace
 
-NodeItem::NodeItem(GraphModel* model, const QString& id) : m_model(model), m_id(id)
+NodeItem::NodeItem(GraphModel* model, const QString& id)
+    : m_model(model)
+    , m_id(id)
 {
     setFlags(ItemIsMovable | ItemIsSelectable | ItemSendsGeometryChanges);
     setAcceptHoverEvents(true);
@@ -58,8 +60,9 @@ void NodeItem::refresh()
                 inputFails = inputFails || (ia && !ia->ok);
             }
             if (info && m_connected < info->minInputs)
-                m_status = info->minInputs - m_connected == 1 ? QObject::tr("connect an input")
-                                                              : QObject::tr("connect %1 more inputs").arg(info->minInputs - m_connected);
+                m_status = info->minInputs - m_connected == 1
+                    ? QObject::tr("connect an input")
+                    : QObject::tr("connect %1 more inputs").arg(info->minInputs - m_connected);
             else if (inputFails)
                 m_status = QObject::tr("waiting for its input");
             else
@@ -79,7 +82,7 @@ void NodeItem::refresh()
 
 QRectF NodeItem::cardRect() const
 {
-    return {0, 0, style::kNodeWidth, style::kNodeHeight};
+    return { 0, 0, style::kNodeWidth, style::kNodeHeight };
 }
 
 bool NodeItem::horizontal() const
@@ -92,15 +95,15 @@ QPointF NodeItem::inputPortPos(int slot) const
 {
     const double n = std::max(m_slots, 1);
     if (horizontal())
-        return {0, style::kNodeHeight * (slot + 1) / (n + 1)};
-    return {style::kNodeWidth * (slot + 1) / (n + 1), 0};
+        return { 0, style::kNodeHeight * (slot + 1) / (n + 1) };
+    return { style::kNodeWidth * (slot + 1) / (n + 1), 0 };
 }
 
 QPointF NodeItem::outputPortPos() const
 {
     if (horizontal())
-        return {style::kNodeWidth, style::kNodeHeight / 2};
-    return {style::kNodeWidth / 2, style::kNodeHeight};
+        return { style::kNodeWidth, style::kNodeHeight / 2 };
+    return { style::kNodeWidth / 2, style::kNodeHeight };
 }
 
 int NodeItem::inputSlotAt(QPointF p) const
@@ -132,8 +135,8 @@ QRectF NodeItem::errorRect() const
     QRectF r = fm.boundingRect(QRectF(0, 0, kErrorWidth - 16, 400), Qt::TextWordWrap, m_error);
     const double h = std::min(r.height(), 4 * fm.lineSpacing()) + 10;
     if (horizontal()) // the next node is to the right: put the note below
-        return {0, style::kNodeHeight + kErrorGap, kErrorWidth, h};
-    return {style::kNodeWidth + kErrorGap, 0, kErrorWidth, h};
+        return { 0, style::kNodeHeight + kErrorGap, kErrorWidth, h };
+    return { style::kNodeWidth + kErrorGap, 0, kErrorWidth, h };
 }
 
 QRectF NodeItem::boundingRect() const
@@ -174,8 +177,10 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     painter->setBrush(accent);
     painter->drawPath(body.intersected(stripe));
 
-    QPen border(hasError() ? style::error() : selected ? style::selection() : style::cardBorder(),
-                (hasError() || selected) ? 2 : 1);
+    QPen border(hasError() ? style::error()
+            : selected     ? style::selection()
+                           : style::cardBorder(),
+        (hasError() || selected) ? 2 : 1);
     painter->setPen(border);
     painter->setBrush(Qt::NoBrush);
     painter->drawRoundedRect(card.adjusted(0.5, 0.5, -0.5, -0.5), 7, 7);
@@ -198,11 +203,11 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     painter->setPen(style::mutedText());
     const QRectF idRect = line1.adjusted(typeWidth + 8, 0, 0, 0);
     painter->drawText(idRect, Qt::AlignRight | Qt::AlignVCenter,
-                      QFontMetricsF(small).elidedText(m_id, Qt::ElideRight, idRect.width()));
+        QFontMetricsF(small).elidedText(m_id, Qt::ElideRight, idRect.width()));
     if (hasError()) {
         painter->setPen(style::error());
         painter->drawText(line2, Qt::AlignLeft | Qt::AlignVCenter,
-                          QFontMetricsF(small).elidedText(m_error, Qt::ElideRight, line2.width()));
+            QFontMetricsF(small).elidedText(m_error, Qt::ElideRight, line2.width()));
     } else if (m_shape.isEmpty()) {
         QFont italic = small;
         italic.setItalic(true);

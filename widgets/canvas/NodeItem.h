@@ -58,7 +58,7 @@ private:
     int m_slots = 0;
     int m_connected = 0;
     bool m_variadic = false; // Add/Concat: the last slot is a "+"
-    int m_hoverSlot = -2;    // -1: output port, >= 0: input slot, -2: none
+    int m_hoverSlot = -2; // -1: output port, >= 0: input slot, -2: none
 };
 
 } // namespace netcanvas::widgets

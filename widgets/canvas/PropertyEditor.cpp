@@ -53,7 +53,9 @@ QString shapeText(const Shape& s)
 } // namespace
 
 PropertyEditor::PropertyEditor(GraphModel* model, QUndoStack* undoStack, QWidget* parent)
-    : QWidget(parent), m_model(model), m_undo(undoStack)
+    : QWidget(parent)
+    , m_model(model)
+    , m_undo(undoStack)
 {
     auto* outer = new QVBoxLayout(this);
     outer->setContentsMargins(10, 10, 10, 10);
@@ -111,7 +113,7 @@ PropertyEditor::PropertyEditor(GraphModel* model, QUndoStack* undoStack, QWidget
     m_output = new QLabel(m_content);
     m_params = new QLabel(m_content);
     m_flops = new QLabel(m_content);
-    for (QLabel* l : {m_inputs, m_output, m_params, m_flops})
+    for (QLabel* l : { m_inputs, m_output, m_params, m_flops })
         l->setTextInteractionFlags(Qt::TextSelectableByMouse);
     info->addRow(formLabel(tr("input"), m_content), m_inputs);
     info->addRow(formLabel(tr("output"), m_content), m_output);
@@ -181,7 +183,7 @@ void PropertyEditor::rebuildForm()
         case ParamType::Int: {
             auto* sb = new QSpinBox(m_formBox);
             sb->setRange(static_cast<int>(std::max<double>(spec.min, INT_MIN)),
-                         static_cast<int>(std::min<double>(spec.max, INT_MAX)));
+                static_cast<int>(std::min<double>(spec.max, INT_MAX)));
             sb->setKeyboardTracking(false);
             connect(sb, &QSpinBox::valueChanged, this, [this, key](int v) { edit(key, static_cast<int64_t>(v)); });
             editor = sb;
@@ -206,8 +208,8 @@ void PropertyEditor::rebuildForm()
             auto* combo = new QComboBox(m_formBox);
             for (const auto& c : spec.choices)
                 combo->addItem(QString::fromStdString(c));
-            connect(combo, &QComboBox::textActivated, this,
-                    [this, key](const QString& v) { edit(key, v.toStdString()); });
+            connect(
+                combo, &QComboBox::textActivated, this, [this, key](const QString& v) { edit(key, v.toStdString()); });
             editor = combo;
             break;
         }
@@ -279,15 +281,16 @@ void PropertyEditor::refreshAnalysis()
     if (a)
         for (const auto& s : a->inputShapes)
             ins << shapeText(s);
-    m_inputs->setText(ins.isEmpty() ? (n && n->inputs.empty() ? tr("none") : QStringLiteral("—")) : ins.join(QStringLiteral(", ")));
+    m_inputs->setText(
+        ins.isEmpty() ? (n && n->inputs.empty() ? tr("none") : QStringLiteral("—")) : ins.join(QStringLiteral(", ")));
     const bool ok = a && a->ok;
     m_output->setText(ok ? shapeText(a->outputShape) : QStringLiteral("—"));
     m_params->setText(ok ? style::groupDigits(a->params) : QStringLiteral("—"));
     m_flops->setText(ok ? (a->flops > 0 ? style::compactCount(static_cast<double>(a->flops)) : QStringLiteral("0"))
                         : QStringLiteral("—"));
-    const QString err = a && !a->ok && n ? style::tidyNodeMessage(QString::fromStdString(a->error), m_id,
-                                                                   QString::fromStdString(n->type))
-                                         : QString();
+    const QString err = a && !a->ok && n
+        ? style::tidyNodeMessage(QString::fromStdString(a->error), m_id, QString::fromStdString(n->type))
+        : QString();
     m_error->setText(err);
     m_error->setVisible(!err.isEmpty());
 }

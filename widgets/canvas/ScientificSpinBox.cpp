@@ -6,7 +6,8 @@
 
 namespace netcanvas::widgets {
 
-ScientificSpinBox::ScientificSpinBox(QWidget* parent) : QDoubleSpinBox(parent)
+ScientificSpinBox::ScientificSpinBox(QWidget* parent)
+    : QDoubleSpinBox(parent)
 {
     setDecimals(12); // storage precision; display is textFromValue's business
     setKeyboardTracking(false);
@@ -28,8 +29,8 @@ QValidator::State ScientificSpinBox::validate(QString& text, int& pos) const
 {
     Q_UNUSED(pos);
     const QString t = text.trimmed();
-    if (t.isEmpty() || t == "-" || t == "+" || t.endsWith('e', Qt::CaseInsensitive) || t.endsWith("e-") ||
-        t.endsWith("E-") || t.endsWith('.'))
+    if (t.isEmpty() || t == "-" || t == "+" || t.endsWith('e', Qt::CaseInsensitive) || t.endsWith("e-")
+        || t.endsWith("E-") || t.endsWith('.'))
         return QValidator::Intermediate;
     bool ok = false;
     const double v = t.toDouble(&ok);

@@ -22,7 +22,9 @@ QLabel* caption(const QString& text, QWidget* parent)
 }
 } // namespace
 
-SummaryBar::SummaryBar(GraphModel* model, QWidget* parent) : QWidget(parent), m_model(model)
+SummaryBar::SummaryBar(GraphModel* model, QWidget* parent)
+    : QWidget(parent)
+    , m_model(model)
 {
     auto* h = new QHBoxLayout(this);
     h->setContentsMargins(12, 5, 12, 5);
@@ -86,11 +88,12 @@ void SummaryBar::refresh()
         }
     m_params->setText(style::groupDigits(params));
     m_flops->setText(style::compactCount(static_cast<double>(flops)));
-    m_memory->setText(QStringLiteral("≈ ") + style::bytes(static_cast<double>(trainingMemoryBytes(params, activations, m_batch->value()))));
+    m_memory->setText(QStringLiteral("≈ ")
+        + style::bytes(static_cast<double>(trainingMemoryBytes(params, activations, m_batch->value()))));
     if (a.ok) {
         m_statusText = tr("✓  Valid   %1 → %2")
                            .arg(QString::fromStdString(a.inputShape.toString()),
-                                QString::fromStdString(a.outputShape.toString()));
+                               QString::fromStdString(a.outputShape.toString()));
         m_status->setStyleSheet(QStringLiteral("color: #2e7d4f;"));
         m_status->setToolTip({});
     } else {

@@ -12,13 +12,13 @@ namespace netcanvas::widgets {
 struct TrainingRun;
 
 struct RunCurves {
-    std::vector<QPointF> rawLoss;       // every batch
-    std::vector<QPointF> smoothLoss;    // debiased exponential moving average of rawLoss
-    std::vector<QPointF> learningRate;  // every batch
-    std::vector<QPointF> validationLoss;     // per epoch (finite values only)
-    std::vector<QPointF> trainAccuracy;      // per epoch
+    std::vector<QPointF> rawLoss; // every batch
+    std::vector<QPointF> smoothLoss; // debiased exponential moving average of rawLoss
+    std::vector<QPointF> learningRate; // every batch
+    std::vector<QPointF> validationLoss; // per epoch (finite values only)
+    std::vector<QPointF> trainAccuracy; // per epoch
     std::vector<QPointF> validationAccuracy; // per epoch
-    double maxLoss = 0.0;     // over smoothLoss and validationLoss
+    double maxLoss = 0.0; // over smoothLoss and validationLoss
     // Like maxLoss, but ignoring the smoothed loss of the first tenth of an epoch (the
     // initial drop), so the loss axis shows the interesting range; 0 until such points exist.
     double maxLossAfterStart = 0.0;

@@ -35,7 +35,7 @@ double niceStep(double range, int ticks)
         return 1.0;
     const double raw = range / std::max(ticks, 1);
     const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-    for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
+    for (double m : { 1.0, 2.0, 2.5, 5.0, 10.0 })
         if (m * mag >= raw)
             return m * mag;
     return 10.0 * mag;
@@ -78,7 +78,9 @@ QLineSeries* makeSeries(const QColor& color, qreal width, Qt::PenStyle style = Q
 
 } // namespace
 
-TrainingCharts::TrainingCharts(QWidget* parent) : QWidget(parent), m_timer(new QTimer(this))
+TrainingCharts::TrainingCharts(QWidget* parent)
+    : QWidget(parent)
+    , m_timer(new QTimer(this))
 {
     m_lossChart = makeChart(tr("Loss"), m_lossX, m_lossY);
     m_accuracyChart = makeChart(tr("Accuracy"), m_accX, m_accY);
@@ -87,7 +89,7 @@ TrainingCharts::TrainingCharts(QWidget* parent) : QWidget(parent), m_timer(new Q
     setNiceAxis(m_lossY, 0.0, 2.5, 5);
     setNiceAxis(m_accY, 0.0, 100.0, 5, QStringLiteral("%%"));
     setNiceAxis(m_lrY, 0.0, 0.01, 4);
-    for (QValueAxis* x : {m_lossX, m_accX, m_lrX})
+    for (QValueAxis* x : { m_lossX, m_accX, m_lrX })
         setNiceAxis(x, 0.0, 5.0, 5);
     m_lossX->setTitleText(tr("epoch"));
     m_accX->setTitleText(tr("epoch"));
@@ -104,7 +106,8 @@ TrainingCharts::TrainingCharts(QWidget* parent) : QWidget(parent), m_timer(new Q
     m_lrView = makeView(m_lrChart);
     m_lrView->setMinimumWidth(180);
 
-    m_placeholder = new QLabel(tr("No training run yet — press Train in the Training tab, or Train on labeled in the Label mode."), this);
+    m_placeholder = new QLabel(
+        tr("No training run yet — press Train in the Training tab, or Train on labeled in the Label mode."), this);
     m_placeholder->setAlignment(Qt::AlignCenter);
     m_placeholder->setStyleSheet(QStringLiteral("color: #7a828e; font-size: 13px;"));
 
@@ -146,7 +149,7 @@ QChart* TrainingCharts::makeChart(const QString& title, QValueAxis*& x, QValueAx
     chart->legend()->setMarkerShape(QLegend::MarkerShapeFromSeries);
     x = new QValueAxis;
     y = new QValueAxis;
-    for (QValueAxis* a : {x, y}) {
+    for (QValueAxis* a : { x, y }) {
         QFont af = a->labelsFont();
         af.setPointSizeF(8);
         a->setLabelsFont(af);
@@ -219,12 +222,18 @@ QLineSeries* TrainingCharts::series(int runId, Curve curve) const
         return nullptr;
     const RunSeries& s = it->second;
     switch (curve) {
-    case Curve::RawLoss: return s.raw;
-    case Curve::SmoothLoss: return s.smooth;
-    case Curve::ValidationLoss: return s.validationLoss;
-    case Curve::TrainAccuracy: return s.trainAccuracy;
-    case Curve::ValidationAccuracy: return s.validationAccuracy;
-    case Curve::LearningRate: return s.learningRate;
+    case Curve::RawLoss:
+        return s.raw;
+    case Curve::SmoothLoss:
+        return s.smooth;
+    case Curve::ValidationLoss:
+        return s.validationLoss;
+    case Curve::TrainAccuracy:
+        return s.trainAccuracy;
+    case Curve::ValidationAccuracy:
+        return s.validationAccuracy;
+    case Curve::LearningRate:
+        return s.learningRate;
     }
     return nullptr;
 }
@@ -246,17 +255,20 @@ void TrainingCharts::scheduleRefresh()
 
 void TrainingCharts::rebuildSeries()
 {
-    for (QChart* c : {m_lossChart, m_accuracyChart, m_lrChart})
+    for (QChart* c : { m_lossChart, m_accuracyChart, m_lrChart })
         c->removeAllSeries();
     m_series.clear();
     auto* stack = static_cast<QStackedLayout*>(layout());
     stack->setCurrentIndex(m_visible.empty() ? 0 : 1);
 
     const bool overlay = m_visible.size() > 1;
-    m_lossChart->setTitle(overlay ? tr("Loss   <span style='font-weight:normal;color:#7a828e'>solid: training · dashed: validation</span>")
-                                  : tr("Loss"));
-    m_accuracyChart->setTitle(overlay ? tr("Accuracy   <span style='font-weight:normal;color:#7a828e'>solid: training · dashed: validation</span>")
-                                      : tr("Accuracy"));
+    m_lossChart->setTitle(overlay
+            ? tr("Loss   <span style='font-weight:normal;color:#7a828e'>solid: training · dashed: validation</span>")
+            : tr("Loss"));
+    m_accuracyChart->setTitle(overlay
+            ? tr(
+                "Accuracy   <span style='font-weight:normal;color:#7a828e'>solid: training · dashed: validation</span>")
+            : tr("Accuracy"));
     m_lrChart->legend()->setVisible(false);
 
     for (int id : m_visible) {
@@ -342,11 +354,8 @@ void TrainingCharts::connectHover(QLineSeries* s, const QString& runLabel, const
         else if (it != pts.begin() && std::abs((it - 1)->x() - p.x()) < std::abs(it->x() - p.x()))
             --it;
         const QString value = QString::asprintf(format.toLatin1().constData(), it->y());
-        QToolTip::showText(QCursor::pos(), QStringLiteral("%1 · epoch %2\n%3: %4")
-                                               .arg(runLabel)
-                                               .arg(it->x(), 0, 'f', 2)
-                                               .arg(what, value),
-                           this);
+        QToolTip::showText(QCursor::pos(),
+            QStringLiteral("%1 · epoch %2\n%3: %4").arg(runLabel).arg(it->x(), 0, 'f', 2).arg(what, value), this);
     });
 }
 
@@ -390,7 +399,7 @@ void TrainingCharts::updateAxes()
     for (int id : m_visible) {
         const TrainingRun* run = m_history->run(id);
         const RunCurves& c = m_curves[id];
-        epochs = std::max({epochs, run ? static_cast<double>(run->config.epochs) : 1.0, c.maxX});
+        epochs = std::max({ epochs, run ? static_cast<double>(run->config.epochs) : 1.0, c.maxX });
         // Outliers of the first batches do not set the scale (they are clipped at the top).
         maxLoss = std::max(maxLoss, c.maxLossAfterStart > 0.0 ? c.maxLossAfterStart : c.maxLoss);
         if (!c.trainAccuracy.empty() || !c.validationAccuracy.empty()) {
@@ -399,7 +408,7 @@ void TrainingCharts::updateAxes()
         }
         maxLr = std::max(maxLr, c.maxLearningRate);
     }
-    for (QValueAxis* x : {m_lossX, m_accX, m_lrX})
+    for (QValueAxis* x : { m_lossX, m_accX, m_lrX })
         setNiceAxis(x, 0.0, epochs, std::min(static_cast<int>(epochs), 6));
     setNiceAxis(m_lossY, 0.0, maxLoss > 0.0 ? maxLoss * 1.15 : 2.5, 5);
     const double accLow = haveAcc ? std::max(0.0, std::floor((minAcc - 3.0) / 10.0) * 10.0) : 0.0;

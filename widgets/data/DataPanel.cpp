@@ -29,12 +29,15 @@
 namespace netcanvas::widgets {
 
 struct DataPanel::LoadState {
-    std::atomic<int64_t> done{0}, total{0};
-    std::atomic<bool> cancel{false};
+    std::atomic<int64_t> done { 0 }, total { 0 };
+    std::atomic<bool> cancel { false };
     int channels = 0, height = 0, width = 0; // the geometry being loaded
 };
 
-DataPanel::DataPanel(GraphModel* model, QWidget* parent) : QWidget(parent), m_model(model), m_progressTimer(new QTimer(this))
+DataPanel::DataPanel(GraphModel* model, QWidget* parent)
+    : QWidget(parent)
+    , m_model(model)
+    , m_progressTimer(new QTimer(this))
 {
     buildUi();
     m_progressTimer->setInterval(100);
@@ -166,8 +169,9 @@ void DataPanel::buildUi()
 void DataPanel::browse(bool folder)
 {
     const QString start = m_path->text().isEmpty() ? QDir::homePath() : m_path->text();
-    const QString path = folder ? QFileDialog::getExistingDirectory(this, tr("Dataset Folder"), start)
-                                : QFileDialog::getOpenFileName(this, tr("Dataset CSV"), start, tr("CSV files (*.csv);;All files (*)"));
+    const QString path = folder
+        ? QFileDialog::getExistingDirectory(this, tr("Dataset Folder"), start)
+        : QFileDialog::getOpenFileName(this, tr("Dataset CSV"), start, tr("CSV files (*.csv);;All files (*)"));
     if (path.isEmpty())
         return;
     m_path->setText(path);
@@ -193,23 +197,27 @@ Shape DataPanel::modelInputShape() const
     // Fall back on the Input node's parameters when the rest of the graph does not analyze.
     for (const GraphNode& n : m_model->graph().nodes())
         if (n.type == "Input") {
-            auto get = [&](const char* k, int def) { return n.params.contains(k) && n.params[k].is_number_integer() ? n.params[k].get<int>() : def; };
-            return Shape{get("channels", 1), get("height", 28), get("width", 28)};
+            auto get = [&](const char* k, int def) {
+                return n.params.contains(k) && n.params[k].is_number_integer() ? n.params[k].get<int>() : def;
+            };
+            return Shape { get("channels", 1), get("height", 28), get("width", 28) };
         }
-    return Shape{};
+    return Shape {};
 }
 
 bool DataPanel::datasetIsCurrent() const
 {
     if (!m_dataset)
         return false;
-    if (QFileInfo(QString::fromStdString(m_dataset->root)).absoluteFilePath() != QFileInfo(datasetPath()).absoluteFilePath())
+    if (QFileInfo(QString::fromStdString(m_dataset->root)).absoluteFilePath()
+        != QFileInfo(datasetPath()).absoluteFilePath())
         return false;
     const Shape in = modelInputShape();
     if (in.rank() != 3)
         return true;
-    return m_dataset->sampleSize() == in.numel() &&
-           (!m_dataset->isImages() || (m_dataset->channels == in[0] && m_dataset->height == in[1] && m_dataset->width == in[2]));
+    return m_dataset->sampleSize() == in.numel()
+        && (!m_dataset->isImages()
+            || (m_dataset->channels == in[0] && m_dataset->height == in[1] && m_dataset->width == in[2]));
 }
 
 bool DataPanel::isLoading() const
@@ -223,7 +231,8 @@ bool DataPanel::loadDataset()
         return false;
     const QString path = datasetPath();
     if (path.isEmpty()) {
-        showMessage(tr("Choose a dataset: a folder of class folders, an IDX folder (MNIST-style) or a CSV file."), true);
+        showMessage(
+            tr("Choose a dataset: a folder of class folders, an IDX folder (MNIST-style) or a CSV file."), true);
         return false;
     }
     DatasetOptions opt;
@@ -254,8 +263,12 @@ bool DataPanel::loadDataset()
     }));
     m_progress->setRange(0, 0); // busy until the first progress report
     m_progressTimer->start();
-    showMessage(tr("Opening %1 as %2×%3×%4…").arg(QDir::toNativeSeparators(path)).arg(opt.channels).arg(opt.height).arg(opt.width),
-                false);
+    showMessage(tr("Opening %1 as %2×%3×%4…")
+                    .arg(QDir::toNativeSeparators(path))
+                    .arg(opt.channels)
+                    .arg(opt.height)
+                    .arg(opt.width),
+        false);
     updateState();
     emit loadingChanged(true);
     return true;
@@ -303,14 +316,16 @@ void DataPanel::updateState()
     m_progress->setVisible(loading);
     m_cancel->setVisible(loading);
     const bool editable = !loading && !m_locked;
-    for (QWidget* w : std::initializer_list<QWidget*>{m_loadButton, m_browse, m_path, m_validation, m_test, m_flip, m_shift, m_rotate})
+    for (QWidget* w : std::initializer_list<QWidget*> {
+             m_loadButton, m_browse, m_path, m_validation, m_test, m_flip, m_shift, m_rotate })
         w->setEnabled(editable);
     const bool official = m_dataset && m_dataset->officialTestBegin >= 0;
     m_test->setEnabled(editable && !official);
     m_testNote->setVisible(official);
     if (official)
-        m_testNote->setText(tr("The dataset's own test split (%1 samples) is used.")
-                                .arg(QLocale().toString(static_cast<qlonglong>(m_dataset->size() - m_dataset->officialTestBegin))));
+        m_testNote->setText(
+            tr("The dataset's own test split (%1 samples) is used.")
+                .arg(QLocale().toString(static_cast<qlonglong>(m_dataset->size() - m_dataset->officialTestBegin))));
 }
 
 void DataPanel::showMessage(const QString& text, bool error)
@@ -319,9 +334,10 @@ void DataPanel::showMessage(const QString& text, bool error)
         m_message->hide();
         return;
     }
-    m_message->setStyleSheet(error ? QStringLiteral("QLabel { background:#fdecea; color:#a1261b; border:1px solid #f2b8b1; "
-                                                    "border-radius:4px; padding:6px; }")
-                                   : QStringLiteral("QLabel { color:#5a6270; }"));
+    m_message->setStyleSheet(error
+            ? QStringLiteral("QLabel { background:#fdecea; color:#a1261b; border:1px solid #f2b8b1; "
+                             "border-radius:4px; padding:6px; }")
+            : QStringLiteral("QLabel { color:#5a6270; }"));
     m_message->setText(text);
     m_message->show();
 }

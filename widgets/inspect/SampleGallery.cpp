@@ -27,7 +27,10 @@ constexpr int kCorrectRole = Qt::UserRole + 1; // bool
 const QColor kWrongFrame(0xc8, 0x3a, 0x3a);
 const QColor kRightFrame(0x3c, 0x9a, 0x5f);
 
-QString percent(float p) { return style::percentText(p); }
+QString percent(float p)
+{
+    return style::percentText(p);
+}
 
 // An image side enlarged by a whole factor into the box, or reduced to fit it.
 QSize thumbSize(QSize image)

@@ -122,7 +122,8 @@ QVariant LabelBrowserModel::data(const QModelIndex& index, int role) const
     case Qt::ToolTipRole: {
         QString tip = QString::fromStdString(m_store->imageId(image));
         const std::string label = m_store->labelName(image);
-        tip += QLatin1Char('\n') + (label.empty() ? tr("Unlabeled") : tr("Label: %1").arg(QString::fromStdString(label)));
+        tip += QLatin1Char('\n')
+            + (label.empty() ? tr("Unlabeled") : tr("Label: %1").arg(QString::fromStdString(label)));
         if (m_store->hasPrediction(image)) {
             const float p = m_store->confidence(image);
             tip += QLatin1Char('\n')
@@ -160,7 +161,8 @@ void LabelBrowserModel::thumbnailChanged(int image)
 {
     const int row = rowOf(image);
     if (row >= 0)
-        emit dataChanged(index(row), index(row), { ThumbnailRole, ThumbnailStateRole, FailureRole, Qt::DecorationRole });
+        emit dataChanged(
+            index(row), index(row), { ThumbnailRole, ThumbnailStateRole, FailureRole, Qt::DecorationRole });
 }
 
 } // namespace netcanvas::widgets

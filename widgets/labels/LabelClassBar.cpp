@@ -200,7 +200,8 @@ LabelClassBar::LabelClassBar(QWidget* parent)
     m_legend->setTextFormat(Qt::RichText);
     m_legend->setStyleSheet(QStringLiteral("color: #5a6270; font-size: 11px; padding: 6px 4px 0 4px;"));
     const auto key = [](const QString& k) {
-        return QStringLiteral("<span style='background:#e6e9ee; color:#252b36; font-weight:bold;'>&nbsp;%1&nbsp;</span>")
+        return QStringLiteral(
+            "<span style='background:#e6e9ee; color:#252b36; font-weight:bold;'>&nbsp;%1&nbsp;</span>")
             .arg(k);
     };
     const QString row = QStringLiteral("<tr><td style='padding:1px 6px 1px 0;'>%1</td><td>%2</td></tr>");
@@ -243,8 +244,8 @@ void LabelClassBar::refresh()
     for (size_t i = 0; i < m_rows.size(); ++i)
         m_rows[i]->set(labelstyle::classKey(static_cast<int>(i)), labelstyle::classColor(static_cast<int>(i)),
             m_classes[static_cast<int>(i)], i < counts.size() ? counts[i] : 0);
-    m_unlabeled->set(QStringLiteral("⌫"), QColor(0xa4, 0xab, 0xb5), tr("Unlabeled"), m_store ? m_store->unlabeledCount() : 0,
-        true);
+    m_unlabeled->set(
+        QStringLiteral("⌫"), QColor(0xa4, 0xab, 0xb5), tr("Unlabeled"), m_store ? m_store->unlabeledCount() : 0, true);
     m_empty->setVisible(m_rows.empty());
     m_create->setEnabled(m_store != nullptr);
 
@@ -335,7 +336,8 @@ void LabelClassBar::promptCreate()
 void LabelClassBar::promptRename(const QString& name)
 {
     bool ok = false;
-    const QString to = QInputDialog::getText(this, tr("Rename class"), tr("New name of '%1':").arg(name), QLineEdit::Normal, name, &ok);
+    const QString to = QInputDialog::getText(
+        this, tr("Rename class"), tr("New name of '%1':").arg(name), QLineEdit::Normal, name, &ok);
     if (ok && !to.trimmed().isEmpty() && to.trimmed() != name)
         renameClass(name, to);
 }
@@ -344,10 +346,11 @@ void LabelClassBar::confirmDelete(const QString& name)
 {
     const int i = m_classes.indexOf(name);
     const int64_t n = m_store && i >= 0 ? m_store->classCounts().at(static_cast<size_t>(i)) : 0;
-    const QString text = n == 0 ? tr("Delete the class '%1'? No image has it.").arg(name)
-                                : tr("Delete the class '%1'? Its %2 image(s) become unlabeled. You can undo this.")
-                                      .arg(name, grouped(n));
-    if (QMessageBox::question(this, tr("Delete class"), text, QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel)
+    const QString text = n == 0
+        ? tr("Delete the class '%1'? No image has it.").arg(name)
+        : tr("Delete the class '%1'? Its %2 image(s) become unlabeled. You can undo this.").arg(name, grouped(n));
+    if (QMessageBox::question(
+            this, tr("Delete class"), text, QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel)
         == QMessageBox::Yes)
         deleteClass(name);
 }

@@ -81,7 +81,8 @@ LabelFilterBar::LabelFilterBar(QWidget* parent)
     m_order->addItem(tr("File path"));
     m_order->addItem(tr("Least confident first"));
     m_order->addItem(tr("Most confident first"));
-    m_order->setToolTip(tr("Least confident first: label what the model is unsure of (images without a prediction last)"));
+    m_order->setToolTip(
+        tr("Least confident first: label what the model is unsure of (images without a prediction last)"));
     m_count = new QLabel(this);
     m_count->setObjectName(QStringLiteral("shownCount"));
     m_count->setStyleSheet(QStringLiteral("color: #5a6270;"));
@@ -159,8 +160,8 @@ void LabelFilterBar::setClasses(const QStringList& classes)
     m_classes = classes;
     fillCombos();
     const LabelQuery after = query();
-    if (after.labels != before.labels || after.className != before.className || after.predictedClass != before.predictedClass
-        || after.predictedOnly != before.predictedOnly)
+    if (after.labels != before.labels || after.className != before.className
+        || after.predictedClass != before.predictedClass || after.predictedOnly != before.predictedOnly)
         emit queryChanged();
 }
 
@@ -219,7 +220,9 @@ void LabelFilterBar::setQuery(const LabelQuery& q)
     m_predicted->setCurrentIndex(std::max(0, m_predicted->findData(predicted)));
     m_min->setValue(static_cast<double>(q.minConfidence));
     m_max->setValue(static_cast<double>(q.maxConfidence));
-    m_order->setCurrentIndex(q.order == LabelQuery::Order::LeastConfident ? 1 : q.order == LabelQuery::Order::MostConfident ? 2 : 0);
+    m_order->setCurrentIndex(q.order == LabelQuery::Order::LeastConfident ? 1
+            : q.order == LabelQuery::Order::MostConfident                 ? 2
+                                                                          : 0);
     m_updating = false;
     setHasPredictions(m_hasPredictions);
     emit queryChanged();

@@ -59,7 +59,8 @@ void LabelGridView::spreadCells()
     // As many tiles as fit with kMinGap between them, the rest of the width shared out, so
     // the rows fill the view. The scroll bar's width is always set aside: whether it shows
     // must not change the columns (or the layout would oscillate).
-    const int avail = std::max(1, width() - 2 * frameWidth() - style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, this) - 1);
+    const int avail
+        = std::max(1, width() - 2 * frameWidth() - style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, this) - 1);
     const int minCell = tile().width() + ThumbnailDelegate::kMinGap;
     const int cols = std::max(1, avail / minCell);
     const int cell = std::max(minCell, avail / cols);
@@ -90,7 +91,8 @@ int LabelGridView::lineHeight(int cols) const
 {
     const int n = model() ? model()->rowCount(rootIndex()) : 0;
     if (cols < n) // measured: the layout's own step
-        return std::max(1, visualRect(model()->index(cols, 0, rootIndex())).top()
+        return std::max(1,
+            visualRect(model()->index(cols, 0, rootIndex())).top()
                 - visualRect(model()->index(0, 0, rootIndex())).top());
     return m_delegate->cellSize(font()).height();
 }
@@ -122,7 +124,8 @@ std::pair<int, int> LabelGridView::nextPageRows() const
     const auto [first, last] = visibleRows();
     if (last < first || last + 1 >= n)
         return { 0, -1 };
-    return { last + 1, static_cast<int>(std::min<qint64>(n - 1, qint64 { last } + qint64 { rowsPerPage() } * columns())) };
+    return { last + 1,
+        static_cast<int>(std::min<qint64>(n - 1, qint64 { last } + qint64 { rowsPerPage() } * columns())) };
 }
 
 std::vector<int> LabelGridView::selectedRows() const

@@ -15,10 +15,25 @@ QColor textOn(const QColor& background);
 // The key that assigns class `index`: "1".."9" for the first nine classes, "" after.
 QString classKey(int index);
 
-inline QColor tileBackground() { return QColor(0xec, 0xee, 0xf1); }
-inline QColor selectionFill() { return QColor(0xdc, 0xe8, 0xf8); }
-inline QColor selectionFrame() { return QColor(0x3b, 0x7d, 0xd8); }
-inline QColor hoverFill() { return QColor(0xf1, 0xf4, 0xf8); }
-inline QColor unreadable() { return QColor(0xb8, 0x3b, 0x3b); }
+inline QColor tileBackground()
+{
+    return QColor(0xec, 0xee, 0xf1);
+}
+inline QColor selectionFill()
+{
+    return QColor(0xdc, 0xe8, 0xf8);
+}
+inline QColor selectionFrame()
+{
+    return QColor(0x3b, 0x7d, 0xd8);
+}
+inline QColor hoverFill()
+{
+    return QColor(0xf1, 0xf4, 0xf8);
+}
+inline QColor unreadable()
+{
+    return QColor(0xb8, 0x3b, 0x3b);
+}
 
 } // namespace netcanvas::widgets::labelstyle

@@ -96,7 +96,8 @@ LabelingPanel::LabelingPanel(QWidget* parent)
     h->setSpacing(6);
     m_train = new QPushButton(tr("Train on labeled"), bar);
     m_train->setObjectName(QStringLiteral("trainButton"));
-    m_train->setToolTip(tr("Train the model on the labeled images (continues from the current weights when there is a model)"));
+    m_train->setToolTip(
+        tr("Train the model on the labeled images (continues from the current weights when there is a model)"));
     m_train->setStyleSheet(QStringLiteral("QPushButton:enabled { font-weight: bold; }"));
     m_predict = new QPushButton(tr("Predict unlabeled"), bar);
     m_predict->setObjectName(QStringLiteral("predictButton"));
@@ -146,7 +147,8 @@ LabelingPanel::LabelingPanel(QWidget* parent)
     connect(m_train, &QPushButton::clicked, this, &LabelingPanel::trainRequested);
     connect(m_predict, &QPushButton::clicked, this, &LabelingPanel::predictRequested);
     connect(m_export, &QPushButton::clicked, this, &LabelingPanel::exportRequested);
-    connect(m_acceptAbove, &QPushButton::clicked, this, [this] { acceptAbove(static_cast<float>(m_threshold->value())); });
+    connect(
+        m_acceptAbove, &QPushButton::clicked, this, [this] { acceptAbove(static_cast<float>(m_threshold->value())); });
     connect(m_threshold, &QDoubleSpinBox::valueChanged, this, [this] { updateCounts(); });
 
     // ---- The pages: a placeholder, or the labeling view ----
@@ -280,7 +282,8 @@ LabelingPanel::LabelingPanel(QWidget* parent)
     });
     connect(m_classBar, &LabelClassBar::renameRequested, this, [this](const QString& from, const QString& to) {
         LabelQuery q = query();
-        if (perform(tr("Cannot rename the class"), [&] { return m_store->renameClass(from.toStdString(), to.toStdString()); })) {
+        if (perform(tr("Cannot rename the class"),
+                [&] { return m_store->renameClass(from.toStdString(), to.toStdString()); })) {
             // Keep showing the renamed class.
             bool changed = false;
             const int k = m_store->classIndex(to.trimmed().toStdString());
@@ -298,7 +301,8 @@ LabelingPanel::LabelingPanel(QWidget* parent)
         }
     });
     connect(m_classBar, &LabelClassBar::mergeRequested, this, [this](const QString& from, const QString& into) {
-        perform(tr("Cannot merge the classes"), [&] { return m_store->mergeClass(from.toStdString(), into.toStdString()); });
+        perform(tr("Cannot merge the classes"),
+            [&] { return m_store->mergeClass(from.toStdString(), into.toStdString()); });
     });
     connect(m_classBar, &LabelClassBar::deleteRequested, this, [this](const QString& name) {
         perform(tr("Cannot delete the class"), [&] { return m_store->deleteClass(name.toStdString()); });
@@ -312,9 +316,8 @@ LabelingPanel::LabelingPanel(QWidget* parent)
         q.className = name.toStdString();
         setQuery(q);
     });
-    connect(m_classBar, &LabelClassBar::importFoldersRequested, this, [this] {
-        perform(tr("Cannot import the sub-folders"), [&] { return m_store->importFolderPerClass(); });
-    });
+    connect(m_classBar, &LabelClassBar::importFoldersRequested, this,
+        [this] { perform(tr("Cannot import the sub-folders"), [&] { return m_store->importFolderPerClass(); }); });
 
     m_cache->setThumbnailSide(static_cast<int>(m_grid->thumbnailSide() * std::max(1.0, devicePixelRatioF())));
     setModelStatus({});
@@ -501,10 +504,11 @@ void LabelingPanel::pushAppliedChange(const LabelChange& change)
 {
     if (!m_store || change.empty())
         return;
-    m_undo->push(new LabelChangeCommand(m_store, change, true, m_undo, [this](const QString& message, std::function<void()> fix) {
-        m_pendingFix = std::move(fix);
-        emit errorOccurred(message);
-    }));
+    m_undo->push(new LabelChangeCommand(
+        m_store, change, true, m_undo, [this](const QString& message, std::function<void()> fix) {
+            m_pendingFix = std::move(fix);
+            emit errorOccurred(message);
+        }));
 }
 
 void LabelingPanel::stackChanged()
@@ -578,7 +582,8 @@ bool LabelingPanel::acceptSelection()
         return false;
     const int next = nextImageAfterSelection();
     m_beforeRow = m_grid->selectedRows().front();
-    const bool changed = perform(tr("Cannot accept the prediction"), [&] { return m_store->acceptPredictions(images); });
+    const bool changed
+        = perform(tr("Cannot accept the prediction"), [&] { return m_store->acceptPredictions(images); });
     if (!changed) {
         bool any = false;
         for (int image : images)
@@ -595,9 +600,11 @@ bool LabelingPanel::acceptAbove(float threshold)
 {
     if (!m_store)
         return false;
-    const bool changed = perform(tr("Cannot accept the predictions"), [&] { return m_store->acceptPredictionsAbove(threshold); });
+    const bool changed
+        = perform(tr("Cannot accept the predictions"), [&] { return m_store->acceptPredictionsAbove(threshold); });
     if (!changed)
-        showHint(tr("No unlabeled image is predicted with confidence ≥ %1").arg(static_cast<double>(threshold), 0, 'f', 2));
+        showHint(
+            tr("No unlabeled image is predicted with confidence ≥ %1").arg(static_cast<double>(threshold), 0, 'f', 2));
     return changed;
 }
 
@@ -729,7 +736,8 @@ QString LabelingPanel::hintText() const
 
 void LabelingPanel::setModelStatus(const QString& text)
 {
-    m_status->setText(text.isEmpty() ? tr("No model yet: label some images of each class, then Train on labeled.") : text);
+    m_status->setText(
+        text.isEmpty() ? tr("No model yet: label some images of each class, then Train on labeled.") : text);
     m_status->setToolTip(m_status->text());
 }
 

@@ -56,8 +56,8 @@ public:
     explicit LabelingPanel(QWidget* parent = nullptr);
     ~LabelingPanel() override;
 
-    // Shows this store (not owned; nullptr = none: shows a placeholder "Open a folder of images to label" with a button).
-    // Clears the undo stack.
+    // Shows this store (not owned; nullptr = none: shows a placeholder "Open a folder of images to label" with a
+    // button). Clears the undo stack.
     void setStore(netcanvas::LabelStore* store);
     netcanvas::LabelStore* store() const;
     QUndoStack* undoStack() const;
@@ -66,7 +66,8 @@ public:
     std::vector<int> selectedImages() const;
     // One line in the model bar, e.g. "Model: trained on 412 labeled · validation accuracy 87.5% (+4.1)".
     void setModelStatus(const QString& text);
-    // While a background job runs: Train/Predict disabled, the text and a progress bar shown (total 0 = busy indicator).
+    // While a background job runs: Train/Predict disabled, the text and a progress bar shown (total 0 = busy
+    // indicator).
     void setBusy(bool busy, const QString& what = {});
     void setProgress(int done, int total);
 
@@ -112,12 +113,12 @@ public:
 
 signals:
     void openFolderRequested();
-    void trainRequested();      // "Train on labeled" button (the app fine-tunes when a model exists)
-    void predictRequested();    // "Predict unlabeled" button
-    void exportRequested();     // "Export…" button
+    void trainRequested(); // "Train on labeled" button (the app fine-tunes when a model exists)
+    void predictRequested(); // "Predict unlabeled" button
+    void exportRequested(); // "Export…" button
     void imageActivated(int image); // double-click on a thumbnail
     void errorOccurred(const QString& message);
-    void labelsChanged();       // after any change to labels or classes
+    void labelsChanged(); // after any change to labels or classes
 
 private:
     bool perform(const QString& what, const std::function<netcanvas::LabelChange()>& change);

@@ -43,8 +43,8 @@ cv::Mat to8Bit(const cv::Mat& m)
 QImage toQImage(const cv::Mat& m)
 {
     const QImage::Format format = m.channels() == 1 ? QImage::Format_Grayscale8
-        : m.channels() == 3                           ? QImage::Format_BGR888
-                                                      : QImage::Format_RGBA8888_Premultiplied;
+        : m.channels() == 3                         ? QImage::Format_BGR888
+                                                    : QImage::Format_RGBA8888_Premultiplied;
     const QImage view(m.data, m.cols, m.rows, static_cast<qsizetype>(m.step), format);
     return view.convertToFormat(m.channels() == 4 ? QImage::Format_ARGB32_Premultiplied : QImage::Format_RGB32);
 }
@@ -220,7 +220,8 @@ void ThumbnailCache::work()
         r.pixels = decode(job.path, r.side, &r.reason);
         // decode() never enlarges: a thumbnail under the box is the whole source.
         r.complete = !r.pixels.isNull() && std::max(r.pixels.width(), r.pixels.height()) < r.side;
-        QMetaObject::invokeMethod(this, [this, r = std::move(r)] { deliver(r); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, r = std::move(r)] { deliver(r); }, Qt::QueuedConnection);
     }
 }
 
@@ -275,9 +276,13 @@ QImage ThumbnailCache::decode(const QString& path, int side, QString* reason)
         if (!alpha && big >= 2 * side) {
             const int r = big >= 8 * side ? 8 : big >= 4 * side ? 4 : 2;
             if (gray)
-                flags = r == 8 ? cv::IMREAD_REDUCED_GRAYSCALE_8 : r == 4 ? cv::IMREAD_REDUCED_GRAYSCALE_4 : cv::IMREAD_REDUCED_GRAYSCALE_2;
+                flags = r == 8 ? cv::IMREAD_REDUCED_GRAYSCALE_8
+                    : r == 4   ? cv::IMREAD_REDUCED_GRAYSCALE_4
+                               : cv::IMREAD_REDUCED_GRAYSCALE_2;
             else
-                flags = r == 8 ? cv::IMREAD_REDUCED_COLOR_8 : r == 4 ? cv::IMREAD_REDUCED_COLOR_4 : cv::IMREAD_REDUCED_COLOR_2;
+                flags = r == 8 ? cv::IMREAD_REDUCED_COLOR_8
+                    : r == 4   ? cv::IMREAD_REDUCED_COLOR_4
+                               : cv::IMREAD_REDUCED_COLOR_2;
         }
     }
 

@@ -41,8 +41,8 @@ QRect fitted(QSize size, const QRect& box, bool* enlarged)
     } else {
         s = size.scaled(box.size(), Qt::KeepAspectRatio).expandedTo(QSize(1, 1));
     }
-    return QRect(box.left() + (box.width() - s.width()) / 2, box.top() + (box.height() - s.height()) / 2, s.width(),
-        s.height());
+    return QRect(
+        box.left() + (box.width() - s.width()) / 2, box.top() + (box.height() - s.height()) / 2, s.width(), s.height());
 }
 
 } // namespace
@@ -79,7 +79,8 @@ void ThumbnailDelegate::paint(QPainter* p, const QStyleOptionViewItem& option, c
     using M = LabelBrowserModel;
     p->save();
     const QSize t = tileSize(option.font);
-    const QRect r(option.rect.left() + (option.rect.width() - t.width()) / 2, option.rect.top() + kMinGap / 2, t.width(),
+    const QRect r(option.rect.left() + (option.rect.width() - t.width()) / 2, option.rect.top() + kMinGap / 2,
+        t.width(),
         t.height()); // the tile, centred in its cell
     const bool selected = option.state & QStyle::State_Selected;
     if (selected)

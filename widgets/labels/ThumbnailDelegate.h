@@ -7,7 +7,8 @@
 //   - unlabeled with a prediction: a strip at the bottom of the box, the predicted class and
 //     its confidence ("dog 87%") over a bar as long as the confidence, in the class color;
 //   - unreadable: a crossed frame and "unreadable" instead of the picture;
-//   - the file name below (elided at the left: the end of a name tells images apart); the selection as a blue frame and tint.
+//   - the file name below (elided at the left: the end of a name tells images apart); the selection as a blue frame and
+//   tint.
 // All tiles have the same size (the view uses uniform item sizes).
 #include <QStyledItemDelegate>
 

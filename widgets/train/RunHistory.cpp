@@ -4,7 +4,10 @@
 
 namespace netcanvas::widgets {
 
-RunHistory::RunHistory(QObject* parent) : QObject(parent) {}
+RunHistory::RunHistory(QObject* parent)
+    : QObject(parent)
+{
+}
 
 int RunHistory::addRun(TrainingRun run)
 {

@@ -152,15 +152,11 @@ json runToJson(const TrainingRun& run)
 
     json epochs = json::array();
     for (const EpochEvent& e : run.epochs)
-        epochs.push_back({{"epoch", e.epoch},
-                          {"train_loss", number(e.trainLoss)},
-                          {"train_accuracy", number(e.trainAccuracy)},
-                          {"validation_loss", number(e.validationLoss)},
-                          {"validation_accuracy", number(e.validationAccuracy)},
-                          {"learning_rate", number(e.learningRate)},
-                          {"seconds", number(e.seconds)},
-                          {"samples_per_second", number(e.samplesPerSecond)},
-                          {"improved", e.improved}});
+        epochs.push_back({ { "epoch", e.epoch }, { "train_loss", number(e.trainLoss) },
+            { "train_accuracy", number(e.trainAccuracy) }, { "validation_loss", number(e.validationLoss) },
+            { "validation_accuracy", number(e.validationAccuracy) }, { "learning_rate", number(e.learningRate) },
+            { "seconds", number(e.seconds) }, { "samples_per_second", number(e.samplesPerSecond) },
+            { "improved", e.improved } });
     j["epochs"] = std::move(epochs);
 
     const TrainingSummary& s = run.summary;
@@ -199,7 +195,7 @@ TrainingRun runFromJson(const json& j, const std::string& where)
     r.label = stringField(j, "label", where);
     if (auto it = j.find("config"); it != j.end())
         try {
-            r.config = trainConfigFromJson(*it, TrainConfig{});
+            r.config = trainConfigFromJson(*it, TrainConfig {});
         } catch (const FormatError& e) {
             fail(where + ".config", e.what());
         }

@@ -5,9 +5,9 @@
 #include <QAction>
 #include <QInputDialog>
 #include <QLabel>
+#include <QListWidget>
 #include <QMenu>
 #include <QMessageBox>
-#include <QListWidget>
 #include <QPainter>
 #include <QPixmap>
 #include <QVBoxLayout>
@@ -32,7 +32,9 @@ QIcon swatch(const QColor& color)
 
 } // namespace
 
-RunListWidget::RunListWidget(QWidget* parent) : QWidget(parent), m_list(new QListWidget(this))
+RunListWidget::RunListWidget(QWidget* parent)
+    : QWidget(parent)
+    , m_list(new QListWidget(this))
 {
     auto* v = new QVBoxLayout(this);
     v->setContentsMargins(4, 4, 4, 4);
@@ -64,7 +66,8 @@ RunListWidget::RunListWidget(QWidget* parent) : QWidget(parent), m_list(new QLis
     connect(remove, &QAction::triggered, this, [this] { removeInteractively(currentRun()); });
     m_list->addAction(rename);
     m_list->addAction(remove);
-    connect(m_list, &QListWidget::itemDoubleClicked, this, [this](QListWidgetItem* it) { showOnly(it->data(Qt::UserRole).toInt()); });
+    connect(m_list, &QListWidget::itemDoubleClicked, this,
+        [this](QListWidgetItem* it) { showOnly(it->data(Qt::UserRole).toInt()); });
 }
 
 void RunListWidget::setHistory(RunHistory* history)
@@ -137,8 +140,9 @@ void RunListWidget::updateRunItem(int id)
     m_silent = true;
     it->setText(text);
     it->setIcon(swatch(run->color()));
-    QString tip = QStringLiteral("<b>Run %1</b> — %2<br>%3").arg(id).arg(run->modelName.toHtmlEscaped(),
-                                                                        run->configSummary().toHtmlEscaped());
+    QString tip = QStringLiteral("<b>Run %1</b> — %2<br>%3")
+                      .arg(id)
+                      .arg(run->modelName.toHtmlEscaped(), run->configSummary().toHtmlEscaped());
     if (!run->datasetName.isEmpty())
         tip += QStringLiteral("<br>dataset: %1").arg(run->datasetName.toHtmlEscaped());
     if (!run->running && std::isfinite(run->summary.testAccuracy))
@@ -203,8 +207,7 @@ void RunListWidget::renameInteractively(int id)
         return;
     bool ok = false;
     const QString label = QInputDialog::getText(this, tr("Rename Run %1").arg(id),
-                                                tr("Name (shown in the run list and chart legends):"), QLineEdit::Normal,
-                                                run->label, &ok);
+        tr("Name (shown in the run list and chart legends):"), QLineEdit::Normal, run->label, &ok);
     if (ok)
         m_history->renameRun(id, label);
 }
@@ -219,8 +222,8 @@ void RunListWidget::removeInteractively(int id)
         return;
     }
     const auto answer = QMessageBox::question(this, tr("Delete Run"),
-                                              tr("Delete “%1” and its curves from the project?").arg(run->displayName()),
-                                              QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+        tr("Delete “%1” and its curves from the project?").arg(run->displayName()),
+        QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
     if (answer == QMessageBox::Yes)
         m_history->removeRun(id);
 }

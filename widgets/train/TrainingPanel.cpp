@@ -42,7 +42,10 @@ QString durationText(double seconds)
         return QStringLiteral("–");
     const int s = static_cast<int>(std::lround(seconds));
     if (s >= 3600)
-        return QStringLiteral("%1:%2:%3").arg(s / 3600).arg((s / 60) % 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0'));
+        return QStringLiteral("%1:%2:%3")
+            .arg(s / 3600)
+            .arg((s / 60) % 60, 2, 10, QLatin1Char('0'))
+            .arg(s % 60, 2, 10, QLatin1Char('0'));
     return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
 }
 
@@ -56,7 +59,9 @@ ScientificSpinBox* sciBox(double lo, double hi, QWidget* parent)
 } // namespace
 
 TrainingPanel::TrainingPanel(GraphModel* model, QWidget* parent)
-    : QWidget(parent), m_model(model), m_data(new DataPanel(model, this))
+    : QWidget(parent)
+    , m_model(model)
+    , m_data(new DataPanel(model, this))
 {
     m_data->hide(); // until the window places it in its Data tab
     buildUi();
@@ -131,11 +136,11 @@ void TrainingPanel::buildUi()
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     form->setVerticalSpacing(4);
     m_optimizer = new QComboBox(hyper);
-    for (const char* k : {"sgd", "adam", "adamw", "rmsprop"})
+    for (const char* k : { "sgd", "adam", "adamw", "rmsprop" })
         m_optimizer->addItem(QString::fromLatin1(k));
     m_learningRate = sciBox(1e-9, 1e12, hyper);
     m_schedule = new QComboBox(hyper);
-    for (const char* k : {"constant", "step", "cosine"})
+    for (const char* k : { "constant", "step", "cosine" })
         m_schedule->addItem(QString::fromLatin1(k));
     m_batchSize = new QSpinBox(hyper);
     m_batchSize->setRange(1, 65536);
@@ -169,17 +174,17 @@ void TrainingPanel::buildUi()
     m_precision->setItemData(0, tr("Full float32 arithmetic, as on the CPU. The default."), Qt::ToolTipRole);
     m_precision->addItem(tr("TF32 tensor cores"), QString::fromLatin1(precisionName(Precision::Tf32)));
     m_precision->setItemData(1,
-                             tr("Matrix products and convolutions on TF32 tensor cores (10-bit mantissa in the "
-                                "products, float32 sums): usually faster, results differ by about 1e-3. GPUs of "
-                                "compute capability 8.0 and newer."),
-                             Qt::ToolTipRole);
+        tr("Matrix products and convolutions on TF32 tensor cores (10-bit mantissa in the "
+           "products, float32 sums): usually faster, results differ by about 1e-3. GPUs of "
+           "compute capability 8.0 and newer."),
+        Qt::ToolTipRole);
     m_precision->addItem(tr("FP16 mixed + loss scaling"), QString::fromLatin1(precisionName(Precision::Fp16)));
     m_precision->setItemData(2,
-                             tr("Matrix products and convolutions on FP16 tensor cores with float32 sums; weights, "
-                                "activations and gradients stay float32. The loss is scaled so that small gradients "
-                                "survive FP16; a step whose gradients overflow is skipped and the scale halves. GPUs "
-                                "of compute capability 7.0 and newer."),
-                             Qt::ToolTipRole);
+        tr("Matrix products and convolutions on FP16 tensor cores with float32 sums; weights, "
+           "activations and gradients stay float32. The loss is scaled so that small gradients "
+           "survive FP16; a step whose gradients overflow is skipped and the scale halves. GPUs "
+           "of compute capability 7.0 and newer."),
+        Qt::ToolTipRole);
     m_precision->setToolTip(tr("How a GPU computes matrix products and convolutions: FP32 exact; TF32 tensor cores "
                                "(compute capability 8.0+); FP16 tensor cores with loss scaling. The CPU always "
                                "computes in FP32."));
@@ -196,7 +201,7 @@ void TrainingPanel::buildUi()
         if (!m_applying)
             emit settingsEdited();
     };
-    for (QComboBox* c : {m_optimizer, m_schedule, m_device, m_precision})
+    for (QComboBox* c : { m_optimizer, m_schedule, m_device, m_precision })
         connect(c, &QComboBox::currentIndexChanged, this, edited);
     // Leaving TF32/FP16 on a machine without such a GPU: the entry is no longer offered.
     connect(m_precision, &QComboBox::currentIndexChanged, this, &TrainingPanel::updatePrecisionEntries);
@@ -205,11 +210,11 @@ void TrainingPanel::buildUi()
         if (m_devices)
             fillDevices(*m_devices);
     });
-    fillDevices(DeviceList{}); // Automatic and the CPU until the listing arrives
+    fillDevices(DeviceList {}); // Automatic and the CPU until the listing arrives
     refreshDevices();
-    for (QSpinBox* b : {m_batchSize, m_epochsSpin, m_seed, m_threads})
+    for (QSpinBox* b : { m_batchSize, m_epochsSpin, m_seed, m_threads })
         connect(b, &QSpinBox::valueChanged, this, edited);
-    for (ScientificSpinBox* b : {m_learningRate, m_l1, m_l2, m_weightDecay})
+    for (ScientificSpinBox* b : { m_learningRate, m_l1, m_l2, m_weightDecay })
         connect(b, &QDoubleSpinBox::valueChanged, this, edited);
 
     connect(m_train, &QPushButton::clicked, this, &TrainingPanel::requestTrain);
@@ -227,10 +232,10 @@ void TrainingPanel::onModelReset()
     TrainConfig c;
     QString problem;
     try {
-        c = trainConfigFromJson(m_model->graph().training, TrainConfig{});
+        c = trainConfigFromJson(m_model->graph().training, TrainConfig {});
     } catch (const std::exception& e) {
         problem = tr("The model's training recipe was not used: %1").arg(QString::fromStdString(e.what()));
-        c = TrainConfig{};
+        c = TrainConfig {};
     }
     setConfig(c);
     if (!problem.isEmpty())
@@ -274,7 +279,8 @@ void TrainingPanel::setConfig(const TrainConfig& c)
     m_l1->setValue(c.optimizer.l1);
     m_l2->setValue(c.optimizer.l2);
     m_weightDecay->setValue(c.optimizer.weightDecay);
-    m_seed->setValue(static_cast<int>(std::min<uint64_t>(c.seed, static_cast<uint64_t>(std::numeric_limits<int>::max()))));
+    m_seed->setValue(
+        static_cast<int>(std::min<uint64_t>(c.seed, static_cast<uint64_t>(std::numeric_limits<int>::max()))));
     m_threads->setValue(c.threads);
     selectDevice(QString::fromStdString(c.device));
     m_precision->setCurrentIndex(m_precision->findData(QString::fromLatin1(precisionName(c.precision))));
@@ -351,14 +357,14 @@ void TrainingPanel::updateDatasetInfo()
         const QString path = m_data->datasetPath();
         m_datasetInfo->setText((path.isEmpty() ? tr("No dataset chosen.")
                                                : tr("Dataset: %1 (not loaded yet: Train loads it)")
-                                                     .arg(QFileInfo(path).fileName().toHtmlEscaped())) +
-                               link);
+                                                     .arg(QFileInfo(path).fileName().toHtmlEscaped()))
+            + link);
         return;
     }
     const Dataset& d = *data;
     QString text = tr("Dataset: <b>%1</b> · %2 samples · %3 classes")
                        .arg(QFileInfo(QString::fromStdString(d.root)).fileName().toHtmlEscaped(),
-                            QLocale().toString(static_cast<qlonglong>(d.size())))
+                           QLocale().toString(static_cast<qlonglong>(d.size())))
                        .arg(d.numClasses());
     text += link;
     if (!d.skipped.empty())
@@ -415,15 +421,15 @@ void TrainingPanel::updateButtons()
     m_pause->setText(m_paused ? tr("Resume") : tr("Pause"));
     m_stop->setEnabled(m_running);
     m_data->setLocked(m_running);
-    for (QWidget* w : std::initializer_list<QWidget*>{m_optimizer, m_learningRate, m_schedule, m_batchSize, m_epochsSpin, m_l1, m_l2,
-                                                      m_weightDecay, m_seed, m_threads, m_device})
+    for (QWidget* w : std::initializer_list<QWidget*> { m_optimizer, m_learningRate, m_schedule, m_batchSize,
+             m_epochsSpin, m_l1, m_l2, m_weightDecay, m_seed, m_threads, m_device })
         w->setEnabled(!m_running);
     updatePrecisionEntries();
     if (!m_running) {
         if (!blocker.isEmpty())
             showMessage(blocker, QStringLiteral("error"));
-        else if (m_message->property("kind").toString() == QStringLiteral("error") &&
-                 m_message->property("blocker").toBool())
+        else if (m_message->property("kind").toString() == QStringLiteral("error")
+            && m_message->property("blocker").toBool())
             showMessage({}, {});
         m_message->setProperty("blocker", !blocker.isEmpty());
     }
@@ -461,7 +467,8 @@ void TrainingPanel::setTrainingState(bool running, bool paused)
         m_runProgress->setValue(0);
         m_status->setText(tr("Starting…"));
         // The device fallback the last listing predicts (the worker's own note replaces it).
-        showMessage(expectedDeviceNote().toHtmlEscaped(), config().device == "auto" ? QString() : QStringLiteral("warn"));
+        showMessage(
+            expectedDeviceNote().toHtmlEscaped(), config().device == "auto" ? QString() : QStringLiteral("warn"));
     }
     const bool ending = !running && wasRunning;
     updateButtons();
@@ -494,9 +501,14 @@ void TrainingPanel::showBatch(const BatchEvent& e)
 
 void TrainingPanel::showEpoch(const EpochEvent& e)
 {
-    QString text = tr("Epoch %1: training loss %2, accuracy %3%").arg(e.epoch + 1).arg(e.trainLoss, 0, 'f', 4).arg(e.trainAccuracy * 100.0, 0, 'f', 1);
+    QString text = tr("Epoch %1: training loss %2, accuracy %3%")
+                       .arg(e.epoch + 1)
+                       .arg(e.trainLoss, 0, 'f', 4)
+                       .arg(e.trainAccuracy * 100.0, 0, 'f', 1);
     if (std::isfinite(e.validationAccuracy))
-        text += tr(" · validation loss %1, accuracy %2%").arg(e.validationLoss, 0, 'f', 4).arg(e.validationAccuracy * 100.0, 0, 'f', 1);
+        text += tr(" · validation loss %1, accuracy %2%")
+                    .arg(e.validationLoss, 0, 'f', 4)
+                    .arg(e.validationAccuracy * 100.0, 0, 'f', 1);
     m_status->setToolTip(text);
 }
 
@@ -504,25 +516,31 @@ void TrainingPanel::showFinished(const TrainingSummary& s)
 {
     QString result;
     if (std::isfinite(s.testAccuracy))
-        result = tr("test accuracy %1% (loss %2, %3 samples)").arg(s.testAccuracy * 100.0, 0, 'f', 2).arg(s.testLoss, 0, 'f', 4).arg(s.testSamples);
+        result = tr("test accuracy %1% (loss %2, %3 samples)")
+                     .arg(s.testAccuracy * 100.0, 0, 'f', 2)
+                     .arg(s.testLoss, 0, 'f', 4)
+                     .arg(s.testSamples);
     if (s.skippedSteps > 0) {
         const QString skipped = tr("loss scaling skipped %n step(s) (the gradients overflowed)", nullptr,
-                                   static_cast<int>(std::min<int64_t>(s.skippedSteps, std::numeric_limits<int>::max())));
+            static_cast<int>(std::min<int64_t>(s.skippedSteps, std::numeric_limits<int>::max())));
         result = result.isEmpty() ? skipped : result + QStringLiteral("; ") + skipped;
     }
     const QString took = tr("%1 epoch(s) in %2").arg(s.epochsCompleted).arg(durationText(s.seconds));
     if (s.diverged) {
-        showMessage(tr("<b>Training diverged.</b> %1<br>The last good weights are kept.").arg(s.message.toHtmlEscaped()),
-                    QStringLiteral("error"));
+        showMessage(
+            tr("<b>Training diverged.</b> %1<br>The last good weights are kept.").arg(s.message.toHtmlEscaped()),
+            QStringLiteral("error"));
         m_status->setText(tr("Diverged after %1.").arg(took));
     } else if (s.stopped) {
-        showMessage(tr("Stopped: %1").arg(s.message) + (result.isEmpty() ? QString() : QStringLiteral("<br>") + result), {});
+        showMessage(
+            tr("Stopped: %1").arg(s.message) + (result.isEmpty() ? QString() : QStringLiteral("<br>") + result), {});
         m_status->setText(tr("Stopped after %1.").arg(took));
     } else {
-        showMessage((s.earlyStopped ? tr("Early stopping: %1<br>").arg(s.message) : QString()) +
-                        (result.isEmpty() ? tr("Finished.") : tr("Finished: %1").arg(result)),
-                    QStringLiteral("ok"));
-        m_status->setText(tr("Finished %1 · %2 samples/s.").arg(took).arg(QLocale().toString(std::lround(s.samplesPerSecond))));
+        showMessage((s.earlyStopped ? tr("Early stopping: %1<br>").arg(s.message) : QString())
+                + (result.isEmpty() ? tr("Finished.") : tr("Finished: %1").arg(result)),
+            QStringLiteral("ok"));
+        m_status->setText(
+            tr("Finished %1 · %2 samples/s.").arg(took).arg(QLocale().toString(std::lround(s.samplesPerSecond))));
     }
     emit statusMessage(m_status->text());
 }
@@ -586,7 +604,8 @@ void TrainingPanel::fillDevices(const DeviceList& list)
     if (selected.isEmpty())
         selected = QStringLiteral("auto");
     const QLocale loc;
-    auto gb = [&loc](int64_t bytes) { return loc.toString(static_cast<double>(bytes) / double(int64_t(1) << 30), 'f', 1); };
+    auto gb
+        = [&loc](int64_t bytes) { return loc.toString(static_cast<double>(bytes) / double(int64_t(1) << 30), 'f', 1); };
     m_device->clear();
     m_device->addItem(tr("Automatic"), QStringLiteral("auto"));
     m_device->setItemData(0, tr("The first usable GPU, else the CPU"), Qt::ToolTipRole);
@@ -607,7 +626,8 @@ void TrainingPanel::fillDevices(const DeviceList& list)
             text += tr(" (%1 GB in use)").arg(gb(d.usedBytes));
         m_device->addItem(text, QString::fromStdString(d.spec));
         const int row = m_device->count() - 1;
-        QString tip = tr("%1, compute capability %2.%3").arg(QString::fromStdString(d.name)).arg(d.ccMajor).arg(d.ccMinor);
+        QString tip
+            = tr("%1, compute capability %2.%3").arg(QString::fromStdString(d.name)).arg(d.ccMajor).arg(d.ccMinor);
         if (!d.usable) {
             tip = tr("Unusable: %1").arg(QString::fromStdString(d.reason));
             if (model)
@@ -649,8 +669,7 @@ QString TrainingPanel::expectedDeviceNote() const
         return tr("%1; training on the CPU").arg(QString::fromStdString(m_devices->cudaStatus));
     for (const DeviceInfo& d : m_devices->devices)
         if (QString::fromStdString(d.spec) == spec && !d.usable)
-            return tr("%1 is unusable (%2); training on the CPU")
-                .arg(spec, QString::fromStdString(d.reason));
+            return tr("%1 is unusable (%2); training on the CPU").arg(spec, QString::fromStdString(d.reason));
     return {};
 }
 

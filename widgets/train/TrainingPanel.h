@@ -142,8 +142,8 @@ private:
     QSpinBox* m_seed;
     QSpinBox* m_threads;
     QComboBox* m_device;
-    QComboBox* m_precision;        // GPU math: data "fp32" | "tf32" | "fp16"
-    bool m_gpuAvailable = false;  // a usable GPU is listed (all run FP16: the plugin needs 7.5)
+    QComboBox* m_precision; // GPU math: data "fp32" | "tf32" | "fp16"
+    bool m_gpuAvailable = false; // a usable GPU is listed (all run FP16: the plugin needs 7.5)
     bool m_tf32Available = false; // a usable GPU of compute capability >= 8.0 is listed
     std::shared_ptr<const netcanvas::DeviceList> m_devices; // the last listing (null before the first)
     bool m_listingDevices = false;

@@ -6,15 +6,16 @@ namespace netcanvas::widgets {
 
 QColor runColor(int index)
 {
-    static const char* const kColors[] = {"#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2",
-                                          "#b279a2", "#eeca3b", "#9d755d", "#ff9da6", "#79706e"};
+    static const char* const kColors[] = { "#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#eeca3b",
+        "#9d755d", "#ff9da6", "#79706e" };
     constexpr int n = static_cast<int>(sizeof(kColors) / sizeof(kColors[0]));
     return QColor(QString::fromLatin1(kColors[((index % n) + n) % n]));
 }
 
 QString TrainingRun::configSummary() const
 {
-    QString s = QStringLiteral("%1 lr %2").arg(QString::fromStdString(config.optimizer.kind))
+    QString s = QStringLiteral("%1 lr %2")
+                    .arg(QString::fromStdString(config.optimizer.kind))
                     .arg(config.optimizer.learningRate, 0, 'g', 3);
     if (config.schedule.kind != "constant")
         s += QStringLiteral(" %1").arg(QString::fromStdString(config.schedule.kind));

@@ -17,11 +17,11 @@ Q_DECLARE_METATYPE(netcanvas::EpochEvent)
 namespace netcanvas::widgets {
 
 struct TrainingRun {
-    int id = 0;         // 1, 2, 3 … within the document ("Run 3")
+    int id = 0; // 1, 2, 3 … within the document ("Run 3")
     QString modelName;
     TrainConfig config;
     QString datasetName; // e.g. "fashion-mnist"
-    QString label;       // the user's name for it ("dropout 0.5"); empty: none given
+    QString label; // the user's name for it ("dropout 0.5"); empty: none given
     std::vector<BatchEvent> batches;
     std::vector<EpochEvent> epochs;
     bool running = true;

@@ -13,10 +13,10 @@ namespace netcanvas::widgets {
 
 struct TrainingSummary {
     int epochsCompleted = 0;
-    bool stopped = false;      // the user pressed Stop
+    bool stopped = false; // the user pressed Stop
     bool earlyStopped = false; // patience ran out
-    bool diverged = false;     // NaN/Inf: `message` names the first non-finite layer
-    QString message;           // the Trainer's reason when not a normal finish
+    bool diverged = false; // NaN/Inf: `message` names the first non-finite layer
+    QString message; // the Trainer's reason when not a normal finish
     double seconds = 0.0;
     double samplesPerSecond = 0.0;
     int bestEpoch = -1;

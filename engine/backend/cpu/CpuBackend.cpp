@@ -3,8 +3,8 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -55,7 +55,7 @@ using Map = Eigen::Map<RowMat, Eigen::Unaligned, Stride>;
 
 // One single-threaded GEMM: C[M×N] = alpha·op(A)·op(B) + beta·C.
 void gemmSerial(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
-                const float* B, int64_t ldb, float beta, float* C, int64_t ldc)
+    const float* B, int64_t ldb, float beta, float* C, int64_t ldc)
 {
 #ifdef NETCANVAS_HAVE_OPENBLAS
     // Matrix-vector shapes (one row or one column, e.g. a Dense layer on one sample) stay
@@ -95,7 +95,10 @@ void gemmSerial(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float
 }
 } // namespace
 
-std::unique_ptr<Backend> createCpuBackend(int threads) { return std::make_unique<CpuBackend>(threads); }
+std::unique_ptr<Backend> createCpuBackend(int threads)
+{
+    return std::make_unique<CpuBackend>(threads);
+}
 
 CpuBackend::CpuBackend(int threads)
 {
@@ -129,9 +132,15 @@ std::string CpuBackend::description() const
 
 // ---- memory: host memory, so every transfer is a memcpy ---------------------------------
 
-void CpuBackend::upload(float* dst, const float* host, int64_t count) { copy(dst, host, count); }
+void CpuBackend::upload(float* dst, const float* host, int64_t count)
+{
+    copy(dst, host, count);
+}
 
-void CpuBackend::download(float* host, const float* src, int64_t count) { copy(host, src, count); }
+void CpuBackend::download(float* host, const float* src, int64_t count)
+{
+    copy(host, src, count);
+}
 
 void CpuBackend::uploadBytes(void* dst, const void* host, int64_t bytes)
 {
@@ -158,7 +167,7 @@ void CpuBackend::fill(float* x, int64_t count, float value)
 }
 
 void CpuBackend::gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-                      int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc)
+    int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc)
 {
     if (M == 0 || N == 0)
         return;

@@ -38,18 +38,17 @@ public:
     void download(float* host, const float* src, int64_t count) override;
     void uploadBytes(void* dst, const void* host, int64_t bytes) override;
     void copy(float* dst, const float* src, int64_t count) override;
-    void copy2D(float* dst, int64_t dstPitch, const float* src, int64_t srcPitch, int64_t rows,
-                int64_t cols) override;
+    void copy2D(float* dst, int64_t dstPitch, const float* src, int64_t srcPitch, int64_t rows, int64_t cols) override;
     void fill(float* x, int64_t count, float value) override;
 
     void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
-              const float* B, int64_t ldb, float beta, float* C, int64_t ldc) override;
+        const float* B, int64_t ldb, float beta, float* C, int64_t ldc) override;
     void addBias(float* y, const float* bias, int64_t n, int64_t channels, int64_t spatial) override;
     void biasGradient(const float* dy, float* db, int64_t n, int64_t channels, int64_t spatial) override;
 
     void activationForward(ActivationKind kind, float alpha, const float* x, float* y, int64_t count) override;
     void activationBackward(ActivationKind kind, float alpha, const float* x, const float* y, const float* dy,
-                            float* dx, int64_t count) override;
+        float* dx, int64_t count) override;
     void add(const float* a, const float* b, float* y, int64_t count) override;
     void axpy(float alpha, const float* x, float* y, int64_t count) override;
     void scale(float alpha, float* x, int64_t count) override;
@@ -61,10 +60,10 @@ public:
     std::unique_ptr<BatchNormPrimitive> createBatchNorm(const BatchNormDesc& desc) override;
     std::unique_ptr<DropoutPrimitive> createDropout() override;
 
-    float softmaxCrossEntropy(const float* logits, const int32_t* labels, float* grad, int64_t rows,
-                              int64_t cols) override;
-    float crossEntropyOnProbabilities(const float* probs, const int32_t* labels, float* grad, int64_t rows,
-                                      int64_t cols) override;
+    float softmaxCrossEntropy(
+        const float* logits, const int32_t* labels, float* grad, int64_t rows, int64_t cols) override;
+    float crossEntropyOnProbabilities(
+        const float* probs, const int32_t* labels, float* grad, int64_t rows, int64_t cols) override;
     float meanSquaredError(const float* out, const int32_t* labels, float* grad, int64_t rows, int64_t cols) override;
     int64_t countCorrect(const float* out, const int32_t* labels, int64_t rows, int64_t cols) override;
     double sumAbs(const float* x, int64_t count) override;
@@ -74,8 +73,8 @@ public:
     void addRegularization(const float* w, float* g, int64_t count, float l1, float l2) override;
     void sgdUpdate(float* w, const float* g, float* velocity, int64_t count, const SgdParams& p) override;
     void adamUpdate(float* w, const float* g, float* m, float* v, int64_t count, const AdamParams& p) override;
-    void rmsPropUpdate(float* w, const float* g, float* square, float* velocity, int64_t count,
-                       const RmsPropParams& p) override;
+    void rmsPropUpdate(
+        float* w, const float* g, float* square, float* velocity, int64_t count, const RmsPropParams& p) override;
 
     void parallelFor(int64_t n, const std::function<void(int64_t, int64_t)>& fn, int64_t minChunk = 1) override;
 
@@ -83,7 +82,8 @@ public:
     // through a lambda with a single captured reference, which std::function stores inline.
     template <class F> void parallelRange(int64_t n, int64_t minChunk, const F& f)
     {
-        parallelFor(n, [&f](int64_t b, int64_t e) { f(b, e); }, minChunk);
+        parallelFor(
+            n, [&f](int64_t b, int64_t e) { f(b, e); }, minChunk);
     }
 
 private:

@@ -299,7 +299,8 @@ void CpuConv::backward(
     backend.parallelRange(chunks, 1, run);
 
     // The chunks' partial sums, added in chunk order.
-    cpu::sumChunks(dWeight, m_filters * rows, chunks, [&](int64_t c) { return m_work[static_cast<size_t>(c)].dW.data(); });
+    cpu::sumChunks(
+        dWeight, m_filters * rows, chunks, [&](int64_t c) { return m_work[static_cast<size_t>(c)].dW.data(); });
     if (m_bias && dBias)
         cpu::sumChunks(dBias, m_filters, chunks, [&](int64_t c) { return m_work[static_cast<size_t>(c)].db.data(); });
 }

@@ -23,27 +23,36 @@ inline v8 load(const float* p)
     std::memcpy(&v, p, sizeof v);
     return v;
 }
-inline void store(float* p, v8 v) { std::memcpy(p, &v, sizeof v); }
-inline v8 splat(float s) { return v8{s, s, s, s, s, s, s, s}; }
+inline void store(float* p, v8 v)
+{
+    std::memcpy(p, &v, sizeof v);
+}
+inline v8 splat(float s)
+{
+    return v8 { s, s, s, s, s, s, s, s };
+}
 inline float hsum(v8 v)
 {
     return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
 }
 
-constexpr int kChunks = 3;    // 8-wide chunks per block of the forward and dX kernels
+constexpr int kChunks = 3; // 8-wide chunks per block of the forward and dX kernels
 constexpr int kBlock = 8 * kChunks;
-constexpr int kMaxRows = 4;   // output planes per block (forward: filters, dX: channels)
+constexpr int kMaxRows = 4; // output planes per block (forward: filters, dX: channels)
 constexpr int kTile = 8 * kBlock; // positions of every plane computed before moving on
-constexpr int kGroup = 4;     // samples whose dW contributions are summed in registers
+constexpr int kGroup = 4; // samples whose dW contributions are summed in registers
 
-int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+int64_t roundUp(int64_t v, int64_t m)
+{
+    return (v + m - 1) / m * m;
+}
 
 // out[o][i] = init[o] + Σ_k coef[o][k] · src[offset[k] + i] for R planes (len apart) and i
 // in [i0, i1) (multiples of kBlock): R × kChunks vectors stay in registers while the K terms
 // stream by.
 template <int R>
-void planeBlock(const float* src, const int64_t* offset, int64_t K, const float* coef, const float* init,
-                float* out, int64_t len, int64_t i0, int64_t i1)
+void planeBlock(const float* src, const int64_t* offset, int64_t K, const float* coef, const float* init, float* out,
+    int64_t len, int64_t i0, int64_t i1)
 {
     for (int64_t i = i0; i < i1; i += kBlock) {
         v8 acc[R][kChunks];
@@ -80,7 +89,7 @@ void planeBlock(const float* src, const int64_t* offset, int64_t K, const float*
 // of a tile (every plane's few rows) is read from the near caches by all blocks, also when
 // the planes are large.
 void planes(const float* src, const int64_t* offset, int64_t K, const float* coef, const float* init, int64_t rows,
-            float* out, int64_t len, int64_t begin = 0, int64_t end = -1)
+    float* out, int64_t len, int64_t begin = 0, int64_t end = -1)
 {
     const int64_t blocks = (rows + kMaxRows - 1) / kMaxRows;
     if (end < 0)
@@ -93,10 +102,18 @@ void planes(const float* src, const int64_t* offset, int64_t K, const float* coe
             const float* b = init ? init + r0 : nullptr;
             float* o = out + r0 * len;
             switch (size) {
-            case 4: planeBlock<4>(src, offset, K, c, b, o, len, i0, i1); break;
-            case 3: planeBlock<3>(src, offset, K, c, b, o, len, i0, i1); break;
-            case 2: planeBlock<2>(src, offset, K, c, b, o, len, i0, i1); break;
-            default: planeBlock<1>(src, offset, K, c, b, o, len, i0, i1); break;
+            case 4:
+                planeBlock<4>(src, offset, K, c, b, o, len, i0, i1);
+                break;
+            case 3:
+                planeBlock<3>(src, offset, K, c, b, o, len, i0, i1);
+                break;
+            case 2:
+                planeBlock<2>(src, offset, K, c, b, o, len, i0, i1);
+                break;
+            default:
+                planeBlock<1>(src, offset, K, c, b, o, len, i0, i1);
+                break;
             }
             r0 += size;
         }
@@ -117,7 +134,7 @@ inline void copyRow(float* dst, const float* src, int64_t n)
 // `group` samples in registers (dy planes dyStride apart, samples dyGroup / xGroup apart).
 template <int FB, int TB>
 void weightBlock(const float* dy, int64_t dyStride, int64_t dyGroup, const float* x, int64_t xGroup,
-                 const int64_t* offset, int64_t group, int64_t len, float* dw, int64_t ldw)
+    const int64_t* offset, int64_t group, int64_t len, float* dw, int64_t ldw)
 {
     v8 acc[FB][TB];
 #pragma GCC unroll 4
@@ -154,7 +171,7 @@ void weightBlock(const float* dy, int64_t dyStride, int64_t dyGroup, const float
 // registers) and FB + TB loads per FB·TB multiply-adds.
 template <int FB>
 void weightRows(const float* dy, int64_t dyStride, int64_t dyGroup, const float* x, int64_t xGroup,
-                const int64_t* offset, int64_t rows, int64_t group, int64_t len, float* dw)
+    const int64_t* offset, int64_t rows, int64_t group, int64_t len, float* dw)
 {
     constexpr int TB = FB == 4 ? 3 : FB == 3 ? 4 : FB == 2 ? 5 : 6;
     int64_t r = 0;
@@ -206,7 +223,8 @@ DirectConv::DirectConv(CpuBackend& backend, const ConvDesc& desc, bool weightsBy
     m_dyOffset.resize(static_cast<size_t>(m_filters * m_taps));
     for (int64_t f = 0; f < m_filters; ++f)
         for (int64_t t = 0; t < m_taps; ++t)
-            m_dyOffset[static_cast<size_t>(f * m_taps + t)] = f * m_planeY + m_margin - m_tapOffset[static_cast<size_t>(t)];
+            m_dyOffset[static_cast<size_t>(f * m_taps + t)]
+                = f * m_planeY + m_margin - m_tapOffset[static_cast<size_t>(t)];
 }
 
 void DirectConv::chunking(int64_t n, int64_t& chunks, int64_t& perChunk)
@@ -327,7 +345,7 @@ void DirectConv::backward(
                     for (int64_t g = 0; g < group; ++g) {
                         cpu::im2col(x + (s0 + g) * inSize, m_channels, m_w, col, plane);
                         m_backend.gemm(false, true, m_filters, rows, plane, 1.0f, dy + (s0 + g) * outSize, plane, col,
-                                       plane, 1.0f, dw, rows);
+                            plane, 1.0f, dw, rows);
                     }
                 } else {
                     // Filters in blocks of up to 4 of near-equal size (6: 3 + 3).
@@ -339,10 +357,18 @@ void DirectConv::backward(
                         float* out = dw + f0 * rows;
                         const int64_t* off = m_xOffset.data();
                         switch (size) {
-                        case 4: weightRows<4>(d, m_planeY, dyGroup, xp, xGroup, off, rows, group, m_lenOut, out); break;
-                        case 3: weightRows<3>(d, m_planeY, dyGroup, xp, xGroup, off, rows, group, m_lenOut, out); break;
-                        case 2: weightRows<2>(d, m_planeY, dyGroup, xp, xGroup, off, rows, group, m_lenOut, out); break;
-                        default: weightRows<1>(d, m_planeY, dyGroup, xp, xGroup, off, rows, group, m_lenOut, out); break;
+                        case 4:
+                            weightRows<4>(d, m_planeY, dyGroup, xp, xGroup, off, rows, group, m_lenOut, out);
+                            break;
+                        case 3:
+                            weightRows<3>(d, m_planeY, dyGroup, xp, xGroup, off, rows, group, m_lenOut, out);
+                            break;
+                        case 2:
+                            weightRows<2>(d, m_planeY, dyGroup, xp, xGroup, off, rows, group, m_lenOut, out);
+                            break;
+                        default:
+                            weightRows<1>(d, m_planeY, dyGroup, xp, xGroup, off, rows, group, m_lenOut, out);
+                            break;
                         }
                         f0 += size;
                     }
@@ -350,20 +376,21 @@ void DirectConv::backward(
                 if (!dx)
                     continue;
                 for (int64_t g = 0; g < group; ++g) {
-                    planes(ext + g * dyGroup, m_dyOffset.data(), m_filters * m_taps, wT, nullptr, m_channels,
-                           out, m_lenIn);
+                    planes(ext + g * dyGroup, m_dyOffset.data(), m_filters * m_taps, wT, nullptr, m_channels, out,
+                        m_lenIn);
                     float* img = dx + (s0 + g) * inSize;
                     for (int64_t c = 0; c < m_channels; ++c)
                         for (int64_t row = 0; row < m_w.height; ++row)
                             copyRow(img + (c * m_w.height + row) * m_w.width,
-                                    out + c * m_lenIn + (row + m_w.padTop) * m_wp + m_w.padLeft, m_w.width);
+                                out + c * m_lenIn + (row + m_w.padTop) * m_wp + m_w.padLeft, m_w.width);
                 }
             }
         }
     });
 
     // The chunks' partial sums, added in chunk order.
-    cpu::sumChunks(dWeight, m_filters * rows, chunks, [&](int64_t c) { return m_work[static_cast<size_t>(c)].dw.data(); });
+    cpu::sumChunks(
+        dWeight, m_filters * rows, chunks, [&](int64_t c) { return m_work[static_cast<size_t>(c)].dw.data(); });
     if (m_bias && dBias)
         cpu::sumChunks(dBias, m_filters, chunks, [&](int64_t c) { return m_work[static_cast<size_t>(c)].db.data(); });
 }

@@ -9,8 +9,8 @@
 // and read as one flat row; output position i = oh·Wp + ow of the extended output (Wp wide,
 // its last kW − 1 columns are discarded) is Σ_taps w·xp[i + kh·Wp + kw]. So:
 //   forward  y_ext[f][i]  = b[f] + Σ_{c,kh,kw} w[f,c,kh,kw] · xp[c][i + kh·Wp + kw]
-//   dW       dW[f,c,kh,kw] = Σ_{samples, i} dy_ext[f][i] · xp[c][i + kh·Wp + kw]   (dy_ext zero in the discarded columns)
-//   dX       dxp[c][j]   = Σ_{f,kh,kw} w[f,c,kh,kw] · dy_ext[f][j − kh·Wp − kw]  (then cropped to H×W)
+//   dW       dW[f,c,kh,kw] = Σ_{samples, i} dy_ext[f][i] · xp[c][i + kh·Wp + kw]   (dy_ext zero in the discarded
+//   columns) dX       dxp[c][j]   = Σ_{f,kh,kw} w[f,c,kh,kw] · dy_ext[f][j − kh·Wp − kw]  (then cropped to H×W)
 // The kernels keep blocks of outputs in registers (filters × 8-wide chunks, or filters ×
 // taps for dW) and are written with GCC vector extensions, so a build for a CPU without AVX
 // still compiles them (to SSE). Samples are split into one contiguous chunk per thread; dW
@@ -39,12 +39,12 @@ public:
 
 private:
     struct Work {
-        std::vector<float> xp;   // [group][C][planeX]: padded input planes (borders stay zero)
-        std::vector<float> dy;   // [group][F][planeY]: extended dY (margin and discarded columns zero)
-        std::vector<float> out;  // [F][lenOut] forward result, or [C][lenIn] padded dX
-        std::vector<float> dw;   // [F][C·kH·kW] partial sums of this chunk
-        std::vector<float> db;   // [F]
-        std::vector<float> col;  // [C·kH·kW, P]: im2col of one sample (dW by GEMM)
+        std::vector<float> xp; // [group][C][planeX]: padded input planes (borders stay zero)
+        std::vector<float> dy; // [group][F][planeY]: extended dY (margin and discarded columns zero)
+        std::vector<float> out; // [F][lenOut] forward result, or [C][lenIn] padded dX
+        std::vector<float> dw; // [F][C·kH·kW] partial sums of this chunk
+        std::vector<float> db; // [F]
+        std::vector<float> col; // [C·kH·kW, P]: im2col of one sample (dW by GEMM)
     };
     void chunking(int64_t n, int64_t& chunks, int64_t& perChunk);
     void padInput(const float* x, float* xp) const;
@@ -54,18 +54,18 @@ private:
     WindowDesc m_w;
     int64_t m_channels, m_filters;
     bool m_bias;
-    int64_t m_hp, m_wp;      // padded input size
-    int64_t m_taps;          // kH·kW
-    int64_t m_lenOut;        // extended output length, rounded up to the forward block
-    int64_t m_planeX;        // stride of a padded input plane (≥ every index a kernel reads)
-    int64_t m_margin;        // zeros in front of an extended dY plane: (kH−1)·Wp + kW−1
-    int64_t m_lenIn;         // padded dX length, rounded up to the dX block
-    int64_t m_planeY;        // stride of an extended dY plane
+    int64_t m_hp, m_wp; // padded input size
+    int64_t m_taps; // kH·kW
+    int64_t m_lenOut; // extended output length, rounded up to the forward block
+    int64_t m_planeX; // stride of a padded input plane (≥ every index a kernel reads)
+    int64_t m_margin; // zeros in front of an extended dY plane: (kH−1)·Wp + kW−1
+    int64_t m_lenIn; // padded dX length, rounded up to the dX block
+    int64_t m_planeY; // stride of an extended dY plane
     bool m_gemmWeights = false;
     std::vector<int64_t> m_tapOffset; // kh·Wp + kw, tap t = kh·kW + kw
-    std::vector<int64_t> m_xOffset;   // [C·taps]: c·planeX + tapOffset[t] (forward and dW)
-    std::vector<int64_t> m_dyOffset;  // [F·taps]: f·planeY + margin − tapOffset[t] (dX)
-    std::vector<float> m_transposed;  // [C][F·taps]: W with f and c swapped (dX)
+    std::vector<int64_t> m_xOffset; // [C·taps]: c·planeX + tapOffset[t] (forward and dW)
+    std::vector<int64_t> m_dyOffset; // [F·taps]: f·planeY + margin − tapOffset[t] (dX)
+    std::vector<float> m_transposed; // [C][F·taps]: W with f and c swapped (dX)
     std::vector<Work> m_work;
 };
 

@@ -51,8 +51,14 @@ int checkedInt(int64_t v, const char* what)
 
 // ---- memory ---------------------------------------------------------------------------------
 
-void* DeviceAllocator::allocate(size_t bytes) { return m_backend.allocateDevice(bytes); }
-void DeviceAllocator::deallocate(void* p) noexcept { m_backend.freeDevice(p); }
+void* DeviceAllocator::allocate(size_t bytes)
+{
+    return m_backend.allocateDevice(bytes);
+}
+void DeviceAllocator::deallocate(void* p) noexcept
+{
+    m_backend.freeDevice(p);
+}
 
 void* DeviceBuffer::ensure(size_t bytes)
 {
@@ -109,24 +115,27 @@ void CudaBackend::freeDevice(void* p) noexcept
         cudaFree(p);
 }
 
-void* CudaBackend::scratch(int slot, size_t bytes) { return m_scratch[static_cast<size_t>(slot)].ensure(bytes); }
+void* CudaBackend::scratch(int slot, size_t bytes)
+{
+    return m_scratch[static_cast<size_t>(slot)].ensure(bytes);
+}
 
 // ---- lifetime -------------------------------------------------------------------------------
 
 CudaBackend::CudaBackend(int device, unsigned flags)
-    : m_device(device),
-      m_allocator(*this),
-      m_workspace(m_allocator),
-      m_scratch{ { DeviceBuffer{ m_allocator }, DeviceBuffer{ m_allocator }, DeviceBuffer{ m_allocator },
-                   DeviceBuffer{ m_allocator } } },
-      m_rowLoss(m_allocator),
-      m_partials(m_allocator),
-      m_scalars(m_allocator)
+    : m_device(device)
+    , m_allocator(*this)
+    , m_workspace(m_allocator)
+    , m_scratch { { DeviceBuffer { m_allocator }, DeviceBuffer { m_allocator }, DeviceBuffer { m_allocator },
+          DeviceBuffer { m_allocator } } }
+    , m_rowLoss(m_allocator)
+    , m_partials(m_allocator)
+    , m_scalars(m_allocator)
 {
     m_name = "cuda:" + std::to_string(device);
     try {
         NC_CUDA_CHECK(makeCurrent(device));
-        cudaDeviceProp prop{};
+        cudaDeviceProp prop {};
         NC_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
         m_deviceName = prop.name;
         m_ccMajor = prop.major;
@@ -171,18 +180,21 @@ CudaBackend::CudaBackend(int device, unsigned flags)
         const double gib = static_cast<double>(prop.totalGlobalMem) / double(1ull << 30);
         char memory[32];
         std::snprintf(memory, sizeof memory, "%.1f GB", gib);
-        m_description = m_deviceName + ", " + memory + ", compute capability " + std::to_string(m_ccMajor) + "." +
-                        std::to_string(m_ccMinor) +
-                        (m_precision == Precision::Tf32   ? ", TF32"
-                         : m_precision == Precision::Fp16 ? ", FP16 mixed"
-                                                          : "");
+        m_description = m_deviceName + ", " + memory + ", compute capability " + std::to_string(m_ccMajor) + "."
+            + std::to_string(m_ccMinor)
+            + (m_precision == Precision::Tf32        ? ", TF32"
+                    : m_precision == Precision::Fp16 ? ", FP16 mixed"
+                                                     : "");
     } catch (...) {
         releaseAll();
         throw;
     }
 }
 
-CudaBackend::~CudaBackend() { releaseAll(); }
+CudaBackend::~CudaBackend()
+{
+    releaseAll();
+}
 
 void CudaBackend::releaseAll() noexcept
 {
@@ -207,7 +219,7 @@ void CudaBackend::releaseAll() noexcept
             cudaEventDestroy(s.copied);
         if (s.consumed)
             cudaEventDestroy(s.consumed);
-        s = StagingSlot{};
+        s = StagingSlot {};
     }
     if (m_hostScalars)
         cudaFreeHost(m_hostScalars);
@@ -235,7 +247,10 @@ void CudaBackend::releaseAll() noexcept
     m_stream = m_copyStream = nullptr;
 }
 
-void CudaBackend::bind() const { NC_CUDA_CHECK(makeCurrent(m_device)); }
+void CudaBackend::bind() const
+{
+    NC_CUDA_CHECK(makeCurrent(m_device));
+}
 
 // ---- copies ---------------------------------------------------------------------------------
 
@@ -294,8 +309,8 @@ void CudaBackend::download(float* host, const float* src, int64_t count)
     if (count <= 0)
         return;
     bind();
-    NC_CUDA_CHECK(cudaMemcpyAsync(host, src, static_cast<size_t>(count) * sizeof(float), cudaMemcpyDeviceToHost,
-                                  m_stream));
+    NC_CUDA_CHECK(
+        cudaMemcpyAsync(host, src, static_cast<size_t>(count) * sizeof(float), cudaMemcpyDeviceToHost, m_stream));
     NC_CUDA_CHECK(cudaStreamSynchronize(m_stream));
 }
 
@@ -304,8 +319,8 @@ void CudaBackend::copy(float* dst, const float* src, int64_t count)
     if (count <= 0 || dst == src)
         return;
     bind();
-    NC_CUDA_CHECK(cudaMemcpyAsync(dst, src, static_cast<size_t>(count) * sizeof(float), cudaMemcpyDeviceToDevice,
-                                  m_stream));
+    NC_CUDA_CHECK(
+        cudaMemcpyAsync(dst, src, static_cast<size_t>(count) * sizeof(float), cudaMemcpyDeviceToDevice, m_stream));
 }
 
 void CudaBackend::copy2D(float* dst, int64_t dstPitch, const float* src, int64_t srcPitch, int64_t rows, int64_t cols)
@@ -314,9 +329,8 @@ void CudaBackend::copy2D(float* dst, int64_t dstPitch, const float* src, int64_t
         return;
     bind();
     NC_CUDA_CHECK(cudaMemcpy2DAsync(dst, static_cast<size_t>(dstPitch) * sizeof(float), src,
-                                    static_cast<size_t>(srcPitch) * sizeof(float),
-                                    static_cast<size_t>(cols) * sizeof(float), static_cast<size_t>(rows),
-                                    cudaMemcpyDeviceToDevice, m_stream));
+        static_cast<size_t>(srcPitch) * sizeof(float), static_cast<size_t>(cols) * sizeof(float),
+        static_cast<size_t>(rows), cudaMemcpyDeviceToDevice, m_stream));
 }
 
 void CudaBackend::fill(float* x, int64_t count, float value)
@@ -334,28 +348,28 @@ void CudaBackend::synchronize()
 // ---- dense algebra --------------------------------------------------------------------------
 
 void CudaBackend::gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-                       int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc)
+    int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc)
 {
     if (M <= 0 || N <= 0)
         return;
     const ColMajorGemm g = rowMajorGemmAsColMajor(transA, transB, M, N, K, A, lda, B, ldb, ldc);
     if (!colMajorGemmValid(g))
-        throw BackendError(prefix() + "gemm: invalid leading dimensions (M " + std::to_string(M) + ", N " +
-                           std::to_string(N) + ", K " + std::to_string(K) + ", lda " + std::to_string(lda) +
-                           ", ldb " + std::to_string(ldb) + ", ldc " + std::to_string(ldc) + ")");
+        throw BackendError(prefix() + "gemm: invalid leading dimensions (M " + std::to_string(M) + ", N "
+            + std::to_string(N) + ", K " + std::to_string(K) + ", lda " + std::to_string(lda) + ", ldb "
+            + std::to_string(ldb) + ", ldc " + std::to_string(ldc) + ")");
     bind();
     const cublasOperation_t first = g.transFirst ? CUBLAS_OP_T : CUBLAS_OP_N;
     const cublasOperation_t second = g.transSecond ? CUBLAS_OP_T : CUBLAS_OP_N;
     if (m_precision == Precision::Fp16) {
         // FP32 matrices in memory and FP32 alpha/beta/accumulation; the compute type lets
         // cuBLAS round the inputs to FP16 (or TF32) for tensor cores.
-        NC_CUBLAS_CHECK(cublasGemmEx_64(m_cublas, first, second, g.m, g.n, g.k, &alpha, g.first, CUDA_R_32F,
-                                        g.ldFirst, g.second, CUDA_R_32F, g.ldSecond, &beta, C, CUDA_R_32F,
-                                        g.ldResult, CUBLAS_COMPUTE_32F_FAST_16F, CUBLAS_GEMM_DEFAULT));
+        NC_CUBLAS_CHECK(cublasGemmEx_64(m_cublas, first, second, g.m, g.n, g.k, &alpha, g.first, CUDA_R_32F, g.ldFirst,
+            g.second, CUDA_R_32F, g.ldSecond, &beta, C, CUDA_R_32F, g.ldResult, CUBLAS_COMPUTE_32F_FAST_16F,
+            CUBLAS_GEMM_DEFAULT));
         return;
     }
     NC_CUBLAS_CHECK(cublasSgemm_64(m_cublas, first, second, g.m, g.n, g.k, &alpha, g.first, g.ldFirst, g.second,
-                                   g.ldSecond, &beta, C, g.ldResult));
+        g.ldSecond, &beta, C, g.ldResult));
 }
 
 void CudaBackend::addBias(float* y, const float* bias, int64_t n, int64_t channels, int64_t spatial)
@@ -374,8 +388,8 @@ void CudaBackend::biasGradient(const float* dy, float* db, int64_t n, int64_t ch
 
 void CudaBackend::setFlatDescriptor(cudnnTensorDescriptor_t desc, int64_t count)
 {
-    NC_CUDNN_CHECK(cudnnSetTensor4dDescriptor(desc, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT,
-                                              checkedInt(count, "activation"), 1, 1, 1));
+    NC_CUDNN_CHECK(cudnnSetTensor4dDescriptor(
+        desc, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, checkedInt(count, "activation"), 1, 1, 1));
 }
 
 namespace {
@@ -383,11 +397,20 @@ namespace {
 bool cudnnActivationMode(ActivationKind kind, cudnnActivationMode_t& mode)
 {
     switch (kind) {
-    case ActivationKind::Relu: mode = CUDNN_ACTIVATION_RELU; return true;
-    case ActivationKind::Sigmoid: mode = CUDNN_ACTIVATION_SIGMOID; return true;
-    case ActivationKind::Tanh: mode = CUDNN_ACTIVATION_TANH; return true;
-    case ActivationKind::Elu: mode = CUDNN_ACTIVATION_ELU; return true;
-    case ActivationKind::LeakyRelu: return false;
+    case ActivationKind::Relu:
+        mode = CUDNN_ACTIVATION_RELU;
+        return true;
+    case ActivationKind::Sigmoid:
+        mode = CUDNN_ACTIVATION_SIGMOID;
+        return true;
+    case ActivationKind::Tanh:
+        mode = CUDNN_ACTIVATION_TANH;
+        return true;
+    case ActivationKind::Elu:
+        mode = CUDNN_ACTIVATION_ELU;
+        return true;
+    case ActivationKind::LeakyRelu:
+        return false;
     }
     return false;
 }
@@ -402,7 +425,7 @@ void CudaBackend::activationForward(ActivationKind kind, float alpha, const floa
     if (count <= 0)
         return;
     bind();
-    cudnnActivationMode_t mode{};
+    cudnnActivationMode_t mode {};
     if (!cudnnActivationMode(kind, mode)) {
         launch::leakyReluForward(alpha, x, y, count, m_stream);
         return;
@@ -417,13 +440,13 @@ void CudaBackend::activationForward(ActivationKind kind, float alpha, const floa
     }
 }
 
-void CudaBackend::activationBackward(ActivationKind kind, float alpha, const float* x, const float* y,
-                                     const float* dy, float* dx, int64_t count)
+void CudaBackend::activationBackward(
+    ActivationKind kind, float alpha, const float* x, const float* y, const float* dy, float* dx, int64_t count)
 {
     if (count <= 0)
         return;
     bind();
-    cudnnActivationMode_t mode{};
+    cudnnActivationMode_t mode {};
     if (!cudnnActivationMode(kind, mode)) {
         launch::leakyReluBackward(alpha, x, dy, dx, count, m_stream);
         return;
@@ -433,8 +456,8 @@ void CudaBackend::activationBackward(ActivationKind kind, float alpha, const flo
     for (int64_t at = 0; at < count; at += kFlatPiece) {
         const int64_t piece = count - at < kFlatPiece ? count - at : kFlatPiece;
         setFlatDescriptor(m_descA, piece);
-        NC_CUDNN_CHECK(cudnnActivationBackward(m_cudnn, m_activation, &one, m_descA, y + at, m_descA, dy + at,
-                                               m_descA, x + at, &zero, m_descA, dx + at));
+        NC_CUDNN_CHECK(cudnnActivationBackward(
+            m_cudnn, m_activation, &one, m_descA, y + at, m_descA, dy + at, m_descA, x + at, &zero, m_descA, dx + at));
     }
 }
 
@@ -462,11 +485,11 @@ void CudaBackend::softmaxForward(const float* x, float* y, int64_t rows, int64_t
         return;
     bind();
     NC_CUDNN_CHECK(cudnnSetTensor4dDescriptor(m_descA, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT,
-                                              checkedInt(rows, "softmax rows"), checkedInt(cols, "softmax cols"), 1, 1));
+        checkedInt(rows, "softmax rows"), checkedInt(cols, "softmax cols"), 1, 1));
     const float one = 1.0f, zero = 0.0f;
     // ACCURATE subtracts the row maximum; INSTANCE normalizes over C·H·W of each row.
-    NC_CUDNN_CHECK(cudnnSoftmaxForward(m_cudnn, CUDNN_SOFTMAX_ACCURATE, CUDNN_SOFTMAX_MODE_INSTANCE, &one, m_descA, x,
-                                       &zero, m_descA, y));
+    NC_CUDNN_CHECK(cudnnSoftmaxForward(
+        m_cudnn, CUDNN_SOFTMAX_ACCURATE, CUDNN_SOFTMAX_MODE_INSTANCE, &one, m_descA, x, &zero, m_descA, y));
 }
 
 void CudaBackend::softmaxBackward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols)
@@ -475,10 +498,10 @@ void CudaBackend::softmaxBackward(const float* y, const float* dy, float* dx, in
         return;
     bind();
     NC_CUDNN_CHECK(cudnnSetTensor4dDescriptor(m_descA, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT,
-                                              checkedInt(rows, "softmax rows"), checkedInt(cols, "softmax cols"), 1, 1));
+        checkedInt(rows, "softmax rows"), checkedInt(cols, "softmax cols"), 1, 1));
     const float one = 1.0f, zero = 0.0f;
     NC_CUDNN_CHECK(cudnnSoftmaxBackward(m_cudnn, CUDNN_SOFTMAX_ACCURATE, CUDNN_SOFTMAX_MODE_INSTANCE, &one, m_descA, y,
-                                        m_descA, dy, &zero, m_descA, dx));
+        m_descA, dy, &zero, m_descA, dx));
 }
 
 // ---- primitives -----------------------------------------------------------------------------
@@ -505,7 +528,10 @@ namespace {
 
 class CudaDropout final : public DropoutPrimitive {
 public:
-    explicit CudaDropout(CudaBackend& backend) : m_backend(backend) {}
+    explicit CudaDropout(CudaBackend& backend)
+        : m_backend(backend)
+    {
+    }
     void forward(int64_t count, const float* x, float* y, float rate, uint64_t seed) override
     {
         m_backend.bind();
@@ -518,8 +544,8 @@ public:
     void backward(int64_t count, const float* dy, float* dx) override
     {
         if (count != m_count)
-            throw BackendError(m_backend.prefix() + "dropout backward over " + std::to_string(count) +
-                               " elements after a forward over " + std::to_string(m_count));
+            throw BackendError(m_backend.prefix() + "dropout backward over " + std::to_string(count)
+                + " elements after a forward over " + std::to_string(m_count));
         m_backend.bind();
         launch::dropoutApply(dy, dx, count, m_rate, m_seed, m_backend.stream());
     }
@@ -533,14 +559,17 @@ private:
 
 } // namespace
 
-std::unique_ptr<DropoutPrimitive> CudaBackend::createDropout() { return std::make_unique<CudaDropout>(*this); }
+std::unique_ptr<DropoutPrimitive> CudaBackend::createDropout()
+{
+    return std::make_unique<CudaDropout>(*this);
+}
 
 // ---- losses and metrics ---------------------------------------------------------------------
 
 CudaBackend::HostScalars CudaBackend::readScalars()
 {
-    NC_CUDA_CHECK(cudaMemcpyAsync(m_hostScalars, m_scalars.as<DeviceScalars>(1), sizeof(HostScalars),
-                                  cudaMemcpyDeviceToHost, m_stream));
+    NC_CUDA_CHECK(cudaMemcpyAsync(
+        m_hostScalars, m_scalars.as<DeviceScalars>(1), sizeof(HostScalars), cudaMemcpyDeviceToHost, m_stream));
     NC_CUDA_CHECK(cudaStreamSynchronize(m_stream));
     return *m_hostScalars;
 }
@@ -555,43 +584,42 @@ void CudaBackend::throwBadLabel(const char* what, const int32_t* labels, unsigne
 {
     int32_t label = 0;
     NC_CUDA_CHECK(cudaMemcpy(&label, labels + row, sizeof label, cudaMemcpyDeviceToHost));
-    throw DataError(std::string(what) + ": label " + std::to_string(label) + " at batch row " + std::to_string(row) +
-                    " is out of range [0, " + std::to_string(cols) + ") for a model with " + std::to_string(cols) +
-                    " outputs");
+    throw DataError(std::string(what) + ": label " + std::to_string(label) + " at batch row " + std::to_string(row)
+        + " is out of range [0, " + std::to_string(cols) + ") for a model with " + std::to_string(cols) + " outputs");
 }
 
 float CudaBackend::rowLoss(const char* what, const int32_t* labels, int64_t rows, int64_t cols, double divisor)
 {
     DeviceScalars* d = m_scalars.as<DeviceScalars>(1);
-    launch::sumDouble(m_rowLoss.as<double>(static_cast<size_t>(rows)), rows, m_partials.as<double>(launch::reducePartialsCount()),
-                      &d->sum, m_stream);
+    launch::sumDouble(m_rowLoss.as<double>(static_cast<size_t>(rows)), rows,
+        m_partials.as<double>(launch::reducePartialsCount()), &d->sum, m_stream);
     const HostScalars h = readScalars();
     if (h.index != std::numeric_limits<unsigned long long>::max())
         throwBadLabel(what, labels, h.index, cols);
     return static_cast<float>(h.sum / divisor);
 }
 
-float CudaBackend::softmaxCrossEntropy(const float* logits, const int32_t* labels, float* grad, int64_t rows,
-                                       int64_t cols)
+float CudaBackend::softmaxCrossEntropy(
+    const float* logits, const int32_t* labels, float* grad, int64_t rows, int64_t cols)
 {
     if (rows <= 0 || cols <= 0)
         return 0.0f;
     bind();
     resetScalarIndex();
     launch::softmaxCrossEntropy(logits, labels, grad, m_rowLoss.as<double>(static_cast<size_t>(rows)), rows, cols,
-                                &m_scalars.as<DeviceScalars>(1)->index, m_stream);
+        &m_scalars.as<DeviceScalars>(1)->index, m_stream);
     return rowLoss("cross-entropy", labels, rows, cols, static_cast<double>(rows));
 }
 
-float CudaBackend::crossEntropyOnProbabilities(const float* probs, const int32_t* labels, float* grad, int64_t rows,
-                                               int64_t cols)
+float CudaBackend::crossEntropyOnProbabilities(
+    const float* probs, const int32_t* labels, float* grad, int64_t rows, int64_t cols)
 {
     if (rows <= 0 || cols <= 0)
         return 0.0f;
     bind();
     resetScalarIndex();
     launch::crossEntropyOnProbabilities(probs, labels, grad, m_rowLoss.as<double>(static_cast<size_t>(rows)), rows,
-                                        cols, &m_scalars.as<DeviceScalars>(1)->index, m_stream);
+        cols, &m_scalars.as<DeviceScalars>(1)->index, m_stream);
     return rowLoss("cross-entropy", labels, rows, cols, static_cast<double>(rows));
 }
 
@@ -602,7 +630,7 @@ float CudaBackend::meanSquaredError(const float* out, const int32_t* labels, flo
     bind();
     resetScalarIndex();
     launch::meanSquaredError(out, labels, grad, m_rowLoss.as<double>(static_cast<size_t>(rows)), rows, cols,
-                             &m_scalars.as<DeviceScalars>(1)->index, m_stream);
+        &m_scalars.as<DeviceScalars>(1)->index, m_stream);
     return rowLoss("mean squared error", labels, rows, cols, static_cast<double>(rows) * static_cast<double>(cols));
 }
 
@@ -625,8 +653,14 @@ double CudaBackend::sum(launch::SumKind kind, const float* x, int64_t count)
     return readScalars().sum;
 }
 
-double CudaBackend::sumAbs(const float* x, int64_t count) { return sum(launch::SumKind::Abs, x, count); }
-double CudaBackend::sumSquares(const float* x, int64_t count) { return sum(launch::SumKind::Square, x, count); }
+double CudaBackend::sumAbs(const float* x, int64_t count)
+{
+    return sum(launch::SumKind::Abs, x, count);
+}
+double CudaBackend::sumSquares(const float* x, int64_t count)
+{
+    return sum(launch::SumKind::Square, x, count);
+}
 
 int64_t CudaBackend::firstNonFinite(const float* x, int64_t count)
 {
@@ -679,8 +713,8 @@ void CudaBackend::adamUpdate(float* w, const float* g, float* m, float* v, int64
     launch::adamUpdate(w, g, m, v, count, p.beta1, p.beta2, p.epsilon, stepSize, bc2Sqrt, decayFactor, m_stream);
 }
 
-void CudaBackend::rmsPropUpdate(float* w, const float* g, float* square, float* velocity, int64_t count,
-                                const RmsPropParams& p)
+void CudaBackend::rmsPropUpdate(
+    float* w, const float* g, float* square, float* velocity, int64_t count, const RmsPropParams& p)
 {
     bind();
     launch::rmsPropUpdate(w, g, square, velocity, count, p.lr, p.alpha, p.epsilon, p.momentum, m_stream);

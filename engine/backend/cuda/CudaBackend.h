@@ -37,7 +37,10 @@ class CudaBackend;
 // Device memory from the backend's stream-ordered pool.
 class DeviceAllocator final : public Allocator {
 public:
-    explicit DeviceAllocator(CudaBackend& backend) : m_backend(backend) {}
+    explicit DeviceAllocator(CudaBackend& backend)
+        : m_backend(backend)
+    {
+    }
     Device device() const override { return Device::Cuda; }
     void* allocate(size_t bytes) override;
     void deallocate(void* p) noexcept override;
@@ -49,7 +52,10 @@ private:
 // A growable device buffer owned by a primitive or the backend (stream-ordered allocation).
 class DeviceBuffer {
 public:
-    explicit DeviceBuffer(Allocator& allocator) : m_allocator(&allocator) {}
+    explicit DeviceBuffer(Allocator& allocator)
+        : m_allocator(&allocator)
+    {
+    }
     ~DeviceBuffer() { release(); }
     DeviceBuffer(const DeviceBuffer&) = delete;
     DeviceBuffer& operator=(const DeviceBuffer&) = delete;
@@ -77,7 +83,7 @@ public:
     std::string description() const override { return m_description; }
     Precision mathPrecision() const override { return m_precision; }
     int threads() const override { return 1; }
-    void setThreads(int) override {}
+    void setThreads(int) override { }
 
     Allocator& allocator() override { return m_allocator; }
     void upload(float* dst, const float* host, int64_t count) override;
@@ -89,13 +95,13 @@ public:
     void synchronize() override;
 
     void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
-              const float* B, int64_t ldb, float beta, float* C, int64_t ldc) override;
+        const float* B, int64_t ldb, float beta, float* C, int64_t ldc) override;
     void addBias(float* y, const float* bias, int64_t n, int64_t channels, int64_t spatial) override;
     void biasGradient(const float* dy, float* db, int64_t n, int64_t channels, int64_t spatial) override;
 
     void activationForward(ActivationKind kind, float alpha, const float* x, float* y, int64_t count) override;
     void activationBackward(ActivationKind kind, float alpha, const float* x, const float* y, const float* dy,
-                            float* dx, int64_t count) override;
+        float* dx, int64_t count) override;
     void add(const float* a, const float* b, float* y, int64_t count) override;
     void axpy(float alpha, const float* x, float* y, int64_t count) override;
     void scale(float alpha, float* x, int64_t count) override;
@@ -107,10 +113,10 @@ public:
     std::unique_ptr<BatchNormPrimitive> createBatchNorm(const BatchNormDesc& desc) override;
     std::unique_ptr<DropoutPrimitive> createDropout() override;
 
-    float softmaxCrossEntropy(const float* logits, const int32_t* labels, float* grad, int64_t rows,
-                              int64_t cols) override;
-    float crossEntropyOnProbabilities(const float* probs, const int32_t* labels, float* grad, int64_t rows,
-                                      int64_t cols) override;
+    float softmaxCrossEntropy(
+        const float* logits, const int32_t* labels, float* grad, int64_t rows, int64_t cols) override;
+    float crossEntropyOnProbabilities(
+        const float* probs, const int32_t* labels, float* grad, int64_t rows, int64_t cols) override;
     float meanSquaredError(const float* out, const int32_t* labels, float* grad, int64_t rows, int64_t cols) override;
     int64_t countCorrect(const float* out, const int32_t* labels, int64_t rows, int64_t cols) override;
     double sumAbs(const float* x, int64_t count) override;
@@ -121,8 +127,8 @@ public:
     void addRegularization(const float* w, float* g, int64_t count, float l1, float l2) override;
     void sgdUpdate(float* w, const float* g, float* velocity, int64_t count, const SgdParams& p) override;
     void adamUpdate(float* w, const float* g, float* m, float* v, int64_t count, const AdamParams& p) override;
-    void rmsPropUpdate(float* w, const float* g, float* square, float* velocity, int64_t count,
-                       const RmsPropParams& p) override;
+    void rmsPropUpdate(
+        float* w, const float* g, float* square, float* velocity, int64_t count, const RmsPropParams& p) override;
 
     void parallelFor(int64_t n, const std::function<void(int64_t, int64_t)>& fn, int64_t minChunk = 1) override;
 
@@ -151,7 +157,7 @@ private:
         void* pinned = nullptr;
         void* device = nullptr;
         size_t bytes = 0;
-        cudaEvent_t copied = nullptr;   // host → device staging done (copy stream)
+        cudaEvent_t copied = nullptr; // host → device staging done (copy stream)
         cudaEvent_t consumed = nullptr; // staging → destination done (compute stream)
     };
     struct HostScalars { // pinned mirror of DeviceScalars
@@ -174,7 +180,7 @@ private:
     Precision m_precision = Precision::Fp32;
     bool m_memoryPools = false;
     std::string m_name, m_description, m_deviceName;
-    cudaStream_t m_stream = nullptr;     // compute
+    cudaStream_t m_stream = nullptr; // compute
     cudaStream_t m_copyStream = nullptr; // uploads
     cublasHandle_t m_cublas = nullptr;
     cudnnHandle_t m_cudnn = nullptr;
@@ -184,7 +190,7 @@ private:
     DeviceBuffer m_workspace;
     std::array<DeviceBuffer, kScratchSlots> m_scratch;
     DeviceBuffer m_rowLoss, m_partials, m_scalars; // loss per row, reduction partials, DeviceScalars
-    HostScalars* m_hostScalars = nullptr;          // pinned
+    HostScalars* m_hostScalars = nullptr; // pinned
     std::array<StagingSlot, 2> m_staging;
     int m_nextStaging = 0;
 };

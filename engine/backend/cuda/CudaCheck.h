@@ -26,35 +26,35 @@ inline std::string cudaStatusString(cudaError_t e)
 
 } // namespace netcanvas::cuda
 
-#define NC_CUDA_CHECK(call)                                                                            \
-    do {                                                                                               \
-        const cudaError_t nc_status_ = (call);                                                         \
-        if (nc_status_ != cudaSuccess)                                                                 \
-            ::netcanvas::cuda::throwCallFailed(#call, ::netcanvas::cuda::cudaStatusString(nc_status_), \
-                                               __FILE__, __LINE__);                                    \
+#define NC_CUDA_CHECK(call)                                                                                            \
+    do {                                                                                                               \
+        const cudaError_t nc_status_ = (call);                                                                         \
+        if (nc_status_ != cudaSuccess)                                                                                 \
+            ::netcanvas::cuda::throwCallFailed(                                                                        \
+                #call, ::netcanvas::cuda::cudaStatusString(nc_status_), __FILE__, __LINE__);                           \
     } while (0)
 
 // After a kernel launch: a bad launch configuration is reported by cudaGetLastError (errors
 // while the kernel runs surface at the next synchronizing call, which is checked too).
-#define NC_CUDA_CHECK_LAUNCH(kernel)                                                                   \
-    do {                                                                                               \
-        const cudaError_t nc_status_ = cudaGetLastError();                                             \
-        if (nc_status_ != cudaSuccess)                                                                 \
-            ::netcanvas::cuda::throwCallFailed(#kernel "<<<...>>>", ::netcanvas::cuda::cudaStatusString(nc_status_), \
-                                               __FILE__, __LINE__);                                    \
+#define NC_CUDA_CHECK_LAUNCH(kernel)                                                                                   \
+    do {                                                                                                               \
+        const cudaError_t nc_status_ = cudaGetLastError();                                                             \
+        if (nc_status_ != cudaSuccess)                                                                                 \
+            ::netcanvas::cuda::throwCallFailed(                                                                        \
+                #kernel "<<<...>>>", ::netcanvas::cuda::cudaStatusString(nc_status_), __FILE__, __LINE__);             \
     } while (0)
 
 // The two below expand only where cublas_v2.h / cudnn.h are included.
-#define NC_CUBLAS_CHECK(call)                                                                            \
-    do {                                                                                                 \
-        const cublasStatus_t nc_status_ = (call);                                                        \
-        if (nc_status_ != CUBLAS_STATUS_SUCCESS)                                                         \
-            ::netcanvas::cuda::throwCallFailed(#call, cublasGetStatusString(nc_status_), __FILE__, __LINE__); \
+#define NC_CUBLAS_CHECK(call)                                                                                          \
+    do {                                                                                                               \
+        const cublasStatus_t nc_status_ = (call);                                                                      \
+        if (nc_status_ != CUBLAS_STATUS_SUCCESS)                                                                       \
+            ::netcanvas::cuda::throwCallFailed(#call, cublasGetStatusString(nc_status_), __FILE__, __LINE__);          \
     } while (0)
 
-#define NC_CUDNN_CHECK(call)                                                                           \
-    do {                                                                                               \
-        const cudnnStatus_t nc_status_ = (call);                                                       \
-        if (nc_status_ != CUDNN_STATUS_SUCCESS)                                                        \
-            ::netcanvas::cuda::throwCallFailed(#call, cudnnGetErrorString(nc_status_), __FILE__, __LINE__); \
+#define NC_CUDNN_CHECK(call)                                                                                           \
+    do {                                                                                                               \
+        const cudnnStatus_t nc_status_ = (call);                                                                       \
+        if (nc_status_ != CUDNN_STATUS_SUCCESS)                                                                        \
+            ::netcanvas::cuda::throwCallFailed(#call, cudnnGetErrorString(nc_status_), __FILE__, __LINE__);            \
     } while (0)

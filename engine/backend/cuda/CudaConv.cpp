@@ -21,8 +21,7 @@ size_t workspaceLimit()
 // algorithm the configuration does not support) within the workspace limit. `workspace(algo, bytes)` runs that query.
 template <typename Perf, typename Algo, typename Query>
 bool chooseAlgorithm(const Perf* results, int count, cudnnConvolutionDescriptor_t conv, size_t limit,
-                     Precision precision, bool tensorCores, Algo& algo, cudnnMathType_t& math, size_t& bytes,
-                     const Query& workspace)
+    Precision precision, bool tensorCores, Algo& algo, cudnnMathType_t& math, size_t& bytes, const Query& workspace)
 {
     for (int i = 0; i < count; ++i) {
         const Perf& r = results[i];
@@ -44,7 +43,9 @@ bool chooseAlgorithm(const Perf* results, int count, cudnnConvolutionDescriptor_
 } // namespace
 
 CudaConv::CudaConv(CudaBackend& backend, const ConvDesc& desc)
-    : m_backend(backend), m_desc(desc), m_plan(checkedPlan(desc.window, backend.prefix() + "convolution: "))
+    : m_backend(backend)
+    , m_desc(desc)
+    , m_plan(checkedPlan(desc.window, backend.prefix() + "convolution: "))
 {
     describeConvolution(desc, m_plan, m_w, m_conv);
 }
@@ -66,31 +67,30 @@ const CudaConv::Algorithms& CudaConv::prepare(int64_t n)
     // The heuristics see the math type the convolution may run with.
     NC_CUDNN_CHECK(cudnnSetConvolutionMathType(m_conv, heuristicsMath(precision, tensorCores)));
     auto none = [&](const char* direction) {
-        return BackendError(m_backend.prefix() + "convolution: cuDNN offers no " + direction + " algorithm for batch " +
-                            std::to_string(n) + " within a " + std::to_string(limit >> 20) + " MB workspace");
+        return BackendError(m_backend.prefix() + "convolution: cuDNN offers no " + direction + " algorithm for batch "
+            + std::to_string(n) + " within a " + std::to_string(limit >> 20) + " MB workspace");
     };
     Algorithms a;
     {
         cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
         int count = 0;
-        NC_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(h, m_x, m_w, m_conv, m_y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
-                                                              &count, perf));
-        if (!chooseAlgorithm(perf, count, m_conv, limit, precision, tensorCores, a.forward, a.forwardMath, a.forwardBytes,
-                             [&](cudnnConvolutionFwdAlgo_t algo, size_t& bytes) {
-                                 return cudnnGetConvolutionForwardWorkspaceSize(h, m_x, m_w, m_conv, m_y, algo, &bytes);
-                             }))
+        NC_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
+            h, m_x, m_w, m_conv, m_y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &count, perf));
+        if (!chooseAlgorithm(perf, count, m_conv, limit, precision, tensorCores, a.forward, a.forwardMath,
+                a.forwardBytes, [&](cudnnConvolutionFwdAlgo_t algo, size_t& bytes) {
+                    return cudnnGetConvolutionForwardWorkspaceSize(h, m_x, m_w, m_conv, m_y, algo, &bytes);
+                }))
             throw none("forward");
     }
     {
         cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
         int count = 0;
-        NC_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, m_w, m_y, m_conv, m_x,
-                                                                   CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf));
+        NC_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
+            h, m_w, m_y, m_conv, m_x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, perf));
         if (!chooseAlgorithm(perf, count, m_conv, limit, precision, tensorCores, a.backwardData, a.backwardDataMath,
-                             a.backwardDataBytes, [&](cudnnConvolutionBwdDataAlgo_t algo, size_t& bytes) {
-                                 return cudnnGetConvolutionBackwardDataWorkspaceSize(h, m_w, m_y, m_conv, m_x, algo,
-                                                                                     &bytes);
-                             }))
+                a.backwardDataBytes, [&](cudnnConvolutionBwdDataAlgo_t algo, size_t& bytes) {
+                    return cudnnGetConvolutionBackwardDataWorkspaceSize(h, m_w, m_y, m_conv, m_x, algo, &bytes);
+                }))
             throw none("backward-data");
     }
     {
@@ -99,10 +99,9 @@ const CudaConv::Algorithms& CudaConv::prepare(int64_t n)
         NC_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
             h, m_x, m_y, m_conv, m_w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, perf));
         if (!chooseAlgorithm(perf, count, m_conv, limit, precision, tensorCores, a.backwardFilter, a.backwardFilterMath,
-                             a.backwardFilterBytes, [&](cudnnConvolutionBwdFilterAlgo_t algo, size_t& bytes) {
-                                 return cudnnGetConvolutionBackwardFilterWorkspaceSize(h, m_x, m_y, m_conv, m_w, algo,
-                                                                                       &bytes);
-                             }))
+                a.backwardFilterBytes, [&](cudnnConvolutionBwdFilterAlgo_t algo, size_t& bytes) {
+                    return cudnnGetConvolutionBackwardFilterWorkspaceSize(h, m_x, m_y, m_conv, m_w, algo, &bytes);
+                }))
             throw none("backward-filter");
     }
     return m_algorithms.emplace(n, a).first->second;
@@ -116,8 +115,8 @@ const float* CudaConv::padInput(int64_t n, const float* x)
     const int64_t planes = n * w.channels;
     auto* padded = static_cast<float*>(
         m_backend.scratch(0, static_cast<size_t>(planes * m_plan.paddedH * m_plan.paddedW) * sizeof(float)));
-    launch::padPlanes(x, padded, planes, w.height, w.width, w.padTop, w.padLeft, w.padBottom, w.padRight, 0.0f,
-                      m_backend.stream());
+    launch::padPlanes(
+        x, padded, planes, w.height, w.width, w.padTop, w.padLeft, w.padBottom, w.padRight, 0.0f, m_backend.stream());
     return padded;
 }
 
@@ -131,7 +130,7 @@ void CudaConv::forward(int64_t n, const float* x, const float* w, const float* b
     const float one = 1.0f, zero = 0.0f;
     NC_CUDNN_CHECK(cudnnSetConvolutionMathType(m_conv, a.forwardMath));
     NC_CUDNN_CHECK(cudnnConvolutionForward(m_backend.cudnn(), &one, m_x, input, m_w, w, m_conv, a.forward,
-                                           m_backend.workspace(a.forwardBytes), a.forwardBytes, &zero, m_y, y));
+        m_backend.workspace(a.forwardBytes), a.forwardBytes, &zero, m_y, y));
     if (m_desc.bias && b)
         launch::addBias(y, b, n, m_desc.filters, m_desc.window.outH * m_desc.window.outW, m_backend.stream());
 }
@@ -152,8 +151,7 @@ void CudaConv::backward(int64_t n, const float* x, const float* w, const float* 
     if (dw) {
         NC_CUDNN_CHECK(cudnnSetConvolutionMathType(m_conv, a.backwardFilterMath));
         NC_CUDNN_CHECK(cudnnConvolutionBackwardFilter(m_backend.cudnn(), &one, m_x, input, m_y, dy, m_conv,
-                                                      a.backwardFilter, m_backend.workspace(a.backwardFilterBytes),
-                                                      a.backwardFilterBytes, &zero, m_w, dw));
+            a.backwardFilter, m_backend.workspace(a.backwardFilterBytes), a.backwardFilterBytes, &zero, m_w, dw));
     }
     if (dx) {
         float* target = dx;
@@ -163,11 +161,10 @@ void CudaConv::backward(int64_t n, const float* x, const float* w, const float* 
                 m_backend.scratch(1, static_cast<size_t>(planes * m_plan.paddedH * m_plan.paddedW) * sizeof(float)));
         NC_CUDNN_CHECK(cudnnSetConvolutionMathType(m_conv, a.backwardDataMath));
         NC_CUDNN_CHECK(cudnnConvolutionBackwardData(m_backend.cudnn(), &one, m_w, w, m_y, dy, m_conv, a.backwardData,
-                                                    m_backend.workspace(a.backwardDataBytes), a.backwardDataBytes,
-                                                    &zero, m_x, target));
+            m_backend.workspace(a.backwardDataBytes), a.backwardDataBytes, &zero, m_x, target));
         if (m_plan.explicitPad)
             launch::cropPlanes(target, dx, planes, win.height, win.width, win.padTop, win.padLeft, win.padBottom,
-                               win.padRight, m_backend.stream());
+                win.padRight, m_backend.stream());
     }
 }
 

@@ -32,7 +32,10 @@ void copyText(char* dst, size_t size, const std::string& text)
     dst[n] = '\0';
 }
 
-std::string cudaVersionText(int v) { return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10); }
+std::string cudaVersionText(int v)
+{
+    return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10);
+}
 
 std::string cudnnVersionText(size_t v)
 {
@@ -61,7 +64,8 @@ struct Nvml {
             return;
         init = reinterpret_cast<int (*)()>(dlsym(library, "nvmlInit_v2"));
         shutdown = reinterpret_cast<int (*)()>(dlsym(library, "nvmlShutdown"));
-        byPciBusId = reinterpret_cast<int (*)(const char*, Device*)>(dlsym(library, "nvmlDeviceGetHandleByPciBusId_v2"));
+        byPciBusId
+            = reinterpret_cast<int (*)(const char*, Device*)>(dlsym(library, "nvmlDeviceGetHandleByPciBusId_v2"));
         memoryInfo = reinterpret_cast<int (*)(Device, Memory*)>(dlsym(library, "nvmlDeviceGetMemoryInfo"));
         ready = init && shutdown && byPciBusId && memoryInfo && init() == 0;
     }
@@ -76,7 +80,7 @@ struct Nvml {
     {
         char busId[32] = {};
         Device device = nullptr;
-        Memory memory{};
+        Memory memory {};
         if (!ready || cudaDeviceGetPCIBusId(busId, sizeof busId, cudaDevice) != cudaSuccess)
             return false;
         if (byPciBusId(busId, &device) != 0 || memoryInfo(device, &memory) != 0)
@@ -88,7 +92,7 @@ struct Nvml {
 
 void probe(NcCudaProbe& out)
 {
-    out = NcCudaProbe{};
+    out = NcCudaProbe {};
     // The driver's library first: without it the runtime can only say "insufficient driver",
     // which would send a user without any NVIDIA driver to update one.
     if (!dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL)) {
@@ -105,8 +109,8 @@ void probe(NcCudaProbe& out)
         cudaGetLastError();
         std::string why;
         if (e == cudaErrorInsufficientDriver)
-            why = "the NVIDIA driver supports CUDA " + cudaVersionText(driver) + ", this build needs CUDA " +
-                  cudaVersionText(runtime) + " or newer: update the driver";
+            why = "the NVIDIA driver supports CUDA " + cudaVersionText(driver) + ", this build needs CUDA "
+                + cudaVersionText(runtime) + " or newer: update the driver";
         else if (e == cudaErrorNoDevice)
             why = "no CUDA device found (driver for CUDA " + cudaVersionText(driver) + ")";
         else
@@ -115,24 +119,25 @@ void probe(NcCudaProbe& out)
         return;
     }
     if (count == 0) {
-        copyText(out.status, sizeof out.status, "no CUDA device found (driver for CUDA " + cudaVersionText(driver) + ")");
+        copyText(
+            out.status, sizeof out.status, "no CUDA device found (driver for CUDA " + cudaVersionText(driver) + ")");
         return;
     }
     if (cudnn / 10000 != CUDNN_MAJOR) {
         copyText(out.status, sizeof out.status,
-                 "cuDNN " + cudnnVersionText(cudnn) + " is loaded, this build needs cuDNN " + std::to_string(CUDNN_MAJOR));
+            "cuDNN " + cudnnVersionText(cudnn) + " is loaded, this build needs cuDNN " + std::to_string(CUDNN_MAJOR));
         return;
     }
     out.cudaUsable = 1;
     copyText(out.status, sizeof out.status,
-             "CUDA " + cudaVersionText(runtime) + " (driver " + cudaVersionText(driver) + "), cuDNN " +
-                 cudnnVersionText(cudnn));
+        "CUDA " + cudaVersionText(runtime) + " (driver " + cudaVersionText(driver) + "), cuDNN "
+            + cudnnVersionText(cudnn));
     const Nvml nvml;
     out.deviceCount = count < NETCANVAS_CUDA_MAX_DEVICES ? count : NETCANVAS_CUDA_MAX_DEVICES;
     for (int i = 0; i < out.deviceCount; ++i) {
         NcCudaDeviceInfo& d = out.devices[i];
         d.index = i;
-        cudaDeviceProp prop{};
+        cudaDeviceProp prop {};
         const cudaError_t pe = cudaGetDeviceProperties(&prop, i);
         if (pe != cudaSuccess) {
             cudaGetLastError();
@@ -151,10 +156,10 @@ void probe(NcCudaProbe& out)
         }
         if (prop.major < kMinMajor || (prop.major == kMinMajor && prop.minor < kMinMinor))
             copyText(d.reason, sizeof d.reason,
-                     "compute capability " + std::to_string(prop.major) + "." + std::to_string(prop.minor) +
-                         " is below " + std::to_string(kMinMajor) + "." + std::to_string(kMinMinor));
-        else if (int mode = 0; cudaDeviceGetAttribute(&mode, cudaDevAttrComputeMode, i) == cudaSuccess &&
-                               mode == cudaComputeModeProhibited)
+                "compute capability " + std::to_string(prop.major) + "." + std::to_string(prop.minor) + " is below "
+                    + std::to_string(kMinMajor) + "." + std::to_string(kMinMinor));
+        else if (int mode = 0; cudaDeviceGetAttribute(&mode, cudaDevAttrComputeMode, i) == cudaSuccess
+                 && mode == cudaComputeModeProhibited)
             copyText(d.reason, sizeof d.reason, "the device's compute mode is 'prohibited'");
         else
             d.usable = 1;
@@ -164,9 +169,15 @@ void probe(NcCudaProbe& out)
 } // namespace
 } // namespace netcanvas::cuda
 
-NC_PLUGIN_EXPORT int netcanvas_cuda_abi_version(void) { return NETCANVAS_CUDA_PLUGIN_ABI_VERSION; }
+NC_PLUGIN_EXPORT int netcanvas_cuda_abi_version(void)
+{
+    return NETCANVAS_CUDA_PLUGIN_ABI_VERSION;
+}
 
-NC_PLUGIN_EXPORT const char* netcanvas_cuda_backend_interface(void) { return NETCANVAS_BACKEND_INTERFACE; }
+NC_PLUGIN_EXPORT const char* netcanvas_cuda_backend_interface(void)
+{
+    return NETCANVAS_BACKEND_INTERFACE;
+}
 
 NC_PLUGIN_EXPORT void netcanvas_cuda_probe(NcCudaProbe* out)
 {
@@ -175,10 +186,10 @@ NC_PLUGIN_EXPORT void netcanvas_cuda_probe(NcCudaProbe* out)
     try {
         netcanvas::cuda::probe(*out);
     } catch (const std::exception& e) {
-        *out = NcCudaProbe{};
+        *out = NcCudaProbe {};
         netcanvas::cuda::copyText(out->status, sizeof out->status, std::string("probe failed: ") + e.what());
     } catch (...) {
-        *out = NcCudaProbe{};
+        *out = NcCudaProbe {};
         netcanvas::cuda::copyText(out->status, sizeof out->status, "probe failed");
     }
 }
@@ -196,8 +207,8 @@ NC_PLUGIN_EXPORT void* netcanvas_cuda_create(int device, unsigned flags, char* e
         }
         if (device < 0 || device >= p.deviceCount) {
             copyText(error, errorSize,
-                     "no CUDA device " + std::to_string(device) + " (" + std::to_string(p.deviceCount) +
-                         (p.deviceCount == 1 ? " device" : " devices") + " found)");
+                "no CUDA device " + std::to_string(device) + " (" + std::to_string(p.deviceCount)
+                    + (p.deviceCount == 1 ? " device" : " devices") + " found)");
             return nullptr;
         }
         if (!p.devices[device].usable) {

@@ -5,7 +5,9 @@
 namespace netcanvas::cuda {
 
 CudaPool::CudaPool(CudaBackend& backend, const PoolDesc& desc)
-    : m_backend(backend), m_desc(desc), m_plan(checkedPlan(desc.window, backend.prefix() + "pooling: "))
+    : m_backend(backend)
+    , m_desc(desc)
+    , m_plan(checkedPlan(desc.window, backend.prefix() + "pooling: "))
 {
     describePooling(desc, m_plan, m_pool);
 }
@@ -41,7 +43,7 @@ void CudaPool::forward(int64_t n, const float* x, float* y, bool)
         m_backend.scratch(0, static_cast<size_t>(planes * m_plan.paddedH * m_plan.paddedW) * sizeof(float)));
     const bool max = m_desc.kind == PoolKind::Max;
     launch::padPlanes(x, padded, planes, w.height, w.width, w.padTop, w.padLeft, w.padBottom, w.padRight,
-                      max ? -INFINITY : 0.0f, m_backend.stream());
+        max ? -INFINITY : 0.0f, m_backend.stream());
     NC_CUDNN_CHECK(cudnnPoolingForward(m_backend.cudnn(), m_pool, &one, m_x, padded, &zero, m_y, y));
     if (!max)
         launch::excludePaddingScale(y, y, planes, geometry(), m_backend.stream());
@@ -66,11 +68,11 @@ void CudaPool::backward(int64_t n, const float* x, const float* y, const float* 
     auto* paddedDx = static_cast<float*>(m_backend.scratch(1, paddedBytes));
     const bool max = m_desc.kind == PoolKind::Max;
     launch::padPlanes(x, paddedX, planes, w.height, w.width, w.padTop, w.padLeft, w.padBottom, w.padRight,
-                      max ? -INFINITY : 0.0f, m_backend.stream());
+        max ? -INFINITY : 0.0f, m_backend.stream());
     if (max) {
         // y is what cuDNN computed from the −∞-padded x: the maxima it routes dy to.
-        NC_CUDNN_CHECK(cudnnPoolingBackward(m_backend.cudnn(), m_pool, &one, m_y, y, m_y, dy, m_x, paddedX, &zero, m_x,
-                                            paddedDx));
+        NC_CUDNN_CHECK(
+            cudnnPoolingBackward(m_backend.cudnn(), m_pool, &one, m_y, y, m_y, dy, m_x, paddedX, &zero, m_x, paddedDx));
     } else {
         // d(out)/d(raw) = kh·kw / valid: scale dy the same way the forward scaled y; cuDNN's own
         // output (before scaling) is recomputed for its y argument.
@@ -78,11 +80,11 @@ void CudaPool::backward(int64_t n, const float* x, const float* y, const float* 
         auto* rawY = static_cast<float*>(m_backend.scratch(3, outBytes));
         launch::excludePaddingScale(dy, scaledDy, planes, geometry(), m_backend.stream());
         NC_CUDNN_CHECK(cudnnPoolingForward(m_backend.cudnn(), m_pool, &one, m_x, paddedX, &zero, m_y, rawY));
-        NC_CUDNN_CHECK(cudnnPoolingBackward(m_backend.cudnn(), m_pool, &one, m_y, rawY, m_y, scaledDy, m_x, paddedX,
-                                            &zero, m_x, paddedDx));
+        NC_CUDNN_CHECK(cudnnPoolingBackward(
+            m_backend.cudnn(), m_pool, &one, m_y, rawY, m_y, scaledDy, m_x, paddedX, &zero, m_x, paddedDx));
     }
-    launch::cropPlanes(paddedDx, dx, planes, w.height, w.width, w.padTop, w.padLeft, w.padBottom, w.padRight,
-                       m_backend.stream());
+    launch::cropPlanes(
+        paddedDx, dx, planes, w.height, w.width, w.padTop, w.padLeft, w.padBottom, w.padRight, m_backend.stream());
 }
 
 } // namespace netcanvas::cuda

@@ -24,9 +24,10 @@ private:
 };
 using TensorDesc = CudnnDescriptor<cudnnTensorDescriptor_t, cudnnCreateTensorDescriptor, cudnnDestroyTensorDescriptor>;
 using FilterDesc = CudnnDescriptor<cudnnFilterDescriptor_t, cudnnCreateFilterDescriptor, cudnnDestroyFilterDescriptor>;
-using ConvolutionDesc =
-    CudnnDescriptor<cudnnConvolutionDescriptor_t, cudnnCreateConvolutionDescriptor, cudnnDestroyConvolutionDescriptor>;
-using PoolingDesc = CudnnDescriptor<cudnnPoolingDescriptor_t, cudnnCreatePoolingDescriptor, cudnnDestroyPoolingDescriptor>;
+using ConvolutionDesc = CudnnDescriptor<cudnnConvolutionDescriptor_t, cudnnCreateConvolutionDescriptor,
+    cudnnDestroyConvolutionDescriptor>;
+using PoolingDesc
+    = CudnnDescriptor<cudnnPoolingDescriptor_t, cudnnCreatePoolingDescriptor, cudnnDestroyPoolingDescriptor>;
 
 // Convolution: cudnnConvolutionForward / BackwardData / BackwardFilter, algorithms from cuDNN's
 // heuristics (cudnnGetConvolution*Algorithm_v7) chosen once per batch size and cached with their
@@ -35,14 +36,13 @@ class CudaConv final : public ConvPrimitive {
 public:
     CudaConv(CudaBackend& backend, const ConvDesc& desc);
     void forward(int64_t n, const float* x, const float* w, const float* b, float* y, bool training) override;
-    void backward(int64_t n, const float* x, const float* w, const float* dy, float* dx, float* dw,
-                  float* db) override;
+    void backward(int64_t n, const float* x, const float* w, const float* dy, float* dx, float* dw, float* db) override;
 
     struct Algorithms {
-        cudnnConvolutionFwdAlgo_t forward{};
-        cudnnConvolutionBwdDataAlgo_t backwardData{};
-        cudnnConvolutionBwdFilterAlgo_t backwardFilter{};
-        cudnnMathType_t forwardMath{}, backwardDataMath{}, backwardFilterMath{};
+        cudnnConvolutionFwdAlgo_t forward {};
+        cudnnConvolutionBwdDataAlgo_t backwardData {};
+        cudnnConvolutionBwdFilterAlgo_t backwardFilter {};
+        cudnnMathType_t forwardMath {}, backwardDataMath {}, backwardFilterMath {};
         size_t forwardBytes = 0, backwardDataBytes = 0, backwardFilterBytes = 0;
     };
 
@@ -87,9 +87,9 @@ class CudaBatchNorm final : public BatchNormPrimitive {
 public:
     CudaBatchNorm(CudaBackend& backend, const BatchNormDesc& desc);
     void forward(int64_t n, const float* x, float* y, const float* gamma, const float* beta, float* runningMean,
-                 float* runningVar, bool training) override;
+        float* runningVar, bool training) override;
     void backward(int64_t n, const float* x, const float* dy, const float* gamma, float* dx, float* dgamma,
-                  float* dbeta) override;
+        float* dbeta) override;
 
 private:
     void prepare(int64_t n);

@@ -14,8 +14,8 @@ inline unsigned int blocksFor(int64_t count)
     return static_cast<unsigned int>(blocks < 1 ? 1 : (blocks > 65535 * 32 ? 65535 * 32 : blocks));
 }
 
-#define NC_GRID_STRIDE(i, count)                                                                        \
-    for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (count);         \
+#define NC_GRID_STRIDE(i, count)                                                                                       \
+    for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (count);                         \
          i += static_cast<int64_t>(blockDim.x) * gridDim.x)
 
 } // namespace netcanvas::cuda

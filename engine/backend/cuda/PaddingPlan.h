@@ -14,10 +14,10 @@
 namespace netcanvas::cuda {
 
 struct PaddingPlan {
-    bool explicitPad = false;             // pad a copy of the input, cuDNN padding 0
-    int64_t paddedH = 0, paddedW = 0;     // input size cuDNN sees
+    bool explicitPad = false; // pad a copy of the input, cuDNN padding 0
+    int64_t paddedH = 0, paddedW = 0; // input size cuDNN sees
     int64_t cudnnPadH = 0, cudnnPadW = 0; // cuDNN's symmetric padding
-    int64_t outH = 0, outW = 0;           // output size cuDNN computes
+    int64_t outH = 0, outW = 0; // output size cuDNN computes
 };
 
 inline int64_t windowOutput(int64_t size, int64_t totalPad, int64_t kernel, int64_t stride)
@@ -27,7 +27,7 @@ inline int64_t windowOutput(int64_t size, int64_t totalPad, int64_t kernel, int6
 }
 
 inline PaddingPlan planPadding(int64_t height, int64_t width, int64_t kernelH, int64_t kernelW, int64_t strideH,
-                               int64_t strideW, int64_t padTop, int64_t padLeft, int64_t padBottom, int64_t padRight)
+    int64_t strideW, int64_t padTop, int64_t padLeft, int64_t padBottom, int64_t padRight)
 {
     PaddingPlan p;
     p.explicitPad = padTop != padBottom || padLeft != padRight;
@@ -50,8 +50,8 @@ inline std::string planMismatch(const PaddingPlan& p, int64_t outH, int64_t outW
 {
     if (p.outH == outH && p.outW == outW)
         return {};
-    return "the window gives " + std::to_string(p.outH) + "×" + std::to_string(p.outW) + ", the layer expects " +
-           std::to_string(outH) + "×" + std::to_string(outW);
+    return "the window gives " + std::to_string(p.outH) + "×" + std::to_string(p.outW) + ", the layer expects "
+        + std::to_string(outH) + "×" + std::to_string(outW);
 }
 
 // Average pooling "excluding padding" from one that counts every cell: over an explicitly
@@ -73,8 +73,8 @@ NC_HD int64_t windowOverlap(int64_t origin, int64_t extent, int64_t size)
 // 0 for a window wholly in the padding (no real cell: its average is taken as 0).
 NC_HD float excludePaddingFactor(const PoolGeometry& g, int64_t oh, int64_t ow)
 {
-    const int64_t valid = windowOverlap(oh * g.strideH - g.padTop, g.kernelH, g.height) *
-                          windowOverlap(ow * g.strideW - g.padLeft, g.kernelW, g.width);
+    const int64_t valid = windowOverlap(oh * g.strideH - g.padTop, g.kernelH, g.height)
+        * windowOverlap(ow * g.strideW - g.padLeft, g.kernelW, g.width);
     return valid > 0 ? static_cast<float>(g.kernelH * g.kernelW) / static_cast<float>(valid) : 0.0f;
 }
 

@@ -43,7 +43,7 @@ __device__ int32_t checkedLabel(const int32_t* labels, int64_t row, int64_t cols
 // The CPU's softmaxCrossEntropy: m = max, sum = Σ exp(x − m), loss = log(sum) − (x_y − m),
 // grad = softmaxCrossEntropyGrad (ElementMath.h).
 __global__ void softmaxCrossEntropyKernel(const float* logits, const int32_t* labels, float* grad, double* rowLoss,
-                                          int64_t rows, int64_t cols, float invRows, unsigned long long* badRow)
+    int64_t rows, int64_t cols, float invRows, unsigned long long* badRow)
 {
     const int64_t row = static_cast<int64_t>(blockIdx.x) * kRowsPerBlock + threadIdx.x / kWarp;
     const int lane = threadIdx.x % kWarp;
@@ -68,8 +68,7 @@ __global__ void softmaxCrossEntropyKernel(const float* logits, const int32_t* la
 }
 
 __global__ void crossEntropyOnProbabilitiesKernel(const float* probs, const int32_t* labels, float* grad,
-                                                  double* rowLoss, int64_t rows, int64_t cols, float rowsF,
-                                                  unsigned long long* badRow)
+    double* rowLoss, int64_t rows, int64_t cols, float rowsF, unsigned long long* badRow)
 {
     const int64_t row = static_cast<int64_t>(blockIdx.x) * kRowsPerBlock + threadIdx.x / kWarp;
     const int lane = threadIdx.x % kWarp;
@@ -85,7 +84,7 @@ __global__ void crossEntropyOnProbabilitiesKernel(const float* probs, const int3
 }
 
 __global__ void meanSquaredErrorKernel(const float* out, const int32_t* labels, float* grad, double* rowLoss,
-                                       int64_t rows, int64_t cols, float invCount, unsigned long long* badRow)
+    int64_t rows, int64_t cols, float invCount, unsigned long long* badRow)
 {
     const int64_t row = static_cast<int64_t>(blockIdx.x) * kRowsPerBlock + threadIdx.x / kWarp;
     const int lane = threadIdx.x % kWarp;
@@ -106,8 +105,8 @@ __global__ void meanSquaredErrorKernel(const float* out, const int32_t* labels, 
 }
 
 // First maximum of the row (lowest column among equal values), like the CPU's countCorrect.
-__global__ void countCorrectKernel(const float* out, const int32_t* labels, int64_t rows, int64_t cols,
-                                   unsigned long long* correct)
+__global__ void countCorrectKernel(
+    const float* out, const int32_t* labels, int64_t rows, int64_t cols, unsigned long long* correct)
 {
     const int64_t row = static_cast<int64_t>(blockIdx.x) * kRowsPerBlock + threadIdx.x / kWarp;
     const int lane = threadIdx.x % kWarp;
@@ -124,7 +123,8 @@ __global__ void countCorrectKernel(const float* out, const int32_t* labels, int6
     for (int offset = kWarp / 2; offset > 0; offset /= 2) {
         const float otherBest = __shfl_xor_sync(0xffffffffu, best, offset);
         const int64_t otherIndex = __shfl_xor_sync(0xffffffffu, bestIndex, offset);
-        if (otherIndex != cols && (bestIndex == cols || otherBest > best || (otherBest == best && otherIndex < bestIndex))) {
+        if (otherIndex != cols
+            && (bestIndex == cols || otherBest > best || (otherBest == best && otherIndex < bestIndex))) {
             best = otherBest;
             bestIndex = otherIndex;
         }
@@ -143,8 +143,7 @@ template <typename T> __device__ double term(T v, SumKind kind)
 
 // Stage 1: block b sums a fixed strided subset into partials[b]; stage 2 (one block) sums the
 // partials. Both trees have a fixed shape: deterministic.
-template <typename T>
-__global__ void sumStageKernel(const T* x, int64_t count, SumKind kind, double* out)
+template <typename T> __global__ void sumStageKernel(const T* x, int64_t count, SumKind kind, double* out)
 {
     __shared__ double partial[kThreads];
     double sum = 0.0;
@@ -196,29 +195,29 @@ void sumTwoStage(const T* x, int64_t count, SumKind kind, double* partials, doub
 namespace launch {
 
 void softmaxCrossEntropy(const float* logits, const int32_t* labels, float* grad, double* rowLoss, int64_t rows,
-                         int64_t cols, unsigned long long* badRow, cudaStream_t stream)
+    int64_t cols, unsigned long long* badRow, cudaStream_t stream)
 {
-    softmaxCrossEntropyKernel<<<rowBlocks(rows), kThreads, 0, stream>>>(logits, labels, grad, rowLoss, rows, cols,
-                                                                        1.0f / static_cast<float>(rows), badRow);
+    softmaxCrossEntropyKernel<<<rowBlocks(rows), kThreads, 0, stream>>>(
+        logits, labels, grad, rowLoss, rows, cols, 1.0f / static_cast<float>(rows), badRow);
     NC_CUDA_CHECK_LAUNCH(softmaxCrossEntropyKernel);
 }
-void crossEntropyOnProbabilities(const float* probs, const int32_t* labels, float* grad, double* rowLoss,
-                                 int64_t rows, int64_t cols, unsigned long long* badRow, cudaStream_t stream)
+void crossEntropyOnProbabilities(const float* probs, const int32_t* labels, float* grad, double* rowLoss, int64_t rows,
+    int64_t cols, unsigned long long* badRow, cudaStream_t stream)
 {
     crossEntropyOnProbabilitiesKernel<<<rowBlocks(rows), kThreads, 0, stream>>>(
         probs, labels, grad, rowLoss, rows, cols, static_cast<float>(rows), badRow);
     NC_CUDA_CHECK_LAUNCH(crossEntropyOnProbabilitiesKernel);
 }
-void meanSquaredError(const float* out, const int32_t* labels, float* grad, double* rowLoss, int64_t rows,
-                      int64_t cols, unsigned long long* badRow, cudaStream_t stream)
+void meanSquaredError(const float* out, const int32_t* labels, float* grad, double* rowLoss, int64_t rows, int64_t cols,
+    unsigned long long* badRow, cudaStream_t stream)
 {
     const float invCount = static_cast<float>(1.0 / (static_cast<double>(rows) * static_cast<double>(cols)));
-    meanSquaredErrorKernel<<<rowBlocks(rows), kThreads, 0, stream>>>(out, labels, grad, rowLoss, rows, cols, invCount,
-                                                                     badRow);
+    meanSquaredErrorKernel<<<rowBlocks(rows), kThreads, 0, stream>>>(
+        out, labels, grad, rowLoss, rows, cols, invCount, badRow);
     NC_CUDA_CHECK_LAUNCH(meanSquaredErrorKernel);
 }
 void countCorrect(const float* out, const int32_t* labels, int64_t rows, int64_t cols, unsigned long long* correct,
-                  cudaStream_t stream)
+    cudaStream_t stream)
 {
     countCorrectKernel<<<rowBlocks(rows), kThreads, 0, stream>>>(out, labels, rows, cols, correct);
     NC_CUDA_CHECK_LAUNCH(countCorrectKernel);

@@ -11,8 +11,8 @@ __global__ void regularizationKernel(const float* w, float* g, int64_t count, fl
 {
     NC_GRID_STRIDE(i, count) g[i] = kernels::regularizationGrad(w[i], g[i], l1, l2);
 }
-__global__ void sgdKernel(float* w, const float* g, float* velocity, int64_t count, float lr, float momentum,
-                          bool nesterov, bool firstStep)
+__global__ void sgdKernel(
+    float* w, const float* g, float* velocity, int64_t count, float lr, float momentum, bool nesterov, bool firstStep)
 {
     NC_GRID_STRIDE(i, count)
     {
@@ -23,7 +23,7 @@ __global__ void sgdKernel(float* w, const float* g, float* velocity, int64_t cou
     }
 }
 __global__ void adamKernel(float* w, const float* g, float* m, float* v, int64_t count, float beta1, float beta2,
-                           float epsilon, float stepSize, float bc2Sqrt, float decayFactor)
+    float epsilon, float stepSize, float bc2Sqrt, float decayFactor)
 {
     NC_GRID_STRIDE(i, count)
     {
@@ -34,7 +34,7 @@ __global__ void adamKernel(float* w, const float* g, float* m, float* v, int64_t
     }
 }
 __global__ void rmsPropKernel(float* w, const float* g, float* square, float* velocity, int64_t count, float lr,
-                              float alpha, float epsilon, float momentum)
+    float alpha, float epsilon, float momentum)
 {
     NC_GRID_STRIDE(i, count)
     {
@@ -59,7 +59,7 @@ void addRegularization(const float* w, float* g, int64_t count, float l1, float 
     NC_CUDA_CHECK_LAUNCH(regularizationKernel);
 }
 void sgdUpdate(float* w, const float* g, float* velocity, int64_t count, float lr, float momentum, bool nesterov,
-               bool firstStep, cudaStream_t stream)
+    bool firstStep, cudaStream_t stream)
 {
     if (count <= 0)
         return;
@@ -69,23 +69,23 @@ void sgdUpdate(float* w, const float* g, float* velocity, int64_t count, float l
     NC_CUDA_CHECK_LAUNCH(sgdKernel);
 }
 void adamUpdate(float* w, const float* g, float* m, float* v, int64_t count, float beta1, float beta2, float epsilon,
-                float stepSize, float bc2Sqrt, float decayFactor, cudaStream_t stream)
+    float stepSize, float bc2Sqrt, float decayFactor, cudaStream_t stream)
 {
     if (count <= 0)
         return;
-    adamKernel<<<blocksFor(count), kThreads, 0, stream>>>(w, g, m, v, count, beta1, beta2, epsilon, stepSize, bc2Sqrt,
-                                                          decayFactor);
+    adamKernel<<<blocksFor(count), kThreads, 0, stream>>>(
+        w, g, m, v, count, beta1, beta2, epsilon, stepSize, bc2Sqrt, decayFactor);
     NC_CUDA_CHECK_LAUNCH(adamKernel);
 }
 void rmsPropUpdate(float* w, const float* g, float* square, float* velocity, int64_t count, float lr, float alpha,
-                   float epsilon, float momentum, cudaStream_t stream)
+    float epsilon, float momentum, cudaStream_t stream)
 {
     if (count <= 0)
         return;
     if (momentum > 0.0f && !velocity)
         throw BackendError("rmsPropUpdate: momentum " + std::to_string(momentum) + " needs a velocity buffer");
-    rmsPropKernel<<<blocksFor(count), kThreads, 0, stream>>>(w, g, square, velocity, count, lr, alpha, epsilon,
-                                                             momentum);
+    rmsPropKernel<<<blocksFor(count), kThreads, 0, stream>>>(
+        w, g, square, velocity, count, lr, alpha, epsilon, momentum);
     NC_CUDA_CHECK_LAUNCH(rmsPropKernel);
 }
 

@@ -9,7 +9,7 @@ namespace netcanvas::cuda {
 namespace {
 
 __global__ void padKernel(const float* src, float* dst, int64_t total, int64_t height, int64_t width, int64_t top,
-                          int64_t left, int64_t paddedH, int64_t paddedW, float value)
+    int64_t left, int64_t paddedH, int64_t paddedW, float value)
 {
     NC_GRID_STRIDE(i, total)
     {
@@ -20,7 +20,7 @@ __global__ void padKernel(const float* src, float* dst, int64_t total, int64_t h
 }
 
 __global__ void cropKernel(const float* padded, float* dst, int64_t total, int64_t height, int64_t width, int64_t top,
-                           int64_t left, int64_t paddedH, int64_t paddedW)
+    int64_t left, int64_t paddedH, int64_t paddedW)
 {
     NC_GRID_STRIDE(i, total)
     {
@@ -43,25 +43,25 @@ __global__ void excludePaddingScaleKernel(const float* in, float* out, int64_t t
 namespace launch {
 
 void padPlanes(const float* src, float* dst, int64_t planes, int64_t height, int64_t width, int64_t top, int64_t left,
-               int64_t bottom, int64_t right, float value, cudaStream_t stream)
+    int64_t bottom, int64_t right, float value, cudaStream_t stream)
 {
     const int64_t paddedH = top + height + bottom, paddedW = left + width + right;
     const int64_t total = planes * paddedH * paddedW;
     if (total <= 0)
         return;
-    padKernel<<<blocksFor(total), kThreads, 0, stream>>>(src, dst, total, height, width, top, left, paddedH, paddedW,
-                                                         value);
+    padKernel<<<blocksFor(total), kThreads, 0, stream>>>(
+        src, dst, total, height, width, top, left, paddedH, paddedW, value);
     NC_CUDA_CHECK_LAUNCH(padKernel);
 }
 
 void cropPlanes(const float* padded, float* dst, int64_t planes, int64_t height, int64_t width, int64_t top,
-                int64_t left, int64_t bottom, int64_t right, cudaStream_t stream)
+    int64_t left, int64_t bottom, int64_t right, cudaStream_t stream)
 {
     const int64_t total = planes * height * width;
     if (total <= 0)
         return;
-    cropKernel<<<blocksFor(total), kThreads, 0, stream>>>(padded, dst, total, height, width, top, left,
-                                                          top + height + bottom, left + width + right);
+    cropKernel<<<blocksFor(total), kThreads, 0, stream>>>(
+        padded, dst, total, height, width, top, left, top + height + bottom, left + width + right);
     NC_CUDA_CHECK_LAUNCH(cropKernel);
 }
 

@@ -15,13 +15,31 @@
 namespace netcanvas::kernels {
 
 // ---- activations (alpha: LeakyReLU slope / ELU alpha) ----------------------------------
-NC_HD float reluForward(float x) { return x > 0.0f ? x : 0.0f; }
-NC_HD float reluBackward(float x, float dy) { return x > 0.0f ? dy : 0.0f; }
-NC_HD float leakyReluForward(float x, float alpha) { return x > 0.0f ? x : alpha * x; }
-NC_HD float leakyReluBackward(float x, float dy, float alpha) { return x > 0.0f ? dy : alpha * dy; }
-NC_HD float eluForward(float x, float alpha) { return x > 0.0f ? x : alpha * (expf(x) - 1.0f); }
+NC_HD float reluForward(float x)
+{
+    return x > 0.0f ? x : 0.0f;
+}
+NC_HD float reluBackward(float x, float dy)
+{
+    return x > 0.0f ? dy : 0.0f;
+}
+NC_HD float leakyReluForward(float x, float alpha)
+{
+    return x > 0.0f ? x : alpha * x;
+}
+NC_HD float leakyReluBackward(float x, float dy, float alpha)
+{
+    return x > 0.0f ? dy : alpha * dy;
+}
+NC_HD float eluForward(float x, float alpha)
+{
+    return x > 0.0f ? x : alpha * (expf(x) - 1.0f);
+}
 // From the output: for x ≤ 0, d/dx alpha·(eˣ − 1) = y + alpha.
-NC_HD float eluBackward(float x, float y, float dy, float alpha) { return x > 0.0f ? dy : dy * (y + alpha); }
+NC_HD float eluBackward(float x, float y, float dy, float alpha)
+{
+    return x > 0.0f ? dy : dy * (y + alpha);
+}
 NC_HD float sigmoidForward(float x)
 {
     // Stable on both sides: never exp of a large positive number.
@@ -30,9 +48,18 @@ NC_HD float sigmoidForward(float x)
     const float e = expf(x);
     return e / (1.0f + e);
 }
-NC_HD float sigmoidBackward(float y, float dy) { return dy * y * (1.0f - y); }
-NC_HD float tanhForward(float x) { return tanhf(x); }
-NC_HD float tanhBackward(float y, float dy) { return dy * (1.0f - y * y); }
+NC_HD float sigmoidBackward(float y, float dy)
+{
+    return dy * y * (1.0f - y);
+}
+NC_HD float tanhForward(float x)
+{
+    return tanhf(x);
+}
+NC_HD float tanhBackward(float y, float dy)
+{
+    return dy * (1.0f - y * y);
+}
 
 // ---- dropout -----------------------------------------------------------------------------
 // SplitMix64 finalizer: a counter-based generator, so element i's draw depends only on
@@ -57,14 +84,24 @@ NC_HD float dropoutMask(uint64_t seed, uint64_t index, float rate)
 
 // ---- losses (per element; the row reductions live in each backend) -------------------------
 // Mean squared error against a one-hot label: element (r, c) of an N×K output.
-NC_HD float mseTerm(float out, bool isLabel) { const float d = out - (isLabel ? 1.0f : 0.0f); return d * d; }
-NC_HD float mseGrad(float out, bool isLabel, float invCount) { return 2.0f * (out - (isLabel ? 1.0f : 0.0f)) * invCount; }
+NC_HD float mseTerm(float out, bool isLabel)
+{
+    const float d = out - (isLabel ? 1.0f : 0.0f);
+    return d * d;
+}
+NC_HD float mseGrad(float out, bool isLabel, float invCount)
+{
+    return 2.0f * (out - (isLabel ? 1.0f : 0.0f)) * invCount;
+}
 // Softmax cross-entropy gradient of logit c given the row's max and log Σ exp(x − max).
 NC_HD float softmaxCrossEntropyGrad(float logit, float rowMax, float logSum, bool isLabel, float invRows)
 {
     return (expf(logit - rowMax - logSum) - (isLabel ? 1.0f : 0.0f)) * invRows;
 }
-NC_HD float clampedProbability(float p) { return p > 1e-30f ? p : 1e-30f; }
+NC_HD float clampedProbability(float p)
+{
+    return p > 1e-30f ? p : 1e-30f;
+}
 
 // ---- optimizers (PyTorch's torch.optim equations, float32) -------------------------------
 NC_HD float regularizationGrad(float w, float g, float l1, float l2)
@@ -83,15 +120,15 @@ NC_HD float sgdStep(float w, float g, float& velocity, float lr, float momentum,
 // Adam / AdamW. stepSize = lr / (1 − β1ᵗ), bc2Sqrt = √(1 − β2ᵗ), decayFactor = 1 − lr·wd
 // (1 for Adam): computed once per tensor by the caller, in double, like PyTorch.
 NC_HD float adamStep(float w, float g, float& m, float& v, float beta1, float beta2, float epsilon, float stepSize,
-                     float bc2Sqrt, float decayFactor)
+    float bc2Sqrt, float decayFactor)
 {
     w *= decayFactor;
     m = beta1 * m + (1.0f - beta1) * g;
     v = beta2 * v + (1.0f - beta2) * g * g;
     return w - stepSize * m / (sqrtf(v) / bc2Sqrt + epsilon);
 }
-NC_HD float rmsPropStep(float w, float g, float& square, float& velocity, float lr, float alpha, float epsilon,
-                        float momentum)
+NC_HD float rmsPropStep(
+    float w, float g, float& square, float& velocity, float lr, float alpha, float epsilon, float momentum)
 {
     square = alpha * square + (1.0f - alpha) * g * g;
     const float update = g / (sqrtf(square) + epsilon);
