@@ -65,7 +65,7 @@ public:
     void connect(const std::string& from, const std::string& to, int port = -1);
     // Removes the edge from → to (first match). Returns whether one was removed.
     bool disconnect(const std::string& from, const std::string& to);
-    // A fresh id "conv3" for a type "Conv2D" (lowercase type + first free number).
+    // A fresh id "conv2d3" for a type "Conv2D" (lowercase type + first free number).
     std::string uniqueId(const std::string& type) const;
     // Nodes that take `id` as an input.
     std::vector<std::string> consumers(const std::string& id) const;

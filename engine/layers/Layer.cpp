@@ -74,9 +74,4 @@ Parameter& Layer::addParameter(const std::string& name, const Shape& shape, bool
     return m_parameters.back();
 }
 
-std::string Layer::where() const
-{
-    return m_name + ": ";
-}
-
 } // namespace netcanvas

@@ -117,8 +117,6 @@ public:
 protected:
     // Adds a parameter of this shape (grad allocated when trainable) and returns it.
     Parameter& addParameter(const std::string& name, const Shape& shape, bool trainable = true, bool regularize = true);
-    // "conv1 (Conv2D): " — prefix for error messages.
-    std::string where() const;
 
     std::string m_name;
     LayerParams m_params;

@@ -63,7 +63,7 @@ private:
     std::vector<LayerInfo> m_infos;
 };
 
-// Registers every built-in layer kind: one line per kind in LayerRegistry.cpp.
+// Registers every built-in layer kind: one line per kind in BuiltinLayers.cpp.
 void registerBuiltinLayers(LayerRegistry& registry);
 
 } // namespace netcanvas
