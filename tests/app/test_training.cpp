@@ -8,6 +8,7 @@
 #include "engine/core/Rng.h"
 #include "engine/data/Split.h"
 #include "engine/graph/ModelJson.h"
+#include "engine/session/TrainedModel.h"
 #include "widgets/canvas/GraphModel.h"
 #include "widgets/charts/Decimation.h"
 #include "widgets/charts/TrainingCharts.h"
@@ -21,9 +22,12 @@
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineSeries>
 #include <QMenuBar>
+#include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardItemModel>
@@ -613,6 +617,55 @@ private slots:
         QVERIFY2(run->summary.testAccuracy > 0.7, qPrintable(widgets::displayName(*run)));
         QCOMPARE(window.trainingCharts()->visibleRuns(), std::vector<int> { run->id });
         QVERIFY(window.trainingController()->hasWeights());
+    }
+
+    // The app and the CLI run the same engine session: the same model, data, recipe and seed
+    // give the same test accuracy and loss in both.
+    void appAndCliAgree()
+    {
+        QTemporaryDir dir;
+        const QString csv = dir.filePath(QStringLiteral("bars.csv"));
+        {
+            QFile f(csv);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            for (int64_t i = 0; i < m_data->size(); ++i) {
+                QStringList row;
+                for (int k = 0; k < 64; ++k)
+                    row << QString::number(m_data->pixels[static_cast<size_t>(i * 64 + k)] / 255.0, 'f', 3);
+                row << QString::number(m_data->labels[static_cast<size_t>(i)]);
+                f.write((row.join(QLatin1Char(',')) + QLatin1Char('\n')).toUtf8());
+            }
+        }
+        ModelGraph g = smallCnn();
+        g.training = { { "optimizer", "adam" }, { "learning_rate", 0.01 }, { "epochs", 2 }, { "batch_size", 16 },
+            { "seed", 9 } };
+        const QString model = dir.filePath(QStringLiteral("bars.json"));
+        saveModelFile(g, model.toStdString());
+
+        QProcess cli;
+        cli.start(QStringLiteral(NETCANVAS_CLI_PATH),
+            { "train", model, "--data", csv, "--out", dir.filePath(QStringLiteral("run")), "--threads", "1", "--device",
+                "cpu", "--json", "--quiet" });
+        QVERIFY(cli.waitForFinished(120000));
+        QCOMPARE(cli.exitCode(), 0);
+        const QList<QByteArray> lines = cli.readAllStandardOutput().trimmed().split('\n');
+        const QJsonObject metrics = QJsonDocument::fromJson(lines.last()).object();
+        QVERIFY2(metrics.contains(QStringLiteral("test_accuracy")), lines.last().constData());
+
+        // The app: the dataset opened as the CLI opens it, the recipe as the Training panel fills it.
+        auto data = std::make_shared<const Dataset>(
+            openDataset(csv.toStdString(), datasetOptionsFor(g.analyze(), "stretch")));
+        TrainConfig config = trainConfigFromJson(g.training);
+        config.threads = 1;
+        config.device = "cpu";
+        TrainingController controller;
+        QSignalSpy finished(&controller, &TrainingController::finished);
+        QVERIFY(controller.start(g, data, config));
+        QVERIFY(finished.wait(60000));
+        const RunSummary s = finished.at(0).at(0).value<RunSummary>();
+        QVERIFY(s.testSamples > 0 && std::isfinite(s.testAccuracy));
+        QCOMPARE(s.testAccuracy, metrics[QStringLiteral("test_accuracy")].toDouble());
+        QCOMPARE(s.testLoss, metrics[QStringLiteral("test_loss")].toDouble());
     }
 
     void decimationKeepsLimitAndExtremes()
