@@ -1,11 +1,12 @@
 #include "app/InspectionController.h"
 
 #include "app/TrainingController.h"
-#include "app/TrainingWorker.h"
 #include "engine/backend/Backend.h"
 #include "engine/core/Error.h"
 #include "engine/graph/ModelJson.h"
 #include "engine/io/Safetensors.h"
+#include "engine/session/TrainedModel.h"
+#include "engine/session/TrainingSession.h"
 
 #include <QFileInfo>
 #include <QFutureWatcher>
@@ -23,7 +24,7 @@ namespace netcanvas::app {
 struct InspectionController::Context {
     std::mutex mutex;
     ModelGraph graph; // the designer's model (for a weights file without one)
-    std::shared_ptr<TrainingJob> job; // source: a training run
+    std::shared_ptr<TrainingSession> session; // source: a training run
     std::string weightsPath; // source: a weights file
     std::shared_ptr<const Dataset> fileData;
     uint64_t sourceVersion = 0;
@@ -105,7 +106,7 @@ void InspectionController::setModel(const ModelGraph& graph)
 {
     std::lock_guard lock(m_ctx->mutex);
     m_ctx->graph = graph;
-    if (!m_ctx->job)
+    if (!m_ctx->session)
         ++m_ctx->sourceVersion;
 }
 
@@ -115,7 +116,7 @@ QString InspectionController::useWeightsFile(const QString& path, std::shared_pt
         return tr("No weights file %1").arg(path);
     {
         std::lock_guard lock(m_ctx->mutex);
-        m_ctx->job.reset();
+        m_ctx->session.reset();
         m_ctx->weightsPath = path.toStdString();
         m_ctx->fileData = std::move(data);
         ++m_ctx->sourceVersion;
@@ -126,12 +127,12 @@ QString InspectionController::useWeightsFile(const QString& path, std::shared_pt
 
 void InspectionController::useTrainingRun()
 {
-    auto job = m_training->job();
+    auto session = m_training->session();
     {
         std::lock_guard lock(m_ctx->mutex);
-        if (job == m_ctx->job)
+        if (session == m_ctx->session)
             return;
-        m_ctx->job = std::move(job);
+        m_ctx->session = std::move(session);
         m_ctx->weightsPath.clear();
         m_ctx->fileData.reset();
         ++m_ctx->sourceVersion;
@@ -142,17 +143,16 @@ void InspectionController::useTrainingRun()
 bool InspectionController::hasSource() const
 {
     std::lock_guard lock(m_ctx->mutex);
-    return m_ctx->job || !m_ctx->weightsPath.empty();
+    return m_ctx->session || !m_ctx->weightsPath.empty();
 }
 
 InspectionData InspectionController::data() const
 {
     std::lock_guard lock(m_ctx->mutex);
     InspectionData d;
-    if (m_ctx->job) {
-        std::lock_guard jl(m_ctx->job->mutex);
-        d.dataset = m_ctx->job->data;
-        d.testIndices = m_ctx->job->split.test;
+    if (m_ctx->session) {
+        d.dataset = m_ctx->session->dataset();
+        d.testIndices = m_ctx->session->split().test;
     } else {
         d.dataset = m_ctx->fileData;
     }
@@ -168,39 +168,34 @@ bool InspectionController::isBusy() const
 
 void InspectionController::prepare(Context& c)
 {
-    std::shared_ptr<TrainingJob> job;
+    std::shared_ptr<TrainingSession> session;
     std::string weightsPath;
     std::shared_ptr<const Dataset> fileData;
     ModelGraph graph;
     uint64_t version = 0;
     {
         std::lock_guard lock(c.mutex);
-        job = c.job;
+        session = c.session;
         weightsPath = c.weightsPath;
         fileData = c.fileData;
         graph = c.graph;
         version = c.sourceVersion;
     }
-    if (!job && weightsPath.empty())
+    if (!session && weightsPath.empty())
         throw GraphError("nothing to inspect yet: train the model, or open a project with trained weights");
 
-    if (job) {
-        Trainer* trainer = nullptr;
-        {
-            std::lock_guard jl(job->mutex);
-            trainer = job->trainer.get();
-            c.data.dataset = job->data;
-            c.data.testIndices = job->split.test;
-        }
-        if (!trainer)
+    if (session) {
+        c.data.dataset = session->dataset();
+        c.data.testIndices = session->split().test;
+        if (!session->isPrepared())
             throw GraphError("the run has not started training yet");
         if (version != c.builtVersion || !c.network) {
             c.backend = createCpuBackend(1);
-            c.network = std::make_unique<Network>(job->graph, *c.backend, 1);
+            c.network = std::make_unique<Network>(session->graph(), *c.backend, 1);
             c.builtVersion = version;
         }
-        // The job (held above) keeps the Trainer alive; copySnapshot locks its own mutex.
-        if (!trainer->copySnapshot(*c.network, &c.data.normalization))
+        // The session (held above) stays alive; copySnapshot is safe while it trains.
+        if (!session->copySnapshot(*c.network, &c.data.normalization))
             throw GraphError("no trained weights yet: wait for the first batch");
     } else if (version != c.builtVersion || !c.network) {
         const TensorFile tf = loadSafetensors(weightsPath);
@@ -208,9 +203,7 @@ void InspectionController::prepare(Context& c)
             graph = parseModelJson(it->second, weightsPath + " (embedded model)");
         c.backend = createCpuBackend(1);
         c.network = std::make_unique<Network>(graph, *c.backend, 1);
-        const WeightsMeta meta = loadWeights(weightsPath, *c.network);
-        c.data.normalization.mean = meta.mean;
-        c.data.normalization.stddev = meta.stddev;
+        c.data.normalization = normalizationOf(loadWeights(weightsPath, *c.network));
         c.data.dataset = fileData;
         c.data.testIndices.clear();
         if (fileData) {

@@ -1,7 +1,7 @@
 #pragma once
 // InspectionController: the engine behind the Inspect views. It keeps a private Network of
 // the trained model on its own single-threaded CPU backend — never the training thread's —
-// and fills its weights from the run's Trainer (Trainer::copySnapshot: the weights of the
+// and fills its weights from the run's TrainingSession (copySnapshot: the weights of the
 // last batch while training, the final ones after) or from a weights file.
 //
 // Requests (feature maps of a node for a sample or an image file, an explanation, the
@@ -33,7 +33,6 @@ class QFutureWatcherBase;
 namespace netcanvas::app {
 
 class TrainingController;
-struct TrainingJob;
 
 // What the inspected samples come from: the run's dataset and its test samples.
 struct InspectionData {

@@ -256,18 +256,11 @@ void LabelingController::onTrainingFinished()
     if (!m_roundRunning)
         return;
     m_roundRunning = false;
-    auto job = m_training->job();
-    if (!job || !m_store)
-        return;
-    Trainer* trainer = nullptr;
-    {
-        std::lock_guard lock(job->mutex);
-        trainer = job->trainer.get();
-    }
-    if (!trainer)
+    auto session = m_training->session();
+    if (!session || !m_store || !session->isPrepared())
         return;
     try {
-        auto model = ModelWeights::fromTrainer(job->graph, *trainer, job->data->classNames);
+        auto model = ModelWeights::fromSession(*session);
         if (!model) {
             emit failed(tr("The training round stopped before its first batch: no model yet."));
             return;

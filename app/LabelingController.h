@@ -13,10 +13,10 @@
 //
 // Ensures: at most one job at a time (isBusy()); each started job ends in exactly one of its
 // result signals or failed(); cancel() stops a decode or prediction within a few images.
-#include "app/ModelWeights.h"
 #include "engine/data/Dataset.h"
 #include "engine/labels/LabelStore.h"
-#include "engine/train/Trainer.h"
+#include "engine/session/ModelWeights.h"
+#include "engine/session/TrainingSession.h"
 
 #include <QObject>
 #include <QString>
@@ -28,7 +28,6 @@
 namespace netcanvas::app {
 
 class TrainingController;
-struct TrainingJob;
 
 class LabelingController : public QObject {
     Q_OBJECT

@@ -287,7 +287,7 @@ void MainWindow::createTrainingUi()
         if (m_inspectPending) { // the run has weights now: inspect them (live when asked)
             m_inspectPending = false;
             m_inspection->useTrainingRun();
-            m_inspect->sourceChanged(m_training->job()->graph);
+            m_inspect->sourceChanged(m_training->session()->graph());
         }
         runs->appendBatches(m_liveRunId, events);
         if (!events.empty())
@@ -299,13 +299,13 @@ void MainWindow::createTrainingUi()
         runs->appendEpoch(m_liveRunId, e);
         m_trainingPanel->showEpoch(e);
     });
-    connect(m_training, &TrainingController::finished, this, [this, runs](const widgets::TrainingSummary& s) {
+    connect(m_training, &TrainingController::finished, this, [this, runs](const RunSummary& s) {
         m_inspection->useTrainingRun();
-        m_inspect->sourceChanged(m_training->job()->graph); // the final weights and the test split
+        m_inspect->sourceChanged(m_training->session()->graph()); // the final weights and the test split
         runs->finishRun(m_liveRunId, s);
         m_trainingPanel->showFinished(s);
         if (s.diverged)
-            statusBar()->showMessage(tr("Training diverged: %1").arg(s.message), 15000);
+            statusBar()->showMessage(tr("Training diverged: %1").arg(QString::fromStdString(s.message)), 15000);
     });
     connect(m_training, &TrainingController::failed, this, [this, runs](const QString& message) {
         runs->failRun(m_liveRunId, message);
@@ -331,7 +331,7 @@ void MainWindow::createTrainingUi()
         });
     // Weights opened with a project are inspected on the dataset once it is loaded.
     connect(m_trainingPanel, &widgets::TrainingPanel::datasetLoaded, this, [this] {
-        if (!m_inspectedWeights.isEmpty() && !m_training->job()) {
+        if (!m_inspectedWeights.isEmpty() && !m_training->session()) {
             m_inspection->useWeightsFile(m_inspectedWeights, m_trainingPanel->dataset());
             m_inspect->sourceChanged(m_doc->model()->graph());
         }
@@ -401,10 +401,10 @@ void MainWindow::startTraining()
     if (!data || m_training->isRunning())
         return;
     const TrainConfig config = m_trainingPanel->config();
-    widgets::TrainingRun run;
-    run.modelName = m_doc->displayName();
+    RunRecord run;
+    run.modelName = m_doc->displayName().toStdString();
     run.config = config;
-    run.datasetName = QFileInfo(QString::fromStdString(data->root)).fileName();
+    run.datasetName = QFileInfo(QString::fromStdString(data->root)).fileName().toStdString();
     m_liveRunId = m_doc->runs()->addRun(run);
     m_training->start(m_doc->model()->graph(), data, config, m_liveRunId); // splits on the worker thread
 }

@@ -37,13 +37,16 @@ class LabelingPanel;
 class QUndoGroup;
 class QDockWidget;
 
+namespace netcanvas {
+struct ModelWeights;
+}
+
 namespace netcanvas::app {
 
 class Autosave;
 class InspectDock;
 class InspectionController;
 class LabelingController;
-struct ModelWeights;
 class ProjectDocument;
 class TrainingController;
 

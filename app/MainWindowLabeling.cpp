@@ -8,7 +8,6 @@
 #include "app/LabelingController.h"
 #include "app/ProjectDocument.h"
 #include "app/TrainingController.h"
-#include "app/TrainingWorker.h"
 #include "engine/backend/Backend.h"
 #include "engine/train/Network.h"
 #include "widgets/canvas/GraphCommands.h"
@@ -329,12 +328,13 @@ void MainWindow::startLabelRound(std::shared_ptr<const Dataset> data)
         if (fineTune)
             m_training->setInitialWeights(model);
     }
-    widgets::TrainingRun run;
-    run.modelName = m_doc->displayName();
+    RunRecord run;
+    run.modelName = m_doc->displayName().toStdString();
     run.config = config;
     run.datasetName = tr("%1 (labels, round %2)")
                           .arg(QFileInfo(m_labeling->folder()).fileName())
-                          .arg(m_labeling->rounds().size() + 1);
+                          .arg(m_labeling->rounds().size() + 1)
+                          .toStdString();
     m_liveRunId = m_doc->runs()->addRun(run);
     m_labeling->roundStarted(data->size(), fineTune);
     if (!m_training->start(graph, data, config, m_liveRunId)) {
@@ -350,18 +350,11 @@ std::shared_ptr<const ModelWeights> MainWindow::currentModelWeights() const
 {
     if (m_labeling->hasModel())
         return m_labeling->model();
-    auto job = m_training->job();
-    if (!job || m_training->isRunning())
-        return nullptr;
-    Trainer* trainer = nullptr;
-    {
-        std::lock_guard lock(job->mutex);
-        trainer = job->trainer.get();
-    }
-    if (!trainer)
+    auto session = m_training->session();
+    if (!session || m_training->isRunning() || !session->isPrepared())
         return nullptr;
     try {
-        return ModelWeights::fromTrainer(job->graph, *trainer, job->data->classNames);
+        return ModelWeights::fromSession(*session);
     } catch (const std::exception&) {
         return nullptr;
     }

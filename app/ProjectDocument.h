@@ -11,7 +11,7 @@
 // Ensures: open/save report failures as a message naming the file and field, and leave the
 // document unchanged on failure; every write is atomic. writeRecovery() saves a copy for
 // crash recovery without touching the document's file, path or modified state.
-#include "app/ProjectFile.h"
+#include "engine/io/ProjectFile.h"
 #include "widgets/canvas/GraphModel.h"
 
 #include <QObject>

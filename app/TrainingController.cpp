@@ -1,8 +1,6 @@
 #include "app/TrainingController.h"
 
 #include "app/TrainingWorker.h"
-#include "engine/graph/ModelJson.h"
-#include "engine/io/Safetensors.h"
 
 #include <QThread>
 
@@ -13,7 +11,7 @@ void TrainingController::registerMetaTypes()
     qRegisterMetaType<netcanvas::BatchEvent>();
     qRegisterMetaType<netcanvas::EpochEvent>();
     qRegisterMetaType<std::vector<netcanvas::BatchEvent>>();
-    qRegisterMetaType<netcanvas::widgets::TrainingSummary>();
+    qRegisterMetaType<netcanvas::RunSummary>();
 }
 
 TrainingController::TrainingController(QObject* parent)
@@ -35,20 +33,12 @@ TrainingController::TrainingController(QObject* parent)
 
 TrainingController::~TrainingController()
 {
-    if (m_job) {
-        std::lock_guard lock(m_job->mutex);
-        m_job->stop = true;
-        m_job->pause = false;
-        m_job->shuttingDown = true;
-        if (m_job->trainer) {
-            m_job->trainer->requestPause(false);
-            m_job->trainer->requestStop();
-        }
-    }
+    if (m_session)
+        m_session->cancel(); // stop at the next batch, skip the test evaluation
     m_thread->quit();
     m_thread->wait();
     delete m_thread;
-    m_job.reset(); // the Trainer, then its backend
+    m_session.reset();
 }
 
 bool TrainingController::start(
@@ -68,16 +58,18 @@ bool TrainingController::startJob(const ModelGraph& graph, std::shared_ptr<const
 {
     if (m_running || !data)
         return false;
-    auto job = std::make_shared<TrainingJob>();
-    job->graph = graph;
-    job->data = std::move(data);
-    job->split = std::move(split);
-    job->computeSplit = computeSplit;
-    job->config = std::move(config);
-    job->runId = ++m_serial;
-    job->batchIntervalMs = m_batchIntervalMs;
-    job->initialWeights = std::move(m_initialWeights);
-    m_job = job; // the previous run's Trainer is released here (it is idle)
+    SessionSettings settings;
+    settings.config = std::move(config);
+    settings.initialWeights = std::move(m_initialWeights);
+    auto session = std::make_shared<TrainingSession>(graph, std::move(data), std::move(settings));
+    if (!computeSplit) // else split on the worker from the config: not on the UI thread
+        session->setSplit(std::move(split));
+    TrainingJob job;
+    job.session = session;
+    job.runId = ++m_serial;
+    job.batchIntervalMs = m_batchIntervalMs;
+    m_session = std::move(session); // the previous run's session is released here (it is idle)
+    m_sessionRunId = job.runId;
     m_runId = runId;
     m_paused = false;
     TrainingWorker* worker = m_worker;
@@ -91,69 +83,47 @@ bool TrainingController::startJob(const ModelGraph& graph, std::shared_ptr<const
 
 void TrainingController::pause()
 {
-    if (!m_running || m_paused || !m_job)
+    if (!m_running || m_paused || !m_session)
         return;
-    {
-        std::lock_guard lock(m_job->mutex);
-        m_job->pause = true;
-        if (m_job->trainer)
-            m_job->trainer->requestPause(true);
-    }
+    m_session->requestPause(true);
     m_paused = true;
     emit pausedChanged(true);
 }
 
 void TrainingController::resume()
 {
-    if (!m_running || !m_paused || !m_job)
+    if (!m_running || !m_paused || !m_session)
         return;
-    {
-        std::lock_guard lock(m_job->mutex);
-        m_job->pause = false;
-        if (m_job->trainer)
-            m_job->trainer->requestPause(false);
-    }
+    m_session->requestPause(false);
     m_paused = false;
     emit pausedChanged(false);
 }
 
 void TrainingController::stop()
 {
-    if (!m_running || !m_job)
+    if (!m_running || !m_session)
         return;
-    std::lock_guard lock(m_job->mutex);
-    m_job->stop = true;
-    if (m_job->trainer)
-        m_job->trainer->requestStop(); // also ends a pause: the Trainer checks stop while paused
+    m_session->requestStop(); // also ends a pause: training checks stop while paused
 }
 
 bool TrainingController::hasWeights() const
 {
-    return !m_running && m_job && m_job->trainer;
+    return !m_running && m_session && m_session->isPrepared();
 }
 
 std::shared_ptr<const Dataset> TrainingController::lastDataset() const
 {
-    return m_job ? m_job->data : nullptr;
+    return m_session ? m_session->dataset() : nullptr;
 }
 
 QString TrainingController::saveWeights(const QString& path) const
 {
     if (m_running)
         return tr("Training is in progress: stop it or wait for it to finish before saving the weights.");
-    if (!m_job || !m_job->trainer)
+    if (!m_session || !m_session->isPrepared())
         return tr("There are no trained weights yet: train the model first.");
     try {
-        Trainer& t = *m_job->trainer;
-        WeightsMeta meta;
-        for (const std::string& c : m_job->data->classNames)
-            meta.classNames.push_back(c);
-        meta.mean = t.normalization().mean;
-        meta.stddev = t.normalization().stddev;
-        ModelGraph withRecipe = m_job->graph;
-        withRecipe.training = trainConfigToJson(m_job->config);
-        meta.modelJson = serializeModel(withRecipe);
-        netcanvas::saveWeights(path.toStdString(), t.network(), meta);
+        m_session->saveWeights(path.toStdString());
     } catch (const std::exception& e) {
         return QString::fromStdString(e.what());
     }
@@ -170,19 +140,19 @@ void TrainingController::setRunning(bool running)
 
 void TrainingController::onWorkerBatches(int runId, const std::vector<BatchEvent>& events)
 {
-    if (m_job && runId == m_job->runId)
+    if (m_session && runId == m_sessionRunId)
         emit batchFinished(events);
 }
 
 void TrainingController::onWorkerEpoch(int runId, const EpochEvent& event)
 {
-    if (m_job && runId == m_job->runId)
+    if (m_session && runId == m_sessionRunId)
         emit epochFinished(event);
 }
 
-void TrainingController::onWorkerFinished(int runId, const widgets::TrainingSummary& summary)
+void TrainingController::onWorkerFinished(int runId, const RunSummary& summary)
 {
-    if (!m_job || runId != m_job->runId)
+    if (!m_session || runId != m_sessionRunId)
         return;
     m_paused = false;
     setRunning(false);
@@ -191,7 +161,7 @@ void TrainingController::onWorkerFinished(int runId, const widgets::TrainingSumm
 
 void TrainingController::onWorkerFailed(int runId, const QString& message)
 {
-    if (!m_job || runId != m_job->runId)
+    if (!m_session || runId != m_sessionRunId)
         return;
     m_paused = false;
     setRunning(false);
@@ -200,7 +170,7 @@ void TrainingController::onWorkerFailed(int runId, const QString& message)
 
 void TrainingController::onWorkerDeviceNote(int runId, const QString& note)
 {
-    if (m_job && runId == m_job->runId)
+    if (m_session && runId == m_sessionRunId)
         emit deviceNote(note);
 }
 

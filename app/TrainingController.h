@@ -1,21 +1,21 @@
 #pragma once
-// TrainingController: the bridge between the UI thread and the Qt-free netcanvas::Trainer.
-// start() hands a TrainingJob to a TrainingWorker living on the controller's own QThread;
-// the worker's events come back as queued signals carrying value copies, so slots run on
-// the UI thread and the UI never waits on the engine.
+// TrainingController: the bridge between the UI thread and the Qt-free engine
+// TrainingSession. start() creates a session and hands it to a TrainingWorker living on the
+// controller's own QThread; the worker's events come back as queued signals carrying value
+// copies, so slots run on the UI thread and the UI never waits on the engine.
 //
-// Control: pause()/resume()/stop() set the Trainer's atomic flags (taking effect within
-// one batch) and return at once. The trained Trainer — and so its Network's weights — is
-// kept after a run ends, until the next start(); saveWeights() writes them.
+// Control: pause()/resume()/stop() go to the session (taking effect within one batch) and
+// return at once. The session — and so its network's weights — is kept after a run ends,
+// until the next start(); saveWeights() writes them.
 //
 // Ensures: every start() that returns true is followed by exactly one finished() or
 // failed(); isRunning() is true from start() until that signal is delivered. The
 // destructor requests stop, quits the thread and waits for it.
 #include "engine/data/Split.h"
 #include "engine/graph/ModelGraph.h"
+#include "engine/session/TrainingSession.h"
 #include "engine/train/TrainConfig.h"
-#include "engine/train/Trainer.h"
-#include "widgets/train/TrainingRun.h"
+#include "widgets/train/RunDisplay.h"
 
 #include <QObject>
 #include <QString>
@@ -28,8 +28,6 @@ class QThread;
 namespace netcanvas::app {
 
 class TrainingWorker;
-struct TrainingJob;
-struct ModelWeights;
 
 class TrainingController : public QObject {
     Q_OBJECT
@@ -69,17 +67,17 @@ public:
     QString saveWeights(const QString& path) const;
     // The dataset and normalization of the last run (for inspection; null before any run).
     std::shared_ptr<const Dataset> lastDataset() const;
-    // The current (or last) run's job: its Trainer publishes weight snapshots that the
-    // inspection views copy from any thread (Trainer::copySnapshot). Holding the pointer
-    // keeps the Trainer alive after the next start(). Null before any run.
-    std::shared_ptr<TrainingJob> job() const { return m_job; }
+    // The current (or last) run's session: it publishes weight snapshots that the inspection
+    // views copy from any thread (TrainingSession::copySnapshot). Holding the pointer keeps it
+    // alive after the next start(). Null before any run.
+    std::shared_ptr<TrainingSession> session() const { return m_session; }
 
 signals:
     void started(int runId);
     // Every batch since the previous signal, in order (at most ~30 signals per second).
     void batchFinished(const std::vector<netcanvas::BatchEvent>& events);
     void epochFinished(const netcanvas::EpochEvent& event);
-    void finished(const netcanvas::widgets::TrainingSummary& summary);
+    void finished(const netcanvas::RunSummary& summary);
     void failed(const QString& message);
     // The run's device could not be used and it trains on the CPU: the one-line reason.
     void deviceNote(const QString& note);
@@ -91,14 +89,15 @@ private:
         TrainConfig config, int runId);
     void onWorkerBatches(int runId, const std::vector<BatchEvent>& events);
     void onWorkerEpoch(int runId, const EpochEvent& event);
-    void onWorkerFinished(int runId, const widgets::TrainingSummary& summary);
+    void onWorkerFinished(int runId, const RunSummary& summary);
     void onWorkerFailed(int runId, const QString& message);
     void onWorkerDeviceNote(int runId, const QString& note);
     void setRunning(bool running);
 
     QThread* m_thread;
     TrainingWorker* m_worker;
-    std::shared_ptr<TrainingJob> m_job;
+    std::shared_ptr<TrainingSession> m_session;
+    int m_sessionRunId = 0; // the worker's id of m_session's run (m_serial when it started)
     bool m_running = false;
     bool m_paused = false;
     int m_runId = 0;

@@ -142,7 +142,7 @@ int main(int argc, char** argv)
     }
     if (parser.isSet(report))
         QObject::connect(window.trainingController(), &netcanvas::app::TrainingController::finished, &window,
-            [&window](const netcanvas::widgets::TrainingSummary& s) {
+            [&window](const netcanvas::RunSummary& s) {
                 std::printf("run: %.0f samples/s over %.1f s, test accuracy %.2f%%, live refreshes %d\n",
                     s.samplesPerSecond, s.seconds, s.testAccuracy * 100.0,
                     window.inspectionController()->liveRefreshes());

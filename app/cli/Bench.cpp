@@ -121,10 +121,9 @@ int runBench(const BenchOptions& o)
 
     auto backend = backendForDevice(o.device, o.threads, precisionOption(o.precision));
     Network net(graph, *backend, o.seed);
-    // Loss as the Trainer chooses it: the recipe's kind, on probabilities when the model ends in Softmax.
+    // Loss as training chooses it: the recipe's kind, on probabilities when the model outputs them.
     const TrainConfig recipe = trainConfigFromJson(graph.training);
-    const GraphNode* outNode = graph.node(a.outputNode);
-    const bool outputIsProbabilities = outNode && outNode->type == "Softmax" && a.outputShape.rank() == 1;
+    const bool outputIsProbabilities = netcanvas::outputIsProbabilities(graph, a);
     OptimizerConfig oc;
     oc.kind = "sgd";
     oc.learningRate = kLearningRate;
@@ -141,7 +140,7 @@ int runBench(const BenchOptions& o)
     const Tensor inferInput = randomInput(a.inputShape, o.inferBatch, rng);
     const Tensor oneInput = randomInput(a.inputShape, 1, rng);
 
-    // One training step, as Trainer::fit does it minus its bookkeeping (snapshots,
+    // One training step, as a training session's fit does it minus its bookkeeping (snapshots,
     // divergence checks, accuracy): forward, loss, backward, optimizer update — with FP16 math
     // also its loss scaling (scaled loss gradient, one overflow check, unscaled gradients).
     Tensor grad(backend->allocator());

@@ -4,7 +4,7 @@
 // What it measures (docs/benchmarks.md): after `warmup` untimed steps, `steps` timed
 // training steps (forward, loss, backward, SGD update with momentum 0.9 and lr 0.01,
 // whatever the model's recipe says, so the numbers compare with PyTorch like for like; with
-// FP16 math also the Trainer's loss scaling: scale, overflow check, unscale),
+// FP16 math also the training loss scaling: scale, overflow check, unscale),
 // `steps` inference passes at batch `inferBatch`, and `latencySteps` batch-1 inference
 // passes; then the process's peak resident memory. Achieved GFLOP/s use the registry's
 // forward FLOP counts, a training step counting 3× forward.

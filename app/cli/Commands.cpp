@@ -3,7 +3,6 @@
 
 #include "Inspect.h"
 #include "Progress.h"
-#include "TrainedModel.h"
 
 #include "engine/backend/Backend.h"
 #include "engine/backend/DeviceManager.h"
@@ -15,13 +14,16 @@
 #include "engine/inspect/Inspect.h"
 #include "engine/io/AtomicFile.h"
 #include "engine/io/Csv.h"
+#include "engine/io/ProjectFile.h"
 #include "engine/io/Safetensors.h"
 #include "engine/labels/ImageScan.h"
 #include "engine/layers/LayerRegistry.h"
+#include "engine/session/RunRecord.h"
+#include "engine/session/TrainedModel.h"
+#include "engine/session/TrainingSession.h"
 #include "engine/train/Loss.h"
 #include "engine/train/Metrics.h"
 #include "engine/train/Network.h"
-#include "engine/train/Trainer.h"
 
 #include <algorithm>
 #include <atomic>
@@ -96,35 +98,6 @@ Dataset openFor(const std::string& path, const GraphAnalysis& a, const std::stri
             progress.message("  ... and " + std::to_string(d.skipped.size() - 10) + " more");
     }
     return d;
-}
-
-void checkOutputMatchesClasses(const GraphAnalysis& a, const Dataset& d)
-{
-    const int64_t units = a.outputShape.numel();
-    if (units != d.numClasses())
-        throw ShapeError("the model's output node '" + a.outputNode + "' gives " + a.outputShape.toString()
-            + " values per sample, but the dataset has " + std::to_string(d.numClasses())
-            + " classes: set its units to " + std::to_string(d.numClasses()));
-}
-
-nlohmann::json confusionJson(const ConfusionMatrix& cm, const std::vector<std::string>& names)
-{
-    nlohmann::json j;
-    j["classes"] = names;
-    j["matrix"] = nlohmann::json::array();
-    for (int t = 0; t < cm.classes(); ++t) {
-        nlohmann::json row = nlohmann::json::array();
-        for (int p = 0; p < cm.classes(); ++p)
-            row.push_back(cm.at(t, p));
-        j["matrix"].push_back(row);
-    }
-    j["per_class"] = nlohmann::json::array();
-    for (int c = 0; c < cm.classes(); ++c)
-        j["per_class"].push_back(
-            { { "class", c < static_cast<int>(names.size()) ? names[static_cast<size_t>(c)] : std::to_string(c) },
-                { "precision", cm.precision(c) }, { "recall", cm.recall(c) }, { "f1", cm.f1(c) },
-                { "support", cm.support(c) } });
-    return j;
 }
 
 std::string confusionCsv(const ConfusionMatrix& cm, const std::vector<std::string>& names)
@@ -238,12 +211,10 @@ int runLayers(bool json)
     return 0;
 }
 
-int runTrain(const TrainOptions& o)
-{
-    Progress progress(o.quiet);
-    ModelGraph graph = loadModelFile(o.model);
-    const GraphAnalysis a = graph.validate();
+namespace {
 
+TrainConfig trainConfigFor(const ModelGraph& graph, const TrainOptions& o)
+{
     TrainConfig cfg = trainConfigFromJson(graph.training);
     if (o.epochs)
         cfg.epochs = *o.epochs;
@@ -267,53 +238,25 @@ int runTrain(const TrainOptions& o)
         cfg.augmentation.maxShift = o.shift;
     if (o.rotate > 0)
         cfg.augmentation.maxRotation = o.rotate;
+    cfg.device = o.device;
     cfg.threads = o.threads;
     cfg.precision = precisionOption(o.precision);
     cfg.lossScaling = parseLossScaling(o.lossScaling, "--loss-scaling");
+    return cfg;
+}
 
-    namespace fs = std::filesystem;
-    const std::string out = o.out.empty() ? "runs/" + (graph.name.empty() ? std::string("model") : graph.name) : o.out;
-    cfg.checkpointDir = (fs::path(out) / "checkpoints").string();
-
-    std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
-
-    Dataset data = openFor(o.data, a, o.resize, progress);
-    checkOutputMatchesClasses(a, data);
-    const DataSplit split = splitDataset(data, cfg.validationFraction, cfg.testFraction, cfg.seed);
-    progress.message("split: " + Progress::formatCount(static_cast<int64_t>(split.train.size())) + " train, "
-        + Progress::formatCount(static_cast<int64_t>(split.validation.size())) + " validation, "
-        + Progress::formatCount(static_cast<int64_t>(split.test.size())) + " test"
-        + (data.officialTestBegin >= 0 ? " (official test split)" : ""));
-
-    auto backend = backendForDevice(o.device, cfg.threads, cfg.precision);
-    Trainer trainer(graph, cfg, *backend);
-    progress.message("training " + (graph.name.empty() ? o.model : graph.name) + " on " + backend->name() + " ("
-        + (backend->device() == Device::Cpu ? std::to_string(backend->threads()) + " threads" : backend->description())
-        + "): " + std::to_string(cfg.epochs) + " epochs, batch " + std::to_string(cfg.batchSize) + ", "
-        + cfg.optimizer.kind + " lr " + fmt("%g", cfg.optimizer.learningRate) + ", " + cfg.schedule.kind
-        + " schedule, seed " + std::to_string(cfg.seed));
-    if (!o.initWeights.empty()) {
-        const WeightsMeta init = loadWeights(o.initWeights, trainer.network());
-        if (!init.mean.empty()) {
-            Normalization n;
-            n.mean = init.mean;
-            n.stddev = init.stddev;
-            trainer.setNormalization(n);
-        }
-        progress.message("fine-tuning from " + o.initWeights);
-    }
-
-    std::string history = "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,learning_rate,seconds,"
-                          "samples_per_second\n";
-    trainer.setOnBatch([&](const BatchEvent& e) {
+// The progress hooks of `train`: a progress line per batch, a line per epoch.
+SessionHooks progressHooks(TrainingSession& session, Progress& progress, int epochs)
+{
+    SessionHooks hooks;
+    hooks.onBatch = [&session, &progress, epochs](const BatchEvent& e) {
         if (g_interrupted.load())
-            trainer.requestStop();
+            session.requestStop();
         progress.batch(
-            e.epoch, cfg.epochs, e.batch, e.batchesPerEpoch, e.loss, e.accuracy, e.samplesPerSecond, e.etaSeconds);
-    });
-    trainer.setOnEpoch([&](const EpochEvent& e) {
-        std::string line = "epoch " + std::to_string(e.epoch + 1) + "/" + std::to_string(cfg.epochs) + "  train loss "
+            e.epoch, epochs, e.batch, e.batchesPerEpoch, e.loss, e.accuracy, e.samplesPerSecond, e.etaSeconds);
+    };
+    hooks.onEpoch = [&progress, epochs](const EpochEvent& e) {
+        std::string line = "epoch " + std::to_string(e.epoch + 1) + "/" + std::to_string(epochs) + "  train loss "
             + fmt("%.4f", e.trainLoss) + " acc " + fmt("%.2f%%", 100 * e.trainAccuracy);
         if (!std::isnan(e.validationLoss))
             line += "  val loss " + fmt("%.4f", e.validationLoss) + " acc " + fmt("%.2f%%", 100 * e.validationAccuracy);
@@ -323,18 +266,72 @@ int runTrain(const TrainOptions& o)
                 + formatLossScale(static_cast<float>(e.lossScale)) + ")";
         line += e.improved ? "  *" : "";
         progress.epoch(line);
-        history += std::to_string(e.epoch + 1) + "," + fmt("%.6g", e.trainLoss) + "," + fmt("%.6g", e.trainAccuracy)
-            + "," + fmt("%.6g", e.validationLoss) + "," + fmt("%.6g", e.validationAccuracy) + ","
-            + fmt("%.6g", e.learningRate) + "," + fmt("%.3f", e.seconds) + "," + fmt("%.1f", e.samplesPerSecond) + "\n";
-    });
+    };
+    return hooks;
+}
 
-    const TrainResult r = [&] {
+// The session's device note on stderr, by backendForDevice's rule (Devices.h).
+void printDeviceNote(const TrainingSession& s, const std::string& device)
+{
+    if (!s.deviceNote().empty()
+        && (device != "auto" || s.gpuPresent() || s.settings().config.precision != Precision::Fp32)) {
+        std::fprintf(stderr, "netcanvas-cli: note: %s\n", s.deviceNote().c_str());
+        std::fflush(stderr);
+    }
+}
+
+// The device note, then "training <model> on <backend> (...): <settings>".
+void announceTraining(TrainingSession& s, const TrainOptions& o, Progress& progress)
+{
+    const TrainConfig& cfg = s.settings().config;
+    printDeviceNote(s, o.device);
+    const Backend& backend = s.backend();
+    const ModelGraph& graph = s.graph();
+    progress.message("training " + (graph.name.empty() ? o.model : graph.name) + " on " + backend.name() + " ("
+        + (backend.device() == Device::Cpu ? std::to_string(backend.threads()) + " threads" : backend.description())
+        + "): " + std::to_string(cfg.epochs) + " epochs, batch " + std::to_string(cfg.batchSize) + ", "
+        + cfg.optimizer.kind + " lr " + fmt("%g", cfg.optimizer.learningRate) + ", " + cfg.schedule.kind
+        + " schedule, seed " + std::to_string(cfg.seed));
+    if (!o.initWeights.empty())
+        progress.message("fine-tuning from " + o.initWeights);
+}
+
+} // namespace
+
+int runTrain(const TrainOptions& o)
+{
+    Progress progress(o.quiet);
+    ModelGraph graph = loadModelFile(o.model);
+    const GraphAnalysis a = graph.validate();
+    SessionSettings settings;
+    settings.config = trainConfigFor(graph, o);
+    settings.initialWeightsFile = o.initWeights;
+    settings.outputDir = o.out.empty() ? "runs/" + (graph.name.empty() ? std::string("model") : graph.name) : o.out;
+    const int epochs = settings.config.epochs;
+    const int64_t batchSize = settings.config.batchSize;
+
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+
+    auto data = std::make_shared<const Dataset>(openFor(o.data, a, o.resize, progress));
+    checkOutputMatchesClasses(a, *data);
+    TrainingSession session(std::move(graph), data, std::move(settings));
+    const DataSplit& split = session.prepareSplit();
+    progress.message("split: " + Progress::formatCount(static_cast<int64_t>(split.train.size())) + " train, "
+        + Progress::formatCount(static_cast<int64_t>(split.validation.size())) + " validation, "
+        + Progress::formatCount(static_cast<int64_t>(split.test.size())) + " test"
+        + (data->officialTestBegin >= 0 ? " (official test split)" : ""));
+    session.prepare();
+    announceTraining(session, o, progress);
+
+    const SessionResult result = [&] {
         try {
-            return trainer.fit(data, split);
+            return session.run(progressHooks(session, progress, epochs));
         } catch (const BackendError& e) { // a GPU out of memory: say which batch size and what to try
-            throw BackendError(withOutOfMemoryAdvice(e.what(), cfg.batchSize, "--device cpu"));
+            throw BackendError(withOutOfMemoryAdvice(e.what(), batchSize, "--device cpu"));
         }
     }();
+    const TrainResult& r = result.train;
     if (!r.message.empty())
         progress.message(r.message);
     if (r.skippedSteps > 0)
@@ -343,49 +340,19 @@ int runTrain(const TrainOptions& o)
             + formatLossScale(static_cast<float>(r.lossScale)));
 
     // Keep what was learned, whatever happened: the run's weights are the last good ones.
-    graph.training = trainConfigToJson(cfg);
-    fs::create_directories(out);
-    WeightsMeta meta;
-    meta.classNames = data.classNames;
-    meta.mean = trainer.normalization().mean;
-    meta.stddev = trainer.normalization().stddev;
-    meta.modelJson = serializeModel(graph);
-    const std::string weightsPath = (fs::path(out) / "weights.safetensors").string();
-    saveWeights(weightsPath, trainer.network(), meta);
-    saveModelFile(graph, (fs::path(out) / "model.json").string());
-    writeFileAtomic((fs::path(out) / "history.csv").string(), history);
-
-    EvalResult test;
-    const bool haveTest = !split.test.empty() && !r.diverged;
-    if (haveTest) {
-        test = trainer.evaluate(data, split.test);
+    nlohmann::json metrics = session.saveRunFolder(result);
+    if (result.tested) {
         progress.epoch("");
-        std::cout << "test: accuracy " << fmt("%.2f%%", 100 * test.accuracy) << ", loss " << fmt("%.4f", test.loss)
-                  << " on " << Progress::formatCount(test.samples) << " samples\n\n"
-                  << test.confusion.toText(data.classNames);
+        std::cout << "test: accuracy " << fmt("%.2f%%", 100 * result.test.accuracy) << ", loss "
+                  << fmt("%.4f", result.test.loss) << " on " << Progress::formatCount(result.test.samples)
+                  << " samples\n\n"
+                  << result.test.confusion.toText(data->classNames);
     }
+    const std::string weightsPath
+        = (std::filesystem::path(session.settings().outputDir) / "weights.safetensors").string();
     std::cout << "\nsaved " << weightsPath << " (" << r.epochsCompleted << " epochs, "
               << Progress::formatDuration(r.seconds) << ", " << Progress::formatRate(r.samplesPerSecond)
               << " samples/s)\n";
-
-    nlohmann::json metrics { { "model", graph.name }, { "epochs", r.epochsCompleted },
-        { "samples_per_second", r.samplesPerSecond }, { "seconds", r.seconds }, { "stopped", r.stopped },
-        { "early_stopped", r.earlyStopped }, { "diverged", r.diverged }, { "message", r.message },
-        { "best_epoch", r.bestEpoch + 1 }, { "precision", precisionName(backend->mathPrecision()) }, { "out", out } };
-    if (trainer.lossScaler()) {
-        metrics["skipped_steps"] = r.skippedSteps;
-        metrics["loss_scale"] = r.lossScale;
-    }
-    if (!r.history.empty() && !std::isnan(r.history.back().validationAccuracy)) {
-        metrics["validation_accuracy"] = r.history.back().validationAccuracy;
-        metrics["validation_loss"] = r.history.back().validationLoss;
-    }
-    if (haveTest) {
-        metrics["test_accuracy"] = test.accuracy;
-        metrics["test_loss"] = test.loss;
-        metrics["confusion"] = confusionJson(test.confusion, data.classNames);
-    }
-    writeFileAtomic((fs::path(out) / "metrics.json").string(), metrics.dump(2) + "\n");
     if (o.json) {
         metrics.erase("confusion");
         std::cout << metrics.dump() << "\n";
@@ -399,36 +366,41 @@ int runEval(const EvalOptions& o)
 {
     checkMetricsPath(o.metricsOut); // before the work, not after
     Progress progress(o.json);
-    // The evaluating Trainer's own network receives the weights: one network, one read.
-    const ModelGraph graph = graphForWeights(o.model, o.weights);
-    const TrainConfig cfg = trainConfigFromJson(graph.training);
-    auto backend = backendForDevice(o.device, o.threads, precisionOption(o.precision));
-    Trainer evaluator(graph, cfg, *backend);
-    const WeightsMeta meta = loadWeights(o.weights, evaluator.network());
-    evaluator.setNormalization(normalizationOf(meta));
-    const GraphAnalysis& a = evaluator.network().analysis();
-    Dataset data = openFor(o.data, a, "stretch", progress);
-    checkOutputMatchesClasses(a, data);
-    if (!meta.classNames.empty() && meta.classNames != data.classNames)
+    // The session's own network receives the weights: one network, one read.
+    const TrainedFiles files = resolveTrainedFiles(o.model, o.weights);
+    ModelGraph graph = graphForWeights(files.model, files.weights);
+    const GraphAnalysis a = graph.validate();
+    auto data = std::make_shared<const Dataset>(openFor(o.data, a, "stretch", progress));
+    checkOutputMatchesClasses(a, *data);
+    SessionSettings settings;
+    settings.config = trainConfigFromJson(graph.training);
+    settings.config.device = o.device;
+    settings.config.threads = o.threads;
+    settings.config.precision = precisionOption(o.precision);
+    TrainingSession evaluator(std::move(graph), data, std::move(settings));
+    evaluator.prepare();
+    printDeviceNote(evaluator, o.device);
+    const WeightsMeta meta = evaluator.loadWeightsFile(files.weights);
+    if (!meta.classNames.empty() && meta.classNames != data->classNames)
         progress.message("note: the dataset's class names differ from the ones the model was trained on");
     std::vector<int64_t> indices;
     if (o.split == "all") {
-        indices.resize(static_cast<size_t>(data.size()));
+        indices.resize(static_cast<size_t>(data->size()));
         std::iota(indices.begin(), indices.end(), 0);
     } else {
-        const DataSplit split = splitDataset(data, cfg.validationFraction, cfg.testFraction, cfg.seed);
+        const DataSplit split = evaluator.split();
         indices = o.split == "test" ? split.test : o.split == "validation" ? split.validation : split.train;
     }
     if (indices.empty())
         throw DataError(o.data + ": the " + o.split + " split is empty");
 
-    const EvalResult r = evaluator.evaluate(data, indices);
+    const EvalResult r = evaluator.evaluate(indices);
     // Top-k accuracy (and the per-sample predictions behind it): a second, inference-only
     // pass through engine/inspect; the first gives the loss exactly as training reports it.
     const inspect::Evaluation detail
-        = inspect::evaluate(evaluator.network(), data, indices, normalizationOf(meta), o.topK);
+        = inspect::evaluate(evaluator.network(), *data, indices, normalizationOf(meta), o.topK);
 
-    const auto& names = data.classNames;
+    const auto& names = data->classNames;
     const std::string topK = "top-" + std::to_string(detail.topK);
     if (!o.json) {
         std::cout << o.split << " split: accuracy " << fmt("%.2f%%", 100 * r.accuracy) << ", " << topK << " accuracy "
@@ -490,17 +462,15 @@ int runPredict(const PredictOptions& o)
     const std::vector<std::string> images = expandImageArguments(o.images);
     if (images.empty())
         throw DataError("no image to predict in " + o.images.front() + (o.images.size() > 1 ? " and the others" : ""));
-    LoadedModel m = loadTrained(o.model, o.weights, o.threads, o.device, precisionOption(o.precision));
+    LoadedModel m = loadTrained(
+        resolveTrainedFiles(o.model, o.weights), backendForDevice(o.device, o.threads, precisionOption(o.precision)));
     const GraphAnalysis& a = m.network->analysis();
     const DatasetOptions geo = datasetOptionsFor(a, "stretch");
     const Normalization norm = normalizationOf(m.meta);
     const int64_t k = a.outputShape.numel();
     const int top = static_cast<int>(std::min<int64_t>(o.top, k));
-    const GraphNode* outNode = m.graph.node(a.outputNode);
-    const bool outputIsSoftmax = outNode && outNode->type == "Softmax";
     int failures = 0;
     Tensor input(a.inputShape.batched(1));
-    Tensor grad;
     std::string csv = "path,class,confidence";
     for (int i = 2; i <= top; ++i)
         csv += ",class_" + std::to_string(i) + ",confidence_" + std::to_string(i);
@@ -515,27 +485,19 @@ int runPredict(const PredictOptions& o)
             continue;
         }
         prepareImage(pixels.data(), geo.channels, geo.height, geo.width, norm, input.data());
-        const Tensor& output = m.network->forward(input, false);
-        Tensor probs;
-        if (outputIsSoftmax)
-            probs.copyFrom(output);
-        else
-            softmaxCrossEntropy(output, { 0 }, grad, &probs);
+        const std::vector<float> probs = inspect::probabilities(*m.network, m.network->forward(input, false), 0);
         std::vector<int> order(static_cast<size_t>(k));
         std::iota(order.begin(), order.end(), 0);
-        std::partial_sort(
-            order.begin(), order.begin() + top, order.end(), [&](int x, int y) { return probs[x] > probs[y]; });
-        auto name = [&](int c) {
-            return c < static_cast<int>(m.meta.classNames.size()) ? m.meta.classNames[static_cast<size_t>(c)]
-                                                                  : std::to_string(c);
-        };
+        std::partial_sort(order.begin(), order.begin() + top, order.end(),
+            [&](int x, int y) { return probs[static_cast<size_t>(x)] > probs[static_cast<size_t>(y)]; });
+        auto name = [&](int c) { return m.className(c); };
         if (!o.out.empty()) {
             csv += csvField(path);
             for (int i = 0; i < top; ++i) {
                 csv += ',';
                 csv += csvField(name(order[static_cast<size_t>(i)]));
                 csv += ',';
-                csv += fmt("%.6g", probs[order[static_cast<size_t>(i)]]);
+                csv += fmt("%.6g", probs[static_cast<size_t>(order[static_cast<size_t>(i)])]);
             }
             csv += "\n";
         }
@@ -544,13 +506,15 @@ int runPredict(const PredictOptions& o)
             for (int i = 0; i < top; ++i)
                 j["top"].push_back(
                     { { "class", name(order[static_cast<size_t>(i)]) }, { "index", order[static_cast<size_t>(i)] },
-                        { "probability", probs[order[static_cast<size_t>(i)]] } });
+                        { "probability", probs[static_cast<size_t>(order[static_cast<size_t>(i)])] } });
             std::cout << j.dump() << "\n";
         } else if (o.out.empty()) {
             std::cout << path << "\n";
             for (int i = 0; i < top; ++i)
-                std::cout << "  " << pad(fmt("%.1f%%", 100.0 * probs[order[static_cast<size_t>(i)]]), 7, true) << "  "
-                          << name(order[static_cast<size_t>(i)]) << "\n";
+                std::cout << "  "
+                          << pad(fmt("%.1f%%", 100.0 * probs[static_cast<size_t>(order[static_cast<size_t>(i)])]), 7,
+                                 true)
+                          << "  " << name(order[static_cast<size_t>(i)]) << "\n";
         }
     }
     if (failures == static_cast<int>(images.size()))
@@ -563,6 +527,72 @@ int runPredict(const PredictOptions& o)
                       << "\n";
     }
     return failures ? 2 : 0;
+}
+
+namespace {
+
+std::string percent(double v)
+{
+    return std::isfinite(v) ? fmt("%.2f%%", 100 * v) : std::string("-");
+}
+
+nlohmann::json numberOrNull(double v)
+{
+    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+nlohmann::json runJson(const RunRecord& r)
+{
+    return { { "id", r.id }, { "label", r.label }, { "model", r.modelName }, { "dataset", r.datasetName },
+        { "settings", runSettingsSummary(r.config) }, { "epochs", r.summary.epochsCompleted },
+        { "best_validation_accuracy", numberOrNull(bestValidationAccuracy(r)) },
+        { "last_validation_accuracy", numberOrNull(lastValidationAccuracy(r)) },
+        { "test_accuracy", numberOrNull(r.summary.testAccuracy) }, { "state", runState(r) },
+        { "message", r.summary.message } };
+}
+
+// Copies the project's saved weights (tensors and metadata, byte for byte) to `out`.
+void exportProjectWeights(const std::string& projectPath, const std::string& out)
+{
+    const TrainedFiles files = resolveTrainedFiles(projectPath, {});
+    loadSafetensors(files.weights); // a readable weights file, not just any bytes
+    writeFileAtomic(out, readFile(files.weights));
+}
+
+} // namespace
+
+int runRuns(const RunsOptions& o)
+{
+    const ProjectData project = loadProjectFile(o.project);
+    if (!o.exportWeights.empty()) {
+        exportProjectWeights(o.project, o.exportWeights);
+        if (!o.json)
+            std::cout << "wrote " << o.exportWeights << " (the weights of run " << project.weightsRun << ")\n";
+    }
+    if (o.json) {
+        nlohmann::json runs = nlohmann::json::array();
+        for (const RunRecord& r : project.runs)
+            runs.push_back(runJson(r));
+        nlohmann::json j { { "project", o.project }, { "runs", runs }, { "weights_run", project.weightsRun } };
+        if (!o.exportWeights.empty())
+            j["exported"] = o.exportWeights;
+        std::cout << j.dump() << "\n";
+        return 0;
+    }
+    if (project.runs.empty()) {
+        std::cout << o.project << ": no training runs\n";
+        return 0;
+    }
+    std::cout << pad("run", 5) << pad("label", 18) << pad("settings", 40) << pad("epochs", 7, true)
+              << pad("best val", 10, true) << pad("last val", 10, true) << pad("test", 10, true) << "  state\n";
+    for (const RunRecord& r : project.runs)
+        std::cout << pad(std::to_string(r.id), 5) << pad(r.label.empty() ? "-" : r.label, 18)
+                  << pad(runSettingsSummary(r.config), 40) << pad(std::to_string(r.summary.epochsCompleted), 7, true)
+                  << pad(percent(bestValidationAccuracy(r)), 10, true)
+                  << pad(percent(lastValidationAccuracy(r)), 10, true) << pad(percent(r.summary.testAccuracy), 10, true)
+                  << "  " << runState(r)
+                  << (r.id == project.weightsRun && !project.weightsPath.empty() ? " (weights)" : "") << "\n";
+    return 0;
 }
 
 } // namespace netcanvas::cli

@@ -39,7 +39,7 @@ struct TrainOptions {
 };
 
 struct EvalOptions {
-    std::string model; // optional: the weights carry their model
+    std::string model; // optional: the weights carry their model; or a project (.ncproj): its weights
     std::string weights;
     std::string data;
     std::string split = "test"; // test | validation | train | all
@@ -54,7 +54,7 @@ struct EvalOptions {
 };
 
 struct PredictOptions {
-    std::string model;
+    std::string model; // optional; or a project (.ncproj): its saved weights
     std::string weights;
     std::vector<std::string> images; // files, or folders searched recursively
     std::string out; // CSV of the predictions (written atomically at the end)
@@ -65,10 +65,18 @@ struct PredictOptions {
     bool json = false;
 };
 
+// `runs PROJECT.ncproj`: the project's training runs; --export-weights copies its saved weights.
+struct RunsOptions {
+    std::string project;
+    std::string exportWeights; // OUT.safetensors
+    bool json = false;
+};
+
 int runInfo(const InfoOptions& o);
 int runLayers(bool json);
 int runTrain(const TrainOptions& o);
 int runEval(const EvalOptions& o);
 int runPredict(const PredictOptions& o);
+int runRuns(const RunsOptions& o);
 
 } // namespace netcanvas::cli

@@ -1,6 +1,6 @@
 #include "Inspect.h"
 
-#include "TrainedModel.h"
+#include "engine/session/TrainedModel.h"
 
 #include "engine/core/Error.h"
 #include "engine/data/DataLoader.h"
@@ -232,7 +232,7 @@ int parseClass(const LoadedModel& m, const std::string& given)
 
 int runFeatureMaps(const FeatureMapsOptions& o)
 {
-    LoadedModel m = loadTrained(o.model, o.weights, o.threads);
+    LoadedModel m = loadTrained(resolveTrainedFiles(o.model, o.weights), createCpuBackend(o.threads));
     Network& net = *m.network;
     requireNode(net, o.layer, o.weights);
     const InputImage in = loadInput(m, o.image);
@@ -268,7 +268,7 @@ int runFeatureMaps(const FeatureMapsOptions& o)
 
 int runExplain(const ExplainOptions& o)
 {
-    LoadedModel m = loadTrained(o.model, o.weights, o.threads);
+    LoadedModel m = loadTrained(resolveTrainedFiles(o.model, o.weights), createCpuBackend(o.threads));
     Network& net = *m.network;
     std::string layer = o.layer;
     if (layer.empty()) {

@@ -12,7 +12,7 @@
 namespace netcanvas::cli {
 
 struct FeatureMapsOptions {
-    std::string model; // optional: the weights carry their model
+    std::string model; // optional: the weights carry their model; or a project (.ncproj): its weights
     std::string weights;
     std::string layer;
     std::string image;
@@ -22,7 +22,7 @@ struct FeatureMapsOptions {
 };
 
 struct ExplainOptions {
-    std::string model; // optional: the weights carry their model
+    std::string model; // optional: the weights carry their model; or a project (.ncproj): its weights
     std::string weights;
     std::string image;
     std::string cls; // class index or name; empty: the most probable class

@@ -1,5 +1,5 @@
 // netcanvas-cli: the NetCanvas engine without a window — train, eval, predict, featuremaps, explain, info,
-// layers, bench.
+// layers, runs, bench.
 #include "Bench.h"
 #include "Commands.h"
 #include "Devices.h"
@@ -82,9 +82,10 @@ int main(int argc, char** argv)
     EvalOptions eval;
     auto* evalCmd
         = app.add_subcommand("eval", "Evaluate trained weights: accuracy, loss, confusion matrix, per-class metrics");
-    evalCmd->add_option("model", eval.model, "Model JSON (default: the model stored in the weights file)");
-    evalCmd->add_option("--weights", eval.weights, "Weights (.safetensors) written by train")
-        ->required()
+    evalCmd->add_option("model", eval.model,
+        "Model JSON (default: the model stored in the weights file), or a project (.ncproj): its saved weights");
+    evalCmd
+        ->add_option("--weights", eval.weights, "Weights (.safetensors) written by train (unless a project is given)")
         ->check(CLI::ExistingFile);
     evalCmd->add_option("--data", eval.data, "Dataset to evaluate on")->required();
     evalCmd->add_option("--split", eval.split, "test | validation | train | all")
@@ -102,9 +103,10 @@ int main(int argc, char** argv)
     FeatureMapsOptions maps;
     auto* mapsCmd
         = app.add_subcommand("featuremaps", "Write a layer's feature maps for an image as a PNG grid (and the input)");
-    mapsCmd->add_option("model", maps.model, "Model JSON (default: the model stored in the weights file)");
-    mapsCmd->add_option("--weights", maps.weights, "Weights (.safetensors) written by train")
-        ->required()
+    mapsCmd->add_option("model", maps.model,
+        "Model JSON (default: the model stored in the weights file), or a project (.ncproj): its saved weights");
+    mapsCmd
+        ->add_option("--weights", maps.weights, "Weights (.safetensors) written by train (unless a project is given)")
         ->check(CLI::ExistingFile);
     mapsCmd->add_option("--layer", maps.layer, "Node id whose output to show (e.g. conv1)")->required();
     mapsCmd->add_option("--image", maps.image, "Image file")->required()->check(CLI::ExistingFile);
@@ -117,10 +119,12 @@ int main(int argc, char** argv)
     auto* explainCmd = app.add_subcommand(
         "explain", "Classify an image and write a Grad-CAM overlay of what the decision looked at");
     explainCmd->add_option("image", explain.image, "Image file")->required()->check(CLI::ExistingFile);
-    explainCmd->add_option("--weights", explain.weights, "Weights (.safetensors) written by train")
-        ->required()
+    explainCmd
+        ->add_option(
+            "--weights", explain.weights, "Weights (.safetensors) written by train (unless a project is given)")
         ->check(CLI::ExistingFile);
-    explainCmd->add_option("--model", explain.model, "Model JSON (default: the model stored in the weights file)");
+    explainCmd->add_option("--model", explain.model,
+        "Model JSON (default: the model stored in the weights file), or a project (.ncproj): its saved weights");
     explainCmd->add_option("--class", explain.cls, "Class to explain, by index or name (default: the most probable)");
     explainCmd->add_option("--layer", explain.layer, "Node with channel maps (default: the last convolution)");
     explainCmd->add_option("--out", explain.out, "Output PNG of the Grad-CAM overlay")->required();
@@ -133,10 +137,12 @@ int main(int argc, char** argv)
     predictCmd->add_option("images", predict.images, "Image files, or folders (every image in them, recursively)")
         ->required()
         ->check(CLI::ExistingPath);
-    predictCmd->add_option("--weights", predict.weights, "Weights (.safetensors) written by train")
-        ->required()
+    predictCmd
+        ->add_option(
+            "--weights", predict.weights, "Weights (.safetensors) written by train (unless a project is given)")
         ->check(CLI::ExistingFile);
-    predictCmd->add_option("--model", predict.model, "Model JSON (default: the model stored in the weights file)");
+    predictCmd->add_option("--model", predict.model,
+        "Model JSON (default: the model stored in the weights file), or a project (.ncproj): its saved weights");
     predictCmd->add_option("--top,-k", predict.top, "How many classes to show")->check(CLI::Range(1, 1000));
     predictCmd->add_option("--threads", predict.threads, "CPU threads (0 = all cores)");
     predictCmd->add_option("--device", predict.device, kDeviceHelp);
@@ -144,6 +150,13 @@ int main(int argc, char** argv)
     predictCmd->add_flag("--json", predict.json, "One JSON line per image");
     predictCmd->add_option("--out", predict.out,
         "Write the predictions to this CSV (path,class,confidence,top-k columns) instead of stdout");
+
+    RunsOptions runs;
+    auto* runsCmd = app.add_subcommand("runs", "List a project's training runs; export its saved weights");
+    runsCmd->add_option("project", runs.project, "Project file (.ncproj)")->required()->check(CLI::ExistingFile);
+    runsCmd->add_option("--export-weights", runs.exportWeights,
+        "Copy the project's saved weights (with their class names, normalization and model) to this file");
+    runsCmd->add_flag("--json", runs.json, "Print JSON instead of a table");
 
     BenchOptions bench;
     auto* benchCmd = app.add_subcommand(
@@ -199,6 +212,8 @@ int main(int argc, char** argv)
             return runFeatureMaps(maps);
         if (*explainCmd)
             return runExplain(explain);
+        if (*runsCmd)
+            return runRuns(runs);
         if (*benchCmd)
             return runBench(bench);
         if (*devicesCmd)

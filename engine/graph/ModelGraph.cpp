@@ -258,4 +258,15 @@ GraphAnalysis ModelGraph::validate(const LayerRegistry& registry) const
     return a;
 }
 
+bool outputIsProbabilities(const std::string& outputNodeType, const GraphAnalysis& analysis)
+{
+    return outputNodeType == "Softmax" && analysis.outputShape.rank() == 1;
+}
+
+bool outputIsProbabilities(const ModelGraph& graph, const GraphAnalysis& analysis)
+{
+    const GraphNode* out = graph.node(analysis.outputNode);
+    return out && outputIsProbabilities(out->type, analysis);
+}
+
 } // namespace netcanvas

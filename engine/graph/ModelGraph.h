@@ -86,4 +86,12 @@ private:
     std::string m_output;
 };
 
+// Whether a model outputs class probabilities: its output node is a Softmax over a flat
+// (rank-1) output, so each sample's values sum to 1 over the classes. Cross-entropy then takes
+// them as they are, and inspection and prediction show them without a second softmax. A
+// Softmax over a multi-dimensional output normalizes its last axis only, not the classes: it
+// does not count. The one definition of this rule (the Trainer applies the same).
+bool outputIsProbabilities(const std::string& outputNodeType, const GraphAnalysis& analysis);
+bool outputIsProbabilities(const ModelGraph& graph, const GraphAnalysis& analysis);
+
 } // namespace netcanvas

@@ -25,7 +25,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 bool outputIsProbabilities(const Network& net)
 {
     const GraphAnalysis& a = net.analysis();
-    return net.nodeType(a.outputNode) == "Softmax" && a.outputShape.rank() == 1;
+    return netcanvas::outputIsProbabilities(net.nodeType(a.outputNode), a);
 }
 
 int classCount(const Network& net)

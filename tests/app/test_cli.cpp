@@ -1,5 +1,9 @@
-// netcanvas-cli end to end, as a user runs it: info, train, eval, predict, featuremaps, explain
-// and their errors.
+// netcanvas-cli end to end, as a user runs it: info, train, eval, predict, featuremaps, explain,
+// runs (a project written by the engine's saveProjectFile) and their errors.
+#include "engine/graph/ModelJson.h"
+#include "engine/io/ProjectFile.h"
+#include "engine/io/Safetensors.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -179,6 +183,85 @@ private slots:
         const QJsonObject pj = lastJsonLine(p.out);
         QCOMPARE(pj["top"].toArray().first().toObject()["class"].toString(), QString("vertical"));
         QVERIFY(pj["top"].toArray().first().toObject()["probability"].toDouble() > 0.5);
+    }
+
+    // A project (engine/io/ProjectFile) in place of model + weights: `runs` lists its runs and
+    // exports its weights; eval and predict read its saved weights.
+    void projectRunsEvalPredict()
+    {
+        const QString out = m_dir.filePath("prun");
+        const Run t = cli({ "train", m_model, "--data", m_data, "--out", out, "--json", "--threads", "2", "--epochs",
+            "3", "--seed", "4" });
+        QVERIFY2(t.code == 0, qPrintable(t.err));
+        const double testAccuracy = lastJsonLine(t.out)["test_accuracy"].toDouble();
+
+        netcanvas::ProjectData project;
+        project.graph = netcanvas::loadModelFile(m_model.toStdString());
+        project.datasetPath = m_data.toStdString();
+        netcanvas::RunRecord a;
+        a.id = 1;
+        a.label = "baseline";
+        a.config.epochs = 3;
+        a.running = false;
+        for (int e = 0; e < 3; ++e) {
+            netcanvas::EpochEvent ev;
+            ev.epoch = e;
+            ev.validationAccuracy = e == 1 ? 0.9 : 0.8;
+            a.epochs.push_back(ev);
+        }
+        a.summary.epochsCompleted = 3;
+        a.summary.testAccuracy = testAccuracy;
+        netcanvas::RunRecord b = a;
+        b.id = 2;
+        b.label.clear();
+        b.summary.stopped = true;
+        b.summary.testAccuracy = std::nan("");
+        project.runs = { a, b };
+        const QString weights = m_dir.filePath("p.weights.safetensors");
+        QVERIFY(QFile::copy(out + "/weights.safetensors", weights));
+        project.weightsPath = weights.toStdString();
+        project.weightsRun = 1;
+        const QString path = m_dir.filePath("p.ncproj");
+        netcanvas::saveProjectFile(path.toStdString(), project);
+
+        const Run table = cli({ "runs", path });
+        QVERIFY2(table.code == 0, qPrintable(table.err));
+        QVERIFY2(table.out.contains("baseline") && table.out.contains("90.00%") && table.out.contains("80.00%"),
+            qPrintable(table.out));
+        QVERIFY2(table.out.contains("stopped") && table.out.contains("(weights)"), qPrintable(table.out));
+        const Run j = cli({ "runs", path, "--json" });
+        QVERIFY2(j.code == 0, qPrintable(j.err));
+        const QJsonArray runs = lastJsonLine(j.out)["runs"].toArray();
+        QCOMPARE(runs.size(), 2);
+        QCOMPARE(runs[0].toObject()["label"].toString(), QString("baseline"));
+        QCOMPARE(runs[0].toObject()["best_validation_accuracy"].toDouble(), 0.9);
+        QCOMPARE(runs[0].toObject()["last_validation_accuracy"].toDouble(), 0.8);
+        QCOMPARE(runs[0].toObject()["test_accuracy"].toDouble(), testAccuracy);
+        QCOMPARE(runs[1].toObject()["state"].toString(), QString("stopped"));
+        QVERIFY(runs[1].toObject()["test_accuracy"].isNull());
+
+        const QString exported = m_dir.filePath("exported.safetensors");
+        const Run x = cli({ "runs", path, "--export-weights", exported });
+        QVERIFY2(x.code == 0, qPrintable(x.err));
+        const netcanvas::TensorFile copy = netcanvas::loadSafetensors(exported.toStdString());
+        const netcanvas::TensorFile original = netcanvas::loadSafetensors(weights.toStdString());
+        QCOMPARE(copy.metadata, original.metadata); // class names, normalization, model
+        QCOMPARE(copy.tensors.size(), original.tensors.size());
+
+        const Run e = cli({ "eval", path, "--data", m_data, "--json" });
+        QVERIFY2(e.code == 0, qPrintable(e.err));
+        QCOMPARE(lastJsonLine(e.out)["test_accuracy"].toDouble(), testAccuracy);
+        const Run p = cli({ "predict", "--model", path, m_data + "/vertical/3.png", "--json" });
+        QVERIFY2(p.code == 0, qPrintable(p.err));
+        QCOMPARE(lastJsonLine(p.out)["top"].toArray().first().toObject()["class"].toString(), QString("vertical"));
+
+        // A project without saved weights: one line naming it.
+        project.weightsPath.clear();
+        const QString bare = m_dir.filePath("bare.ncproj");
+        netcanvas::saveProjectFile(bare.toStdString(), project);
+        const Run none = cli({ "eval", bare, "--data", m_data });
+        QCOMPARE(none.code, 1);
+        QVERIFY2(none.err.contains("bare.ncproj") && none.err.contains("no saved weights"), qPrintable(none.err));
     }
 
     // --precision on train, eval, predict and bench, and --tf32 as --precision tf32. The CPU

@@ -74,7 +74,7 @@ private slots:
         auto backend = createCpuBackend(1);
         Network reference(fixtures::barsCnn(), *backend, 99);
         Normalization norm;
-        QVERIFY(training.job()->trainer->copySnapshot(reference, &norm));
+        QVERIFY(training.session()->copySnapshot(reference, &norm));
         const inspect::FeatureMaps expected
             = inspect::featureMaps(reference, inspect::sampleTensor(*m_data, sample, norm), "conv");
         QCOMPARE(r.maps.channels, expected.channels);
@@ -188,7 +188,7 @@ private slots:
         dock.resize(1100, 320);
         dock.show();
         QSignalSpy maps(&inspector, &InspectionController::featureMapsReady);
-        dock.sourceChanged(training.job()->graph);
+        dock.sourceChanged(training.session()->graph());
         QCOMPARE(dock.layer(), QStringLiteral("conv")); // the first convolution by default
         QVERIFY(maps.wait(20000));
         QTRY_COMPARE(dock.featureMapView()->channelCount(), 8);

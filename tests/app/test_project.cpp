@@ -1,21 +1,20 @@
-// The project file and the document around it: ProjectFile round trip (graph, positions,
-// dataset, settings, runs with curves and confusion matrix, weights reference) and its
-// malformed-input errors; ProjectDocument open/save/modified state; crash recovery
+// The document around the project file (whose format tests are tests/engine/test_project_file.cpp):
+// ProjectDocument open/save/modified state; crash recovery
 // (Autosave); and the main window saving a trained project with its weights and opening
 // it again, exporting the canvas as SVG, recent files and dropping a dataset folder.
 #include "app/Autosave.h"
 #include "app/MainWindow.h"
 #include "app/ProjectDocument.h"
-#include "app/ProjectFile.h"
 #include "app/TrainingController.h"
 #include "common/Fixtures.h"
+#include "common/ProjectFixtures.h"
 #include "engine/core/Error.h"
 #include "engine/graph/ModelJson.h"
 #include "engine/io/AtomicFile.h"
+#include "engine/io/ProjectFile.h"
 #include "engine/io/Safetensors.h"
 #include "widgets/canvas/GraphModel.h"
 #include "widgets/train/RunHistory.h"
-#include "widgets/train/RunJson.h"
 #include "widgets/train/TrainingPanel.h"
 
 #include <QDir>
@@ -36,91 +35,15 @@
 #include <filesystem>
 
 using namespace netcanvas;
-using netcanvas::app::ProjectData;
 using netcanvas::app::ProjectDocument;
-using netcanvas::widgets::TrainingRun;
+using netcanvas::fixtures::positionedCnn;
+using netcanvas::fixtures::sampleRun;
 
 namespace {
-
-TrainingRun sampleRun(int id, int batches, int classes = 3)
-{
-    TrainingRun r;
-    r.id = id;
-    r.modelName = QStringLiteral("bars-cnn");
-    r.datasetName = QStringLiteral("bars");
-    r.config.optimizer.kind = "sgd";
-    r.config.optimizer.learningRate = 0.05;
-    r.config.optimizer.momentum = 0.9;
-    r.config.epochs = 2;
-    r.config.batchSize = 16;
-    r.config.augmentation.maxShift = 2;
-    const int perEpoch = batches / 2;
-    for (int i = 0; i < batches; ++i) {
-        BatchEvent e;
-        e.globalStep = i;
-        e.batchesPerEpoch = perEpoch;
-        e.totalSteps = batches;
-        e.epoch = i / perEpoch;
-        e.batch = i % perEpoch;
-        e.loss = 2.0 / (1.0 + i) + 1e-7 * i;
-        e.accuracy = std::min(1.0, 0.3 + 0.01 * i);
-        e.learningRate = 0.05 * (1.0 - 0.1 * e.epoch);
-        r.batches.push_back(e);
-    }
-    for (int ep = 0; ep < 2; ++ep) {
-        EpochEvent e;
-        e.epoch = ep;
-        e.trainLoss = 1.0 / (ep + 1);
-        e.trainAccuracy = 0.5 + 0.2 * ep;
-        e.validationLoss = ep == 0 ? 0.9 : std::numeric_limits<double>::quiet_NaN();
-        e.validationAccuracy = 0.6 + 0.1 * ep;
-        e.learningRate = 0.05;
-        e.seconds = 1.5;
-        e.samplesPerSecond = 1234.5;
-        e.improved = ep == 0;
-        r.epochs.push_back(e);
-    }
-    r.running = false;
-    r.summary.epochsCompleted = 2;
-    r.summary.seconds = 3.0;
-    r.summary.bestEpoch = 0;
-    r.summary.bestValidationLoss = 0.9;
-    r.summary.testAccuracy = 0.875;
-    r.summary.testLoss = 0.4;
-    r.summary.testSamples = 40;
-    r.summary.testConfusion.reset(classes);
-    r.summary.testConfusion.add(0, 0, 12);
-    r.summary.testConfusion.add(1, 2, 3);
-    r.summary.testConfusion.add(2, 2, 25);
-    return r;
-}
-
-ModelGraph positionedCnn()
-{
-    ModelGraph g = fixtures::barsCnn(3, 4);
-    double y = 0;
-    for (const GraphNode& n : g.nodes()) {
-        GraphNode* m = g.node(n.id);
-        m->ui = { { "x", 40.5 }, { "y", y } };
-        y += 120;
-    }
-    return g;
-}
 
 void writeText(const QString& path, const std::string& text)
 {
     writeFileAtomic(path.toStdString(), text);
-}
-
-QString expectFormatError(const std::string& text, const QString& path)
-{
-    writeText(path, text);
-    try {
-        app::loadProjectFile(path.toStdString());
-    } catch (const FormatError& e) {
-        return QString::fromStdString(e.what());
-    }
-    return {};
 }
 
 // A CSV dataset of the bars images (64 features + label per line).
@@ -149,199 +72,6 @@ private slots:
         QStandardPaths::setTestModeEnabled(true); // QSettings and app data away from the user's
         QSettings().clear();
         app::TrainingController::registerMetaTypes();
-    }
-
-    void runJsonRoundTrip()
-    {
-        const TrainingRun r = sampleRun(4, 40);
-        const TrainingRun back = widgets::runFromJson(nlohmann::json::parse(widgets::runToJson(r).dump()));
-        QCOMPARE(back.id, 4);
-        QCOMPARE(back.modelName, r.modelName);
-        QCOMPARE(back.datasetName, r.datasetName);
-        QCOMPARE(back.config.optimizer.kind, std::string("sgd"));
-        QCOMPARE(back.config.optimizer.momentum, 0.9);
-        QCOMPARE(back.config.augmentation.maxShift, 2);
-        QCOMPARE(back.batches.size(), r.batches.size());
-        for (size_t i = 0; i < r.batches.size(); ++i) {
-            QCOMPARE(back.batches[i].globalStep, r.batches[i].globalStep);
-            QCOMPARE(back.batches[i].epoch, r.batches[i].epoch);
-            QCOMPARE(back.batches[i].batch, r.batches[i].batch);
-            QVERIFY(std::abs(back.batches[i].loss - r.batches[i].loss)
-                <= 5e-6 * std::abs(r.batches[i].loss)); // 6 significant digits
-            QVERIFY(std::abs(back.batches[i].accuracy - r.batches[i].accuracy) < 1e-6);
-            QVERIFY(std::abs(back.batches[i].learningRate - r.batches[i].learningRate) < 1e-9);
-        }
-        QCOMPARE(back.epochs.size(), size_t(2));
-        QVERIFY(std::isnan(back.epochs[1].validationLoss)); // NaN survives as null
-        QCOMPARE(back.epochs[0].validationLoss, 0.9);
-        QVERIFY(back.epochs[0].improved);
-        QCOMPARE(back.summary.testAccuracy, 0.875);
-        QCOMPARE(back.summary.testConfusion.classes(), 3);
-        QCOMPARE(back.summary.testConfusion.at(1, 2), int64_t(3));
-        QCOMPARE(back.summary.testConfusion.total(), int64_t(40));
-        QVERIFY(!back.running);
-
-        // A run saved while training is written as stopped.
-        TrainingRun live = sampleRun(5, 4);
-        live.running = true;
-        const TrainingRun interrupted = widgets::runFromJson(widgets::runToJson(live));
-        QVERIFY(interrupted.summary.stopped);
-        QVERIFY(interrupted.summary.message.contains(QStringLiteral("interrupted")));
-    }
-
-    void projectFileRoundTrip()
-    {
-        QTemporaryDir dir;
-        QDir(dir.path()).mkpath(QStringLiteral("data/cats"));
-        ProjectData d;
-        d.graph = positionedCnn();
-        d.datasetPath = QDir(dir.path()).filePath(QStringLiteral("data")).toStdString();
-        d.labelFolder = QDir(dir.path()).filePath(QStringLiteral("data/cats")).toStdString();
-        TrainConfig t;
-        t.optimizer.kind = "adamw";
-        t.optimizer.learningRate = 3e-4;
-        t.epochs = 7;
-        t.validationFraction = 0.2;
-        d.training = t;
-        d.threads = 2;
-        d.device = "cuda:1"; // kept even on a machine without that GPU
-        d.precision = Precision::Fp16;
-        d.runs = { sampleRun(1, 10), sampleRun(3, 20) };
-        d.weightsPath = QDir(dir.path()).filePath(QStringLiteral("p.weights.safetensors")).toStdString();
-        d.weightsRun = 3;
-        const QString path = QDir(dir.path()).filePath(QStringLiteral("p.ncproj"));
-        app::saveProjectFile(path.toStdString(), d);
-
-        // Paths inside the project folder are stored relative to it.
-        const auto j = nlohmann::json::parse(readFile(path.toStdString()));
-        QCOMPARE(j["format"].get<std::string>(), std::string("netcanvas-project"));
-        QCOMPARE(j["dataset"]["path"].get<std::string>(), std::string("data"));
-        QCOMPARE(j["labeling"]["folder"].get<std::string>(), std::string("data/cats"));
-        QCOMPARE(j["weights"]["file"].get<std::string>(), std::string("p.weights.safetensors"));
-        QCOMPARE(j["settings"]["precision"].get<std::string>(), std::string("fp16"));
-        QVERIFY(!j["settings"].contains("tf32")); // the old boolean is read, no longer written
-
-        const ProjectData back = app::loadProjectFile(path.toStdString());
-        QCOMPARE(serializeModel(back.graph), serializeModel(d.graph)); // nodes, edges, positions
-        QCOMPARE(back.graph.node("conv")->ui["x"].get<double>(), 40.5);
-        QCOMPARE(std::filesystem::path(back.datasetPath), std::filesystem::path(d.datasetPath));
-        QCOMPARE(std::filesystem::path(back.labelFolder), std::filesystem::path(d.labelFolder));
-        QVERIFY(back.training.has_value());
-        QCOMPARE(back.training->optimizer.kind, std::string("adamw"));
-        QCOMPARE(back.training->epochs, 7);
-        QCOMPARE(back.training->validationFraction, 0.2);
-        QCOMPARE(back.threads, 2);
-        QCOMPARE(back.device, std::string("cuda:1"));
-        QCOMPARE(back.precision, Precision::Fp16);
-        QCOMPARE(back.runs.size(), size_t(2));
-        QCOMPARE(back.runs[1].id, 3);
-        QCOMPARE(back.runs[1].batches.size(), size_t(20));
-        QCOMPARE(std::filesystem::path(back.weightsPath), std::filesystem::path(d.weightsPath));
-        QCOMPARE(back.weightsRun, 3);
-
-        // The CLI reads a project's model, trained with the project's settings.
-        const ModelGraph viaEngine = loadModelFile(path.toStdString());
-        QCOMPARE(viaEngine.nodes().size(), d.graph.nodes().size());
-        QCOMPARE(viaEngine.training["optimizer"].get<std::string>(), std::string("adamw"));
-
-        // Moved folder: relative paths follow the project.
-        QTemporaryDir moved;
-        const QString movedPath = QDir(moved.path()).filePath(QStringLiteral("p.ncproj"));
-        QVERIFY(QFile::copy(path, movedPath));
-        QCOMPARE(std::filesystem::path(app::loadProjectFile(movedPath.toStdString()).datasetPath),
-            std::filesystem::path(QDir(moved.path()).filePath(QStringLiteral("data")).toStdString()));
-        QCOMPARE(std::filesystem::path(app::loadProjectFile(movedPath.toStdString()).labelFolder),
-            std::filesystem::path(QDir(moved.path()).filePath(QStringLiteral("data/cats")).toStdString()));
-        // No folder being labeled: no "labeling" object; a folder outside the project: absolute.
-        ProjectData plain = d;
-        plain.labelFolder.clear();
-        app::saveProjectFile(path.toStdString(), plain);
-        QVERIFY(!nlohmann::json::parse(readFile(path.toStdString())).contains("labeling"));
-        QVERIFY(app::loadProjectFile(path.toStdString()).labelFolder.empty());
-        plain.labelFolder = QDir(moved.path()).absolutePath().toStdString();
-        app::saveProjectFile(path.toStdString(), plain);
-        QCOMPARE(std::filesystem::path(
-                     nlohmann::json::parse(readFile(path.toStdString()))["labeling"]["folder"].get<std::string>()),
-            std::filesystem::path(plain.labelFolder));
-    }
-
-    void malformedProjectsNameTheFault()
-    {
-        QTemporaryDir dir;
-        const QString path = QDir(dir.path()).filePath(QStringLiteral("bad.ncproj"));
-        const std::string model = serializeModel(positionedCnn());
-        auto project = [&](const std::string& rest) {
-            return "{\"format\": \"netcanvas-project\", \"version\": 1, \"model\": " + model + rest + "}";
-        };
-        QString e = expectFormatError("{\"format\": \"netcanvas-project\",\n \"model\": {,}}", path);
-        QVERIFY2(e.contains(QStringLiteral("bad.ncproj:2:")), qPrintable(e)); // syntax error: file:line:col
-        e = expectFormatError("{\"format\": \"netcanvas-model\", \"nodes\": []}", path);
-        QVERIFY2(e.contains(QStringLiteral("not a NetCanvas project")), qPrintable(e));
-        e = expectFormatError("{\"format\": \"netcanvas-project\", \"version\": 9, \"model\": " + model + "}", path);
-        QVERIFY2(e.contains(QStringLiteral("newer")), qPrintable(e));
-        e = expectFormatError("{\"format\": \"netcanvas-project\"}", path);
-        QVERIFY2(e.contains(QStringLiteral("model: missing")), qPrintable(e));
-        e = expectFormatError(project(", \"runs\": {}"), path);
-        QVERIFY2(e.contains(QStringLiteral("runs: expected an array")), qPrintable(e));
-        const std::string run = widgets::runToJson(sampleRun(2, 4)).dump();
-        e = expectFormatError(project(", \"runs\": [" + run + ", " + run + "]"), path);
-        QVERIFY2(e.contains(QStringLiteral("runs[1]")) && e.contains(QStringLiteral("twice")), qPrintable(e));
-        auto broken = widgets::runToJson(sampleRun(2, 4));
-        broken["batches"]["loss"].erase(0);
-        e = expectFormatError(project(", \"runs\": [" + broken.dump() + "]"), path);
-        QVERIFY2(
-            e.contains(QStringLiteral("runs[0].batches")) && e.contains(QStringLiteral("same length")), qPrintable(e));
-        broken = widgets::runToJson(sampleRun(2, 4));
-        broken["epochs"][1]["seconds"] = "slow";
-        e = expectFormatError(project(", \"runs\": [" + broken.dump() + "]"), path);
-        QVERIFY2(e.contains(QStringLiteral("runs[0].epochs[1].seconds")), qPrintable(e));
-        broken = widgets::runToJson(sampleRun(2, 4));
-        broken["config"]["momentum"] = 1.5;
-        e = expectFormatError(project(", \"runs\": [" + broken.dump() + "]"), path);
-        QVERIFY2(e.contains(QStringLiteral("runs[0].config")) && e.contains(QStringLiteral("momentum")), qPrintable(e));
-        e = expectFormatError(project(", \"labeling\": \"photos\""), path);
-        QVERIFY2(e.contains(QStringLiteral("bad.ncproj: labeling: expected an object")), qPrintable(e));
-        e = expectFormatError(project(", \"labeling\": {\"folder\": 3}"), path);
-        QVERIFY2(e.contains(QStringLiteral("labeling")) && e.contains(QStringLiteral("folder")), qPrintable(e));
-        e = expectFormatError(project(", \"settings\": {\"threads\": -1}"), path);
-        QVERIFY2(e.contains(QStringLiteral("settings.threads")), qPrintable(e));
-        e = expectFormatError(project(", \"settings\": {\"device\": \"gpu\"}"), path);
-        QVERIFY2(e.contains(QStringLiteral("settings.device")) && e.contains(QStringLiteral("'gpu'")), qPrintable(e));
-        e = expectFormatError(project(", \"settings\": {\"tf32\": \"yes\"}"), path);
-        QVERIFY2(e.contains(QStringLiteral("settings.tf32")), qPrintable(e));
-        e = expectFormatError(project(", \"settings\": {\"precision\": \"fp64\"}"), path);
-        QVERIFY2(e.contains(QStringLiteral("bad.ncproj: settings.precision 'fp64'"))
-                && e.contains(QStringLiteral("fp32, tf32 or fp16")),
-            qPrintable(e));
-        e = expectFormatError(project(", \"settings\": {\"precision\": true}"), path);
-        QVERIFY2(e.contains(QStringLiteral("settings.precision: expected a string")), qPrintable(e));
-        auto settings = [&](const std::string& json) {
-            return app::projectFromJson(
-                nlohmann::json::parse(project(", \"settings\": " + json)), "old.ncproj", dir.path().toStdString())
-                .precision;
-        };
-        // Projects from before the device setting train with "auto" and full float32; those of the
-        // TF32 switch (settings.tf32) open with the matching precision; settings.precision wins.
-        QCOMPARE(settings("{\"threads\": 1}"), Precision::Fp32);
-        QCOMPARE(settings("{\"tf32\": true}"), Precision::Tf32);
-        QCOMPARE(settings("{\"tf32\": false}"), Precision::Fp32);
-        QCOMPARE(settings("{\"tf32\": true, \"precision\": \"fp16\"}"), Precision::Fp16);
-        QCOMPARE(settings("{\"precision\": \"tf32\"}"), Precision::Tf32);
-        QCOMPARE(app::projectFromJson(nlohmann::json::parse(project(", \"settings\": {\"threads\": 1}")), "old.ncproj",
-                     dir.path().toStdString())
-                     .device,
-            std::string("auto"));
-        broken = nlohmann::json::parse(model);
-        broken["nodes"][2]["params"]["kernel"] = "big";
-        e = expectFormatError("{\"format\": \"netcanvas-project\", \"model\": " + broken.dump() + "}", path);
-        QVERIFY2(e.contains(QStringLiteral("model")) && e.contains(QStringLiteral("nodes[2]")), qPrintable(e));
-        // An unreadable file is an IoError naming it.
-        try {
-            app::loadProjectFile(QDir(dir.path()).filePath(QStringLiteral("missing.ncproj")).toStdString());
-            QFAIL("no error for a missing file");
-        } catch (const IoError& err) {
-            QVERIFY(QString::fromStdString(err.what()).contains(QStringLiteral("missing.ncproj")));
-        }
     }
 
     void documentSaveOpenAndModifiedState()
@@ -478,7 +208,7 @@ private slots:
         QCOMPARE(window.trainingPanel()->config().optimizer.kind, std::string("adam"));
         widgets::RunHistory* runs = window.document()->runs();
         QCOMPARE(runs->count(), 1);
-        const TrainingRun* run = runs->run(runs->ids().front());
+        const RunRecord* run = runs->run(runs->ids().front());
         QCOMPARE(run->epochs.size(), size_t(2));
         QVERIFY(!run->batches.empty());
         QVERIFY(std::isfinite(run->summary.testAccuracy));

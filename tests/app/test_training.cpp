@@ -8,6 +8,7 @@
 #include "engine/core/Rng.h"
 #include "engine/data/Split.h"
 #include "engine/graph/ModelJson.h"
+#include "engine/session/TrainedModel.h"
 #include "widgets/canvas/GraphModel.h"
 #include "widgets/charts/Decimation.h"
 #include "widgets/charts/TrainingCharts.h"
@@ -21,9 +22,12 @@
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineSeries>
 #include <QMenuBar>
+#include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardItemModel>
@@ -37,11 +41,11 @@
 #include <cmath>
 
 using namespace netcanvas;
+using netcanvas::RunRecord;
+using netcanvas::RunSummary;
 using netcanvas::app::TrainingController;
 using netcanvas::widgets::RunHistory;
 using netcanvas::widgets::TrainingCharts;
-using netcanvas::widgets::TrainingRun;
-using netcanvas::widgets::TrainingSummary;
 
 namespace {
 
@@ -121,8 +125,8 @@ private slots:
         charts.setHistory(&history);
         charts.show();
 
-        TrainingRun run;
-        run.modelName = QStringLiteral("bars-cnn");
+        RunRecord run;
+        run.modelName = "bars-cnn";
         run.config = baseConfig();
         const int id = history.addRun(run);
         charts.setVisibleRuns({ id });
@@ -131,7 +135,7 @@ private slots:
         connect(&controller, &TrainingController::epochFinished, &history,
             [&](const EpochEvent& e) { history.appendEpoch(id, e); });
         connect(&controller, &TrainingController::finished, &history,
-            [&](const TrainingSummary& s) { history.finishRun(id, s); });
+            [&](const RunSummary& s) { history.finishRun(id, s); });
 
         QSignalSpy batches(&controller, &TrainingController::batchFinished);
         QSignalSpy epochs(&controller, &TrainingController::epochFinished);
@@ -162,8 +166,8 @@ private slots:
         QCOMPARE(failed.count(), 0);
         QVERIFY(!controller.isRunning());
 
-        const TrainingSummary s = finished.at(0).at(0).value<TrainingSummary>();
-        QVERIFY2(!s.stopped && !s.diverged, qPrintable(s.message));
+        const RunSummary s = finished.at(0).at(0).value<RunSummary>();
+        QVERIFY2(!s.stopped && !s.diverged, s.message.c_str());
         QCOMPARE(s.epochsCompleted, 6);
         QCOMPARE(epochs.count(), 6);
         const int64_t perEpoch = (static_cast<int64_t>(m_split.train.size()) + 15) / 16;
@@ -210,7 +214,7 @@ private slots:
         charts.resize(1400, 320);
         charts.setHistory(&history);
         charts.show();
-        TrainingRun run;
+        RunRecord run;
         run.config = baseConfig();
         run.config.epochs = 100;
         run.config.batchSize = 8;
@@ -294,11 +298,11 @@ private slots:
         });
         QVERIFY(finished.wait(30000));
         const int64_t after = countEvents(batches) - atStop;
-        const TrainingSummary s = finished.at(0).at(0).value<TrainingSummary>();
-        QVERIFY2(s.stopped, qPrintable(s.message));
+        const RunSummary s = finished.at(0).at(0).value<RunSummary>();
+        QVERIFY2(s.stopped, s.message.c_str());
         QVERIFY2(after <= 1, qPrintable(QString("%1 batches after stop()").arg(after)));
-        qInfo("stop(): %lld batch(es) arrived after the request (%s)", static_cast<long long>(after),
-            qPrintable(s.message));
+        qInfo(
+            "stop(): %lld batch(es) arrived after the request (%s)", static_cast<long long>(after), s.message.c_str());
         QVERIFY(paused.count() >= 2);
     }
 
@@ -318,7 +322,7 @@ private slots:
         controller.stop();
         QVERIFY(finished.wait(30000));
         QCOMPARE(countEvents(batches), atStop);
-        QVERIFY(finished.at(0).at(0).value<TrainingSummary>().stopped);
+        QVERIFY(finished.at(0).at(0).value<RunSummary>().stopped);
     }
 
     void divergenceNamesANode()
@@ -331,12 +335,12 @@ private slots:
         c.epochs = 20;
         QVERIFY(controller.start(smallCnn(), m_data, m_split, c));
         QVERIFY(finished.wait(60000));
-        const TrainingSummary s = finished.at(0).at(0).value<TrainingSummary>();
+        const RunSummary s = finished.at(0).at(0).value<RunSummary>();
         QVERIFY(s.diverged);
-        QVERIFY2(s.message.contains(QStringLiteral("node '")) || s.message.contains(QStringLiteral("parameter '")),
-            qPrintable(s.message));
+        QVERIFY2(s.message.find("node '") != std::string::npos || s.message.find("parameter '") != std::string::npos,
+            s.message.c_str());
         QVERIFY(controller.hasWeights()); // the last good weights are kept
-        qInfo("diverged: %s", qPrintable(s.message));
+        qInfo("diverged: %s", s.message.c_str());
     }
 
     void failureIsReportedNotThrown()
@@ -360,7 +364,7 @@ private slots:
         finished.clear();
         QVERIFY(controller.start(smallCnn(), m_data, c));
         QVERIFY(finished.wait(30000));
-        QVERIFY(finished.front().at(0).value<TrainingSummary>().testSamples > 0);
+        QVERIFY(finished.front().at(0).value<RunSummary>().testSamples > 0);
         c.validationFraction = 0.6;
         c.testFraction = 0.6;
         failed.clear();
@@ -446,11 +450,10 @@ private slots:
 
         // A diverged run's message is shown (NETCANVAS_PANEL_PNG=file.png saves a look).
         model.setGraph(smallCnn());
-        TrainingSummary diverged;
+        RunSummary diverged;
         diverged.diverged = true;
-        diverged.message
-            = QStringLiteral("training stopped at epoch 1, batch 4: the loss became NaN; first non-finite output "
-                             "at node 'fc' \u2014 try a lower learning rate");
+        diverged.message = "training stopped at epoch 1, batch 4: the loss became NaN; first non-finite output "
+                           "at node 'fc' \u2014 try a lower learning rate";
         panel.setTrainingState(true, false);
         panel.setTrainingState(false, false);
         panel.showFinished(diverged);
@@ -562,7 +565,7 @@ private slots:
         panel.setTrainingState(false, false); // lists the machine's devices again
         QVERIFY(listed.wait(20000));
 
-        widgets::TrainingSummary s;
+        RunSummary s;
         s.epochsCompleted = 2;
         s.skippedSteps = 3;
         panel.showFinished(s);
@@ -607,13 +610,62 @@ private slots:
         QVERIFY(finished.wait(60000));
         widgets::RunHistory* runs = window.document()->runs();
         QCOMPARE(runs->count(), 1);
-        const TrainingRun* run = runs->run(runs->ids().front());
+        const RunRecord* run = runs->run(runs->ids().front());
         QVERIFY(!run->running);
         QCOMPARE(run->epochs.size(), size_t(3));
         QVERIFY(!run->batches.empty());
-        QVERIFY2(run->summary.testAccuracy > 0.7, qPrintable(run->displayName()));
+        QVERIFY2(run->summary.testAccuracy > 0.7, qPrintable(widgets::displayName(*run)));
         QCOMPARE(window.trainingCharts()->visibleRuns(), std::vector<int> { run->id });
         QVERIFY(window.trainingController()->hasWeights());
+    }
+
+    // The app and the CLI run the same engine session: the same model, data, recipe and seed
+    // give the same test accuracy and loss in both.
+    void appAndCliAgree()
+    {
+        QTemporaryDir dir;
+        const QString csv = dir.filePath(QStringLiteral("bars.csv"));
+        {
+            QFile f(csv);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            for (int64_t i = 0; i < m_data->size(); ++i) {
+                QStringList row;
+                for (int k = 0; k < 64; ++k)
+                    row << QString::number(m_data->pixels[static_cast<size_t>(i * 64 + k)] / 255.0, 'f', 3);
+                row << QString::number(m_data->labels[static_cast<size_t>(i)]);
+                f.write((row.join(QLatin1Char(',')) + QLatin1Char('\n')).toUtf8());
+            }
+        }
+        ModelGraph g = smallCnn();
+        g.training = { { "optimizer", "adam" }, { "learning_rate", 0.01 }, { "epochs", 2 }, { "batch_size", 16 },
+            { "seed", 9 } };
+        const QString model = dir.filePath(QStringLiteral("bars.json"));
+        saveModelFile(g, model.toStdString());
+
+        QProcess cli;
+        cli.start(QStringLiteral(NETCANVAS_CLI_PATH),
+            { "train", model, "--data", csv, "--out", dir.filePath(QStringLiteral("run")), "--threads", "1", "--device",
+                "cpu", "--json", "--quiet" });
+        QVERIFY(cli.waitForFinished(120000));
+        QCOMPARE(cli.exitCode(), 0);
+        const QList<QByteArray> lines = cli.readAllStandardOutput().trimmed().split('\n');
+        const QJsonObject metrics = QJsonDocument::fromJson(lines.last()).object();
+        QVERIFY2(metrics.contains(QStringLiteral("test_accuracy")), lines.last().constData());
+
+        // The app: the dataset opened as the CLI opens it, the recipe as the Training panel fills it.
+        auto data = std::make_shared<const Dataset>(
+            openDataset(csv.toStdString(), datasetOptionsFor(g.analyze(), "stretch")));
+        TrainConfig config = trainConfigFromJson(g.training);
+        config.threads = 1;
+        config.device = "cpu";
+        TrainingController controller;
+        QSignalSpy finished(&controller, &TrainingController::finished);
+        QVERIFY(controller.start(g, data, config));
+        QVERIFY(finished.wait(60000));
+        const RunSummary s = finished.at(0).at(0).value<RunSummary>();
+        QVERIFY(s.testSamples > 0 && std::isfinite(s.testAccuracy));
+        QCOMPARE(s.testAccuracy, metrics[QStringLiteral("test_accuracy")].toDouble());
+        QCOMPARE(s.testLoss, metrics[QStringLiteral("test_loss")].toDouble());
     }
 
     void decimationKeepsLimitAndExtremes()
@@ -655,7 +707,7 @@ private slots:
 
         Rng noise(4);
         auto fakeRun = [&](double lossScale) {
-            TrainingRun r;
+            RunRecord r;
             r.config = baseConfig();
             r.config.epochs = 2;
             const int id = history.addRun(r);
@@ -678,7 +730,7 @@ private slots:
                 ep.validationLoss = 0.2 * lossScale / (1 + epoch);
                 history.appendEpoch(id, ep);
             }
-            TrainingSummary s;
+            RunSummary s;
             s.testAccuracy = 0.912;
             history.finishRun(id, s);
             return id;

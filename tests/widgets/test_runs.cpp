@@ -1,9 +1,9 @@
 // Managing runs: RunHistory renames and removes runs (a running one is refused), the run
 // list and the charts follow (legend names, removed series), and the name survives the
 // project's JSON.
+#include "engine/io/RunJson.h"
 #include "widgets/charts/TrainingCharts.h"
 #include "widgets/train/RunHistory.h"
-#include "widgets/train/RunJson.h"
 #include "widgets/train/RunListWidget.h"
 
 #include <QLineSeries>
@@ -11,13 +11,14 @@
 #include <QtTest>
 
 using namespace netcanvas;
+using namespace netcanvas;
 using namespace netcanvas::widgets;
 
 namespace {
 
 int addFinishedRun(RunHistory& history, double lossScale)
 {
-    TrainingRun r;
+    RunRecord r;
     r.config.optimizer.kind = "sgd";
     r.config.optimizer.learningRate = 0.1;
     const int id = history.addRun(r);
@@ -37,7 +38,7 @@ int addFinishedRun(RunHistory& history, double lossScale)
     ep.validationAccuracy = 0.7;
     ep.validationLoss = 0.5;
     history.appendEpoch(id, ep);
-    TrainingSummary s;
+    RunSummary s;
     s.testAccuracy = 0.8;
     history.finishRun(id, s);
     return id;
@@ -67,7 +68,7 @@ private slots:
         QSignalSpy renamed(&history, &RunHistory::runRenamed);
         history.renameRun(a, QStringLiteral("  no dropout "));
         QCOMPARE(renamed.count(), 1);
-        QCOMPARE(history.run(a)->label, QStringLiteral("no dropout")); // trimmed
+        QCOMPARE(history.run(a)->label, std::string("no dropout")); // trimmed
         history.renameRun(a, QStringLiteral("no dropout"));
         QCOMPARE(renamed.count(), 1); // unchanged: no signal
         QCOMPARE(list.runText(a), QStringLiteral("Run 1 · no dropout · 80.0%"));
@@ -76,9 +77,9 @@ private slots:
         QCOMPARE(charts.series(a, TrainingCharts::Curve::SmoothLoss)->name(), QStringLiteral("no dropout"));
         QCOMPARE(charts.series(b, TrainingCharts::Curve::SmoothLoss)->name(), QStringLiteral("Run 2"));
 
-        const TrainingRun back = runFromJson(runToJson(*history.run(a)));
-        QCOMPARE(back.label, QStringLiteral("no dropout"));
-        QCOMPARE(runFromJson(runToJson(*history.run(b))).label, QString());
+        const RunRecord back = runFromJson(runToJson(*history.run(a)));
+        QCOMPARE(back.label, std::string("no dropout"));
+        QCOMPARE(runFromJson(runToJson(*history.run(b))).label, std::string());
     }
 
     void removeDropsTheRunEverywhereButNotARunningOne()
@@ -107,7 +108,7 @@ private slots:
         QVERIFY(!history.removeRun(a)); // gone already
         QVERIFY(!history.removeRun(99));
 
-        TrainingRun live;
+        RunRecord live;
         const int c = history.addRun(live); // running
         QVERIFY(!history.removeRun(c));
         QVERIFY(history.run(c));

@@ -1,13 +1,13 @@
 #include "widgets/charts/RunCurves.h"
 
-#include "widgets/train/TrainingRun.h"
+#include "widgets/train/RunDisplay.h"
 
 #include <algorithm>
 #include <cmath>
 
 namespace netcanvas::widgets {
 
-bool RunCurves::update(const TrainingRun& run)
+bool RunCurves::update(const RunRecord& run)
 {
     bool changed = false;
     for (; m_batchesSeen < run.batches.size(); ++m_batchesSeen) {

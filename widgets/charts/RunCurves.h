@@ -1,15 +1,17 @@
 #pragma once
 // RunCurves: the full (undecimated) chart data of one run, derived incrementally from its
-// TrainingRun events. x is the epoch, fractional for batches (epoch + (batch+1)/batches).
+// RunRecord events. x is the epoch, fractional for batches (epoch + (batch+1)/batches).
 // Accuracy values are percentages.
 #include <QPointF>
 
 #include <cstddef>
 #include <vector>
 
-namespace netcanvas::widgets {
+namespace netcanvas {
+struct RunRecord;
+}
 
-struct TrainingRun;
+namespace netcanvas::widgets {
 
 struct RunCurves {
     std::vector<QPointF> rawLoss; // every batch
@@ -27,7 +29,7 @@ struct RunCurves {
     double maxX = 0.0;
 
     // Appends what `run` has beyond what was consumed. Returns whether anything changed.
-    bool update(const TrainingRun& run);
+    bool update(const RunRecord& run);
 
 private:
     std::size_t m_batchesSeen = 0, m_epochsSeen = 0;

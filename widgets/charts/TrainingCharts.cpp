@@ -272,13 +272,13 @@ void TrainingCharts::rebuildSeries()
     m_lrChart->legend()->setVisible(false);
 
     for (int id : m_visible) {
-        const TrainingRun* run = m_history->run(id);
-        const QColor runColor = run->color();
-        const QColor train = overlay ? runColor : kTrainColor;
-        const QColor val = overlay ? runColor : kValidationColor;
+        const RunRecord* run = m_history->run(id);
+        const QColor color = widgets::runColor(*run);
+        const QColor train = overlay ? color : kTrainColor;
+        const QColor val = overlay ? color : kValidationColor;
         QColor faint = train;
         faint.setAlpha(overlay ? 45 : 70);
-        const QString label = m_history->run(id)->shortName();
+        const QString label = shortName(*run);
 
         RunSeries rs;
         rs.raw = makeSeries(faint, 1.0);
@@ -372,7 +372,7 @@ void TrainingCharts::refreshNow()
     for (int id : m_visible) {
         RunSeries& rs = m_series[id];
         RunCurves& c = m_curves[id];
-        const TrainingRun* run = m_history->run(id);
+        const RunRecord* run = m_history->run(id);
         const bool changed = run && c.update(*run);
         if (!changed && !rs.dirty)
             continue;
@@ -397,7 +397,7 @@ void TrainingCharts::updateAxes()
     double epochs = 1.0, maxLoss = 0.0, minAcc = 100.0, maxLr = 0.0;
     bool haveAcc = false;
     for (int id : m_visible) {
-        const TrainingRun* run = m_history->run(id);
+        const RunRecord* run = m_history->run(id);
         const RunCurves& c = m_curves[id];
         epochs = std::max({ epochs, run ? static_cast<double>(run->config.epochs) : 1.0, c.maxX });
         // Outliers of the first batches do not set the scale (they are clipped at the top).

@@ -9,16 +9,16 @@ RunHistory::RunHistory(QObject* parent)
 {
 }
 
-int RunHistory::addRun(TrainingRun run)
+int RunHistory::addRun(RunRecord run)
 {
     run.id = m_nextId++;
     run.running = true;
-    m_runs.push_back(std::make_unique<TrainingRun>(std::move(run)));
+    m_runs.push_back(std::make_unique<RunRecord>(std::move(run)));
     emit runAdded(m_runs.back()->id);
     return m_runs.back()->id;
 }
 
-TrainingRun* RunHistory::find(int id)
+RunRecord* RunHistory::find(int id)
 {
     for (auto& r : m_runs)
         if (r->id == id)
@@ -26,7 +26,7 @@ TrainingRun* RunHistory::find(int id)
     return nullptr;
 }
 
-const TrainingRun* RunHistory::run(int id) const
+const RunRecord* RunHistory::run(int id) const
 {
     for (const auto& r : m_runs)
         if (r->id == id)
@@ -45,7 +45,7 @@ std::vector<int> RunHistory::ids() const
 
 void RunHistory::appendBatches(int id, const std::vector<BatchEvent>& events)
 {
-    if (TrainingRun* r = find(id); r && !events.empty()) {
+    if (RunRecord* r = find(id); r && !events.empty()) {
         r->batches.insert(r->batches.end(), events.begin(), events.end());
         emit runUpdated(id);
     }
@@ -53,15 +53,15 @@ void RunHistory::appendBatches(int id, const std::vector<BatchEvent>& events)
 
 void RunHistory::appendEpoch(int id, const EpochEvent& event)
 {
-    if (TrainingRun* r = find(id)) {
+    if (RunRecord* r = find(id)) {
         r->epochs.push_back(event);
         emit runUpdated(id);
     }
 }
 
-void RunHistory::finishRun(int id, const TrainingSummary& summary)
+void RunHistory::finishRun(int id, const RunSummary& summary)
 {
-    if (TrainingRun* r = find(id)) {
+    if (RunRecord* r = find(id)) {
         r->running = false;
         r->summary = summary;
         emit runFinished(id);
@@ -70,18 +70,19 @@ void RunHistory::finishRun(int id, const TrainingSummary& summary)
 
 void RunHistory::failRun(int id, const QString& message)
 {
-    if (TrainingRun* r = find(id)) {
+    if (RunRecord* r = find(id)) {
         r->running = false;
         r->failed = true;
-        r->summary.message = message;
+        r->summary.message = message.toStdString();
         emit runFinished(id);
     }
 }
 
 void RunHistory::renameRun(int id, const QString& label)
 {
-    if (TrainingRun* r = find(id); r && r->label != label.trimmed()) {
-        r->label = label.trimmed();
+    const std::string trimmed = label.trimmed().toStdString();
+    if (RunRecord* r = find(id); r && r->label != trimmed) {
+        r->label = trimmed;
         emit runRenamed(id);
     }
 }
@@ -103,13 +104,13 @@ void RunHistory::clear()
     emit cleared();
 }
 
-void RunHistory::restore(std::vector<TrainingRun> runs)
+void RunHistory::restore(std::vector<RunRecord> runs)
 {
     clear();
-    for (TrainingRun& r : runs) {
+    for (RunRecord& r : runs) {
         r.running = false;
         m_nextId = std::max(m_nextId, r.id + 1);
-        m_runs.push_back(std::make_unique<TrainingRun>(std::move(r)));
+        m_runs.push_back(std::make_unique<RunRecord>(std::move(r)));
         const int id = m_runs.back()->id;
         emit runAdded(id);
         emit runFinished(id);

@@ -4,7 +4,7 @@
 // hear about it through signals carrying the run id.
 //
 // Ensures: ids are 1, 2, 3 … and never reused until clear().
-#include "widgets/train/TrainingRun.h"
+#include "widgets/train/RunDisplay.h"
 
 #include <QObject>
 
@@ -19,10 +19,10 @@ public:
     explicit RunHistory(QObject* parent = nullptr);
 
     // Adds a running run (id assigned here) and returns its id.
-    int addRun(TrainingRun run);
+    int addRun(RunRecord run);
     void appendBatches(int id, const std::vector<BatchEvent>& events);
     void appendEpoch(int id, const EpochEvent& event);
-    void finishRun(int id, const TrainingSummary& summary);
+    void finishRun(int id, const RunSummary& summary);
     // Ends a run that threw: `message` is the reason.
     void failRun(int id, const QString& message);
     void clear();
@@ -33,9 +33,9 @@ public:
     // Replaces every run by `runs` (finished runs read from a project file), keeping their
     // ids; the next new run gets the id after the largest. Emits cleared(), then runAdded()
     // and runFinished() per run.
-    void restore(std::vector<TrainingRun> runs);
+    void restore(std::vector<RunRecord> runs);
 
-    const TrainingRun* run(int id) const;
+    const RunRecord* run(int id) const;
     std::vector<int> ids() const;
     int count() const { return static_cast<int>(m_runs.size()); }
 
@@ -48,9 +48,9 @@ signals:
     void runRemoved(int id);
 
 private:
-    TrainingRun* find(int id);
+    RunRecord* find(int id);
 
-    std::vector<std::unique_ptr<TrainingRun>> m_runs;
+    std::vector<std::unique_ptr<RunRecord>> m_runs;
     int m_nextId = 1;
 };
 

@@ -131,27 +131,27 @@ void RunListWidget::addRunItem(int id)
 void RunListWidget::updateRunItem(int id)
 {
     QListWidgetItem* it = item(id);
-    const TrainingRun* run = m_history ? m_history->run(id) : nullptr;
+    const RunRecord* run = m_history ? m_history->run(id) : nullptr;
     if (!it || !run)
         return;
-    const QString text = run->displayName();
+    const QString text = displayName(*run);
     if (it->text() == text && !it->icon().isNull())
         return;
     m_silent = true;
     it->setText(text);
-    it->setIcon(swatch(run->color()));
+    it->setIcon(swatch(runColor(*run)));
     QString tip = QStringLiteral("<b>Run %1</b> — %2<br>%3")
                       .arg(id)
-                      .arg(run->modelName.toHtmlEscaped(), run->configSummary().toHtmlEscaped());
-    if (!run->datasetName.isEmpty())
-        tip += QStringLiteral("<br>dataset: %1").arg(run->datasetName.toHtmlEscaped());
+                      .arg(QString::fromStdString(run->modelName).toHtmlEscaped(), configSummary(*run).toHtmlEscaped());
+    if (!run->datasetName.empty())
+        tip += QStringLiteral("<br>dataset: %1").arg(QString::fromStdString(run->datasetName).toHtmlEscaped());
     if (!run->running && std::isfinite(run->summary.testAccuracy))
         tip += QStringLiteral("<br>test accuracy %1% · loss %2 (%3 samples)")
                    .arg(run->summary.testAccuracy * 100.0, 0, 'f', 2)
                    .arg(run->summary.testLoss, 0, 'f', 4)
                    .arg(run->summary.testSamples);
-    if (!run->summary.message.isEmpty())
-        tip += QStringLiteral("<br>%1").arg(run->summary.message.toHtmlEscaped());
+    if (!run->summary.message.empty())
+        tip += QStringLiteral("<br>%1").arg(QString::fromStdString(run->summary.message).toHtmlEscaped());
     it->setToolTip(tip);
     m_silent = false;
 }
@@ -202,19 +202,20 @@ void RunListWidget::showOnly(int id)
 
 void RunListWidget::renameInteractively(int id)
 {
-    const TrainingRun* run = m_history ? m_history->run(id) : nullptr;
+    const RunRecord* run = m_history ? m_history->run(id) : nullptr;
     if (!run)
         return;
     bool ok = false;
     const QString label = QInputDialog::getText(this, tr("Rename Run %1").arg(id),
-        tr("Name (shown in the run list and chart legends):"), QLineEdit::Normal, run->label, &ok);
+        tr("Name (shown in the run list and chart legends):"), QLineEdit::Normal, QString::fromStdString(run->label),
+        &ok);
     if (ok)
         m_history->renameRun(id, label);
 }
 
 void RunListWidget::removeInteractively(int id)
 {
-    const TrainingRun* run = m_history ? m_history->run(id) : nullptr;
+    const RunRecord* run = m_history ? m_history->run(id) : nullptr;
     if (!run)
         return;
     if (run->running) {
@@ -222,7 +223,7 @@ void RunListWidget::removeInteractively(int id)
         return;
     }
     const auto answer = QMessageBox::question(this, tr("Delete Run"),
-        tr("Delete “%1” and its curves from the project?").arg(run->displayName()),
+        tr("Delete “%1” and its curves from the project?").arg(displayName(*run)),
         QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
     if (answer == QMessageBox::Yes)
         m_history->removeRun(id);
@@ -234,7 +235,7 @@ void RunListWidget::showContextMenu(const QPoint& pos)
     if (!it)
         return;
     const int id = it->data(Qt::UserRole).toInt();
-    const TrainingRun* run = m_history ? m_history->run(id) : nullptr;
+    const RunRecord* run = m_history ? m_history->run(id) : nullptr;
     if (!run)
         return;
     QMenu menu(this);

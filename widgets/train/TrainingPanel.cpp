@@ -512,7 +512,7 @@ void TrainingPanel::showEpoch(const EpochEvent& e)
     m_status->setToolTip(text);
 }
 
-void TrainingPanel::showFinished(const TrainingSummary& s)
+void TrainingPanel::showFinished(const RunSummary& s)
 {
     QString result;
     if (std::isfinite(s.testAccuracy))
@@ -526,17 +526,17 @@ void TrainingPanel::showFinished(const TrainingSummary& s)
         result = result.isEmpty() ? skipped : result + QStringLiteral("; ") + skipped;
     }
     const QString took = tr("%1 epoch(s) in %2").arg(s.epochsCompleted).arg(durationText(s.seconds));
+    const QString message = QString::fromStdString(s.message);
     if (s.diverged) {
-        showMessage(
-            tr("<b>Training diverged.</b> %1<br>The last good weights are kept.").arg(s.message.toHtmlEscaped()),
+        showMessage(tr("<b>Training diverged.</b> %1<br>The last good weights are kept.").arg(message.toHtmlEscaped()),
             QStringLiteral("error"));
         m_status->setText(tr("Diverged after %1.").arg(took));
     } else if (s.stopped) {
         showMessage(
-            tr("Stopped: %1").arg(s.message) + (result.isEmpty() ? QString() : QStringLiteral("<br>") + result), {});
+            tr("Stopped: %1").arg(message) + (result.isEmpty() ? QString() : QStringLiteral("<br>") + result), {});
         m_status->setText(tr("Stopped after %1.").arg(took));
     } else {
-        showMessage((s.earlyStopped ? tr("Early stopping: %1<br>").arg(s.message) : QString())
+        showMessage((s.earlyStopped ? tr("Early stopping: %1<br>").arg(message) : QString())
                 + (result.isEmpty() ? tr("Finished.") : tr("Finished: %1").arg(result)),
             QStringLiteral("ok"));
         m_status->setText(

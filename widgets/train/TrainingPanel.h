@@ -29,7 +29,7 @@
 #include "engine/train/TrainConfig.h"
 #include "engine/train/Trainer.h"
 #include "widgets/data/DataPanel.h"
-#include "widgets/train/TrainingSummary.h"
+#include "widgets/train/RunDisplay.h"
 
 #include <QPointer>
 #include <QWidget>
@@ -80,7 +80,7 @@ public:
     void setTrainingState(bool running, bool paused);
     void showBatch(const BatchEvent& last);
     void showEpoch(const EpochEvent& event);
-    void showFinished(const TrainingSummary& summary);
+    void showFinished(const RunSummary& summary);
     void showFailed(const QString& message);
     // The run trains on the CPU because the chosen GPU cannot be used: the one-line reason.
     void showDeviceNote(const QString& note);

@@ -1,17 +1,17 @@
-#include "app/ProjectFile.h"
+#include "engine/io/ProjectFile.h"
 
 #include "engine/backend/DeviceManager.h"
 #include "engine/core/Error.h"
 #include "engine/graph/ModelJson.h"
 #include "engine/io/AtomicFile.h"
-#include "widgets/train/RunJson.h"
+#include "engine/io/RunJson.h"
 
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <set>
 
-namespace netcanvas::app {
+namespace netcanvas {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -94,7 +94,7 @@ json projectToJson(const ProjectData& d, const std::string& dir)
         j["weights"] = { { "file", storePath(d.weightsPath, dir) }, { "run", d.weightsRun } };
     json runs = json::array();
     for (const auto& r : d.runs)
-        runs.push_back(widgets::runToJson(r));
+        runs.push_back(runToJson(r));
     j["runs"] = std::move(runs);
     if (!d.recoveryOf.empty() || !d.recoverySavedAt.empty())
         j["recovery"] = { { "original_path", d.recoveryOf }, { "saved_at", d.recoverySavedAt } };
@@ -187,7 +187,7 @@ ProjectData projectFromJson(const json& j, const std::string& source, const std:
         std::set<int> ids;
         for (size_t i = 0; i < runs->size(); ++i) {
             const std::string where = source + ": runs[" + std::to_string(i) + "]";
-            widgets::TrainingRun r = widgets::runFromJson((*runs)[i], where);
+            RunRecord r = runFromJson((*runs)[i], where);
             if (!ids.insert(r.id).second)
                 fail(where, "id " + std::to_string(r.id) + " appears twice");
             d.runs.push_back(std::move(r));
@@ -212,4 +212,4 @@ ProjectData loadProjectFile(const std::string& path)
     return projectFromJson(parseJsonText(readFile(path), path), path, dir);
 }
 
-} // namespace netcanvas::app
+} // namespace netcanvas

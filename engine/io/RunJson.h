@@ -9,15 +9,15 @@
 // rate (to 6 significant digits). A saved run is never "running": a run still training
 // is written as stopped.
 // Errors: runFromJson throws netcanvas::FormatError naming `where` and the field.
-#include "widgets/train/TrainingRun.h"
+#include "engine/session/RunRecord.h"
 
 #include <nlohmann/json.hpp>
 
 #include <string>
 
-namespace netcanvas::widgets {
+namespace netcanvas {
 
-nlohmann::json runToJson(const TrainingRun& run);
-TrainingRun runFromJson(const nlohmann::json& j, const std::string& where = "run");
+nlohmann::json runToJson(const RunRecord& run);
+RunRecord runFromJson(const nlohmann::json& j, const std::string& where = "run");
 
-} // namespace netcanvas::widgets
+} // namespace netcanvas

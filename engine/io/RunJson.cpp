@@ -1,4 +1,4 @@
-#include "widgets/train/RunJson.h"
+#include "engine/io/RunJson.h"
 
 #include "engine/core/Error.h"
 
@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <limits>
 
-namespace netcanvas::widgets {
+namespace netcanvas {
 
 namespace {
 
@@ -66,14 +66,14 @@ bool boolField(const json& obj, const char* key, const std::string& where)
     return it->get<bool>();
 }
 
-QString stringField(const json& obj, const char* key, const std::string& where)
+std::string stringField(const json& obj, const char* key, const std::string& where)
 {
     auto it = obj.find(key);
     if (it == obj.end())
         return {};
     if (!it->is_string())
         fail(where + "." + key, "expected a string");
-    return QString::fromStdString(it->get<std::string>());
+    return it->get<std::string>();
 }
 
 const json& arrayField(const json& obj, const char* key, const std::string& where)
@@ -122,14 +122,14 @@ ConfusionMatrix confusionFromJson(const json& rows, const std::string& where)
 
 } // namespace
 
-json runToJson(const TrainingRun& run)
+json runToJson(const RunRecord& run)
 {
     json j;
     j["id"] = run.id;
-    j["model"] = run.modelName.toStdString();
-    j["dataset"] = run.datasetName.toStdString();
-    if (!run.label.isEmpty())
-        j["label"] = run.label.toStdString();
+    j["model"] = run.modelName;
+    j["dataset"] = run.datasetName;
+    if (!run.label.empty())
+        j["label"] = run.label;
     j["config"] = trainConfigToJson(run.config);
 
     // Batches as columns; epoch/batch indices follow from batchesPerEpoch.
@@ -159,7 +159,7 @@ json runToJson(const TrainingRun& run)
             { "improved", e.improved } });
     j["epochs"] = std::move(epochs);
 
-    const TrainingSummary& s = run.summary;
+    const RunSummary& s = run.summary;
     json sum;
     sum["epochs_completed"] = s.epochsCompleted;
     // A run saved while training is recorded as stopped: the process that ran it is gone.
@@ -167,8 +167,8 @@ json runToJson(const TrainingRun& run)
     sum["early_stopped"] = s.earlyStopped;
     sum["diverged"] = s.diverged;
     sum["failed"] = run.failed;
-    sum["message"] = run.running && s.message.isEmpty() ? std::string("interrupted: saved while still training")
-                                                        : s.message.toStdString();
+    sum["message"]
+        = run.running && s.message.empty() ? std::string("interrupted: saved while still training") : s.message;
     sum["seconds"] = number(s.seconds);
     sum["samples_per_second"] = number(s.samplesPerSecond);
     sum["best_epoch"] = s.bestEpoch;
@@ -182,11 +182,11 @@ json runToJson(const TrainingRun& run)
     return j;
 }
 
-TrainingRun runFromJson(const json& j, const std::string& where)
+RunRecord runFromJson(const json& j, const std::string& where)
 {
     if (!j.is_object())
         fail(where, "expected an object");
-    TrainingRun r;
+    RunRecord r;
     r.id = static_cast<int>(intField(j, "id", where));
     if (r.id < 1)
         fail(where + ".id", "must be 1 or more");
@@ -254,7 +254,7 @@ TrainingRun runFromJson(const json& j, const std::string& where)
         if (!it->is_object())
             fail(w, "expected an object");
         const json& o = *it;
-        TrainingSummary& s = r.summary;
+        RunSummary& s = r.summary;
         s.epochsCompleted = static_cast<int>(intField(o, "epochs_completed", w));
         s.stopped = boolField(o, "stopped", w);
         s.earlyStopped = boolField(o, "early_stopped", w);
@@ -274,4 +274,4 @@ TrainingRun runFromJson(const json& j, const std::string& where)
     return r;
 }
 
-} // namespace netcanvas::widgets
+} // namespace netcanvas

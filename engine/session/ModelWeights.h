@@ -3,18 +3,19 @@
 // host (keyed "node.name", Network::parameters() order), the input normalization and the
 // class names of its outputs. Immutable once made and shared between threads, so a worker
 // builds its own Network from it (Network instances are not thread-safe) and a training run
-// can start from it (fine-tuning).
+// can start from it (fine-tuning, TrainingSession::setInitialWeights).
 #include "engine/data/Split.h"
 #include "engine/graph/ModelGraph.h"
 #include "engine/train/Network.h"
-#include "engine/train/Trainer.h"
 
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
-namespace netcanvas::app {
+namespace netcanvas {
+
+class TrainingSession;
 
 struct ModelWeights {
     ModelGraph graph;
@@ -25,15 +26,18 @@ struct ModelWeights {
     // Copies the parameter values of `network` (a network on the host).
     static std::shared_ptr<ModelWeights> capture(
         const ModelGraph& graph, Network& network, Normalization norm, std::vector<std::string> classNames);
-    // The latest weights `trainer` published (Trainer::copySnapshot, safe while it trains),
-    // with its normalization; null before its first publication.
-    static std::shared_ptr<ModelWeights> fromTrainer(
-        const ModelGraph& graph, Trainer& trainer, std::vector<std::string> classNames);
+    // The latest weights `session` published (TrainingSession::copySnapshot, safe while it
+    // trains), with its graph, normalization and the class names of its dataset; null before
+    // its first publication.
+    static std::shared_ptr<ModelWeights> fromSession(TrainingSession& session);
     // Whether `network` has parameters of exactly these keys and shapes (then loadInto works).
     bool fits(Network& network) const;
+    // Empty when fits(network); otherwise what differs, naming the parameter:
+    // "parameter 'fc.weight' is 10×84 in the weights but 5×84 in the model".
+    std::string mismatch(Network& network) const;
     // Copies the values into a host network that fits; returns false (network unchanged)
     // when it does not.
     bool loadInto(Network& network) const;
 };
 
-} // namespace netcanvas::app
+} // namespace netcanvas

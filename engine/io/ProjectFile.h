@@ -9,13 +9,13 @@
 // are absolute.
 //
 // Ensures: loadProjectFile(p) after saveProjectFile(p, d) gives back d (runs to 6
-// significant digits, see RunJson.h). Writes are atomic (temporary file + rename).
+// significant digits, see engine/io/RunJson.h). Writes are atomic (temporary file + rename).
 // Errors: FormatError naming the file and the field ("x.ncproj: runs[2].epochs[0].seconds:
 // expected a number or null"), IoError naming the file; "netcanvas-cli" reads the model
 // part of a project through the engine's loadModelFile.
 #include "engine/graph/ModelGraph.h"
+#include "engine/session/RunRecord.h"
 #include "engine/train/TrainConfig.h"
-#include "widgets/train/TrainingRun.h"
 
 #include <nlohmann/json.hpp>
 
@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-namespace netcanvas::app {
+namespace netcanvas {
 
 inline constexpr int kProjectFormatVersion = 1;
 
@@ -35,7 +35,7 @@ struct ProjectData {
     int threads = 0; // a setting of this machine, kept with the project
     std::string device = "auto"; // likewise: auto | cpu | cuda | cuda:N
     Precision precision = Precision::Fp32; // likewise: GPU math, fp32 | tf32 | fp16 (settings.precision)
-    std::vector<widgets::TrainingRun> runs;
+    std::vector<RunRecord> runs;
     std::string weightsPath; // the weights of `weightsRun`, empty when none were saved
     int weightsRun = 0;
     // Autosave only: the file the user was editing (empty for an untitled project) and
@@ -56,4 +56,4 @@ ProjectData loadProjectFile(const std::string& path);
 // Where the weights of project `projectPath` go: "<dir>/<base>.weights.safetensors".
 std::string weightsPathFor(const std::string& projectPath);
 
-} // namespace netcanvas::app
+} // namespace netcanvas

@@ -1,0 +1,144 @@
+#pragma once
+// TrainingSession: the one training workflow of NetCanvas, shared by `netcanvas-cli train`
+// and the app's TrainingWorker — model graph + dataset + settings → backend (DeviceManager,
+// with its one-line device note) → Trainer → fresh or fine-tune weights → fit() with hooks →
+// test-split evaluation → result; then the weights (with class names, normalization and the
+// model JSON carrying the run's recipe) and the run folder's files can be saved.
+//
+// Threads. One thread owns a session: it calls prepareSplit(), prepare(), run(), evaluate(),
+// network() and the save functions, in that order, never two at once. Any thread may call,
+// at any time (before prepare() too, and while run() trains): requestStop(),
+// requestPause(), cancel(), isPrepared(), split(), copySnapshot() — the flags are kept and
+// applied to the Trainer as soon as it exists, the snapshot is the Trainer's lock-protected
+// copy. graph(), dataset() and settings() never change after construction and may be read
+// from any thread.
+//
+// Ensures: run() evaluates the test split unless the run diverged, was cancelled or has no
+// test samples. A stopped (not cancelled) run is still evaluated: its weights are the last
+// good ones. Fine-tuning weights that do not fit the graph throw GraphError naming the
+// parameter that differs.
+#include "engine/data/Split.h"
+#include "engine/graph/ModelGraph.h"
+#include "engine/io/Safetensors.h"
+#include "engine/session/RunRecord.h"
+#include "engine/train/TrainConfig.h"
+#include "engine/train/Trainer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace netcanvas {
+
+struct ModelWeights;
+
+struct SessionSettings {
+    // The recipe and the machine's settings: device, precision, threads, loss scaling,
+    // checkpointDir (when empty and outputDir is set: <outputDir>/checkpoints).
+    TrainConfig config;
+    std::shared_ptr<const ModelWeights> initialWeights; // fine-tune from these ...
+    std::string initialWeightsFile; // ... or from this weights file (when no initialWeights)
+    std::string outputDir; // the run folder (saveRunFolder); empty: none
+};
+
+struct SessionHooks {
+    std::function<void(const BatchEvent&)> onBatch; // on the owner thread, after every batch
+    std::function<void(const EpochEvent&)> onEpoch; // after every epoch
+};
+
+struct SessionResult {
+    TrainResult train;
+    bool tested = false; // the test split was evaluated (then `test` holds it)
+    EvalResult test;
+    RunSummary summary() const { return summarize(train, tested ? &test : nullptr); }
+};
+
+class TrainingSession {
+public:
+    // Requires: data is not null. Nothing heavy happens here (no backend, no split).
+    TrainingSession(ModelGraph graph, std::shared_ptr<const Dataset> data, SessionSettings settings);
+    ~TrainingSession();
+    TrainingSession(const TrainingSession&) = delete;
+    TrainingSession& operator=(const TrainingSession&) = delete;
+
+    // Uses this split instead of computing one (before prepareSplit()).
+    void setSplit(DataSplit split);
+    // The split: the given one, else computed from the config (validation and test fraction,
+    // seed; a bad fraction throws). Computed once.
+    const DataSplit& prepareSplit();
+    // Creates the backend (config.device, precision, threads), the Trainer and the initial
+    // weights (fine-tuning). Also prepares the split. Idempotent.
+    void prepare();
+    // fit() with the hooks, then the test evaluation (see Ensures). Requires prepare() (called
+    // when not done). The hooks are released before it returns.
+    SessionResult run(const SessionHooks& hooks = {});
+
+    // Any thread.
+    void requestStop();
+    void requestPause(bool paused);
+    // Stop, and skip the test evaluation (the app is closing).
+    void cancel();
+    bool isPrepared() const;
+    DataSplit split() const;
+    // The latest published weights into `target` (a network of graph()) and their
+    // normalization; false before the first publication.
+    bool copySnapshot(Network& target, Normalization* normalization = nullptr);
+
+    const ModelGraph& graph() const { return m_graph; }
+    const std::shared_ptr<const Dataset>& dataset() const { return m_data; }
+    const SessionSettings& settings() const { return m_settings; }
+
+    // Owner thread, after prepare().
+    // Empty, or why the requested device or precision is not the one used (DeviceManager).
+    const std::string& deviceNote() const { return m_deviceNote; }
+    bool gpuPresent() const { return m_gpuPresent; }
+    Backend& backend();
+    Network& network();
+    bool lossScaling() const;
+    // The normalization the network's inputs get (computed by fit(), or the fine-tuned one's).
+    Normalization normalization() const;
+    EvalResult evaluate(const std::vector<int64_t>& indices);
+    // Evaluation of trained weights: replaces the network's weights and normalization by those
+    // of a weights file of this graph (FormatError naming the tensor when one does not fit).
+    // Returns the file's metadata.
+    WeightsMeta loadWeightsFile(const std::string& path);
+
+    // The model with this run's recipe (the training settings) as its "training" object.
+    ModelGraph graphWithRecipe() const;
+    WeightsMeta weightsMeta() const;
+    // Writes the trained weights with weightsMeta() (atomically). Not while run() trains.
+    void saveWeights(const std::string& path);
+    // metrics.json's content (docs/cli.md): epochs, speed, how it ended, validation and test.
+    nlohmann::json metricsJson(const SessionResult& result) const;
+    // Writes weights.safetensors, model.json, history.csv and metrics.json into
+    // settings().outputDir (created). Returns metricsJson(result).
+    nlohmann::json saveRunFolder(const SessionResult& result);
+
+private:
+    void loadInitialWeights(Trainer& trainer);
+
+    const ModelGraph m_graph;
+    const std::shared_ptr<const Dataset> m_data;
+    const SessionSettings m_settings;
+    TrainConfig m_config; // m_settings.config with the checkpoint folder resolved
+    std::string m_deviceNote;
+    bool m_gpuPresent = false;
+
+    mutable std::mutex m_mutex; // guards the fields below (the Trainer's own calls are thread-safe)
+    std::optional<DataSplit> m_split;
+    std::unique_ptr<Backend> m_backend; // outlives m_trainer (declared first, destroyed last)
+    std::unique_ptr<Trainer> m_trainer;
+    bool m_stop = false;
+    bool m_pause = false;
+    bool m_cancelled = false;
+};
+
+// A confusion matrix as metrics.json and `netcanvas-cli eval` write it: class names, the
+// matrix (rows: true class) and per-class precision, recall, F1 and support.
+nlohmann::json confusionJson(const ConfusionMatrix& confusion, const std::vector<std::string>& classNames);
+
+} // namespace netcanvas
