@@ -3,10 +3,13 @@
 // rest → label more → a second round that fine-tunes from the first round's weights →
 // export. Plus: a second window on the same folder is refused with a clear message, and a
 // corrupt image is skipped and reported, never fatal.
+#include "app/FileActions.h"
 #include "app/LabelingController.h"
+#include "app/LabelingCoordinator.h"
 #include "app/MainWindow.h"
 #include "app/ProjectDocument.h"
 #include "app/TrainingController.h"
+#include "app/TrainingCoordinator.h"
 #include "common/Fixtures.h"
 #include "engine/data/Dataset.h"
 #include "engine/labels/LabelStore.h"
@@ -45,7 +48,7 @@ class TestLabelFlow : public QObject {
     // through the panel's undo stack as the keys would.
     static int labelSome(app::MainWindow& w, const std::map<std::string, std::string>& truth, int perClass)
     {
-        LabelStore* store = w.labelingController()->store();
+        LabelStore* store = w.labeling()->controller()->store();
         std::map<std::string, std::vector<int>> byClass;
         for (int i = 0; i < store->imageCount(); ++i) {
             auto it = truth.find(store->imageId(i));
@@ -62,7 +65,7 @@ class TestLabelFlow : public QObject {
             store->assign(images, cls);
             labeled += static_cast<int>(images.size());
         }
-        w.labelingPanel()->refresh();
+        w.labeling()->panel()->refresh();
         return labeled;
     }
 
@@ -91,43 +94,44 @@ private slots:
         app::MainWindow w;
         ModelGraph g = fixtures::barsCnn(5); // 5 outputs: adapted to the 3 labeled classes
         w.document()->model()->setGraph(g);
-        TrainConfig c = w.trainingPanel()->config();
+        TrainConfig c = w.training()->panel()->config();
         c.epochs = 30;
         c.batchSize = 16;
         c.optimizer.kind = "adam";
         c.optimizer.learningRate = 0.01;
         c.seed = 3;
         c.threads = 1;
-        w.trainingPanel()->setConfig(c);
+        w.training()->panel()->setConfig(c);
         w.resize(1280, 800);
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
 
-        QCOMPARE(w.openLabelFolder(m_images), QString());
+        QCOMPARE(w.labeling()->openFolder(m_images), QString());
         QVERIFY(w.labelMode());
-        LabelStore* store = w.labelingController()->store();
+        LabelStore* store = w.labeling()->controller()->store();
         QVERIFY(store);
         QCOMPARE(store->imageCount(), 121); // the corrupt file is listed: it is shown as unreadable
-        QCOMPARE(w.labelingPanel()->store(), store);
+        QCOMPARE(w.labeling()->panel()->store(), store);
 
         // Too few labels: a clear refusal, no run.
-        QSignalSpy failed(w.labelingController(), &app::LabelingController::failed);
+        QSignalSpy failed(w.labeling()->controller(), &app::LabelingController::failed);
         store->addClass(QStringLiteral("horizontal").toStdString());
         store->assign({ 0 }, "horizontal");
-        w.labelingController()->prepareRound(Shape { 1, 8, 8 });
+        w.labeling()->controller()->prepareRound(Shape { 1, 8, 8 });
         QCOMPARE(failed.count(), 1);
         QVERIFY(failed.at(0).at(0).toString().contains(QStringLiteral("two classes")));
 
         // Round 1: 10 per class, on a model with 5 outputs.
         const int labeled1 = labelSome(w, m_truth, 10) + 1;
         QCOMPARE(store->imageCount() - store->unlabeledCount(), int64_t(labeled1));
-        QSignalSpy predicted(w.labelingController(), &app::LabelingController::predictionsReady);
-        w.trainOnLabels();
+        QSignalSpy predicted(w.labeling()->controller(), &app::LabelingController::predictionsReady);
+        w.labeling()->trainOnLabels();
         QVERIFY(predicted.wait(120000));
-        QCOMPARE(w.labelingController()->rounds().size(), size_t(1));
-        QVERIFY(!w.labelingController()->rounds()[0].fineTuned);
+        QCOMPARE(w.labeling()->controller()->rounds().size(), size_t(1));
+        QVERIFY(!w.labeling()->controller()->rounds()[0].fineTuned);
         QCOMPARE(w.document()->model()->analysis().outputShape.numel(), int64_t(3)); // adapted
         QVERIFY(w.document()->undoStack()->canUndo()); // … as an undoable edit
+        QCOMPARE(w.document()->undoStack()->undoText(), QStringLiteral("Set output to 3 classes")); // one named step
         QCOMPARE(w.document()->runs()->count(), 1); // the round is a run like any other
 
         // Every readable unlabeled image got a prediction; the corrupt one did not.
@@ -149,7 +153,7 @@ private slots:
         QVERIFY2(
             right > withPrediction * 0.7, qPrintable(QStringLiteral("%1 of %2 right").arg(right).arg(withPrediction)));
         QVERIFY(predicted.last().at(1).toString().contains(QStringLiteral("could not be read")));
-        QVERIFY(w.labelingPanel()->isEnabled());
+        QVERIFY(w.labeling()->panel()->isEnabled());
 
         // Least-confident first: the store's order follows the model's confidence.
         LabelQuery q;
@@ -163,18 +167,18 @@ private slots:
         // Round 2 fine-tunes: its first batch starts from round 1's weights, so its loss is
         // below chance (ln 3 ≈ 1.10) and far below a fresh model's on the same labels.
         labelSome(w, m_truth, 20);
-        QSignalSpy batches(w.trainingController(), &app::TrainingController::batchFinished);
+        QSignalSpy batches(w.training()->controller(), &app::TrainingController::batchFinished);
         predicted.clear();
-        w.trainOnLabels();
+        w.labeling()->trainOnLabels();
         QVERIFY(predicted.wait(120000));
-        QCOMPARE(w.labelingController()->rounds().size(), size_t(2));
-        QVERIFY(w.labelingController()->rounds()[1].fineTuned);
+        QCOMPARE(w.labeling()->controller()->rounds().size(), size_t(2));
+        QVERIFY(w.labeling()->controller()->rounds()[1].fineTuned);
         QVERIFY(!batches.isEmpty());
         const auto first = batches.first().at(0).value<std::vector<BatchEvent>>();
         QVERIFY(!first.empty());
         const double fineTunedLoss = first.front().loss;
         QVERIFY2(fineTunedLoss < std::log(3.0), qPrintable(QString::number(fineTunedLoss)));
-        QVERIFY(w.labelingController()->statusText().contains(QStringLiteral("Round 2")));
+        QVERIFY(w.labeling()->controller()->statusText().contains(QStringLiteral("Round 2")));
 
         // A fresh model for comparison: the same first batch from scratch is near ln 3.
         {
@@ -195,9 +199,9 @@ private slots:
         }
 
         // Export: a folder per class equal to the labels, and a CSV.
-        QSignalSpy exported(w.labelingController(), &app::LabelingController::exported);
+        QSignalSpy exported(w.labeling()->controller(), &app::LabelingController::exported);
         const QString target = m_dir.filePath(QStringLiteral("export"));
-        w.labelingController()->exportLabels(target);
+        w.labeling()->controller()->exportLabels(target);
         QVERIFY(exported.wait(30000));
         int files = 0;
         for (const std::string& cls : store->classes()) {
@@ -209,14 +213,14 @@ private slots:
             }
         }
         QCOMPARE(int64_t(files), store->imageCount() - store->unlabeledCount());
-        w.labelingController()->exportLabels(m_dir.filePath(QStringLiteral("labels.csv")));
+        w.labeling()->controller()->exportLabels(m_dir.filePath(QStringLiteral("labels.csv")));
         QVERIFY(exported.wait(30000));
         QVERIFY(QFile::exists(m_dir.filePath(QStringLiteral("labels.csv"))));
 
         // Classify a folder to CSV with the round's model: one row per readable image, the
         // corrupt one skipped and counted, classes from the labels.
         const QString preds = m_dir.filePath(QStringLiteral("preds.csv"));
-        w.labelingController()->classifyToCsv({ m_images }, preds, w.labelingController()->model());
+        w.labeling()->controller()->classifyToCsv({ m_images }, preds, w.labeling()->controller()->model());
         QVERIFY(exported.wait(30000));
         QVERIFY2(exported.last().at(0).toString().contains(QStringLiteral("1 unreadable")),
             qPrintable(exported.last().at(0).toString()));
@@ -242,8 +246,8 @@ private slots:
                 undo = a;
         QVERIFY(undo);
         const int image = store->unlabeledImages().front();
-        w.labelingPanel()->selectImages({ image });
-        QVERIFY(w.labelingPanel()->assignToSelection(QStringLiteral("vertical")));
+        w.labeling()->panel()->selectImages({ image });
+        QVERIFY(w.labeling()->panel()->assignToSelection(QStringLiteral("vertical")));
         QCOMPARE(store->labelName(image), std::string("vertical"));
         QVERIFY(undo->isEnabled());
         undo->trigger();
@@ -276,18 +280,18 @@ private slots:
         {
             app::MainWindow w;
             QVERIFY(!w.document()->isModified());
-            QCOMPARE(w.openLabelFolder(m_images), QString());
+            QCOMPARE(w.labeling()->openFolder(m_images), QString());
             QVERIFY(w.document()->isModified()); // a new folder is a change to the project
             QCOMPARE(QDir(w.document()->labelFolder()), QDir(m_images));
-            QVERIFY(w.saveTo(project));
+            QVERIFY(w.files()->saveTo(project));
         } // closes the store (and its lock)
         {
             app::MainWindow w;
-            QVERIFY(!w.labelingController()->store());
-            QVERIFY(w.openFile(project));
-            QVERIFY(w.labelingController()->store());
-            QCOMPARE(QDir(w.labelingController()->folder()), QDir(m_images));
-            QCOMPARE(w.labelingPanel()->store(), w.labelingController()->store());
+            QVERIFY(!w.labeling()->controller()->store());
+            QVERIFY(w.files()->openFile(project));
+            QVERIFY(w.labeling()->controller()->store());
+            QCOMPARE(QDir(w.labeling()->controller()->folder()), QDir(m_images));
+            QCOMPARE(w.labeling()->panel()->store(), w.labeling()->controller()->store());
             QVERIFY(!w.document()->isModified()); // reopening is not an edit
         }
         // The folder renamed away: the project still opens, without a store.
@@ -295,8 +299,8 @@ private slots:
         QVERIFY(QDir().rename(m_images, moved));
         {
             app::MainWindow w;
-            QVERIFY(w.openFile(project));
-            QVERIFY(!w.labelingController()->store());
+            QVERIFY(w.files()->openFile(project));
+            QVERIFY(!w.labeling()->controller()->store());
             QCOMPARE(QDir(w.document()->labelFolder()), QDir(m_images)); // kept: the user may restore it
         }
         QVERIFY(QDir().rename(moved, m_images));

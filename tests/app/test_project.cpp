@@ -3,9 +3,11 @@
 // (Autosave); and the main window saving a trained project with its weights and opening
 // it again, exporting the canvas as SVG, recent files and dropping a dataset folder.
 #include "app/Autosave.h"
+#include "app/FileActions.h"
 #include "app/MainWindow.h"
 #include "app/ProjectDocument.h"
 #include "app/TrainingController.h"
+#include "app/TrainingCoordinator.h"
 #include "common/Fixtures.h"
 #include "common/ProjectFixtures.h"
 #include "engine/core/Error.h"
@@ -189,23 +191,23 @@ private slots:
             ModelGraph g = positionedCnn();
             g.training = { { "optimizer", "adam" }, { "learning_rate", 0.01 }, { "epochs", 2 }, { "batch_size", 16 } };
             window.document()->model()->setGraph(g);
-            window.trainingPanel()->setDatasetPath(csv);
-            QSignalSpy finished(window.trainingController(), &app::TrainingController::finished);
-            window.trainNow();
+            window.training()->panel()->setDatasetPath(csv);
+            QSignalSpy finished(window.training()->controller(), &app::TrainingController::finished);
+            window.training()->trainNow();
             QVERIFY(finished.wait(60000));
             QVERIFY(window.document()->isModified()); // the run is unsaved work
-            QVERIFY(window.saveTo(path));
+            QVERIFY(window.files()->saveTo(path));
             QVERIFY(!window.document()->isModified());
             QVERIFY(QFile::exists(QDir(dir.path()).filePath(QStringLiteral("bars.weights.safetensors"))));
-            QCOMPARE(app::MainWindow::recentFiles().value(0), QFileInfo(path).absoluteFilePath());
+            QCOMPARE(app::FileActions::recentFiles().value(0), QFileInfo(path).absoluteFilePath());
             positions = serializeModel(window.document()->model()->graph());
         }
         app::MainWindow window;
-        QVERIFY(window.openFile(path));
+        QVERIFY(window.files()->openFile(path));
         QCOMPARE(serializeModel(window.document()->model()->graph()), positions);
-        QCOMPARE(window.trainingPanel()->datasetPath(), csv);
-        QCOMPARE(window.trainingPanel()->config().epochs, 2);
-        QCOMPARE(window.trainingPanel()->config().optimizer.kind, std::string("adam"));
+        QCOMPARE(window.training()->panel()->datasetPath(), csv);
+        QCOMPARE(window.training()->panel()->config().epochs, 2);
+        QCOMPARE(window.training()->panel()->config().optimizer.kind, std::string("adam"));
         widgets::RunHistory* runs = window.document()->runs();
         QCOMPARE(runs->count(), 1);
         const RunRecord* run = runs->run(runs->ids().front());
@@ -224,15 +226,15 @@ private slots:
     void unsavedChangesAreAskedAbout()
     {
         app::MainWindow window;
-        window.openFile(QStringLiteral(NETCANVAS_SOURCE_DIR "/models/mlp.json"));
+        window.files()->openFile(QStringLiteral(NETCANVAS_SOURCE_DIR "/models/mlp.json"));
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QVERIFY(window.close()); // nothing unsaved: closes without asking
         window.show();
         window.document()->markModified();
         QVERIFY(window.windowTitle().contains(QStringLiteral("•")));
-        QCOMPARE(window.autosave()->saveNow(), QString());
-        QVERIFY(QFile::exists(window.autosave()->recoveryFile()));
+        QCOMPARE(window.files()->autosave()->saveNow(), QString());
+        QVERIFY(QFile::exists(window.files()->autosave()->recoveryFile()));
 
         // Answers the "Unsaved changes" box with `button` once it is up.
         QString asked;
@@ -254,16 +256,16 @@ private slots:
         answer(QMessageBox::Discard);
         QVERIFY(window.close());
         QVERIFY(!asked.isEmpty());
-        QVERIFY(!QFile::exists(window.autosave()->recoveryFile())); // a chosen discard leaves no copy
+        QVERIFY(!QFile::exists(window.files()->autosave()->recoveryFile())); // a chosen discard leaves no copy
     }
 
     void exportSvgAndDropDataset()
     {
         QTemporaryDir dir;
         app::MainWindow window;
-        window.openFile(QStringLiteral(NETCANVAS_SOURCE_DIR "/models/lenet5.json"));
+        window.files()->openFile(QStringLiteral(NETCANVAS_SOURCE_DIR "/models/lenet5.json"));
         const QString svg = QDir(dir.path()).filePath(QStringLiteral("net.svg"));
-        QCOMPARE(window.exportCanvas(svg), QString());
+        QCOMPARE(window.files()->exportCanvas(svg), QString());
         QFile f(svg);
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QByteArray text = f.readAll();
@@ -271,7 +273,7 @@ private slots:
         QVERIFY2(text.contains("conv1"), "the node names are text in the SVG");
         QVERIFY(!QFile::exists(svg + QStringLiteral(".tmp-svg")));
         const QString png = QDir(dir.path()).filePath(QStringLiteral("net.png"));
-        QCOMPARE(window.exportCanvas(png), QString());
+        QCOMPARE(window.files()->exportCanvas(png), QString());
         QVERIFY(!QImage(png).isNull());
 
         // Dropping a folder on the window makes it the dataset (and the project's) and shows
@@ -279,7 +281,7 @@ private slots:
         window.resize(1280, 800);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
-        QVERIFY(!window.trainingPanel()->dataPanel()->isVisible());
+        QVERIFY(!window.training()->panel()->dataPanel()->isVisible());
         QDir(dir.path()).mkpath(QStringLiteral("images/a"));
         const QString folder = QDir(dir.path()).filePath(QStringLiteral("images"));
         QMimeData mime;
@@ -289,12 +291,12 @@ private slots:
         QVERIFY(enter.isAccepted());
         QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
         QApplication::sendEvent(&window, &drop);
-        QCOMPARE(window.trainingPanel()->datasetPath(), folder);
+        QCOMPARE(window.training()->panel()->datasetPath(), folder);
         QCOMPARE(window.document()->datasetPath(), folder);
         QVERIFY(window.document()->isModified());
-        QVERIFY(window.trainingPanel()->dataPanel()->isVisible());
-        window.trainingPanel()->cancelLoading();
-        QTRY_VERIFY(!window.trainingPanel()->isLoading());
+        QVERIFY(window.training()->panel()->dataPanel()->isVisible());
+        window.training()->panel()->cancelLoading();
+        QTRY_VERIFY(!window.training()->panel()->isLoading());
     }
 };
 

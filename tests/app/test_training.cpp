@@ -5,10 +5,12 @@
 #include "app/MainWindow.h"
 #include "app/ProjectDocument.h"
 #include "app/TrainingController.h"
+#include "app/TrainingCoordinator.h"
 #include "engine/core/Rng.h"
 #include "engine/data/Split.h"
 #include "engine/graph/ModelJson.h"
 #include "engine/session/TrainedModel.h"
+#include "widgets/canvas/GraphCommands.h"
 #include "widgets/canvas/GraphModel.h"
 #include "widgets/charts/Decimation.h"
 #include "widgets/charts/TrainingCharts.h"
@@ -17,6 +19,7 @@
 #include "widgets/train/TrainingPanel.h"
 
 #include "common/Fixtures.h"
+#include <QAction>
 #include <QApplication>
 #include <QChart>
 #include <QComboBox>
@@ -34,6 +37,7 @@
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTimer>
+#include <QUndoStack>
 
 #include <QtTest>
 
@@ -597,17 +601,34 @@ private slots:
         window.resize(1280, 800);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
-        QCOMPARE(
-            window.sideTabs()->tabText(window.sideTabs()->indexOf(window.trainingPanel())), QStringLiteral("Training"));
+        QCOMPARE(window.sideTabs()->tabText(window.sideTabs()->indexOf(window.training()->panel())),
+            QStringLiteral("Training"));
         bool haveTrainMenu = false;
         for (QAction* a : window.menuBar()->actions())
             haveTrainMenu |= a->text() == QStringLiteral("&Train");
         QVERIFY(haveTrainMenu);
 
-        window.trainingPanel()->setDatasetPath(csv);
-        QSignalSpy finished(window.trainingController(), &app::TrainingController::finished);
-        window.trainNow(); // loads the CSV off the UI thread, then trains
+        // The Train action follows the model's validity and the controller's state (the
+        // TrainingCoordinator's wiring, seen through the window).
+        QAction* train = window.training()->trainAction();
+        QVERIFY(train->isEnabled());
+        window.document()->undoStack()->push(
+            new widgets::DisconnectCommand(window.document()->model(), QStringLiteral("flat"), QStringLiteral("fc")));
+        QVERIFY(!window.document()->model()->analysis().ok);
+        QVERIFY(!train->isEnabled()); // the model does not validate
+        window.document()->undoStack()->undo();
+        QVERIFY(train->isEnabled());
+        std::vector<std::pair<bool, bool>> states; // (running, Train enabled) at each change
+        connect(window.training()->controller(), &app::TrainingController::runningChanged, &window,
+            [&states, train](bool running) { states.emplace_back(running, train->isEnabled()); });
+
+        window.training()->panel()->setDatasetPath(csv);
+        QSignalSpy finished(window.training()->controller(), &app::TrainingController::finished);
+        window.training()->trainNow(); // loads the CSV off the UI thread, then trains
         QVERIFY(finished.wait(60000));
+        QTRY_COMPARE(states.size(), size_t(2));
+        QCOMPARE(states[0], std::make_pair(true, false)); // disabled while the run goes
+        QCOMPARE(states[1], std::make_pair(false, true)); // enabled again after it
         widgets::RunHistory* runs = window.document()->runs();
         QCOMPARE(runs->count(), 1);
         const RunRecord* run = runs->run(runs->ids().front());
@@ -615,8 +636,8 @@ private slots:
         QCOMPARE(run->epochs.size(), size_t(3));
         QVERIFY(!run->batches.empty());
         QVERIFY2(run->summary.testAccuracy > 0.7, qPrintable(widgets::displayName(*run)));
-        QCOMPARE(window.trainingCharts()->visibleRuns(), std::vector<int> { run->id });
-        QVERIFY(window.trainingController()->hasWeights());
+        QCOMPARE(window.training()->charts()->visibleRuns(), std::vector<int> { run->id });
+        QVERIFY(window.training()->controller()->hasWeights());
     }
 
     // The app and the CLI run the same engine session: the same model, data, recipe and seed

@@ -230,6 +230,43 @@ private slots:
         QCOMPARE(model.nodeAnalysis("fc1")->outputShape.toString(), std::string("101"));
     }
 
+    void setOutputClassesIsOneUndoStep()
+    {
+        GraphModel model;
+        model.setGraph(lenet());
+        // A Softmax after the Dense output layer is walked through to the Dense.
+        const QString softmax = model.addNode("Softmax", QPointF(0, 1170));
+        QVERIFY(model.connectNodes("fc3", softmax));
+        QCOMPARE(model.analysis().outputNode, softmax.toStdString());
+        QCOMPARE(SetOutputClassesCommand::outputLayer(model), QString("fc3"));
+        checkUndoRedo(model, new SetOutputClassesCommand(&model, 3));
+
+        QUndoStack stack;
+        stack.push(new SetOutputClassesCommand(&model, 3));
+        QCOMPARE(stack.count(), 1);
+        QCOMPARE(stack.undoText(), QString("Set output to 3 classes"));
+        QCOMPARE(model.node("fc3")->params["units"].get<int>(), 3);
+        QCOMPARE(model.analysis().outputShape.numel(), int64_t(3));
+        stack.undo();
+        QCOMPARE(model.node("fc3")->params["units"].get<int>(), 10); // undo restores the units
+        QCOMPARE(model.analysis().outputShape.numel(), int64_t(10));
+        stack.redo();
+        QCOMPARE(model.node("fc3")->params["units"].get<int>(), 3); // redo re-applies them
+        // A following edit of the same parameter is a step of its own (the command never merges).
+        stack.push(new SetParamCommand(&model, "fc3", "units", 4));
+        QCOMPARE(stack.count(), 2);
+
+        // An output not set by a Dense layer (a pooling layer here) has no layer to adapt.
+        GraphModel other;
+        other.setGraph(lenet());
+        QVERIFY(other.removeNode("fc3"));
+        QVERIFY(other.removeNode("relu4"));
+        QVERIFY(other.removeNode("fc2"));
+        QVERIFY(other.removeNode("relu3"));
+        QVERIFY(other.removeNode("fc1"));
+        QCOMPARE(SetOutputClassesCommand::outputLayer(other), QString());
+    }
+
     void pasteGivesFreshIdsAndInternalEdges()
     {
         GraphModel model;

@@ -196,6 +196,34 @@ bool SetParamCommand::mergeWith(const QUndoCommand* other)
     return true;
 }
 
+// ---- SetOutputClasses -------------------------------------------------------------------
+
+SetOutputClassesCommand::SetOutputClassesCommand(GraphModel* model, int classes, QUndoCommand* parent)
+    : QUndoCommand(parent)
+    , m_layer(outputLayer(*model))
+{
+    setText(QObject::tr("Set output to %n classes", nullptr, classes));
+    if (!m_layer.isEmpty())
+        new SetParamCommand(model, m_layer, QStringLiteral("units"), classes, this); // undone and redone as a child
+}
+
+QString SetOutputClassesCommand::outputLayer(const GraphModel& model)
+{
+    const ModelGraph& g = model.graph();
+    std::string id = model.analysis().outputNode;
+    for (int guard = 0; guard < 64 && !id.empty(); ++guard) {
+        const GraphNode* node = g.node(id);
+        if (!node)
+            break;
+        if (node->type == "Dense")
+            return QString::fromStdString(id);
+        if (node->inputs.size() != 1)
+            break;
+        id = node->inputs.front();
+    }
+    return {};
+}
+
 // ---- RenameNode -------------------------------------------------------------------------
 
 RenameNodeCommand::RenameNodeCommand(

@@ -116,6 +116,22 @@ private:
     nlohmann::json m_old, m_new; // null: key absent
 };
 
+// Sets the model's output width to `classes`: the units of the Dense layer that feeds the
+// output (found by walking back from the output through single-input layers that keep the
+// width: Softmax, activations, Dropout). One undo step named "Set output to N classes",
+// made of a SetParamCommand child.
+// Requires: outputLayer(model) is not empty (construct it only then).
+class SetOutputClassesCommand : public QUndoCommand {
+public:
+    SetOutputClassesCommand(GraphModel* model, int classes, QUndoCommand* parent = nullptr);
+    // The Dense layer that sets the output width, or empty when the output is not set by one.
+    static QString outputLayer(const GraphModel& model);
+    QString layer() const { return m_layer; }
+
+private:
+    QString m_layer;
+};
+
 // Renames a node (and every reference to it).
 class RenameNodeCommand : public QUndoCommand {
 public:

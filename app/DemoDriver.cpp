@@ -1,0 +1,268 @@
+#include "app/DemoDriver.h"
+
+#include "app/InspectDock.h"
+#include "app/InspectionController.h"
+#include "app/LabelingController.h"
+#include "app/LabelingCoordinator.h"
+#include "app/MainWindow.h"
+#include "app/TrainingController.h"
+#include "app/TrainingCoordinator.h"
+#include "widgets/charts/TrainingCharts.h"
+#include "widgets/labels/LabelingPanel.h"
+#include "widgets/train/TrainingPanel.h"
+
+#include <QApplication>
+#include <QCheckBox>
+#include <QCommandLineParser>
+#include <QFile>
+#include <QPixmap>
+#include <QTextStream>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+namespace netcanvas::app {
+
+namespace {
+
+const QString kTrainOnStart = QStringLiteral("train-on-start");
+const QString kScreenshot = QStringLiteral("screenshot");
+const QString kAfter = QStringLiteral("after");
+const QString kTab = QStringLiteral("tab");
+const QString kMeasureUi = QStringLiteral("measure-ui");
+const QString kEpochs = QStringLiteral("epochs");
+const QString kInspect = QStringLiteral("inspect");
+const QString kLiveMaps = QStringLiteral("live-maps");
+const QString kReport = QStringLiteral("report");
+const QString kLabelDemo = QStringLiteral("label-demo");
+const QString kLabelRound = QStringLiteral("label-round");
+
+void addHidden(QCommandLineParser& parser, const QString& name, const QString& doc, const QString& value = {},
+    const QString& defaultValue = {})
+{
+    QCommandLineOption option(name, doc, value, defaultValue);
+    option.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(option);
+}
+
+} // namespace
+
+DemoDriver::DemoDriver(QCommandLineParser& parser, QObject* parent)
+    : QObject(parent)
+    , m_parser(parser)
+{
+    addHidden(parser, kTrainOnStart, QStringLiteral("Start training at launch."));
+    addHidden(parser, kScreenshot, QStringLiteral("Save the window as PNG and quit."), QStringLiteral("file"));
+    addHidden(
+        parser, kAfter, QStringLiteral("Seconds before --screenshot."), QStringLiteral("seconds"), QStringLiteral("3"));
+    addHidden(parser, kTab, QStringLiteral("Side tab to show: properties, data, training."), QStringLiteral("name"));
+    addHidden(parser, kMeasureUi, QStringLiteral("Measure UI stalls while training."), QStringLiteral("seconds"));
+    addHidden(parser, kEpochs, QStringLiteral("Epochs to train."), QStringLiteral("n"));
+    addHidden(parser, kInspect, QStringLiteral("Inspect view to show after training."), QStringLiteral("view"));
+    addHidden(parser, kLiveMaps, QStringLiteral("Live feature maps while training."));
+    addHidden(parser, kReport, QStringLiteral("Print the run's throughput and quit."));
+    addHidden(parser, kLabelDemo, QStringLiteral("Label N images from a path,label CSV."), QStringLiteral("csv:N"));
+    addHidden(parser, kLabelRound, QStringLiteral("Train a round on the labels at launch."));
+}
+
+bool DemoDriver::unattended() const
+{
+    return m_parser.isSet(kScreenshot) || m_parser.isSet(kLabelRound) || m_parser.isSet(kMeasureUi)
+        || m_parser.isSet(kReport) || m_parser.isSet(kTrainOnStart);
+}
+
+QString DemoDriver::drive(MainWindow& window)
+{
+    if (m_parser.isSet(kTab))
+        window.showSideTab(m_parser.value(kTab));
+    // The labeling walk-through needs the folder open (--label, or the project's).
+    const bool labeling = window.labeling()->controller()->store() != nullptr;
+    if (labeling && m_parser.isSet(kLabelDemo))
+        if (const QString err = runLabelDemo(window); !err.isEmpty())
+            return err;
+    const bool labelRound = labeling && m_parser.isSet(kLabelRound);
+    if (labelRound)
+        QTimer::singleShot(300, &window, [&window] { window.labeling()->trainOnLabels(); });
+    if (m_parser.isSet(kEpochs)) {
+        TrainConfig c = window.training()->panel()->config();
+        c.epochs = std::max(1, m_parser.value(kEpochs).toInt());
+        window.training()->panel()->setConfig(c);
+    }
+    if (m_parser.isSet(kLiveMaps)) {
+        InspectDock* dock = window.training()->inspectDock();
+        dock->setCurrentWidget(dock->mapsPage());
+        dock->liveBox()->setChecked(true);
+    }
+    if (m_parser.isSet(kReport))
+        reportWhenFinished(window);
+    if (m_parser.isSet(kTrainOnStart))
+        QTimer::singleShot(300, &window, [&window] { window.training()->trainNow(); });
+    if (m_parser.isSet(kInspect))
+        inspectAfterTraining(window);
+    if (m_parser.isSet(kMeasureUi))
+        measureUi(window);
+    if (m_parser.isSet(kScreenshot) && labelRound) {
+        screenshotAfterPredictions(window);
+    } else if (m_parser.isSet(kScreenshot) && !m_parser.isSet(kInspect)) {
+        const int ms = static_cast<int>(m_parser.value(kAfter).toDouble() * 1000);
+        QTimer::singleShot(ms, &window, [this, &window] { saveScreenshot(window); });
+    }
+    return {};
+}
+
+QString DemoDriver::runLabelDemo(MainWindow& window)
+{
+    const QString spec = m_parser.value(kLabelDemo);
+    const int colon = spec.lastIndexOf(QLatin1Char(':'));
+    return labelFromCsv(window, spec.left(colon), colon > 0 ? spec.mid(colon + 1).toInt() : 100);
+}
+
+void DemoDriver::reportWhenFinished(MainWindow& window)
+{
+    connect(window.training()->controller(), &TrainingController::finished, &window, [&window](const RunSummary& s) {
+        std::printf("run: %.0f samples/s over %.1f s, test accuracy %.2f%%, live refreshes %d\n", s.samplesPerSecond,
+            s.seconds, s.testAccuracy * 100.0, window.training()->inspection()->liveRefreshes());
+        std::fflush(stdout);
+        QApplication::exit(0);
+    });
+}
+
+void DemoDriver::inspectAfterTraining(MainWindow& window)
+{
+    // With --screenshot the picture is taken once the view's result is on screen.
+    auto shootSoon = [this, &window] {
+        if (m_parser.isSet(kScreenshot))
+            QTimer::singleShot(1500, &window, [this, &window] { saveScreenshot(window); });
+    };
+    connect(window.training()->controller(), &TrainingController::finished, &window, [this, &window, shootSoon] {
+        InspectDock* dock = window.training()->inspectDock();
+        InspectionController* inspector = window.training()->inspection();
+        const QString view = m_parser.value(kInspect);
+        const auto data = inspector->data();
+        const int64_t sample = data.testIndices.empty() ? 0 : data.testIndices.front();
+        if (view == QLatin1String("evaluation")) {
+            connect(inspector, &InspectionController::evaluationReady, &window, shootSoon);
+            dock->setCurrentWidget(dock->evaluationPage());
+            dock->evaluate();
+        } else if (view == QLatin1String("explain")) {
+            connect(inspector, &InspectionController::explainReady, &window, shootSoon);
+            dock->explainSample(sample);
+        } else {
+            connect(inspector, &InspectionController::featureMapsReady, &window, shootSoon);
+            dock->setCurrentWidget(dock->mapsPage());
+            dock->showSample(sample);
+        }
+    });
+}
+
+void DemoDriver::measureUi(MainWindow& window)
+{
+    // A 5 ms timer's longest gap and the chart refreshes per second, for SECONDS of training.
+    m_ticker.setInterval(5);
+    connect(&m_ticker, &QTimer::timeout, this, [this] {
+        const qint64 t = m_clock.nsecsElapsed();
+        if (m_last >= 0)
+            m_gaps.push_back(t - m_last);
+        m_last = t;
+    });
+    // Starts measuring once training runs (dataset loading is not part of it).
+    connect(window.training()->controller(), &TrainingController::started, &window, [this, &window] {
+        widgets::TrainingCharts* charts = window.training()->charts();
+        m_refreshesAtStart = charts->refreshCount();
+        m_clock.start();
+        m_ticker.start();
+        const int ms = static_cast<int>(m_parser.value(kMeasureUi).toDouble() * 1000);
+        QTimer::singleShot(ms, &window, [this, charts] {
+            const double seconds = m_clock.nsecsElapsed() / 1e9;
+            m_ticker.stop();
+            std::sort(m_gaps.begin(), m_gaps.end());
+            const double maxGap = m_gaps.empty() ? 0.0 : m_gaps.back() / 1e6;
+            const double p99 = m_gaps.empty() ? 0.0 : m_gaps[m_gaps.size() * 99 / 100] / 1e6;
+            const int refreshes = charts->refreshCount() - m_refreshesAtStart;
+            std::printf("ui: longest stall %.1f ms, p99 tick gap %.1f ms over %.1f s of training; "
+                        "chart refreshes %.1f/s (longest %.1f ms)\n",
+                maxGap, p99, seconds, refreshes / seconds, charts->longestRefreshMs());
+            std::fflush(stdout);
+            QApplication::exit(0);
+        });
+    });
+}
+
+void DemoDriver::screenshotAfterPredictions(MainWindow& window)
+{
+    LabelingController* labeling = window.labeling()->controller();
+    connect(labeling, &LabelingController::predictionsReady, &window, [this, &window] {
+        // The active-learning view: unlabeled images, least confident first.
+        LabelQuery q;
+        q.labels = LabelQuery::Labels::Unlabeled;
+        q.order = LabelQuery::Order::LeastConfident;
+        window.labeling()->panel()->setQuery(q);
+        QTimer::singleShot(1500, &window, [this, &window] { saveScreenshot(window); });
+    });
+    connect(labeling, &LabelingController::failed, &window, [](const QString& message) {
+        std::fprintf(stderr, "netcanvas: %s\n", qPrintable(message));
+        QApplication::exit(1);
+    });
+}
+
+void DemoDriver::saveScreenshot(MainWindow& window)
+{
+    const QString file = m_parser.value(kScreenshot);
+    const bool ok = window.grab().save(file, "PNG");
+    std::fprintf(stderr, ok ? "saved %s\n" : "could not save %s\n", qPrintable(file));
+    // Leaving the event loop stops a running training cleanly (no unsaved-changes prompt
+    // in unattended runs).
+    QApplication::exit(ok ? 0 : 1);
+}
+
+QString labelFromCsv(MainWindow& window, const QString& csvPath, int count)
+{
+    LabelStore* store = window.labeling()->controller()->store();
+    if (!store)
+        return QObject::tr("no folder is open for labeling");
+    QFile f(csvPath);
+    if (!f.open(QIODevice::ReadOnly | QIODevice::Text))
+        return QObject::tr("%1: %2").arg(csvPath, f.errorString());
+    // path,label rows (a header row is skipped); paths are image ids of the labeled folder.
+    std::map<std::string, std::vector<int>> byClass;
+    std::vector<std::string> classOrder;
+    QTextStream in(&f);
+    int line = 0, used = 0;
+    while (!in.atEnd() && used < count) {
+        const QString row = in.readLine();
+        ++line;
+        const int comma = row.lastIndexOf(QLatin1Char(','));
+        if (comma <= 0)
+            continue;
+        const std::string id = row.left(comma).trimmed().toStdString();
+        const std::string cls = row.mid(comma + 1).trimmed().toStdString();
+        if (line == 1 && id == "path")
+            continue;
+        const int image = store->indexOf(id);
+        if (image < 0)
+            return QObject::tr("%1:%2: '%3' is not an image of the folder")
+                .arg(csvPath)
+                .arg(line)
+                .arg(QString::fromStdString(id));
+        if (!byClass.count(cls))
+            classOrder.push_back(cls);
+        byClass[cls].push_back(image);
+        ++used;
+    }
+    widgets::LabelingPanel* panel = window.labeling()->panel();
+    try {
+        std::sort(classOrder.begin(), classOrder.end());
+        for (const std::string& cls : classOrder) {
+            if (store->classIndex(cls) < 0)
+                panel->pushAppliedChange(store->addClass(cls));
+            panel->pushAppliedChange(store->assign(byClass[cls], cls));
+        }
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
+    panel->refresh();
+    return {};
+}
+
+} // namespace netcanvas::app
