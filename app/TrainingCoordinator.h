@@ -5,7 +5,7 @@
 //     views (InspectDock over an InspectionController),
 //   - the Train menu's actions (Train, Pause/Resume, Stop, Save Weights) and the status-bar
 //     label that shows the run's progress,
-//   - the TrainingController (the Trainer on its own thread) and what its signals drive: the
+//   - the TrainingController (the training session on its own thread) and what its signals drive: the
 //     document's run history, the panel, the charts, the Inspect views.
 // Requires: `window`, `document` and `sideTabs` outlive it (the window is its parent); the
 //   window places dock() itself.
