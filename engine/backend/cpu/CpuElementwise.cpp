@@ -168,6 +168,23 @@ void CpuBackend::scale(float alpha, float* x, int64_t count)
     });
 }
 
+void CpuBackend::mul(const float* a, const float* b, float* y, int64_t count)
+{
+    // y may alias a or b: no __restrict.
+    parallelRange(count, kCpuElementChunk, [=](int64_t s, int64_t e) {
+        for (int64_t i = s; i < e; ++i)
+            y[i] = kernels::mul(a[i], b[i]);
+    });
+}
+
+void CpuBackend::mulAccumulate(const float* a, const float* b, float* y, int64_t count)
+{
+    parallelRange(count, kCpuElementChunk, [=](int64_t s, int64_t e) {
+        for (int64_t i = s; i < e; ++i)
+            y[i] = kernels::mulAccumulate(a[i], b[i], y[i]);
+    });
+}
+
 void CpuBackend::softmaxForward(const float* x, float* y, int64_t rows, int64_t cols)
 {
     parallelRange(rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, cols)), [=](int64_t r0, int64_t r1) {

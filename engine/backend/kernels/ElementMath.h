@@ -61,6 +61,16 @@ NC_HD float tanhBackward(float y, float dy)
     return dy * (1.0f - y * y);
 }
 
+// ---- products (Backend::mul / mulAccumulate: the host fallback and the CPU backend) -------
+NC_HD float mul(float a, float b)
+{
+    return a * b;
+}
+NC_HD float mulAccumulate(float a, float b, float y)
+{
+    return y + a * b;
+}
+
 // ---- dropout -----------------------------------------------------------------------------
 // SplitMix64 finalizer: a counter-based generator, so element i's draw depends only on
 // (seed, i) — the same on every backend, thread count and launch configuration.
