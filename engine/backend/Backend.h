@@ -27,6 +27,7 @@
 //   backend overrides it when it has its own kernel; nothing else changes. The defaults are
 //   inline: the CUDA plugin links no engine code.
 #include "engine/backend/Precision.h"
+#include "engine/backend/kernels/ActivationTable.h"
 #include "engine/backend/kernels/ElementMath.h"
 #include "engine/core/Allocator.h"
 #include "engine/core/Tensor.h"
@@ -41,7 +42,7 @@
 
 namespace netcanvas {
 
-enum class ActivationKind { Relu, LeakyRelu, Elu, Sigmoid, Tanh };
+// ActivationKind: one per row of kernels/ActivationTable.h.
 
 // Geometry of a 2-D sliding window over an N×C×H×W batch (convolution or pooling). Padding
 // may be asymmetric ("same" with an even window pads one more cell at the bottom/right).
@@ -179,7 +180,8 @@ public:
     virtual void biasGradient(const float* dy, float* db, int64_t n, int64_t channels, int64_t spatial) = 0;
 
     // ---- element-wise ------------------------------------------------------------------
-    // alpha: LeakyReLU's slope / ELU's alpha; ignored by the others.
+    // The math of kernels/ActivationTable.h's row of `kind`; alpha: the row's parameter
+    // (LeakyReLU's slope, ELU's alpha), ignored by kinds without one.
     virtual void activationForward(ActivationKind kind, float alpha, const float* x, float* y, int64_t count) = 0;
     // dx from the forward's x and y (each kind reads the one it needs).
     virtual void activationBackward(

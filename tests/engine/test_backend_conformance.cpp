@@ -596,17 +596,18 @@ private slots:
     {
         addBackendColumn();
         QTest::addColumn<int>("kind");
-        const char* names[] = { "relu", "leaky_relu", "elu", "sigmoid", "tanh" };
-        for (size_t i = 0; i < m_backends.size(); ++i)
-            for (int k = 0; k < 5; ++k)
-                QTest::newRow((m_backends[i].name + " " + names[k]).c_str()) << static_cast<int>(i) << k;
+        for (size_t i = 0; i < m_backends.size(); ++i) // every row of the activation table
+            for (int k = 0; k < kActivationCount; ++k)
+                QTest::newRow((m_backends[i].name + " " + kActivations[k].type).c_str()) << static_cast<int>(i) << k;
     }
     void activations()
     {
         BACKEND_OR_SKIP(b);
         QFETCH(int, kind);
-        const auto k = static_cast<ActivationKind>(kind);
-        const float alpha = k == ActivationKind::LeakyRelu ? 0.1f : 0.7f;
+        const auto k = kActivations[kind].kind;
+        QCOMPARE(static_cast<int>(k), kind); // the enum and the table agree
+        QCOMPARE(&activationInfo(k), &kActivations[kind]);
+        const float alpha = !kActivations[kind].hasAlpha() ? 0.0f : k == ActivationKind::LeakyRelu ? 0.1f : 0.7f;
         const int64_t n = 100003; // more than one chunk of a parallel loop
         Vec x = randomVec(n, 31, -4.0f, 4.0f);
         for (auto& v : x)
@@ -640,6 +641,8 @@ private slots:
                 f = std::tanh(v);
                 d = 1 - f * f;
                 break;
+            default: // a new row of the activation table needs its reference here
+                QFAIL(qPrintable(QString("no reference for activation ") + kActivations[kind].type));
             }
             y[i] = f;
             dx[i] = d * dy[i];
