@@ -20,19 +20,29 @@
 //   dropout masks, im2col caches). A primitive belongs to the backend that created it and
 //   must not outlive it.
 // - Errors throw BackendError naming the operation (and, on a device, the failing call).
+// - Ops that may fall back (the section of that name below): a new op lands CPU-first. Its
+//   default here is correct on every backend — it downloads the inputs, runs the reference
+//   math of kernels/ElementMath.h on the host and uploads the result — and records its name,
+//   so the run's device note can say which ops ran on the host (fallbackNote()). A device
+//   backend overrides it when it has its own kernel; nothing else changes. The defaults are
+//   inline: the CUDA plugin links no engine code.
 #include "engine/backend/Precision.h"
+#include "engine/backend/kernels/ActivationTable.h"
+#include "engine/backend/kernels/ElementMath.h"
 #include "engine/core/Allocator.h"
 #include "engine/core/Tensor.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 namespace netcanvas {
 
-enum class ActivationKind { Relu, LeakyRelu, Elu, Sigmoid, Tanh };
+// ActivationKind: one per row of kernels/ActivationTable.h.
 
 // Geometry of a 2-D sliding window over an N×C×H×W batch (convolution or pooling). Padding
 // may be asymmetric ("same" with an even window pads one more cell at the bottom/right).
@@ -170,7 +180,8 @@ public:
     virtual void biasGradient(const float* dy, float* db, int64_t n, int64_t channels, int64_t spatial) = 0;
 
     // ---- element-wise ------------------------------------------------------------------
-    // alpha: LeakyReLU's slope / ELU's alpha; ignored by the others.
+    // The math of kernels/ActivationTable.h's row of `kind`; alpha: the row's parameter
+    // (LeakyReLU's slope, ELU's alpha), ignored by kinds without one.
     virtual void activationForward(ActivationKind kind, float alpha, const float* x, float* y, int64_t count) = 0;
     // dx from the forward's x and y (each kind reads the one it needs).
     virtual void activationBackward(
@@ -232,6 +243,67 @@ public:
     // threads. Chunks never overlap; fn must not throw. Runs inline when n is small or
     // already inside a parallel region. Only for host memory.
     virtual void parallelFor(int64_t n, const std::function<void(int64_t, int64_t)>& fn, int64_t minChunk = 1) = 0;
+
+    // ---- ops that may fall back (a default on the host; see the conventions above) ---------
+    // y = a ⊙ b, element-wise (gates of an LSTM/GRU). y may alias a or b.
+    virtual void mul(const float* a, const float* b, float* y, int64_t count)
+    {
+        hostElementwise("mul", a, b, y, count, false, [](float av, float bv, float) { return kernels::mul(av, bv); });
+    }
+    // y += a ⊙ b, element-wise (an LSTM/GRU backward accumulating through a gate product).
+    virtual void mulAccumulate(const float* a, const float* b, float* y, int64_t count)
+    {
+        hostElementwise("mulAccumulate", a, b, y, count, true,
+            [](float av, float bv, float yv) { return kernels::mulAccumulate(av, bv, yv); });
+    }
+
+    // The ops that have run through their host fallback on this backend so far, in the order
+    // of their first use; empty when every op ran natively. Any thread.
+    std::vector<std::string> fallbackOps() const
+    {
+        std::lock_guard<std::mutex> lock(m_fallbackMutex);
+        return m_fallbackOps;
+    }
+    // For the run's device note: "ops on the host: mul, mulAccumulate", or "" when none fell back.
+    std::string fallbackNote() const
+    {
+        const std::vector<std::string> ops = fallbackOps();
+        std::string note;
+        for (const std::string& op : ops)
+            note += (note.empty() ? "ops on the host: " : ", ") + op;
+        return note;
+    }
+
+protected:
+    // Records that `op` ran through its host fallback (once per op name).
+    void noteFallback(const char* op)
+    {
+        std::lock_guard<std::mutex> lock(m_fallbackMutex);
+        if (std::find(m_fallbackOps.begin(), m_fallbackOps.end(), op) == m_fallbackOps.end())
+            m_fallbackOps.emplace_back(op);
+    }
+    // The host fallback of an element-wise op of two inputs: y[i] = f(a[i], b[i], y[i]), with
+    // y downloaded first only when readY. Works on any backend through download()/upload().
+    template <class F>
+    void hostElementwise(const char* op, const float* a, const float* b, float* y, int64_t count, bool readY, F f)
+    {
+        if (count <= 0)
+            return;
+        noteFallback(op);
+        const size_t n = static_cast<size_t>(count);
+        std::vector<float> ha(n), hb(n), hy(n, 0.0f);
+        download(ha.data(), a, count);
+        download(hb.data(), b, count);
+        if (readY)
+            download(hy.data(), y, count);
+        for (size_t i = 0; i < n; ++i)
+            hy[i] = f(ha[i], hb[i], hy[i]);
+        upload(y, hy.data(), count);
+    }
+
+private:
+    mutable std::mutex m_fallbackMutex;
+    std::vector<std::string> m_fallbackOps;
 };
 
 // The CPU backend: GEMMs through OpenBLAS (one OpenBLAS thread) or Eigen, split over its own

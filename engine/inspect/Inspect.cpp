@@ -7,6 +7,7 @@
 // before the softmax too).
 #include "engine/inspect/Inspect.h"
 
+#include "engine/backend/kernels/ActivationTable.h"
 #include "engine/core/Error.h"
 #include "engine/data/DataLoader.h"
 #include "engine/train/Loss.h"
@@ -442,7 +443,9 @@ std::vector<LayerStats> layerStatistics(
             if (network.hasGradient(id) && param->grad.size() == param->value.size())
                 st.gradients = histogramOf(param->grad.data(), param->grad.size(), bins);
         }
-        if (st.type == "ReLU" || st.type == "LeakyReLU" || st.type == "ELU") {
+        const ActivationInfo* kind = findActivation(st.type.c_str());
+        const ActivationStatistic statistic = kind ? kind->statistic : ActivationStatistic::None;
+        if (statistic == ActivationStatistic::DeadUnits) {
             const int64_t per = act.sampleSize();
             int64_t dead = 0;
             for (int64_t j = 0; j < per; ++j) {
@@ -452,12 +455,12 @@ std::vector<LayerStats> layerStatistics(
                 dead += alive ? 0 : 1;
             }
             st.deadFraction = per > 0 ? static_cast<double>(dead) / static_cast<double>(per) : kNaN;
-        } else if (st.type == "Tanh" || st.type == "Sigmoid") {
-            const bool tanh = st.type == "Tanh";
+        } else if (statistic == ActivationStatistic::Saturation) {
+            const float low = kind->saturationLow, high = kind->saturationHigh;
             int64_t saturated = 0;
             for (int64_t i = 0; i < act.size(); ++i) {
                 const float y = act[i];
-                saturated += (tanh ? std::abs(y) > 0.99f : (y < 0.01f || y > 0.99f)) ? 1 : 0;
+                saturated += (y < low || y > high) ? 1 : 0;
             }
             st.saturatedFraction
                 = act.size() > 0 ? static_cast<double>(saturated) / static_cast<double>(act.size()) : kNaN;

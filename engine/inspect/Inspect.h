@@ -98,8 +98,11 @@ struct LayerStats {
     Histogram activations; // this node's output over the batch
     Histogram weights; // its first trainable parameter ("weight"); empty counts when none
     Histogram gradients; // d loss / d weight over the batch; empty counts when none
-    double deadFraction = -1.0; // ReLU/LeakyReLU/ELU: units (channel·position) never > 0 over the batch; -1 n/a
-    double saturatedFraction = -1.0; // Tanh: |y| > 0.99; Sigmoid: y < 0.01 or > 0.99 (fraction of values); -1 n/a
+    // The statistic the activation table (backend/kernels/ActivationTable.h) gives the node's kind:
+    double deadFraction
+        = -1.0; // DeadUnits (ReLU/LeakyReLU/ELU): units (channel·position) never > 0 over the batch; -1 n/a
+    double saturatedFraction
+        = -1.0; // Saturation: values outside the row's range (Tanh: |y| > 0.99; Sigmoid: y < 0.01 or > 0.99); -1 n/a
 };
 // One forward and backward pass (cross-entropy against `labels`) over `batch`.
 std::vector<LayerStats> layerStatistics(

@@ -1,9 +1,11 @@
 // One line per built-in layer kind. Adding a layer: a file pair in engine/layers/ with a
 // register<Kind>(LayerRegistry&) function, its tests (the generic gradient check in
 // tests/engine/test_layers.cpp fails until the kind has a configuration there), and one
-// line here. Registration order is palette order.
+// line here (an activation kind is a row of backend/kernels/ActivationTable.h instead).
+// Registration order is palette order.
 #include "engine/layers/LayerRegistry.h"
 
+#include "engine/layers/Activations.h"
 #include "engine/layers/Add.h"
 #include "engine/layers/AvgPool2D.h"
 #include "engine/layers/BatchNorm.h"
@@ -11,16 +13,11 @@
 #include "engine/layers/Conv2D.h"
 #include "engine/layers/Dense.h"
 #include "engine/layers/Dropout.h"
-#include "engine/layers/ELU.h"
 #include "engine/layers/Flatten.h"
 #include "engine/layers/GlobalAvgPool2D.h"
 #include "engine/layers/Input.h"
-#include "engine/layers/LeakyReLU.h"
 #include "engine/layers/MaxPool2D.h"
-#include "engine/layers/ReLU.h"
-#include "engine/layers/Sigmoid.h"
 #include "engine/layers/Softmax.h"
-#include "engine/layers/Tanh.h"
 
 namespace netcanvas {
 
@@ -33,11 +30,7 @@ void registerBuiltinLayers(LayerRegistry& registry)
     registerMaxPool2D(registry);
     registerAvgPool2D(registry);
     registerGlobalAvgPool2D(registry);
-    registerReLU(registry);
-    registerLeakyReLU(registry);
-    registerELU(registry);
-    registerTanh(registry);
-    registerSigmoid(registry);
+    registerActivations(registry); // ReLU, LeakyReLU, ELU, Tanh, Sigmoid: backend/kernels/ActivationTable.h
     registerSoftmax(registry);
     registerDropout(registry);
     registerBatchNorm(registry);

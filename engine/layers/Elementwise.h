@@ -1,8 +1,8 @@
 #pragma once
 // ActivationLayer: a one-input layer applying a scalar function to every element (the
-// activation kinds ReLU, LeakyReLU, ELU, Tanh, Sigmoid), through the backend's
-// activationForward/activationBackward. Not a kind itself: each kind's file registers one
-// with its ActivationKind, alpha and FLOPs per element.
+// activation kinds ReLU, LeakyReLU, ELU, Tanh, Sigmoid, ...), through the backend's
+// activationForward/activationBackward. Not a kind itself: Activations.cpp registers one kind
+// per row of the activation table with its ActivationKind, alpha and FLOPs per element.
 #include "engine/layers/LayerSupport.h"
 
 namespace netcanvas {

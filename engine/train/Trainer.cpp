@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <limits>
-#include <thread>
 
 namespace netcanvas {
 
@@ -56,6 +55,13 @@ void checkLabels(const Dataset& data, const Batch& batch, int64_t outputs)
 bool updatedByOptimizer(const Parameter& p)
 {
     return p.trainable && !p.grad.empty() && p.grad.size() == p.value.size();
+}
+
+StepResult stoppedStep()
+{
+    StepResult s;
+    s.outcome = StepOutcome::Stopped;
+    return s;
 }
 
 // Clears a flag when leaving scope (so a Trainer can run fit() again after a stop).
@@ -228,16 +234,77 @@ EvalResult Trainer::evaluate(const Dataset& data, const std::vector<int64_t>& in
     return runEvaluation(data, loader, classes, true);
 }
 
-TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
-{
-    ResetOnExit resetStop { m_stop };
-    TrainResult result;
-    const double fitStart = now();
+// ---- fit ------------------------------------------------------------------------------------
 
+// One fit()'s state: what it was given, its loaders, the counters that run across epochs and
+// the result being built.
+struct Trainer::FitRun {
+    const Dataset& data;
+    int64_t outputs = 0; // the model's output values (labels must be below)
+    DataLoader trainLoader;
+    std::unique_ptr<DataLoader> validationLoader; // null: no validation split
+    int64_t batchesPerEpoch = 0;
+    int64_t totalSteps = 0;
+    double baseLr = 0.0;
+    bool keepBest = false; // early stopping keeps the best weights
+    double best = std::numeric_limits<double>::infinity(); // the monitored loss of the best epoch
+    int epochsWithoutImprovement = 0;
+    int64_t globalStep = 0;
+    double activeSeconds = 0.0; // time spent training (pauses excluded)
+    int64_t samplesSeen = 0;
+    double smoothedRate = 0.0;
+    double start = 0.0;
+    Batch batch;
+    TrainResult result;
+
+    FitRun(const Dataset& d, const std::vector<int64_t>& train, const LoaderOptions& opt)
+        : data(d)
+        , trainLoader(d, train, opt)
+    {
+    }
+};
+
+struct Trainer::EpochTotals {
+    double start = 0.0;
+    double active = 0.0; // seconds spent in steps
+    double lossSum = 0.0;
+    int64_t correct = 0, samples = 0, skipped = 0;
+    double lr = 0.0; // the last step's learning rate
+};
+
+void Trainer::requestStop()
+{
+    {
+        std::lock_guard<std::mutex> lock(m_controlMutex);
+        m_stop = true;
+    }
+    m_controlChanged.notify_all();
+}
+
+void Trainer::requestPause(bool paused)
+{
+    {
+        std::lock_guard<std::mutex> lock(m_controlMutex);
+        m_pause = paused;
+    }
+    m_controlChanged.notify_all();
+}
+
+bool Trainer::waitWhilePaused()
+{
+    if (m_pause) {
+        std::unique_lock<std::mutex> lock(m_controlMutex);
+        m_controlChanged.wait(lock, [this] { return !m_pause || m_stop; });
+    }
+    return m_stop;
+}
+
+void Trainer::checkFitInputs(const Dataset& data, const DataSplit& split) const
+{
     if (split.train.empty())
         throw DataError("training: the training split is empty (dataset '" + data.root + "' has "
             + std::to_string(data.size()) + " samples)");
-    Network& net = *m_network;
+    const Network& net = *m_network;
     if (data.sampleSize() != net.inputShape().numel())
         throw ShapeError("training: the model's input node '" + net.analysis().inputNode + "' takes "
             + net.inputShape().toString() + " samples, the dataset has " + data.sampleShape().toString());
@@ -246,7 +313,13 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
         throw ShapeError("training: the model's output node '" + net.analysis().outputNode + "' has "
             + std::to_string(outputs) + " values, but the dataset has " + std::to_string(data.numClasses())
             + " classes");
+}
 
+TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
+{
+    ResetOnExit resetStop { m_stop };
+    const double fitStart = now();
+    checkFitInputs(data, split);
     if (m_config.normalize && !m_normalizationFixed)
         m_normalization = computeNormalization(data, split.train);
     {
@@ -261,249 +334,289 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
     trainOpt.seed = m_config.seed;
     trainOpt.normalization = m_normalization;
     trainOpt.augmentation = m_config.augmentation;
-    DataLoader trainLoader(data, split.train, trainOpt);
-    std::unique_ptr<DataLoader> validationLoader;
+    FitRun run(data, split.train, trainOpt);
+    run.start = fitStart;
+    run.outputs = m_network->outputShape().numel();
     if (!split.validation.empty()) {
         LoaderOptions valOpt = trainOpt;
         valOpt.shuffle = false;
         valOpt.augmentation = Augmentation {};
-        validationLoader = std::make_unique<DataLoader>(data, split.validation, valOpt);
+        run.validationLoader = std::make_unique<DataLoader>(data, split.validation, valOpt);
     }
-
-    const int64_t batchesPerEpoch = trainLoader.batchesPerEpoch();
-    const int64_t totalSteps = static_cast<int64_t>(m_config.epochs) * batchesPerEpoch;
-    const double baseLr = m_config.optimizer.learningRate;
-    const bool keepBest = m_config.earlyStoppingPatience > 0;
-
-    double best = std::numeric_limits<double>::infinity();
-    int epochsWithoutImprovement = 0;
-    int64_t globalStep = 0;
-    double activeSeconds = 0.0; // time spent training (pauses excluded)
-    int64_t samplesSeen = 0;
-    double smoothedRate = 0.0;
-    Batch batch;
+    run.batchesPerEpoch = run.trainLoader.batchesPerEpoch();
+    run.totalSteps = static_cast<int64_t>(m_config.epochs) * run.batchesPerEpoch;
+    run.baseLr = m_config.optimizer.learningRate;
+    run.keepBest = m_config.earlyStoppingPatience > 0;
     m_lastPublish = -1.0;
 
-    auto publishThrottled = [&](bool force) {
-        const double t = now();
-        if (force || m_lastPublish < 0.0 || t - m_lastPublish >= kSnapshotInterval) {
-            publishSnapshot();
-            m_lastPublish = t;
-        }
-    };
-    auto where = [](int epoch, int64_t b) {
-        return "training stopped at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(b + 1);
-    };
-
     for (int epoch = 0; epoch < m_config.epochs; ++epoch) {
-        const double epochStart = now();
-        double epochActive = 0.0;
-        trainLoader.startEpoch(epoch);
-        double lossSum = 0.0;
-        int64_t correct = 0, epochSamples = 0;
-        double lr = baseLr;
-        bool interrupted = false;
-        int64_t epochSkipped = 0;
-
-        for (int64_t b = 0;; ++b) {
-            // Between batches: honour pause (stop still works while paused) and stop.
-            while (m_pause && !m_stop)
-                std::this_thread::sleep_for(std::chrono::milliseconds(5));
-            if (m_stop) {
-                result.stopped = true;
-                // b batches of this epoch are done (b may equal batchesPerEpoch).
-                result.message = "stopped by request in epoch " + std::to_string(epoch + 1) + " after batch "
-                    + std::to_string(b) + " of " + std::to_string(batchesPerEpoch);
-                interrupted = true;
-                break;
-            }
-            const double t0 = now();
-            if (!trainLoader.next(batch))
-                break;
-            const int64_t n = batch.size();
-            if (n == 0)
-                continue;
-            checkLabels(data, batch, outputs);
-            batch.images.reshape(net.inputShape().batched(n));
-            lr = learningRateAt(m_config.schedule, baseLr, globalStep, totalSteps, batchesPerEpoch);
-
-            // The values before this step: restored if the step goes non-finite (running
-            // statistics change in forward(), so the copy comes first).
-            saveParameters(m_lastGood);
-            const Tensor& out = net.forward(batch.images, true);
-            const int32_t* labels = m_labels.upload(batch.labels);
-            const double dataLoss = computeLoss(m_backend, m_config.loss, out, labels, m_grad, m_outputIsProbabilities);
-            const double loss = dataLoss + m_optimizer->penalty(m_trainable);
-            if (!std::isfinite(loss)) {
-                const std::string node = net.firstNonFiniteNode();
-                restoreParameters(m_lastGood);
-                result.diverged = true;
-                result.message = where(epoch, b) + ": the loss became " + (std::isnan(loss) ? "NaN" : "Inf")
-                    + (node.empty() ? std::string("; the outputs are finite but too large")
-                                    : "; first non-finite output at node '" + node + "'")
-                    + " \u2014 try a lower learning rate";
-                interrupted = true;
-                break;
-            }
-            const int64_t batchCorrect = m_backend.countCorrect(out.data(), labels, n, out.sampleSize());
-            const float lossScale = m_scaler ? m_scaler->scale() : 1.0f;
-            if (m_scaler)
-                m_backend.scale(lossScale, m_grad.data(), m_grad.size());
-            net.backward(m_grad);
-            bool skipped = false;
-            if (m_scaler) {
-                // One check of every gradient the optimizer reads; a non-finite one is an overflow
-                // of the scaled values: skip the update and back off (LossScaler.h).
-                m_gradSpans.clear();
-                for (const auto& p : m_trainable)
-                    if (updatedByOptimizer(*p.param))
-                        m_gradSpans.push_back({ p.param->grad.data(), p.param->grad.size() });
-                const LossScaler::Verdict verdict = m_scaler->update(m_backend.allFinite(m_gradSpans));
-                if (verdict == LossScaler::Verdict::Stop) {
-                    restoreParameters(m_lastGood);
-                    result.diverged = true;
-                    result.message = where(epoch, b) + ": " + m_scaler->stopReason()
-                        + " \u2014 try FP32 math or a lower learning rate";
-                    ++epochSkipped;
-                    ++result.skippedSteps;
-                    interrupted = true;
-                    break;
-                }
-                skipped = verdict == LossScaler::Verdict::Skip;
-                if (skipped) {
-                    ++epochSkipped;
-                    ++result.skippedSteps;
-                } else {
-                    // Exact: the scale is a power of two. Before the optimizer adds its L1/L2
-                    // terms and weight decay to the gradients.
-                    for (const auto& p : m_trainable)
-                        if (updatedByOptimizer(*p.param))
-                            m_backend.scale(1.0f / lossScale, p.param->grad.data(), p.param->grad.size());
-                }
-            }
-            if (!skipped)
-                m_optimizer->step(m_trainable, lr);
-            // An update that overflowed: undo it. One check of all values (a device waits
-            // once); the per-parameter search for the name only when one is bad.
-            std::string badParam;
-            m_valueSpans.clear();
-            for (const auto& p : m_params)
-                m_valueSpans.push_back({ p.param->value.data(), p.param->value.size() });
-            if (!m_backend.allFinite(m_valueSpans))
-                for (const auto& p : m_params)
-                    if (m_backend.firstNonFinite(p.param->value.data(), p.param->value.size()) >= 0) {
-                        badParam = p.key();
-                        break;
-                    }
-            if (!badParam.empty()) {
-                restoreParameters(m_lastGood);
-                result.diverged = true;
-                result.message = where(epoch, b) + ": the update made parameter '" + badParam
-                    + "' non-finite (the gradients overflowed) \u2014 try a lower learning rate";
-                interrupted = true;
-                break;
-            }
-
-            lossSum += loss * static_cast<double>(n);
-            correct += batchCorrect;
-            epochSamples += n;
-            samplesSeen += n;
-            const double dt = std::max(now() - t0, 1e-9);
-            epochActive += dt;
-            const double rate = static_cast<double>(n) / dt;
-            smoothedRate = smoothedRate == 0.0 ? rate : 0.9 * smoothedRate + 0.1 * rate;
-            publishThrottled(false);
-
-            if (m_onBatch) {
-                BatchEvent e;
-                e.epoch = epoch;
-                e.batch = b;
-                e.batchesPerEpoch = batchesPerEpoch;
-                e.globalStep = globalStep;
-                e.totalSteps = totalSteps;
-                e.loss = loss;
-                e.accuracy = static_cast<double>(batchCorrect) / static_cast<double>(n);
-                e.learningRate = lr;
-                e.samplesPerSecond = smoothedRate;
-                e.etaSeconds = static_cast<double>(totalSteps - globalStep - 1)
-                    * static_cast<double>(m_config.batchSize) / smoothedRate;
-                e.lossScale = m_scaler ? lossScale : 0.0;
-                e.skipped = skipped;
-                m_onBatch(e);
-            }
-            ++globalStep;
-        }
-        activeSeconds += epochActive;
-        if (interrupted)
+        EpochTotals totals;
+        totals.start = now();
+        totals.lr = run.baseLr;
+        const StepOutcome end = runEpoch(run, epoch, totals);
+        run.activeSeconds += totals.active;
+        if (end != StepOutcome::Trained)
             break;
         if (m_stop) { // requested in the last batch's callback: skip validation
+            run.result.stopped = true;
+            run.result.lastStep = stoppedStep();
+            run.result.message = "stopped by request after the last batch of epoch " + std::to_string(epoch + 1);
+            break;
+        }
+        EpochEvent ev = validate(run, epoch, totals);
+        if (concludeEpoch(run, data, ev))
+            break;
+    }
+    finishFit(run, data);
+    return std::move(run.result);
+}
+
+StepOutcome Trainer::runEpoch(FitRun& run, int epoch, EpochTotals& totals)
+{
+    run.trainLoader.startEpoch(epoch);
+    Network& net = *m_network;
+    TrainResult& result = run.result;
+    for (int64_t b = 0;; ++b) {
+        // Between batches: honour pause (stop still works while paused) and stop.
+        if (waitWhilePaused()) {
             result.stopped = true;
-            result.message = "stopped by request after the last batch of epoch " + std::to_string(epoch + 1);
-            break;
+            result.lastStep = stoppedStep();
+            // b batches of this epoch are done (b may equal batchesPerEpoch).
+            result.message = "stopped by request in epoch " + std::to_string(epoch + 1) + " after batch "
+                + std::to_string(b) + " of " + std::to_string(run.batchesPerEpoch);
+            return StepOutcome::Stopped;
         }
+        const double t0 = now();
+        if (!run.trainLoader.next(run.batch))
+            return StepOutcome::Trained;
+        const int64_t n = run.batch.size();
+        if (n == 0)
+            continue;
+        checkLabels(run.data, run.batch, run.outputs);
+        run.batch.images.reshape(net.inputShape().batched(n));
+        totals.lr = learningRateAt(m_config.schedule, run.baseLr, run.globalStep, run.totalSteps, run.batchesPerEpoch);
 
-        EpochEvent ev;
-        ev.epoch = epoch;
-        ev.trainLoss = epochSamples ? lossSum / static_cast<double>(epochSamples) : kNaN;
-        ev.trainAccuracy = epochSamples ? static_cast<double>(correct) / static_cast<double>(epochSamples) : kNaN;
-        ev.validationLoss = kNaN;
-        ev.validationAccuracy = kNaN;
-        if (validationLoader) {
-            const double v0 = now();
-            const EvalResult v = runEvaluation(data, *validationLoader, static_cast<int>(outputs), false);
-            activeSeconds += now() - v0;
-            ev.validationLoss = v.loss;
-            ev.validationAccuracy = v.accuracy;
+        StepResult step = trainStep(run.batch, totals.lr);
+        if (step.updateSkipped) {
+            ++totals.skipped;
+            ++result.skippedSteps;
         }
-        ev.learningRate = lr;
-        ev.skippedSteps = epochSkipped;
-        ev.lossScale = m_scaler ? m_scaler->scale() : 0.0;
-        ev.seconds = now() - epochStart;
-        ev.samplesPerSecond = epochActive > 0.0 ? static_cast<double>(epochSamples) / epochActive : 0.0;
-        const double monitored = validationLoader ? ev.validationLoss : ev.trainLoss;
-        ev.improved = std::isfinite(monitored) && monitored < best;
-        if (ev.improved) {
-            best = monitored;
-            result.bestValidationLoss = monitored;
-            result.bestEpoch = epoch;
-            epochsWithoutImprovement = 0;
-            if (keepBest)
-                saveParameters(m_best);
-        } else {
-            ++epochsWithoutImprovement;
+        if (step.outcome == StepOutcome::Diverged) {
+            result.diverged = true;
+            result.message = "training stopped at epoch " + std::to_string(epoch + 1) + ", batch "
+                + std::to_string(b + 1) + ": " + step.message;
+            result.lastStep = std::move(step);
+            return StepOutcome::Diverged;
         }
-        if (!m_config.checkpointDir.empty()) {
-            writeCheckpoint("last.safetensors", data);
-            if (ev.improved)
-                writeCheckpoint("best.safetensors", data);
-        }
-        publishThrottled(true);
-        result.epochsCompleted = epoch + 1;
-        result.history.push_back(ev);
-        if (m_onEpoch)
-            m_onEpoch(ev);
+        reportBatch(run, totals, step, epoch, b, n, totals.lr, std::max(now() - t0, 1e-9));
+        result.lastStep = std::move(step);
+    }
+}
 
-        if (keepBest && epochsWithoutImprovement >= m_config.earlyStoppingPatience && epoch + 1 < m_config.epochs) {
-            result.earlyStopped = true;
-            restoreParameters(m_best);
-            result.message = "early stopping after epoch " + std::to_string(epoch + 1) + ": the "
-                + std::string(validationLoader ? "validation" : "training") + " loss did not improve for "
-                + std::to_string(epochsWithoutImprovement) + " epoch" + (epochsWithoutImprovement == 1 ? "" : "s")
-                + "; restored the best weights (epoch " + std::to_string(result.bestEpoch + 1) + ", loss "
-                + formatNumber(best) + ")";
-            break;
+StepResult Trainer::trainStep(const Batch& batch, double lr)
+{
+    Network& net = *m_network;
+    const int64_t n = batch.size();
+    StepResult step;
+    // The values before this step: restored if the step goes non-finite (running
+    // statistics change in forward(), so the copy comes first).
+    saveParameters(m_lastGood);
+    const Tensor& out = net.forward(batch.images, true);
+    const int32_t* labels = m_labels.upload(batch.labels);
+    const double dataLoss = computeLoss(m_backend, m_config.loss, out, labels, m_grad, m_outputIsProbabilities);
+    step.loss = dataLoss + m_optimizer->penalty(m_trainable);
+    if (!std::isfinite(step.loss)) {
+        step.outcome = StepOutcome::Diverged;
+        step.node = net.firstNonFiniteNode();
+        restoreParameters(m_lastGood);
+        step.message = std::string("the loss became ") + (std::isnan(step.loss) ? "NaN" : "Inf")
+            + (step.node.empty() ? std::string("; the outputs are finite but too large")
+                                 : "; first non-finite output at node '" + step.node + "'")
+            + " \u2014 try a lower learning rate";
+        return step;
+    }
+    step.correct = m_backend.countCorrect(out.data(), labels, n, out.sampleSize());
+    step.lossScale = m_scaler ? m_scaler->scale() : 1.0f;
+    if (m_scaler)
+        m_backend.scale(step.lossScale, m_grad.data(), m_grad.size());
+    net.backward(m_grad);
+    if (m_scaler) {
+        step = applyLossScaling(std::move(step));
+        if (step.outcome == StepOutcome::Diverged) {
+            restoreParameters(m_lastGood);
+            return step;
         }
     }
+    if (step.outcome == StepOutcome::Trained)
+        m_optimizer->step(m_trainable, lr);
+    // An update that overflowed: undo it.
+    step.parameter = nonFiniteParameter();
+    if (!step.parameter.empty()) {
+        restoreParameters(m_lastGood);
+        step.outcome = StepOutcome::Diverged;
+        step.message = "the update made parameter '" + step.parameter
+            + "' non-finite (the gradients overflowed) \u2014 try a lower learning rate";
+    }
+    return step;
+}
 
+StepResult Trainer::applyLossScaling(StepResult step)
+{
+    // One check of every gradient the optimizer reads; a non-finite one is an overflow of the
+    // scaled values: skip the update and back off (LossScaler.h).
+    m_gradSpans.clear();
+    for (const auto& p : m_trainable)
+        if (updatedByOptimizer(*p.param))
+            m_gradSpans.push_back({ p.param->grad.data(), p.param->grad.size() });
+    const LossScaler::Verdict verdict = m_scaler->update(m_backend.allFinite(m_gradSpans));
+    if (verdict == LossScaler::Verdict::Stop) {
+        step.outcome = StepOutcome::Diverged;
+        step.updateSkipped = true;
+        step.message = m_scaler->stopReason() + " \u2014 try FP32 math or a lower learning rate";
+    } else if (verdict == LossScaler::Verdict::Skip) {
+        step.outcome = StepOutcome::SkippedByLossScaling;
+        step.updateSkipped = true;
+    } else {
+        // Exact: the scale is a power of two. Before the optimizer adds its L1/L2 terms and
+        // weight decay to the gradients.
+        for (const auto& p : m_trainable)
+            if (updatedByOptimizer(*p.param))
+                m_backend.scale(1.0f / step.lossScale, p.param->grad.data(), p.param->grad.size());
+    }
+    return step;
+}
+
+std::string Trainer::nonFiniteParameter()
+{
+    // One check of all values (a device waits once); the per-parameter search for the name
+    // only when one is bad.
+    m_valueSpans.clear();
+    for (const auto& p : m_params)
+        m_valueSpans.push_back({ p.param->value.data(), p.param->value.size() });
+    if (m_backend.allFinite(m_valueSpans))
+        return {};
+    for (const auto& p : m_params)
+        if (m_backend.firstNonFinite(p.param->value.data(), p.param->value.size()) >= 0)
+            return p.key();
+    return {};
+}
+
+void Trainer::reportBatch(FitRun& run, EpochTotals& totals, const StepResult& step, int epoch, int64_t b, int64_t n,
+    double lr, double seconds)
+{
+    totals.lossSum += step.loss * static_cast<double>(n);
+    totals.correct += step.correct;
+    totals.samples += n;
+    run.samplesSeen += n;
+    totals.active += seconds;
+    const double rate = static_cast<double>(n) / seconds;
+    run.smoothedRate = run.smoothedRate == 0.0 ? rate : 0.9 * run.smoothedRate + 0.1 * rate;
+    publishThrottled(false);
+    if (m_onBatch) {
+        BatchEvent e;
+        e.epoch = epoch;
+        e.batch = b;
+        e.batchesPerEpoch = run.batchesPerEpoch;
+        e.globalStep = run.globalStep;
+        e.totalSteps = run.totalSteps;
+        e.loss = step.loss;
+        e.accuracy = static_cast<double>(step.correct) / static_cast<double>(n);
+        e.learningRate = lr;
+        e.samplesPerSecond = run.smoothedRate;
+        e.etaSeconds = static_cast<double>(run.totalSteps - run.globalStep - 1)
+            * static_cast<double>(m_config.batchSize) / run.smoothedRate;
+        e.lossScale = m_scaler ? step.lossScale : 0.0;
+        e.skipped = step.outcome == StepOutcome::SkippedByLossScaling;
+        e.outcome = step.outcome;
+        m_onBatch(e);
+    }
+    ++run.globalStep;
+}
+
+EpochEvent Trainer::validate(FitRun& run, int epoch, const EpochTotals& totals)
+{
+    EpochEvent ev;
+    ev.epoch = epoch;
+    const double samples = static_cast<double>(totals.samples);
+    ev.trainLoss = totals.samples ? totals.lossSum / samples : kNaN;
+    ev.trainAccuracy = totals.samples ? static_cast<double>(totals.correct) / samples : kNaN;
+    ev.validationLoss = kNaN;
+    ev.validationAccuracy = kNaN;
+    if (run.validationLoader) {
+        const double v0 = now();
+        const EvalResult v = runEvaluation(run.data, *run.validationLoader, static_cast<int>(run.outputs), false);
+        run.activeSeconds += now() - v0;
+        ev.validationLoss = v.loss;
+        ev.validationAccuracy = v.accuracy;
+    }
+    ev.learningRate = totals.lr;
+    ev.skippedSteps = totals.skipped;
+    ev.lossScale = m_scaler ? m_scaler->scale() : 0.0;
+    ev.seconds = now() - totals.start;
+    ev.samplesPerSecond = totals.active > 0.0 ? samples / totals.active : 0.0;
+    return ev;
+}
+
+bool Trainer::concludeEpoch(FitRun& run, const Dataset& data, EpochEvent& ev)
+{
+    TrainResult& result = run.result;
+    const int epoch = ev.epoch;
+    const double monitored = run.validationLoader ? ev.validationLoss : ev.trainLoss;
+    ev.improved = std::isfinite(monitored) && monitored < run.best;
+    if (ev.improved) {
+        run.best = monitored;
+        result.bestValidationLoss = monitored;
+        result.bestEpoch = epoch;
+        run.epochsWithoutImprovement = 0;
+        if (run.keepBest)
+            saveParameters(m_best);
+    } else {
+        ++run.epochsWithoutImprovement;
+    }
+    if (!m_config.checkpointDir.empty()) {
+        writeCheckpoint("last.safetensors", data);
+        if (ev.improved)
+            writeCheckpoint("best.safetensors", data);
+    }
+    publishThrottled(true);
+    result.epochsCompleted = epoch + 1;
+    result.history.push_back(ev);
+    if (m_onEpoch)
+        m_onEpoch(ev);
+
+    const int waited = run.epochsWithoutImprovement;
+    if (!run.keepBest || waited < m_config.earlyStoppingPatience || epoch + 1 >= m_config.epochs)
+        return false;
+    result.earlyStopped = true;
+    restoreParameters(m_best);
+    result.message = "early stopping after epoch " + std::to_string(epoch + 1) + ": the "
+        + std::string(run.validationLoader ? "validation" : "training") + " loss did not improve for "
+        + std::to_string(waited) + " epoch" + (waited == 1 ? "" : "s") + "; restored the best weights (epoch "
+        + std::to_string(result.bestEpoch + 1) + ", loss " + formatNumber(run.best) + ")";
+    return true;
+}
+
+void Trainer::finishFit(FitRun& run, const Dataset& data)
+{
+    TrainResult& result = run.result;
     if (result.stopped && !m_config.checkpointDir.empty())
         writeCheckpoint("last.safetensors", data); // the stopped run's weights are not lost
     publishThrottled(true);
-    result.seconds = now() - fitStart;
-    result.samplesPerSecond = activeSeconds > 0.0 ? static_cast<double>(samplesSeen) / activeSeconds : 0.0;
+    result.seconds = now() - run.start;
+    result.samplesPerSecond = run.activeSeconds > 0.0 ? static_cast<double>(run.samplesSeen) / run.activeSeconds : 0.0;
     if (result.bestEpoch < 0)
         result.bestValidationLoss = kNaN;
     result.lossScale = m_scaler ? m_scaler->scale() : 0.0;
-    return result;
+    result.hostOps = m_backend.fallbackNote();
+}
+
+void Trainer::publishThrottled(bool force)
+{
+    const double t = now();
+    if (force || m_lastPublish < 0.0 || t - m_lastPublish >= kSnapshotInterval) {
+        publishSnapshot();
+        m_lastPublish = t;
+    }
 }
 
 } // namespace netcanvas

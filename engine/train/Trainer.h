@@ -2,8 +2,12 @@
 // Trainer: runs epochs of mini-batch training of a Network on a Backend — no Qt, no
 // threads of its own besides the data loader's; the caller chooses the thread.
 //
-// Control: requestPause()/requestStop() are atomic and honoured between batches (so within
-// one batch). Callbacks run on the training thread after every batch and every epoch.
+// Control: requestPause()/requestStop() may be called from any thread and are honoured between
+// batches (so within one batch). A paused fit() blocks on a condition variable: requestPause(false)
+// and requestStop() wake it at once. Callbacks run on the training thread after every batch and
+// every epoch.
+// Steps: each training step ends in a StepResult — Trained, SkippedByLossScaling, Diverged (with
+// the node or parameter at fault) or Stopped; TrainResult::lastStep is the one the run ended on.
 // Divergence: a NaN/Inf loss stops the run with a message naming the first layer whose
 // output went non-finite; the weights are restored to the last good (pre-step) values.
 // Loss scaling (config.lossScaling; on by default when the backend runs FP16 math): dL/d(output)
@@ -33,6 +37,7 @@
 #include "engine/train/TrainConfig.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -40,6 +45,29 @@
 #include <vector>
 
 namespace netcanvas {
+
+// How one training step ended.
+enum class StepOutcome {
+    Trained, // the optimizer updated the weights
+    SkippedByLossScaling, // the scaled gradients overflowed: no update, the loss scale backed off
+    Diverged, // non-finite loss, gradients the scaler gave up on, or weights: the run stops
+    Stopped, // requestStop() before the step: nothing was computed
+};
+
+// The outcome of one training step. For Diverged: `node` is the first node whose output went
+// non-finite (empty when the outputs are finite or the cause is elsewhere), `parameter` the
+// parameter the update made non-finite (empty otherwise), and `message` says why (without the
+// epoch/batch prefix TrainResult::message adds). The weights are then those of before the step.
+struct StepResult {
+    StepOutcome outcome = StepOutcome::Trained;
+    std::string node;
+    std::string parameter;
+    std::string message;
+    double loss = 0.0; // Trained / SkippedByLossScaling: this batch's loss (incl. penalty)
+    int64_t correct = 0; // Trained / SkippedByLossScaling: rows whose arg-max is the label
+    float lossScale = 1.0f; // the loss scale the step ran with (1 without loss scaling)
+    bool updateSkipped = false; // the loss scaler skipped the update (counted in skippedSteps)
+};
 
 struct BatchEvent {
     int epoch = 0; // 0-based
@@ -54,6 +82,7 @@ struct BatchEvent {
     double etaSeconds = 0.0; // for the whole run
     double lossScale = 0.0; // the loss scale this step ran with; 0 without loss scaling
     bool skipped = false; // loss scaling: the gradients overflowed, the update was skipped
+    StepOutcome outcome = StepOutcome::Trained; // Trained or SkippedByLossScaling
 };
 
 struct EpochEvent {
@@ -87,6 +116,8 @@ struct TrainResult {
     double seconds = 0.0;
     int64_t skippedSteps = 0; // loss scaling: updates skipped (gradient overflow) in this fit()
     double lossScale = 0.0; // loss scaling: the scale at the end; 0 without loss scaling
+    StepResult lastStep; // the step the run ended on (Diverged: the node/parameter at fault)
+    std::string hostOps; // Backend::fallbackNote() after the run: "" or "ops on the host: mul"
     std::vector<EpochEvent> history;
 };
 
@@ -105,8 +136,9 @@ public:
     // Loss, accuracy and confusion matrix of the current weights on these samples.
     EvalResult evaluate(const Dataset& data, const std::vector<int64_t>& indices);
 
-    void requestStop() { m_stop = true; }
-    void requestPause(bool paused) { m_pause = paused; }
+    // Both wake a fit() that waits while paused. Any thread.
+    void requestStop();
+    void requestPause(bool paused);
     bool paused() const { return m_pause; }
 
     Network& network() { return *m_network; }
@@ -129,6 +161,29 @@ public:
     bool copySnapshot(Network& target, Normalization* normalization = nullptr);
 
 private:
+    struct FitRun; // one fit()'s loaders, counters and result (Trainer.cpp)
+    struct EpochTotals; // one epoch's sums
+
+    // fit(), one job each (Trainer.cpp).
+    void checkFitInputs(const Dataset& data, const DataSplit& split) const;
+    // Trains one epoch; returns the outcome that ended it (Trained: the data ran out).
+    StepOutcome runEpoch(FitRun& run, int epoch, EpochTotals& totals);
+    // Blocks while paused; true when a stop was requested.
+    bool waitWhilePaused();
+    // One step on `batch` (already on its way to the device): forward, loss, backward, loss
+    // scaling, optimizer, the post-step check. Restores the weights when it diverges.
+    StepResult trainStep(const Batch& batch, double lr);
+    // The loss scaler's verdict on this step's gradients; unscales them when they are kept.
+    StepResult applyLossScaling(StepResult step);
+    // The key of the first parameter the update made non-finite, or "".
+    std::string nonFiniteParameter();
+    void reportBatch(FitRun& run, EpochTotals& totals, const StepResult& step, int epoch, int64_t b, int64_t n,
+        double lr, double seconds);
+    EpochEvent validate(FitRun& run, int epoch, const EpochTotals& totals);
+    // Best weights, checkpoints, snapshot, callback; true when early stopping ends the run.
+    bool concludeEpoch(FitRun& run, const Dataset& data, EpochEvent& ev);
+    void finishFit(FitRun& run, const Dataset& data);
+    void publishThrottled(bool force);
     void publishSnapshot();
     // Copies every parameter value into `dst` (on the backend's device, allocated on first
     // use) / back from it.
@@ -151,6 +206,8 @@ private:
     std::function<void(const EpochEvent&)> m_onEpoch;
     std::atomic<bool> m_stop { false };
     std::atomic<bool> m_pause { false };
+    std::mutex m_controlMutex; // guards the waits on m_controlChanged (m_stop / m_pause changes)
+    std::condition_variable m_controlChanged;
     std::mutex m_snapshotMutex;
     std::vector<Tensor> m_snapshot; // parameter values in network().parameters() order
     bool m_hasSnapshot = false;

@@ -596,17 +596,18 @@ private slots:
     {
         addBackendColumn();
         QTest::addColumn<int>("kind");
-        const char* names[] = { "relu", "leaky_relu", "elu", "sigmoid", "tanh" };
-        for (size_t i = 0; i < m_backends.size(); ++i)
-            for (int k = 0; k < 5; ++k)
-                QTest::newRow((m_backends[i].name + " " + names[k]).c_str()) << static_cast<int>(i) << k;
+        for (size_t i = 0; i < m_backends.size(); ++i) // every row of the activation table
+            for (int k = 0; k < kActivationCount; ++k)
+                QTest::newRow((m_backends[i].name + " " + kActivations[k].type).c_str()) << static_cast<int>(i) << k;
     }
     void activations()
     {
         BACKEND_OR_SKIP(b);
         QFETCH(int, kind);
-        const auto k = static_cast<ActivationKind>(kind);
-        const float alpha = k == ActivationKind::LeakyRelu ? 0.1f : 0.7f;
+        const auto k = kActivations[kind].kind;
+        QCOMPARE(static_cast<int>(k), kind); // the enum and the table agree
+        QCOMPARE(&activationInfo(k), &kActivations[kind]);
+        const float alpha = !kActivations[kind].hasAlpha() ? 0.0f : k == ActivationKind::LeakyRelu ? 0.1f : 0.7f;
         const int64_t n = 100003; // more than one chunk of a parallel loop
         Vec x = randomVec(n, 31, -4.0f, 4.0f);
         for (auto& v : x)
@@ -640,6 +641,8 @@ private slots:
                 f = std::tanh(v);
                 d = 1 - f * f;
                 break;
+            default: // a new row of the activation table needs its reference here
+                QFAIL(qPrintable(QString("no reference for activation ") + kActivations[kind].type));
             }
             y[i] = f;
             dx[i] = d * dy[i];
@@ -676,6 +679,55 @@ private slots:
         CHECK_CLOSE("axpy", download(b, ct), axpy);
         b.scale(-3.0f, at.data(), n);
         CHECK_CLOSE("scale", download(b, at), scaled);
+    }
+
+    // The ops that may fall back (Backend.h): right on every backend — natively on the CPU, through
+    // the host fallback on the emulated device (which implements none of them) — and the
+    // fallback is reported exactly when it ran.
+    void fallbackOps_data()
+    {
+        backendRows();
+    }
+    void fallbackOps()
+    {
+        BACKEND_OR_SKIP(b);
+        const int64_t n = 70001;
+        const Vec a = randomVec(n, 43), c = randomVec(n, 44), y0 = randomVec(n, 45);
+        Ref prod(static_cast<size_t>(n)), acc(static_cast<size_t>(n));
+        for (int64_t i = 0; i < n; ++i) {
+            prod[i] = static_cast<double>(a[i]) * c[i];
+            acc[i] = y0[i] + prod[i];
+        }
+        auto* emulated = dynamic_cast<EmulatedDevice*>(&b);
+        const int64_t downloadedBefore = emulated ? emulated->downloaded : 0;
+        Tensor at = upload(b, a), ct = upload(b, c), y(at.shape(), b.allocator());
+        b.mul(at.data(), ct.data(), y.data(), n);
+        CHECK_CLOSE("mul", download(b, y), prod);
+        Tensor yAcc = upload(b, y0);
+        b.mulAccumulate(at.data(), ct.data(), yAcc.data(), n);
+        CHECK_CLOSE("mulAccumulate", download(b, yAcc), acc);
+        Tensor alias = upload(b, a);
+        b.mul(alias.data(), ct.data(), alias.data(), n); // y aliases a
+        CHECK_CLOSE("mul in place", download(b, alias), prod);
+        b.mul(at.data(), ct.data(), y.data(), 0); // nothing to do, nothing to move
+
+        const std::vector<std::string> ops = b.fallbackOps();
+        const auto reported = [&](const char* op) { return std::find(ops.begin(), ops.end(), op) != ops.end(); };
+        if (b.device() == Device::Cpu) {
+            QVERIFY2(ops.empty(), b.fallbackNote().c_str()); // the reference implements every op
+            QCOMPARE(b.fallbackNote(), std::string());
+        } else if (emulated) {
+            QVERIFY(reported("mul") && reported("mulAccumulate"));
+            QCOMPARE(ops.size(), size_t(2)); // each op once, however often it ran
+            const std::string note = b.fallbackNote();
+            QVERIFY2(note.rfind("ops on the host: ", 0) == 0, note.c_str());
+            QVERIFY2(
+                note.find("mul") != std::string::npos && note.find("mulAccumulate") != std::string::npos, note.c_str());
+            // The inputs crossed to the host: a and b for each of the three calls and y for
+            // mulAccumulate, besides the test's own three downloads of the results.
+            QCOMPARE(emulated->downloaded - downloadedBefore, (3 * 2 + 1 + 3) * n * 4);
+        }
+        qInfo("%s: %s", b.name().c_str(), ops.empty() ? "every op native" : b.fallbackNote().c_str());
     }
 
     void softmax_data()

@@ -373,6 +373,8 @@ private slots:
         QCOMPARE(r.epochsCompleted, c.epochs);
         QVERIFY(!events.empty());
         QVERIFY2(events.front().skipped, "the first step at 2^127 must overflow");
+        for (const BatchEvent& e : events) // the step's outcome says the same as the flag
+            QVERIFY(e.outcome == (e.skipped ? StepOutcome::SkippedByLossScaling : StepOutcome::Trained));
         QCOMPARE(events.front().lossScale, double(kTwoTo127));
         QVERIFY(unchangedWhileSkipping);
         // The skips come first, each at half the previous scale; the steps after them all count.
@@ -423,6 +425,9 @@ private slots:
                             "scale backed off to 1.70141183e+38 (2^127)"),
             r.message.c_str());
         QVERIFY2(m.contains("try FP32 math or a lower learning rate"), r.message.c_str());
+        QVERIFY(r.lastStep.outcome == StepOutcome::Diverged);
+        QVERIFY(r.lastStep.updateSkipped);
+        QVERIFY(r.lastStep.node.empty() && r.lastStep.parameter.empty());
         QVERIFY(sameWeights(trainer.network(), initial));
     }
 

@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstring>
 #include <thread>
+#include <vector>
 
 using namespace netcanvas;
 using checks::allWeightsFinite;
@@ -194,6 +195,93 @@ private slots:
         QVERIFY(result.epochsCompleted < 1000);
     }
 
+    void stepOutcomes()
+    {
+        // A normal run: every batch event is a trained step, and so is the last step.
+        TrainConfig c = baseConfig();
+        c.epochs = 1;
+        Trainer trainer(smallCnn(), c, *m_backend);
+        int trained = 0, events = 0;
+        trainer.setOnBatch([&](const BatchEvent& e) {
+            ++events;
+            trained += e.outcome == StepOutcome::Trained && !e.skipped ? 1 : 0;
+        });
+        const TrainResult r = trainer.fit(m_data, m_split);
+        QVERIFY(events > 0);
+        QCOMPARE(trained, events);
+        QVERIFY(r.lastStep.outcome == StepOutcome::Trained);
+        QVERIFY(r.lastStep.node.empty() && r.lastStep.parameter.empty() && r.lastStep.message.empty());
+        QVERIFY(std::isfinite(r.lastStep.loss));
+        QCOMPARE(r.hostOps, std::string()); // the CPU runs every op natively
+
+        // Stopped between batches: the run ends on a Stopped step.
+        trainer.setOnBatch([&](const BatchEvent& e) {
+            if (e.batch == 1)
+                trainer.requestStop();
+        });
+        const TrainResult s = trainer.fit(m_data, m_split);
+        QVERIFY(s.stopped);
+        QVERIFY(s.lastStep.outcome == StepOutcome::Stopped);
+    }
+
+    void pauseWakesPromptly()
+    {
+        // A tiny model (a step takes well under a millisecond): the time from requestPause(false)
+        // to the end of the next step, and from requestStop() while paused to fit() returning, is
+        // the wake-up latency — no polling interval.
+        using Clock = std::chrono::steady_clock;
+        TrainConfig c = baseConfig();
+        c.epochs = 100000; // stopped by the test
+        c.batchSize = 8;
+        Trainer trainer(mlp(), c, *m_backend);
+        std::atomic<int64_t> steps { 0 };
+        std::atomic<int64_t> pauseAfter { 3 };
+        std::atomic<Clock::rep> lastStepEnd { 0 };
+        trainer.setOnBatch([&](const BatchEvent&) {
+            lastStepEnd = Clock::now().time_since_epoch().count();
+            if (++steps == pauseAfter.load())
+                trainer.requestPause(true); // pauses before the next batch
+        });
+        TrainResult result;
+        std::atomic<Clock::rep> fitReturned { 0 };
+        std::thread worker([&] {
+            result = trainer.fit(m_data, m_split);
+            fitReturned = Clock::now().time_since_epoch().count();
+        });
+        const auto ms = [](Clock::rep from, Clock::rep to) {
+            return std::chrono::duration<double, std::milli>(Clock::duration(to - from)).count();
+        };
+        std::vector<double> resume;
+        for (int round = 0; round < 5; ++round) {
+            QVERIFY(waitFor([&] { return steps.load() >= pauseAfter.load(); }));
+            std::this_thread::sleep_for(std::chrono::milliseconds(30)); // now waiting
+            const int64_t atPause = steps.load();
+            QCOMPARE(atPause, pauseAfter.load()); // paused: no step ran
+            pauseAfter = atPause + 3;
+            const Clock::rep t0 = Clock::now().time_since_epoch().count();
+            trainer.requestPause(false);
+            QVERIFY(waitFor([&] { return steps.load() > atPause; }));
+            resume.push_back(ms(t0, lastStepEnd.load()));
+        }
+        QVERIFY(waitFor([&] { return steps.load() >= pauseAfter.load(); }));
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        const int64_t atStop = steps.load();
+        const Clock::rep t0 = Clock::now().time_since_epoch().count();
+        trainer.requestStop();
+        worker.join();
+        const double stop = ms(t0, fitReturned.load());
+        trainer.requestPause(false);
+        QVERIFY(result.stopped);
+        QCOMPARE(steps.load(), atStop); // stopped while paused: no further step
+        std::sort(resume.begin(), resume.end());
+        qInfo("resume after unpause: %.2f / %.2f / %.2f ms (min / median / max); stop while paused: %.2f ms",
+            resume.front(), resume[resume.size() / 2], resume.back(), stop);
+        // Prompt: a wake-up, not a polling interval (a loaded machine may delay one of them).
+        QVERIFY2(resume.front() < 5.0, qPrintable(QString("fastest resume %1 ms").arg(resume.front())));
+        QVERIFY2(resume[resume.size() / 2] < 50.0, qPrintable(QString("median resume %1 ms").arg(resume[2])));
+        QVERIFY2(stop < 50.0, qPrintable(QString("stop while paused took %1 ms").arg(stop)));
+    }
+
     void earlyStopping()
     {
         const Dataset noise = barsDataset(100, 9, /*randomLabels=*/true);
@@ -300,6 +388,11 @@ private slots:
         QVERIFY2(QString::fromStdString(r.message).contains("epoch 1, batch 1"), r.message.c_str());
         QVERIFY2(
             QString::fromStdString(r.message).contains("first non-finite output at node 'conv'"), r.message.c_str());
+        // The step's outcome names the node, apart from the message.
+        QVERIFY(r.lastStep.outcome == StepOutcome::Diverged);
+        QCOMPARE(r.lastStep.node, std::string("conv"));
+        QVERIFY(r.lastStep.parameter.empty());
+        QVERIFY2(QString::fromStdString(r.lastStep.message).startsWith("the loss became"), r.lastStep.message.c_str());
         QVERIFY(allWeightsFinite(trainer.network()));
         QVERIFY(sameWeights(trainer.network(), initial)); // never updated: the initial weights
     }
@@ -319,6 +412,12 @@ private slots:
                 || QString::fromStdString(r.message).contains("parameter '"),
             r.message.c_str());
         QVERIFY2(QString::fromStdString(r.message).contains("try a lower learning rate"), r.message.c_str());
+        QVERIFY(r.lastStep.outcome == StepOutcome::Diverged);
+        // Exactly one culprit, and the message names it.
+        QVERIFY(r.lastStep.node.empty() != r.lastStep.parameter.empty()
+            || r.lastStep.message.find("too large") != std::string::npos);
+        const std::string culprit = r.lastStep.node.empty() ? r.lastStep.parameter : r.lastStep.node;
+        QVERIFY2(r.message.find("'" + culprit + "'") != std::string::npos, r.message.c_str());
         QVERIFY(allWeightsFinite(trainer.network()));
         qInfo("%s", r.message.c_str());
     }

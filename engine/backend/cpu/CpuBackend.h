@@ -12,7 +12,7 @@
 // docs/benchmarks.md).
 //
 // The operations live in one file per family: CpuBackend.cpp (memory, GEMM, threading),
-// CpuElementwise.cpp (bias, activations, add/axpy/scale, softmax), CpuConv.cpp (+ CpuIm2col),
+// CpuElementwise.cpp (bias, activations, add/axpy/scale, mul, softmax), CpuConv.cpp (+ CpuIm2col),
 // CpuPool.cpp, CpuBatchNorm.cpp, CpuDropout.cpp, CpuLoss.cpp (losses and reductions),
 // CpuOptimizer.cpp. Per-element math comes from backend/kernels/ElementMath.h, shared with
 // the device backends.
@@ -52,6 +52,8 @@ public:
     void add(const float* a, const float* b, float* y, int64_t count) override;
     void axpy(float alpha, const float* x, float* y, int64_t count) override;
     void scale(float alpha, float* x, int64_t count) override;
+    void mul(const float* a, const float* b, float* y, int64_t count) override;
+    void mulAccumulate(const float* a, const float* b, float* y, int64_t count) override;
     void softmaxForward(const float* x, float* y, int64_t rows, int64_t cols) override;
     void softmaxBackward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols) override;
 

@@ -1,6 +1,7 @@
-// CPU element-wise operations: bias, activations, add/axpy/scale, softmax. Per-element math
-// from kernels/ElementMath.h (the device backends run the same functions) — except the
-// ELU/Sigmoid/Tanh forwards, which use Eigen's vectorized transcendentals; loops over
+// CPU element-wise operations: bias, activations, add/axpy/scale, mul, softmax. Per-element
+// math from kernels/ElementMath.h and the activation table's math structs (the device backends
+// run the same functions) — except the ELU/Sigmoid/Tanh forwards, which use Eigen's vectorized
+// transcendentals (EigenForward below); loops over
 // contiguous ranges with __restrict so the compiler vectorizes them, split over the pool
 // for large tensors.
 #include "engine/backend/cpu/CpuBackend.h"
@@ -71,73 +72,72 @@ void CpuBackend::biasGradient(const float* dy, float* db, int64_t n, int64_t cha
         });
 }
 
+namespace {
+
+// Optional, per kind: a forward over a contiguous range with Eigen's vectorized transcendentals
+// (a few ulps from expf/tanhf; the math structs' scalar calls do not vectorize without
+// -ffast-math, and cost ELU/Sigmoid/Tanh models 40% of a training step). A specialization must
+// compute the same function as its math struct; kinds without one run the struct's forward.
+template <class Math> struct EigenForward {
+    static constexpr bool available = false;
+    static void run(const float*, float*, int64_t, float) { }
+};
+template <> struct EigenForward<EluMath> {
+    static constexpr bool available = true;
+    static void run(const float* __restrict x, float* __restrict y, int64_t n, float alpha)
+    {
+        // alpha·(e^min(x, 0) − 1), then x where x > 0 (min keeps e^x of large x finite).
+        ElementArray(y, n) = alpha * (ConstElementArray(x, n).min(0.0f).exp() - 1.0f);
+        for (int64_t i = 0; i < n; ++i) {
+            const float xi = x[i], yi = y[i];
+            y[i] = xi > 0.0f ? xi : yi;
+        }
+    }
+};
+template <> struct EigenForward<SigmoidMath> {
+    static constexpr bool available = true;
+    static void run(const float* x, float* y, int64_t n, float)
+    {
+        ElementArray(y, n) = ConstElementArray(x, n).logistic();
+    }
+};
+template <> struct EigenForward<TanhMath> {
+    static constexpr bool available = true;
+    static void run(const float* x, float* y, int64_t n, float) { ElementArray(y, n) = ConstElementArray(x, n).tanh(); }
+};
+
+} // namespace
+
 void CpuBackend::activationForward(ActivationKind kind, float alpha, const float* x, float* y, int64_t count)
 {
-    parallelRange(count, kCpuElementChunk, [=](int64_t b, int64_t e) {
-        const float* __restrict xp = x;
-        float* __restrict yp = y;
-        switch (kind) {
-        case ActivationKind::Relu:
-            for (int64_t i = b; i < e; ++i)
-                yp[i] = reluForward(xp[i]);
-            break;
-        case ActivationKind::LeakyRelu:
-            for (int64_t i = b; i < e; ++i)
-                yp[i] = leakyReluForward(xp[i], alpha);
-            break;
-        // The three transcendental forwards use Eigen's vectorized exp / logistic / tanh
-        // (a few ulps from expf/tanhf; ElementMath's scalar calls do not vectorize without
-        // -ffast-math, and cost ELU/Sigmoid/Tanh models 40% of a training step). They compute
-        // the same functions as eluForward, sigmoidForward and tanhForward.
-        case ActivationKind::Elu: {
-            // alpha·(e^min(x, 0) − 1), then x where x > 0 (min keeps e^x of large x finite).
-            ElementArray(yp + b, e - b) = alpha * (ConstElementArray(xp + b, e - b).min(0.0f).exp() - 1.0f);
-            for (int64_t i = b; i < e; ++i) {
-                const float xi = xp[i], yi = yp[i];
-                yp[i] = xi > 0.0f ? xi : yi;
+    withActivationMath(kind, [&](auto math) {
+        using Math = decltype(math);
+        parallelRange(count, kCpuElementChunk, [=](int64_t b, int64_t e) {
+            const float* __restrict xp = x;
+            float* __restrict yp = y;
+            if constexpr (EigenForward<Math>::available) {
+                EigenForward<Math>::run(xp + b, yp + b, e - b, alpha);
+            } else {
+                for (int64_t i = b; i < e; ++i)
+                    yp[i] = Math::forward(xp[i], alpha);
             }
-            break;
-        }
-        case ActivationKind::Sigmoid:
-            ElementArray(yp + b, e - b) = ConstElementArray(xp + b, e - b).logistic();
-            break;
-        case ActivationKind::Tanh:
-            ElementArray(yp + b, e - b) = ConstElementArray(xp + b, e - b).tanh();
-            break;
-        }
+        });
     });
 }
 
 void CpuBackend::activationBackward(
     ActivationKind kind, float alpha, const float* x, const float* y, const float* dy, float* dx, int64_t count)
 {
-    parallelRange(count, kCpuElementChunk, [=](int64_t b, int64_t e) {
-        const float* __restrict xp = x;
-        const float* __restrict yp = y;
-        const float* __restrict g = dy;
-        float* __restrict d = dx;
-        switch (kind) {
-        case ActivationKind::Relu:
+    withActivationMath(kind, [&](auto math) {
+        using Math = decltype(math);
+        parallelRange(count, kCpuElementChunk, [=](int64_t b, int64_t e) {
+            const float* __restrict xp = x;
+            const float* __restrict yp = y;
+            const float* __restrict g = dy;
+            float* __restrict d = dx;
             for (int64_t i = b; i < e; ++i)
-                d[i] = reluBackward(xp[i], g[i]);
-            break;
-        case ActivationKind::LeakyRelu:
-            for (int64_t i = b; i < e; ++i)
-                d[i] = leakyReluBackward(xp[i], g[i], alpha);
-            break;
-        case ActivationKind::Elu:
-            for (int64_t i = b; i < e; ++i)
-                d[i] = eluBackward(xp[i], yp[i], g[i], alpha);
-            break;
-        case ActivationKind::Sigmoid:
-            for (int64_t i = b; i < e; ++i)
-                d[i] = sigmoidBackward(yp[i], g[i]);
-            break;
-        case ActivationKind::Tanh:
-            for (int64_t i = b; i < e; ++i)
-                d[i] = tanhBackward(yp[i], g[i]);
-            break;
-        }
+                d[i] = Math::backward(xp[i], yp[i], g[i], alpha);
+        });
     });
 }
 
@@ -165,6 +165,23 @@ void CpuBackend::scale(float alpha, float* x, int64_t count)
     parallelRange(count, kCpuElementChunk, [=](int64_t s, int64_t e) {
         for (int64_t i = s; i < e; ++i)
             x[i] *= alpha;
+    });
+}
+
+void CpuBackend::mul(const float* a, const float* b, float* y, int64_t count)
+{
+    // y may alias a or b: no __restrict.
+    parallelRange(count, kCpuElementChunk, [=](int64_t s, int64_t e) {
+        for (int64_t i = s; i < e; ++i)
+            y[i] = kernels::mul(a[i], b[i]);
+    });
+}
+
+void CpuBackend::mulAccumulate(const float* a, const float* b, float* y, int64_t count)
+{
+    parallelRange(count, kCpuElementChunk, [=](int64_t s, int64_t e) {
+        for (int64_t i = s; i < e; ++i)
+            y[i] = kernels::mulAccumulate(a[i], b[i], y[i]);
     });
 }
 

@@ -394,22 +394,23 @@ void CudaBackend::setFlatDescriptor(cudnnTensorDescriptor_t desc, int64_t count)
 
 namespace {
 
+// The cuDNN mode of the kind's table row; false when cuDNN has none (our own kernel runs it).
 bool cudnnActivationMode(ActivationKind kind, cudnnActivationMode_t& mode)
 {
-    switch (kind) {
-    case ActivationKind::Relu:
+    switch (activationInfo(kind).cudnn) {
+    case CudnnActivation::Relu:
         mode = CUDNN_ACTIVATION_RELU;
         return true;
-    case ActivationKind::Sigmoid:
+    case CudnnActivation::Sigmoid:
         mode = CUDNN_ACTIVATION_SIGMOID;
         return true;
-    case ActivationKind::Tanh:
+    case CudnnActivation::Tanh:
         mode = CUDNN_ACTIVATION_TANH;
         return true;
-    case ActivationKind::Elu:
+    case CudnnActivation::Elu:
         mode = CUDNN_ACTIVATION_ELU;
         return true;
-    case ActivationKind::LeakyRelu:
+    case CudnnActivation::None:
         return false;
     }
     return false;
@@ -427,7 +428,7 @@ void CudaBackend::activationForward(ActivationKind kind, float alpha, const floa
     bind();
     cudnnActivationMode_t mode {};
     if (!cudnnActivationMode(kind, mode)) {
-        launch::leakyReluForward(alpha, x, y, count, m_stream);
+        launch::activationForward(kind, alpha, x, y, count, m_stream);
         return;
     }
     // coef is ELU's alpha (ignored by the other modes).
@@ -448,7 +449,7 @@ void CudaBackend::activationBackward(
     bind();
     cudnnActivationMode_t mode {};
     if (!cudnnActivationMode(kind, mode)) {
-        launch::leakyReluBackward(alpha, x, dy, dx, count, m_stream);
+        launch::activationBackward(kind, alpha, x, y, dy, dx, count, m_stream);
         return;
     }
     NC_CUDNN_CHECK(cudnnSetActivationDescriptor(m_activation, mode, CUDNN_PROPAGATE_NAN, static_cast<double>(alpha)));

@@ -4,6 +4,7 @@
 // the CPU backend runs (so the CPU tests check it). Every launcher enqueues on `stream`, checks
 // the launch and returns without waiting. Element counts are int64_t; kernels index in int64_t.
 #include "engine/backend/cuda/PaddingPlan.h"
+#include "engine/backend/kernels/ActivationTable.h"
 
 #include <cuda_runtime_api.h>
 
@@ -16,8 +17,10 @@ void fill(float* x, int64_t count, float value, cudaStream_t stream);
 void add(const float* a, const float* b, float* y, int64_t count, cudaStream_t stream);
 void axpy(float alpha, const float* x, float* y, int64_t count, cudaStream_t stream);
 void scale(float alpha, float* x, int64_t count, cudaStream_t stream);
-void leakyReluForward(float alpha, const float* x, float* y, int64_t count, cudaStream_t stream);
-void leakyReluBackward(float alpha, const float* x, const float* dy, float* dx, int64_t count, cudaStream_t stream);
+// An activation cuDNN does not have (its table row's cuDNN mode is None): the row's math struct.
+void activationForward(ActivationKind kind, float alpha, const float* x, float* y, int64_t count, cudaStream_t stream);
+void activationBackward(ActivationKind kind, float alpha, const float* x, const float* y, const float* dy, float* dx,
+    int64_t count, cudaStream_t stream);
 
 // ---- bias.cu -----------------------------------------------------------------------------
 // y[i, c, s] += bias[c]

@@ -1,8 +1,10 @@
-// Element-wise kernels: fill, add, axpy, scale and LeakyReLU (cuDNN has no LeakyReLU; ReLU,
-// sigmoid, tanh and ELU go through cudnnActivationForward/Backward in CudaBackend.cpp).
+// Element-wise kernels: fill, add, axpy, scale, and the activations cuDNN does not have (one
+// kernel template over the activation table's math structs; the kinds with a cuDNN mode go
+// through cudnnActivationForward/Backward in CudaBackend.cpp).
 #include "engine/backend/cuda/CudaCheck.h"
 #include "engine/backend/cuda/Kernels.h"
 #include "engine/backend/cuda/LaunchConfig.cuh"
+#include "engine/backend/kernels/ActivationTable.h"
 #include "engine/backend/kernels/ElementMath.h"
 
 namespace netcanvas::cuda {
@@ -24,13 +26,15 @@ __global__ void scaleKernel(float alpha, float* x, int64_t count)
 {
     NC_GRID_STRIDE(i, count) x[i] *= alpha;
 }
-__global__ void leakyReluForwardKernel(float alpha, const float* x, float* y, int64_t count)
+template <class Math> __global__ void activationForwardKernel(float alpha, const float* x, float* y, int64_t count)
 {
-    NC_GRID_STRIDE(i, count) y[i] = kernels::leakyReluForward(x[i], alpha);
+    NC_GRID_STRIDE(i, count) y[i] = Math::forward(x[i], alpha);
 }
-__global__ void leakyReluBackwardKernel(float alpha, const float* x, const float* dy, float* dx, int64_t count)
+template <class Math>
+__global__ void activationBackwardKernel(
+    float alpha, const float* x, const float* y, const float* dy, float* dx, int64_t count)
 {
-    NC_GRID_STRIDE(i, count) dx[i] = kernels::leakyReluBackward(x[i], dy[i], alpha);
+    NC_GRID_STRIDE(i, count) dx[i] = Math::backward(x[i], y[i], dy[i], alpha);
 }
 
 } // namespace
@@ -65,19 +69,24 @@ void scale(float alpha, float* x, int64_t count, cudaStream_t stream)
     scaleKernel<<<blocksFor(count), kThreads, 0, stream>>>(alpha, x, count);
     NC_CUDA_CHECK_LAUNCH(scaleKernel);
 }
-void leakyReluForward(float alpha, const float* x, float* y, int64_t count, cudaStream_t stream)
+void activationForward(ActivationKind kind, float alpha, const float* x, float* y, int64_t count, cudaStream_t stream)
 {
     if (count <= 0)
         return;
-    leakyReluForwardKernel<<<blocksFor(count), kThreads, 0, stream>>>(alpha, x, y, count);
-    NC_CUDA_CHECK_LAUNCH(leakyReluForwardKernel);
+    withActivationMath(kind, [&](auto math) {
+        activationForwardKernel<decltype(math)><<<blocksFor(count), kThreads, 0, stream>>>(alpha, x, y, count);
+        NC_CUDA_CHECK_LAUNCH(activationForwardKernel);
+    });
 }
-void leakyReluBackward(float alpha, const float* x, const float* dy, float* dx, int64_t count, cudaStream_t stream)
+void activationBackward(ActivationKind kind, float alpha, const float* x, const float* y, const float* dy, float* dx,
+    int64_t count, cudaStream_t stream)
 {
     if (count <= 0)
         return;
-    leakyReluBackwardKernel<<<blocksFor(count), kThreads, 0, stream>>>(alpha, x, dy, dx, count);
-    NC_CUDA_CHECK_LAUNCH(leakyReluBackwardKernel);
+    withActivationMath(kind, [&](auto math) {
+        activationBackwardKernel<decltype(math)><<<blocksFor(count), kThreads, 0, stream>>>(alpha, x, y, dy, dx, count);
+        NC_CUDA_CHECK_LAUNCH(activationBackwardKernel);
+    });
 }
 
 } // namespace launch

@@ -14,51 +14,16 @@
 
 namespace netcanvas::kernels {
 
-// ---- activations (alpha: LeakyReLU slope / ELU alpha) ----------------------------------
-NC_HD float reluForward(float x)
+// The activations' math lives in ActivationTable.h, one struct per kind.
+
+// ---- products (Backend::mul / mulAccumulate: the host fallback and the CPU backend) -------
+NC_HD float mul(float a, float b)
 {
-    return x > 0.0f ? x : 0.0f;
+    return a * b;
 }
-NC_HD float reluBackward(float x, float dy)
+NC_HD float mulAccumulate(float a, float b, float y)
 {
-    return x > 0.0f ? dy : 0.0f;
-}
-NC_HD float leakyReluForward(float x, float alpha)
-{
-    return x > 0.0f ? x : alpha * x;
-}
-NC_HD float leakyReluBackward(float x, float dy, float alpha)
-{
-    return x > 0.0f ? dy : alpha * dy;
-}
-NC_HD float eluForward(float x, float alpha)
-{
-    return x > 0.0f ? x : alpha * (expf(x) - 1.0f);
-}
-// From the output: for x ≤ 0, d/dx alpha·(eˣ − 1) = y + alpha.
-NC_HD float eluBackward(float x, float y, float dy, float alpha)
-{
-    return x > 0.0f ? dy : dy * (y + alpha);
-}
-NC_HD float sigmoidForward(float x)
-{
-    // Stable on both sides: never exp of a large positive number.
-    if (x >= 0.0f)
-        return 1.0f / (1.0f + expf(-x));
-    const float e = expf(x);
-    return e / (1.0f + e);
-}
-NC_HD float sigmoidBackward(float y, float dy)
-{
-    return dy * y * (1.0f - y);
-}
-NC_HD float tanhForward(float x)
-{
-    return tanhf(x);
-}
-NC_HD float tanhBackward(float y, float dy)
-{
-    return dy * (1.0f - y * y);
+    return y + a * b;
 }
 
 // ---- dropout -----------------------------------------------------------------------------
