@@ -39,6 +39,8 @@ void TrainingWorker::run(const TrainingJob& job)
         };
         const SessionResult r = session.run(hooks);
         flush();
+        if (!r.train.hostOps.empty()) // ops the device does not have yet ran on the host
+            emit deviceNote(runId, QString::fromStdString(session.backend().name() + ": " + r.train.hostOps));
         emit finished(runId, r.summary());
     } catch (const BackendError& e) { // a GPU out of memory: which batch size, what to try
         flush();

@@ -334,6 +334,8 @@ int runTrain(const TrainOptions& o)
     const TrainResult& r = result.train;
     if (!r.message.empty())
         progress.message(r.message);
+    if (!r.hostOps.empty()) // ops this backend does not have yet ran correctly, on the host
+        progress.message("note: " + session.backend().name() + ": " + r.hostOps);
     if (r.skippedSteps > 0)
         progress.message("loss scaling: " + std::to_string(r.skippedSteps) + " step" + (r.skippedSteps == 1 ? "" : "s")
             + " skipped (the scaled gradients overflowed); final loss scale "

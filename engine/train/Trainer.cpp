@@ -84,9 +84,7 @@ Trainer::Trainer(const ModelGraph& graph, TrainConfig config, Backend& backend)
     m_network = std::make_unique<Network>(m_graph, m_backend, m_config.seed);
     // A model that ends in Softmax outputs probabilities: cross-entropy then takes them as
     // they are (the Softmax backward completes the usual fused gradient).
-    const GraphAnalysis& a = m_network->analysis();
-    const GraphNode* out = m_graph.node(a.outputNode);
-    m_outputIsProbabilities = out && out->type == "Softmax" && a.outputShape.rank() == 1;
+    m_outputIsProbabilities = outputIsProbabilities(m_graph, m_network->analysis());
     m_optimizer = Optimizer::create(m_config.optimizer, m_backend);
     if (m_config.lossScaling == LossScaling::On
         || (m_config.lossScaling == LossScaling::Auto && m_backend.mathPrecision() == Precision::Fp16))

@@ -18,10 +18,9 @@ namespace netcanvas {
 namespace {
 #ifdef NETCANVAS_HAVE_OPENBLAS
 // GEMMs with at least this many multiply-adds (M·N·K) go to OpenBLAS, smaller ones to
-// Eigen. 0: every GEMM — measured on mlp and lenet5, sending the small ones (< 32k or
-// < 256k multiply-adds) to Eigen gained nothing. The environment variable NETCANVAS_GEMM
-// overrides it for A/B measurements (docs/benchmarks.md): "eigen" (Eigen everywhere),
-// "openblas" (OpenBLAS everywhere) or a number (the threshold).
+// Eigen. 0: every GEMM (sending the small ones to Eigen gained nothing: docs/benchmarks.md). The environment variable
+// NETCANVAS_GEMM overrides it for A/B measurements (docs/benchmarks.md): "eigen" (Eigen everywhere), "openblas"
+// (OpenBLAS everywhere) or a number (the threshold).
 constexpr int64_t kDefaultBlasMinWork = 0;
 int64_t g_blasMinWork = 0; // written once, before any GEMM (initOpenBlas)
 
@@ -60,10 +59,11 @@ void gemmSerial(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float
 #ifdef NETCANVAS_HAVE_OPENBLAS
     // Matrix-vector shapes (one row or one column, e.g. a Dense layer on one sample) stay
     // with Eigen's GEMV: OpenBLAS's GEMM would pack the whole weight matrix on every call
-    // (mlp batch-1 latency 0.015 → 0.084 ms).
+    // (docs/benchmarks.md has the batch-1 latencies).
     if (K > 0 && M > 1 && N > 1 && M * N * K >= g_blasMinWork) {
         if (beta == 0.0f) {
-            // OpenBLAS would clear C in its own scaling pass (sgemm_beta, 8% of an mlp step);
+            // OpenBLAS would clear C in its own scaling pass (sgemm_beta, a visible share of a
+            // small network's step: docs/benchmarks.md);
             // clearing the rows here and accumulating is the same result, faster.
             for (int64_t r = 0; r < M; ++r)
                 std::memset(C + r * ldc, 0, sizeof(float) * static_cast<size_t>(N));

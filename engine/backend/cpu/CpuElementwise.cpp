@@ -76,7 +76,7 @@ namespace {
 
 // Optional, per kind: a forward over a contiguous range with Eigen's vectorized transcendentals
 // (a few ulps from expf/tanhf; the math structs' scalar calls do not vectorize without
-// -ffast-math, and cost ELU/Sigmoid/Tanh models 40% of a training step). A specialization must
+// -ffast-math, and dominated ELU/Sigmoid/Tanh models' training steps: docs/benchmarks.md). A specialization must
 // compute the same function as its math struct; kinds without one run the struct's forward.
 template <class Math> struct EigenForward {
     static constexpr bool available = false;
