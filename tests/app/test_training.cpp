@@ -112,6 +112,23 @@ private:
     std::shared_ptr<Dataset> m_data;
     DataSplit m_split;
 
+    // The bars dataset as a CSV file (64 pixel columns in [0, 1], then the label), the way a
+    // user hands one to the app or the CLI.
+    bool writeBarsCsv(const QString& path) const
+    {
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly))
+            return false;
+        for (int64_t i = 0; i < m_data->size(); ++i) {
+            QStringList row;
+            for (int k = 0; k < 64; ++k)
+                row << QString::number(m_data->pixels[static_cast<size_t>(i * 64 + k)] / 255.0, 'f', 3);
+            row << QString::number(m_data->labels[static_cast<size_t>(i)]);
+            f.write((row.join(QLatin1Char(',')) + QLatin1Char('\n')).toUtf8());
+        }
+        return true;
+    }
+
 private slots:
     void initTestCase()
     {
@@ -583,17 +600,7 @@ private slots:
     {
         QTemporaryDir dir;
         const QString csv = dir.filePath(QStringLiteral("bars.csv"));
-        {
-            QFile f(csv);
-            QVERIFY(f.open(QIODevice::WriteOnly));
-            for (int64_t i = 0; i < m_data->size(); ++i) {
-                QStringList row;
-                for (int k = 0; k < 64; ++k)
-                    row << QString::number(m_data->pixels[static_cast<size_t>(i * 64 + k)] / 255.0, 'f', 3);
-                row << QString::number(m_data->labels[static_cast<size_t>(i)]);
-                f.write((row.join(QLatin1Char(',')) + QLatin1Char('\n')).toUtf8());
-            }
-        }
+        QVERIFY(writeBarsCsv(csv));
         app::MainWindow window;
         ModelGraph g = smallCnn();
         g.training = { { "optimizer", "adam" }, { "learning_rate", 0.01 }, { "epochs", 3 }, { "batch_size", 16 } };
@@ -646,17 +653,7 @@ private slots:
     {
         QTemporaryDir dir;
         const QString csv = dir.filePath(QStringLiteral("bars.csv"));
-        {
-            QFile f(csv);
-            QVERIFY(f.open(QIODevice::WriteOnly));
-            for (int64_t i = 0; i < m_data->size(); ++i) {
-                QStringList row;
-                for (int k = 0; k < 64; ++k)
-                    row << QString::number(m_data->pixels[static_cast<size_t>(i * 64 + k)] / 255.0, 'f', 3);
-                row << QString::number(m_data->labels[static_cast<size_t>(i)]);
-                f.write((row.join(QLatin1Char(',')) + QLatin1Char('\n')).toUtf8());
-            }
-        }
+        QVERIFY(writeBarsCsv(csv));
         ModelGraph g = smallCnn();
         g.training = { { "optimizer", "adam" }, { "learning_rate", 0.01 }, { "epochs", 2 }, { "batch_size", 16 },
             { "seed", 9 } };
