@@ -3,6 +3,7 @@
 // weights file, a mismatch named, the test evaluation, weights saved and loaded back for
 // inference, and the run folder the CLI writes.
 #include "common/Fixtures.h"
+#include "common/WaitFor.h"
 #include "engine/core/Error.h"
 #include "engine/inspect/Inspect.h"
 #include "engine/io/AtomicFile.h"
@@ -44,18 +45,9 @@ std::shared_ptr<const Dataset> bars()
     return data;
 }
 
-template <typename Pred> bool waitFor(Pred pred, int timeoutMs = 20000)
-{
-    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-    while (!pred()) {
-        if (std::chrono::steady_clock::now() > end)
-            return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return true;
-}
-
 } // namespace
+
+using netcanvas::testing::waitFor;
 
 class TestSession : public QObject {
     Q_OBJECT

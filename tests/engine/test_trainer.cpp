@@ -12,6 +12,7 @@
 
 #include "common/Fixtures.h"
 #include "common/NetworkChecks.h"
+#include "common/WaitFor.h"
 #include <QDir>
 #include <QTemporaryDir>
 
@@ -73,18 +74,9 @@ TrainConfig baseConfig()
     return c;
 }
 
-template <typename Pred> bool waitFor(Pred pred, int timeoutMs = 20000)
-{
-    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-    while (!pred()) {
-        if (std::chrono::steady_clock::now() > end)
-            return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return true;
-}
-
 } // namespace
+
+using netcanvas::testing::waitFor;
 
 class TestTrainer : public QObject {
     Q_OBJECT
