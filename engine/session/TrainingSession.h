@@ -112,7 +112,8 @@ public:
     WeightsMeta weightsMeta() const;
     // Writes the trained weights with weightsMeta() (atomically). Not while run() trains.
     void saveWeights(const std::string& path);
-    // metrics.json's content (docs/cli.md): epochs, speed, how it ended, validation and test.
+    // metrics.json's content (README, "The command line"): epochs, speed, how it ended,
+    // validation and test.
     nlohmann::json metricsJson(const SessionResult& result) const;
     // Writes weights.safetensors, model.json, history.csv and metrics.json into
     // settings().outputDir (created). Returns metricsJson(result).
