@@ -17,6 +17,7 @@
 #include "engine/layers/GlobalAvgPool2D.h"
 #include "engine/layers/Input.h"
 #include "engine/layers/MaxPool2D.h"
+#include "engine/layers/Reshape.h"
 #include "engine/layers/Softmax.h"
 
 namespace netcanvas {
@@ -26,6 +27,7 @@ void registerBuiltinLayers(LayerRegistry& registry)
     registerInput(registry);
     registerDense(registry);
     registerFlatten(registry);
+    registerReshape(registry);
     registerConv2D(registry);
     registerMaxPool2D(registry);
     registerAvgPool2D(registry);

@@ -74,6 +74,16 @@ ParamSpec choiceParam(std::string name, std::string def, std::vector<std::string
     return p;
 }
 
+ParamSpec stringParam(std::string name, std::string def, std::string doc)
+{
+    ParamSpec p;
+    p.name = std::move(name);
+    p.type = ParamType::String;
+    p.defaultValue = std::move(def);
+    p.doc = std::move(doc);
+    return p;
+}
+
 WindowDesc toWindowDesc(const Window2D& w, int64_t channels)
 {
     WindowDesc d;

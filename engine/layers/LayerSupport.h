@@ -43,6 +43,7 @@ ParamSpec intParam(std::string name, int64_t def, int64_t min, int64_t max, std:
 ParamSpec floatParam(std::string name, double def, double min, double max, std::string doc);
 ParamSpec boolParam(std::string name, bool def, std::string doc);
 ParamSpec choiceParam(std::string name, std::string def, std::vector<std::string> choices, std::string doc);
+ParamSpec stringParam(std::string name, std::string def, std::string doc);
 
 // A layer's primitive (convolution, pooling, batch norm, dropout) for `backend`: created by
 // make(backend) on first use, and again when the layer runs on another backend (a primitive

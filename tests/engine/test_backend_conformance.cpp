@@ -159,6 +159,7 @@ std::vector<LayerCase> layerCases()
         { "Dense", { { "units", 4 } }, { { 5 } } },
         { "Dense", { { "units", 3 }, { "bias", false } }, { { 2, 3, 2 } }, 2 },
         { "Flatten", json::object(), { { 2, 3, 4 } } },
+        { "Reshape", { { "shape", "-1x2x2" } }, { { 2, 3, 4 } } },
         { "Conv2D", { { "filters", 3 }, { "kernel", 3 } }, { { 2, 5, 5 } } },
         { "Conv2D", { { "filters", 2 }, { "kernel", 3 }, { "stride", 2 }, { "padding", "same" } }, { { 1, 7, 7 } } },
         { "Conv2D", { { "filters", 2 }, { "kernel", 4 }, { "padding", "same" } }, { { 1, 5, 5 } }, 2 },

@@ -46,6 +46,7 @@ std::vector<GradCase> gradCases()
         { "Dense", { { "units", 4 } }, { { 5 } } },
         { "Dense", { { "units", 3 }, { "bias", false }, { "init", "he_normal" } }, { { 2, 3, 2 } }, 2 },
         { "Flatten", json::object(), { { 2, 3, 4 } } },
+        { "Reshape", { { "shape", "4x-1" } }, { { 2, 3, 4 } } },
         { "Conv2D", { { "filters", 3 }, { "kernel", 3 } }, { { 2, 5, 5 } } },
         { "Conv2D", { { "filters", 2 }, { "kernel", 3 }, { "padding", "same" } }, { { 2, 5, 6 } } },
         { "Conv2D", { { "filters", 2 }, { "kernel", 3 }, { "stride", 2 }, { "padding", "same" } }, { { 1, 7, 7 } } },
@@ -795,6 +796,9 @@ void TestLayers::outputShapes()
         { "Dense", { { "units", 10 } }, { { 784 } }, { 10 } },
         { "Dense", { { "units", 7 } }, { { 3, 4, 5 } }, { 7 } },
         { "Flatten", json::object(), { { 64, 7, 7 } }, { 3136 } },
+        { "Reshape", { { "shape", "16x7x7" } }, { { 784 } }, { 16, 7, 7 } },
+        { "Reshape", { { "shape", "-1 × 16" } }, { { 16, 7, 7 } }, { 49, 16 } },
+        { "Reshape", { { "shape", "-1" } }, { { 2, 3, 4 } }, { 24 } },
         { "Conv2D", json::object(), { { 1, 28, 28 } }, { 32, 26, 26 } },
         { "Conv2D", { { "filters", 16 }, { "kernel", 5 }, { "stride", 2 } }, { { 3, 32, 32 } }, { 16, 14, 14 } },
         { "MaxPool2D", json::object(), { { 32, 26, 26 } }, { 32, 13, 13 } },
@@ -858,6 +862,11 @@ void TestLayers::errorMessagesNameNodeAndShapes()
     check("Concat", "cat2", json::object(), { { 8, 4, 4 }, { 8 } }, { "8×4×4", "8" });
     check("Dense", "fc", json::object(), { { 4 }, { 4 } }, { "1 input", "4, 4" });
     check("ReLU", "act", json::object(), {}, { "1 input" });
+    check("Reshape", "r", { { "shape", "5x5" } }, { { 2, 3, 4 } }, { "2×3×4", "24 values", "5x5" });
+    check("Reshape", "r", { { "shape", "5x-1" } }, { { 2, 3, 4 } }, { "do not divide" });
+    check("Reshape", "r", { { "shape", "4x-1x-1" } }, { { 24 } }, { "only one size may be -1" });
+    check("Reshape", "r", { { "shape", "4xa" } }, { { 24 } }, { "'4xa'", "16x7x7" });
+    check("Reshape", "r", { { "shape", "0x24" } }, { { 24 } }, { "positive" });
     check("Input", "in", json::object(), { { 3 } }, { "3" });
 }
 
@@ -866,8 +875,9 @@ void TestLayers::registrySchemaSanity()
     const auto& reg = LayerRegistry::builtin();
     const std::set<std::string> categories
         = { "Input", "Core", "Convolution", "Pooling", "Normalization", "Activation", "Regularization", "Merge" };
-    const std::set<std::string> expected = { "Input", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D",
-        "Flatten", "ReLU", "LeakyReLU", "ELU", "Tanh", "Sigmoid", "Softmax", "Dropout", "BatchNorm", "Add", "Concat" };
+    const std::set<std::string> expected
+        = { "Input", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten", "Reshape", "ReLU",
+              "LeakyReLU", "ELU", "Tanh", "Sigmoid", "Softmax", "Dropout", "BatchNorm", "Add", "Concat" };
     std::set<std::string> seen;
     for (const LayerInfo& info : reg.all()) {
         seen.insert(info.type);
