@@ -1,6 +1,7 @@
 #include "app/FileActions.h"
 
 #include "app/Autosave.h"
+#include "app/DataDirs.h"
 #include "app/ProjectDocument.h"
 #include "app/TrainingCoordinator.h"
 #include "engine/graph/ModelJson.h"
@@ -80,19 +81,7 @@ void FileActions::createMenu(QMenu* file)
 
 QStringList FileActions::templateDirs()
 {
-    QStringList dirs;
-#ifdef NETCANVAS_SOURCE_DIR
-    dirs << QStringLiteral(NETCANVAS_SOURCE_DIR "/models");
-#endif
-#ifdef NETCANVAS_SHARE_DIR
-    dirs << QStringLiteral(NETCANVAS_SHARE_DIR "/models");
-#endif
-    dirs << QDir(QApplication::applicationDirPath()).filePath(QStringLiteral("../share/netcanvas/models"));
-    QStringList existing;
-    for (const auto& d : dirs)
-        if (QDir(d).exists() && !existing.contains(QDir(d).canonicalPath()))
-            existing << QDir(d).canonicalPath();
-    return existing;
+    return shippedDataDirs(QStringLiteral("models"));
 }
 
 void FileActions::populateTemplateMenu()

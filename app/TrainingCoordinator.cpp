@@ -1,5 +1,7 @@
 #include "app/TrainingCoordinator.h"
 
+#include "app/DataDirs.h"
+
 #include "app/InspectDock.h"
 #include "app/InspectionController.h"
 #include "app/TrainingController.h"
@@ -326,19 +328,8 @@ QString TrainingCoordinator::defaultDatasetPath()
     const QString fashion = widgets::TrainingPanel::defaultDatasetPath();
     if (!fashion.isEmpty())
         return fashion;
-    QStringList dirs;
-#ifdef NETCANVAS_SOURCE_DIR
-    dirs << QStringLiteral(NETCANVAS_SOURCE_DIR "/resources/sample-fashion");
-#endif
-#ifdef NETCANVAS_SHARE_DIR
-    dirs << QStringLiteral(NETCANVAS_SHARE_DIR "/resources/sample-fashion");
-#endif
-    dirs << QDir(QApplication::applicationDirPath())
-                .filePath(QStringLiteral("../share/netcanvas/resources/sample-fashion"));
-    for (const QString& d : dirs)
-        if (QFileInfo(d).isDir())
-            return QDir(d).canonicalPath();
-    return {};
+    const QStringList dirs = shippedDataDirs(QStringLiteral("resources/sample-fashion"));
+    return dirs.isEmpty() ? QString() : dirs.front();
 }
 
 void TrainingCoordinator::showStatus(const QString& text, int ms)

@@ -10,18 +10,6 @@ Shape FlattenLayer::outputShape(const std::vector<Shape>& inputs) const
     return Shape { inputs[0].numel() };
 }
 
-void FlattenLayer::forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out)
-{
-    ctx.backend.copy(out.data(), in[0]->data(), in[0]->size());
-}
-
-void FlattenLayer::backward(const RunContext& ctx, const std::vector<const Tensor*>&, const Tensor&,
-    const Tensor& gradOut, const std::vector<Tensor*>& gradIn)
-{
-    if (gradIn[0])
-        ctx.backend.copy(gradIn[0]->data(), gradOut.data(), gradOut.size());
-}
-
 void registerFlatten(LayerRegistry& registry)
 {
     LayerInfo info;

@@ -29,6 +29,18 @@ std::string shapesToString(const std::vector<Shape>& shapes)
     return s;
 }
 
+void ReshapingLayer::forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out)
+{
+    ctx.backend.copy(out.data(), in[0]->data(), in[0]->size());
+}
+
+void ReshapingLayer::backward(const RunContext& ctx, const std::vector<const Tensor*>&, const Tensor&,
+    const Tensor& gradOut, const std::vector<Tensor*>& gradIn)
+{
+    if (gradIn[0])
+        ctx.backend.copy(gradIn[0]->data(), gradOut.data(), gradOut.size());
+}
+
 ParamSpec intParam(std::string name, int64_t def, int64_t min, int64_t max, std::string doc)
 {
     ParamSpec p;

@@ -39,6 +39,16 @@ private:
 // "1×28×28" or "3×8×8, 5×8×8".
 std::string shapesToString(const std::vector<Shape>& shapes);
 
+// A kind that gives each sample another shape and keeps its values in row-major order
+// (Flatten, Reshape): forward and backward are copies; it declares only outputShape().
+class ReshapingLayer : public BuiltinLayer {
+public:
+    using BuiltinLayer::BuiltinLayer;
+    void forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out) override;
+    void backward(const RunContext& ctx, const std::vector<const Tensor*>& in, const Tensor& out, const Tensor& gradOut,
+        const std::vector<Tensor*>& gradIn) override;
+};
+
 ParamSpec intParam(std::string name, int64_t def, int64_t min, int64_t max, std::string doc);
 ParamSpec floatParam(std::string name, double def, double min, double max, std::string doc);
 ParamSpec boolParam(std::string name, bool def, std::string doc);

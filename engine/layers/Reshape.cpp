@@ -72,18 +72,6 @@ Shape ReshapeLayer::outputShape(const std::vector<Shape>& inputs) const
     return Shape(dims);
 }
 
-void ReshapeLayer::forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out)
-{
-    ctx.backend.copy(out.data(), in[0]->data(), in[0]->size());
-}
-
-void ReshapeLayer::backward(const RunContext& ctx, const std::vector<const Tensor*>&, const Tensor&,
-    const Tensor& gradOut, const std::vector<Tensor*>& gradIn)
-{
-    if (gradIn[0])
-        ctx.backend.copy(gradIn[0]->data(), gradOut.data(), gradOut.size());
-}
-
 void registerReshape(LayerRegistry& registry)
 {
     LayerInfo info;

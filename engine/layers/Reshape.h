@@ -7,17 +7,14 @@
 
 namespace netcanvas {
 
-class ReshapeLayer final : public BuiltinLayer {
+class ReshapeLayer final : public ReshapingLayer {
 public:
     ReshapeLayer(std::string name, LayerParams params)
-        : BuiltinLayer("Reshape", std::move(name), std::move(params))
+        : ReshapingLayer("Reshape", std::move(name), std::move(params))
     {
     }
     // Requires: the target holds as many values as the input (ShapeError naming both shapes).
     Shape outputShape(const std::vector<Shape>& inputs) const override;
-    void forward(const RunContext& ctx, const std::vector<const Tensor*>& in, Tensor& out) override;
-    void backward(const RunContext& ctx, const std::vector<const Tensor*>& in, const Tensor& out, const Tensor& gradOut,
-        const std::vector<Tensor*>& gradIn) override;
 };
 
 void registerReshape(LayerRegistry& registry);
