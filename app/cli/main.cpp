@@ -1,9 +1,10 @@
 // netcanvas-cli: the NetCanvas engine without a window — train, eval, predict, featuremaps, explain, info,
-// layers, runs, bench.
+// layers, runs, bench, export, import.
 #include "Bench.h"
 #include "Commands.h"
 #include "Devices.h"
 #include "Inspect.h"
+#include "Interop.h"
 
 #include "engine/backend/DeviceManager.h"
 #include "engine/core/Error.h"
@@ -177,6 +178,11 @@ int main(int argc, char** argv)
     benchCmd->add_option("--seed", bench.seed, "Seed of the weights and the synthetic data");
     benchCmd->add_flag("--json", bench.json, "Print one JSON object instead of a table");
 
+    ExportOptions exportOptions;
+    CLI::App* exportCmd = addExportCommand(app, exportOptions);
+    ImportOptions importOptions;
+    CLI::App* importCmd = addImportCommand(app, importOptions);
+
     bool devicesJson = false;
     int devicesThreads = 0;
     auto* devicesCmd
@@ -216,6 +222,10 @@ int main(int argc, char** argv)
             return runRuns(runs);
         if (*benchCmd)
             return runBench(bench);
+        if (*exportCmd)
+            return runExport(exportOptions);
+        if (*importCmd)
+            return runImport(importOptions);
         if (*devicesCmd)
             return runDevices(devicesJson, devicesThreads);
     } catch (const netcanvas::Error& e) {

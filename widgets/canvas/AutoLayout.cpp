@@ -1,90 +1,20 @@
 #include "widgets/canvas/AutoLayout.h"
 
+#include "engine/graph/GraphLayout.h"
 #include "widgets/canvas/CanvasStyle.h"
-
-#include <algorithm>
-#include <vector>
 
 namespace netcanvas::widgets {
 
 std::map<QString, QPointF> computeAutoLayout(const ModelGraph& graph, Qt::Orientation orientation)
 {
-    const auto& nodes = graph.nodes();
-    std::map<std::string, int> layer;
-    std::map<std::string, int> fileIndex;
-    for (size_t i = 0; i < nodes.size(); ++i)
-        fileIndex[nodes[i].id] = static_cast<int>(i);
-
-    // Longest path by relaxation (at most n rounds; a cycle just stops growing).
-    for (const auto& n : nodes)
-        layer[n.id] = 0;
-    for (size_t round = 0; round < nodes.size(); ++round) {
-        bool changed = false;
-        for (const auto& n : nodes)
-            for (const auto& in : n.inputs) {
-                auto it = layer.find(in);
-                if (it != layer.end() && it->second + 1 > layer[n.id]
-                    && it->second + 1 <= static_cast<int>(nodes.size())) {
-                    layer[n.id] = it->second + 1;
-                    changed = true;
-                }
-            }
-        if (!changed)
-            break;
-    }
-    int depth = 0;
-    for (const auto& [id, l] : layer)
-        depth = std::max(depth, l);
-
-    // Layers hold real nodes and, for every edge spanning several layers, one virtual node
-    // per layer crossed ("\x01from>to#k"), so long edges get room beside the chains they skip.
-    std::vector<std::vector<std::string>> layers(static_cast<size_t>(depth) + 1);
-    std::map<std::string, std::vector<std::string>> preds; // within the layered graph
-    for (const auto& n : nodes)
-        layers[static_cast<size_t>(layer[n.id])].push_back(n.id);
-    for (const auto& n : nodes)
-        for (const auto& in : n.inputs) {
-            if (!layer.count(in))
-                continue;
-            std::string prev = in;
-            for (int l = layer[in] + 1; l < layer[n.id]; ++l) {
-                const std::string v = "\x01" + in + ">" + n.id + "#" + std::to_string(l);
-                layers[static_cast<size_t>(l)].push_back(v);
-                preds[v] = { prev };
-                fileIndex[v] = fileIndex[n.id];
-                prev = v;
-            }
-            preds[n.id].push_back(prev);
-        }
-
-    std::map<std::string, double> slot; // position within its layer
-    for (auto& ids : layers) {
-        std::map<std::string, double> key;
-        for (const auto& id : ids) {
-            double sum = 0;
-            int count = 0;
-            for (const auto& in : preds[id])
-                if (slot.count(in)) {
-                    sum += slot[in];
-                    ++count;
-                }
-            key[id] = count ? sum / count : fileIndex[id];
-        }
-        std::stable_sort(ids.begin(), ids.end(), [&](const auto& a, const auto& b) {
-            return key[a] != key[b] ? key[a] < key[b] : fileIndex[a] < fileIndex[b];
-        });
-        for (size_t i = 0; i < ids.size(); ++i)
-            slot[ids[i]] = static_cast<double>(i) - (static_cast<double>(ids.size()) - 1) / 2;
-    }
-
     const bool tb = orientation == Qt::Vertical;
     const double along = tb ? style::kNodeHeight + 44 : style::kNodeWidth + 70; // between layers
     const double across = tb ? style::kNodeWidth + 40 : style::kNodeHeight + 40; // within a layer
     std::map<QString, QPointF> out;
-    for (const auto& n : nodes) {
-        const double a = layer[n.id] * along;
-        const double c = slot[n.id] * across;
-        out[QString::fromStdString(n.id)] = tb ? QPointF(c, a) : QPointF(a, c);
+    for (const auto& [id, s] : layeredLayout(graph)) {
+        const double a = s.layer * along;
+        const double c = s.slot * across;
+        out[QString::fromStdString(id)] = tb ? QPointF(c, a) : QPointF(a, c);
     }
     return out;
 }

@@ -1,0 +1,23 @@
+#pragma once
+// What export and import share with the other workflows: finding a trained model's files from
+// what a user names — a run folder (train --out: weights.safetensors, model.json), a weights
+// file (the model embedded, or given), or a project (.ncproj: its saved weights) — and loading
+// them as ModelWeights (engine/session/TrainedModel does the resolving and loading).
+#include "engine/session/ModelWeights.h"
+#include "engine/session/TrainedModel.h"
+
+#include <memory>
+#include <string>
+
+namespace netcanvas {
+
+// The files of `runOrWeights` (+ an optional model JSON overriding the embedded one). Throws
+// IoError/FormatError naming the path when it is none of the three or its weights are missing.
+TrainedFiles resolveRunOrWeights(const std::string& runOrWeights, const std::string& model = {});
+// Loads them on the host: graph, every parameter, normalization and class names.
+std::shared_ptr<ModelWeights> loadModelWeights(const TrainedFiles& files);
+
+// The weights path written beside an imported model: "dir/name.json" → "dir/name.safetensors".
+std::string weightsPathBeside(const std::string& modelPath);
+
+} // namespace netcanvas
