@@ -1034,6 +1034,16 @@ void importSlice(ImportContext& c)
     c.setConst(std::move(out));
 }
 
+// Pad by nothing (PyTorch writes one before an AveragePool) is the identity; real padding is not
+// supported as a node of its own.
+void importPad(ImportContext& c)
+{
+    const std::vector<int64_t> pads = c.opset() >= 11 ? c.constant(1, "the pads").i : c.attrInts("pads");
+    if (!std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; }))
+        throw Unsupported { "padding " + dimsText(pads) + " as a separate node (only Conv and pooling pad)" };
+    c.setOutput(0, c.in(0));
+}
+
 using ImportFn = void (*)(ImportContext&);
 
 // ONNX op type → its import. Adding an op: a function above and one line here.
@@ -1060,6 +1070,7 @@ const std::map<std::string, ImportFn>& importTable()
         { "Reshape", importReshape },
         { "Concat", importConcat },
         { "Identity", importIdentity },
+        { "Pad", importPad },
         { "Constant", importConstant },
         { "Shape", importShape },
         { "Gather", importGather },

@@ -1,0 +1,605 @@
+// ONNX export and import, PyTorch code export (engine/interop, docs/onnx.md): round trips of
+// every template and of a graph with every layer kind, OpenCV's dnn reading our files, ONNX's
+// checker, the PyTorch code run by PyTorch, a torch.onnx.export'ed CNN imported, ONNX's own
+// conformance data (libonnx-testdata), malformed and unsupported files, and the CLI commands.
+#include "common/Fixtures.h"
+
+#include "engine/backend/Backend.h"
+#include "engine/core/Error.h"
+#include "engine/core/Rng.h"
+#include "engine/graph/ModelJson.h"
+#include "engine/interop/Interchange.h"
+#include "engine/interop/OnnxExport.h"
+#include "engine/interop/OnnxImport.h"
+#include "engine/interop/PyTorchExport.h"
+#include "engine/io/AtomicFile.h"
+#include "engine/io/Safetensors.h"
+#include "engine/train/Network.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <onnx.pb.h>
+#include <opencv2/dnn.hpp>
+#include <set>
+
+using namespace netcanvas;
+using netcanvas::fixtures::makeNode;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kPython = "/usr/bin/python3"; // Debian's, with python3-torch and python3-onnx
+
+// Every kind registered today, each at least once: convolutions with same, explicit and no
+// padding, pools with and without (asymmetric) padding, batch norm over channels and over
+// features, a Dense on a rank-3 input, Add of two and of three inputs, Concat, Reshape.
+ModelGraph allKindsGraph()
+{
+    ModelGraph g;
+    g.name = "all-kinds";
+    g.addNode(makeNode("input", "Input", {}, { { "channels", 3 }, { "height", 12 }, { "width", 12 } }));
+    g.addNode(makeNode("c1", "Conv2D", { "input" }, { { "filters", 4 }, { "kernel", 3 }, { "padding", "same" } }));
+    g.addNode(makeNode("bn1", "BatchNorm", { "c1" }));
+    g.addNode(makeNode("r1", "ReLU", { "bn1" }));
+    g.addNode(makeNode("p1", "MaxPool2D", { "r1" }, { { "pool", 2 } })); // 4×6×6
+    g.addNode(makeNode("c2", "Conv2D", { "p1" },
+        { { "filters", 4 }, { "kernel", 3 }, { "padding", "explicit" }, { "pad", 1 }, { "bias", false } }));
+    g.addNode(makeNode("lr", "LeakyReLU", { "c2" }, { { "alpha", 0.1 } }));
+    g.addNode(makeNode("c3", "Conv2D", { "p1" }, { { "filters", 4 }, { "kernel", 1 } }));
+    g.addNode(makeNode("el", "ELU", { "c3" }, { { "alpha", 0.7 } }));
+    g.addNode(makeNode("add", "Add", { "lr", "el", "p1" }));
+    g.addNode(makeNode("cat", "Concat", { "add", "p1" })); // 8×6×6
+    g.addNode(makeNode("ap", "AvgPool2D", { "cat" }, { { "pool", 3 }, { "stride", 2 }, { "padding", "same" } }));
+    g.addNode(makeNode("th", "Tanh", { "ap" })); // 8×3×3
+    g.addNode(makeNode("gap", "GlobalAvgPool2D", { "th" })); // 8
+    g.addNode(makeNode("fl", "Flatten", { "th" })); // 72
+    g.addNode(makeNode("d1", "Dense", { "fl" }, { { "units", 16 } }));
+    g.addNode(makeNode("sg", "Sigmoid", { "d1" }));
+    g.addNode(makeNode("bn2", "BatchNorm", { "sg" }));
+    g.addNode(makeNode("dr", "Dropout", { "bn2" }, { { "rate", 0.3 } }));
+    g.addNode(makeNode("rs", "Reshape", { "dr" }, { { "shape", "4x2x2" } }));
+    g.addNode(makeNode("d2", "Dense", { "rs" }, { { "units", 8 } }));
+    g.addNode(makeNode("add2", "Add", { "d2", "gap" }));
+    g.addNode(makeNode("out", "Dense", { "add2" }, { { "units", 5 } }));
+    g.addNode(makeNode("sm", "Softmax", { "out" }));
+    return g;
+}
+
+// Weights as after training: the layers' initializers, then biases, batch-norm scales, shifts
+// and running statistics moved away from their identity defaults.
+std::shared_ptr<ModelWeights> trainedLike(const ModelGraph& graph, uint64_t seed)
+{
+    auto backend = createCpuBackend(1);
+    Network net(graph, *backend, seed);
+    Rng rng(seed + 7);
+    for (const NamedParameter& p : net.parameters()) {
+        Tensor& v = p.param->value;
+        const std::string& name = p.param->name;
+        for (int64_t i = 0; i < v.size(); ++i) {
+            const float u = rng.uniform() - 0.5f;
+            if (name == "running_var")
+                v[i] = 0.5f + 2.0f * (u + 0.5f);
+            else if (name == "gamma")
+                v[i] = 1.0f + u;
+            else if (name != "weight")
+                v[i] = 0.6f * u;
+        }
+    }
+    std::vector<std::string> classes;
+    for (int64_t c = 0; c < net.outputShape().numel(); ++c)
+        classes.push_back("class " + std::to_string(c));
+    Normalization norm;
+    for (int64_t c = 0; c < net.inputShape()[0]; ++c) {
+        norm.mean.push_back(0.25f + 0.1f * static_cast<float>(c));
+        norm.stddev.push_back(0.3f);
+    }
+    return ModelWeights::capture(graph, net, norm, classes);
+}
+
+Tensor randomInput(const Shape& perSample, int64_t n, uint64_t seed)
+{
+    std::vector<int64_t> dims { n };
+    for (int d = 0; d < perSample.rank(); ++d)
+        dims.push_back(perSample[d]);
+    Tensor t { Shape(dims) };
+    Rng rng(seed);
+    for (int64_t i = 0; i < t.size(); ++i)
+        t[i] = 2.0f * rng.uniform() - 1.0f;
+    return t;
+}
+
+// The model's output for `input` (inference mode), on the CPU.
+Tensor forwardOf(const ModelWeights& model, const Tensor& input)
+{
+    auto backend = createCpuBackend(1);
+    Network net(model.graph, *backend);
+    if (!model.loadInto(net))
+        throw FormatError("weights do not fit: " + model.mismatch(net));
+    return net.hostCopy(net.forward(input, false));
+}
+
+float maxAbsDiff(const float* a, const float* b, int64_t n)
+{
+    float m = 0.0f;
+    for (int64_t i = 0; i < n; ++i)
+        m = std::max(m, std::abs(a[i] - b[i]));
+    return m;
+}
+
+// Row-wise softmax of an N×K output (for comparing logits-ended models on probabilities).
+std::vector<float> probabilities(const float* x, int64_t n, int64_t k, bool already)
+{
+    std::vector<float> p(x, x + n * k);
+    if (already)
+        return p;
+    for (int64_t r = 0; r < n; ++r) {
+        float* row = p.data() + r * k;
+        const float m = *std::max_element(row, row + k);
+        float sum = 0.0f;
+        for (int64_t j = 0; j < k; ++j)
+            sum += (row[j] = std::exp(row[j] - m));
+        for (int64_t j = 0; j < k; ++j)
+            row[j] /= sum;
+    }
+    return p;
+}
+
+std::vector<std::string> templatePaths()
+{
+    std::vector<std::string> paths;
+    for (const auto& e : fs::directory_iterator(fs::path(NETCANVAS_SOURCE_DIR) / "models"))
+        if (e.path().extension() == ".json")
+            paths.push_back(e.path().string());
+    std::sort(paths.begin(), paths.end());
+    return paths;
+}
+
+// The models every check runs on: each template and the all-kinds graph, trained-like.
+std::vector<std::shared_ptr<ModelWeights>> modelsUnderTest()
+{
+    std::vector<std::shared_ptr<ModelWeights>> models;
+    uint64_t seed = 11;
+    for (const std::string& path : templatePaths())
+        models.push_back(trainedLike(loadModelFile(path), seed++));
+    models.push_back(trainedLike(allKindsGraph(), seed));
+    return models;
+}
+
+// Whether /usr/bin/python3 can import these modules; `why` says what is missing.
+bool pythonHas(const QStringList& modules, QString& why)
+{
+    if (!QFileInfo::exists(kPython)) {
+        why = QString("%1 is not installed").arg(kPython);
+        return false;
+    }
+    QProcess p;
+    p.start(kPython, { "-c", "import " + modules.join(", ") });
+    p.waitForFinished(120000);
+    if (p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0)
+        return true;
+    why = QString("%1 cannot import %2 (%3)")
+              .arg(kPython, modules.join(", "),
+                  QString::fromUtf8(p.readAllStandardError()).trimmed().split('\n').last());
+    return false;
+}
+
+// Runs a command; fails the test with its output unless it exits 0.
+QString runOk(const QString& program, const QStringList& args)
+{
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(program, args);
+    if (!p.waitForFinished(240000))
+        return "TIMEOUT";
+    const QString out = QString::fromUtf8(p.readAll());
+    return p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0 ? QString() : "FAILED: " + out;
+}
+
+void writeFloats(const std::string& path, const Tensor& t)
+{
+    writeFileAtomic(path, std::string(reinterpret_cast<const char*>(t.data()), static_cast<size_t>(t.size()) * 4));
+}
+
+std::vector<float> readFloats(const std::string& path)
+{
+    const std::string bytes = readFile(path);
+    std::vector<float> v(bytes.size() / 4);
+    std::memcpy(v.data(), bytes.data(), v.size() * 4);
+    return v;
+}
+
+std::string message(const std::function<void()>& f)
+{
+    try {
+        f();
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+} // namespace
+
+class TestOnnx : public QObject {
+    Q_OBJECT
+
+private slots:
+    void everyKindExports();
+    void roundTrip();
+    void importedGraphIsLaidOutWithNodeIds();
+    void opencvAgrees();
+    void onnxCheckerAccepts();
+    void pytorchCodeMatches();
+    void torchExportedCnnImports();
+    void conformanceData();
+    void malformedFiles();
+    void unsupportedNodesAreAllListed();
+    void cliExportAndImport();
+};
+
+// Every registered kind has an ONNX and a PyTorch export entry and is in the all-kinds graph
+// (a new kind fails here until it has its entries and a node there).
+void TestOnnx::everyKindExports()
+{
+    const ModelGraph g = allKindsGraph();
+    std::set<std::string> used;
+    for (const GraphNode& n : g.nodes())
+        used.insert(n.type);
+    const std::vector<std::string> py = pyTorchExportKinds();
+    for (const LayerInfo& info : LayerRegistry::builtin().all()) {
+        QVERIFY2(hasOnnxExport(info.type), ("no ONNX export entry for kind " + info.type).c_str());
+        QVERIFY2(
+            std::count(py.begin(), py.end(), info.type), ("no PyTorch export entry for kind " + info.type).c_str());
+        QVERIFY2(used.count(info.type), ("allKindsGraph() has no node of kind " + info.type).c_str());
+    }
+    QVERIFY(!hasOnnxExport("NoSuchKind"));
+}
+
+// Export → import gives the same outputs (≤ 1e-5), the same metadata, and every parameter.
+void TestOnnx::roundTrip()
+{
+    for (const auto& model : modelsUnderTest()) {
+        const std::string bytes = exportOnnxBytes(*model);
+        const auto back = importOnnxBytes(bytes, model->graph.name + ".onnx");
+        const Tensor x = randomInput(model->graph.analyze().inputShape, 3, 5);
+        const Tensor a = forwardOf(*model, x), b = forwardOf(*back, x);
+        QCOMPARE(a.shape(), b.shape());
+        const float diff = maxAbsDiff(a.data(), b.data(), a.size());
+        QVERIFY2(diff <= 1e-5f, (model->graph.name + ": max |difference| " + std::to_string(diff)).c_str());
+        QCOMPARE(back->graph.name, model->graph.name);
+        QCOMPARE(back->classNames, model->classNames);
+        QCOMPARE(back->normalization.mean, model->normalization.mean);
+        QCOMPARE(back->normalization.stddev, model->normalization.stddev);
+        int64_t before = 0, after = 0;
+        for (const auto& [k, v] : model->values)
+            before += v.size();
+        for (const auto& [k, v] : back->values)
+            after += v.size();
+        QCOMPARE(after, before);
+    }
+}
+
+// Node ids come from the ONNX node names (the exporter's are ours); positions are layered.
+void TestOnnx::importedGraphIsLaidOutWithNodeIds()
+{
+    const auto model = trainedLike(allKindsGraph(), 3);
+    const auto back = importOnnxBytes(exportOnnxBytes(*model), "all-kinds.onnx");
+    for (const GraphNode& n : model->graph.nodes())
+        QVERIFY2(back->graph.contains(n.id), ("node " + n.id + " lost its id").c_str());
+    std::set<std::pair<int64_t, int64_t>> positions;
+    for (const GraphNode& n : back->graph.nodes()) {
+        QVERIFY(n.ui.contains("x") && n.ui.contains("y"));
+        positions.insert({ n.ui["x"].get<int64_t>(), n.ui["y"].get<int64_t>() });
+        for (const std::string& in : n.inputs) // inputs sit above their consumers
+            QVERIFY(back->graph.node(in)->ui["y"].get<int64_t>() < n.ui["y"].get<int64_t>());
+    }
+    QCOMPARE(positions.size(), back->graph.nodes().size()); // no two nodes on one spot
+}
+
+// OpenCV's dnn module reads every exported model and gives the same probabilities (≤ 1e-4).
+void TestOnnx::opencvAgrees()
+{
+    for (const auto& model : modelsUnderTest()) {
+        const std::string bytes = exportOnnxBytes(*model);
+        cv::dnn::Net net = cv::dnn::readNetFromONNX(bytes.data(), bytes.size());
+        const GraphAnalysis a = model->graph.analyze();
+        const Tensor x = randomInput(a.inputShape, 3, 9);
+        std::vector<int> dims { 3 };
+        for (int d = 0; d < a.inputShape.rank(); ++d)
+            dims.push_back(static_cast<int>(a.inputShape[d]));
+        cv::Mat blob(static_cast<int>(dims.size()), dims.data(), CV_32F, const_cast<float*>(x.data()));
+        net.setInput(blob);
+        cv::Mat out = net.forward();
+        const Tensor ours = forwardOf(*model, x);
+        QCOMPARE(static_cast<int64_t>(out.total()), ours.size());
+        const int64_t k = a.outputShape.numel();
+        const bool probs = outputIsProbabilities(model->graph, a);
+        const auto p = probabilities(ours.data(), 3, k, probs);
+        const auto q = probabilities(out.ptr<float>(), 3, k, probs);
+        const float diff = maxAbsDiff(p.data(), q.data(), 3 * k);
+        QVERIFY2(diff <= 1e-4f, (model->graph.name + ": OpenCV differs by " + std::to_string(diff)).c_str());
+    }
+}
+
+void TestOnnx::onnxCheckerAccepts()
+{
+    QString why;
+    if (!pythonHas({ "onnx" }, why))
+        QSKIP(qPrintable("ONNX's checker not run: " + why));
+    QTemporaryDir dir;
+    QStringList args { QString(NETCANVAS_SOURCE_DIR) + "/tests/engine/onnx/check_onnx.py" };
+    for (const auto& model : modelsUnderTest()) {
+        const std::string path = dir.filePath(QString::fromStdString(model->graph.name) + ".onnx").toStdString();
+        exportOnnx(*model, path);
+        args << QString::fromStdString(path);
+    }
+    const QString failure = runOk(kPython, args);
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
+}
+
+// The PyTorch code, run by PyTorch with the weights file, gives our outputs (≤ 1e-4).
+void TestOnnx::pytorchCodeMatches()
+{
+    QString why;
+    if (!pythonHas({ "torch", "numpy" }, why))
+        QSKIP(qPrintable("the PyTorch code was not run: " + why));
+    QTemporaryDir dir;
+    QStringList args { QString(NETCANVAS_SOURCE_DIR) + "/tests/engine/onnx/run_pytorch.py" };
+    struct Job {
+        std::shared_ptr<ModelWeights> model;
+        Tensor input;
+        std::string output;
+    };
+    std::vector<Job> jobs;
+    for (const auto& model : modelsUnderTest()) {
+        const std::string base = dir.filePath(QString::fromStdString(model->graph.name)).toStdString();
+        const std::string code = base + ".py", weights = base + ".safetensors", input = base + ".in";
+        exportPyTorch(*model, code);
+        saveModelWeights(*model, base + ".json", weights);
+        Job job { model, randomInput(model->graph.analyze().inputShape, 2, 21), base + ".out" };
+        writeFloats(input, job.input);
+        args << QString::fromStdString(code + "," + weights + "," + input + ",2," + job.output);
+        jobs.push_back(std::move(job));
+    }
+    const QString failure = runOk(kPython, args);
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
+    for (const Job& job : jobs) {
+        const Tensor ours = forwardOf(*job.model, job.input);
+        const std::vector<float> theirs = readFloats(job.output);
+        QCOMPARE(static_cast<int64_t>(theirs.size()), ours.size());
+        const float diff = maxAbsDiff(ours.data(), theirs.data(), ours.size());
+        QVERIFY2(diff <= 1e-4f, (job.model->graph.name + ": PyTorch differs by " + std::to_string(diff)).c_str());
+    }
+}
+
+// A CNN with batch norm written by torch.onnx.export imports and predicts like PyTorch.
+void TestOnnx::torchExportedCnnImports()
+{
+    QString why;
+    if (!pythonHas({ "torch", "numpy", "onnx" }, why))
+        QSKIP(qPrintable("torch.onnx.export not run: " + why));
+    QTemporaryDir dir;
+    const QString failure
+        = runOk(kPython, { QString(NETCANVAS_SOURCE_DIR) + "/tests/engine/onnx/make_torch_cnn.py", dir.path() });
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
+    const auto model = importOnnx(dir.filePath("cnn.onnx").toStdString());
+    std::set<std::string> kinds;
+    for (const GraphNode& n : model->graph.nodes())
+        kinds.insert(n.type);
+    for (const char* k : { "Conv2D", "BatchNorm", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Dense", "Softmax" })
+        QVERIFY2(kinds.count(k), (std::string("no ") + k + " in the imported graph").c_str());
+    const std::vector<float> x = readFloats(dir.filePath("input.bin").toStdString());
+    const std::vector<float> expected = readFloats(dir.filePath("expected.bin").toStdString());
+    const Tensor input(Shape { 4, 1, 12, 12 }, x);
+    const Tensor ours = forwardOf(*model, input);
+    QCOMPARE(ours.size(), static_cast<int64_t>(expected.size()));
+    const float diff = maxAbsDiff(ours.data(), expected.data(), ours.size());
+    QVERIFY2(diff <= 1e-5f, ("differs from PyTorch by " + std::to_string(diff)).c_str());
+}
+
+// ONNX's conformance data: every node and pytorch-converted test whose ops import runs through
+// import + forward and must match within the ONNX backend runner's tolerances (rtol 1e-3,
+// atol 1e-7). Inputs after the first are taken as constants (the tests give weights as inputs).
+void TestOnnx::conformanceData()
+{
+    const fs::path root = "/usr/share/libonnx-testdata/data";
+    if (!fs::is_directory(root))
+        QSKIP("libonnx-testdata is not installed (/usr/share/libonnx-testdata/data)");
+    int total = 0, imported = 0, passed = 0;
+    std::vector<std::string> failures, passing;
+    for (const char* suite : { "node", "pytorch-converted" }) {
+        std::vector<fs::path> cases;
+        for (const auto& e : fs::directory_iterator(root / suite))
+            if (fs::is_regular_file(e.path() / "model.onnx"))
+                cases.push_back(e.path());
+        std::sort(cases.begin(), cases.end());
+        for (const fs::path& dir : cases) {
+            ++total;
+            const fs::path data = dir / "test_data_set_0";
+            if (!fs::is_regular_file(data / "input_0.pb") || !fs::is_regular_file(data / "output_0.pb")
+                || fs::exists(data / "output_1.pb"))
+                continue; // NetCanvas models have one input tensor and one output
+            onnx::ModelProto proto;
+            if (!proto.ParseFromString(readFile((dir / "model.onnx").string())))
+                continue;
+            std::set<std::string> init;
+            for (const auto& t : proto.graph().initializer())
+                init.insert(t.name());
+            std::vector<std::string> inputs;
+            for (const auto& v : proto.graph().input())
+                if (!init.count(v.name()))
+                    inputs.push_back(v.name());
+            OnnxImportOptions options;
+            std::shared_ptr<ModelWeights> model;
+            try {
+                for (size_t k = 1; k < inputs.size(); ++k)
+                    options.constantInputs[inputs[k]]
+                        = loadOnnxTensor((data / ("input_" + std::to_string(k) + ".pb")).string());
+                model = importOnnx((dir / "model.onnx").string(), options);
+            } catch (const Error&) {
+                continue; // unsupported ops, types or shapes: not run
+            }
+            ++imported;
+            const std::string name = std::string(suite) + "/" + dir.filename().string();
+            try {
+                // The same values in the model's input layout (N×4×5 is N×1×4×5 to an Input node).
+                Tensor x = loadOnnxTensor((data / "input_0.pb").string());
+                const Shape in = model->graph.analyze().inputShape;
+                std::vector<int64_t> dims { x.shape()[0] };
+                for (int d = 0; d < in.rank(); ++d)
+                    dims.push_back(in[d]);
+                x = Tensor(Shape(dims), std::vector<float>(x.data(), x.data() + x.size()));
+                const Tensor expected = loadOnnxTensor((data / "output_0.pb").string());
+                const Tensor y = forwardOf(*model, x);
+                bool ok = y.size() == expected.size();
+                for (int64_t i = 0; ok && i < y.size(); ++i)
+                    ok = std::abs(y[i] - expected[i]) <= 1e-7f + 1e-3f * std::abs(expected[i]);
+                if (ok) {
+                    ++passed;
+                    passing.push_back(name);
+                } else {
+                    failures.push_back(name + ": outputs differ beyond rtol 1e-3, atol 1e-7");
+                }
+            } catch (const std::exception& e) {
+                failures.push_back(name + ": " + e.what());
+            }
+        }
+    }
+    std::string list;
+    for (const std::string& p : passing)
+        list += " " + p;
+    qInfo("conformance: %d tests, %d imported, %d passed:%s", total, imported, passed, list.c_str());
+    std::string why;
+    for (const std::string& f : failures)
+        why += "\n  " + f;
+    QVERIFY2(failures.empty(), ("conformance failures:" + why).c_str());
+    QVERIFY2(
+        passed >= 62, ("only " + std::to_string(passed) + " conformance tests ran (docs/onnx.md lists them)").c_str());
+}
+
+void TestOnnx::malformedFiles()
+{
+    QTemporaryDir dir;
+    const auto model = trainedLike(loadModelFile(std::string(NETCANVAS_SOURCE_DIR) + "/models/lenet5.json"), 2);
+    const std::string bytes = exportOnnxBytes(*model);
+
+    const std::string missing = dir.filePath("missing.onnx").toStdString();
+    QVERIFY(message([&] { importOnnx(missing); }).find("missing.onnx") != std::string::npos);
+
+    const std::string empty = message([&] { importOnnxBytes("", "empty.onnx"); });
+    QVERIFY2(empty.find("empty.onnx") != std::string::npos && empty.find("empty") != std::string::npos, empty.c_str());
+
+    const std::string garbage = message([&] { importOnnxBytes("this is not a model\x01\x02", "garbage.onnx"); });
+    QVERIFY2(garbage.find("garbage.onnx: not an ONNX model") == 0, garbage.c_str());
+
+    // Truncated anywhere: a clear error, never a crash or a half-imported model.
+    for (size_t cut : { bytes.size() / 2, bytes.size() - 3, size_t(40) }) {
+        const std::string m = message([&] { importOnnxBytes(bytes.substr(0, cut), "cut.onnx"); });
+        QVERIFY2(m.find("cut.onnx") == 0, m.c_str());
+    }
+
+    // A tensor whose data is shorter than its dimensions say, and one claiming 2^50 values:
+    // refused, naming the tensor, before anything of that size is allocated.
+    onnx::ModelProto proto;
+    QVERIFY(proto.ParseFromString(bytes));
+    onnx::ModelProto shorter = proto;
+    auto* w = shorter.mutable_graph()->mutable_initializer(0);
+    w->set_raw_data(w->raw_data().substr(0, 10));
+    const std::string m1 = message([&] { importOnnxBytes(shorter.SerializeAsString(), "short.onnx"); });
+    QVERIFY2(m1.find("short.onnx") == 0 && m1.find("'conv1.weight'") != std::string::npos
+            && m1.find("10 bytes") != std::string::npos,
+        m1.c_str());
+    onnx::ModelProto huge = proto;
+    auto* h = huge.mutable_graph()->mutable_initializer(0);
+    h->clear_dims();
+    h->add_dims(int64_t(1) << 25);
+    h->add_dims(int64_t(1) << 25);
+    const std::string m2 = message([&] { importOnnxBytes(huge.SerializeAsString(), "huge.onnx"); });
+    QVERIFY2(m2.find("huge.onnx") == 0 && m2.find("'conv1.weight'") != std::string::npos, m2.c_str());
+
+    // A node reading a value nothing defines.
+    onnx::ModelProto dangling = proto;
+    dangling.mutable_graph()->mutable_node(1)->set_input(0, "nowhere");
+    const std::string m3 = message([&] { importOnnxBytes(dangling.SerializeAsString(), "dangling.onnx"); });
+    QVERIFY2(m3.find("'nowhere'") != std::string::npos && m3.find("relu1") != std::string::npos, m3.c_str());
+
+    // An error leaves no files behind for the CLI's import: nothing half-imported.
+    QVERIFY_EXCEPTION_THROWN(importOnnxBytes(bytes.substr(0, bytes.size() / 2), "cut.onnx"), FormatError);
+}
+
+// One message lists every node that cannot be imported, with op type, name and why.
+void TestOnnx::unsupportedNodesAreAllListed()
+{
+    const auto model = trainedLike(loadModelFile(std::string(NETCANVAS_SOURCE_DIR) + "/models/lenet5.json"), 2);
+    onnx::ModelProto proto;
+    QVERIFY(proto.ParseFromString(exportOnnxBytes(*model)));
+    onnx::GraphProto* g = proto.mutable_graph();
+    g->mutable_node(1)->set_op_type("Selu"); // relu1
+    g->mutable_node(4)->set_op_type("HardSwish"); // relu2
+    auto* pool = g->mutable_node(2); // pool1: dilated
+    auto* dil = pool->add_attribute();
+    dil->set_name("dilations");
+    dil->set_type(onnx::AttributeProto::INTS);
+    dil->add_ints(2);
+    dil->add_ints(2);
+    try {
+        importOnnxBytes(proto.SerializeAsString(), "odd.onnx");
+        QFAIL("an unsupported model was imported");
+    } catch (const OnnxUnsupportedError& e) {
+        const std::string m = e.what();
+        QCOMPARE(e.nodes().size(), size_t(2)); // pool1 waits on relu1, which failed: not listed
+        QVERIFY2(m.find("odd.onnx") == 0, m.c_str());
+        QVERIFY2(m.find("'relu1' (Selu): operator Selu is not supported") != std::string::npos, m.c_str());
+        QVERIFY2(m.find("'relu2' (HardSwish)") != std::string::npos, m.c_str());
+        QVERIFY2(m.find("nothing was imported") != std::string::npos, m.c_str());
+    }
+    g->mutable_node(1)->set_op_type("Relu");
+    g->mutable_node(4)->set_op_type("Relu");
+    const std::string m = message([&] { importOnnxBytes(proto.SerializeAsString(), "dilated.onnx"); });
+    QVERIFY2(m.find("'pool1' (MaxPool): dilation 2\u00d72 is not supported") != std::string::npos, m.c_str());
+}
+
+void TestOnnx::cliExportAndImport()
+{
+    QTemporaryDir dir;
+    const auto model = trainedLike(loadModelFile(std::string(NETCANVAS_SOURCE_DIR) + "/models/mlp.json"), 4);
+    const QString weights = dir.filePath("mlp.safetensors");
+    saveModelWeights(*model, dir.filePath("mlp.json").toStdString(), weights.toStdString());
+    const QString onnxPath = dir.filePath("out.onnx"), pyPath = dir.filePath("out.py");
+    QString failure = runOk(NETCANVAS_CLI_PATH, { "export", weights, "--onnx", onnxPath, "--pytorch", pyPath });
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
+    QVERIFY(QFileInfo(pyPath).size() > 0);
+    failure = runOk(NETCANVAS_CLI_PATH, { "import", onnxPath, "--out", dir.filePath("back.json") });
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
+    // The imported files are the project's formats: the inference commands load them.
+    const auto back = loadModelWeights(resolveRunOrWeights(dir.filePath("back.safetensors").toStdString()));
+    const Tensor x = randomInput(model->graph.analyze().inputShape, 2, 8);
+    const Tensor a = forwardOf(*model, x), b = forwardOf(*back, x);
+    QVERIFY(maxAbsDiff(a.data(), b.data(), a.size()) <= 1e-5f);
+    QCOMPARE(back->classNames, model->classNames);
+    QVERIFY(loadModelFile(dir.filePath("back.json").toStdString()).nodes().size() == model->graph.nodes().size());
+
+    // An unsupported file: exit code 1, the message on stderr, no model written.
+    writeFileAtomic(dir.filePath("bad.onnx").toStdString(), "not onnx");
+    QProcess p;
+    p.start(NETCANVAS_CLI_PATH, { "import", dir.filePath("bad.onnx"), "--out", dir.filePath("bad.json") });
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 1);
+    QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains("bad.onnx: not an ONNX model"));
+    QVERIFY(!QFileInfo::exists(dir.filePath("bad.json")));
+    // export without a target says what to give
+    p.start(NETCANVAS_CLI_PATH, { "export", weights });
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 1);
+    QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains("--onnx"));
+}
+
+QTEST_GUILESS_MAIN(TestOnnx)
+#include "test_onnx.moc"
