@@ -2,6 +2,7 @@
 
 #include "app/Autosave.h"
 #include "app/DataDirs.h"
+#include "app/InterchangeActions.h"
 #include "app/ProjectDocument.h"
 #include "app/TrainingCoordinator.h"
 #include "engine/graph/ModelJson.h"
@@ -40,6 +41,8 @@ FileActions::FileActions(QMainWindow* window, ProjectDocument* document, widgets
     , m_view(view)
     , m_training(training)
     , m_autosave(new Autosave(document, {}, this))
+    , m_interchange(new InterchangeActions(
+          window, document, training, [this](const QString& path) { return maybeSave() && openFile(path); }, this))
 {
     connect(m_autosave, &Autosave::failed, this, [this](const QString& text) { showStatus(text, 10000); });
     connect(this, &FileActions::loaded, m_view, [this] {
@@ -74,6 +77,7 @@ void FileActions::createMenu(QMenu* file)
     file->addSeparator();
     file->addAction(tr("&Export Canvas (SVG or PNG)…"), this, &FileActions::exportDialog);
     file->addAction(tr("Export &Model JSON…"), this, &FileActions::exportModelJson);
+    m_interchange->addActions(file);
     file->addSeparator();
     QAction* quitAct = file->addAction(tr("&Quit"), m_window, &QWidget::close);
     quitAct->setShortcut(QKeySequence::Quit);

@@ -1,7 +1,8 @@
 #pragma once
 // FileActions: the File menu of the main window and what it does to the document — New, New
 // from Template, Open, Open Recent, Save, Save As, Export Canvas (SVG or PNG), Export Model
-// JSON — plus the startup project, crash recovery (it owns the Autosave) and the
+// JSON, and the interchange entries of InterchangeActions (Export ▸ ONNX/PyTorch, Import ONNX) —
+// plus the startup project, crash recovery (it owns the Autosave) and the
 // unsaved-changes prompt.
 // Requires: `window`, `document`, `scene`, `view` and `training` outlive it (the window is its
 //   parent); `fileMenu` is empty and placed by the window.
@@ -24,6 +25,7 @@ class GraphView;
 namespace netcanvas::app {
 
 class Autosave;
+class InterchangeActions;
 class ProjectDocument;
 class TrainingCoordinator;
 
@@ -34,6 +36,7 @@ public:
         TrainingCoordinator* training, QMenu* fileMenu);
 
     Autosave* autosave() const { return m_autosave; }
+    InterchangeActions* interchange() const { return m_interchange; }
     // Opens a model file as the document (no unsaved-changes prompt). Returns success.
     bool openFile(const QString& path);
     // Asks about unsaved changes first, then opens `path` (after the current event: a modal
@@ -82,6 +85,7 @@ private:
     widgets::GraphView* m_view;
     TrainingCoordinator* m_training;
     Autosave* m_autosave;
+    InterchangeActions* m_interchange;
     QMenu* m_templateMenu = nullptr;
     QMenu* m_recentMenu = nullptr;
 };

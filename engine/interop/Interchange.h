@@ -17,6 +17,13 @@ TrainedFiles resolveRunOrWeights(const std::string& runOrWeights, const std::str
 // Loads them on the host: graph, every parameter, normalization and class names.
 std::shared_ptr<ModelWeights> loadModelWeights(const TrainedFiles& files);
 
+// Writes `model`'s weights as the project's weights file (safetensors with the class names,
+// the normalization and the model JSON embedded), atomically.
+void saveWeightsFile(const ModelWeights& model, const std::string& path);
+// Writes `model` as a project (.ncproj) with its weights beside it (weightsPathFor(path)), so
+// the app opens it with the weights ready to inspect, evaluate or fine-tune.
+void saveAsProject(const ModelWeights& model, const std::string& projectPath);
+
 // The weights path written beside an imported model: "dir/name.json" → "dir/name.safetensors".
 std::string weightsPathBeside(const std::string& modelPath);
 

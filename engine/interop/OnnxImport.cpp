@@ -3,6 +3,7 @@
 #include "engine/backend/Backend.h"
 #include "engine/graph/GraphLayout.h"
 #include "engine/graph/ModelJson.h"
+#include "engine/interop/Interchange.h"
 #include "engine/io/AtomicFile.h"
 #include "engine/io/Safetensors.h"
 #include "engine/layers/LayerSupport.h"
@@ -1034,6 +1035,20 @@ void importSlice(ImportContext& c)
     c.setConst(std::move(out));
 }
 
+// Transpose of a constant matrix (PyTorch writes Transpose + MatMul for a bias-less Linear).
+void importTranspose(ImportContext& c)
+{
+    if (!c.isConst(0))
+        throw Unsupported { "transposing a computed tensor" };
+    Constant k = c.in(0).c;
+    const std::vector<int64_t> perm = c.attrInts("perm", { 1, 0 });
+    if (k.dims.size() != 2 || !k.isFloat || perm != std::vector<int64_t> { 1, 0 })
+        throw Unsupported { "only float matrices are transposed at import" };
+    k.f = transposed(k.f, k.dims[0], k.dims[1]);
+    std::swap(k.dims[0], k.dims[1]);
+    c.setConst(std::move(k));
+}
+
 // Pad by nothing (PyTorch writes one before an AveragePool) is the identity; real padding is not
 // supported as a node of its own.
 void importPad(ImportContext& c)
@@ -1071,6 +1086,7 @@ const std::map<std::string, ImportFn>& importTable()
         { "Concat", importConcat },
         { "Identity", importIdentity },
         { "Pad", importPad },
+        { "Transpose", importTranspose },
         { "Constant", importConstant },
         { "Shape", importShape },
         { "Gather", importGather },
@@ -1313,17 +1329,8 @@ Tensor loadOnnxTensor(const std::string& path)
 
 void saveModelWeights(const ModelWeights& model, const std::string& modelPath, const std::string& weightsPath)
 {
-    auto backend = createCpuBackend(1);
-    Network net(model.graph, *backend);
-    if (!model.loadInto(net))
-        throw FormatError("the weights do not fit the model: " + model.mismatch(net));
-    WeightsMeta meta;
-    meta.classNames = model.classNames;
-    meta.mean = model.normalization.mean;
-    meta.stddev = model.normalization.stddev;
-    meta.modelJson = serializeModel(model.graph);
+    saveWeightsFile(model, weightsPath); // checks that the weights fit before the model is written
     saveModelFile(model.graph, modelPath);
-    saveWeights(weightsPath, net, meta);
 }
 
 } // namespace netcanvas
