@@ -11,6 +11,11 @@ PACKAGES=(
   # engine
   libeigen3-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
+  # ONNX export and import (engine/interop): protoc compiles onnx.proto of libonnx-dev
+  libprotobuf-dev protobuf-compiler libonnx-dev
+  # ONNX checks in the tests: OpenCV's dnn reads our exports; ONNX's conformance data; the
+  # checker, torch.onnx.export and the exported PyTorch code under /usr/bin/python3
+  libopencv-dnn-dev libonnx-testdata python3-onnx python3-torch python3-numpy
   # engine GEMMs (optional at build time: without it the engine falls back to Eigen)
   libopenblas-dev
   # GUI and tests (Qt 6; libqt6opengl6-dev is needed by Qt Charts' CMake config)

@@ -268,7 +268,13 @@ public:
     std::string addLayer(const std::string& type, nlohmann::json params, const std::vector<std::string>& inputs,
         const std::string& suffix = {})
     {
-        std::string base = sanitize(m_node->name());
+        // PyTorch scopes its names: "/conv1/Conv" is the module conv1's Conv → "conv1".
+        std::string name = m_node->name();
+        const std::string opSuffix = "/" + m_node->op_type();
+        if (const size_t at = name.rfind(opSuffix); at != std::string::npos && at > 0
+            && name.find_first_not_of("_0123456789", at + opSuffix.size()) == std::string::npos)
+            name = name.substr(0, at);
+        std::string base = sanitize(name);
         if (base.empty())
             base = sanitize(m_node->output_size() ? m_node->output(0) : "");
         if (base.empty()) {

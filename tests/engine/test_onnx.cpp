@@ -395,6 +395,8 @@ void TestOnnx::torchExportedCnnImports()
         kinds.insert(n.type);
     for (const char* k : { "Conv2D", "BatchNorm", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Dense", "Softmax" })
         QVERIFY2(kinds.count(k), (std::string("no ") + k + " in the imported graph").c_str());
+    for (const char* id : { "conv1", "bn1", "pool1", "conv2", "bn2", "gap", "fc" }) // PyTorch's module names
+        QVERIFY2(model->graph.contains(id), (std::string("no node ") + id).c_str());
     const std::vector<float> x = readFloats(dir.filePath("input.bin").toStdString());
     const std::vector<float> expected = readFloats(dir.filePath("expected.bin").toStdString());
     const Tensor input(Shape { 4, 1, 12, 12 }, x);
