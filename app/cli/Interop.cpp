@@ -23,7 +23,7 @@ CLI::App* addExportCommand(CLI::App& app, ExportOptions& o)
         ->check(CLI::ExistingFile);
     cmd->add_option("--onnx", o.onnx, "Write an ONNX model (weights included) to this file");
     cmd->add_option("--pytorch", o.pytorch, "Write a PyTorch nn.Module (.py) that loads the weights file");
-    cmd->add_option("--opset", o.opset, "ONNX opset version (13 or newer)")->check(CLI::Range(13, 21));
+    cmd->add_option("--opset", o.opset, "ONNX opset version, 13 (default) to 17")->check(CLI::Range(13, 17));
     cmd->add_flag("--json", o.json, "Print one JSON line instead of text");
     return cmd;
 }

@@ -355,6 +355,9 @@ bool hasOnnxExport(const std::string& kind)
 
 std::string exportOnnxBytes(const ModelWeights& model, const OnnxExportOptions& options)
 {
+    if (options.opset < 13 || options.opset > 17)
+        throw FormatError("ONNX export: opset " + std::to_string(options.opset)
+            + " is not supported (13 to 17: the nodes written are the same in each)");
     const ModelGraph& graph = model.graph;
     const GraphAnalysis analysis = graph.validate();
     // Every kind is checked before anything is built: one message for all of them.

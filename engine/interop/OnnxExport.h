@@ -3,7 +3,7 @@
 // classes protoc generates from ONNX's schema.
 //
 // What the file holds:
-// - opset 13 (default domain), IR version 7; producer "NetCanvas" and its version;
+// - opset 13 (default domain; 13 to 17 on request), IR version 7; producer "NetCanvas" and its version;
 // - one graph input named after the Input node, float32 [N, C, H, W] with N a symbolic batch
 //   dimension ("N"); one graph output named after the output node, [N, ...];
 // - the input normalization is NOT folded in: the input is the normalized tensor the network
@@ -26,7 +26,7 @@
 namespace netcanvas {
 
 struct OnnxExportOptions {
-    int opset = 13;
+    int opset = 13; // 13 to 17 (the nodes written are valid in each); other values throw FormatError
 };
 
 // The serialized ModelProto. Throws FormatError (a kind without an export, a parameter

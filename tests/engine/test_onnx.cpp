@@ -340,6 +340,12 @@ void TestOnnx::onnxCheckerAccepts()
         exportOnnx(*model, path);
         args << QString::fromStdString(path);
     }
+    OnnxExportOptions newest;
+    newest.opset = 17; // the newest opset the export offers (and python3-onnx 1.12 knows)
+    exportOnnx(*trainedLike(allKindsGraph(), 1), dir.filePath("opset17.onnx").toStdString(), newest);
+    args << dir.filePath("opset17.onnx");
+    newest.opset = 12;
+    QVERIFY_EXCEPTION_THROWN(exportOnnxBytes(*trainedLike(allKindsGraph(), 1), newest), FormatError);
     const QString failure = runOk(kPython, args);
     QVERIFY2(failure.isEmpty(), qPrintable(failure));
 }
