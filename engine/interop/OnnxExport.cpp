@@ -22,7 +22,6 @@ class ExportContext {
 public:
     ExportContext(onnx::GraphProto& graph, const ModelWeights& model, const GraphAnalysis& analysis)
         : m_graph(graph)
-        , m_model(model)
         , m_analysis(analysis)
     {
         for (const auto& [key, value] : model.values)
@@ -105,7 +104,6 @@ private:
     }
 
     onnx::GraphProto& m_graph;
-    const ModelWeights& m_model;
     const GraphAnalysis& m_analysis;
     std::map<std::string, const Tensor*> m_values;
     const GraphNode* m_node = nullptr;

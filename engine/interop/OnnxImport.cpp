@@ -165,9 +165,7 @@ std::string sanitize(const std::string& name)
 
 class ImportContext {
 public:
-    ImportContext(const onnx::ModelProto& model, std::string source)
-        : m_model(model)
-        , m_source(std::move(source))
+    explicit ImportContext(const onnx::ModelProto& model)
     {
         for (const auto& o : model.opset_import())
             if (o.domain().empty() || o.domain() == "ai.onnx")
@@ -363,8 +361,6 @@ public:
     }
 
 private:
-    const onnx::ModelProto& m_model;
-    std::string m_source;
     int64_t m_opset = 1;
     const onnx::NodeProto* m_node = nullptr;
     std::map<std::string, int> m_consumers;
@@ -1218,7 +1214,7 @@ std::shared_ptr<ModelWeights> importOnnxBytes(
                         source, { nodeLabel(n, 0) + ": operator domain '" + o.domain() + "' is not supported" });
     const onnx::GraphProto& g = m.graph();
 
-    ImportContext c(m, source);
+    ImportContext c(m);
     std::vector<std::string> problems;
     std::set<std::string> initializerNames;
     for (const auto& t : g.initializer()) {
