@@ -1206,12 +1206,6 @@ std::shared_ptr<ModelWeights> importOnnxBytes(
         throw FormatError(source + ": not an ONNX model, or truncated (its protobuf data does not parse)");
     if (!m.has_graph() || m.ir_version() <= 0)
         throw FormatError(source + ": not an ONNX model (no graph or no IR version)");
-    for (const auto& o : m.opset_import())
-        if (!o.domain().empty() && o.domain() != "ai.onnx")
-            for (const auto& n : m.graph().node())
-                if (n.domain() == o.domain())
-                    throw OnnxUnsupportedError(
-                        source, { nodeLabel(n, 0) + ": operator domain '" + o.domain() + "' is not supported" });
     const onnx::GraphProto& g = m.graph();
 
     ImportContext c(m);
