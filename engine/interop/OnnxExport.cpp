@@ -338,6 +338,15 @@ void addMetadata(onnx::ModelProto& m, const std::string& key, const std::string&
 
 } // namespace
 
+std::string onnxExportGaps(const ModelGraph& graph)
+{
+    std::string missing;
+    for (const GraphNode& n : graph.nodes())
+        if (!hasOnnxExport(n.type))
+            missing += (missing.empty() ? "" : "; ") + ("layer " + n.id + " (kind " + n.type + ") has no ONNX export");
+    return missing;
+}
+
 std::vector<std::string> onnxExportKinds()
 {
     std::vector<std::string> kinds;
@@ -357,16 +366,10 @@ std::string exportOnnxBytes(const ModelWeights& model, const OnnxExportOptions& 
         throw FormatError("ONNX export: opset " + std::to_string(options.opset)
             + " is not supported (13 to 17: the nodes written are the same in each)");
     const ModelGraph& graph = model.graph;
-    const GraphAnalysis analysis = graph.validate();
     // Every kind is checked before anything is built: one message for all of them.
-    std::string missing;
-    for (const std::string& id : analysis.order) {
-        const GraphNode* n = graph.node(id);
-        if (!hasOnnxExport(n->type))
-            missing += (missing.empty() ? "" : "; ") + ("layer " + id + " (kind " + n->type + ") has no ONNX export");
-    }
-    if (!missing.empty())
+    if (const std::string missing = onnxExportGaps(graph); !missing.empty())
         throw FormatError(missing);
+    const GraphAnalysis analysis = graph.validate();
 
     onnx::ModelProto m;
     m.set_ir_version(7);

@@ -35,6 +35,10 @@ std::string exportOnnxBytes(const ModelWeights& model, const OnnxExportOptions& 
 // Writes the file atomically (engine/io/AtomicFile). Throws as exportOnnxBytes, IoError.
 void exportOnnx(const ModelWeights& model, const std::string& path, const OnnxExportOptions& options = {});
 
+// "layer X (kind K) has no ONNX export" for every node of a kind without an entry ("; "
+// between them), or empty: what export throws before writing anything.
+std::string onnxExportGaps(const ModelGraph& graph);
+
 // Layer kinds with an ONNX export entry, and whether `kind` has one.
 std::vector<std::string> onnxExportKinds();
 bool hasOnnxExport(const std::string& kind);

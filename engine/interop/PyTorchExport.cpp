@@ -312,17 +312,22 @@ std::vector<std::string> pyTorchExportKinds()
     return kinds;
 }
 
+std::string pyTorchExportGaps(const ModelGraph& graph)
+{
+    std::string missing;
+    for (const GraphNode& n : graph.nodes())
+        if (!pyTable().count(n.type))
+            missing
+                += (missing.empty() ? "" : "; ") + ("layer " + n.id + " (kind " + n.type + ") has no PyTorch export");
+    return missing;
+}
+
 std::string exportPyTorchCode(const ModelWeights& model)
 {
     const ModelGraph& graph = model.graph;
-    const GraphAnalysis a = graph.validate();
-    std::string missing;
-    for (const std::string& id : a.order)
-        if (!pyTable().count(graph.node(id)->type))
-            missing += (missing.empty() ? "" : "; ")
-                + ("layer " + id + " (kind " + graph.node(id)->type + ") has no PyTorch export");
-    if (!missing.empty())
+    if (const std::string missing = pyTorchExportGaps(graph); !missing.empty())
         throw FormatError(missing);
+    const GraphAnalysis a = graph.validate();
 
     std::set<std::string> weightKeys;
     for (const auto& [key, value] : model.values)

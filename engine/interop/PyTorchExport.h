@@ -20,5 +20,7 @@ std::string exportPyTorchCode(const ModelWeights& model);
 void exportPyTorch(const ModelWeights& model, const std::string& path);
 
 std::vector<std::string> pyTorchExportKinds();
+// "layer X (kind K) has no PyTorch export" for every node of a kind without an entry, or empty.
+std::string pyTorchExportGaps(const ModelGraph& graph);
 
 } // namespace netcanvas

@@ -277,6 +277,15 @@ void TestOnnx::everyKindExports()
         QVERIFY2(used.count(info.type), ("allKindsGraph() has no node of kind " + info.type).c_str());
     }
     QVERIFY(!hasOnnxExport("NoSuchKind"));
+    // A kind without entries (one registered later) is named, with its node, before any work.
+    ModelGraph later = allKindsGraph();
+    later.addNode(makeNode("rnn1", "FancyLSTM", { "input" }));
+    QCOMPARE(onnxExportGaps(later), std::string("layer rnn1 (kind FancyLSTM) has no ONNX export"));
+    QCOMPARE(pyTorchExportGaps(later), std::string("layer rnn1 (kind FancyLSTM) has no PyTorch export"));
+    QCOMPARE(onnxExportGaps(allKindsGraph()), std::string());
+    ModelWeights weights;
+    weights.graph = later;
+    QVERIFY_EXCEPTION_THROWN(exportOnnxBytes(weights), FormatError);
 }
 
 // Export → import gives the same outputs (≤ 1e-5), the same metadata, and every parameter.
