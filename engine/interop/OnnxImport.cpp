@@ -31,6 +31,10 @@ struct Unsupported {
 struct Activation {
     std::string node;
     Shape onnx, ours;
+    // Empty: the node's values are in ONNX's order. Else a transposed tensor (Keras' NHWC
+    // flatten): value i of a sample in ONNX's order is value order[i] of the node's — only a
+    // Flatten/Reshape to one dimension and a Dense (whose weight columns are permuted) take it.
+    std::vector<int64_t> order;
 };
 
 // A folded constant: float (weights) or int64 (shapes; an entry may be the symbolic batch).
@@ -315,6 +319,9 @@ public:
     // node's own shape differs).
     std::string materialize(const Activation& a, const std::string& valueName)
     {
+        if (!a.order.empty())
+            throw Unsupported { "'" + valueName
+                + "' is a transposed tensor; only Flatten, Reshape to N×K and MatMul/Gemm take one" };
         if (a.onnx == a.ours)
             return a.node;
         const auto key = std::make_pair(a.node, a.onnx.toString());
@@ -341,6 +348,12 @@ public:
     std::map<std::string, Tensor>& weights() { return m_weights; }
     std::map<std::string, Value>& values() { return m_values; }
     void setNode(const onnx::NodeProto& n) { m_node = &n; }
+    // The Input node takes C×H×W instead (an NHWC input transposed to NCHW right away).
+    void redeclareInput(const std::string& id, const Shape& chw)
+    {
+        m_graph.node(id)->params = { { "channels", chw[0] }, { "height", chw[1] }, { "width", chw[2] } };
+        m_shapes[id] = chw;
+    }
     void addInput(const std::string& valueName, const Shape& onnxPerSample)
     {
         Shape ours = onnxPerSample;
@@ -478,6 +491,14 @@ void addDense(
     const int64_t inputs = x.ours.numel();
     if (static_cast<int64_t>(weight.size()) != units * inputs)
         throw Unsupported { "the weight does not fit " + std::to_string(inputs) + " input features" };
+    if (!x.order.empty()) { // the input arrives in the node's order: permute the columns to match
+        std::vector<float> w(weight.size());
+        for (int64_t u = 0; u < units; ++u)
+            for (int64_t i = 0; i < inputs; ++i)
+                w[static_cast<size_t>(u * inputs + x.order[static_cast<size_t>(i)])]
+                    = weight[static_cast<size_t>(u * inputs + i)];
+        weight = std::move(w);
+    }
     const std::string id
         = c.addLayer("Dense", { { "units", units }, { "bias", bias != nullptr } }, { x.node }); // Dense flattens
     c.addWeight(id, "weight", Shape { units, inputs }, std::move(weight));
@@ -586,7 +607,7 @@ void addElementwise(ImportContext& c, const std::string& type, nlohmann::json pa
 {
     const Activation& x = c.act(0);
     const std::string id = c.addLayer(type, std::move(params), { x.node });
-    c.setOutput({ id, x.onnx, c.shapeOf(id) });
+    c.setOutput({ id, x.onnx, c.shapeOf(id), x.order });
 }
 void importRelu(ImportContext& c)
 {
@@ -620,7 +641,7 @@ void importSoftmax(ImportContext& c)
     } else if (c.opset() >= 13 && axis == 1) { // over the channels at each position
         const std::string id = c.addLayer("Softmax", nlohmann::json::object(), { c.inputNode(0) });
         c.setOutput({ id, x.onnx, c.shapeOf(id) });
-    } else if (c.opset() < 13 && axis == 1) { // over all of a sample's values
+    } else if (c.opset() < 13 && axis == 1 && x.order.empty()) { // over all of a sample's values
         const std::string flat = c.addLayer("Flatten", nlohmann::json::object(), { x.node }, "flatten");
         const std::string id = c.addLayer("Softmax", nlohmann::json::object(), { flat });
         c.setOutput({ id, x.onnx, c.shapeOf(id) });
@@ -699,7 +720,7 @@ void importDropout(ImportContext& c)
     if (c.has(2) && c.constant(2, "training_mode").i.at(0) != 0)
         throw Unsupported { "training_mode true is not supported" };
     const std::string id = c.addLayer("Dropout", { { "rate", std::clamp<double>(rate, 0.0, 0.999) } }, { x.node });
-    c.setOutput({ id, x.onnx, c.shapeOf(id) });
+    c.setOutput({ id, x.onnx, c.shapeOf(id), x.order });
 }
 
 void importIdentity(ImportContext& c)
@@ -711,7 +732,7 @@ void importIdentity(ImportContext& c)
 void flattenTo2D(ImportContext& c, const Activation& x)
 {
     const std::string id = c.addLayer("Flatten", nlohmann::json::object(), { x.node });
-    c.setOutput({ id, c.shapeOf(id), c.shapeOf(id) });
+    c.setOutput({ id, c.shapeOf(id), c.shapeOf(id), x.order }); // the order survives flattening
 }
 
 void importFlatten(ImportContext& c)
@@ -803,6 +824,8 @@ void importReshape(ImportContext& c)
     }
     if (dims.size() > 3)
         throw Unsupported { "more than 3 dimensions per sample" };
+    if (!x.order.empty())
+        throw Unsupported { "reshaping a transposed tensor to more than N\u00d7K" };
     std::string text;
     for (size_t d = 0; d < dims.size(); ++d)
         text += (d ? "x" : "") + std::to_string(dims[d]);
@@ -1040,8 +1063,31 @@ void importSlice(ImportContext& c)
 // Transpose of a constant matrix (PyTorch writes Transpose + MatMul for a bias-less Linear).
 void importTranspose(ImportContext& c)
 {
-    if (!c.isConst(0))
-        throw Unsupported { "transposing a computed tensor" };
+    if (!c.isConst(0)) { // Keras (tf2onnx): NHWC in, NCHW for the convolutions, NHWC to flatten
+        const Activation& x = c.act(0);
+        const std::vector<int64_t> perm = c.attrInts("perm");
+        const bool plain = x.order.empty() && x.onnx == x.ours && x.onnx.rank() == 3;
+        if (plain && perm == std::vector<int64_t> { 0, 3, 1, 2 } && c.graphNode(x.node)->type == "Input"
+            && c.consumers(c.node().input(0)) == 1) {
+            const Shape chw { x.onnx[2], x.onnx[0], x.onnx[1] }; // the model now takes N×C×H×W
+            c.redeclareInput(x.node, chw);
+            c.setOutput({ x.node, chw, chw });
+            return;
+        }
+        if (plain && perm == std::vector<int64_t> { 0, 2, 3, 1 }) { // C×H×W seen as H×W×C
+            const int64_t C = x.onnx[0], H = x.onnx[1], W = x.onnx[2];
+            Activation t { x.node, Shape { H, W, C }, x.ours, {} };
+            t.order.reserve(static_cast<size_t>(C * H * W));
+            for (int64_t h = 0; h < H; ++h)
+                for (int64_t w = 0; w < W; ++w)
+                    for (int64_t ch = 0; ch < C; ++ch)
+                        t.order.push_back(ch * H * W + h * W + w);
+            c.setOutput(std::move(t));
+            return;
+        }
+        throw Unsupported { "transposing a computed tensor (perm " + dimsText(perm)
+            + "; only NHWC\u2194NCHW at the input and before flattening are imported)" };
+    }
     Constant k = c.in(0).c;
     const std::vector<int64_t> perm = c.attrInts("perm", { 1, 0 });
     if (k.dims.size() != 2 || !k.isFloat || perm != std::vector<int64_t> { 1, 0 })

@@ -255,6 +255,7 @@ private slots:
     void onnxCheckerAccepts();
     void pytorchCodeMatches();
     void torchExportedCnnImports();
+    void nhwcModelImports();
     void conformanceData();
     void malformedFiles();
     void unsupportedNodesAreAllListed();
@@ -434,6 +435,27 @@ void TestOnnx::torchExportedCnnImports()
     const std::vector<float> x = readFloats(dir.filePath("input.bin").toStdString());
     const std::vector<float> expected = readFloats(dir.filePath("expected.bin").toStdString());
     const Tensor input(Shape { 4, 1, 12, 12 }, x);
+    const Tensor ours = forwardOf(*model, input);
+    QCOMPARE(ours.size(), static_cast<int64_t>(expected.size()));
+    const float diff = maxAbsDiff(ours.data(), expected.data(), ours.size());
+    QVERIFY2(diff <= 1e-5f, ("differs from PyTorch by " + std::to_string(diff)).c_str());
+}
+
+// A Keras/tf2onnx-style NHWC graph (Transpose in, Transpose back before the flatten) imports
+// as an NCHW model whose Dense columns are permuted, and predicts like PyTorch.
+void TestOnnx::nhwcModelImports()
+{
+    QString why;
+    if (!pythonHas({ "torch", "numpy", "onnx" }, why))
+        QSKIP(qPrintable("the NHWC model was not made: " + why));
+    QTemporaryDir dir;
+    const QString failure
+        = runOk(kPython, { QString(NETCANVAS_SOURCE_DIR) + "/tests/engine/onnx/make_nhwc_model.py", dir.path() });
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
+    const auto model = importOnnx(dir.filePath("nhwc.onnx").toStdString());
+    QCOMPARE(model->graph.analyze().inputShape, (Shape { 2, 5, 4 })); // takes N×C×H×W
+    const Tensor input(Shape { 3, 2, 5, 4 }, readFloats(dir.filePath("input_nchw.bin").toStdString()));
+    const std::vector<float> expected = readFloats(dir.filePath("expected.bin").toStdString());
     const Tensor ours = forwardOf(*model, input);
     QCOMPARE(ours.size(), static_cast<int64_t>(expected.size()));
     const float diff = maxAbsDiff(ours.data(), expected.data(), ours.size());
