@@ -7,8 +7,11 @@
 // Ensures: the graph validates; node ids come from ONNX node names (PyTorch's "/conv1/Conv"
 // gives "conv1"; sanitized to letters, digits, '_' and '-'; made unique); the layout is layered top to bottom; every
 // parameter is in the result's values (keys "node.param", the weights file's); outputs equal the ONNX model's for the
-// same input. Shape arithmetic (Shape, Gather, Unsqueeze, Squeeze, Concat, Slice, Cast, Constant on shapes) and
-// Transpose of a constant matrix are folded at import, the batch staying symbolic; Pad by nothing is the identity.
+// same input. Shape arithmetic (Shape, Gather, Unsqueeze, Squeeze, Concat, Slice, Cast,
+// Constant on shapes) and Transpose of a constant matrix are folded at import, the batch
+// staying symbolic; Pad by nothing is the identity; an NHWC graph's Transpose of the input
+// makes the Input C×H×W (the model then takes NCHW) and its Transpose back before a flatten
+// permutes the next Dense's weight columns.
 // Errors: FormatError naming the file (and the tensor or node) for a file that is not ONNX,
 // truncated, or whose tensors do not match their declared sizes (checked before anything is
 // allocated); OnnxUnsupportedError listing every node that cannot be imported (op type, name
