@@ -5,10 +5,10 @@
 // Requires: one float32 graph input [N, ...] (N: the batch, any size or symbolic; 1 to 3 more
 // dimensions, all known) and one graph output; weights as initializers or Constant nodes.
 // Ensures: the graph validates; node ids come from ONNX node names (PyTorch's "/conv1/Conv"
-// gives "conv1"; sanitized to letters, digits, '_' and '-'; made unique); the layout is layered top to bottom; every
-// parameter is in the result's values (keys "node.param", the weights file's); outputs equal the ONNX model's for the
-// same input. Shape arithmetic (Shape, Gather, Unsqueeze, Squeeze, Concat, Slice, Cast,
-// Constant on shapes) and Transpose of a constant matrix are folded at import, the batch
+// gives "conv1"; sanitized to letters, digits, '_' and '-'; made unique); the layout is
+// layered top to bottom; every parameter is in the result's values (keys "node.param", the
+// weights file's); outputs equal the ONNX model's for the same input. Shape arithmetic (Shape, Gather, Unsqueeze,
+// Squeeze, Concat, Slice, Cast, Constant on shapes) and Transpose of a constant matrix are folded at import, the batch
 // staying symbolic; Pad by nothing is the identity; an NHWC graph's Transpose of the input
 // makes the Input C×H×W (the model then takes NCHW) and its Transpose back before a flatten
 // permutes the next Dense's weight columns.
