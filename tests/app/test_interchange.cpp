@@ -6,6 +6,10 @@
 #include "app/InterchangeActions.h"
 #include "app/MainWindow.h"
 #include "app/ProjectDocument.h"
+#include "app/TrainingController.h"
+#include "app/TrainingCoordinator.h"
+#include "common/Fixtures.h"
+#include "common/ProjectFixtures.h"
 #include "engine/backend/Backend.h"
 #include "engine/graph/ModelJson.h"
 #include "engine/interop/Interchange.h"
@@ -13,6 +17,7 @@
 #include "engine/io/AtomicFile.h"
 #include "engine/train/Network.h"
 #include "widgets/canvas/GraphModel.h"
+#include "widgets/train/TrainingPanel.h"
 
 #include <QAction>
 #include <QDir>
@@ -48,6 +53,21 @@ Tensor outputOf(const ModelWeights& m, const Tensor& x)
     return net.hostCopy(net.forward(x, false));
 }
 
+// The bars dataset (3 classes of 8×8 images) as a CSV of features and labels.
+QString writeBarsCsv(const QString& dir)
+{
+    const Dataset d = fixtures::barsDataset(30, 3);
+    std::string text;
+    for (int64_t i = 0; i < d.size(); ++i) {
+        for (int k = 0; k < 64; ++k)
+            text += std::to_string(d.pixels[static_cast<size_t>(i * 64 + k)] / 255.0).substr(0, 5) + ",";
+        text += std::to_string(d.labels[static_cast<size_t>(i)]) + "\n";
+    }
+    const QString csv = QDir(dir).filePath("bars.csv");
+    writeFileAtomic(csv.toStdString(), text);
+    return csv;
+}
+
 } // namespace
 
 class TestInterchange : public QObject {
@@ -58,6 +78,7 @@ private slots:
     {
         QStandardPaths::setTestModeEnabled(true); // QSettings away from the user's
         QSettings().clear();
+        app::TrainingController::registerMetaTypes();
     }
 
     void actionsAreInTheFileMenu()
@@ -125,6 +146,33 @@ private slots:
         for (int64_t i = 0; i < a.size(); ++i)
             QVERIFY(std::abs(a[i] - b[i]) <= 1e-5f);
         QCOMPARE(reloaded->classNames, original->classNames);
+    }
+
+    // After a training run, Export writes that run's weights (the canvas's model).
+    void exportAfterTrainingUsesTheRun()
+    {
+        QTemporaryDir dir;
+        app::MainWindow window;
+        ModelGraph g = fixtures::positionedCnn();
+        g.training = { { "optimizer", "adam" }, { "learning_rate", 0.01 }, { "epochs", 1 }, { "batch_size", 16 } };
+        window.document()->model()->setGraph(g);
+        window.training()->panel()->setDatasetPath(writeBarsCsv(dir.path()));
+        QSignalSpy finished(window.training()->controller(), &app::TrainingController::finished);
+        window.training()->trainNow();
+        QVERIFY(finished.wait(60000));
+        const auto run = window.training()->lastRunWeights();
+        QVERIFY(run);
+        QSignalSpy exported(window.files()->interchange(), &app::InterchangeActions::exportFinished);
+        QVERIFY(window.files()->interchange()->startExport(
+            app::InterchangeActions::Format::Onnx, dir.filePath("run.onnx")));
+        QVERIFY(exported.wait(30000));
+        QCOMPARE(exported.at(0).at(1).toString(), QString());
+        const auto back = importOnnx(dir.filePath("run.onnx").toStdString());
+        Tensor x(Shape { 2, 1, 8, 8 }, 0.5f);
+        const Tensor a = outputOf(*run, x), b = outputOf(*back, x);
+        for (int64_t i = 0; i < a.size(); ++i)
+            QVERIFY(std::abs(a[i] - b[i]) <= 1e-5f);
+        QCOMPARE(back->classNames, run->classNames);
     }
 
     void badImportChangesNothing()
