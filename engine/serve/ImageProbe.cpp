@@ -1,6 +1,7 @@
 #include "engine/serve/ImageProbe.h"
 
 #include <cstring>
+#include <tuple>
 
 namespace netcanvas::serve {
 
@@ -208,6 +209,14 @@ ImageInfo probeImage(const uint8_t* b, size_t n)
     if (n >= 3 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6'
         && (b[2] == ' ' || b[2] == '\n' || b[2] == '\r' || b[2] == '\t' || b[2] == '#'))
         return pnm(b, n);
+    // Shorter than a signature but the start of one: a cut upload rather than another format.
+    for (const auto& [signature, length, format] : { std::tuple { "\x89PNG\r\n\x1a\n", size_t(8), "PNG" },
+             std::tuple { "\xFF\xD8\xFF", size_t(3), "JPEG" }, std::tuple { "RIFF", size_t(4), "WebP" },
+             std::tuple { "II*", size_t(3), "TIFF" }, std::tuple { "MM\0*", size_t(4), "TIFF" } })
+        if (n < length && std::memcmp(b, signature, n) == 0)
+            return failed("", std::string("truncated ") + format + " header");
+    if (n >= 4 && n < 12 && std::memcmp(b, "RIFF", 4) == 0)
+        return failed("webp", "truncated WebP header");
     return failed("", "not an image (unrecognized format; PNG, JPEG, BMP, TIFF, WebP and PNM are accepted)");
 }
 
