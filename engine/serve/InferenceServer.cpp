@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <csignal>
 #include <deque>
 #include <functional>
 #include <numeric>
@@ -251,6 +252,8 @@ void InferenceServer::start()
 {
     if (m_running)
         return;
+    // A client that disconnects while its answer is written must not end the process.
+    std::signal(SIGPIPE, SIG_IGN);
     {
         std::shared_ptr<ServedModel> first = m_loader(1);
         std::lock_guard lock(m->modelMutex);

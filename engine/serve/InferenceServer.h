@@ -74,7 +74,8 @@ public:
     InferenceServer(ServeOptions options, ModelLoader loader);
     ~InferenceServer(); // shutdown()
 
-    // Loads the model (generation 1) and binds; throws the loader's errors, or IoError naming
+    // Loads the model (generation 1) and binds; sets SIGPIPE to ignored for the process (a
+    // client that hangs up while its answer is written must not end it); throws the loader's errors, or IoError naming
     // host:port when it cannot bind. Returns once requests are being accepted.
     void start();
     int port() const { return m_port; }
