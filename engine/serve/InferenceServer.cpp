@@ -4,6 +4,7 @@
 #include "engine/serve/ImageProbe.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -177,6 +178,14 @@ private:
     std::vector<std::thread> m_threads;
 };
 
+// httplib listens with a backlog of 5 (a compile-time constant of the Debian library): 64 clients
+// connecting at once overflow it and wait for SYN retransmits (1 s, 2 s) or fail. Listening
+// again on the bound socket raises the backlog (Linux updates it in place).
+class Server : public httplib::Server {
+public:
+    void widenBacklog(int backlog) { ::listen(svr_sock_, backlog); }
+};
+
 } // namespace
 
 bool isLoopbackHost(const std::string& host)
@@ -185,7 +194,7 @@ bool isLoopbackHost(const std::string& host)
 }
 
 struct InferenceServer::Impl {
-    httplib::Server http;
+    Server http;
     std::unique_ptr<Batcher> batcher;
     std::thread listener;
     mutable std::mutex modelMutex;
@@ -262,7 +271,7 @@ void InferenceServer::start()
     m->batcher = std::make_unique<Batcher>(m_options.maxBatch,
         std::chrono::microseconds(int64_t(m_options.maxDelayMs) * 1000), m_options.limits.maxQueue, m_metrics);
 
-    httplib::Server& http = m->http;
+    Server& http = m->http;
     const ServeOptions& o = m_options;
     const int maxConnections = o.limits.maxConnections;
     http.new_task_queue = [maxConnections] { return new ConnectionPool(maxConnections); };
@@ -365,6 +374,7 @@ void InferenceServer::start()
                 + " (in use, or not an address of this machine)");
         m_port = o.port;
     }
+    http.widenBacklog(std::max(128, o.limits.maxConnections));
     m_running = true;
     m->listener = std::thread([this] { m->http.listen_after_bind(); });
 }
