@@ -10,6 +10,8 @@ PACKAGES=(
   clang-format git
   # engine
   libeigen3-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
+  # the inference service (engine/serve, netcanvas-cli serve)
+  libcpp-httplib-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   # engine GEMMs (optional at build time: without it the engine falls back to Eigen)
   libopenblas-dev
