@@ -39,7 +39,9 @@ ServeDialog::ServeDialog(serve::InferenceServer* server, const QString& modelLab
                                         "curl %1/v1/model\ncurl %1/metrics")
                              .arg(url));
     m_curl->setAccessibleName(tr("curl examples"));
+    m_curl->setLineWrapMode(QPlainTextEdit::NoWrap);
     m_curl->setMaximumHeight(90);
+    setMinimumWidth(620);
     layout->addWidget(new QLabel(tr("Try it (docs/serving.md has Python too):"), this));
     layout->addWidget(m_curl);
 
@@ -63,6 +65,8 @@ ServeDialog::ServeDialog(serve::InferenceServer* server, const QString& modelLab
     m_reload->setToolTip(tr("Serve the latest finished run's weights without dropping requests"));
     m_stop = buttons->addButton(tr("Stop"), QDialogButtonBox::DestructiveRole);
     m_stop->setToolTip(tr("Finish the requests in flight, then stop listening"));
+    for (QPushButton* b : { copy, m_reload, m_stop })
+        b->setAutoDefault(false); // Enter must not stop the service
     layout->addWidget(buttons);
     connect(copy, &QPushButton::clicked, this,
         [this] { QApplication::clipboard()->setText(m_curl->toPlainText().section('\n', 0, 0)); });
