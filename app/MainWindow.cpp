@@ -4,6 +4,7 @@
 #include "app/InspectDock.h"
 #include "app/LabelingCoordinator.h"
 #include "app/ProjectDocument.h"
+#include "app/ServeCoordinator.h"
 #include "app/TrainingCoordinator.h"
 #include "widgets/canvas/GraphScene.h"
 #include "widgets/canvas/GraphView.h"
@@ -55,9 +56,11 @@ MainWindow::MainWindow(QWidget* parent)
     createViewMenu();
     QMenu* trainMenu = menuBar()->addMenu(tr("&Train"));
     QMenu* labelMenu = menuBar()->addMenu(tr("&Label"));
+    QMenu* deployMenu = menuBar()->addMenu(tr("&Deploy"));
 
     m_training = new TrainingCoordinator(this, m_doc, m_sideTabs, trainMenu);
     addDockWidget(Qt::BottomDockWidgetArea, m_training->dock());
+    m_serve = new ServeCoordinator(this, m_training, deployMenu);
     // The inspector (Data, Training) keeps the full height; the charts sit under the canvas.
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
     resizeDocks({ m_training->dock() }, { 250 }, Qt::Vertical);

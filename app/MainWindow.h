@@ -9,7 +9,8 @@
 //   - TrainingCoordinator: the Data and Training tabs, the bottom charts/Inspect dock, the
 //     Train menu and the training controller;
 //   - LabelingCoordinator: the Label mode's page, the Label menu's labeling actions and the
-//     labeling controller.
+//     labeling controller;
+//   - ServeCoordinator: the Deploy menu (serving the last run's weights over HTTP).
 // Coordinators talk to each other through small public methods and signals only.
 // Ensures: unsaved changes are asked about before the window closes.
 #include <QMainWindow>
@@ -33,6 +34,7 @@ namespace netcanvas::app {
 class FileActions;
 class LabelingCoordinator;
 class ProjectDocument;
+class ServeCoordinator;
 class TrainingCoordinator;
 
 class MainWindow : public QMainWindow {
@@ -49,6 +51,7 @@ public:
     FileActions* files() const { return m_files; }
     TrainingCoordinator* training() const { return m_training; }
     LabelingCoordinator* labeling() const { return m_labeling; }
+    ServeCoordinator* serving() const { return m_serve; }
 
     // Shows a side tab by name ("properties", "data", "training"); "data" also loads the
     // dataset when it is not loaded yet.
@@ -87,6 +90,7 @@ private:
 
     TrainingCoordinator* m_training = nullptr;
     LabelingCoordinator* m_labeling = nullptr;
+    ServeCoordinator* m_serve = nullptr;
     FileActions* m_files = nullptr;
 };
 

@@ -10,6 +10,8 @@ PACKAGES=(
   clang-format git
   # engine
   libeigen3-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
+  # the inference service (engine/serve, netcanvas-cli serve)
+  libcpp-httplib-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   # ONNX export and import (engine/interop): protoc compiles onnx.proto of libonnx-dev
   libprotobuf-dev protobuf-compiler libonnx-dev

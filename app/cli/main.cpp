@@ -1,10 +1,11 @@
-// netcanvas-cli: the NetCanvas engine without a window — train, eval, predict, featuremaps, explain, info,
-// layers, runs, bench, export, import.
+// netcanvas-cli: the NetCanvas engine without a window — train, eval, predict, serve, featuremaps, explain,
+// info, layers, runs, bench, export, import.
 #include "Bench.h"
 #include "Commands.h"
 #include "Devices.h"
 #include "Inspect.h"
 #include "Interop.h"
+#include "Serve.h"
 
 #include "engine/backend/DeviceManager.h"
 #include "engine/core/Error.h"
@@ -152,6 +153,55 @@ int main(int argc, char** argv)
     predictCmd->add_option("--out", predict.out,
         "Write the predictions to this CSV (path,class,confidence,top-k columns) instead of stdout");
 
+    ServeCliOptions serveOpts;
+    netcanvas::serve::ServeOptions& so = serveOpts.serve;
+    auto* serveCmd = app.add_subcommand("serve",
+        "Serve a trained model over HTTP: POST /v1/predict, GET /v1/model, /healthz, /readyz, /metrics, POST "
+        "/v1/reload (docs/serving.md)");
+    serveCmd
+        ->add_option("model", serveOpts.model,
+            "Run folder (weights.safetensors, model.json), project (.ncproj) or weights file (.safetensors)")
+        ->required()
+        ->check(CLI::ExistingPath);
+    serveCmd->add_option("--model-json", serveOpts.modelJson, "Model JSON (default: the model the weights carry)")
+        ->check(CLI::ExistingFile);
+    serveCmd->add_option("--host", so.host,
+        "Address to listen on (default 127.0.0.1; another than loopback needs --token-file or "
+        "--allow-unauthenticated)");
+    serveCmd->add_option("--port", so.port, "TCP port (default 8080; 0: any free port)")->check(CLI::Range(0, 65535));
+    serveCmd->add_option("--threads", serveOpts.threads, "CPU threads of inference (0 = all cores)")
+        ->check(CLI::Range(0, 1024));
+    serveCmd->add_option("--max-batch", so.maxBatch, "Most images run as one batch (default 64)")
+        ->check(CLI::Range(1, 4096));
+    serveCmd
+        ->add_option("--max-delay-ms", so.maxDelayMs,
+            "Longest a request waits for others to join its batch while more are arriving (default 2)")
+        ->check(CLI::Range(0, 10000));
+    serveCmd->add_option("--top-k", so.topK, "Classes returned per image unless the request asks (default 5)")
+        ->check(CLI::Range(1, 100000));
+    serveCmd
+        ->add_option("--token-file", serveOpts.tokenFile,
+            "File whose first line is the bearer token every endpoint but /healthz and /readyz requires")
+        ->check(CLI::ExistingFile);
+    serveCmd->add_flag("--allow-unauthenticated", so.allowUnauthenticatedRemote,
+        "Listen on a non-loopback address without a token (another layer guards the port)");
+    serveCmd->add_option("--max-body-mb", serveOpts.maxBodyMb, "Largest request body in MiB (default 16) → 413");
+    serveCmd
+        ->add_option("--max-image-side", so.limits.maxImageSide, "Largest image width or height (default 8192) → 413")
+        ->check(CLI::Range(int64_t(1), int64_t(1) << 20));
+    serveCmd
+        ->add_option("--max-image-pixels", so.limits.maxImagePixels,
+            "Largest image width x height, read from its header before decoding (default 16777216) → 413")
+        ->check(CLI::Range(int64_t(1), int64_t(1) << 32));
+    serveCmd->add_option("--max-images", so.limits.maxImagesPerRequest, "Most images in one request (default 64) → 413")
+        ->check(CLI::Range(int64_t(1), int64_t(1) << 20));
+    serveCmd
+        ->add_option("--max-connections", so.limits.maxConnections,
+            "Connections served at once (default 128); more are answered 503")
+        ->check(CLI::Range(1, 100000));
+    serveCmd->add_option("--max-queue", so.limits.maxQueue, "Images waiting for the batcher (default 1024); more → 429")
+        ->check(CLI::Range(int64_t(1), int64_t(1) << 30));
+
     RunsOptions runs;
     auto* runsCmd = app.add_subcommand("runs", "List a project's training runs; export its saved weights");
     runsCmd->add_option("project", runs.project, "Project file (.ncproj)")->required()->check(CLI::ExistingFile);
@@ -220,6 +270,8 @@ int main(int argc, char** argv)
             return runExplain(explain);
         if (*runsCmd)
             return runRuns(runs);
+        if (*serveCmd)
+            return runServe(serveOpts);
         if (*benchCmd)
             return runBench(bench);
         if (*exportCmd)

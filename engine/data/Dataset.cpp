@@ -201,14 +201,11 @@ Dataset loadImageFolder(const std::string& dir, const DatasetOptions& options)
     return ds;
 }
 
-std::vector<uint8_t> loadImageSample(const std::string& path, int channels, int height, int width, ResizePolicy resize)
+namespace {
+
+std::vector<uint8_t> fitSample(
+    const cv::Mat& img, const std::string& what, int channels, int height, int width, ResizePolicy resize)
 {
-    if (channels != 0 && channels != 1 && channels != 3)
-        throw DataError(path + ": channels must be 1 (gray) or 3 (color), not " + std::to_string(channels));
-    cv::Mat img;
-    std::string reason;
-    if (!detail::decodeImageFile(path, channels, img, reason))
-        throw DataError(path + ": cannot load image: " + reason);
     const int c = channels == 0 ? img.channels() : channels;
     const int h = height <= 0 ? img.rows : height;
     const int w = width <= 0 ? img.cols : width;
@@ -216,9 +213,38 @@ std::vector<uint8_t> loadImageSample(const std::string& path, int channels, int 
     try {
         detail::fitImage(img, c, h, w, resize, out.data());
     } catch (const cv::Exception& e) {
-        throw DataError(path + ": cannot resize image: " + e.msg);
+        throw DataError(what + ": cannot resize image: " + e.msg);
     }
     return out;
+}
+
+void checkChannels(const std::string& what, int channels)
+{
+    if (channels != 0 && channels != 1 && channels != 3)
+        throw DataError(what + ": channels must be 1 (gray) or 3 (color), not " + std::to_string(channels));
+}
+
+} // namespace
+
+std::vector<uint8_t> loadImageSample(const std::string& path, int channels, int height, int width, ResizePolicy resize)
+{
+    checkChannels(path, channels);
+    cv::Mat img;
+    std::string reason;
+    if (!detail::decodeImageFile(path, channels, img, reason))
+        throw DataError(path + ": cannot load image: " + reason);
+    return fitSample(img, path, channels, height, width, resize);
+}
+
+std::vector<uint8_t> decodeImageSample(const uint8_t* bytes, size_t size, const std::string& what, int channels,
+    int height, int width, ResizePolicy resize)
+{
+    checkChannels(what, channels);
+    cv::Mat img;
+    std::string reason;
+    if (!detail::decodeImageBytes(bytes, size, channels, img, reason))
+        throw DataError(what + ": " + reason);
+    return fitSample(img, what, channels, height, width, resize);
 }
 
 } // namespace netcanvas

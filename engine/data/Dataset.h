@@ -86,5 +86,10 @@ IdxArray readIdxFile(const std::string& path);
 // Throws DataError naming the path when it cannot be read.
 std::vector<uint8_t> loadImageSample(
     const std::string& path, int channels, int height, int width, ResizePolicy resize = ResizePolicy::Stretch);
+// The same for an encoded image in memory (PNG, JPEG, BMP, TIFF, WebP, PNM bytes, e.g. an
+// upload); DataError naming `what` when it cannot be decoded. Decodes without a size check of
+// its own: a caller taking bytes from outside checks the header first (engine/serve/ImageProbe).
+std::vector<uint8_t> decodeImageSample(const uint8_t* bytes, size_t size, const std::string& what, int channels,
+    int height, int width, ResizePolicy resize = ResizePolicy::Stretch);
 
 } // namespace netcanvas

@@ -89,6 +89,48 @@ cv::Mat resizeTo(const cv::Mat& img, int w, int h)
     return out;
 }
 
+int readFlags(bool jpeg, int wantChannels)
+{
+    if (!jpeg)
+        return cv::IMREAD_UNCHANGED;
+    return wantChannels == 1 ? cv::IMREAD_GRAYSCALE : wantChannels == 3 ? cv::IMREAD_COLOR : cv::IMREAD_ANYCOLOR;
+}
+
+// A decoded image (any depth, 1–4 channels, BGR order) → 8-bit gray or RGB as asked.
+bool finishDecoded(cv::Mat m, int wantChannels, cv::Mat& out, std::string& reason)
+{
+    if (m.empty() || m.rows <= 0 || m.cols <= 0) {
+        reason = "cannot decode image (corrupt or unsupported format)";
+        return false;
+    }
+    try {
+        m = toEightBit(m);
+        if (m.channels() == 2 || m.channels() == 4)
+            m = dropAlpha(m);
+        if (m.channels() != 1 && m.channels() != 3) {
+            reason = "unsupported channel count " + std::to_string(m.channels());
+            return false;
+        }
+        // m is gray or BGR now.
+        cv::Mat converted;
+        if (m.channels() == 3) {
+            if (wantChannels == 1)
+                cv::cvtColor(m, converted, cv::COLOR_BGR2GRAY);
+            else
+                cv::cvtColor(m, converted, cv::COLOR_BGR2RGB);
+        } else if (wantChannels == 3) {
+            cv::cvtColor(m, converted, cv::COLOR_GRAY2RGB);
+        } else {
+            converted = m;
+        }
+        out = converted;
+    } catch (const cv::Exception& e) {
+        reason = "cannot convert image: " + e.msg;
+        return false;
+    }
+    return true;
+}
+
 } // namespace
 
 bool isImageFileName(const std::string& name)
@@ -123,48 +165,33 @@ bool decodeImageFile(const std::string& path, int wantChannels, cv::Mat& out, st
     // JPEG is always 8-bit and never has alpha: let OpenCV convert it and apply the EXIF
     // orientation. Other formats may carry 16 bits or alpha: read them unchanged.
     const std::string ext = lowerExtension(path);
-    int flags = cv::IMREAD_UNCHANGED;
-    if (ext == ".jpg" || ext == ".jpeg")
-        flags = wantChannels == 1 ? cv::IMREAD_GRAYSCALE : wantChannels == 3 ? cv::IMREAD_COLOR : cv::IMREAD_ANYCOLOR;
-
+    const bool jpeg = ext == ".jpg" || ext == ".jpeg";
     cv::Mat m;
     try {
-        m = cv::imread(path, flags);
+        m = cv::imread(path, readFlags(jpeg, wantChannels));
     } catch (const cv::Exception& e) {
         reason = "cannot decode image: " + e.msg;
         return false;
     }
-    if (m.empty() || m.rows <= 0 || m.cols <= 0) {
-        reason = "cannot decode image (corrupt or unsupported format)";
-        return false;
-    }
+    return finishDecoded(m, wantChannels, out, reason);
+}
 
-    try {
-        m = toEightBit(m);
-        if (m.channels() == 2 || m.channels() == 4)
-            m = dropAlpha(m);
-        if (m.channels() != 1 && m.channels() != 3) {
-            reason = "unsupported channel count " + std::to_string(m.channels());
-            return false;
-        }
-        // m is gray or BGR now.
-        cv::Mat converted;
-        if (m.channels() == 3) {
-            if (wantChannels == 1)
-                cv::cvtColor(m, converted, cv::COLOR_BGR2GRAY);
-            else
-                cv::cvtColor(m, converted, cv::COLOR_BGR2RGB);
-        } else if (wantChannels == 3) {
-            cv::cvtColor(m, converted, cv::COLOR_GRAY2RGB);
-        } else {
-            converted = m;
-        }
-        out = converted;
-    } catch (const cv::Exception& e) {
-        reason = "cannot convert image: " + e.msg;
+bool decodeImageBytes(const uint8_t* bytes, size_t size, int wantChannels, cv::Mat& out, std::string& reason)
+{
+    if (size == 0) {
+        reason = "empty image (0 bytes)";
         return false;
     }
-    return true;
+    const bool jpeg = size >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
+    cv::Mat m;
+    try {
+        const cv::Mat buffer(1, static_cast<int>(size), CV_8U, const_cast<uint8_t*>(bytes));
+        m = cv::imdecode(buffer, readFlags(jpeg, wantChannels));
+    } catch (const cv::Exception& e) {
+        reason = "cannot decode image: " + e.msg;
+        return false;
+    }
+    return finishDecoded(m, wantChannels, out, reason);
 }
 
 void fitImage(const cv::Mat& src, int channels, int height, int width, ResizePolicy policy, uint8_t* out)

@@ -22,6 +22,8 @@ bool isImageFileName(const std::string& name);
 // 16-bit and float images are scaled to 8 bits; an alpha channel is composited over black.
 // Returns false with `reason` set (never throws) when the file cannot be used.
 bool decodeImageFile(const std::string& path, int wantChannels, cv::Mat& out, std::string& reason);
+// The same for an encoded image held in memory (an upload): the format is taken from its bytes.
+bool decodeImageBytes(const uint8_t* bytes, size_t size, int wantChannels, cv::Mat& out, std::string& reason);
 
 // Converts an 8-bit gray or RGB image to `channels` (1 or 3) and resizes it to height×width
 // with `policy`, writing C×H×W uint8 to `out` (channels*height*width bytes).

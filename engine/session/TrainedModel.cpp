@@ -26,6 +26,24 @@ TrainedFiles resolveTrainedFiles(const std::string& modelOrProject, const std::s
     return { {}, project.weightsPath };
 }
 
+TrainedFiles resolveRunOrWeights(const std::string& path)
+{
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+        const fs::path weights = fs::path(path) / "weights.safetensors";
+        if (!fs::is_regular_file(weights, ec))
+            throw IoError(path + ": a run folder holds weights.safetensors, and this one has none");
+        const fs::path model = fs::path(path) / "model.json";
+        return { fs::is_regular_file(model, ec) ? model.string() : std::string(), weights.string() };
+    }
+    if (!fs::exists(path, ec))
+        throw IoError(path + ": no such run folder, project or weights file");
+    if (isProjectPath(path))
+        return resolveTrainedFiles(path, {});
+    return { {}, path };
+}
+
 ModelGraph graphForWeights(const std::string& modelPath, const std::string& weightsPath)
 {
     if (!modelPath.empty())

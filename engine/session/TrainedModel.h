@@ -28,6 +28,10 @@ struct TrainedFiles {
     std::string weights;
 };
 TrainedFiles resolveTrainedFiles(const std::string& modelOrProject, const std::string& weights);
+// The files of one path that stands for a trained model (netcanvas-cli serve): a run folder
+// (its weights.safetensors, with its model.json when present), a project (its saved weights) or
+// a weights file (its embedded model). Throws IoError naming the path when it holds none.
+TrainedFiles resolveRunOrWeights(const std::string& path);
 
 // The graph of trained weights: from `modelPath` when given, else the model embedded in the
 // weights file (FormatError naming the file when there is none).
