@@ -209,19 +209,7 @@ SetOutputClassesCommand::SetOutputClassesCommand(GraphModel* model, int classes,
 
 QString SetOutputClassesCommand::outputLayer(const GraphModel& model)
 {
-    const ModelGraph& g = model.graph();
-    std::string id = model.analysis().outputNode;
-    for (int guard = 0; guard < 64 && !id.empty(); ++guard) {
-        const GraphNode* node = g.node(id);
-        if (!node)
-            break;
-        if (node->type == "Dense")
-            return QString::fromStdString(id);
-        if (node->inputs.size() != 1)
-            break;
-        id = node->inputs.front();
-    }
-    return {};
+    return QString::fromStdString(outputDenseLayer(model.graph(), model.analysis()));
 }
 
 // ---- RenameNode -------------------------------------------------------------------------
