@@ -135,10 +135,14 @@ void TrainingSession::loadInitialWeights(Trainer& trainer)
             }
         }
         auto report = std::make_shared<WeightsLoadReport>(weights->loadByName(start, m_settings.freshNodes));
-        if (report->loaded.empty())
-            throw GraphError("cannot fine-tune from " + source + ": none of the model's tensors (e.g. '"
-                + (report->fresh.empty() ? report->skipped.front().key : report->fresh.front())
-                + "') has its name and shape in the weights");
+        if (report->loaded.empty()) {
+            const std::string example = !report->skipped.empty() ? report->skipped.front().key
+                : !report->fresh.empty()                         ? report->fresh.front()
+                                                                 : std::string();
+            throw GraphError("cannot fine-tune from " + source + ": none of the model's tensors"
+                + (example.empty() ? std::string() : " (e.g. '" + example + "')")
+                + " has its name and shape in the weights");
+        }
         m_loadReport = std::move(report);
         // The loaded features expect inputs normalized as in their training.
         if (weights->normalization.mean.size()
