@@ -58,7 +58,7 @@ private slots:
         QCOMPARE(bar.paramsLabel()->text(), QString("61,550 trainable · 156 frozen"));
         NodeItem* item = scene.nodeItem("conv1");
         QVERIFY(item && item->isFrozen());
-        QCOMPARE(item->paramsText(), QString("frozen · 156 params"));
+        QCOMPARE(item->paramsText(), QString("frozen · 156"));
         QVERIFY(item->toolTip().contains("frozen"));
         QVERIFY(!scene.nodeItem("conv2")->isFrozen());
         // The model file says so.

@@ -52,8 +52,8 @@ void NodeItem::refresh()
             m_status = m_shape;
             if (a->params > 0)
                 m_params = QObject::tr("%1 params").arg(style::groupDigits(a->params));
-            if (!n->trainable)
-                m_params = QObject::tr("frozen · %1").arg(m_params.isEmpty() ? QStringLiteral("0") : m_params);
+            if (!n->trainable) // short: the card shows the shape on the same line
+                m_params = QObject::tr("frozen · %1").arg(style::groupDigits(a->params));
         } else {
             fullError = QString::fromStdString(a->error);
             bool inputFails = false;

@@ -37,7 +37,7 @@ public:
     bool hasError() const { return !m_error.isEmpty(); }
     // The line under the type: the output shape, or why there is none.
     const QString& statusText() const { return m_status; }
-    // Not trainable (GraphNode::trainable): drawn with a dashed outline and "frozen · N params".
+    // Not trainable (GraphNode::trainable): drawn with a dashed outline and "frozen · N" (its parameters).
     bool isFrozen() const { return m_frozen; }
     const QString& paramsText() const { return m_params; }
     QRectF cardRect() const;
