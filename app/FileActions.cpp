@@ -6,6 +6,7 @@
 #include "app/ProjectDocument.h"
 #include "app/TrainingCoordinator.h"
 #include "engine/graph/ModelJson.h"
+#include "engine/session/ModelWeights.h"
 #include "widgets/canvas/GraphScene.h"
 #include "widgets/canvas/GraphView.h"
 #include "widgets/train/RunHistory.h"
@@ -17,6 +18,9 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLocale>
 #include <QMainWindow>
 #include <QMenu>
@@ -104,6 +108,7 @@ void FileActions::populateTemplateMenu()
     }
     if (seen.isEmpty())
         m_templateMenu->addAction(tr("(no templates found)"))->setEnabled(false);
+    addPretrainedMenu();
 }
 
 bool FileActions::openFile(const QString& path)
@@ -181,16 +186,64 @@ bool FileActions::offerRecovery()
     return true;
 }
 
-void FileActions::newFromTemplate(const QString& path)
+bool FileActions::newFromTemplate(const QString& path)
 {
     if (!maybeSave())
-        return;
+        return false;
     const QString err = m_doc->newFromTemplate(path);
     if (!err.isEmpty()) {
         QMessageBox::warning(m_window, tr("Cannot open template"), err);
-        return;
+        return false;
     }
     emit loaded();
+    return true;
+}
+
+void FileActions::newFromPretrained(const QString& templatePath, const QString& weightsPath, const QString& label)
+{
+    std::shared_ptr<const ModelWeights> weights;
+    try {
+        weights = ModelWeights::fromFile(weightsPath.toStdString()); // < 1 MB: read, not computed
+    } catch (const std::exception& e) {
+        QMessageBox::warning(m_window, tr("Cannot open pretrained model"), QString::fromStdString(e.what()));
+        return;
+    }
+    if (!newFromTemplate(templatePath))
+        return;
+    m_training->setStartWeights(std::move(weights), label);
+}
+
+void FileActions::addPretrainedMenu()
+{
+    QMenu* pretrained = nullptr;
+    QStringList seen;
+    for (const QString& dir : templateDirs()) {
+        QFile f(dir + QStringLiteral("/zoo/index.json"));
+        if (!f.open(QIODevice::ReadOnly))
+            continue;
+        const QJsonArray models = QJsonDocument::fromJson(f.readAll()).object().value("models").toArray();
+        for (const QJsonValue& v : models) {
+            const QJsonObject e = v.toObject();
+            const QString name = e.value("name").toString();
+            const QString templatePath = dir + QLatin1Char('/') + e.value("template").toString();
+            const QString weightsPath = dir + QStringLiteral("/zoo/") + e.value("weights").toString();
+            if (name.isEmpty() || seen.contains(name) || !QFileInfo::exists(templatePath)
+                || !QFileInfo::exists(weightsPath))
+                continue;
+            seen << name;
+            if (!pretrained) {
+                m_templateMenu->addSeparator();
+                pretrained = m_templateMenu->addMenu(tr("&Pretrained"));
+            }
+            const QString dataset = e.value("dataset").toString();
+            const QString label = tr("%1, %2").arg(name, dataset);
+            pretrained->addAction(tr("%1 (%2, %3% test accuracy)")
+                                      .arg(name, dataset)
+                                      .arg(100.0 * e.value("test_accuracy").toDouble(), 0, 'f', 1),
+                this,
+                [this, templatePath, weightsPath, label] { newFromPretrained(templatePath, weightsPath, label); });
+        }
+    }
 }
 
 void FileActions::openDialog()

@@ -74,7 +74,12 @@ private:
     bool save();
     bool saveAs();
     void openDialog();
-    void newFromTemplate(const QString& path);
+    bool newFromTemplate(const QString& path);
+    // File ▸ New from Template ▸ Pretrained ▸ …: the template, with the zoo's weights as the
+    // start of the next training run (TrainingCoordinator::setStartWeights).
+    void newFromPretrained(const QString& templatePath, const QString& weightsPath, const QString& label);
+    // The zoo's entries (models/zoo/index.json in the template folders) as a submenu.
+    void addPretrainedMenu();
     void exportDialog();
     void exportModelJson();
     void showStatus(const QString& text, int ms);

@@ -287,6 +287,12 @@ void LabelingCoordinator::startLabelRound(std::shared_ptr<const Dataset> data)
         if (fineTune)
             training->setInitialWeights(model);
     }
+    // Else from the pretrained (zoo) weights the document was opened with, by name: the layers
+    // that fit are loaded, an output layer refitted to the labels' classes starts afresh.
+    if (auto pretrained = m_training->startWeights(); !fineTune && pretrained) {
+        training->setInitialWeights(pretrained, WeightsLoading::ByName);
+        fineTune = true;
+    }
     RunRecord run;
     run.modelName = m_doc->displayName().toStdString();
     run.config = config;

@@ -7,7 +7,8 @@
 //   - the Label menu's labeling actions (open folder, import class folders, train on labeled,
 //     predict, export labels, classify folder to CSV),
 //   - the rounds: a round's labeled images are trained as a normal run through the
-//     TrainingCoordinator (fine-tuning the previous round's weights when the graph still fits);
+//     TrainingCoordinator (fine-tuning the previous round's weights when the graph still fits, else
+//     the pretrained zoo weights the document was opened with, loaded by name);
 //     when the labels have another number of classes than the model has outputs, the output
 //     layer is set to that number with one SetOutputClassesCommand on the document's undo
 //     stack (undoable in Design mode).

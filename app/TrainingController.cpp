@@ -1,5 +1,7 @@
 #include "app/TrainingController.h"
 
+#include <utility>
+
 #include "app/TrainingWorker.h"
 
 #include <QThread>
@@ -28,6 +30,7 @@ TrainingController::TrainingController(QObject* parent)
     connect(m_worker, &TrainingWorker::finished, this, &TrainingController::onWorkerFinished);
     connect(m_worker, &TrainingWorker::failed, this, &TrainingController::onWorkerFailed);
     connect(m_worker, &TrainingWorker::deviceNote, this, &TrainingController::onWorkerDeviceNote);
+    connect(m_worker, &TrainingWorker::weightsNote, this, &TrainingController::onWorkerWeightsNote);
     m_thread->start();
 }
 
@@ -61,6 +64,7 @@ bool TrainingController::startJob(const ModelGraph& graph, std::shared_ptr<const
     SessionSettings settings;
     settings.config = std::move(config);
     settings.initialWeights = std::move(m_initialWeights);
+    settings.weightsLoading = std::exchange(m_initialLoading, WeightsLoading::Strict);
     auto session = std::make_shared<TrainingSession>(graph, std::move(data), std::move(settings));
     if (!computeSplit) // else split on the worker from the config: not on the UI thread
         session->setSplit(std::move(split));
@@ -166,6 +170,12 @@ void TrainingController::onWorkerFailed(int runId, const QString& message)
     m_paused = false;
     setRunning(false);
     emit failed(message);
+}
+
+void TrainingController::onWorkerWeightsNote(int runId, const QString& report)
+{
+    if (m_session && runId == m_sessionRunId)
+        emit weightsNote(report);
 }
 
 void TrainingController::onWorkerDeviceNote(int runId, const QString& note)

@@ -49,7 +49,13 @@ public:
     // Fine-tuning: the next start() begins from these weights (and their normalization)
     // instead of fresh ones, when they fit the graph (same parameter keys and shapes); the
     // run fails with a message naming the mismatch otherwise. Used once, then cleared.
-    void setInitialWeights(std::shared_ptr<const ModelWeights> weights) { m_initialWeights = std::move(weights); }
+    // The next run starts from these weights: strictly (the same model, every tensor) or by name
+    // (another graph: matching tensors, the rest initialized; weightsNote() then says which).
+    void setInitialWeights(std::shared_ptr<const ModelWeights> weights, WeightsLoading loading = WeightsLoading::Strict)
+    {
+        m_initialWeights = std::move(weights);
+        m_initialLoading = loading;
+    }
     void pause();
     void resume();
     void stop();
@@ -81,6 +87,8 @@ signals:
     void failed(const QString& message);
     // The run's device could not be used and it trains on the CPU: the one-line reason.
     void deviceNote(const QString& note);
+    // The run started from weights loaded by name: the report's lines (WeightsLoadReport::lines).
+    void weightsNote(const QString& report);
     void pausedChanged(bool paused);
     void runningChanged(bool running);
 
@@ -92,6 +100,7 @@ private:
     void onWorkerFinished(int runId, const RunSummary& summary);
     void onWorkerFailed(int runId, const QString& message);
     void onWorkerDeviceNote(int runId, const QString& note);
+    void onWorkerWeightsNote(int runId, const QString& report);
     void setRunning(bool running);
 
     QThread* m_thread;
@@ -104,6 +113,7 @@ private:
     int m_serial = 0; // distinguishes runs in worker signals
     int m_batchIntervalMs = 33;
     std::shared_ptr<const ModelWeights> m_initialWeights;
+    WeightsLoading m_initialLoading = WeightsLoading::Strict;
 };
 
 } // namespace netcanvas::app

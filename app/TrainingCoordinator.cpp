@@ -7,6 +7,8 @@
 #include "app/TrainingController.h"
 #include "app/TrainingWorker.h"
 #include "engine/session/ModelWeights.h"
+#include "widgets/canvas/GraphCommands.h"
+#include "widgets/canvas/GraphModel.h"
 #include "widgets/charts/TrainingCharts.h"
 #include "widgets/data/DataPanel.h"
 #include "widgets/data/DatasetView.h"
@@ -20,6 +22,7 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMainWindow>
 #include <QMenu>
@@ -103,6 +106,14 @@ void TrainingCoordinator::connectController()
     connect(m_training, &TrainingController::deviceNote, m_panel, &widgets::TrainingPanel::showDeviceNote);
     connect(
         m_training, &TrainingController::deviceNote, this, [this](const QString& note) { showStatus(note, 10000); });
+    // Pretrained weights loaded by name: which tensors were loaded, skipped and new.
+    connect(m_training, &TrainingController::weightsNote, this, [this](const QString& report) {
+        m_panel->showDeviceNote(
+            tr("Started from %1 — %2")
+                .arg(m_startWeightsLabel, QString(report).replace(QLatin1Char('\n'), QStringLiteral("; "))));
+        showStatus(report.section(QLatin1Char('\n'), 0, 0) + QStringLiteral(" …"), 10000);
+    });
+    connect(m_doc->model(), &widgets::GraphModel::modelReset, this, [this] { m_startWeights.reset(); });
     connect(m_panel, &widgets::TrainingPanel::statusMessage, m_trainStatus, &QLabel::setText);
     connect(m_training, &TrainingController::started, this, [this] { m_inspectPending = true; });
     connect(m_training, &TrainingController::batchFinished, this, [this, runs](const std::vector<BatchEvent>& events) {
@@ -177,6 +188,9 @@ void TrainingCoordinator::createTrainMenu(QMenu* train)
     m_stopAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
     train->addSeparator();
     m_saveWeightsAction = train->addAction(tr("Save &Weights…"), this, &TrainingCoordinator::saveWeightsDialog);
+    train->addSeparator();
+    m_replaceHeadAction = train->addAction(tr("Replace &Head…"), this, &TrainingCoordinator::replaceHeadDialog);
+    m_replaceHeadAction->setToolTip(tr("A new, freshly initialized output layer for the dataset's classes"));
 }
 
 void TrainingCoordinator::updateTrainActions()
@@ -189,6 +203,8 @@ void TrainingCoordinator::updateTrainActions()
     m_pauseAction->setText(m_training->isPaused() ? tr("&Resume") : tr("&Pause"));
     m_stopAction->setEnabled(running);
     m_saveWeightsAction->setEnabled(m_training->hasWeights());
+    m_replaceHeadAction->setEnabled(
+        !running && !widgets::SetOutputClassesCommand::outputLayer(*m_doc->model()).isEmpty());
 }
 
 void TrainingCoordinator::showDataTab()
@@ -218,7 +234,35 @@ void TrainingCoordinator::startTraining()
     run.modelName = m_doc->displayName().toStdString();
     run.config = m_panel->config();
     run.datasetName = QFileInfo(QString::fromStdString(data->root)).fileName().toStdString();
+    if (m_startWeights) {
+        m_training->setInitialWeights(m_startWeights, WeightsLoading::ByName);
+        run.modelName += " (from " + m_startWeightsLabel.toStdString() + ")";
+    }
     startRun(m_doc->model()->graph(), data, run.config, run); // splits on the worker thread
+}
+
+void TrainingCoordinator::setStartWeights(std::shared_ptr<const ModelWeights> weights, const QString& label)
+{
+    m_startWeights = std::move(weights);
+    m_startWeightsLabel = label;
+    if (m_startWeights)
+        showStatus(tr("Training will start from the pretrained weights of %1 (loaded by name).").arg(label), 10000);
+}
+
+void TrainingCoordinator::replaceHeadDialog()
+{
+    widgets::GraphModel* model = m_doc->model();
+    const QString head = widgets::SetOutputClassesCommand::outputLayer(*model);
+    if (head.isEmpty() || m_training->isRunning())
+        return;
+    const auto data = m_panel->dataset();
+    const int current = static_cast<int>(model->analysis().outputShape.numel());
+    bool ok = false;
+    const int classes = QInputDialog::getInt(m_window, tr("Replace Head"),
+        tr("A new output layer replaces '%1'. Number of classes:").arg(head),
+        data ? static_cast<int>(data->numClasses()) : current, 1, 100000, 1, &ok);
+    if (ok)
+        m_doc->undoStack()->push(new widgets::ReplaceHeadCommand(model, classes));
 }
 
 bool TrainingCoordinator::startRun(

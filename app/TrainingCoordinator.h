@@ -90,6 +90,14 @@ public:
     ProjectDocument::WeightsWriter weightsWriter(int* runId) const;
     // The model of the last finished training run (null before any or while one runs).
     std::shared_ptr<const ModelWeights> lastRunWeights() const;
+    // Pretrained weights the Train button starts from (by name: File ▸ New from Template ▸
+    // Pretrained) until another document is opened or started; `label` names them in the
+    // status ("lenet5, Fashion-MNIST"). Null clears them.
+    void setStartWeights(std::shared_ptr<const ModelWeights> weights, const QString& label);
+    std::shared_ptr<const ModelWeights> startWeights() const { return m_startWeights; }
+    // Train ▸ Replace Head…: asks for the number of classes (the loaded dataset's by default)
+    // and pushes a ReplaceHeadCommand.
+    void replaceHeadDialog();
 
 private:
     QWidget* buildBottomDock();
@@ -119,6 +127,9 @@ private:
     QAction* m_pauseAction = nullptr;
     QAction* m_stopAction = nullptr;
     QAction* m_saveWeightsAction = nullptr;
+    QAction* m_replaceHeadAction = nullptr;
+    std::shared_ptr<const ModelWeights> m_startWeights;
+    QString m_startWeightsLabel;
     int m_liveRunId = 0;
 };
 

@@ -2,6 +2,7 @@
 
 #include "engine/backend/DeviceManager.h"
 #include "engine/core/Error.h"
+#include "engine/session/ModelWeights.h"
 
 #include <chrono>
 
@@ -26,6 +27,12 @@ void TrainingWorker::run(const TrainingJob& job)
         session.prepare(); // the split of a large dataset, the backend, fine-tuning weights
         if (!session.deviceNote().empty())
             emit deviceNote(runId, QString::fromStdString(session.deviceNote()));
+        if (const WeightsLoadReport* report = session.weightsLoadReport()) {
+            QStringList lines;
+            for (const std::string& line : report->lines())
+                lines << QString::fromStdString(line);
+            emit weightsNote(runId, lines.join(QLatin1Char('\n')));
+        }
         SessionHooks hooks;
         hooks.onBatch = [&](const BatchEvent& e) {
             pending.push_back(e);

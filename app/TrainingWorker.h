@@ -42,6 +42,8 @@ signals:
     void failed(int runId, const QString& message);
     // The chosen GPU is not used: one line ("cuda: unavailable (...); training on the CPU (4 threads)").
     void deviceNote(int runId, const QString& note);
+    // Weights were loaded by name: what was loaded, skipped (with both shapes) and new, a line each.
+    void weightsNote(int runId, const QString& report);
 };
 
 } // namespace netcanvas::app

@@ -26,6 +26,8 @@ PACKAGES=(
   xvfb xauth x11-utils xdotool
   # real data for the demo, checks and benchmarks
   dataset-fashion-mnist
+  # the transfer-learning measurement (scripts/transfer-digits.sh: sklearn's 8x8 digits, numpy)
+  python3-sklearn python3-numpy
 )
 
 missing=()

@@ -18,6 +18,7 @@
 #include "engine/io/Safetensors.h"
 #include "engine/labels/ImageScan.h"
 #include "engine/layers/LayerRegistry.h"
+#include "engine/session/ModelWeights.h"
 #include "engine/session/RunRecord.h"
 #include "engine/session/TrainedModel.h"
 #include "engine/session/TrainingSession.h"
@@ -129,13 +130,15 @@ int runInfo(const InfoOptions& o)
         if (!a.ok)
             j["error"] = a.error;
         j["total_params"] = a.totalParams;
+        j["trainable_params"] = a.totalParams - a.frozenParams;
+        j["frozen_params"] = a.frozenParams;
         j["flops_per_sample"] = a.totalFlops;
         j["nodes"] = nlohmann::json::array();
         for (const auto& id : a.order) {
             const auto& na = a.nodes.at(id);
             j["nodes"].push_back({ { "id", id }, { "type", g.node(id)->type }, { "inputs", g.node(id)->inputs },
                 { "output_shape", na.outputShape.dims() }, { "params", na.params }, { "flops", na.flops },
-                { "ok", na.ok }, { "error", na.error } });
+                { "trainable", g.node(id)->trainable }, { "ok", na.ok }, { "error", na.error } });
         }
         std::cout << j.dump() << "\n";
         return a.ok ? 0 : 1;
@@ -148,14 +151,17 @@ int runInfo(const InfoOptions& o)
               << pad("FLOPs", 13, true) << "\n";
     for (const auto& id : a.order) {
         const auto& na = a.nodes.at(id);
-        std::cout << pad(id, 12) << pad(g.node(id)->type, 16) << pad(na.ok ? na.outputShape.toString() : "?", 14)
-                  << pad(Progress::formatCount(na.params), 12, true)
+        std::cout << pad(g.node(id)->trainable ? id : id + " *", 12) << pad(g.node(id)->type, 16)
+                  << pad(na.ok ? na.outputShape.toString() : "?", 14) << pad(Progress::formatCount(na.params), 12, true)
                   << pad(formatFlops(static_cast<double>(na.flops)), 13, true) << "\n";
         if (!na.ok && !na.error.empty())
             std::cout << "    ! " << na.error << "\n";
     }
     std::cout << "\ntotal parameters: " << Progress::formatCount(a.totalParams)
-              << "   forward FLOPs per sample: " << formatFlops(static_cast<double>(a.totalFlops)) << "\n";
+              << "   forward FLOPs per sample: " << formatFlops(static_cast<double>(a.totalFlops)) << "\n"
+              << "trainable: " << Progress::formatCount(a.totalParams - a.frozenParams)
+              << "   frozen: " << Progress::formatCount(a.frozenParams)
+              << (a.frozenParams > 0 ? "   (* frozen nodes)" : "") << "\n";
     if (!a.ok) {
         std::cout << "INVALID: " << a.error << "\n";
         return 1;
@@ -294,6 +300,46 @@ void announceTraining(TrainingSession& s, const TrainOptions& o, Progress& progr
         + " schedule, seed " + std::to_string(cfg.seed));
     if (!o.initWeights.empty())
         progress.message("fine-tuning from " + o.initWeights);
+    if (!o.initFrom.empty())
+        progress.message("starting from " + o.initFrom + " (tensors loaded by name):");
+    if (const WeightsLoadReport* report = s.weightsLoadReport())
+        for (const std::string& line : report->lines())
+            progress.message("  " + line);
+    const std::vector<std::string> frozen = s.graph().frozenNodes();
+    if (!frozen.empty()) {
+        std::string ids;
+        for (const std::string& id : frozen)
+            ids += (ids.empty() ? "" : ", ") + id;
+        const GraphAnalysis a = s.graph().analyze();
+        progress.message("frozen: " + ids + " (" + Progress::formatCount(a.frozenParams) + " of "
+            + Progress::formatCount(a.totalParams) + " parameters)");
+    }
+}
+
+// --freeze a,b: the nodes given are made not trainable; an id the model lacks is an error
+// naming it and the model's nodes.
+void freezeNodes(ModelGraph& graph, const std::string& list, const std::string& modelPath)
+{
+    std::string rest = list;
+    while (!rest.empty()) {
+        const size_t comma = rest.find(',');
+        std::string id = rest.substr(0, comma);
+        rest = comma == std::string::npos ? std::string() : rest.substr(comma + 1);
+        while (!id.empty() && id.front() == ' ')
+            id.erase(id.begin());
+        while (!id.empty() && id.back() == ' ')
+            id.pop_back();
+        if (id.empty())
+            continue;
+        GraphNode* node = graph.node(id);
+        if (!node) {
+            std::string known;
+            for (const GraphNode& n : graph.nodes())
+                known += (known.empty() ? "" : ", ") + n.id;
+            throw GraphError("--freeze: no node '" + id + "' in " + modelPath + " (its nodes: " + known + ")");
+        }
+        node->trainable = false;
+    }
 }
 
 } // namespace
@@ -302,10 +348,16 @@ int runTrain(const TrainOptions& o)
 {
     Progress progress(o.quiet);
     ModelGraph graph = loadModelFile(o.model);
-    const GraphAnalysis a = graph.validate();
+    freezeNodes(graph, o.freeze, o.model);
+    if (!o.initWeights.empty() && !o.initFrom.empty())
+        throw GraphError("--weights and --init-from both give starting weights: use one (--weights: the same "
+                         "model, every tensor; --init-from: by name, into another graph)");
+    GraphAnalysis a = graph.validate();
     SessionSettings settings;
     settings.config = trainConfigFor(graph, o);
-    settings.initialWeightsFile = o.initWeights;
+    settings.initialWeightsFile = o.initWeights.empty() ? o.initFrom : o.initWeights;
+    if (!o.initFrom.empty())
+        settings.weightsLoading = WeightsLoading::ByName;
     settings.outputDir = o.out.empty() ? "runs/" + (graph.name.empty() ? std::string("model") : graph.name) : o.out;
     const int epochs = settings.config.epochs;
     const int64_t batchSize = settings.config.batchSize;
@@ -314,6 +366,21 @@ int runTrain(const TrainOptions& o)
     std::signal(SIGTERM, onInterrupt);
 
     auto data = std::make_shared<const Dataset>(openFor(o.data, a, o.resize, progress));
+    if (o.fitOutput) {
+        // A new head for the dataset's classes: its units set, and (when starting from
+        // weights) initialized afresh even where the weights have a tensor of its shape.
+        const int64_t before = a.outputShape.numel();
+        const std::string head = fitOutputToClasses(graph, data->numClasses());
+        a = graph.validate();
+        settings.freshNodes = { head };
+        progress.message("--fit-output: new output layer '" + head + "' with " + std::to_string(data->numClasses())
+            + " units (was " + std::to_string(before) + "), freshly initialized");
+    } else if (a.outputShape.numel() != data->numClasses()) {
+        throw ShapeError("the model's output node '" + a.outputNode + "' gives " + a.outputShape.toString()
+            + " values per sample, but " + o.data + " has " + std::to_string(data->numClasses())
+            + " classes: pass --fit-output to give it a new output layer of " + std::to_string(data->numClasses())
+            + " classes");
+    }
     checkOutputMatchesClasses(a, *data);
     TrainingSession session(std::move(graph), data, std::move(settings));
     const DataSplit& split = session.prepareSplit();

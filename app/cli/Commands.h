@@ -17,7 +17,10 @@ struct TrainOptions {
     std::string model;
     std::string data;
     std::string out;
-    std::string initWeights; // fine-tune from these weights
+    std::string initWeights; // --weights: continue from these weights of the same model (strict)
+    std::string initFrom; // --init-from: start from these weights by name (another graph)
+    std::string freeze; // --freeze a,b: node ids made not trainable
+    bool fitOutput = false; // --fit-output: the output Dense gets the dataset's classes, fresh
     std::optional<int> epochs;
     std::optional<int64_t> batch;
     std::optional<double> lr;

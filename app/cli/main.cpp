@@ -71,8 +71,19 @@ int main(int argc, char** argv)
         ->check(CLI::Range(0.0f, 180.0f));
     trainCmd->add_option("--resize", train.resize, "How images are fitted to the input: stretch | pad | crop")
         ->check(CLI::IsMember({ "stretch", "pad", "crop" }));
-    trainCmd->add_option("--weights", train.initWeights, "Start from these weights (fine-tuning)")
+    trainCmd
+        ->add_option("--weights", train.initWeights,
+            "Continue from these weights of the same model (every tensor must fit: resuming a run)")
         ->check(CLI::ExistingFile);
+    trainCmd
+        ->add_option("--init-from", train.initFrom,
+            "Fine-tune: start from these weights by name (tensors whose node id and shape match are loaded, the "
+            "rest initialized; the report lists each)")
+        ->check(CLI::ExistingFile);
+    trainCmd->add_option(
+        "--freeze", train.freeze, "Freeze these nodes (comma-separated ids): no updates while training");
+    trainCmd->add_flag("--fit-output", train.fitOutput,
+        "Give the model a new output layer for the dataset's classes (freshly initialized)");
     trainCmd->add_option("--threads", train.threads, "CPU threads (0 = all cores)")->check(CLI::Range(0, 1024));
     trainCmd->add_option("--device", train.device, kDeviceHelp);
     addPrecision(trainCmd, train.precision);

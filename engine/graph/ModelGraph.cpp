@@ -86,6 +86,15 @@ std::string ModelGraph::uniqueId(const std::string& type) const
     }
 }
 
+std::vector<std::string> ModelGraph::frozenNodes() const
+{
+    std::vector<std::string> ids;
+    for (const auto& n : m_nodes)
+        if (!n.trainable)
+            ids.push_back(n.id);
+    return ids;
+}
+
 std::vector<std::string> ModelGraph::consumers(const std::string& id) const
 {
     std::vector<std::string> out;
@@ -229,6 +238,8 @@ GraphAnalysis ModelGraph::analyze(const LayerRegistry& registry) const
             na.flops = layer->flops(na.inputShapes);
             na.ok = true;
             a.totalParams += na.params;
+            if (!n.trainable)
+                a.frozenParams += na.params;
             a.totalFlops += na.flops;
         } catch (const Error& e) {
             // Layers prefix their messages "id (Type): "; registry errors say "node 'id' (Type): ".
@@ -267,6 +278,33 @@ bool outputIsProbabilities(const ModelGraph& graph, const GraphAnalysis& analysi
 {
     const GraphNode* out = graph.node(analysis.outputNode);
     return out && outputIsProbabilities(out->type, analysis);
+}
+
+std::string outputDenseLayer(const ModelGraph& graph, const GraphAnalysis& analysis)
+{
+    std::string id = analysis.outputNode;
+    for (size_t guard = 0; guard <= graph.nodes().size() && !id.empty(); ++guard) {
+        const GraphNode* node = graph.node(id);
+        if (!node)
+            break;
+        if (node->type == "Dense")
+            return id;
+        if (node->inputs.size() != 1)
+            break;
+        id = node->inputs.front();
+    }
+    return {};
+}
+
+std::string fitOutputToClasses(ModelGraph& graph, int64_t classes)
+{
+    const GraphAnalysis a = graph.analyze();
+    const std::string head = outputDenseLayer(graph, a);
+    if (head.empty())
+        throw GraphError("cannot fit the output to " + std::to_string(classes) + " classes: the output node '"
+            + a.outputNode + "' is not set by a Dense layer");
+    graph.node(head)->params["units"] = classes;
+    return head;
 }
 
 } // namespace netcanvas

@@ -23,6 +23,9 @@ struct GraphNode {
     std::string type; // a LayerRegistry type name
     nlohmann::json params = nlohmann::json::object(); // as given; defaults filled on analysis
     std::vector<std::string> inputs; // source node ids, port order
+    // false: frozen — training leaves every tensor of this node as it is (no update, no weight
+    // decay, batch norm on its running statistics, which stay unchanged; see Trainer.h).
+    bool trainable = true;
     nlohmann::json ui = nlohmann::json::object(); // canvas data (position), engine ignores it
 };
 
@@ -43,6 +46,7 @@ struct GraphAnalysis {
     std::string inputNode, outputNode;
     Shape inputShape, outputShape; // per sample
     int64_t totalParams = 0;
+    int64_t frozenParams = 0; // of the nodes that are not trainable (totalParams - this: trainable)
     int64_t totalFlops = 0; // forward, per sample
 };
 
@@ -67,6 +71,8 @@ public:
     bool disconnect(const std::string& from, const std::string& to);
     // A fresh id "conv2d3" for a type "Conv2D" (lowercase type + first free number).
     std::string uniqueId(const std::string& type) const;
+    // Ids of the nodes that are not trainable, in file order.
+    std::vector<std::string> frozenNodes() const;
     // Nodes that take `id` as an input.
     std::vector<std::string> consumers(const std::string& id) const;
 
@@ -93,5 +99,13 @@ private:
 // does not count. The one definition of this rule (the Trainer applies the same).
 bool outputIsProbabilities(const std::string& outputNodeType, const GraphAnalysis& analysis);
 bool outputIsProbabilities(const ModelGraph& graph, const GraphAnalysis& analysis);
+
+// The classifier's head: the Dense node whose units set the output width — the output node, or
+// the last Dense before it through single-input nodes (Softmax, activations, Dropout). Empty
+// when the output is not set by a Dense.
+std::string outputDenseLayer(const ModelGraph& graph, const GraphAnalysis& analysis);
+// Sets the head's units to `classes` (a model for a dataset with another number of classes).
+// Returns the head's id; throws GraphError when the output is not set by a Dense.
+std::string fitOutputToClasses(ModelGraph& graph, int64_t classes);
 
 } // namespace netcanvas

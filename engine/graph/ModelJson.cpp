@@ -117,10 +117,15 @@ ModelGraph modelFromJson(const nlohmann::json& j, const std::string& source)
                 bad(fn + ".ui", "must be an object");
             n.ui = jn["ui"];
         }
+        if (jn.contains("trainable")) {
+            if (!jn["trainable"].is_boolean())
+                bad(fn + ".trainable", "must be true or false, found " + jn["trainable"].dump());
+            n.trainable = jn["trainable"].get<bool>();
+        }
         for (auto it = jn.begin(); it != jn.end(); ++it) {
             const std::string& k = it.key();
-            if (k != "id" && k != "type" && k != "params" && k != "inputs" && k != "ui")
-                bad(fn + "." + k, "unknown field (known: id, type, inputs, params, ui)");
+            if (k != "id" && k != "type" && k != "params" && k != "inputs" && k != "ui" && k != "trainable")
+                bad(fn + "." + k, "unknown field (known: id, type, inputs, params, trainable, ui)");
         }
         if (g.contains(n.id))
             bad(fn + ".id", "id '" + n.id + "' is used twice");
@@ -171,6 +176,8 @@ nlohmann::json modelToJson(const ModelGraph& g)
             jn["inputs"] = n.inputs;
         if (!n.params.empty())
             jn["params"] = n.params;
+        if (!n.trainable)
+            jn["trainable"] = false; // written only when frozen: the default is true
         if (!n.ui.empty())
             jn["ui"] = n.ui;
         j["nodes"].push_back(jn);

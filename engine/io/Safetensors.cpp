@@ -240,6 +240,52 @@ void saveWeights(const std::string& path, Network& network, const WeightsMeta& m
     saveSafetensors(path, file);
 }
 
+WeightsMeta weightsMetaOf(const std::string& path, const TensorFile& file)
+{
+    WeightsMeta meta;
+    auto parseMeta = [&](const char* key) -> nlohmann::json {
+        auto it = file.metadata.find(key);
+        if (it == file.metadata.end())
+            return nullptr;
+        try {
+            return nlohmann::json::parse(it->second);
+        } catch (const nlohmann::json::exception& e) {
+            throw FormatError(path + ": metadata '" + key + "' is not valid JSON: " + e.what());
+        }
+    };
+    const nlohmann::json classes = parseMeta("netcanvas.classes");
+    if (!classes.is_null()) {
+        if (!classes.is_array())
+            throw FormatError(path + ": metadata 'netcanvas.classes' must be a JSON array of strings");
+        for (const auto& c : classes) {
+            if (!c.is_string())
+                throw FormatError(path + ": metadata 'netcanvas.classes' must be a JSON array of strings");
+            meta.classNames.push_back(c.get<std::string>());
+        }
+    }
+    const nlohmann::json norm = parseMeta("netcanvas.normalization");
+    if (!norm.is_null()) {
+        auto floats = [&](const char* k, std::vector<float>& out) {
+            if (!norm.is_object() || !norm.contains(k) || !norm[k].is_array())
+                throw FormatError(
+                    path + ": metadata 'netcanvas.normalization' must be {\"mean\": [...], \"std\": [...]}");
+            for (const auto& v : norm[k]) {
+                if (!v.is_number())
+                    throw FormatError(path + ": metadata 'netcanvas.normalization." + k + "' must hold numbers");
+                out.push_back(v.get<float>());
+            }
+        };
+        floats("mean", meta.mean);
+        floats("std", meta.stddev);
+        if (meta.mean.size() != meta.stddev.size())
+            throw FormatError(path + ": metadata 'netcanvas.normalization': mean and std differ in length");
+    }
+    if (auto it = file.metadata.find("netcanvas.model"); it != file.metadata.end())
+        meta.modelJson = it->second;
+
+    return meta;
+}
+
 WeightsMeta loadWeights(const std::string& path, Network& network)
 {
     TensorFile file = loadSafetensors(path);
@@ -288,47 +334,7 @@ WeightsMeta loadWeights(const std::string& path, Network& network)
         throw FormatError(path + ": weights do not fit this network: " + why);
     }
 
-    WeightsMeta meta;
-    auto parseMeta = [&](const char* key) -> nlohmann::json {
-        auto it = file.metadata.find(key);
-        if (it == file.metadata.end())
-            return nullptr;
-        try {
-            return nlohmann::json::parse(it->second);
-        } catch (const nlohmann::json::exception& e) {
-            throw FormatError(path + ": metadata '" + key + "' is not valid JSON: " + e.what());
-        }
-    };
-    const nlohmann::json classes = parseMeta("netcanvas.classes");
-    if (!classes.is_null()) {
-        if (!classes.is_array())
-            throw FormatError(path + ": metadata 'netcanvas.classes' must be a JSON array of strings");
-        for (const auto& c : classes) {
-            if (!c.is_string())
-                throw FormatError(path + ": metadata 'netcanvas.classes' must be a JSON array of strings");
-            meta.classNames.push_back(c.get<std::string>());
-        }
-    }
-    const nlohmann::json norm = parseMeta("netcanvas.normalization");
-    if (!norm.is_null()) {
-        auto floats = [&](const char* k, std::vector<float>& out) {
-            if (!norm.is_object() || !norm.contains(k) || !norm[k].is_array())
-                throw FormatError(
-                    path + ": metadata 'netcanvas.normalization' must be {\"mean\": [...], \"std\": [...]}");
-            for (const auto& v : norm[k]) {
-                if (!v.is_number())
-                    throw FormatError(path + ": metadata 'netcanvas.normalization." + k + "' must hold numbers");
-                out.push_back(v.get<float>());
-            }
-        };
-        floats("mean", meta.mean);
-        floats("std", meta.stddev);
-        if (meta.mean.size() != meta.stddev.size())
-            throw FormatError(path + ": metadata 'netcanvas.normalization': mean and std differ in length");
-    }
-    if (auto it = file.metadata.find("netcanvas.model"); it != file.metadata.end())
-        meta.modelJson = it->second;
-
+    WeightsMeta meta = weightsMetaOf(path, file);
     for (const auto& p : params)
         network.assign(p.param->value, file.tensors.at(p.key())); // uploaded to a device
     return meta;

@@ -34,5 +34,8 @@ void saveWeights(const std::string& path, Network& network, const WeightsMeta& m
 // Loads into a network of the same graph; a missing tensor or one of another shape is a
 // FormatError naming the tensor and both shapes. Returns the metadata.
 WeightsMeta loadWeights(const std::string& path, Network& network);
+// The metadata of a weights file already read (`path` names it in errors: FormatError on
+// malformed metadata).
+WeightsMeta weightsMetaOf(const std::string& path, const TensorFile& file);
 
 } // namespace netcanvas

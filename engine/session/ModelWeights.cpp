@@ -1,7 +1,13 @@
 #include "engine/session/ModelWeights.h"
 
 #include "engine/backend/Backend.h"
+#include "engine/graph/ModelJson.h"
+#include "engine/io/Safetensors.h"
+#include "engine/session/TrainedModel.h"
 #include "engine/session/TrainingSession.h"
+
+#include <map>
+#include <set>
 
 namespace netcanvas {
 
@@ -62,6 +68,91 @@ bool ModelWeights::loadInto(Network& network) const
     for (size_t i = 0; i < params.size(); ++i)
         params[i].param->value.copyFrom(values[i].second);
     return true;
+}
+
+WeightsLoadReport ModelWeights::loadByName(Network& network, const std::vector<std::string>& fresh) const
+{
+    const std::set<std::string> freshNodes(fresh.begin(), fresh.end());
+    std::map<std::string, const Tensor*> byKey;
+    for (const auto& [key, value] : values)
+        byKey.emplace(key, &value);
+    WeightsLoadReport report;
+    std::set<std::string> seen;
+    for (const NamedParameter& p : network.parameters()) {
+        const std::string key = p.key();
+        auto it = byKey.find(key);
+        if (it == byKey.end() || freshNodes.count(p.node)) {
+            if (it != byKey.end())
+                seen.insert(key); // replaced on purpose, not unused
+            report.fresh.push_back(key);
+            continue;
+        }
+        seen.insert(key);
+        if (it->second->shape() != p.param->value.shape()) {
+            report.skipped.push_back({ key, it->second->shape(), p.param->value.shape() });
+            continue;
+        }
+        network.assign(p.param->value, *it->second);
+        report.loaded.push_back(key);
+    }
+    for (const auto& [key, value] : values)
+        if (!seen.count(key))
+            report.unused.push_back(key);
+    return report;
+}
+
+std::shared_ptr<ModelWeights> ModelWeights::fromFile(const std::string& path)
+{
+    TensorFile file = loadSafetensors(path);
+    const WeightsMeta meta = weightsMetaOf(path, file);
+    auto w = std::make_shared<ModelWeights>();
+    if (!meta.modelJson.empty())
+        w->graph = parseModelJson(meta.modelJson, path + " (its embedded model)");
+    for (auto& [key, value] : file.tensors)
+        w->values.emplace_back(key, std::move(value));
+    w->normalization = normalizationOf(meta);
+    w->classNames = meta.classNames;
+    return w;
+}
+
+namespace {
+
+std::string joined(const std::vector<std::string>& keys)
+{
+    std::string s;
+    for (const std::string& k : keys)
+        s += (s.empty() ? "" : ", ") + k;
+    return s;
+}
+
+} // namespace
+
+std::vector<std::string> WeightsLoadReport::lines() const
+{
+    std::vector<std::string> out;
+    out.push_back("loaded " + std::to_string(loaded.size()) + " tensor" + (loaded.size() == 1 ? "" : "s")
+        + (loaded.empty() ? std::string() : ": " + joined(loaded)));
+    for (const Skipped& s : skipped)
+        out.push_back("skipped " + s.key + ": " + s.weights.toString() + " in the weights, " + s.model.toString()
+            + " in the model (initialized)");
+    if (!fresh.empty())
+        out.push_back("new (initialized): " + joined(fresh));
+    if (!unused.empty())
+        out.push_back("unused (not in the model): " + joined(unused));
+    return out;
+}
+
+nlohmann::json WeightsLoadReport::toJson() const
+{
+    nlohmann::json j;
+    j["loaded"] = loaded;
+    j["skipped"] = nlohmann::json::array();
+    for (const Skipped& s : skipped)
+        j["skipped"].push_back(
+            { { "tensor", s.key }, { "weights_shape", s.weights.dims() }, { "model_shape", s.model.dims() } });
+    j["new"] = fresh;
+    j["unused"] = unused;
+    return j;
 }
 
 } // namespace netcanvas

@@ -121,9 +121,34 @@ void TrainingSession::loadInitialWeights(Trainer& trainer)
     if (!m_settings.initialWeights && m_settings.initialWeightsFile.empty())
         return;
     auto host = createCpuBackend(1);
-    Network start(m_graph, *host);
+    Network start(m_graph, *host, m_config.seed); // the Trainer's initialization for new tensors
     Normalization norm;
-    if (m_settings.initialWeights) {
+    const std::string source
+        = m_settings.initialWeights ? std::string("the given weights") : m_settings.initialWeightsFile;
+    if (m_settings.weightsLoading == WeightsLoading::ByName) {
+        std::shared_ptr<const ModelWeights> weights = m_settings.initialWeights;
+        if (!weights) {
+            try {
+                weights = ModelWeights::fromFile(m_settings.initialWeightsFile);
+            } catch (const FormatError& e) {
+                throw GraphError("cannot fine-tune from " + source + ": " + e.what());
+            }
+        }
+        auto report = std::make_shared<WeightsLoadReport>(weights->loadByName(start, m_settings.freshNodes));
+        if (report->loaded.empty()) {
+            const std::string example = !report->skipped.empty() ? report->skipped.front().key
+                : !report->fresh.empty()                         ? report->fresh.front()
+                                                                 : std::string();
+            throw GraphError("cannot fine-tune from " + source + ": none of the model's tensors"
+                + (example.empty() ? std::string() : " (e.g. '" + example + "')")
+                + " has its name and shape in the weights");
+        }
+        m_loadReport = std::move(report);
+        // The loaded features expect inputs normalized as in their training.
+        if (weights->normalization.mean.size()
+            == static_cast<size_t>(trainer.network().inputShape().rank() == 3 ? trainer.network().inputShape()[0] : 1))
+            norm = weights->normalization;
+    } else if (m_settings.initialWeights) {
         const std::string why = m_settings.initialWeights->mismatch(start);
         if (!why.empty())
             throw GraphError(
@@ -293,6 +318,11 @@ nlohmann::json TrainingSession::metricsJson(const SessionResult& result) const
         metrics["validation_accuracy"] = r.history.back().validationAccuracy;
         metrics["validation_loss"] = r.history.back().validationLoss;
     }
+    if (m_loadReport)
+        metrics["init_weights"] = m_loadReport->toJson();
+    const GraphAnalysis analysis = m_graph.analyze();
+    metrics["trainable_parameters"] = analysis.totalParams - analysis.frozenParams;
+    metrics["frozen_parameters"] = analysis.frozenParams;
     if (result.tested) {
         metrics["test_accuracy"] = result.test.accuracy;
         metrics["test_loss"] = result.test.loss;

@@ -16,7 +16,8 @@
 // Ensures: run() evaluates the test split unless the run diverged, was cancelled or has no
 // test samples. A stopped (not cancelled) run is still evaluated: its weights are the last
 // good ones. Fine-tuning weights that do not fit the graph throw GraphError naming the
-// parameter that differs.
+// parameter that differs (WeightsLoading::Strict); loaded by name (WeightsLoading::ByName) they
+// throw only when not one tensor matches, and weightsLoadReport() says what was loaded.
 #include "engine/data/Split.h"
 #include "engine/graph/ModelGraph.h"
 #include "engine/io/Safetensors.h"
@@ -35,6 +36,13 @@
 namespace netcanvas {
 
 struct ModelWeights;
+struct WeightsLoadReport;
+
+// How initial weights are loaded.
+enum class WeightsLoading {
+    Strict, // the same model: every tensor, or GraphError naming the first that differs (resume)
+    ByName, // another graph: tensors whose key and shape match, the rest initialized (fine-tune)
+};
 
 struct SessionSettings {
     // The recipe and the machine's settings: device, precision, threads, loss scaling,
@@ -42,6 +50,10 @@ struct SessionSettings {
     TrainConfig config;
     std::shared_ptr<const ModelWeights> initialWeights; // fine-tune from these ...
     std::string initialWeightsFile; // ... or from this weights file (when no initialWeights)
+    WeightsLoading weightsLoading = WeightsLoading::Strict;
+    // ByName: nodes that keep their initialization even where the weights have their tensors
+    // (a replaced head: `train --fit-output`); reported as new.
+    std::vector<std::string> freshNodes;
     std::string outputDir; // the run folder (saveRunFolder); empty: none
 };
 
@@ -92,7 +104,9 @@ public:
     const std::shared_ptr<const Dataset>& dataset() const { return m_data; }
     const SessionSettings& settings() const { return m_settings; }
 
-    // Owner thread, after prepare().
+    // Owner thread, after prepare(). What loading the initial weights by name did; null with
+    // no initial weights or in the strict mode.
+    const WeightsLoadReport* weightsLoadReport() const { return m_loadReport.get(); }
     // Empty, or why the requested device or precision is not the one used (DeviceManager).
     const std::string& deviceNote() const { return m_deviceNote; }
     bool gpuPresent() const { return m_gpuPresent; }
@@ -128,6 +142,7 @@ private:
     TrainConfig m_config; // m_settings.config with the checkpoint folder resolved
     std::string m_deviceNote;
     bool m_gpuPresent = false;
+    std::shared_ptr<const WeightsLoadReport> m_loadReport;
 
     mutable std::mutex m_mutex; // guards the fields below (the Trainer's own calls are thread-safe)
     std::optional<DataSplit> m_split;

@@ -18,6 +18,8 @@ struct Network::Step {
     Tensor scratch; // gradIn buffer when this step's output fans out
     int consumers = 0;
     bool isInput = false;
+    bool frozen = false; // setFrozenNodes(): inference-mode forward, parameters not trained
+    bool needsGrad = true; // it or a node before it has parameters being trained
 };
 
 Network::Network(const ModelGraph& graph, Backend& backend, uint64_t seed)
@@ -121,6 +123,7 @@ const Tensor& Network::forward(const Tensor& input, bool training)
             "network input: expected N\u00d7" + inputShape().toString() + ", got " + input.shape().toString());
     const int64_t n = input.shape()[0];
     RunContext ctx { m_backend, training, training ? &m_rng : nullptr };
+    RunContext frozenCtx { m_backend, false, nullptr };
     std::vector<const Tensor*>& ins = m_ins;
     for (auto& s : m_steps) {
         s->out.resize(s->outputShape.batched(n));
@@ -131,7 +134,7 @@ const Tensor& Network::forward(const Tensor& input, bool training)
         ins.clear();
         for (int i : s->inputs)
             ins.push_back(&m_steps[static_cast<size_t>(i)]->out);
-        s->layer->forward(ctx, ins, s->out);
+        s->layer->forward(s->frozen ? frozenCtx : ctx, ins, s->out);
     }
     return m_steps[static_cast<size_t>(m_outputIndex)]->out;
 }
@@ -165,6 +168,7 @@ void Network::backwardFromIndex(int start, const Tensor& gradStart)
     assign(first.grad, gradStart);
     hasGrad[static_cast<size_t>(start)] = 1;
     RunContext ctx { m_backend, true, &m_rng };
+    RunContext frozenCtx { m_backend, false, nullptr };
     std::vector<const Tensor*>& ins = m_ins;
     std::vector<Tensor*>& gradIns = m_gradIns;
     std::vector<std::pair<int, bool>>& targets = m_targets; // (source step, received via scratch)
@@ -172,6 +176,10 @@ void Network::backwardFromIndex(int start, const Tensor& gradStart)
         Step& s = *m_steps[static_cast<size_t>(si)];
         if (!hasGrad[static_cast<size_t>(si)] || s.isInput)
             continue;
+        const bool prune = m_pruneBackward && !m_keepInputGradient;
+        if (prune && !s.needsGrad)
+            continue; // nothing at or before this node is trained
+        const RunContext& stepCtx = s.frozen ? frozenCtx : ctx;
         ins.clear();
         gradIns.clear();
         targets.clear();
@@ -180,7 +188,7 @@ void Network::backwardFromIndex(int start, const Tensor& gradStart)
         for (int i : s.inputs) {
             Step& src = *m_steps[static_cast<size_t>(i)];
             ins.push_back(&src.out);
-            if (src.isInput && !m_keepInputGradient) {
+            if ((src.isInput && !m_keepInputGradient) || (prune && !src.needsGrad)) {
                 gradIns.push_back(nullptr);
                 targets.emplace_back(i, false);
                 continue;
@@ -201,7 +209,7 @@ void Network::backwardFromIndex(int start, const Tensor& gradStart)
                     gradIns[a] = &src.scratch;
                     targets[a].second = true;
                 }
-        s.layer->backward(ctx, ins, s.out, s.grad, gradIns);
+        s.layer->backward(stepCtx, ins, s.out, s.grad, gradIns);
         for (size_t k = 0; k < targets.size(); ++k) {
             if (!gradIns[k] || !targets[k].second)
                 continue;
@@ -272,9 +280,35 @@ std::vector<NamedParameter> Network::trainableParameters()
     std::vector<NamedParameter> out;
     for (auto& s : m_steps)
         for (auto& p : s->layer->parameters())
-            if (p.trainable)
+            if (p.trainable && !s->frozen)
                 out.push_back({ s->id, &p });
     return out;
+}
+
+void Network::setFrozenNodes(const std::vector<std::string>& ids)
+{
+    for (auto& s : m_steps)
+        s->frozen = false;
+    for (const std::string& id : ids)
+        m_steps[static_cast<size_t>(indexOf(id))]->frozen = true; // throws naming an unknown id
+    // Steps are in topological order: a step needs a gradient when it trains parameters of
+    // its own or one of its inputs needs one.
+    m_pruneBackward = false;
+    for (auto& s : m_steps) {
+        bool trains = false;
+        if (!s->frozen)
+            for (const auto& p : s->layer->parameters())
+                trains = trains || p.trainable;
+        for (int i : s->inputs)
+            trains = trains || m_steps[static_cast<size_t>(i)]->needsGrad;
+        s->needsGrad = trains;
+        m_pruneBackward = m_pruneBackward || !trains;
+    }
+}
+
+bool Network::isFrozen(const std::string& nodeId) const
+{
+    return m_steps[static_cast<size_t>(indexOf(nodeId))]->frozen;
 }
 
 void Network::copyWeightsFrom(const Network& other)

@@ -92,7 +92,21 @@ public:
 
     // Every parameter, trainable and not, in execution order.
     std::vector<NamedParameter> parameters();
+    // The parameters an optimizer updates: trainable ones (not running statistics) of nodes
+    // that are not frozen.
     std::vector<NamedParameter> trainableParameters();
+
+    // Freezes these nodes (GraphNode::trainable = false; the Trainer passes the graph's): their
+    // forward runs as in inference even in training (batch norm on its running statistics,
+    // which stay unchanged; dropout off), trainableParameters() leaves their parameters out,
+    // and backward() skips every node with no trainable parameter at or before it — a frozen
+    // prefix (the convolutions of a fine-tune) computes no weight or input gradients at all.
+    // Nodes whose gradient the pass must still carry (a frozen node between trainable ones)
+    // run their backward as usual; their parameter gradients are computed but never applied.
+    // Not while keepInputGradient() is on (saliency needs every gradient). Throws GraphError
+    // naming an id that is not a node of the network.
+    void setFrozenNodes(const std::vector<std::string>& ids);
+    bool isFrozen(const std::string& nodeId) const;
     // Copies parameter values from another network of the same graph (for snapshots); the two
     // may run on different devices (downloaded from one, uploaded to the other).
     void copyWeightsFrom(const Network& other);
@@ -120,6 +134,7 @@ private:
     std::vector<std::pair<int, bool>> m_targets;
     std::vector<char> m_hasGrad; // per step: reached by the last backward
     bool m_keepInputGradient = false;
+    bool m_pruneBackward = false; // setFrozenNodes() made some steps need no backward
 };
 
 } // namespace netcanvas

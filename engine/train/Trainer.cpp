@@ -82,6 +82,7 @@ Trainer::Trainer(const ModelGraph& graph, TrainConfig config, Backend& backend)
     if (m_config.threads > 0)
         m_backend.setThreads(m_config.threads);
     m_network = std::make_unique<Network>(m_graph, m_backend, m_config.seed);
+    m_network->setFrozenNodes(m_graph.frozenNodes());
     // A model that ends in Softmax outputs probabilities: cross-entropy then takes them as
     // they are (the Softmax backward completes the usual fused gradient).
     m_outputIsProbabilities = outputIsProbabilities(m_graph, m_network->analysis());

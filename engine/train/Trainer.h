@@ -22,6 +22,11 @@
 // Checkpoints (config.checkpointDir): last.safetensors after every epoch (and on stop),
 // best.safetensors whenever the monitored loss improves — the validation loss, or the
 // training loss when there is no validation set. Early stopping restores the best weights.
+// Frozen nodes (GraphNode::trainable = false, Network::setFrozenNodes): the optimizer never
+// sees their parameters (no update, no L1/L2 or weight decay), their forward runs as in
+// inference (batch norm normalizes with its running statistics and leaves them unchanged), and
+// backward skips the frozen prefix of the graph — so every tensor of a frozen node stays
+// bit-identical through training.
 // Device: the network, its gradients, the optimizer state, the pre-step copy of the weights
 // and the best weights stay on the backend's device; per batch only the images and the
 // int32 labels go up and the loss and the correct count come back (evaluation also downloads

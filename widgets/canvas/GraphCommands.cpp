@@ -209,19 +209,57 @@ SetOutputClassesCommand::SetOutputClassesCommand(GraphModel* model, int classes,
 
 QString SetOutputClassesCommand::outputLayer(const GraphModel& model)
 {
-    const ModelGraph& g = model.graph();
-    std::string id = model.analysis().outputNode;
-    for (int guard = 0; guard < 64 && !id.empty(); ++guard) {
-        const GraphNode* node = g.node(id);
-        if (!node)
-            break;
-        if (node->type == "Dense")
-            return QString::fromStdString(id);
-        if (node->inputs.size() != 1)
-            break;
-        id = node->inputs.front();
+    return QString::fromStdString(outputDenseLayer(model.graph(), model.analysis()));
+}
+
+// ---- SetTrainable ----------------------------------------------------------------------
+
+SetTrainableCommand::SetTrainableCommand(
+    GraphModel* model, const QStringList& nodeIds, bool trainable, QUndoCommand* parent)
+    : QUndoCommand(parent)
+    , m_model(model)
+    , m_nodes(nodeIds)
+    , m_new(trainable)
+{
+    for (const QString& id : m_nodes) {
+        const GraphNode* n = model->node(id);
+        m_old.append(n ? n->trainable : true);
     }
-    return {};
+    const QString what = m_nodes.size() == 1 ? m_nodes.front() : QObject::tr("%n nodes", nullptr, int(m_nodes.size()));
+    setText(trainable ? QObject::tr("Unfreeze %1").arg(what) : QObject::tr("Freeze %1").arg(what));
+}
+
+void SetTrainableCommand::redo()
+{
+    for (const QString& id : m_nodes)
+        m_model->setTrainable(id, m_new);
+}
+
+void SetTrainableCommand::undo()
+{
+    for (int i = 0; i < m_nodes.size(); ++i)
+        m_model->setTrainable(m_nodes[i], m_old[i]);
+}
+
+// ---- ReplaceHead --------------------------------------------------------------------------
+
+ReplaceHeadCommand::ReplaceHeadCommand(GraphModel* model, int classes, QUndoCommand* parent)
+    : QUndoCommand(parent)
+    , m_old(SetOutputClassesCommand::outputLayer(*model))
+{
+    setText(QObject::tr("Replace head (%n classes)", nullptr, classes));
+    if (m_old.isEmpty())
+        return;
+    m_new = QStringLiteral("head");
+    for (int i = 2; model->contains(m_new); ++i)
+        m_new = QStringLiteral("head%1").arg(i);
+    // Children run in order on redo and in reverse on undo; each reads the node's old state
+    // when made, so the edits of the old node come before the rename.
+    new SetParamCommand(model, m_old, QStringLiteral("units"), classes, this);
+    const GraphNode* n = model->node(m_old);
+    if (n && !n->trainable)
+        new SetTrainableCommand(model, { m_old }, true, this);
+    new RenameNodeCommand(model, m_old, m_new, this);
 }
 
 // ---- RenameNode -------------------------------------------------------------------------

@@ -132,6 +132,35 @@ private:
     QString m_layer;
 };
 
+// Freezes or unfreezes nodes (GraphNode::trainable): one undo step, "Freeze conv1" /
+// "Unfreeze 2 nodes".
+class SetTrainableCommand : public QUndoCommand {
+public:
+    SetTrainableCommand(GraphModel* model, const QStringList& nodeIds, bool trainable, QUndoCommand* parent = nullptr);
+    void redo() override;
+    void undo() override;
+
+private:
+    GraphModel* m_model;
+    QStringList m_nodes;
+    QList<bool> m_old;
+    bool m_new;
+};
+
+// Replace head: the classifier's output Dense (SetOutputClassesCommand::outputLayer) becomes a
+// new layer for `classes` classes — renamed to a fresh id ("head", "head2", ...) so that
+// weights loaded by name leave it freshly initialized, its units set to `classes`, trainable.
+// One undo step "Replace head (N classes)". Requires: outputLayer(model) is not empty.
+class ReplaceHeadCommand : public QUndoCommand {
+public:
+    ReplaceHeadCommand(GraphModel* model, int classes, QUndoCommand* parent = nullptr);
+    QString oldId() const { return m_old; }
+    QString newId() const { return m_new; }
+
+private:
+    QString m_old, m_new;
+};
+
 // Renames a node (and every reference to it).
 class RenameNodeCommand : public QUndoCommand {
 public:

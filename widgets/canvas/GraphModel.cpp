@@ -228,6 +228,17 @@ bool GraphModel::setParam(const QString& id, const QString& key, const nlohmann:
     return true;
 }
 
+bool GraphModel::setTrainable(const QString& id, bool trainable)
+{
+    GraphNode* n = m_graph.node(id.toStdString());
+    if (!n)
+        return false;
+    n->trainable = trainable;
+    emit nodeUpdated(id);
+    reanalyze();
+    return true;
+}
+
 ConnectCheck GraphModel::canRename(const QString& oldId, const QString& newId) const
 {
     if (!contains(oldId))

@@ -72,6 +72,8 @@ public:
     bool disconnectNodes(const QString& from, const QString& to, int port = -1);
     // Sets one parameter; a null value removes the key (the default applies again).
     bool setParam(const QString& id, const QString& key, const nlohmann::json& value);
+    // Freezes (false) or unfreezes a node (GraphNode::trainable). Emits nodeUpdated().
+    bool setTrainable(const QString& id, bool trainable);
 
     // Renames a node everywhere (its consumers' inputs, the output override), keeping its
     // place in the node list. Announced as the old node's edges and node deleted, the new

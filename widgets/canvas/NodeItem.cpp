@@ -52,6 +52,8 @@ void NodeItem::refresh()
             m_status = m_shape;
             if (a->params > 0)
                 m_params = QObject::tr("%1 params").arg(style::groupDigits(a->params));
+            if (!n->trainable) // short: the card shows the shape on the same line
+                m_params = QObject::tr("frozen · %1").arg(style::groupDigits(a->params));
         } else {
             fullError = QString::fromStdString(a->error);
             bool inputFails = false;
@@ -74,6 +76,9 @@ void NodeItem::refresh()
         tip += QStringLiteral("<br>%1").arg(QString::fromStdString(info->doc).toHtmlEscaped());
     if (!m_shape.isEmpty())
         tip += QObject::tr("<br>output %1").arg(m_shape);
+    m_frozen = !n->trainable;
+    if (m_frozen)
+        tip += QObject::tr("<br><b>frozen</b>: training leaves its weights as they are");
     if (!fullError.isEmpty())
         tip += QStringLiteral("<br><span style='color:#c93c3c'>%1</span>").arg(fullError.toHtmlEscaped());
     setToolTip(tip);
@@ -181,6 +186,8 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
             : selected     ? style::selection()
                            : style::cardBorder(),
         (hasError() || selected) ? 2 : 1);
+    if (m_frozen && !hasError())
+        border.setStyle(Qt::DashLine); // frozen: a dashed outline and "frozen" in the text, not a color
     painter->setPen(border);
     painter->setBrush(Qt::NoBrush);
     painter->drawRoundedRect(card.adjusted(0.5, 0.5, -0.5, -0.5), 7, 7);

@@ -37,6 +37,9 @@ public:
     bool hasError() const { return !m_error.isEmpty(); }
     // The line under the type: the output shape, or why there is none.
     const QString& statusText() const { return m_status; }
+    // Not trainable (GraphNode::trainable): drawn with a dashed outline and "frozen · N" (its parameters).
+    bool isFrozen() const { return m_frozen; }
+    const QString& paramsText() const { return m_params; }
     QRectF cardRect() const;
 
     QRectF boundingRect() const override;
@@ -55,6 +58,7 @@ private:
     GraphModel* m_model;
     QString m_id;
     QString m_type, m_category, m_shape, m_params, m_error, m_status;
+    bool m_frozen = false;
     int m_slots = 0;
     int m_connected = 0;
     bool m_variadic = false; // Add/Concat: the last slot is a "+"

@@ -82,7 +82,16 @@ PropertyEditor::PropertyEditor(GraphModel* model, QUndoStack* undoStack, QWidget
     m_idEdit = new QLineEdit(m_content);
     m_idEdit->setToolTip(tr("The node's name: used in messages, the model file and weight names"));
     idRow->addRow(formLabel(tr("name"), m_content), m_idEdit);
+    m_trainable = new QCheckBox(tr("train this layer's weights"), m_content);
+    m_trainable->setToolTip(tr("Unchecked: the layer is frozen — training leaves its weights (and batch norm's "
+                               "running statistics) as they are, as when fine-tuning a pretrained model"));
+    idRow->addRow(formLabel(tr("trainable"), m_content), m_trainable);
     v->addLayout(idRow);
+    connect(m_trainable, &QCheckBox::toggled, this, [this](bool on) {
+        const GraphNode* n = m_model->node(m_id);
+        if (n && n->trainable != on)
+            m_undo->push(new SetTrainableCommand(m_model, { m_id }, on));
+    });
     m_idProblem = new QLabel(m_content);
     m_idProblem->setWordWrap(true);
     m_idProblem->setStyleSheet(QStringLiteral("color: #b23a3a;"));
@@ -277,6 +286,12 @@ void PropertyEditor::refreshAnalysis()
         return;
     const NodeAnalysis* a = m_model->nodeAnalysis(m_id);
     const GraphNode* n = m_model->node(m_id);
+    if (n) {
+        const QSignalBlocker block(m_trainable);
+        m_trainable->setChecked(n->trainable);
+        // A kind without parameters has nothing to freeze (unless a file froze it already).
+        m_trainable->setEnabled(!n->trainable || (a && a->params > 0));
+    }
     QStringList ins;
     if (a)
         for (const auto& s : a->inputShapes)

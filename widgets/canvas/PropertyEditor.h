@@ -4,7 +4,8 @@
 // check box, Choice → combo box, String → line edit). Each edit pushes a SetParam command
 // on the undo stack. Below the form: the node's input and output shapes, parameter count,
 // FLOPs, and the engine's error in red when the node does not fit. The node's id is
-// editable (a RenameNode command; a refused name says why under the field).
+// editable (a RenameNode command; a refused name says why under the field), and so is its
+// "trainable" switch (unchecked: frozen in training — a SetTrainable command).
 //
 // Requires: model and undo stack outlive the editor.
 #include <QHash>
@@ -12,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+class QCheckBox;
 class QFormLayout;
 class QLineEdit;
 class QLabel;
@@ -32,6 +34,9 @@ public:
     QWidget* editorFor(const QString& key) const { return m_editors.value(key); }
     QLabel* errorLabel() const { return m_error; }
     QLineEdit* idEdit() const { return m_idEdit; }
+    // "trainable": unchecked freezes the node (a SetTrainable command); disabled for a kind
+    // without parameters.
+    QCheckBox* trainableBox() const { return m_trainable; }
     QLabel* outputLabel() const { return m_output; }
 
 public slots:
@@ -51,6 +56,7 @@ private:
     QLabel* m_title;
     QLabel* m_doc;
     QLineEdit* m_idEdit;
+    QCheckBox* m_trainable;
     QLabel* m_idProblem;
     QWidget* m_formBox;
     QFormLayout* m_form;

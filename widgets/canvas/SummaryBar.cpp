@@ -86,7 +86,16 @@ void SummaryBar::refresh()
             params += na.params;
             flops += na.flops;
         }
-    m_params->setText(style::groupDigits(params));
+    if (a.frozenParams > 0) {
+        m_params->setText(tr("%1 trainable · %2 frozen")
+                              .arg(style::groupDigits(params - a.frozenParams), style::groupDigits(a.frozenParams)));
+        m_params->setToolTip(tr("%1 parameters: %2 in trainable layers, %3 in frozen layers (not trained)")
+                                 .arg(style::groupDigits(params), style::groupDigits(params - a.frozenParams),
+                                     style::groupDigits(a.frozenParams)));
+    } else {
+        m_params->setText(style::groupDigits(params));
+        m_params->setToolTip(tr("Parameters (all trainable)"));
+    }
     m_flops->setText(style::compactCount(static_cast<double>(flops)));
     m_memory->setText(QStringLiteral("≈ ")
         + style::bytes(static_cast<double>(trainingMemoryBytes(params, activations, m_batch->value()))));

@@ -22,6 +22,8 @@ public:
     static int64_t trainingMemoryBytes(int64_t params, int64_t activationElements, int batch);
     QSpinBox* batchSizeBox() const { return m_batch; }
     QLabel* statusLabel() const { return m_status; }
+    // "61,706" or, with frozen nodes, "59,134 trainable · 2,572 frozen".
+    QLabel* paramsLabel() const { return m_params; }
 
 public slots:
     void refresh();
