@@ -4,7 +4,7 @@ MatMul + Add, then Softmax; with an input and the expected output computed by Py
 (tests/engine/test_onnx.cpp: nhwcModelImports).
 
 Usage: make_nhwc_model.py OUT_DIR -> OUT_DIR/nhwc.onnx, input_nchw.bin (3x2x5x4 float32: the
-imported model takes NCHW), expected.bin (3x4).
+imported model takes NCHW), nhwc_expected.bin (3x4).
 """
 import os
 import sys
@@ -51,7 +51,7 @@ def main():
     y = y.permute(0, 2, 3, 1).reshape(n, -1) @ torch.from_numpy(dense_w) + torch.from_numpy(dense_b)
     y = torch.softmax(y, dim=1)
     t.contiguous().numpy().astype(np.float32).tofile(os.path.join(out, "input_nchw.bin"))
-    y.numpy().astype(np.float32).tofile(os.path.join(out, "expected.bin"))
+    y.numpy().astype(np.float32).tofile(os.path.join(out, "nhwc_expected.bin"))
 
 
 if __name__ == "__main__":

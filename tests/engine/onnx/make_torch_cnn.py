@@ -1,7 +1,8 @@
 """Writes an ONNX model exported by torch.onnx.export from a small CNN with batch norm, with an
 input and PyTorch's output for it (tests/engine/test_onnx.cpp: torchExportedCnnImports).
 
-Usage: make_torch_cnn.py OUT_DIR -> OUT_DIR/cnn.onnx, input.bin (4x1x12x12 float32), expected.bin.
+Usage: make_torch_cnn.py OUT_DIR -> OUT_DIR/cnn.onnx, input.bin (4x1x12x12 float32), expected.bin,
+and make_nhwc_model.py's files too (one Python start, since importing torch takes seconds).
 The network uses what PyTorch emits for common classifiers: Conv + BatchNorm + ReLU, max and
 average pooling, adaptive average pooling to 1x1 (GlobalAveragePool), x.view(x.size(0), -1)
 (Shape/Gather/Unsqueeze/Concat/Reshape), a matrix product plus a bias (MatMul + Add), Linear
@@ -63,3 +64,7 @@ def main():
 
 if __name__ == "__main__":
     main()
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import make_nhwc_model  # noqa: E402 (beside this script)
+
+    make_nhwc_model.main()
