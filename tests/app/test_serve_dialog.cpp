@@ -91,8 +91,11 @@ private slots:
             QVERIFY(r && r->status == 200);
         }
         QVERIFY(c.Post("/v1/predict", "not an image", "image/png")->status == 400);
-        dialog->refresh();
-        QCOMPARE(dialog->figure("requests"), QString("4"));
+        // A request is counted just after its answer is sent (httplib's logger): wait for the 4th.
+        QVERIFY(testing::waitFor([&] {
+            dialog->refresh();
+            return dialog->figure("requests") == "4";
+        }));
         QCOMPARE(dialog->figure("predictions"), QString("3 (3 images)"));
         QCOMPARE(dialog->figure("errors"), QString("1"));
         QVERIFY(dialog->figure("latency").contains(" ms / "));

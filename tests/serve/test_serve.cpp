@@ -131,6 +131,11 @@ private slots:
         QCOMPARE(info["limits"]["max_images_per_request"], 64);
         QCOMPARE(statusOf(c.Post("/v1/predict", fixtures::encodedImage(28, 28, ".png"), "image/png")), 200);
         QCOMPARE(statusOf(c.Get("/nope")), 404);
+        // Requests are counted just after their answer is sent (httplib's logger): wait for the 404's.
+        QVERIFY(testing::waitFor([&] {
+            auto m = c.Get("/metrics");
+            return m && m->body.find("code=\"404\"} 1") != std::string::npos;
+        }));
         auto metrics = c.Get("/metrics");
         QCOMPARE(statusOf(metrics), 200);
         QVERIFY(metrics->get_header_value("Content-Type").find("text/plain") == 0);
