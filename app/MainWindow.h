@@ -11,6 +11,8 @@
 //   - LabelingCoordinator: the Label mode's page, the Label menu's labeling actions and the
 //     labeling controller.
 // Coordinators talk to each other through small public methods and signals only.
+// The toolbar holds the one visible Train / Pause / Stop; WindowLayout shares the height between
+// the canvas and the bottom dock per mode (design / train / inspect) and remembers it per user.
 // Ensures: unsaved changes are asked about before the window closes.
 #include <QMainWindow>
 
@@ -18,6 +20,7 @@ class QDockWidget;
 class QDragEnterEvent;
 class QDropEvent;
 class QTabWidget;
+class QToolBar;
 class QUndoGroup;
 
 namespace netcanvas::widgets {
@@ -34,6 +37,7 @@ class FileActions;
 class LabelingCoordinator;
 class ProjectDocument;
 class TrainingCoordinator;
+class WindowLayout;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -49,6 +53,12 @@ public:
     FileActions* files() const { return m_files; }
     TrainingCoordinator* training() const { return m_training; }
     LabelingCoordinator* labeling() const { return m_labeling; }
+    WindowLayout* windowLayout() const { return m_layout; }
+    QToolBar* toolBar() const { return m_toolBar; }
+
+    // The saved layout (QSettings), or on first start the whole screen; `persistent` false
+    // (unattended demo runs) uses the defaults and saves nothing.
+    void restoreLayout(bool persistent = true);
 
     // Shows a side tab by name ("properties", "data", "training"); "data" also loads the
     // dataset when it is not loaded yet.
@@ -68,6 +78,8 @@ private:
     void createEditMenu();
     void createViewMenu();
     void createModeTabs(QMenu* labelMenu);
+    void createToolBar();
+    void trackLayoutMode();
     void onModeChanged(bool label);
     void updateTitle();
     void addLayerAtCenter(const QString& type);
@@ -88,6 +100,9 @@ private:
     TrainingCoordinator* m_training = nullptr;
     LabelingCoordinator* m_labeling = nullptr;
     FileActions* m_files = nullptr;
+    WindowLayout* m_layout = nullptr;
+    QToolBar* m_toolBar = nullptr;
+    bool m_persistentLayout = false;
 };
 
 } // namespace netcanvas::app

@@ -26,6 +26,7 @@
 #include <QMessageBox>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTabWidget>
 
 #include <algorithm>
@@ -43,16 +44,20 @@ TrainingCoordinator::TrainingCoordinator(
 {
     m_sideTabs->addTab(m_panel->dataPanel(), tr("Data"));
     m_sideTabs->addTab(m_panel, tr("Training"));
+    m_panel->setRunButtonsVisible(false); // the window's toolbar has them
     connect(m_panel, &widgets::TrainingPanel::dataTabRequested, this,
         [this] { m_sideTabs->setCurrentWidget(m_panel->dataPanel()); });
 
     m_inspection = new InspectionController(m_training, this);
     m_inspect = new InspectDock(m_inspection, window);
-    m_inspect->insertTab(0, buildBottomDock(), tr("Training"));
+    // "Charts", not "Training": the inspector already has a Training tab.
+    m_inspect->insertTab(0, buildBottomDock(), tr("Charts"));
     m_inspect->setCurrentIndex(0);
     m_dock = new QDockWidget(tr("Training and Inspection"), window);
     m_dock->setObjectName(QStringLiteral("trainingChartsDock"));
     m_dock->setWidget(m_inspect);
+    // Its tabs' pages would make the tallest page's minimum the dock's: the layout decides.
+    m_inspect->setMinimumHeight(70);
     m_dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
     // The Inspect views need more height than the charts: give it when one is opened.
     connect(m_inspect, &QTabWidget::currentChanged, this, [this](int index) {
@@ -89,6 +94,12 @@ QWidget* TrainingCoordinator::buildBottomDock()
     split->setChildrenCollapsible(false);
     m_runList->setMinimumWidth(180);
     connect(m_runList, &widgets::RunListWidget::checkedRunsChanged, m_charts, &widgets::TrainingCharts::setVisibleRuns);
+    // An empty run list is only room taken from the canvas: shown once there is a run.
+    auto showList = [this] { m_runList->setVisible(m_doc->runs()->count() > 0); };
+    showList();
+    for (auto sig : { &widgets::RunHistory::runAdded, &widgets::RunHistory::runRemoved })
+        connect(m_doc->runs(), sig, this, showList);
+    connect(m_doc->runs(), &widgets::RunHistory::cleared, this, showList);
     return split;
 }
 
@@ -166,6 +177,7 @@ void TrainingCoordinator::createTrainMenu(QMenu* train)
 {
     m_trainAction = train->addAction(tr("&Train"), this, &TrainingCoordinator::trainNow);
     m_trainAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
+    m_trainAction->setToolTip(tr("Train the model on the dataset (Ctrl+T)"));
     m_pauseAction = train->addAction(tr("&Pause"), this, [this] {
         if (m_training->isPaused())
             m_training->resume();
@@ -173,8 +185,10 @@ void TrainingCoordinator::createTrainMenu(QMenu* train)
             m_training->pause();
     });
     m_pauseAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    m_pauseAction->setToolTip(tr("Pause or resume the run (Ctrl+Shift+P)"));
     m_stopAction = train->addAction(tr("&Stop"), m_training, &TrainingController::stop);
     m_stopAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+    m_stopAction->setToolTip(tr("Stop the run and keep its weights (Ctrl+.)"));
     train->addSeparator();
     m_saveWeightsAction = train->addAction(tr("Save &Weights…"), this, &TrainingCoordinator::saveWeightsDialog);
 }
@@ -186,7 +200,10 @@ void TrainingCoordinator::updateTrainActions()
     const bool running = m_training->isRunning();
     m_trainAction->setEnabled(!running && m_doc->model()->analysis().ok);
     m_pauseAction->setEnabled(running);
-    m_pauseAction->setText(m_training->isPaused() ? tr("&Resume") : tr("&Pause"));
+    const bool paused = m_training->isPaused();
+    m_pauseAction->setText(paused ? tr("&Resume") : tr("&Pause"));
+    if (!m_pauseAction->icon().isNull()) // the toolbar's: play to resume, pause to pause
+        m_pauseAction->setIcon(m_window->style()->standardIcon(paused ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));
     m_stopAction->setEnabled(running);
     m_saveWeightsAction->setEnabled(m_training->hasWeights());
 }

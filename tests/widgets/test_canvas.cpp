@@ -238,6 +238,47 @@ private slots:
         checkItemsMatchModel(scene, model);
     }
 
+    // Opening fits the whole graph; a resize (a dock growing) refits it until the user zooms.
+    void fitsGraphAndKeepsItFittedUntilZoom()
+    {
+        GraphModel model;
+        QUndoStack undo;
+        GraphScene scene(&model, &undo);
+        GraphView view(&scene);
+        view.resize(900, 700);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        model.setGraph(lenet());
+        view.fitToContents();
+        QVERIFY(view.autoFit());
+        auto allNodesVisible = [&] {
+            const QRectF visible = view.mapToScene(view.viewport()->rect()).boundingRect();
+            for (NodeItem* item : scene.nodeItems())
+                if (!visible.contains(item->sceneBoundingRect()))
+                    return false;
+            return true;
+        };
+        QVERIFY(allNodesVisible());
+        const double zoomBefore = view.zoom();
+
+        view.resize(900, 560); // the bottom dock grew
+        QCoreApplication::processEvents();
+        QVERIFY2(allNodesVisible(), qPrintable(QString("zoom %1").arg(view.zoom())));
+        QVERIFY(view.zoom() < zoomBefore);
+        QVERIFY(view.zoom() >= GraphView::kReadableZoom);
+
+        view.zoomIn(); // the user takes over: no refit
+        QVERIFY(!view.autoFit());
+        const double userZoom = view.zoom();
+        view.resize(900, 700);
+        QCoreApplication::processEvents();
+        QCOMPARE(view.zoom(), userZoom);
+
+        view.fitToContents(); // View ▸ Fit to Window turns it back on
+        QVERIFY(view.autoFit());
+        QVERIFY(allNodesVisible());
+    }
+
     void refusedConnectionSaysWhy()
     {
         GraphModel model;

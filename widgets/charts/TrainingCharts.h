@@ -8,8 +8,11 @@
 // training, dashed = validation). The full data lives in RunCurves; the series get a
 // min/max-decimated copy (at most maxPoints() points each) through QXYSeries::replace(),
 // at most every 100 ms and only when something changed — 100,000+ batches stay smooth.
-// Hovering a series shows its values in a tooltip. The loss axis starts at 0 and is scaled
-// to the curves after the first tenth of an epoch (the initial drop is clipped at the top).
+// Hovering a series shows its values in a tooltip. The x axes span the epochs that have data
+// (not all planned ones); the loss axis starts at 0 and holds the smoothed and validation
+// curves whole (only the faint per-batch band may leave the top); small learning rates are
+// drawn in units of 10^k named in the axis title, so the labels stay short. Epoch values are
+// small hollow markers; validation lines are dashed.
 #include "widgets/charts/RunCurves.h"
 
 #include <QWidget>
@@ -53,6 +56,8 @@ public:
     int refreshCount() const { return m_refreshCount; }
     // The longest refresh (decimation + replace + axes) so far, in milliseconds.
     double longestRefreshMs() const { return m_longestRefreshMs; }
+    // The axes (for tests): the x or y axis of the chart showing `curve`.
+    QValueAxis* axis(Curve curve, Qt::Orientation orientation) const;
 
 private:
     struct RunSeries {
@@ -68,7 +73,9 @@ private:
     void onRunChanged(int id);
     void rebuildSeries();
     void updateAxes();
-    void connectHover(QLineSeries* s, const QString& runLabel, const QString& what, const QString& format);
+    // `scale`: the series' values are the real ones times *scale (the learning rate's units).
+    void connectHover(QLineSeries* s, const QString& runLabel, const QString& what, const QString& format,
+        const double* scale = nullptr);
     QChart* makeChart(const QString& title, QValueAxis*& x, QValueAxis*& y);
     void scheduleRefresh();
 
@@ -88,6 +95,7 @@ private:
     int m_maxPoints = 2000;
     int m_refreshCount = 0;
     double m_longestRefreshMs = 0.0;
+    double m_lrScale = 1.0; // the learning-rate series is drawn in units of 1/m_lrScale
 };
 
 } // namespace netcanvas::widgets

@@ -456,6 +456,12 @@ void TrainingPanel::showMessage(const QString& text, const QString& kind)
     m_message->show();
 }
 
+void TrainingPanel::setRunButtonsVisible(bool visible)
+{
+    for (QPushButton* b : { m_train, m_pause, m_stop })
+        b->setVisible(visible);
+}
+
 void TrainingPanel::setTrainingState(bool running, bool paused)
 {
     const bool starting = running && !m_running;

@@ -77,6 +77,10 @@ public:
     // than the model's input, then emits trainRequested().
     void requestTrain();
 
+    // The panel's own Train / Pause / Stop buttons (shown by default). The app hides them: its
+    // toolbar holds the one visible set, and the reason Train is blocked still shows here.
+    void setRunButtonsVisible(bool visible);
+
     void setTrainingState(bool running, bool paused);
     void showBatch(const BatchEvent& last);
     void showEpoch(const EpochEvent& event);
