@@ -10,6 +10,7 @@
 #include "widgets/charts/TrainingCharts.h"
 #include "widgets/data/DataPanel.h"
 #include "widgets/data/DatasetView.h"
+#include "widgets/train/RunDisplay.h"
 #include "widgets/train/RunHistory.h"
 #include "widgets/train/RunListWidget.h"
 #include "widgets/train/TrainingPanel.h"
@@ -112,8 +113,10 @@ void TrainingCoordinator::connectController()
     connect(m_panel, &widgets::TrainingPanel::stopRequested, m_training, &TrainingController::stop);
     // "cuda: unavailable (…) — training on the CPU": why a run is not on the chosen device.
     connect(m_training, &TrainingController::deviceNote, m_panel, &widgets::TrainingPanel::showDeviceNote);
-    connect(
-        m_training, &TrainingController::deviceNote, this, [this](const QString& note) { showStatus(note, 10000); });
+    connect(m_training, &TrainingController::deviceNote, this, [this](const QString& note) {
+        if (m_panel->config().device != "auto") // a chosen GPU that is not used; Automatic stays quiet
+            showStatus(note, 10000);
+    });
     connect(m_panel, &widgets::TrainingPanel::statusMessage, m_trainStatus, &QLabel::setText);
     connect(m_training, &TrainingController::started, this, [this] { m_inspectPending = true; });
     connect(m_training, &TrainingController::batchFinished, this, [this, runs](const std::vector<BatchEvent>& events) {
@@ -123,8 +126,16 @@ void TrainingCoordinator::connectController()
             m_inspect->sourceChanged(m_training->session()->graph());
         }
         runs->appendBatches(m_liveRunId, events);
-        if (!events.empty())
+        if (!events.empty()) {
             m_panel->showBatch(events.back());
+            const BatchEvent& e = events.back();
+            m_inspect->setWeightsSource(tr("%1 · epoch %2/%3, batch %4/%5 (training)")
+                                            .arg(runName())
+                                            .arg(e.epoch + 1)
+                                            .arg(m_panel->config().epochs)
+                                            .arg(e.batch + 1)
+                                            .arg(e.batchesPerEpoch));
+        }
     });
     connect(m_training, &TrainingController::epochFinished, this, [this, runs](const EpochEvent& e) {
         if (m_inspect->currentWidget() == m_inspect->statsPage())
@@ -133,6 +144,7 @@ void TrainingCoordinator::connectController()
         m_panel->showEpoch(e);
     });
     connect(m_training, &TrainingController::finished, this, [this, runs](const RunSummary& s) {
+        m_inspect->setWeightsSource(tr("%1 · final, after %n epoch(s)", nullptr, s.epochsCompleted).arg(runName()));
         m_inspection->useTrainingRun();
         m_inspect->sourceChanged(m_training->session()->graph()); // the final weights and the test split
         runs->finishRun(m_liveRunId, s);
@@ -335,6 +347,8 @@ void TrainingCoordinator::applyDocumentSettings()
     if (!m_doc->weightsPath().isEmpty() && QFileInfo::exists(m_doc->weightsPath()) && !m_training->isRunning()) {
         m_inspectedWeights = m_doc->weightsPath();
         m_inspection->setModel(m_doc->model()->graph());
+        m_inspect->setWeightsSource(
+            tr("the project's saved weights (%1)").arg(QFileInfo(m_inspectedWeights).fileName()));
         if (m_inspection->useWeightsFile(m_inspectedWeights, m_panel->dataset()).isEmpty())
             m_inspect->sourceChanged(m_doc->model()->graph());
     }
@@ -347,6 +361,12 @@ QString TrainingCoordinator::defaultDatasetPath()
         return fashion;
     const QStringList dirs = shippedDataDirs(QStringLiteral("resources/sample-fashion"));
     return dirs.isEmpty() ? QString() : dirs.front();
+}
+
+QString TrainingCoordinator::runName() const
+{
+    const RunRecord* run = m_doc->runs()->run(m_liveRunId);
+    return run ? widgets::shortName(*run) : tr("Run %1").arg(m_liveRunId);
 }
 
 void TrainingCoordinator::showStatus(const QString& text, int ms)

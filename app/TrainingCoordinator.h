@@ -104,6 +104,7 @@ private:
     void saveWeightsDialog();
     void applyDocumentSettings(); // panels ← document (after open/new)
     void showStatus(const QString& text, int ms);
+    QString runName() const; // the live run's short name ("Run 2" or its label)
 
     QMainWindow* m_window;
     ProjectDocument* m_doc;

@@ -284,6 +284,8 @@ nlohmann::json TrainingSession::metricsJson(const SessionResult& result) const
         { "early_stopped", r.earlyStopped }, { "diverged", r.diverged }, { "message", r.message },
         { "best_epoch", r.bestEpoch + 1 },
         { "precision", precisionName(m_backend ? m_backend->mathPrecision() : m_config.precision) },
+        // The device that ran ("cpu", "cuda:0"), and the one asked for ("auto" may be either).
+        { "device", m_backend ? m_backend->name() : std::string() }, { "device_requested", m_config.device },
         { "out", m_settings.outputDir } };
     if (lossScaling()) {
         metrics["skipped_steps"] = r.skippedSteps;

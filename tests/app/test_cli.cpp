@@ -162,6 +162,10 @@ private slots:
         QCOMPARE(m["epochs"].toInt(), 10);
         QVERIFY(m["samples_per_second"].toDouble() > 0);
         QVERIFY(m.contains("test_loss"));
+        // The device that ran, not only the one asked for (auto: the CPU without a usable GPU).
+        QCOMPARE(m["device_requested"].toString(), QStringLiteral("auto"));
+        QVERIFY2(m["device"].toString() == QStringLiteral("cpu") || m["device"].toString().startsWith("cuda:"),
+            qPrintable(t.out));
         QVERIFY2(t.err.contains("broken.png"), qPrintable(t.err)); // skipped and reported
         for (const char* f : { "weights.safetensors", "model.json", "metrics.json", "history.csv",
                  "checkpoints/last.safetensors", "checkpoints/best.safetensors" })

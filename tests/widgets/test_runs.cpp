@@ -7,6 +7,7 @@
 #include "widgets/train/RunListWidget.h"
 
 #include <QLineSeries>
+#include <QScatterSeries>
 #include <QSignalSpy>
 #include <QValueAxis>
 #include <QtTest>
@@ -117,8 +118,11 @@ private slots:
         for (C c : { C::ValidationLoss, C::ValidationAccuracy }) {
             QLineSeries* s = charts.series(id, c);
             QCOMPARE(s->pen().style(), Qt::DashLine); // not color alone
-            QVERIFY(s->markerSize() <= 5);
-            QCOMPARE(s->brush().color(), QColor(Qt::white)); // hollow: the line under it shows
+            QScatterSeries* m = charts.markers(id, c);
+            QVERIFY(m);
+            QCOMPARE(m->points(), s->points());
+            QVERIFY(m->markerSize() <= 7);
+            QCOMPARE(m->brush().color(), QColor(Qt::white)); // hollow: the line under it shows
         }
     }
 

@@ -11,6 +11,7 @@
 #include <QLabel>
 #include <QLegendMarker>
 #include <QLineSeries>
+#include <QScatterSeries>
 #include <QStackedLayout>
 #include <QTimer>
 #include <QToolTip>
@@ -248,6 +249,16 @@ QLineSeries* TrainingCharts::series(int runId, Curve curve) const
     return nullptr;
 }
 
+QScatterSeries* TrainingCharts::markers(int runId, Curve curve) const
+{
+    auto it = m_series.find(runId);
+    QLineSeries* line = series(runId, curve);
+    if (it == m_series.end() || !line)
+        return nullptr;
+    auto m = it->second.markers.find(line);
+    return m == it->second.markers.end() ? nullptr : m->second;
+}
+
 QValueAxis* TrainingCharts::axis(Curve curve, Qt::Orientation orientation) const
 {
     const bool x = orientation == Qt::Horizontal;
@@ -310,19 +321,11 @@ void TrainingCharts::rebuildSeries()
         RunSeries rs;
         rs.raw = makeSeries(faint, 1.0);
         rs.smooth = makeSeries(train, 2.0);
-        // Epoch values: small hollow markers, so a marker never hides the other line; validation
-        // dashed as well as colored (color is not the only difference).
-        auto epochMarkers = [](QLineSeries* s) {
-            s->setPointsVisible(true);
-            s->setMarkerSize(5);
-            s->setBrush(QColor(Qt::white));
-        };
+        // Epoch values: small hollow markers (a scatter series over each line), so a marker
+        // never hides the other line; validation dashed as well as colored (not color alone).
         rs.validationLoss = makeSeries(val, overlay ? 1.6 : 1.8, Qt::DashLine);
-        epochMarkers(rs.validationLoss);
         rs.trainAccuracy = makeSeries(train, 2.0);
-        epochMarkers(rs.trainAccuracy);
         rs.validationAccuracy = makeSeries(val, overlay ? 1.6 : 1.8, Qt::DashLine);
-        epochMarkers(rs.validationAccuracy);
         rs.learningRate = makeSeries(train, 1.6);
 
         rs.raw->setName(tr("per batch"));
@@ -332,7 +335,7 @@ void TrainingCharts::rebuildSeries()
         rs.validationAccuracy->setName(tr("validation"));
         rs.learningRate->setName(label);
 
-        auto attach = [](QChart* chart, QLineSeries* s, QValueAxis* x, QValueAxis* y) {
+        auto attach = [](QChart* chart, QXYSeries* s, QValueAxis* x, QValueAxis* y) {
             chart->addSeries(s);
             s->attachAxis(x);
             s->attachAxis(y);
@@ -342,6 +345,20 @@ void TrainingCharts::rebuildSeries()
         attach(m_lossChart, rs.validationLoss, m_lossX, m_lossY);
         attach(m_accuracyChart, rs.trainAccuracy, m_accX, m_accY);
         attach(m_accuracyChart, rs.validationAccuracy, m_accX, m_accY);
+        auto markers = [&](QChart* chart, QLineSeries* line, QValueAxis* x, QValueAxis* y) {
+            auto* m = new QScatterSeries;
+            m->setMarkerShape(QScatterSeries::MarkerShapeCircle);
+            m->setMarkerSize(6.5);
+            m->setBrush(QColor(Qt::white));
+            m->setPen(QPen(line->pen().color(), 1.6));
+            attach(chart, m, x, y);
+            for (QLegendMarker* lm : chart->legend()->markers(m))
+                lm->setVisible(false);
+            rs.markers[line] = m;
+        };
+        markers(m_lossChart, rs.validationLoss, m_lossX, m_lossY);
+        markers(m_accuracyChart, rs.trainAccuracy, m_accX, m_accY);
+        markers(m_accuracyChart, rs.validationAccuracy, m_accX, m_accY);
         attach(m_lrChart, rs.learningRate, m_lrX, m_lrY);
 
         // Legend: single run — training/validation; overlay — one entry per run.
@@ -415,6 +432,8 @@ void TrainingCharts::refreshNow()
         rs.validationLoss->replace(decimateMinMax(c.validationLoss, m_maxPoints));
         rs.trainAccuracy->replace(decimateMinMax(c.trainAccuracy, m_maxPoints));
         rs.validationAccuracy->replace(decimateMinMax(c.validationAccuracy, m_maxPoints));
+        for (auto& [line, marker] : rs.markers)
+            marker->replace(line->points());
         QList<QPointF> lr = decimateMinMax(c.learningRate, std::min(limit, 1000));
         for (QPointF& p : lr)
             p.setY(p.y() * m_lrScale);

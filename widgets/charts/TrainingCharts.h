@@ -23,6 +23,7 @@
 class QChart;
 class QChartView;
 class QLineSeries;
+class QScatterSeries;
 class QValueAxis;
 class QTimer;
 class QLabel;
@@ -48,6 +49,8 @@ public:
     const RunCurves* curves(int runId) const;
     // The displayed series of a visible run (nullptr when not visible).
     QLineSeries* series(int runId, Curve curve) const;
+    // The hollow markers drawn over an epoch curve (nullptr for the per-batch curves).
+    QScatterSeries* markers(int runId, Curve curve) const;
     int maxPoints() const { return m_maxPoints; }
     void setMaxPoints(int n) { m_maxPoints = n; }
     // Pushes pending data to the series now (the timer does it at most every 100 ms).
@@ -67,6 +70,7 @@ private:
         QLineSeries* trainAccuracy = nullptr;
         QLineSeries* validationAccuracy = nullptr;
         QLineSeries* learningRate = nullptr;
+        std::map<QLineSeries*, QScatterSeries*> markers; // the epoch lines' hollow markers
         bool dirty = true;
     };
 
