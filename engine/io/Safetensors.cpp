@@ -237,6 +237,8 @@ void saveWeights(const std::string& path, Network& network, const WeightsMeta& m
             = nlohmann::json { { "mean", meta.mean }, { "std", meta.stddev } }.dump();
     if (!meta.modelJson.empty())
         file.metadata["netcanvas.model"] = meta.modelJson;
+    if (!meta.dataset.empty())
+        file.metadata["netcanvas.dataset"] = meta.dataset;
     saveSafetensors(path, file);
 }
 
@@ -328,6 +330,8 @@ WeightsMeta loadWeights(const std::string& path, Network& network)
     }
     if (auto it = file.metadata.find("netcanvas.model"); it != file.metadata.end())
         meta.modelJson = it->second;
+    if (auto it = file.metadata.find("netcanvas.dataset"); it != file.metadata.end())
+        meta.dataset = it->second;
 
     for (const auto& p : params)
         network.assign(p.param->value, file.tensors.at(p.key())); // uploaded to a device

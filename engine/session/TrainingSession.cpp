@@ -266,7 +266,9 @@ ModelGraph TrainingSession::graphWithRecipe() const
 
 WeightsMeta TrainingSession::weightsMeta() const
 {
-    return weightsMetaFor(m_graph, m_config, m_data->classNames, normalization());
+    WeightsMeta meta = weightsMetaFor(m_graph, m_config, m_data->classNames, normalization());
+    meta.dataset = m_data->root; // so that eval can tell the training dataset from another
+    return meta;
 }
 
 void TrainingSession::saveWeights(const std::string& path)

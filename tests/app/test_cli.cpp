@@ -174,6 +174,30 @@ private slots:
         const Run e = cli({ "eval", "--weights", out + "/weights.safetensors", "--data", m_data, "--json" });
         QVERIFY2(e.code == 0, qPrintable(e.err));
         QCOMPARE(lastJsonLine(e.out)["test_accuracy"].toDouble(), m["test_accuracy"].toDouble());
+        // The training dataset: its test split, and the output says so.
+        const QJsonObject own = lastJsonLine(e.out);
+        QCOMPARE(own["split"].toString(), QStringLiteral("test"));
+        QVERIFY(own["samples"].toInt() < own["dataset_samples"].toInt());
+        QVERIFY2(own["split_reason"].toString().contains("trained on"), qPrintable(e.out));
+        QVERIFY2(e.err.contains(QStringLiteral("evaluating %1 of %2 samples")
+                                    .arg(own["samples"].toInt())
+                                    .arg(own["dataset_samples"].toInt())),
+            qPrintable(e.err));
+        // Another dataset (same classes): evaluated whole, and why.
+        const QString other = m_dir.filePath("shapes-other");
+        writeDataset(other, 30);
+        const Run o = cli({ "eval", "--weights", out + "/weights.safetensors", "--data", other, "--json" });
+        QVERIFY2(o.code == 0, qPrintable(o.err));
+        const QJsonObject whole = lastJsonLine(o.out);
+        QCOMPARE(whole["split"].toString(), QStringLiteral("all"));
+        QCOMPARE(whole["samples"].toInt(), whole["dataset_samples"].toInt());
+        QVERIFY2(whole["split_reason"].toString().contains("not the one the model was trained on"), qPrintable(o.out));
+        QVERIFY2(o.err.contains(QStringLiteral("evaluating %1 of %1 samples").arg(whole["samples"].toInt())),
+            qPrintable(o.err));
+        // An explicit --split is obeyed.
+        const Run t
+            = cli({ "eval", "--weights", out + "/weights.safetensors", "--data", other, "--json", "--split", "test" });
+        QCOMPARE(lastJsonLine(t.out)["split"].toString(), QStringLiteral("test"));
         const Run table = cli(
             { "eval", "--weights", out + "/weights.safetensors", "--data", m_data, "--csv", m_dir.filePath("cm.csv") });
         QCOMPARE(table.code, 0);

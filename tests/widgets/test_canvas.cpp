@@ -459,6 +459,28 @@ private slots:
         QCOMPARE(SummaryBar::trainingMemoryBytes(10, 100, 2), int64_t(10 * 16 + 100 * 2 * 8));
     }
 
+    // Keyboard and screen readers: the palette's controls are named, and Enter on a layer adds it.
+    void paletteIsNamedAndAddsOnEnter()
+    {
+        LayerPalette palette;
+        palette.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&palette));
+        auto* tree = palette.findChild<QTreeWidget*>();
+        auto* search = palette.findChild<QLineEdit*>();
+        QVERIFY(tree && search);
+        QCOMPARE(tree->accessibleName(), QStringLiteral("Layers"));
+        QCOMPARE(search->accessibleName(), QStringLiteral("Search layers"));
+        QTreeWidgetItem* conv
+            = tree->findItems(QStringLiteral("Conv2D"), Qt::MatchExactly | Qt::MatchRecursive).value(0);
+        QVERIFY(conv);
+        tree->setFocus();
+        tree->setCurrentItem(conv);
+        QSignalSpy added(&palette, &LayerPalette::addRequested);
+        QTest::keyClick(tree, Qt::Key_Return);
+        QCOMPARE(added.count(), 1);
+        QCOMPARE(added.front().front().toString(), QStringLiteral("Conv2D"));
+    }
+
     void paletteFiltersByNameAndDoc()
     {
         LayerPalette palette;
