@@ -866,7 +866,7 @@ private slots:
         QVERIFY(charts.series(a, TrainingCharts::Curve::SmoothLoss)->pen().color()
             != charts.series(b, TrainingCharts::Curve::SmoothLoss)->pen().color());
         QCOMPARE(charts.series(a, TrainingCharts::Curve::SmoothLoss)->chart()->series().size(),
-            2 * 3); // raw, smooth, validation per run
+            2 * 4); // raw, smooth, validation and its hollow markers per run
 
         // NETCANVAS_CHARTS_PNG=file.png saves the overlay for a look.
         if (qEnvironmentVariableIsSet("NETCANVAS_CHARTS_PNG")) {
@@ -878,7 +878,8 @@ private slots:
 
         list.setChecked(c, true);
         QCOMPARE(charts.visibleRuns().size(), size_t(3));
-        QCOMPARE(charts.series(c, TrainingCharts::Curve::TrainAccuracy)->chart()->series().size(), 3 * 2);
+        QCOMPARE(charts.series(c, TrainingCharts::Curve::TrainAccuracy)->chart()->series().size(),
+            3 * 4); // training and validation accuracy and their markers per run
     }
 };
 
