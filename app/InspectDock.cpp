@@ -22,6 +22,7 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStackedWidget>
+#include <QTextDocumentFragment>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -135,12 +136,16 @@ QWidget* InspectDock::buildMapsTab()
     auto* bar = new QHBoxLayout;
     m_layerBox = new QComboBox(page);
     m_layerBox->setMinimumContentsLength(14);
+    m_layerBox->setAccessibleName(tr("Layer"));
     m_layerBox->setToolTip(tr("The layer whose output is shown (or select a node on the canvas)"));
     m_what = new QComboBox(page);
     m_what->addItems({ tr("Activations"), tr("Filters") });
+    m_what->setAccessibleName(tr("Show activations or filters"));
     m_sampleSpin = new QSpinBox(page);
     m_sampleSpin->setRange(0, 0);
     m_sampleSpin->setPrefix(tr("sample "));
+    m_sampleSpin->setAccessibleName(tr("Sample for the feature maps"));
+    m_sampleSpin->setAccessibleDescription(tr("The index of the dataset sample shown through the network"));
     m_sampleSpin->setToolTip(tr("A sample of the dataset (double-click a thumbnail in the Data tab to pick one)"));
     m_random = new QPushButton(tr("Random"), page);
     m_openImage = new QPushButton(tr("Image…"), page);
@@ -164,6 +169,12 @@ QWidget* InspectDock::buildMapsTab()
     m_guess->setSizePolicy(
         QSizePolicy::Ignored, QSizePolicy::Preferred); // long guesses are clipped, not widening the dock
     v->addWidget(m_guess);
+    m_mapsSource = new QLabel(page);
+    m_mapsSource->setObjectName(QStringLiteral("mapsWeightsSource"));
+    m_mapsSource->setStyleSheet(QStringLiteral("color: #5a6270;"));
+    m_mapsSource->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_mapsSource->hide();
+    v->addWidget(m_mapsSource);
     m_mapsMessage = hintLabel(page);
     m_mapsMessage->setText(tr("Train the model (or open a project with trained weights), then select a layer."));
     v->addWidget(m_mapsMessage);
@@ -263,9 +274,12 @@ QWidget* InspectDock::buildExplainTab()
     m_explainSpin = new QSpinBox(page);
     m_explainSpin->setRange(0, 0);
     m_explainSpin->setPrefix(tr("sample "));
+    m_explainSpin->setAccessibleName(tr("Sample to explain"));
+    m_explainSpin->setAccessibleDescription(tr("The index of a dataset sample whose class evidence is shown"));
     m_explainImage = new QPushButton(tr("Image…"), page);
     m_classBox = new QComboBox(page);
     m_classBox->setToolTip(tr("The class whose evidence is shown"));
+    m_classBox->setAccessibleName(tr("Class to explain"));
     m_classBox->setMinimumContentsLength(12);
     bar->addWidget(m_explainSpin);
     bar->addWidget(m_explainImage);
@@ -426,6 +440,7 @@ void InspectDock::requestMaps()
         m_ctl->requestFilters(layer());
         return;
     }
+    m_requestedSource = m_weightsSource;
     if (!m_image.isEmpty())
         m_ctl->requestFeatureMapsForImage(m_image, layer());
     else
@@ -466,10 +481,27 @@ void InspectDock::onMaps(const FeatureMapsResult& r)
     const InspectionData d = m_ctl->data();
     const QStringList names = classNamesOf(d);
     QString what = r.imagePath.isEmpty() ? tr("sample %1").arg(r.sampleIndex) : QFileInfo(r.imagePath).fileName();
-    if (r.sampleIndex >= 0 && d.dataset && r.sampleIndex < d.dataset->size())
-        what += tr(" (%1)").arg(names.value(d.dataset->labels[static_cast<size_t>(r.sampleIndex)]));
-    m_guess->setText(tr("%1 → %2%3").arg(what, scoresText(r.scores, names), r.live ? tr(" · live") : QString()));
-    m_guess->setToolTip(m_guess->text());
+    // A labeled sample: right or wrong said with a mark and a word, not by color alone.
+    QString verdict;
+    if (r.sampleIndex >= 0 && d.dataset && r.sampleIndex < d.dataset->size()) {
+        const int label = d.dataset->labels[static_cast<size_t>(r.sampleIndex)];
+        what += tr(" (labeled %1)").arg(names.value(label));
+        if (!r.scores.empty()) {
+            const bool right = r.scores.front().cls == label;
+            verdict = right ? QStringLiteral("<span style='color:#25652a'><b>✓ %1</b></span> ").arg(tr("right:"))
+                            : QStringLiteral("<span style='color:#a1261b'><b>✗ %1</b></span> ").arg(tr("wrong:"));
+        }
+    }
+    m_guess->setTextFormat(Qt::RichText);
+    m_guess->setText(QStringLiteral("%1 → %2%3%4")
+                         .arg(what.toHtmlEscaped(), verdict, scoresText(r.scores, names).toHtmlEscaped(),
+                             r.live ? tr(" · live") : QString()));
+    m_guess->setToolTip(QTextDocumentFragment::fromHtml(m_guess->text()).toPlainText());
+    m_guess->setAccessibleName(m_guess->toolTip());
+    // Which weights these maps come from: with Live off they stay as they were computed.
+    m_mapsSource->setVisible(!m_requestedSource.isEmpty());
+    m_mapsSource->setText(tr("Weights: %1%2").arg(m_requestedSource, r.live ? tr(" (live)") : QString()));
+    m_mapsSource->setToolTip(m_mapsSource->text());
 }
 
 void InspectDock::onExplain(const ExplainResult& r)

@@ -52,6 +52,12 @@ public:
     // Shows the Explain tab for an image file: its class, top-k probabilities and Grad-CAM.
     void explainImage(const QString& path);
     void evaluate();
+    // Where the inspected weights come from now ("Run 2 · epoch 1/8, batch 120/844"); the
+    // feature maps say it under the prediction, as of their request.
+    void setWeightsSource(const QString& text) { m_weightsSource = text; }
+    // The prediction line and the weights' source line of the Feature Maps tab (for tests).
+    QLabel* guessLabel() const { return m_guess; }
+    QLabel* mapsSourceLabel() const { return m_mapsSource; }
 
     widgets::FeatureMapView* featureMapView() const { return m_maps; }
     widgets::ConfusionMatrixView* confusionView() const { return m_confusion; }
@@ -97,6 +103,8 @@ private:
     QCheckBox* m_live;
     QComboBox* m_what; // activations | filters
     QLabel* m_guess;
+    QLabel* m_mapsSource = nullptr; // "weights: Run 2 · epoch 3/8 (final)"
+    QString m_weightsSource, m_requestedSource;
     QLabel* m_mapsMessage;
     QStackedWidget* m_mapsStack;
     widgets::FeatureMapView* m_maps;

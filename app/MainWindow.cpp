@@ -6,12 +6,14 @@
 #include "app/ProjectDocument.h"
 #include "app/ServeCoordinator.h"
 #include "app/TrainingCoordinator.h"
+#include "app/WindowLayout.h"
 #include "widgets/canvas/GraphScene.h"
 #include "widgets/canvas/GraphView.h"
 #include "widgets/canvas/LayerPalette.h"
 #include "widgets/canvas/PropertyEditor.h"
 #include "widgets/canvas/SummaryBar.h"
 #include "widgets/labels/LabelingPanel.h"
+#include "widgets/train/RunHistory.h"
 
 #include <QAction>
 #include <QCloseEvent>
@@ -20,13 +22,17 @@
 #include <QDropEvent>
 #include <QFileInfo>
 #include <QFrame>
+#include <QGuiApplication>
 #include <QKeySequence>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QScreen>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTabWidget>
 #include <QTimer>
+#include <QToolBar>
 #include <QUndoGroup>
 #include <QUndoStack>
 #include <QVBoxLayout>
@@ -63,8 +69,9 @@ MainWindow::MainWindow(QWidget* parent)
     m_serve = new ServeCoordinator(this, m_training, deployMenu);
     // The inspector (Data, Training) keeps the full height; the charts sit under the canvas.
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
-    resizeDocks({ m_training->dock() }, { 250 }, Qt::Vertical);
-    resizeDocks({ m_inspectorDock }, { 350 }, Qt::Horizontal);
+    m_layout = new WindowLayout(this, m_paletteDock, m_inspectorDock, m_training->dock());
+    trackLayoutMode();
+    createToolBar();
     connect(m_scene, &GraphScene::currentNodeChanged, this, [this](const QString& id) {
         if (!id.isEmpty())
             m_training->inspectDock()->setLayer(id); // the Feature Maps tab follows the canvas selection
@@ -178,6 +185,65 @@ void MainWindow::createViewMenu()
     snap->setCheckable(true);
     snap->setChecked(m_scene->snapToGrid());
     connect(snap, &QAction::toggled, m_scene, &GraphScene::setSnapToGrid);
+    view->addSeparator();
+    QAction* reset = view->addAction(tr("&Reset Layout"), this, [this] {
+        m_layout->reset();
+        m_paletteDock->setVisible(!labelMode());
+        if (m_toolBar)
+            m_toolBar->show();
+    });
+    reset->setStatusTip(tr("Put the panels back where they start, at their default sizes"));
+}
+
+void MainWindow::createToolBar()
+{
+    // The one visible Train / Pause / Stop (the Train menu's actions), where a newcomer looks.
+    m_toolBar = addToolBar(tr("Training"));
+    m_toolBar->setObjectName(QStringLiteral("trainingToolBar"));
+    m_toolBar->setMovable(false);
+    m_toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_toolBar->setAccessibleName(tr("Training toolbar"));
+    const struct {
+        QAction* action;
+        QStyle::StandardPixmap icon;
+    } actions[] = { { m_training->trainAction(), QStyle::SP_MediaPlay },
+        { m_training->pauseAction(), QStyle::SP_MediaPause }, { m_training->stopAction(), QStyle::SP_MediaStop } };
+    for (const auto& a : actions) {
+        a.action->setIcon(style()->standardIcon(a.icon));
+        m_toolBar->addAction(a.action);
+    }
+}
+
+void MainWindow::trackLayoutMode()
+{
+    // Design until there is a run to chart; Train while the charts tab shows runs; Inspect while
+    // an Inspect view is open.
+    auto update = [this] {
+        InspectDock* dock = m_training->inspectDock();
+        if (dock->currentIndex() > 0)
+            m_layout->setMode(WindowLayout::Mode::Inspect);
+        else if (m_doc->runs()->count() > 0)
+            m_layout->setMode(WindowLayout::Mode::Train);
+        else
+            m_layout->setMode(WindowLayout::Mode::Design);
+    };
+    connect(m_training->inspectDock(), &QTabWidget::currentChanged, this, update);
+    connect(m_doc->runs(), &widgets::RunHistory::runAdded, this, update);
+    connect(m_doc->runs(), &widgets::RunHistory::cleared, this, update);
+    connect(m_doc->runs(), &widgets::RunHistory::runRemoved, this, update);
+}
+
+void MainWindow::restoreLayout(bool persistent)
+{
+    m_persistentLayout = persistent;
+    if (persistent) {
+        m_layout->restore();
+    } else {
+        // The defaults over the whole screen, for reproducible screenshots; nothing is saved.
+        if (QScreen* screen = QGuiApplication::primaryScreen())
+            setGeometry(screen->availableGeometry());
+        m_layout->applyDefaults();
+    }
 }
 
 void MainWindow::createModeTabs(QMenu* labelMenu)
@@ -201,8 +267,6 @@ void MainWindow::createModeTabs(QMenu* labelMenu)
     m_modeTabs->setTabToolTip(0, tr("Design the network on the canvas (Ctrl+1)"));
     m_modeTabs->setTabToolTip(1, tr("Label images and train on them with the model in the loop (Ctrl+2)"));
     setCentralWidget(m_modeTabs);
-    // Replacing the central widget resets the docks' widths: give them back theirs.
-    resizeDocks({ m_paletteDock, m_inspectorDock }, { 200, 350 }, Qt::Horizontal);
     connect(m_modeTabs, &QTabWidget::currentChanged, this, [this](int index) { onModeChanged(index == 1); });
 }
 
@@ -246,10 +310,13 @@ void MainWindow::showSideTab(const QString& name)
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
-    if (m_files->closeRequested())
+    if (m_files->closeRequested()) {
+        if (m_persistentLayout)
+            m_layout->save();
         event->accept();
-    else
+    } else {
         event->ignore();
+    }
 }
 
 namespace {

@@ -12,6 +12,8 @@
 //     labeling controller;
 //   - ServeCoordinator: the Deploy menu (serving the last run's weights over HTTP).
 // Coordinators talk to each other through small public methods and signals only.
+// The toolbar holds the one visible Train / Pause / Stop; WindowLayout shares the height between
+// the canvas and the bottom dock per mode (design / train / inspect) and remembers it per user.
 // Ensures: unsaved changes are asked about before the window closes.
 #include <QMainWindow>
 
@@ -19,6 +21,7 @@ class QDockWidget;
 class QDragEnterEvent;
 class QDropEvent;
 class QTabWidget;
+class QToolBar;
 class QUndoGroup;
 
 namespace netcanvas::widgets {
@@ -36,6 +39,7 @@ class LabelingCoordinator;
 class ProjectDocument;
 class ServeCoordinator;
 class TrainingCoordinator;
+class WindowLayout;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -52,6 +56,12 @@ public:
     TrainingCoordinator* training() const { return m_training; }
     LabelingCoordinator* labeling() const { return m_labeling; }
     ServeCoordinator* serving() const { return m_serve; }
+    WindowLayout* windowLayout() const { return m_layout; }
+    QToolBar* toolBar() const { return m_toolBar; }
+
+    // The saved layout (QSettings), or on first start the whole screen; `persistent` false
+    // (unattended demo runs) uses the defaults and saves nothing.
+    void restoreLayout(bool persistent = true);
 
     // Shows a side tab by name ("properties", "data", "training"); "data" also loads the
     // dataset when it is not loaded yet.
@@ -71,6 +81,8 @@ private:
     void createEditMenu();
     void createViewMenu();
     void createModeTabs(QMenu* labelMenu);
+    void createToolBar();
+    void trackLayoutMode();
     void onModeChanged(bool label);
     void updateTitle();
     void addLayerAtCenter(const QString& type);
@@ -92,6 +104,9 @@ private:
     LabelingCoordinator* m_labeling = nullptr;
     ServeCoordinator* m_serve = nullptr;
     FileActions* m_files = nullptr;
+    WindowLayout* m_layout = nullptr;
+    QToolBar* m_toolBar = nullptr;
+    bool m_persistentLayout = false;
 };
 
 } // namespace netcanvas::app

@@ -12,6 +12,7 @@
 #include "widgets/charts/TrainingCharts.h"
 #include "widgets/data/DataPanel.h"
 #include "widgets/data/DatasetView.h"
+#include "widgets/train/RunDisplay.h"
 #include "widgets/train/RunHistory.h"
 #include "widgets/train/RunListWidget.h"
 #include "widgets/train/TrainingPanel.h"
@@ -29,6 +30,7 @@
 #include <QMessageBox>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTabWidget>
 
 #include <algorithm>
@@ -46,16 +48,20 @@ TrainingCoordinator::TrainingCoordinator(
 {
     m_sideTabs->addTab(m_panel->dataPanel(), tr("Data"));
     m_sideTabs->addTab(m_panel, tr("Training"));
+    m_panel->setRunButtonsVisible(false); // the window's toolbar has them
     connect(m_panel, &widgets::TrainingPanel::dataTabRequested, this,
         [this] { m_sideTabs->setCurrentWidget(m_panel->dataPanel()); });
 
     m_inspection = new InspectionController(m_training, this);
     m_inspect = new InspectDock(m_inspection, window);
-    m_inspect->insertTab(0, buildBottomDock(), tr("Training"));
+    // "Charts", not "Training": the inspector already has a Training tab.
+    m_inspect->insertTab(0, buildBottomDock(), tr("Charts"));
     m_inspect->setCurrentIndex(0);
     m_dock = new QDockWidget(tr("Training and Inspection"), window);
     m_dock->setObjectName(QStringLiteral("trainingChartsDock"));
     m_dock->setWidget(m_inspect);
+    // Its tabs' pages would make the tallest page's minimum the dock's: the layout decides.
+    m_inspect->setMinimumHeight(70);
     m_dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
     // The Inspect views need more height than the charts: give it when one is opened.
     connect(m_inspect, &QTabWidget::currentChanged, this, [this](int index) {
@@ -92,6 +98,12 @@ QWidget* TrainingCoordinator::buildBottomDock()
     split->setChildrenCollapsible(false);
     m_runList->setMinimumWidth(180);
     connect(m_runList, &widgets::RunListWidget::checkedRunsChanged, m_charts, &widgets::TrainingCharts::setVisibleRuns);
+    // An empty run list is only room taken from the canvas: shown once there is a run.
+    auto showList = [this] { m_runList->setVisible(m_doc->runs()->count() > 0); };
+    showList();
+    for (auto sig : { &widgets::RunHistory::runAdded, &widgets::RunHistory::runRemoved })
+        connect(m_doc->runs(), sig, this, showList);
+    connect(m_doc->runs(), &widgets::RunHistory::cleared, this, showList);
     return split;
 }
 
@@ -104,8 +116,10 @@ void TrainingCoordinator::connectController()
     connect(m_panel, &widgets::TrainingPanel::stopRequested, m_training, &TrainingController::stop);
     // "cuda: unavailable (…) — training on the CPU": why a run is not on the chosen device.
     connect(m_training, &TrainingController::deviceNote, m_panel, &widgets::TrainingPanel::showDeviceNote);
-    connect(
-        m_training, &TrainingController::deviceNote, this, [this](const QString& note) { showStatus(note, 10000); });
+    connect(m_training, &TrainingController::deviceNote, this, [this](const QString& note) {
+        if (m_panel->config().device != "auto") // a chosen GPU that is not used; Automatic stays quiet
+            showStatus(note, 10000);
+    });
     // Pretrained weights loaded by name: which tensors were loaded, skipped and new.
     connect(m_training, &TrainingController::weightsNote, this, [this](const QString& report) {
         m_panel->showDeviceNote(
@@ -123,8 +137,16 @@ void TrainingCoordinator::connectController()
             m_inspect->sourceChanged(m_training->session()->graph());
         }
         runs->appendBatches(m_liveRunId, events);
-        if (!events.empty())
+        if (!events.empty()) {
             m_panel->showBatch(events.back());
+            const BatchEvent& e = events.back();
+            m_inspect->setWeightsSource(tr("%1 · epoch %2/%3, batch %4/%5 (training)")
+                                            .arg(runName())
+                                            .arg(e.epoch + 1)
+                                            .arg(m_panel->config().epochs)
+                                            .arg(e.batch + 1)
+                                            .arg(e.batchesPerEpoch));
+        }
     });
     connect(m_training, &TrainingController::epochFinished, this, [this, runs](const EpochEvent& e) {
         if (m_inspect->currentWidget() == m_inspect->statsPage())
@@ -133,6 +155,7 @@ void TrainingCoordinator::connectController()
         m_panel->showEpoch(e);
     });
     connect(m_training, &TrainingController::finished, this, [this, runs](const RunSummary& s) {
+        m_inspect->setWeightsSource(tr("%1 · final, after %n epoch(s)", nullptr, s.epochsCompleted).arg(runName()));
         m_inspection->useTrainingRun();
         m_inspect->sourceChanged(m_training->session()->graph()); // the final weights and the test split
         runs->finishRun(m_liveRunId, s);
@@ -177,6 +200,7 @@ void TrainingCoordinator::createTrainMenu(QMenu* train)
 {
     m_trainAction = train->addAction(tr("&Train"), this, &TrainingCoordinator::trainNow);
     m_trainAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
+    m_trainAction->setToolTip(tr("Train the model on the dataset (Ctrl+T)"));
     m_pauseAction = train->addAction(tr("&Pause"), this, [this] {
         if (m_training->isPaused())
             m_training->resume();
@@ -184,8 +208,10 @@ void TrainingCoordinator::createTrainMenu(QMenu* train)
             m_training->pause();
     });
     m_pauseAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    m_pauseAction->setToolTip(tr("Pause or resume the run (Ctrl+Shift+P)"));
     m_stopAction = train->addAction(tr("&Stop"), m_training, &TrainingController::stop);
     m_stopAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+    m_stopAction->setToolTip(tr("Stop the run and keep its weights (Ctrl+.)"));
     train->addSeparator();
     m_saveWeightsAction = train->addAction(tr("Save &Weights…"), this, &TrainingCoordinator::saveWeightsDialog);
     train->addSeparator();
@@ -200,7 +226,10 @@ void TrainingCoordinator::updateTrainActions()
     const bool running = m_training->isRunning();
     m_trainAction->setEnabled(!running && m_doc->model()->analysis().ok);
     m_pauseAction->setEnabled(running);
-    m_pauseAction->setText(m_training->isPaused() ? tr("&Resume") : tr("&Pause"));
+    const bool paused = m_training->isPaused();
+    m_pauseAction->setText(paused ? tr("&Resume") : tr("&Pause"));
+    if (!m_pauseAction->icon().isNull()) // the toolbar's: play to resume, pause to pause
+        m_pauseAction->setIcon(m_window->style()->standardIcon(paused ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));
     m_stopAction->setEnabled(running);
     m_saveWeightsAction->setEnabled(m_training->hasWeights());
     m_replaceHeadAction->setEnabled(
@@ -362,6 +391,8 @@ void TrainingCoordinator::applyDocumentSettings()
     if (!m_doc->weightsPath().isEmpty() && QFileInfo::exists(m_doc->weightsPath()) && !m_training->isRunning()) {
         m_inspectedWeights = m_doc->weightsPath();
         m_inspection->setModel(m_doc->model()->graph());
+        m_inspect->setWeightsSource(
+            tr("the project's saved weights (%1)").arg(QFileInfo(m_inspectedWeights).fileName()));
         if (m_inspection->useWeightsFile(m_inspectedWeights, m_panel->dataset()).isEmpty())
             m_inspect->sourceChanged(m_doc->model()->graph());
     }
@@ -374,6 +405,12 @@ QString TrainingCoordinator::defaultDatasetPath()
         return fashion;
     const QStringList dirs = shippedDataDirs(QStringLiteral("resources/sample-fashion"));
     return dirs.isEmpty() ? QString() : dirs.front();
+}
+
+QString TrainingCoordinator::runName() const
+{
+    const RunRecord* run = m_doc->runs()->run(m_liveRunId);
+    return run ? widgets::shortName(*run) : tr("Run %1").arg(m_liveRunId);
 }
 
 void TrainingCoordinator::showStatus(const QString& text, int ms)

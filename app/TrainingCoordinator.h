@@ -1,7 +1,7 @@
 #pragma once
 // TrainingCoordinator: the training area of the main window and its wiring. It owns
 //   - the Data and Training tabs it adds to the inspector's tab widget (TrainingPanel),
-//   - the bottom dock "Training and Inspection": run list | live charts, then the Inspect
+//   - the bottom dock "Training and Inspection": its Charts tab (run list | live charts), then the Inspect
 //     views (InspectDock over an InspectionController),
 //   - the Train menu's actions (Train, Pause/Resume, Stop, Save Weights) and the status-bar
 //     label that shows the run's progress,
@@ -62,7 +62,10 @@ public:
     InspectDock* inspectDock() const { return m_inspect; }
     // The bottom dock (charts and Inspect views), for the window to place.
     QDockWidget* dock() const { return m_dock; }
+    // Train / Pause-Resume / Stop (the Train menu's; the window's toolbar shows them too).
     QAction* trainAction() const { return m_trainAction; }
+    QAction* pauseAction() const { return m_pauseAction; }
+    QAction* stopAction() const { return m_stopAction; }
 
     // Fashion-MNIST when installed, else the sample dataset shipped in resources/.
     static QString defaultDatasetPath();
@@ -109,6 +112,7 @@ private:
     void saveWeightsDialog();
     void applyDocumentSettings(); // panels ← document (after open/new)
     void showStatus(const QString& text, int ms);
+    QString runName() const; // the live run's short name ("Run 2" or its label)
 
     QMainWindow* m_window;
     ProjectDocument* m_doc;

@@ -33,7 +33,7 @@ int main(int argc, char** argv)
     parser.process(app);
 
     netcanvas::app::MainWindow window;
-    window.resize(1280, 800);
+    window.restoreLayout(!demo.unattended()); // the user's layout; the defaults in demo runs
     window.show();
     const QStringList args = parser.positionalArguments();
     if (args.isEmpty() || !window.files()->openFile(args.front()))

@@ -431,6 +431,26 @@ int runTrain(const TrainOptions& o)
     return g_interrupted.load() ? 130 : 0;
 }
 
+EvalSplitChoice chooseEvalSplit(const std::string& asked, const std::string& trainedOn, const std::string& data)
+{
+    if (asked != "auto")
+        return { asked, "--split " + asked };
+    if (trainedOn.empty())
+        return { "test",
+            "the test split (the weights do not name the dataset they were trained on; --split all "
+            "evaluates every sample)" };
+    namespace fs = std::filesystem;
+    std::error_code e1, e2;
+    const fs::path a = fs::weakly_canonical(fs::path(trainedOn), e1);
+    const fs::path b = fs::weakly_canonical(fs::path(data), e2);
+    const bool same = !e1 && !e2 ? a == b : trainedOn == data;
+    if (same)
+        return { "test",
+            "the test split of the dataset the model was trained on (its other samples were trained or "
+            "validated on)" };
+    return { "all", "the whole dataset: it is not the one the model was trained on (" + trainedOn + ")" };
+}
+
 int runEval(const EvalOptions& o)
 {
     checkMetricsPath(o.metricsOut); // before the work, not after
@@ -452,16 +472,20 @@ int runEval(const EvalOptions& o)
     const WeightsMeta meta = evaluator.loadWeightsFile(files.weights);
     if (!meta.classNames.empty() && meta.classNames != data->classNames)
         progress.message("note: the dataset's class names differ from the ones the model was trained on");
+    const EvalSplitChoice choice = chooseEvalSplit(o.split, meta.dataset, o.data);
     std::vector<int64_t> indices;
-    if (o.split == "all") {
+    if (choice.split == "all") {
         indices.resize(static_cast<size_t>(data->size()));
         std::iota(indices.begin(), indices.end(), 0);
     } else {
         const DataSplit split = evaluator.split();
-        indices = o.split == "test" ? split.test : o.split == "validation" ? split.validation : split.train;
+        indices = choice.split == "test" ? split.test : choice.split == "validation" ? split.validation : split.train;
     }
     if (indices.empty())
-        throw DataError(o.data + ": the " + o.split + " split is empty");
+        throw DataError(o.data + ": the " + choice.split + " split is empty");
+    // How many samples, and why those: the rule is part of the result.
+    progress.message("evaluating " + Progress::formatCount(static_cast<int64_t>(indices.size())) + " of "
+        + Progress::formatCount(data->size()) + " samples: " + choice.reason);
 
     const EvalResult r = evaluator.evaluate(indices);
     // Top-k accuracy (and the per-sample predictions behind it): a second, inference-only
@@ -472,12 +496,13 @@ int runEval(const EvalOptions& o)
     const auto& names = data->classNames;
     const std::string topK = "top-" + std::to_string(detail.topK);
     if (!o.json) {
-        std::cout << o.split << " split: accuracy " << fmt("%.2f%%", 100 * r.accuracy) << ", " << topK << " accuracy "
-                  << fmt("%.2f%%", 100 * detail.topKAccuracy) << ", loss " << fmt("%.4f", r.loss) << " on "
-                  << Progress::formatCount(r.samples) << " samples\n\n"
+        std::cout << choice.split << " split: accuracy " << fmt("%.2f%%", 100 * r.accuracy) << ", " << topK
+                  << " accuracy " << fmt("%.2f%%", 100 * detail.topKAccuracy) << ", loss " << fmt("%.4f", r.loss)
+                  << " on " << Progress::formatCount(r.samples) << " samples\n\n"
                   << r.confusion.toText(names);
     }
-    nlohmann::json j { { "split", o.split }, { "accuracy", r.accuracy }, { "loss", r.loss }, { "samples", r.samples },
+    nlohmann::json j { { "split", choice.split }, { "split_reason", choice.reason },
+        { "dataset_samples", data->size() }, { "accuracy", r.accuracy }, { "loss", r.loss }, { "samples", r.samples },
         { "top_k", detail.topK }, { "top_k_accuracy", detail.topKAccuracy } };
     j["confusion"] = confusionJson(r.confusion, names);
     if (!o.csvOut.empty())
@@ -487,7 +512,8 @@ int runEval(const EvalOptions& o)
     if (!o.metricsOut.empty())
         writeMetricsFile(o.metricsOut, j, detail, names);
     if (o.json) {
-        nlohmann::json line { { "split", o.split }, { "test_accuracy", r.accuracy }, { "test_loss", r.loss },
+        nlohmann::json line { { "split", choice.split }, { "split_reason", choice.reason },
+            { "dataset_samples", data->size() }, { "test_accuracy", r.accuracy }, { "test_loss", r.loss },
             { "samples", r.samples }, { "top_k", detail.topK }, { "top_k_accuracy", detail.topKAccuracy } };
         std::cout << line.dump() << "\n";
     }

@@ -45,7 +45,9 @@ struct EvalOptions {
     std::string model; // optional: the weights carry their model; or a project (.ncproj): its weights
     std::string weights;
     std::string data;
-    std::string split = "test"; // test | validation | train | all
+    // auto: the test split of the dataset the weights were trained on, any other dataset whole;
+    // or test | validation | train | all.
+    std::string split = "auto";
     std::string csvOut;
     std::string jsonOut;
     std::string metricsOut; // .json or .csv: confusion, per-class metrics, accuracy, top-k
@@ -55,6 +57,15 @@ struct EvalOptions {
     std::string precision = "fp32";
     bool json = false;
 };
+
+// eval's choice of samples: `asked` (--split) unless it is "auto", which takes the test split
+// of the dataset the weights were trained on (`trainedOn`, from their metadata) and any other
+// dataset whole. `reason` says which and why, for the output.
+struct EvalSplitChoice {
+    std::string split; // test | validation | train | all
+    std::string reason;
+};
+EvalSplitChoice chooseEvalSplit(const std::string& asked, const std::string& trainedOn, const std::string& data);
 
 struct PredictOptions {
     std::string model; // optional; or a project (.ncproj): its saved weights

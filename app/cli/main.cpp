@@ -101,8 +101,11 @@ int main(int argc, char** argv)
         ->add_option("--weights", eval.weights, "Weights (.safetensors) written by train (unless a project is given)")
         ->check(CLI::ExistingFile);
     evalCmd->add_option("--data", eval.data, "Dataset to evaluate on")->required();
-    evalCmd->add_option("--split", eval.split, "test | validation | train | all")
-        ->check(CLI::IsMember({ "test", "validation", "train", "all" }));
+    evalCmd
+        ->add_option("--split", eval.split,
+            "auto (default: the test split of the training dataset, another dataset whole) | test | validation | "
+            "train | all")
+        ->check(CLI::IsMember({ "auto", "test", "validation", "train", "all" }));
     evalCmd->add_option("--csv", eval.csvOut, "Write the confusion matrix as CSV");
     evalCmd->add_option("--metrics-json", eval.jsonOut, "Write all metrics as JSON");
     evalCmd->add_option("--threads", eval.threads, "CPU threads (0 = all cores)");

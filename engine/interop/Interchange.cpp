@@ -13,25 +13,6 @@ namespace netcanvas {
 
 namespace fs = std::filesystem;
 
-TrainedFiles resolveRunOrWeights(const std::string& runOrWeights, const std::string& model)
-{
-    std::error_code ec;
-    if (fs::is_directory(runOrWeights, ec)) {
-        const fs::path weights = fs::path(runOrWeights) / "weights.safetensors";
-        if (!fs::is_regular_file(weights, ec))
-            throw IoError(runOrWeights + ": a run folder holds weights.safetensors, and this one has none");
-        return { model, weights.string() };
-    }
-    if (!fs::is_regular_file(runOrWeights, ec))
-        throw IoError("cannot read '" + runOrWeights + "': no such file or folder");
-    if (isProjectPath(runOrWeights)) {
-        TrainedFiles files = resolveTrainedFiles(runOrWeights, {});
-        files.model = model;
-        return files;
-    }
-    return { model, runOrWeights };
-}
-
 std::shared_ptr<ModelWeights> loadModelWeights(const TrainedFiles& files)
 {
     LoadedModel m = loadTrained(files, createCpuBackend(1));

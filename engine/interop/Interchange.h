@@ -11,9 +11,7 @@
 
 namespace netcanvas {
 
-// The files of `runOrWeights` (+ an optional model JSON overriding the embedded one). Throws
-// IoError/FormatError naming the path when it is none of the three or its weights are missing.
-TrainedFiles resolveRunOrWeights(const std::string& runOrWeights, const std::string& model = {});
+// The files of a run folder, weights file or project: resolveRunOrWeights (TrainedModel.h).
 // Loads them on the host: graph, every parameter, normalization and class names.
 std::shared_ptr<ModelWeights> loadModelWeights(const TrainedFiles& files);
 

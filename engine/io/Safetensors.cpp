@@ -237,6 +237,8 @@ void saveWeights(const std::string& path, Network& network, const WeightsMeta& m
             = nlohmann::json { { "mean", meta.mean }, { "std", meta.stddev } }.dump();
     if (!meta.modelJson.empty())
         file.metadata["netcanvas.model"] = meta.modelJson;
+    if (!meta.dataset.empty())
+        file.metadata["netcanvas.dataset"] = meta.dataset;
     saveSafetensors(path, file);
 }
 
@@ -282,6 +284,8 @@ WeightsMeta weightsMetaOf(const std::string& path, const TensorFile& file)
     }
     if (auto it = file.metadata.find("netcanvas.model"); it != file.metadata.end())
         meta.modelJson = it->second;
+    if (auto it = file.metadata.find("netcanvas.dataset"); it != file.metadata.end())
+        meta.dataset = it->second;
 
     return meta;
 }

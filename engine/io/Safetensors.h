@@ -29,6 +29,7 @@ struct WeightsMeta {
     std::vector<std::string> classNames;
     std::vector<float> mean, stddev;
     std::string modelJson;
+    std::string dataset; // the root of the dataset trained on ("" when unknown: older files)
 };
 void saveWeights(const std::string& path, Network& network, const WeightsMeta& meta = {});
 // Loads into a network of the same graph; a missing tensor or one of another shape is a

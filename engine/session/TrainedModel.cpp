@@ -26,22 +26,27 @@ TrainedFiles resolveTrainedFiles(const std::string& modelOrProject, const std::s
     return { {}, project.weightsPath };
 }
 
-TrainedFiles resolveRunOrWeights(const std::string& path)
+TrainedFiles resolveRunOrWeights(const std::string& path, const std::string& model)
 {
     namespace fs = std::filesystem;
     std::error_code ec;
+    TrainedFiles files;
     if (fs::is_directory(path, ec)) {
         const fs::path weights = fs::path(path) / "weights.safetensors";
         if (!fs::is_regular_file(weights, ec))
             throw IoError(path + ": a run folder holds weights.safetensors, and this one has none");
-        const fs::path model = fs::path(path) / "model.json";
-        return { fs::is_regular_file(model, ec) ? model.string() : std::string(), weights.string() };
-    }
-    if (!fs::exists(path, ec))
+        const fs::path runModel = fs::path(path) / "model.json";
+        files = { fs::is_regular_file(runModel, ec) ? runModel.string() : std::string(), weights.string() };
+    } else if (!fs::exists(path, ec)) {
         throw IoError(path + ": no such run folder, project or weights file");
-    if (isProjectPath(path))
-        return resolveTrainedFiles(path, {});
-    return { {}, path };
+    } else if (isProjectPath(path)) {
+        files = resolveTrainedFiles(path, {});
+    } else {
+        files = { {}, path };
+    }
+    if (!model.empty())
+        files.model = model;
+    return files;
 }
 
 ModelGraph graphForWeights(const std::string& modelPath, const std::string& weightsPath)

@@ -30,8 +30,9 @@ struct TrainedFiles {
 TrainedFiles resolveTrainedFiles(const std::string& modelOrProject, const std::string& weights);
 // The files of one path that stands for a trained model (netcanvas-cli serve): a run folder
 // (its weights.safetensors, with its model.json when present), a project (its saved weights) or
-// a weights file (its embedded model). Throws IoError naming the path when it holds none.
-TrainedFiles resolveRunOrWeights(const std::string& path);
+// a weights file (its embedded model). `model`, when given, is the model JSON to use instead.
+// Throws IoError naming the path when it holds none.
+TrainedFiles resolveRunOrWeights(const std::string& path, const std::string& model = {});
 
 // The graph of trained weights: from `modelPath` when given, else the model embedded in the
 // weights file (FormatError naming the file when there is none).

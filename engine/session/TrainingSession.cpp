@@ -291,7 +291,9 @@ ModelGraph TrainingSession::graphWithRecipe() const
 
 WeightsMeta TrainingSession::weightsMeta() const
 {
-    return weightsMetaFor(m_graph, m_config, m_data->classNames, normalization());
+    WeightsMeta meta = weightsMetaFor(m_graph, m_config, m_data->classNames, normalization());
+    meta.dataset = m_data->root; // so that eval can tell the training dataset from another
+    return meta;
 }
 
 void TrainingSession::saveWeights(const std::string& path)
@@ -309,6 +311,8 @@ nlohmann::json TrainingSession::metricsJson(const SessionResult& result) const
         { "early_stopped", r.earlyStopped }, { "diverged", r.diverged }, { "message", r.message },
         { "best_epoch", r.bestEpoch + 1 },
         { "precision", precisionName(m_backend ? m_backend->mathPrecision() : m_config.precision) },
+        // The device that ran ("cpu", "cuda:0"), and the one asked for ("auto" may be either).
+        { "device", m_backend ? m_backend->name() : std::string() }, { "device_requested", m_config.device },
         { "out", m_settings.outputDir } };
     if (lossScaling()) {
         metrics["skipped_steps"] = r.skippedSteps;

@@ -265,6 +265,7 @@ struct Trainer::FitRun {
 
 struct Trainer::EpochTotals {
     double start = 0.0;
+    double pausedAtStart = 0.0; // Trainer::m_pausedSeconds when the epoch began
     double active = 0.0; // seconds spent in steps
     double lossSum = 0.0;
     int64_t correct = 0, samples = 0, skipped = 0;
@@ -292,8 +293,10 @@ void Trainer::requestPause(bool paused)
 bool Trainer::waitWhilePaused()
 {
     if (m_pause) {
+        const double t0 = now();
         std::unique_lock<std::mutex> lock(m_controlMutex);
         m_controlChanged.wait(lock, [this] { return !m_pause || m_stop; });
+        m_pausedSeconds += now() - t0; // a run's time is its training time
     }
     return m_stop;
 }
@@ -318,6 +321,7 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
 {
     ResetOnExit resetStop { m_stop };
     const double fitStart = now();
+    m_pausedSeconds = 0.0;
     checkFitInputs(data, split);
     if (m_config.normalize && !m_normalizationFixed)
         m_normalization = computeNormalization(data, split.train);
@@ -351,6 +355,7 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
     for (int epoch = 0; epoch < m_config.epochs; ++epoch) {
         EpochTotals totals;
         totals.start = now();
+        totals.pausedAtStart = m_pausedSeconds;
         totals.lr = run.baseLr;
         const StepOutcome end = runEpoch(run, epoch, totals);
         run.activeSeconds += totals.active;
@@ -359,7 +364,7 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
         if (m_stop) { // requested in the last batch's callback: skip validation
             run.result.stopped = true;
             run.result.lastStep = stoppedStep();
-            run.result.message = "stopped by request after the last batch of epoch " + std::to_string(epoch + 1);
+            run.result.message = "stopped after the last batch of epoch " + std::to_string(epoch + 1);
             break;
         }
         EpochEvent ev = validate(run, epoch, totals);
@@ -381,8 +386,8 @@ StepOutcome Trainer::runEpoch(FitRun& run, int epoch, EpochTotals& totals)
             result.stopped = true;
             result.lastStep = stoppedStep();
             // b batches of this epoch are done (b may equal batchesPerEpoch).
-            result.message = "stopped by request in epoch " + std::to_string(epoch + 1) + " after batch "
-                + std::to_string(b) + " of " + std::to_string(run.batchesPerEpoch);
+            result.message = "stopped in epoch " + std::to_string(epoch + 1) + " after batch " + std::to_string(b)
+                + " of " + std::to_string(run.batchesPerEpoch);
             return StepOutcome::Stopped;
         }
         const double t0 = now();
@@ -551,7 +556,7 @@ EpochEvent Trainer::validate(FitRun& run, int epoch, const EpochTotals& totals)
     ev.learningRate = totals.lr;
     ev.skippedSteps = totals.skipped;
     ev.lossScale = m_scaler ? m_scaler->scale() : 0.0;
-    ev.seconds = now() - totals.start;
+    ev.seconds = now() - totals.start - (m_pausedSeconds - totals.pausedAtStart);
     ev.samplesPerSecond = totals.active > 0.0 ? samples / totals.active : 0.0;
     return ev;
 }
@@ -601,7 +606,7 @@ void Trainer::finishFit(FitRun& run, const Dataset& data)
     if (result.stopped && !m_config.checkpointDir.empty())
         writeCheckpoint("last.safetensors", data); // the stopped run's weights are not lost
     publishThrottled(true);
-    result.seconds = now() - run.start;
+    result.seconds = now() - run.start - m_pausedSeconds; // paused time excluded
     result.samplesPerSecond = run.activeSeconds > 0.0 ? static_cast<double>(run.samplesSeen) / run.activeSeconds : 0.0;
     if (result.bestEpoch < 0)
         result.bestValidationLoss = kNaN;

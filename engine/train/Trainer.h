@@ -118,7 +118,7 @@ struct TrainResult {
     double bestValidationLoss = 0.0; // validation loss of bestEpoch (training loss when there is no validation set)
     int bestEpoch = -1;
     double samplesPerSecond = 0.0; // over the whole run
-    double seconds = 0.0;
+    double seconds = 0.0; // the run's time, paused time excluded
     int64_t skippedSteps = 0; // loss scaling: updates skipped (gradient overflow) in this fit()
     double lossScale = 0.0; // loss scaling: the scale at the end; 0 without loss scaling
     StepResult lastStep; // the step the run ended on (Diverged: the node/parameter at fault)
@@ -228,6 +228,7 @@ private:
     DeviceLabels m_labels; // the batch's labels, on the backend's device
     Tensor m_hostOutput; // evaluation: the outputs, downloaded for the confusion matrix
     double m_lastPublish = -1.0; // steady-clock seconds of the last snapshot
+    double m_pausedSeconds = 0.0; // time fit() has waited while paused (training thread only)
 };
 
 } // namespace netcanvas

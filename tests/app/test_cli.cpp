@@ -162,6 +162,10 @@ private slots:
         QCOMPARE(m["epochs"].toInt(), 10);
         QVERIFY(m["samples_per_second"].toDouble() > 0);
         QVERIFY(m.contains("test_loss"));
+        // The device that ran, not only the one asked for (auto: the CPU without a usable GPU).
+        QCOMPARE(m["device_requested"].toString(), QStringLiteral("auto"));
+        QVERIFY2(m["device"].toString() == QStringLiteral("cpu") || m["device"].toString().startsWith("cuda:"),
+            qPrintable(t.out));
         QVERIFY2(t.err.contains("broken.png"), qPrintable(t.err)); // skipped and reported
         for (const char* f : { "weights.safetensors", "model.json", "metrics.json", "history.csv",
                  "checkpoints/last.safetensors", "checkpoints/best.safetensors" })
@@ -170,10 +174,34 @@ private slots:
         const Run e = cli({ "eval", "--weights", out + "/weights.safetensors", "--data", m_data, "--json" });
         QVERIFY2(e.code == 0, qPrintable(e.err));
         QCOMPARE(lastJsonLine(e.out)["test_accuracy"].toDouble(), m["test_accuracy"].toDouble());
+        // The training dataset: its test split, and the output says so.
+        const QJsonObject own = lastJsonLine(e.out);
+        QCOMPARE(own["split"].toString(), QStringLiteral("test"));
+        QVERIFY(own["samples"].toInt() < own["dataset_samples"].toInt());
+        QVERIFY2(own["split_reason"].toString().contains("trained on"), qPrintable(e.out));
+        // Another dataset (same classes): evaluated whole, and why.
+        const QString other = m_dir.filePath("shapes-other");
+        writeDataset(other, 30);
+        const Run o = cli({ "eval", "--weights", out + "/weights.safetensors", "--data", other, "--json" });
+        QVERIFY2(o.code == 0, qPrintable(o.err));
+        const QJsonObject whole = lastJsonLine(o.out);
+        QCOMPARE(whole["split"].toString(), QStringLiteral("all"));
+        QCOMPARE(whole["samples"].toInt(), whole["dataset_samples"].toInt());
+        QVERIFY2(whole["split_reason"].toString().contains("not the one the model was trained on"), qPrintable(o.out));
+        // An explicit --split is obeyed.
+        const Run asked
+            = cli({ "eval", "--weights", out + "/weights.safetensors", "--data", other, "--json", "--split", "test" });
+        QCOMPARE(lastJsonLine(asked.out)["split"].toString(), QStringLiteral("test"));
         const Run table = cli(
             { "eval", "--weights", out + "/weights.safetensors", "--data", m_data, "--csv", m_dir.filePath("cm.csv") });
         QCOMPARE(table.code, 0);
         QVERIFY(table.out.contains("Confusion matrix"));
+        // Without --json the count and the rule are said ("evaluating 30 of 300 samples: the test split …").
+        QVERIFY2((table.out + table.err)
+                     .contains(QStringLiteral("evaluating %1 of %2 samples: the test split of the dataset")
+                                   .arg(own["samples"].toInt())
+                                   .arg(own["dataset_samples"].toInt())),
+            qPrintable(table.err));
         QVERIFY(table.out.contains("precision"));
         QVERIFY(QFile::exists(m_dir.filePath("cm.csv")));
 

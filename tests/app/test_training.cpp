@@ -2,10 +2,12 @@
 // dataset — batch/epoch signals, finish with sensible accuracy, pause/resume, stop within
 // a batch, divergence, failures — plus the charts (full data, decimated display, overlay of
 // runs) and a measurement of the longest UI-thread stall while training.
+#include "app/InspectDock.h"
 #include "app/MainWindow.h"
 #include "app/ProjectDocument.h"
 #include "app/TrainingController.h"
 #include "app/TrainingCoordinator.h"
+#include "app/WindowLayout.h"
 #include "engine/core/Rng.h"
 #include "engine/data/Split.h"
 #include "engine/graph/ModelJson.h"
@@ -23,6 +25,7 @@
 #include <QApplication>
 #include <QChart>
 #include <QComboBox>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonDocument>
@@ -37,6 +40,7 @@
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTimer>
+#include <QToolBar>
 #include <QUndoStack>
 
 #include <QtTest>
@@ -596,6 +600,68 @@ private slots:
         QVERIFY(said);
     }
 
+    // What the panel says: paused is paused (no running speed or ETA), a stop is said once, and
+    // the Automatic device's CUDA notice is said once, quietly.
+    void panelSaysPausedStoppedAndDeviceOnce()
+    {
+        widgets::GraphModel model;
+        model.setGraph(smallCnn());
+        widgets::TrainingPanel panel(&model);
+        QSignalSpy status(&panel, &widgets::TrainingPanel::statusMessage);
+        auto visibleText = [&](const QString& part) {
+            for (QLabel* l : panel.findChildren<QLabel*>())
+                if (l->isVisibleTo(&panel) && l->text().contains(part))
+                    return true;
+            return false;
+        };
+        DeviceList cpuOnly;
+        DeviceInfo cpu;
+        cpu.spec = "cpu";
+        cpu.name = "CPU";
+        cpuOnly.devices = { cpu };
+        cpuOnly.cudaStatus = "cuda: unavailable (no NVIDIA driver)";
+        panel.showDevices(cpuOnly);
+        QCOMPARE(panel.config().device, std::string("auto"));
+
+        panel.setTrainingState(true, false);
+        QVERIFY(visibleText(QStringLiteral("no NVIDIA driver"))); // said once, as a plain note
+        BatchEvent e;
+        e.epoch = 1;
+        e.batch = 37;
+        e.batchesPerEpoch = 844;
+        e.globalStep = 881;
+        e.totalSteps = 2532;
+        e.samplesPerSecond = 3540;
+        e.etaSeconds = 15;
+        e.loss = 0.2;
+        panel.showBatch(e);
+        QVERIFY(status.last().front().toString().contains(QStringLiteral("ETA")));
+        panel.setTrainingState(true, true);
+        const QString paused = status.last().front().toString();
+        QVERIFY2(paused.contains(QStringLiteral("paused")), qPrintable(paused));
+        QVERIFY2(!paused.contains(QStringLiteral("ETA")) && !paused.contains(QStringLiteral("samples/s")),
+            qPrintable(paused));
+        QVERIFY(visibleText(QStringLiteral("Paused at epoch 2/")));
+        panel.setTrainingState(true, false);
+        QVERIFY(status.last().front().toString().contains(QStringLiteral("ETA")));
+
+        RunSummary s;
+        s.stopped = true;
+        s.epochsCompleted = 1;
+        s.message = "stopped in epoch 2 after batch 38 of 844";
+        panel.setTrainingState(false, false);
+        panel.showFinished(s);
+        QVERIFY(visibleText(QStringLiteral("Stopped in epoch 2 after batch 38 of 844.")));
+        QVERIFY(!visibleText(QStringLiteral("Stopped: ")));
+
+        // The next run on Automatic: the same notice is not said again.
+        panel.setTrainingState(true, false);
+        panel.showDeviceNote(QStringLiteral("cuda: unavailable (no NVIDIA driver); training on the CPU"));
+        QVERIFY(!visibleText(QStringLiteral("no NVIDIA driver")));
+        QVERIFY(panel.deviceNoteShown(QStringLiteral("cuda: unavailable (no NVIDIA driver); training on the CPU")));
+        panel.setTrainingState(false, false);
+    }
+
     void mainWindowTrainsThroughTheUi()
     {
         QTemporaryDir dir;
@@ -614,6 +680,22 @@ private slots:
         for (QAction* a : window.menuBar()->actions())
             haveTrainMenu |= a->text() == QStringLiteral("&Train");
         QVERIFY(haveTrainMenu);
+        // One visible Train / Pause / Stop: the toolbar's (the panel's own buttons are hidden).
+        QVERIFY(window.toolBar()->isVisible());
+        const QList<QAction*> bar = window.toolBar()->actions();
+        for (QAction* a :
+            { window.training()->trainAction(), window.training()->pauseAction(), window.training()->stopAction() })
+            QVERIFY(bar.contains(a));
+        const QStringList runButtons { QStringLiteral("Train"), QStringLiteral("Pause"), QStringLiteral("Stop") };
+        for (QPushButton* b : window.training()->panel()->findChildren<QPushButton*>())
+            QVERIFY2(!b->isVisibleTo(&window) || !runButtons.contains(b->text()), qPrintable(b->text()));
+        // No two tabs with one name anywhere in the window.
+        QStringList tabNames;
+        for (QTabWidget* tabs : window.findChildren<QTabWidget*>())
+            for (int i = 0; i < tabs->count(); ++i)
+                tabNames << tabs->tabText(i).remove(QLatin1Char('&'));
+        QCOMPARE(QSet<QString>(tabNames.begin(), tabNames.end()).size(), tabNames.size());
+        QCOMPARE(window.windowLayout()->mode(), app::WindowLayout::Mode::Design); // no run yet
 
         // The Train action follows the model's validity and the controller's state (the
         // TrainingCoordinator's wiring, seen through the window).
@@ -645,6 +727,20 @@ private slots:
         QVERIFY2(run->summary.testAccuracy > 0.7, qPrintable(widgets::displayName(*run)));
         QCOMPARE(window.training()->charts()->visibleRuns(), std::vector<int> { run->id });
         QVERIFY(window.training()->controller()->hasWeights());
+
+        // The layout follows the work: the charts got more room when the run came, an Inspect
+        // view more again; Reset Layout puts the defaults back.
+        QCOMPARE(window.windowLayout()->mode(), app::WindowLayout::Mode::Train);
+        QDockWidget* bottom = window.training()->dock();
+        QTRY_VERIFY(bottom->height() > 0.3 * window.height());
+        const int trainHeight = bottom->height();
+        window.training()->inspectDock()->setCurrentWidget(window.training()->inspectDock()->mapsPage());
+        QCOMPARE(window.windowLayout()->mode(), app::WindowLayout::Mode::Inspect);
+        QTRY_VERIFY(bottom->height() > trainHeight);
+        bottom->setFloating(true);
+        window.windowLayout()->reset();
+        QVERIFY(!bottom->isFloating());
+        QCOMPARE(window.dockWidgetArea(bottom), Qt::BottomDockWidgetArea);
     }
 
     // The app and the CLI run the same engine session: the same model, data, recipe and seed
@@ -770,7 +866,7 @@ private slots:
         QVERIFY(charts.series(a, TrainingCharts::Curve::SmoothLoss)->pen().color()
             != charts.series(b, TrainingCharts::Curve::SmoothLoss)->pen().color());
         QCOMPARE(charts.series(a, TrainingCharts::Curve::SmoothLoss)->chart()->series().size(),
-            2 * 3); // raw, smooth, validation per run
+            2 * 4); // raw, smooth, validation and its hollow markers per run
 
         // NETCANVAS_CHARTS_PNG=file.png saves the overlay for a look.
         if (qEnvironmentVariableIsSet("NETCANVAS_CHARTS_PNG")) {
@@ -782,7 +878,8 @@ private slots:
 
         list.setChecked(c, true);
         QCOMPARE(charts.visibleRuns().size(), size_t(3));
-        QCOMPARE(charts.series(c, TrainingCharts::Curve::TrainAccuracy)->chart()->series().size(), 3 * 2);
+        QCOMPARE(charts.series(c, TrainingCharts::Curve::TrainAccuracy)->chart()->series().size(),
+            3 * 4); // training and validation accuracy and their markers per run
     }
 };
 

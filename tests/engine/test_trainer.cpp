@@ -168,6 +168,7 @@ private slots:
         std::atomic<int64_t> steps { 0 };
         trainer.setOnBatch([&](const BatchEvent&) { ++steps; });
         TrainResult result;
+        const auto fitStarted = std::chrono::steady_clock::now();
         std::thread worker([&] { result = trainer.fit(m_data, m_split); });
         QVERIFY(waitFor([&] { return steps.load() >= 5; }));
         trainer.requestPause(true);
@@ -178,13 +179,19 @@ private slots:
         QCOMPARE(steps.load(), atPause); // no progress while paused
         trainer.requestPause(false);
         QVERIFY(waitFor([&] { return steps.load() > atPause + 3; }));
-        // Stop works while paused too.
+        // Stop works while paused too; the run's time leaves the pauses out.
         trainer.requestPause(true);
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
         trainer.requestStop();
         worker.join();
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - fitStarted).count();
         trainer.requestPause(false);
         QVERIFY(result.stopped);
         QVERIFY(result.epochsCompleted < 1000);
+        QVERIFY2(result.seconds < wall - 0.4, qPrintable(QString("run %1 s of %2 s").arg(result.seconds).arg(wall)));
+        QVERIFY(result.seconds > 0.0);
+        QVERIFY(result.message.rfind("stopped in epoch ", 0) == 0); // not "stopped by request"
+        QVERIFY(result.message.find("by request") == std::string::npos);
     }
 
     void stepOutcomes()

@@ -238,6 +238,47 @@ private slots:
         checkItemsMatchModel(scene, model);
     }
 
+    // Opening fits the whole graph; a resize (a dock growing) refits it until the user zooms.
+    void fitsGraphAndKeepsItFittedUntilZoom()
+    {
+        GraphModel model;
+        QUndoStack undo;
+        GraphScene scene(&model, &undo);
+        GraphView view(&scene);
+        view.resize(900, 700);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        model.setGraph(lenet());
+        view.fitToContents();
+        QVERIFY(view.autoFit());
+        auto allNodesVisible = [&] {
+            const QRectF visible = view.mapToScene(view.viewport()->rect()).boundingRect();
+            for (NodeItem* item : scene.nodeItems())
+                if (!visible.contains(item->sceneBoundingRect()))
+                    return false;
+            return true;
+        };
+        QVERIFY(allNodesVisible());
+        const double zoomBefore = view.zoom();
+
+        view.resize(900, 560); // the bottom dock grew
+        QCoreApplication::processEvents();
+        QVERIFY2(allNodesVisible(), qPrintable(QString("zoom %1").arg(view.zoom())));
+        QVERIFY(view.zoom() < zoomBefore);
+        QVERIFY(view.zoom() >= GraphView::kReadableZoom);
+
+        view.zoomIn(); // the user takes over: no refit
+        QVERIFY(!view.autoFit());
+        const double userZoom = view.zoom();
+        view.resize(900, 700);
+        QCoreApplication::processEvents();
+        QCOMPARE(view.zoom(), userZoom);
+
+        view.fitToContents(); // View ▸ Fit to Window turns it back on
+        QVERIFY(view.autoFit());
+        QVERIFY(allNodesVisible());
+    }
+
     void refusedConnectionSaysWhy()
     {
         GraphModel model;
@@ -416,6 +457,28 @@ private slots:
         model.setGraph(lenet());
         QCOMPARE(bar.batchSizeBox()->value(), 64);
         QCOMPARE(SummaryBar::trainingMemoryBytes(10, 100, 2), int64_t(10 * 16 + 100 * 2 * 8));
+    }
+
+    // Keyboard and screen readers: the palette's controls are named, and Enter on a layer adds it.
+    void paletteIsNamedAndAddsOnEnter()
+    {
+        LayerPalette palette;
+        palette.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&palette));
+        auto* tree = palette.findChild<QTreeWidget*>();
+        auto* search = palette.findChild<QLineEdit*>();
+        QVERIFY(tree && search);
+        QCOMPARE(tree->accessibleName(), QStringLiteral("Layers"));
+        QCOMPARE(search->accessibleName(), QStringLiteral("Search layers"));
+        QTreeWidgetItem* conv
+            = tree->findItems(QStringLiteral("Conv2D"), Qt::MatchExactly | Qt::MatchRecursive).value(0);
+        QVERIFY(conv);
+        tree->setFocus();
+        tree->setCurrentItem(conv);
+        QSignalSpy added(&palette, &LayerPalette::addRequested);
+        QTest::keyClick(tree, Qt::Key_Return);
+        QCOMPARE(added.count(), 1);
+        QCOMPARE(added.front().front().toString(), QStringLiteral("Conv2D"));
     }
 
     void paletteFiltersByNameAndDoc()

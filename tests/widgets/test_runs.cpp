@@ -7,8 +7,12 @@
 #include "widgets/train/RunListWidget.h"
 
 #include <QLineSeries>
+#include <QScatterSeries>
 #include <QSignalSpy>
+#include <QValueAxis>
 #include <QtTest>
+
+#include <cmath>
 
 using namespace netcanvas;
 using namespace netcanvas;
@@ -50,6 +54,78 @@ class TestRuns : public QObject {
     Q_OBJECT
 
 private slots:
+    // The charts follow the data: the x axis spans the epochs trained (not the planned 20), the
+    // loss axis holds the smoothed curve's start, small learning rates have short labels in
+    // units of 10^k, the raw band is lighter than the smoothed line and epoch markers are hollow.
+    void chartsAxesFollowTheData()
+    {
+        RunHistory history;
+        RunRecord r;
+        r.config.epochs = 20;
+        const int id = history.addRun(r);
+        std::vector<BatchEvent> batches;
+        for (int b = 0; b < 200; ++b) {
+            BatchEvent e;
+            e.globalStep = b;
+            e.batchesPerEpoch = 100;
+            e.epoch = b / 100;
+            e.batch = b % 100;
+            e.loss = 2.3 * std::exp(-b / 10.0) + 0.3; // a steep initial drop
+            e.learningRate = 0.002 * (1.0 - b / 400.0);
+            batches.push_back(e);
+        }
+        history.appendBatches(id, batches);
+        for (int ep = 0; ep < 2; ++ep) {
+            EpochEvent e;
+            e.epoch = ep;
+            e.trainLoss = 0.4;
+            e.trainAccuracy = 0.85;
+            e.validationLoss = 0.45;
+            e.validationAccuracy = 0.84;
+            history.appendEpoch(id, e);
+        }
+        TrainingCharts charts;
+        charts.resize(900, 300);
+        charts.setHistory(&history);
+        charts.setVisibleRuns({ id });
+        charts.refreshNow();
+        QTRY_VERIFY(charts.axis(TrainingCharts::Curve::LearningRate, Qt::Vertical)->max() > 1.0); // rescaled
+
+        using C = TrainingCharts::Curve;
+        for (C c : { C::SmoothLoss, C::TrainAccuracy, C::LearningRate })
+            QVERIFY2(charts.axis(c, Qt::Horizontal)->max() <= 3.0,
+                qPrintable(QString::number(charts.axis(c, Qt::Horizontal)->max())));
+        QVERIFY(charts.axis(C::SmoothLoss, Qt::Horizontal)->max() >= 2.0);
+
+        const QList<QPointF> smooth = charts.series(id, C::SmoothLoss)->points();
+        QVERIFY(!smooth.isEmpty());
+        double smoothMax = 0.0;
+        for (const QPointF& p : smooth)
+            smoothMax = std::max(smoothMax, p.y());
+        QVERIFY2(charts.axis(C::SmoothLoss, Qt::Vertical)->max() >= smoothMax,
+            qPrintable(
+                QString("axis %1 < curve %2").arg(charts.axis(C::SmoothLoss, Qt::Vertical)->max()).arg(smoothMax)));
+
+        QValueAxis* lrY = charts.axis(C::LearningRate, Qt::Vertical);
+        QVERIFY(!lrY->labelFormat().contains(QLatin1Char('e')));
+        QCOMPARE(lrY->titleText(), QStringLiteral("×10⁻³"));
+        const QList<QPointF> lr = charts.series(id, C::LearningRate)->points();
+        QVERIFY(!lr.isEmpty());
+        QVERIFY(std::abs(lr.front().y() - 2.0) < 0.01); // 0.002 drawn as 2.0 ×10⁻³
+
+        QVERIFY(charts.series(id, C::RawLoss)->pen().color().alpha()
+            < charts.series(id, C::SmoothLoss)->pen().color().alpha() / 4);
+        for (C c : { C::ValidationLoss, C::ValidationAccuracy }) {
+            QLineSeries* s = charts.series(id, c);
+            QCOMPARE(s->pen().style(), Qt::DashLine); // not color alone
+            QScatterSeries* m = charts.markers(id, c);
+            QVERIFY(m);
+            QCOMPARE(m->points(), s->points());
+            QVERIFY(m->markerSize() <= 7);
+            QCOMPARE(m->brush().color(), QColor(Qt::white)); // hollow: the line under it shows
+        }
+    }
+
     void renameShowsInListChartsAndJson()
     {
         RunHistory history;

@@ -75,8 +75,23 @@ void GraphView::zoomBy(double factor)
     scale(f, f);
 }
 
+void GraphView::setAutoFit(bool on)
+{
+    m_autoFit = on;
+    if (on)
+        fitNow();
+}
+
+void GraphView::resizeEvent(QResizeEvent* event)
+{
+    QGraphicsView::resizeEvent(event);
+    if (m_autoFit)
+        fitNow();
+}
+
 void GraphView::zoomIn()
 {
+    m_autoFit = false;
     const auto anchor = transformationAnchor();
     setTransformationAnchor(QGraphicsView::AnchorViewCenter);
     zoomBy(1.25);
@@ -85,6 +100,7 @@ void GraphView::zoomIn()
 
 void GraphView::zoomOut()
 {
+    m_autoFit = false;
     const auto anchor = transformationAnchor();
     setTransformationAnchor(QGraphicsView::AnchorViewCenter);
     zoomBy(1 / 1.25);
@@ -93,6 +109,7 @@ void GraphView::zoomOut()
 
 void GraphView::setZoom(double factor)
 {
+    m_autoFit = false;
     const auto anchor = transformationAnchor();
     setTransformationAnchor(QGraphicsView::AnchorViewCenter);
     zoomBy(factor / zoom());
@@ -101,33 +118,35 @@ void GraphView::setZoom(double factor)
 
 void GraphView::fitToContents()
 {
+    setAutoFit(true);
+}
+
+void GraphView::fitNow()
+{
     QRectF r = m_scene->itemsBoundingRect();
     if (r.isEmpty()) {
         resetTransform();
         centerOn(0, 0);
         return;
     }
-    r.adjust(-40, -40, 40, 40);
-    fitInView(r, Qt::KeepAspectRatio);
-    if (zoom() > 1.0)
-        setZoom(1.0);
-    else if (zoom() < kMinZoom)
-        setZoom(kMinZoom);
-    centerOn(r.center());
+    r.adjust(-16, -16, 16, 16);
+    const QSizeF port = viewport()->size();
+    if (port.width() < 10 || port.height() < 10)
+        return; // not laid out yet: the first real resize fits
+    const double fit = std::min(port.width() / r.width(), port.height() / r.height());
+    const double target = std::clamp(fit, kReadableZoom, 1.0);
+    const double f = target / zoom();
+    scale(f, f);
+    // A graph larger than the view at the readable zoom is shown from its start (top-left).
+    const QSizeF visible = port / zoom();
+    const double cx = r.width() <= visible.width() ? r.center().x() : r.left() + visible.width() / 2;
+    const double cy = r.height() <= visible.height() ? r.center().y() : r.top() + visible.height() / 2;
+    centerOn(cx, cy);
 }
 
 void GraphView::frameContents()
 {
-    constexpr double kReadable = 0.85;
     fitToContents();
-    if (zoom() >= kReadable)
-        return;
-    setZoom(kReadable);
-    const QRectF r = m_scene->itemsBoundingRect().adjusted(-30, -30, 30, 30);
-    const QSizeF visible = QSizeF(viewport()->size()) / zoom();
-    const double cx = r.width() <= visible.width() ? r.center().x() : r.left() + visible.width() / 2;
-    const double cy = r.height() <= visible.height() ? r.center().y() : r.top() + visible.height() / 2;
-    centerOn(cx, cy);
 }
 
 void GraphView::drawBackground(QPainter* painter, const QRectF& rect)
@@ -155,6 +174,7 @@ void GraphView::wheelEvent(QWheelEvent* event)
         QGraphicsView::wheelEvent(event);
         return;
     }
+    m_autoFit = false;
     zoomBy(std::pow(1.15, steps));
     event->accept();
 }
@@ -163,6 +183,7 @@ void GraphView::mousePressEvent(QMouseEvent* event)
 {
     if (event->button() == Qt::MiddleButton || (event->button() == Qt::LeftButton && m_spaceHeld)) {
         m_panning = true;
+        m_autoFit = false;
         m_panLast = event->position().toPoint();
         viewport()->setCursor(Qt::ClosedHandCursor);
         event->accept();

@@ -4,6 +4,10 @@
 // background; rubber-band selection. Accepts drops of MIME application/x-netcanvas-layer
 // (payload: the layer type) and adds that node at the drop point through the scene.
 // Shows the scene's transient messages (refused connections) next to where they happened.
+// Auto-fit: fitToContents() shows the whole graph and keeps it fitted while the view is
+// resized (docks growing or shrinking, the window resized) until the user zooms or pans;
+// Fit to Window turns it on again. Below a readable zoom (kReadableZoom) the graph is shown
+// from its start at that zoom instead of shrinking further.
 #include <QGraphicsView>
 
 class QLabel;
@@ -25,14 +29,18 @@ public:
     // Shows a tooltip-like note near a scene position for a few seconds.
     void showMessage(const QString& text, QPointF scenePos);
     QLabel* messageLabel() const { return m_message; }
+    // True while the view refits the graph on resize (after fitToContents(), until a zoom or pan).
+    bool autoFit() const { return m_autoFit; }
+    void setAutoFit(bool on);
+    static constexpr double kReadableZoom = 0.4;
 
 public slots:
     void zoomIn();
     void zoomOut();
+    // Fits the whole graph (never above 100%, never below kReadableZoom: a larger model is
+    // shown from its start) and turns auto-fit on.
     void fitToContents();
-    // Like fitToContents, but never below a readable zoom: a model taller or wider than the
-    // window is shown from its start (top-left), at a size where labels can be read.
-    void frameContents();
+    void frameContents(); // the same (kept for callers that frame a new layout)
     void setZoom(double factor);
 
 protected:
@@ -46,15 +54,18 @@ protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dragMoveEvent(QDragMoveEvent* event) override;
     void dropEvent(QDropEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
     void zoomBy(double factor);
+    void fitNow();
 
     GraphScene* m_scene;
     QLabel* m_message;
     QTimer* m_messageTimer;
     bool m_spaceHeld = false;
     bool m_panning = false;
+    bool m_autoFit = false;
     QPoint m_panLast;
 };
 

@@ -62,7 +62,12 @@ LayerPalette::LayerPalette(QWidget* parent)
     m_search = new QLineEdit(this);
     m_search->setPlaceholderText(tr("Search layers…"));
     m_search->setClearButtonEnabled(true);
+    m_search->setAccessibleName(tr("Search layers"));
+    m_search->setAccessibleDescription(tr("Filters the layer list by name or description"));
     m_tree = new PaletteTree(this);
+    m_tree->setAccessibleName(tr("Layers"));
+    m_tree->setAccessibleDescription(
+        tr("Layer kinds by category: drag one onto the canvas, or press Enter to add it at the canvas center"));
     m_tree->setHeaderHidden(true);
     m_tree->setRootIsDecorated(false);
     m_tree->setIndentation(10);
@@ -82,7 +87,8 @@ LayerPalette::LayerPalette(QWidget* parent)
 
     populate();
     connect(m_search, &QLineEdit::textChanged, this, &LayerPalette::setFilter);
-    connect(m_tree, &QTreeWidget::itemDoubleClicked, this, [this](QTreeWidgetItem* item) {
+    // Activated: double-click, or Enter / Return from the keyboard.
+    connect(m_tree, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem* item) {
         const QString type = item->data(0, kTypeRole).toString();
         if (!type.isEmpty())
             emit addRequested(type);

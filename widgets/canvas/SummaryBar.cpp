@@ -36,6 +36,7 @@ SummaryBar::SummaryBar(GraphModel* model, QWidget* parent)
     m_batch->setRange(1, 65536);
     m_batch->setValue(64);
     m_batch->setToolTip(tr("Batch size for the memory estimate"));
+    m_batch->setAccessibleName(tr("Batch size for the memory estimate"));
     m_status = new QLabel(this);
     m_status->setTextFormat(Qt::PlainText);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);

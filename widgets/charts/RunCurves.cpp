@@ -25,8 +25,6 @@ bool RunCurves::update(const RunRecord& run)
             const double smooth = m_ema / m_emaWeight;
             smoothLoss.emplace_back(x, smooth);
             maxLoss = std::max(maxLoss, smooth);
-            if (x >= 0.1)
-                maxLossAfterStart = std::max(maxLossAfterStart, smooth);
         }
         learningRate.emplace_back(x, e.learningRate);
         maxLearningRate = std::max(maxLearningRate, e.learningRate);
@@ -39,7 +37,6 @@ bool RunCurves::update(const RunRecord& run)
         if (std::isfinite(e.validationLoss)) {
             validationLoss.emplace_back(x, e.validationLoss);
             maxLoss = std::max(maxLoss, e.validationLoss);
-            maxLossAfterStart = std::max(maxLossAfterStart, e.validationLoss);
         }
         if (std::isfinite(e.trainAccuracy)) {
             trainAccuracy.emplace_back(x, e.trainAccuracy * 100.0);

@@ -21,9 +21,6 @@ struct RunCurves {
     std::vector<QPointF> trainAccuracy; // per epoch
     std::vector<QPointF> validationAccuracy; // per epoch
     double maxLoss = 0.0; // over smoothLoss and validationLoss
-    // Like maxLoss, but ignoring the smoothed loss of the first tenth of an epoch (the
-    // initial drop), so the loss axis shows the interesting range; 0 until such points exist.
-    double maxLossAfterStart = 0.0;
     double minAccuracy = 100.0;
     double maxLearningRate = 0.0;
     double maxX = 0.0;

@@ -11,6 +11,7 @@
 #include <QLabel>
 #include <QLegendMarker>
 #include <QLineSeries>
+#include <QScatterSeries>
 #include <QStackedLayout>
 #include <QTimer>
 #include <QToolTip>
@@ -66,6 +67,16 @@ void setNiceAxis(QValueAxis* axis, double lo, double hi, int ticks, const QStrin
     axis->setLabelFormat(QStringLiteral("%.%1f%2").arg(decimalsFor(step)).arg(suffix));
 }
 
+// "-3" as superscript digits ("⁻³").
+QString superscript(int n)
+{
+    static const QString digits = QStringLiteral("⁰¹²³⁴⁵⁶⁷⁸⁹");
+    QString out = n < 0 ? QStringLiteral("⁻") : QString();
+    for (QChar c : QString::number(std::abs(n)))
+        out += digits.at(c.digitValue());
+    return out;
+}
+
 QLineSeries* makeSeries(const QColor& color, qreal width, Qt::PenStyle style = Qt::SolidLine)
 {
     auto* s = new QLineSeries;
@@ -107,7 +118,7 @@ TrainingCharts::TrainingCharts(QWidget* parent)
     m_lrView->setMinimumWidth(180);
 
     m_placeholder = new QLabel(
-        tr("No training run yet — press Train in the Training tab, or Train on labeled in the Label mode."), this);
+        tr("No training run yet — press Train in the toolbar (Ctrl+T), or Train on labeled in the Label mode."), this);
     m_placeholder->setAlignment(Qt::AlignCenter);
     m_placeholder->setStyleSheet(QStringLiteral("color: #7a828e; font-size: 13px;"));
 
@@ -238,6 +249,33 @@ QLineSeries* TrainingCharts::series(int runId, Curve curve) const
     return nullptr;
 }
 
+QScatterSeries* TrainingCharts::markers(int runId, Curve curve) const
+{
+    auto it = m_series.find(runId);
+    QLineSeries* line = series(runId, curve);
+    if (it == m_series.end() || !line)
+        return nullptr;
+    auto m = it->second.markers.find(line);
+    return m == it->second.markers.end() ? nullptr : m->second;
+}
+
+QValueAxis* TrainingCharts::axis(Curve curve, Qt::Orientation orientation) const
+{
+    const bool x = orientation == Qt::Horizontal;
+    switch (curve) {
+    case Curve::RawLoss:
+    case Curve::SmoothLoss:
+    case Curve::ValidationLoss:
+        return x ? m_lossX : m_lossY;
+    case Curve::TrainAccuracy:
+    case Curve::ValidationAccuracy:
+        return x ? m_accX : m_accY;
+    case Curve::LearningRate:
+        return x ? m_lrX : m_lrY;
+    }
+    return nullptr;
+}
+
 void TrainingCharts::onRunChanged(int id)
 {
     auto it = m_series.find(id);
@@ -276,22 +314,18 @@ void TrainingCharts::rebuildSeries()
         const QColor color = widgets::runColor(*run);
         const QColor train = overlay ? color : kTrainColor;
         const QColor val = overlay ? color : kValidationColor;
-        QColor faint = train;
-        faint.setAlpha(overlay ? 45 : 70);
+        QColor faint = train; // the raw per-batch loss: a light band under the smoothed line
+        faint.setAlpha(overlay ? 28 : 40);
         const QString label = shortName(*run);
 
         RunSeries rs;
         rs.raw = makeSeries(faint, 1.0);
         rs.smooth = makeSeries(train, 2.0);
-        rs.validationLoss = makeSeries(val, overlay ? 1.6 : 2.0, overlay ? Qt::DashLine : Qt::SolidLine);
-        rs.validationLoss->setPointsVisible(true);
-        rs.validationLoss->setMarkerSize(6);
+        // Epoch values: small hollow markers (a scatter series over each line), so a marker
+        // never hides the other line; validation dashed as well as colored (not color alone).
+        rs.validationLoss = makeSeries(val, overlay ? 1.6 : 1.8, Qt::DashLine);
         rs.trainAccuracy = makeSeries(train, 2.0);
-        rs.trainAccuracy->setPointsVisible(true);
-        rs.trainAccuracy->setMarkerSize(5);
-        rs.validationAccuracy = makeSeries(val, overlay ? 1.6 : 2.0, overlay ? Qt::DashLine : Qt::SolidLine);
-        rs.validationAccuracy->setPointsVisible(true);
-        rs.validationAccuracy->setMarkerSize(6);
+        rs.validationAccuracy = makeSeries(val, overlay ? 1.6 : 1.8, Qt::DashLine);
         rs.learningRate = makeSeries(train, 1.6);
 
         rs.raw->setName(tr("per batch"));
@@ -301,7 +335,7 @@ void TrainingCharts::rebuildSeries()
         rs.validationAccuracy->setName(tr("validation"));
         rs.learningRate->setName(label);
 
-        auto attach = [](QChart* chart, QLineSeries* s, QValueAxis* x, QValueAxis* y) {
+        auto attach = [](QChart* chart, QXYSeries* s, QValueAxis* x, QValueAxis* y) {
             chart->addSeries(s);
             s->attachAxis(x);
             s->attachAxis(y);
@@ -311,6 +345,20 @@ void TrainingCharts::rebuildSeries()
         attach(m_lossChart, rs.validationLoss, m_lossX, m_lossY);
         attach(m_accuracyChart, rs.trainAccuracy, m_accX, m_accY);
         attach(m_accuracyChart, rs.validationAccuracy, m_accX, m_accY);
+        auto markers = [&](QChart* chart, QLineSeries* line, QValueAxis* x, QValueAxis* y) {
+            auto* m = new QScatterSeries;
+            m->setMarkerShape(QScatterSeries::MarkerShapeCircle);
+            m->setMarkerSize(6.5);
+            m->setBrush(QColor(Qt::white));
+            m->setPen(QPen(line->pen().color(), 1.6));
+            attach(chart, m, x, y);
+            for (QLegendMarker* lm : chart->legend()->markers(m))
+                lm->setVisible(false);
+            rs.markers[line] = m;
+        };
+        markers(m_lossChart, rs.validationLoss, m_lossX, m_lossY);
+        markers(m_accuracyChart, rs.trainAccuracy, m_accX, m_accY);
+        markers(m_accuracyChart, rs.validationAccuracy, m_accX, m_accY);
         attach(m_lrChart, rs.learningRate, m_lrX, m_lrY);
 
         // Legend: single run — training/validation; overlay — one entry per run.
@@ -329,7 +377,7 @@ void TrainingCharts::rebuildSeries()
         connectHover(rs.validationLoss, label, tr("validation loss"), QStringLiteral("%.4f"));
         connectHover(rs.trainAccuracy, label, tr("training accuracy"), QStringLiteral("%.2f%%"));
         connectHover(rs.validationAccuracy, label, tr("validation accuracy"), QStringLiteral("%.2f%%"));
-        connectHover(rs.learningRate, label, tr("learning rate"), QStringLiteral("%.3g"));
+        connectHover(rs.learningRate, label, tr("learning rate"), QStringLiteral("%.3g"), &m_lrScale);
 
         m_curves[id]; // created on first sight
         m_series[id] = rs;
@@ -337,9 +385,10 @@ void TrainingCharts::rebuildSeries()
     refreshNow();
 }
 
-void TrainingCharts::connectHover(QLineSeries* s, const QString& runLabel, const QString& what, const QString& format)
+void TrainingCharts::connectHover(
+    QLineSeries* s, const QString& runLabel, const QString& what, const QString& format, const double* scale)
 {
-    connect(s, &QXYSeries::hovered, this, [this, s, runLabel, what, format](const QPointF& p, bool state) {
+    connect(s, &QXYSeries::hovered, this, [this, s, runLabel, what, format, scale](const QPointF& p, bool state) {
         if (!state) {
             QToolTip::hideText();
             return;
@@ -353,7 +402,7 @@ void TrainingCharts::connectHover(QLineSeries* s, const QString& runLabel, const
             --it;
         else if (it != pts.begin() && std::abs((it - 1)->x() - p.x()) < std::abs(it->x() - p.x()))
             --it;
-        const QString value = QString::asprintf(format.toLatin1().constData(), it->y());
+        const QString value = QString::asprintf(format.toLatin1().constData(), it->y() / (scale ? *scale : 1.0));
         QToolTip::showText(QCursor::pos(),
             QStringLiteral("%1 · epoch %2\n%3: %4").arg(runLabel).arg(it->x(), 0, 'f', 2).arg(what, value), this);
     });
@@ -383,7 +432,12 @@ void TrainingCharts::refreshNow()
         rs.validationLoss->replace(decimateMinMax(c.validationLoss, m_maxPoints));
         rs.trainAccuracy->replace(decimateMinMax(c.trainAccuracy, m_maxPoints));
         rs.validationAccuracy->replace(decimateMinMax(c.validationAccuracy, m_maxPoints));
-        rs.learningRate->replace(decimateMinMax(c.learningRate, std::min(limit, 1000)));
+        for (auto& [line, marker] : rs.markers)
+            marker->replace(line->points());
+        QList<QPointF> lr = decimateMinMax(c.learningRate, std::min(limit, 1000));
+        for (QPointF& p : lr)
+            p.setY(p.y() * m_lrScale);
+        rs.learningRate->replace(lr);
     }
     if (any) {
         ++m_refreshCount;
@@ -397,11 +451,12 @@ void TrainingCharts::updateAxes()
     double epochs = 1.0, maxLoss = 0.0, minAcc = 100.0, maxLr = 0.0;
     bool haveAcc = false;
     for (int id : m_visible) {
-        const RunRecord* run = m_history->run(id);
         const RunCurves& c = m_curves[id];
-        epochs = std::max({ epochs, run ? static_cast<double>(run->config.epochs) : 1.0, c.maxX });
-        // Outliers of the first batches do not set the scale (they are clipped at the top).
-        maxLoss = std::max(maxLoss, c.maxLossAfterStart > 0.0 ? c.maxLossAfterStart : c.maxLoss);
+        // The data, not the planned epochs: six epochs of twenty fill the axis.
+        epochs = std::max(epochs, std::ceil(c.maxX - 1e-9));
+        // Every line drawn (smoothed and validation loss) fits whole, its start included; only
+        // the faint per-batch band may leave the top.
+        maxLoss = std::max(maxLoss, c.maxLoss);
         if (!c.trainAccuracy.empty() || !c.validationAccuracy.empty()) {
             minAcc = std::min(minAcc, c.minAccuracy);
             haveAcc = true;
@@ -413,9 +468,18 @@ void TrainingCharts::updateAxes()
     setNiceAxis(m_lossY, 0.0, maxLoss > 0.0 ? maxLoss * 1.15 : 2.5, 5);
     const double accLow = haveAcc ? std::max(0.0, std::floor((minAcc - 3.0) / 10.0) * 10.0) : 0.0;
     setNiceAxis(m_accY, accLow, 100.0, 5, QStringLiteral("%%"));
-    setNiceAxis(m_lrY, 0.0, maxLr > 0.0 ? maxLr * 1.1 : 0.01, 3);
-    if (maxLr > 0.0 && maxLr < 0.01)
-        m_lrY->setLabelFormat(QStringLiteral("%.1e"));
+    // Small rates are drawn in units of 10^k (the axis title says so): labels such as "2.0"
+    // stay readable in a narrow chart where "2.0e-03" is elided.
+    const int exponent = maxLr > 0.0 && maxLr < 0.1 ? static_cast<int>(std::floor(std::log10(maxLr))) : 0;
+    const double scale = std::pow(10.0, -exponent);
+    if (scale != m_lrScale) {
+        m_lrScale = scale;
+        for (auto& [id, rs] : m_series)
+            rs.dirty = true; // re-scaled on the next refresh
+        scheduleRefresh();
+    }
+    setNiceAxis(m_lrY, 0.0, maxLr > 0.0 ? maxLr * scale * 1.1 : 1.0, 3);
+    m_lrY->setTitleText(exponent == 0 ? QString() : QStringLiteral("×10%1").arg(superscript(exponent)));
 }
 
 } // namespace netcanvas::widgets

@@ -8,8 +8,11 @@
 // training, dashed = validation). The full data lives in RunCurves; the series get a
 // min/max-decimated copy (at most maxPoints() points each) through QXYSeries::replace(),
 // at most every 100 ms and only when something changed — 100,000+ batches stay smooth.
-// Hovering a series shows its values in a tooltip. The loss axis starts at 0 and is scaled
-// to the curves after the first tenth of an epoch (the initial drop is clipped at the top).
+// Hovering a series shows its values in a tooltip. The x axes span the epochs that have data
+// (not all planned ones); the loss axis starts at 0 and holds the smoothed and validation
+// curves whole (only the faint per-batch band may leave the top); small learning rates are
+// drawn in units of 10^k named in the axis title, so the labels stay short. Epoch values are
+// small hollow markers; validation lines are dashed.
 #include "widgets/charts/RunCurves.h"
 
 #include <QWidget>
@@ -20,6 +23,7 @@
 class QChart;
 class QChartView;
 class QLineSeries;
+class QScatterSeries;
 class QValueAxis;
 class QTimer;
 class QLabel;
@@ -45,6 +49,8 @@ public:
     const RunCurves* curves(int runId) const;
     // The displayed series of a visible run (nullptr when not visible).
     QLineSeries* series(int runId, Curve curve) const;
+    // The hollow markers drawn over an epoch curve (nullptr for the per-batch curves).
+    QScatterSeries* markers(int runId, Curve curve) const;
     int maxPoints() const { return m_maxPoints; }
     void setMaxPoints(int n) { m_maxPoints = n; }
     // Pushes pending data to the series now (the timer does it at most every 100 ms).
@@ -53,6 +59,8 @@ public:
     int refreshCount() const { return m_refreshCount; }
     // The longest refresh (decimation + replace + axes) so far, in milliseconds.
     double longestRefreshMs() const { return m_longestRefreshMs; }
+    // The axes (for tests): the x or y axis of the chart showing `curve`.
+    QValueAxis* axis(Curve curve, Qt::Orientation orientation) const;
 
 private:
     struct RunSeries {
@@ -62,13 +70,16 @@ private:
         QLineSeries* trainAccuracy = nullptr;
         QLineSeries* validationAccuracy = nullptr;
         QLineSeries* learningRate = nullptr;
+        std::map<QLineSeries*, QScatterSeries*> markers; // the epoch lines' hollow markers
         bool dirty = true;
     };
 
     void onRunChanged(int id);
     void rebuildSeries();
     void updateAxes();
-    void connectHover(QLineSeries* s, const QString& runLabel, const QString& what, const QString& format);
+    // `scale`: the series' values are the real ones times *scale (the learning rate's units).
+    void connectHover(QLineSeries* s, const QString& runLabel, const QString& what, const QString& format,
+        const double* scale = nullptr);
     QChart* makeChart(const QString& title, QValueAxis*& x, QValueAxis*& y);
     void scheduleRefresh();
 
@@ -88,6 +99,7 @@ private:
     int m_maxPoints = 2000;
     int m_refreshCount = 0;
     double m_longestRefreshMs = 0.0;
+    double m_lrScale = 1.0; // the learning-rate series is drawn in units of 1/m_lrScale
 };
 
 } // namespace netcanvas::widgets

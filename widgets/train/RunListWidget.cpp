@@ -36,6 +36,9 @@ RunListWidget::RunListWidget(QWidget* parent)
     : QWidget(parent)
     , m_list(new QListWidget(this))
 {
+    m_list->setAccessibleName(tr("Runs"));
+    m_list->setAccessibleDescription(
+        tr("Every training run of the project; check two or more to overlay their curves"));
     auto* v = new QVBoxLayout(this);
     v->setContentsMargins(4, 4, 4, 4);
     v->setSpacing(3);

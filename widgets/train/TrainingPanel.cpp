@@ -36,6 +36,17 @@ namespace netcanvas::widgets {
 
 namespace {
 
+// "stopped in epoch 2 …" → "Stopped in epoch 2 ….", HTML-escaped.
+QString sentence(const QString& text)
+{
+    if (text.isEmpty())
+        return {};
+    QString out = text.left(1).toUpper() + text.mid(1);
+    if (!out.endsWith(QLatin1Char('.')) && !out.endsWith(QLatin1Char(')')))
+        out += QLatin1Char('.');
+    return out.toHtmlEscaped();
+}
+
 QString durationText(double seconds)
 {
     if (!std::isfinite(seconds) || seconds < 0)
@@ -438,6 +449,7 @@ void TrainingPanel::updateButtons()
 void TrainingPanel::showMessage(const QString& text, const QString& kind)
 {
     m_message->setProperty("kind", kind);
+    m_message->setProperty("quiet", false);
     if (text.isEmpty()) {
         m_message->hide();
         return;
@@ -456,6 +468,12 @@ void TrainingPanel::showMessage(const QString& text, const QString& kind)
     m_message->show();
 }
 
+void TrainingPanel::setRunButtonsVisible(bool visible)
+{
+    for (QPushButton* b : { m_train, m_pause, m_stop })
+        b->setVisible(visible);
+}
+
 void TrainingPanel::setTrainingState(bool running, bool paused)
 {
     const bool starting = running && !m_running;
@@ -464,39 +482,55 @@ void TrainingPanel::setTrainingState(bool running, bool paused)
     m_paused = paused;
     if (starting) {
         m_epochs = config().epochs;
+        m_lastBatch.reset();
         m_runProgress->setValue(0);
         m_status->setText(tr("Starting…"));
         // The device fallback the last listing predicts (the worker's own note replaces it).
-        showMessage(
-            expectedDeviceNote().toHtmlEscaped(), config().device == "auto" ? QString() : QStringLiteral("warn"));
+        showDeviceNote(expectedDeviceNote());
     }
     const bool ending = !running && wasRunning;
     updateButtons();
     if (ending)
         refreshDevices(); // memory in use has changed
-    if (running && paused)
-        m_status->setText(m_status->text() + tr(" · paused"));
+    if (running && !starting)
+        showProgress(); // "Paused · …" or the running text again
 }
 
-void TrainingPanel::showBatch(const BatchEvent& e)
+void TrainingPanel::showProgress()
 {
+    if (!m_lastBatch)
+        return;
+    const BatchEvent& e = *m_lastBatch;
     const QLocale loc;
-    if (e.totalSteps > 0)
-        m_runProgress->setValue(static_cast<int>(1000.0 * (e.globalStep + 1) / e.totalSteps));
-    const QString text = tr("epoch %1/%2 · batch %3/%4 · %5 samples/s · ETA %6 · loss %7")
-                             .arg(e.epoch + 1)
-                             .arg(m_epochs > 0 ? m_epochs : e.epoch + 1)
-                             .arg(e.batch + 1)
-                             .arg(e.batchesPerEpoch)
-                             .arg(loc.toString(std::lround(e.samplesPerSecond)))
-                             .arg(durationText(e.etaSeconds))
-                             .arg(e.loss, 0, 'f', 3);
-    m_status->setText(m_paused ? text + tr(" · paused") : text);
+    const QString where = tr("epoch %1/%2 · batch %3/%4")
+                              .arg(e.epoch + 1)
+                              .arg(m_epochs > 0 ? m_epochs : e.epoch + 1)
+                              .arg(e.batch + 1)
+                              .arg(e.batchesPerEpoch);
+    if (m_paused) {
+        // No speed and no ETA as if it were running: the clock is stopped.
+        const QString text
+            = tr("Paused at %1 · %2 of training left when resumed").arg(where, durationText(e.etaSeconds));
+        m_status->setText(text);
+        emit statusMessage(tr("Training paused at %1 — Resume (Ctrl+Shift+P) continues").arg(where));
+        return;
+    }
+    m_status->setText(tr("%1 · %2 samples/s · ETA %3 · loss %4")
+                          .arg(where, loc.toString(std::lround(e.samplesPerSecond)), durationText(e.etaSeconds))
+                          .arg(e.loss, 0, 'f', 3));
     emit statusMessage(tr("Training: epoch %1/%2 · %3 samples/s · ETA %4")
                            .arg(e.epoch + 1)
                            .arg(m_epochs > 0 ? m_epochs : e.epoch + 1)
                            .arg(loc.toString(std::lround(e.samplesPerSecond)))
                            .arg(durationText(e.etaSeconds)));
+}
+
+void TrainingPanel::showBatch(const BatchEvent& e)
+{
+    if (e.totalSteps > 0)
+        m_runProgress->setValue(static_cast<int>(1000.0 * (e.globalStep + 1) / e.totalSteps));
+    m_lastBatch = e;
+    showProgress();
 }
 
 void TrainingPanel::showEpoch(const EpochEvent& e)
@@ -532,11 +566,11 @@ void TrainingPanel::showFinished(const RunSummary& s)
             QStringLiteral("error"));
         m_status->setText(tr("Diverged after %1.").arg(took));
     } else if (s.stopped) {
-        showMessage(
-            tr("Stopped: %1").arg(message) + (result.isEmpty() ? QString() : QStringLiteral("<br>") + result), {});
+        // "Stopped in epoch 2 after batch 38 of 844." — the engine's words, said once.
+        showMessage(sentence(message) + (result.isEmpty() ? QString() : QStringLiteral("<br>") + result), {});
         m_status->setText(tr("Stopped after %1.").arg(took));
     } else {
-        showMessage((s.earlyStopped ? tr("Early stopping: %1<br>").arg(message) : QString())
+        showMessage((s.earlyStopped ? sentence(message) + QStringLiteral("<br>") : QString())
                 + (result.isEmpty() ? tr("Finished.") : tr("Finished: %1").arg(result)),
             QStringLiteral("ok"));
         m_status->setText(
@@ -554,7 +588,25 @@ void TrainingPanel::showFailed(const QString& message)
 
 void TrainingPanel::showDeviceNote(const QString& note)
 {
-    showMessage(note.toHtmlEscaped(), config().device == "auto" ? QString() : QStringLiteral("warn"));
+    if (config().device != "auto") {
+        showMessage(note.toHtmlEscaped(), QStringLiteral("warn")); // the GPU asked for is not used
+        return;
+    }
+    // Automatic on a machine without a usable GPU: said once, quietly; the Device list keeps the
+    // reason ("CUDA: unavailable (…)") for whoever looks.
+    if (note.isEmpty() || m_quietNotes.contains(note)) {
+        if (m_message->property("kind").toString().isEmpty() && m_message->property("quiet").toBool())
+            m_message->hide();
+        return;
+    }
+    m_quietNotes.insert(note);
+    showMessage(note.toHtmlEscaped(), QString());
+    m_message->setProperty("quiet", true);
+}
+
+bool TrainingPanel::deviceNoteShown(const QString& note) const
+{
+    return m_quietNotes.contains(note);
 }
 
 void TrainingPanel::refreshDevices()

@@ -32,9 +32,11 @@
 #include "widgets/train/RunDisplay.h"
 
 #include <QPointer>
+#include <QSet>
 #include <QWidget>
 
 #include <memory>
+#include <optional>
 
 class QComboBox;
 class QDoubleSpinBox;
@@ -77,13 +79,21 @@ public:
     // than the model's input, then emits trainRequested().
     void requestTrain();
 
+    // The panel's own Train / Pause / Stop buttons (shown by default). The app hides them: its
+    // toolbar holds the one visible set, and the reason Train is blocked still shows here.
+    void setRunButtonsVisible(bool visible);
+
     void setTrainingState(bool running, bool paused);
     void showBatch(const BatchEvent& last);
     void showEpoch(const EpochEvent& event);
     void showFinished(const RunSummary& summary);
     void showFailed(const QString& message);
     // The run trains on the CPU because the chosen GPU cannot be used: the one-line reason.
+    // With device Automatic it is said once per panel, quietly (not as a warning); the Device
+    // list keeps it. An empty note clears a quiet one.
     void showDeviceNote(const QString& note);
+    // Whether this Automatic-device note was already said once.
+    bool deviceNoteShown(const QString& note) const;
     // Lists the devices again (on a worker thread); the selection is kept.
     void refreshDevices();
     // Shows a device listing: what refreshDevices() does with its result (the Device menu, and
@@ -115,6 +125,8 @@ private:
     void updateButtons();
     void updateDatasetInfo();
     void showMessage(const QString& text, const QString& kind); // kind: "error", "warn", "ok", ""
+    // The status line from the last batch: running (speed, ETA, loss) or "Paused at …".
+    void showProgress();
     void fillDevices(const netcanvas::DeviceList& list);
     void selectDevice(const QString& spec);
     void updatePrecisionEntries(); // enables the GPU math menu and its entries (see above)
@@ -128,6 +140,8 @@ private:
     bool m_running = false;
     bool m_paused = false;
     int m_epochs = 0;
+    std::optional<BatchEvent> m_lastBatch; // of the run going on
+    QSet<QString> m_quietNotes; // Automatic-device notes already said
 
     QLabel* m_datasetInfo;
 
