@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace netcanvas {
@@ -82,7 +83,10 @@ public:
     GraphAnalysis validate(const LayerRegistry& registry = LayerRegistry::builtin()) const;
 
 private:
+    void reindex();
+
     std::vector<GraphNode> m_nodes;
+    std::unordered_map<std::string, size_t> m_index; // id → position in m_nodes
     std::string m_output;
 };
 

@@ -30,9 +30,12 @@ struct WeightsMeta {
     std::vector<float> mean, stddev;
     std::string modelJson;
 };
+// A tensor holding NaN or an infinity is a FormatError naming the file and tensor (nothing is
+// written).
 void saveWeights(const std::string& path, Network& network, const WeightsMeta& meta = {});
 // Loads into a network of the same graph; a missing tensor or one of another shape is a
-// FormatError naming the tensor and both shapes. Returns the metadata.
+// FormatError naming the tensor and both shapes, as are a tensor holding NaN or an infinity
+// and a normalization std that is not positive (naming the metadata key). Returns the metadata.
 WeightsMeta loadWeights(const std::string& path, Network& network);
 
 } // namespace netcanvas
