@@ -123,12 +123,11 @@ private slots:
         QByteArray seen;
         QElapsedTimer t;
         t.start();
-        while (!seen.contains("epoch 1/") && !seen.contains("1000 [") && t.elapsed() < 30000) {
+        while (!seen.contains("training ") && t.elapsed() < 30000) {
             p.waitForReadyRead(200);
             seen += p.readAll();
-            if (seen.contains("training ") && t.elapsed() > 1500)
-                break;
         }
+        QThread::msleep(300); // a few batches in
         QVERIFY2(seen.contains("training "), seen.constData());
         ::kill(static_cast<pid_t>(p.processId()), SIGTERM);
         QVERIFY2(p.waitForFinished(15000), "SIGTERM did not end the run");
@@ -172,7 +171,7 @@ private slots:
         QFile w(out + "/weights.safetensors");
         QVERIFY(w.open(QIODevice::ReadOnly));
         const QByteArray good = w.readAll();
-        r = cli({ "train", m_model, "--data", m_data, "--out", out, "--lr", "1e30", "-q" });
+        r = cli({ "train", m_model, "--data", m_data, "--out", out, "--lr", "1e30" });
         QVERIFY2(r.out.contains("kept in") || r.err.contains("kept in"), qPrintable(r.out + r.err));
         QFile kept(out + "/previous-1/weights.safetensors");
         QVERIFY(kept.open(QIODevice::ReadOnly));

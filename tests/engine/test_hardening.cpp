@@ -83,14 +83,14 @@ std::string chainJson(int n, bool lastFirst)
     std::string nodes;
     auto node = [](int i) {
         if (i == 0)
-            return std::string(R"({"id":"n0","type":"Input","params":{"channels":1,"height":1,"width":4}})");
-        return R"({"id":"n)" + std::to_string(i) + R"(","type":"ReLU","inputs":["n)" + std::to_string(i - 1) + "\"]}";
+            return std::string("{\"id\":\"n0\",\"type\":\"Input\",\"params\":{\"channels\":1,\"height\":1,\"width\":4}}");
+        return "{\"id\":\"n" + std::to_string(i) + "\",\"type\":\"ReLU\",\"inputs\":[\"n" + std::to_string(i - 1) + "\"]}";
     };
     for (int k = 0; k < n; ++k) {
         const int i = lastFirst ? n - 1 - k : k;
         nodes += (k ? "," : "") + node(i);
     }
-    return R"({"format":"netcanvas-model","version":1,"nodes":[)" + nodes + "]}";
+    return "{\"format\":\"netcanvas-model\",\"version\":1,\"nodes\":[" + nodes + "]}";
 }
 
 } // namespace
@@ -187,17 +187,17 @@ private slots:
     void deepJsonIsRefusedBeforeAnyWalk()
     {
         const std::string deep = std::string(100000, '[') + std::string(100000, ']');
-        const std::string model = R"({"nodes":[{"id":"in","type":"Input","ui":{"x":)" + deep + "}}]}";
+        const std::string model = "{\"nodes\":[{\"id\":\"in\",\"type\":\"Input\",\"ui\":{\"x\":" + deep + "}}]}";
         const QString e = errorOf([&] { parseModelJson(model, "deep.json"); });
         QVERIFY2(e.contains("deep.json:1:") && e.contains("nested deeper than"), qPrintable(e));
         // Strings may hold brackets: not nesting.
-        const std::string brackets = R"({"name":")" + std::string(1000, '[')
-            + R"(","nodes":[{"id":"in","type":"Input","params":{"channels":1,"height":2,"width":2}}]})";
+        const std::string brackets = "{\"name\":\"" + std::string(1000, '[')
+            + "\",\"nodes\":[{\"id\":\"in\",\"type\":\"Input\",\"params\":{\"channels\":1,\"height\":2,\"width\":2}}]}";
         QCOMPARE(parseModelJson(brackets, "b.json").name.size(), size_t(1000));
         // Inside a weights file's header and its embedded model.
         QTemporaryDir dir;
         const std::string path = QDir(dir.path()).filePath("deep.safetensors").toStdString();
-        const std::string header = R"({"__metadata__":{"x":)" + deep + "}}";
+        const std::string header = "{\"__metadata__\":{\"x\":" + deep + "}}";
         std::string bytes(8, '\0');
         const uint64_t n = header.size();
         std::memcpy(bytes.data(), &n, 8);
@@ -212,14 +212,16 @@ private slots:
         QElapsedTimer t;
         t.start();
         const ModelGraph g = parseModelJson(text, "chain.json");
+        const qint64 readMs = t.restart();
         const GraphAnalysis a = g.analyze();
         const qint64 ms = t.elapsed();
         QVERIFY2(a.ok, a.error.c_str());
         QCOMPARE(a.order.size(), size_t(100000));
         QCOMPARE(a.order.front(), std::string("n0"));
         QCOMPARE(a.order.back(), std::string("n99999"));
-        qInfo("100,000-node chain listed last-first: read and analysed in %lld ms", ms);
-        QVERIFY2(ms < 5000, qPrintable(QString::number(ms))); // a loaded 2-core machine; ~0.5 s idle
+        qInfo("100,000-node chain listed last-first: read in %lld ms, analysed in %lld ms", readMs, ms);
+        // Quadratic took 30 s for 10,000 nodes; linear is ~0.3 s here. Bounds for a loaded machine.
+        QVERIFY2(ms < 3000 && readMs < 6000, qPrintable(QString::number(ms)));
     }
 
     void topologicalOrderKeepsTheFileOrderRule()
@@ -421,7 +423,7 @@ private slots:
     // Versions such as 4294967297 were read as 1; newer projects were read as models.
     void versionsAreRangeChecked()
     {
-        const std::string nodes = R"("nodes":[{"id":"in","type":"Input"}])";
+        const std::string nodes = "\"nodes\":[{\"id\":\"in\",\"type\":\"Input\"}]";
         for (const char* v : { "4294967297", "18446744073709551615", "2", "0", "-1" }) {
             const QString e
                 = errorOf([&] { parseModelJson("{\"version\":" + std::string(v) + "," + nodes + "}", "m.json"); });
@@ -429,7 +431,7 @@ private slots:
         }
         QTemporaryDir dir;
         const std::string path = dir.filePath("p.ncproj").toStdString();
-        writeBytes(path, R"({"format":"netcanvas-project","version":4294967297,"model":{)" + nodes + "}}");
+        writeBytes(path, "{\"format\":\"netcanvas-project\",\"version\":4294967297,\"model\":{" + nodes + "}}");
         QVERIFY(errorOf([&] { loadProjectFile(path); }).contains("newer"));
         // Read as a model (the CLI's inference commands take a project where they take a model).
         QVERIFY(errorOf([&] { loadModelFile(path); }).contains("newer"));
