@@ -14,14 +14,12 @@ namespace netcanvas {
 
 const GraphNode* ModelGraph::node(const std::string& id) const
 {
+    // The index is authoritative: ids change only through removeNode/addNode (a rename
+    // rebuilds the graph, GraphModel::renameNode), never through the node() pointer.
     auto it = m_index.find(id);
-    if (it != m_index.end() && it->second < m_nodes.size() && m_nodes[it->second].id == id)
-        return &m_nodes[it->second];
-    // Not indexed (or an id changed through node()): the slow way, still correct.
-    for (const auto& n : m_nodes)
-        if (n.id == id)
-            return &n;
-    return nullptr;
+    if (it == m_index.end() || it->second >= m_nodes.size() || m_nodes[it->second].id != id)
+        return nullptr;
+    return &m_nodes[it->second];
 }
 
 GraphNode* ModelGraph::node(const std::string& id)

@@ -54,6 +54,8 @@ public:
     nlohmann::json training = nlohmann::json::object(); // recipe: see docs/model-format.md
 
     const std::vector<GraphNode>& nodes() const { return m_nodes; }
+    // O(1) through an index. A node's id must not be changed through these pointers (remove
+    // and add the node instead).
     const GraphNode* node(const std::string& id) const;
     GraphNode* node(const std::string& id);
     bool contains(const std::string& id) const { return node(id) != nullptr; }

@@ -41,8 +41,7 @@ int readFormatVersion(const nlohmann::json& j, int newest, const std::string& so
     if (!v->is_number_integer())
         throw FormatError(source + ": version: must be an integer, not " + v->dump());
     // Compared as the 64-bit value it is: 4294967297 must not wrap to 1.
-    const bool negative = v->is_number_integer() && !v->is_number_unsigned() && v->get<int64_t>() < 1;
-    if (negative)
+    if (!v->is_number_unsigned() || v->get<uint64_t>() < 1)
         throw FormatError(source + ": version: " + v->dump() + " is not a " + what + " version (they start at 1)");
     const uint64_t version = v->get<uint64_t>();
     if (version > static_cast<uint64_t>(newest))
