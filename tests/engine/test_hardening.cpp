@@ -83,8 +83,10 @@ std::string chainJson(int n, bool lastFirst)
     std::string nodes;
     auto node = [](int i) {
         if (i == 0)
-            return std::string("{\"id\":\"n0\",\"type\":\"Input\",\"params\":{\"channels\":1,\"height\":1,\"width\":4}}");
-        return "{\"id\":\"n" + std::to_string(i) + "\",\"type\":\"ReLU\",\"inputs\":[\"n" + std::to_string(i - 1) + "\"]}";
+            return std::string(
+                "{\"id\":\"n0\",\"type\":\"Input\",\"params\":{\"channels\":1,\"height\":1,\"width\":4}}");
+        return "{\"id\":\"n" + std::to_string(i) + "\",\"type\":\"ReLU\",\"inputs\":[\"n" + std::to_string(i - 1)
+            + "\"]}";
     };
     for (int k = 0; k < n; ++k) {
         const int i = lastFirst ? n - 1 - k : k;
