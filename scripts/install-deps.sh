@@ -24,6 +24,8 @@ PACKAGES=(
   qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-svg-dev
   # headless GUI runs and screenshots
   xvfb xauth x11-utils xdotool
+  # fuzzing (scripts/fuzz.sh: libFuzzer, ASan, UBSan) in CI
+  clang-14 libclang-rt-14-dev
   # real data for the demo, checks and benchmarks
   dataset-fashion-mnist
   # the transfer-learning measurement (scripts/transfer-digits.sh: sklearn's 8x8 digits, numpy)

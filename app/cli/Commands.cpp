@@ -2,6 +2,7 @@
 #include "Devices.h"
 
 #include "Inspect.h"
+#include "Interrupt.h"
 #include "Progress.h"
 
 #include "engine/backend/Backend.h"
@@ -29,7 +30,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -39,12 +39,6 @@
 namespace netcanvas::cli {
 
 namespace {
-
-std::atomic<bool> g_interrupted { false };
-extern "C" void onInterrupt(int)
-{
-    g_interrupted = true;
-}
 
 std::string fmt(const char* f, double v)
 {
@@ -85,7 +79,7 @@ Dataset openFor(const std::string& path, const GraphAnalysis& a, const std::stri
             lastShown = done * 10 / total;
             progress.batch(0, 1, done, total, 0, 0, 0, -1);
         }
-        return !g_interrupted.load();
+        return !interrupted();
     };
     Dataset d = openDataset(path, o);
     progress.epoch("dataset: " + path + " (" + d.format + "): " + Progress::formatCount(d.size()) + " samples, "
@@ -256,7 +250,7 @@ SessionHooks progressHooks(TrainingSession& session, Progress& progress, int epo
 {
     SessionHooks hooks;
     hooks.onBatch = [&session, &progress, epochs](const BatchEvent& e) {
-        if (g_interrupted.load())
+        if (interrupted())
             session.requestStop();
         progress.batch(
             e.epoch, epochs, e.batch, e.batchesPerEpoch, e.loss, e.accuracy, e.samplesPerSecond, e.etaSeconds);
@@ -359,11 +353,13 @@ int runTrain(const TrainOptions& o)
     if (!o.initFrom.empty())
         settings.weightsLoading = WeightsLoading::ByName;
     settings.outputDir = o.out.empty() ? "runs/" + (graph.name.empty() ? std::string("model") : graph.name) : o.out;
+    TrainingSession::checkOutputFolder(settings.outputDir); // before the data is read, not after an epoch
     const int epochs = settings.config.epochs;
     const int64_t batchSize = settings.config.batchSize;
-
-    std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
+    // SIGINT/SIGTERM stop the run at the next batch with its weights kept; a second signal, or
+    // a run still going after the grace period, ends the process (Interrupt.h). The other
+    // commands keep the default: a signal ends them at once.
+    installInterruptHandlers();
 
     auto data = std::make_shared<const Dataset>(openFor(o.data, a, o.resize, progress));
     if (o.fitOutput) {
@@ -399,6 +395,9 @@ int runTrain(const TrainOptions& o)
         }
     }();
     const TrainResult& r = result.train;
+    if (!result.keptEarlierRun.empty())
+        progress.message(
+            "the earlier run in " + session.settings().outputDir + " was kept in " + result.keptEarlierRun);
     if (!r.message.empty())
         progress.message(r.message);
     if (!r.hostOps.empty()) // ops this backend does not have yet ran correctly, on the host
@@ -428,7 +427,7 @@ int runTrain(const TrainOptions& o)
     }
     if (r.diverged)
         return 1;
-    return g_interrupted.load() ? 130 : 0;
+    return interrupted() ? 130 : 0;
 }
 
 EvalSplitChoice chooseEvalSplit(const std::string& asked, const std::string& trainedOn, const std::string& data)

@@ -9,6 +9,7 @@
 
 #include "engine/backend/DeviceManager.h"
 #include "engine/core/Error.h"
+#include "engine/core/Limits.h"
 #include "engine/train/LossScaler.h"
 
 #include <CLI/CLI.hpp>
@@ -28,6 +29,12 @@ int main(int argc, char** argv)
         cmd->add_flag_callback(
                "--tf32", [&precision] { precision = "tf32"; }, "Same as --precision tf32")
             ->excludes(option);
+    };
+    // --threads: one range for every command (limits::kMaxThreads), checked before any work.
+    auto addThreads = [](CLI::App* cmd, int& threads) {
+        cmd->add_option("--threads", threads,
+               "CPU threads (0 = all cores, at most " + std::to_string(netcanvas::limits::kMaxThreads) + ")")
+            ->check(CLI::Range(0, netcanvas::limits::kMaxThreads));
     };
     CLI::App app { "NetCanvas command line: design, train and evaluate neural networks without a window.",
         "netcanvas-cli" };
@@ -84,7 +91,7 @@ int main(int argc, char** argv)
         "--freeze", train.freeze, "Freeze these nodes (comma-separated ids): no updates while training");
     trainCmd->add_flag("--fit-output", train.fitOutput,
         "Give the model a new output layer for the dataset's classes (freshly initialized)");
-    trainCmd->add_option("--threads", train.threads, "CPU threads (0 = all cores)")->check(CLI::Range(0, 1024));
+    addThreads(trainCmd, train.threads);
     trainCmd->add_option("--device", train.device, kDeviceHelp);
     addPrecision(trainCmd, train.precision);
     trainCmd->add_option("--loss-scaling", train.lossScaling,
@@ -108,7 +115,7 @@ int main(int argc, char** argv)
         ->check(CLI::IsMember({ "auto", "test", "validation", "train", "all" }));
     evalCmd->add_option("--csv", eval.csvOut, "Write the confusion matrix as CSV");
     evalCmd->add_option("--metrics-json", eval.jsonOut, "Write all metrics as JSON");
-    evalCmd->add_option("--threads", eval.threads, "CPU threads (0 = all cores)");
+    addThreads(evalCmd, eval.threads);
     evalCmd->add_option("--device", eval.device, kDeviceHelp);
     addPrecision(evalCmd, eval.precision);
     evalCmd->add_flag("--json", eval.json, "End with one JSON line of metrics on stdout");
@@ -129,7 +136,7 @@ int main(int argc, char** argv)
     mapsCmd->add_option("--out", maps.out, "Output folder (created)")->required();
     mapsCmd->add_option("--scale", maps.scale, "channel: each channel over its own range | shared: one range")
         ->check(CLI::IsMember({ "channel", "shared" }));
-    mapsCmd->add_option("--threads", maps.threads, "CPU threads (0 = all cores)");
+    addThreads(mapsCmd, maps.threads);
 
     ExplainOptions explain;
     auto* explainCmd = app.add_subcommand(
@@ -146,7 +153,7 @@ int main(int argc, char** argv)
     explainCmd->add_option("--out", explain.out, "Output PNG of the Grad-CAM overlay")->required();
     explainCmd->add_option("--saliency", explain.saliencyOut, "Also write the gradient saliency overlay to this PNG");
     explainCmd->add_option("--top,-k", explain.top, "How many classes to print")->check(CLI::Range(1, 1000));
-    explainCmd->add_option("--threads", explain.threads, "CPU threads (0 = all cores)");
+    addThreads(explainCmd, explain.threads);
 
     PredictOptions predict;
     auto* predictCmd = app.add_subcommand("predict", "Classify images: top-k classes with probabilities");
@@ -160,7 +167,7 @@ int main(int argc, char** argv)
     predictCmd->add_option("--model", predict.model,
         "Model JSON (default: the model stored in the weights file), or a project (.ncproj): its saved weights");
     predictCmd->add_option("--top,-k", predict.top, "How many classes to show")->check(CLI::Range(1, 1000));
-    predictCmd->add_option("--threads", predict.threads, "CPU threads (0 = all cores)");
+    addThreads(predictCmd, predict.threads);
     predictCmd->add_option("--device", predict.device, kDeviceHelp);
     addPrecision(predictCmd, predict.precision);
     predictCmd->add_flag("--json", predict.json, "One JSON line per image");
@@ -228,7 +235,7 @@ int main(int argc, char** argv)
         "bench", "Measure training and inference speed and peak memory on synthetic data (docs/benchmarks.md)");
     benchCmd->add_option("model", bench.model, "Model JSON file")->required()->check(CLI::ExistingFile);
     benchCmd->add_option("--batch", bench.batch, "Training batch size")->check(CLI::Range(1, 65536));
-    benchCmd->add_option("--threads", bench.threads, "CPU threads (0 = all cores)")->check(CLI::Range(0, 1024));
+    addThreads(benchCmd, bench.threads);
     benchCmd->add_option("--device", bench.device, kDeviceHelp);
     addPrecision(benchCmd, bench.precision);
     benchCmd->add_option("--steps", bench.steps, "Timed training steps (and batch-256 inference passes)")
@@ -252,8 +259,7 @@ int main(int argc, char** argv)
     auto* devicesCmd
         = app.add_subcommand("devices", "List the devices to train on (CPU, GPUs) and why CUDA is unavailable");
     devicesCmd->add_flag("--json", devicesJson, "Print JSON instead of a list");
-    devicesCmd->add_option("--threads", devicesThreads, "CPU threads to report (0 = all cores)")
-        ->check(CLI::Range(0, 1024));
+    addThreads(devicesCmd, devicesThreads);
 
     try {
         app.parse(argc, argv);
@@ -296,6 +302,11 @@ int main(int argc, char** argv)
             return runDevices(devicesJson, devicesThreads);
     } catch (const netcanvas::Error& e) {
         std::fprintf(stderr, "\nnetcanvas-cli: error: %s\n", e.what());
+        return 1;
+    } catch (const std::bad_alloc&) {
+        const auto commands = app.get_subcommands();
+        std::fprintf(stderr, "\nnetcanvas-cli: error: out of memory while running %s\n",
+            commands.empty() ? "the command" : commands.front()->get_name().c_str());
         return 1;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "\nnetcanvas-cli: internal error: %s\n", e.what());

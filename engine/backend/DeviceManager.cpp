@@ -2,6 +2,7 @@
 
 #include "engine/backend/CudaPluginAbi.h"
 #include "engine/core/Error.h"
+#include "engine/core/Limits.h"
 
 #include <dlfcn.h>
 #include <unistd.h>
@@ -124,10 +125,7 @@ Plugin findPlugin()
 
 int cpuThreads(int threads)
 {
-    if (threads > 0)
-        return threads;
-    const unsigned n = std::thread::hardware_concurrency();
-    return n > 0 ? static_cast<int>(n) : 1;
+    return limits::resolveThreads(threads);
 }
 
 std::string gigabytes(int64_t bytes)

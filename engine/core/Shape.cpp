@@ -1,12 +1,15 @@
 #include "engine/core/Shape.h"
 
+#include "engine/core/Error.h"
+
 namespace netcanvas {
 
 int64_t Shape::numel() const
 {
     int64_t n = 1;
     for (int64_t d : m_dims)
-        n *= d;
+        if (__builtin_mul_overflow(n, d, &n))
+            throw ShapeError("a tensor of shape " + toString() + " has more elements than 64-bit integers count");
     return n;
 }
 

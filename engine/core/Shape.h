@@ -24,7 +24,7 @@ public:
     int64_t operator[](int i) const { return m_dims[static_cast<size_t>(i)]; }
     int64_t& operator[](int i) { return m_dims[static_cast<size_t>(i)]; }
     const std::vector<int64_t>& dims() const { return m_dims; }
-    // Product of all dimensions (1 for a rank-0 shape).
+    // Product of all dimensions (1 for a rank-0 shape); ShapeError when it overflows int64.
     int64_t numel() const;
     // The shape with n prepended (a batch of this per-sample shape).
     Shape batched(int64_t n) const;

@@ -1,8 +1,11 @@
 #include "engine/core/ThreadPool.h"
 
+#include "engine/core/Error.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <system_error>
 
 namespace netcanvas {
 
@@ -59,11 +62,26 @@ int defaultSpin()
 ThreadPool::ThreadPool(int threads, int spinMicros)
     : m_spinMicros(spinMicros >= 0 ? spinMicros : defaultSpin())
 {
-    for (int i = 1; i < threads; ++i)
-        m_workers.emplace_back([this] { workerLoop(); });
+    try {
+        for (int i = 1; i < threads; ++i)
+            m_workers.emplace_back([this] { workerLoop(); });
+    } catch (const std::system_error& e) {
+        // The system refused a thread (a process or memory limit): the workers already
+        // started are stopped and joined, and the caller gets an error instead of a pool
+        // that waits forever.
+        const size_t started = m_workers.size();
+        stopWorkers();
+        throw BackendError("cannot start " + std::to_string(threads - 1) + " worker threads (the system refused after "
+            + std::to_string(started) + ": " + e.what() + "); use fewer --threads");
+    }
 }
 
 ThreadPool::~ThreadPool()
+{
+    stopWorkers();
+}
+
+void ThreadPool::stopWorkers()
 {
     m_quit.store(true);
     {
@@ -72,6 +90,7 @@ ThreadPool::~ThreadPool()
     }
     for (auto& t : m_workers)
         t.join();
+    m_workers.clear();
 }
 
 void ThreadPool::run(int n, const std::function<void(int)>& fn)

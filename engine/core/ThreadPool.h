@@ -28,7 +28,8 @@ namespace netcanvas {
 
 class ThreadPool {
 public:
-    // threads includes the caller: threads − 1 workers are started.
+    // threads includes the caller: threads − 1 workers are started. When the system refuses a
+    // thread, the ones started are joined and BackendError is thrown (never a hang).
     explicit ThreadPool(int threads, int spinMicros = -1); // −1: NETCANVAS_SPIN_US or 100
     ~ThreadPool();
     ThreadPool(const ThreadPool&) = delete;
@@ -41,6 +42,7 @@ public:
 
 private:
     void workerLoop();
+    void stopWorkers();
     // Claims and runs tasks of the current run until none is left.
     void work();
     void finishOne();

@@ -1,5 +1,6 @@
 // CSV datasets: "path,label" rows (images) or numeric features with the label last.
 #include "engine/core/Error.h"
+#include "engine/core/Limits.h"
 #include "engine/data/Dataset.h"
 #include "engine/data/ImageDecode.h"
 
@@ -143,38 +144,39 @@ bool looksLikeHeaderWord(std::string_view s)
     return false;
 }
 
-// Maps raw label strings to class indices: all non-negative integers → "0".."max";
-// otherwise the sorted unique strings.
-std::vector<int32_t> mapLabels(const std::vector<std::string>& raw, std::vector<std::string>& classNames)
+// Maps raw label strings to class indices: the classes are the distinct labels seen, at most
+// limits::kMaxClasses of them — integers in numeric order ("2", "7", "10"), otherwise sorted
+// strings. A label of 999999999 is one class, not a billion.
+std::vector<int32_t> mapLabels(
+    const std::vector<std::string>& raw, std::vector<std::string>& classNames, const std::string& path)
 {
     std::vector<int32_t> out(raw.size());
     bool allInts = !raw.empty();
-    int maxLabel = -1;
     for (size_t i = 0; i < raw.size() && allInts; ++i) {
         int v = 0;
-        if (!parseClassIndex(raw[i], v))
-            allInts = false;
-        else
-            maxLabel = std::max(maxLabel, v);
+        allInts = parseClassIndex(raw[i], v);
+    }
+    auto numeric = [allInts](const std::string& a, const std::string& b) {
+        if (!allInts)
+            return a < b;
+        int x = 0, y = 0;
+        parseClassIndex(a, x);
+        parseClassIndex(b, y);
+        return x < y;
+    };
+    std::map<std::string, int32_t, decltype(numeric)> index(numeric);
+    for (const auto& r : raw) {
+        index.emplace(r, 0);
+        if (static_cast<int64_t>(index.size()) > limits::kMaxClasses)
+            throw DataError(path + ": more than " + std::to_string(limits::kMaxClasses)
+                + " distinct labels: a label column of classes is expected (the last column)");
     }
     classNames.clear();
-    if (allInts) {
-        for (int k = 0; k <= maxLabel; ++k)
-            classNames.push_back(std::to_string(k));
-        for (size_t i = 0; i < raw.size(); ++i) {
-            int v = 0;
-            parseClassIndex(raw[i], v);
-            out[i] = v;
-        }
-        return out;
-    }
-    std::map<std::string, int32_t> index;
-    for (const auto& r : raw)
-        index.emplace(r, 0);
     int32_t k = 0;
     for (auto& [name, idx] : index) {
         idx = k++;
-        classNames.push_back(name);
+        int v = 0;
+        classNames.push_back(allInts && parseClassIndex(name, v) ? std::to_string(v) : name);
     }
     for (size_t i = 0; i < raw.size(); ++i)
         out[i] = index[raw[i]];
@@ -188,6 +190,12 @@ Dataset loadCsvDataset(const std::string& path, const DatasetOptions& options)
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw IoError(path + ": cannot open");
+    std::error_code sizeError;
+    const auto fileBytes = fs::file_size(path, sizeError);
+    if (!sizeError && fileBytes > static_cast<uintmax_t>(limits::kMaxCsvBytes))
+        throw DataError(path + ": the CSV file has " + std::to_string(fileBytes) + " bytes, more than the "
+            + std::to_string(limits::kMaxCsvBytes >> 30)
+            + " GiB NetCanvas reads (it is read whole): split it, or use image folders or IDX");
     std::ostringstream buffer;
     buffer << in.rdbuf();
     const std::string text = buffer.str();
@@ -277,6 +285,9 @@ Dataset loadCsvDataset(const std::string& path, const DatasetOptions& options)
                     || looksLikeHeaderWord(first[1]) || !detail::isImageFileName(first[0]))
                     firstData = 1;
             }
+        } else if (lines.size() == 1 && first.size() >= 2 && (first.size() > 2 || looksLikeHeaderWord(first.back()))) {
+            // One row of column names and nothing under it (a numeric CSV's header alone).
+            firstData = 1;
         } else if (lines.size() > 1 && first.size() >= 2) {
             // A header over rows of another shape: let the row check below report line 2.
             if (looksLikeHeaderWord(first[0]) || looksLikeHeaderWord(first.back()))
@@ -315,7 +326,7 @@ Dataset loadCsvDataset(const std::string& path, const DatasetOptions& options)
             rawLabels.emplace_back(fields[n]);
             ds.sources.push_back(path + ":" + std::to_string(l.number));
         }
-        ds.labels = mapLabels(rawLabels, ds.classNames);
+        ds.labels = mapLabels(rawLabels, ds.classNames, path);
         const int64_t asked = static_cast<int64_t>(options.channels) * options.height * options.width;
         if (options.channels > 0 && options.height > 0 && options.width > 0 && asked == static_cast<int64_t>(n)) {
             ds.channels = options.channels;
@@ -352,7 +363,7 @@ Dataset loadCsvDataset(const std::string& path, const DatasetOptions& options)
         jobs.push_back({ p.lexically_normal().string(), 0 });
         rawLabels.emplace_back(fields[1]);
     }
-    const std::vector<int32_t> labels = mapLabels(rawLabels, ds.classNames);
+    const std::vector<int32_t> labels = mapLabels(rawLabels, ds.classNames, path);
     for (size_t i = 0; i < jobs.size(); ++i)
         jobs[i].label = labels[i];
 

@@ -94,7 +94,24 @@ ResizePolicy resizePolicyFromString(const std::string& s)
     throw FormatError("resize policy '" + s + "' is not one of stretch, pad, crop");
 }
 
+namespace {
+Dataset openDatasetUnchecked(const std::string& path, const DatasetOptions& options);
+}
+
 Dataset openDataset(const std::string& path, const DatasetOptions& options)
+{
+    try {
+        return openDatasetUnchecked(path, options);
+    } catch (const std::bad_alloc&) {
+        throw DataError(path + ": out of memory while loading the dataset (" + std::to_string(options.channels)
+            + "\u00d7" + std::to_string(options.height) + "\u00d7" + std::to_string(options.width)
+            + " per sample requested): use a smaller image size or fewer samples");
+    }
+}
+
+namespace {
+
+Dataset openDatasetUnchecked(const std::string& path, const DatasetOptions& options)
 {
     std::error_code ec;
     const fs::path p(path);
@@ -131,6 +148,8 @@ Dataset openDataset(const std::string& path, const DatasetOptions& options)
     }
     return loadImageFolder(path, options);
 }
+
+} // namespace
 
 Dataset loadImageFolder(const std::string& dir, const DatasetOptions& options)
 {

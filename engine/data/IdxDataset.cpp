@@ -1,5 +1,6 @@
 // MNIST-style IDX files (gzipped or plain): readIdxFile and loadIdxDataset.
 #include "engine/core/Error.h"
+#include "engine/core/Limits.h"
 #include "engine/data/Dataset.h"
 #include "engine/data/ImageDecode.h"
 
@@ -139,6 +140,14 @@ std::vector<std::string> readClassesFile(const std::string& path)
     return names;
 }
 
+std::string dimsText(const std::vector<int>& dims)
+{
+    std::string t;
+    for (int d : dims)
+        t += (t.empty() ? "" : "\u00d7") + std::to_string(d);
+    return t;
+}
+
 } // namespace
 
 IdxArray readIdxFile(const std::string& path)
@@ -177,16 +186,35 @@ IdxArray readIdxFile(const std::string& path)
             throw FormatError(
                 path + ": IDX dimension " + std::to_string(d) + " is too large (" + std::to_string(v) + ")");
         a.dims.push_back(static_cast<int>(v));
-        count *= v;
-        if (count > (uint64_t(1) << 40))
-            throw FormatError(path + ": IDX array is implausibly large");
+        count *= v; // ≤ 2^31 per factor and checked after each: no overflow
+        if (count > static_cast<uint64_t>(limits::kMaxIdxBytes))
+            throw FormatError(path + ": the IDX header claims " + std::to_string(count) + "+ bytes of data, more than "
+                + std::to_string(limits::kMaxIdxBytes) + " (the largest IDX array NetCanvas reads)");
     }
-
-    a.data.resize(static_cast<size_t>(count));
-    const size_t got = readUpTo(f.get(), a.data.data(), a.data.size(), path);
-    if (got < a.data.size())
-        throw FormatError(
-            path + ": truncated: expected " + std::to_string(count) + " data bytes, found " + std::to_string(got));
+    // What the header claims is checked against the data before it is allocated: a plain
+    // file against its length; a gzip stream as it is read (the array grows chunk by chunk,
+    // so a header claiming millions of images in a few bytes allocates a few bytes).
+    const uint64_t headerBytes = 4 + 4 * static_cast<uint64_t>(rank);
+    std::error_code ec;
+    if (gzdirect(f.get())) {
+        const uint64_t fileBytes = fs::file_size(path, ec);
+        if (!ec && fileBytes - headerBytes < count)
+            throw FormatError(path + ": truncated: the header claims " + std::to_string(count) + " data bytes ("
+                + dimsText(a.dims) + "), the file holds " + std::to_string(fileBytes - headerBytes));
+    }
+    constexpr size_t kChunk = size_t(64) << 20;
+    size_t got = 0;
+    while (got < count) {
+        const size_t want = std::min<size_t>(static_cast<size_t>(count) - got, kChunk);
+        a.data.resize(got + want);
+        const size_t n = readUpTo(f.get(), a.data.data() + got, want, path);
+        got += n;
+        if (n < want)
+            break;
+    }
+    if (got < count)
+        throw FormatError(path + ": truncated: expected " + std::to_string(count) + " data bytes (" + dimsText(a.dims)
+            + "), found " + std::to_string(got));
     uint8_t extra;
     if (readUpTo(f.get(), &extra, 1, path) != 0)
         throw FormatError(

@@ -1,6 +1,9 @@
 #include "engine/data/ImageDecode.h"
 
 #include "engine/core/Error.h"
+#include "engine/core/Limits.h"
+#include "engine/data/ImageHeader.h"
+#include "engine/io/AtomicFile.h"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -140,6 +143,30 @@ bool isImageFileName(const std::string& name)
         || ext == ".webp"; // the same list as the label store's scan (engine/labels/ImageScan)
 }
 
+PixelBudget& decodeBudget()
+{
+    static PixelBudget budget(limits::kDecodePixelBudget);
+    return budget;
+}
+
+PixelBudget::Share::Share(PixelBudget& budget, int64_t pixels)
+    : m_budget(budget)
+    , m_pixels(std::min(pixels, budget.m_capacity))
+{
+    std::unique_lock lock(m_budget.m_mutex);
+    m_budget.m_freed.wait(lock, [&] { return m_budget.m_used + m_pixels <= m_budget.m_capacity; });
+    m_budget.m_used += m_pixels;
+}
+
+PixelBudget::Share::~Share()
+{
+    {
+        std::lock_guard lock(m_budget.m_mutex);
+        m_budget.m_used -= m_pixels;
+    }
+    m_budget.m_freed.notify_all();
+}
+
 bool decodeImageFile(const std::string& path, int wantChannels, cv::Mat& out, std::string& reason)
 {
     std::error_code ec;
@@ -162,13 +189,42 @@ bool decodeImageFile(const std::string& path, int wantChannels, cv::Mat& out, st
         return false;
     }
 
+    if (bytes > static_cast<uintmax_t>(limits::kMaxImageFileBytes)) {
+        reason = "file of " + std::to_string(bytes) + " bytes, more than an image file may have ("
+            + std::to_string(limits::kMaxImageFileBytes >> 20) + " MiB)";
+        return false;
+    }
+    std::string data;
+    try {
+        data = readFile(path);
+    } catch (const Error& e) {
+        reason = e.what();
+        return false;
+    }
+    // The size the header declares, before anything is decoded: a small file may claim a
+    // gigapixel image.
+    const std::optional<ImageSize> size = imageSizeFromHeader(data);
+    if (!size) {
+        reason = "cannot decode image (not a PNG, JPEG, BMP, GIF, WebP or TIFF header)";
+        return false;
+    }
+    const auto pixels = limits::checkedMul(size->width, size->height);
+    if (!pixels || *pixels > limits::kMaxImagePixels) {
+        reason = "image of " + std::to_string(size->width) + "\u00d7" + std::to_string(size->height)
+            + " pixels, more than the " + std::to_string(limits::kMaxImagePixels) + " pixels NetCanvas decodes";
+        return false;
+    }
+    // All decoding threads together hold at most kDecodePixelBudget pixels.
+    const PixelBudget::Share share(decodeBudget(), std::max<int64_t>(*pixels, 1));
+
     // JPEG is always 8-bit and never has alpha: let OpenCV convert it and apply the EXIF
     // orientation. Other formats may carry 16 bits or alpha: read them unchanged.
     const std::string ext = lowerExtension(path);
     const bool jpeg = ext == ".jpg" || ext == ".jpeg";
     cv::Mat m;
     try {
-        m = cv::imread(path, readFlags(jpeg, wantChannels));
+        const cv::Mat buffer(1, static_cast<int>(data.size()), CV_8UC1, data.data());
+        m = cv::imdecode(buffer, readFlags(jpeg, wantChannels));
     } catch (const cv::Exception& e) {
         reason = "cannot decode image: " + e.msg;
         return false;

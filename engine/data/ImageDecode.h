@@ -7,7 +7,9 @@
 
 #include <opencv2/core.hpp>
 
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -17,9 +19,41 @@ namespace netcanvas::detail {
 // (case-insensitive).
 bool isImageFileName(const std::string& name);
 
+// Pixels held by decodes in flight, shared by every decoding thread of the process: a decode
+// takes its image's share (capped at the capacity, so one image always fits) and waits while
+// others hold too much, so eight workers cannot sum to gigabytes.
+class PixelBudget {
+public:
+    explicit PixelBudget(int64_t capacity)
+        : m_capacity(capacity)
+    {
+    }
+    class Share {
+    public:
+        Share(PixelBudget& budget, int64_t pixels);
+        ~Share();
+        Share(const Share&) = delete;
+        Share& operator=(const Share&) = delete;
+
+    private:
+        PixelBudget& m_budget;
+        int64_t m_pixels;
+    };
+
+private:
+    const int64_t m_capacity;
+    int64_t m_used = 0;
+    std::mutex m_mutex;
+    std::condition_variable m_freed;
+};
+// The process's budget (limits::kDecodePixelBudget).
+PixelBudget& decodeBudget();
+
 // Decodes `path` to an 8-bit image with 1 channel (gray) or 3 channels (RGB order).
 //   wantChannels: 1 or 3 converts to that; 0 keeps gray sources gray and makes the rest RGB.
 // 16-bit and float images are scaled to 8 bits; an alpha channel is composited over black.
+// The image's size is read from its header first (ImageHeader.h): a file over
+// limits::kMaxImageFileBytes or an image over limits::kMaxImagePixels is refused undecoded.
 // Returns false with `reason` set (never throws) when the file cannot be used.
 bool decodeImageFile(const std::string& path, int wantChannels, cv::Mat& out, std::string& reason);
 // The same for an encoded image held in memory (an upload): the format is taken from its bytes.

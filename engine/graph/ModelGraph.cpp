@@ -1,27 +1,38 @@
 #include "engine/graph/ModelGraph.h"
 
 #include "engine/core/Error.h"
+#include "engine/core/Limits.h"
 
 #include <algorithm>
 #include <cctype>
+#include <queue>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace netcanvas {
 
 const GraphNode* ModelGraph::node(const std::string& id) const
 {
-    for (const auto& n : m_nodes)
-        if (n.id == id)
-            return &n;
-    return nullptr;
+    // The index is authoritative: ids change only through removeNode/addNode (a rename
+    // rebuilds the graph, GraphModel::renameNode), never through the node() pointer.
+    auto it = m_index.find(id);
+    if (it == m_index.end() || it->second >= m_nodes.size() || m_nodes[it->second].id != id)
+        return nullptr;
+    return &m_nodes[it->second];
 }
 
 GraphNode* ModelGraph::node(const std::string& id)
 {
-    for (auto& n : m_nodes)
-        if (n.id == id)
-            return &n;
-    return nullptr;
+    return const_cast<GraphNode*>(static_cast<const ModelGraph*>(this)->node(id));
+}
+
+void ModelGraph::reindex()
+{
+    m_index.clear();
+    m_index.reserve(m_nodes.size());
+    for (size_t i = 0; i < m_nodes.size(); ++i)
+        m_index.emplace(m_nodes[i].id, i);
 }
 
 void ModelGraph::addNode(GraphNode n)
@@ -34,6 +45,7 @@ void ModelGraph::addNode(GraphNode n)
         n.params = nlohmann::json::object();
     if (!n.ui.is_object())
         n.ui = nlohmann::json::object();
+    m_index[n.id] = m_nodes.size();
     m_nodes.push_back(std::move(n));
 }
 
@@ -45,6 +57,7 @@ void ModelGraph::removeNode(const std::string& id)
         n.inputs.erase(std::remove(n.inputs.begin(), n.inputs.end(), id), n.inputs.end());
     if (m_output == id)
         m_output.clear();
+    reindex();
 }
 
 void ModelGraph::connect(const std::string& from, const std::string& to, int port)
@@ -106,39 +119,64 @@ std::vector<std::string> ModelGraph::consumers(const std::string& id) const
 
 std::vector<std::string> ModelGraph::topologicalOrder() const
 {
-    // Kahn's algorithm, stable: ready nodes are taken in file order.
-    std::map<std::string, int> pending;
-    for (const auto& n : m_nodes) {
-        int k = 0;
-        for (const auto& in : n.inputs)
-            if (contains(in))
-                ++k;
-        pending[n.id] = k;
-    }
+    // Kahn's algorithm in O((V + E) log V), giving the order of the original definition:
+    // passes over the file, each taking in file order every node whose inputs are done by the
+    // time the pass reaches it. A node freed while the pass is at position p joins this pass
+    // when it comes after p, else the next one: the heap orders by (pass, position).
+    const size_t n = m_nodes.size();
+    std::unordered_map<std::string, size_t> position;
+    position.reserve(n);
+    for (size_t i = 0; i < n; ++i)
+        position.emplace(m_nodes[i].id, i);
+    std::vector<int> pending(n, 0);
+    std::vector<std::vector<size_t>> consumersOf(n);
+    for (size_t i = 0; i < n; ++i)
+        for (const auto& in : m_nodes[i].inputs)
+            if (auto it = position.find(in); it != position.end()) {
+                ++pending[i];
+                consumersOf[it->second].push_back(i);
+            }
+    using Key = std::pair<size_t, size_t>; // (pass, position)
+    std::priority_queue<Key, std::vector<Key>, std::greater<Key>> ready;
+    for (size_t i = 0; i < n; ++i)
+        if (pending[i] == 0)
+            ready.push({ 0, i });
     std::vector<std::string> order;
-    std::set<std::string> done;
-    bool progress = true;
-    while (progress && order.size() < m_nodes.size()) {
-        progress = false;
-        for (const auto& n : m_nodes) {
-            if (done.count(n.id) || pending[n.id] != 0)
-                continue;
-            order.push_back(n.id);
-            done.insert(n.id);
-            progress = true;
-            for (const auto& c : m_nodes)
-                for (const auto& in : c.inputs)
-                    if (in == n.id)
-                        --pending[c.id];
-        }
+    order.reserve(n);
+    std::vector<bool> done(n, false);
+    while (!ready.empty()) {
+        const auto [pass, i] = ready.top();
+        ready.pop();
+        order.push_back(m_nodes[i].id);
+        done[i] = true;
+        for (size_t c : consumersOf[i])
+            if (--pending[c] == 0)
+                ready.push({ c > i ? pass : pass + 1, c });
     }
-    if (order.size() < m_nodes.size()) {
-        for (const auto& n : m_nodes)
-            if (!done.count(n.id))
-                throw GraphError("the graph has a cycle through node '" + n.id + "'");
+    if (order.size() < n) {
+        for (size_t i = 0; i < n; ++i)
+            if (!done[i])
+                throw GraphError("the graph has a cycle through node '" + m_nodes[i].id + "'");
     }
     return order;
 }
+
+namespace {
+
+// A per-sample tensor within limits::kMaxTensorElements (ShapeError otherwise).
+void checkTensorSize(const Shape& s)
+{
+    int64_t n = 1;
+    for (int64_t d : s.dims()) {
+        const auto m = limits::checkedMul(n, d);
+        if (!m || *m > limits::kMaxTensorElements)
+            throw ShapeError("output " + s.toString() + " has more than " + std::to_string(limits::kMaxTensorElements)
+                + " (2^31 - 1) values per sample, the largest tensor NetCanvas accepts");
+        n = *m;
+    }
+}
+
+} // namespace
 
 GraphAnalysis ModelGraph::analyze(const LayerRegistry& registry) const
 {
@@ -177,9 +215,12 @@ GraphAnalysis ModelGraph::analyze(const LayerRegistry& registry) const
             fail("the output node '" + m_output + "' does not exist");
         a.outputNode = m_output;
     } else {
+        std::unordered_set<std::string> consumed;
+        for (const auto& n : m_nodes)
+            consumed.insert(n.inputs.begin(), n.inputs.end());
         std::vector<std::string> sinks;
         for (const auto& n : m_nodes)
-            if (consumers(n.id).empty())
+            if (!consumed.count(n.id))
                 sinks.push_back(n.id);
         if (sinks.size() == 1)
             a.outputNode = sinks.front();
@@ -234,13 +275,21 @@ GraphAnalysis ModelGraph::analyze(const LayerRegistry& registry) const
         try {
             auto layer = registry.create(n.type, id, n.params);
             na.outputShape = layer->outputShape(na.inputShapes);
+            checkTensorSize(na.outputShape);
             na.params = layer->paramCount(na.inputShapes);
             na.flops = layer->flops(na.inputShapes);
+            const auto params = limits::checkedAdd(a.totalParams, na.params);
+            const auto flops = limits::checkedAdd(a.totalFlops, na.flops);
+            if (!params || *params > limits::kMaxParameters)
+                throw ShapeError("the model's parameters exceed the limit of " + std::to_string(limits::kMaxParameters)
+                    + " (2^34) at this node");
+            if (!flops || *flops > limits::kMaxFlops)
+                throw ShapeError("the model's FLOPs per sample exceed the limit of 2^53 at this node");
             na.ok = true;
-            a.totalParams += na.params;
+            a.totalParams = *params;
             if (!n.trainable)
                 a.frozenParams += na.params;
-            a.totalFlops += na.flops;
+            a.totalFlops = *flops;
         } catch (const Error& e) {
             // Layers prefix their messages "id (Type): "; registry errors say "node 'id' (Type): ".
             std::string msg = e.what();

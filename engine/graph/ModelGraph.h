@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace netcanvas {
@@ -57,6 +58,8 @@ public:
     nlohmann::json training = nlohmann::json::object(); // recipe: see docs/model-format.md
 
     const std::vector<GraphNode>& nodes() const { return m_nodes; }
+    // O(1) through an index. A node's id must not be changed through these pointers (remove
+    // and add the node instead).
     const GraphNode* node(const std::string& id) const;
     GraphNode* node(const std::string& id);
     bool contains(const std::string& id) const { return node(id) != nullptr; }
@@ -88,7 +91,10 @@ public:
     GraphAnalysis validate(const LayerRegistry& registry = LayerRegistry::builtin()) const;
 
 private:
+    void reindex();
+
     std::vector<GraphNode> m_nodes;
+    std::unordered_map<std::string, size_t> m_index; // id → position in m_nodes
     std::string m_output;
 };
 

@@ -1,12 +1,59 @@
 #include "engine/graph/ModelJson.h"
 
 #include "engine/core/Error.h"
+#include "engine/core/Limits.h"
 #include "engine/io/AtomicFile.h"
 
 namespace netcanvas {
 
+void checkJsonDepth(std::string_view text, const std::string& source)
+{
+    int depth = 0;
+    bool inString = false;
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i < text.size(); ++i, ++col) {
+        const char c = text[i];
+        if (c == '\n') {
+            ++line;
+            col = 0;
+        } else if (inString) {
+            if (c == '\\')
+                ++i, ++col; // the escaped character cannot end the string
+            else if (c == '"')
+                inString = false;
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > limits::kMaxJsonDepth)
+                throw FormatError(source + ":" + std::to_string(line) + ":" + std::to_string(col)
+                    + ": JSON nested deeper than " + std::to_string(limits::kMaxJsonDepth) + " levels");
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+}
+
+int readFormatVersion(const nlohmann::json& j, int newest, const std::string& source, const std::string& what)
+{
+    auto v = j.find("version");
+    if (v == j.end())
+        return 1;
+    if (!v->is_number_integer())
+        throw FormatError(source + ": version: must be an integer, not " + v->dump());
+    // Compared as the 64-bit value it is: 4294967297 must not wrap to 1.
+    if (!v->is_number_unsigned() || v->get<uint64_t>() < 1)
+        throw FormatError(source + ": version: " + v->dump() + " is not a " + what + " version (they start at 1)");
+    const uint64_t version = v->get<uint64_t>();
+    if (version > static_cast<uint64_t>(newest))
+        throw FormatError(source + ": version: " + what + " version " + v->dump()
+            + " is not supported: it is newer than this NetCanvas reads (up to " + std::to_string(newest)
+            + "): update NetCanvas");
+    return static_cast<int>(version);
+}
+
 nlohmann::json parseJsonText(const std::string& text, const std::string& source)
 {
+    checkJsonDepth(text, source);
     try {
         return nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
@@ -40,6 +87,7 @@ ModelGraph modelFromJson(const nlohmann::json& j, const std::string& source)
         // settings when it has them.
         if (!j.contains("model") || !j["model"].is_object())
             bad("model", "a project must hold a model object");
+        readFormatVersion(j, kProjectFormatVersion, source, "project format");
         ModelGraph g = modelFromJson(j["model"], source + ": model");
         if (j.contains("training") && j["training"].is_object())
             g.training = j["training"];
@@ -47,15 +95,7 @@ ModelGraph modelFromJson(const nlohmann::json& j, const std::string& source)
     }
     if (j.contains("format") && j["format"] != "netcanvas-model")
         bad("format", "must be \"netcanvas-model\", not " + j["format"].dump());
-    if (j.contains("version")) {
-        if (!j["version"].is_number_integer())
-            bad("version", "must be an integer");
-        const int v = j["version"].get<int>();
-        if (v < 1 || v > kModelFormatVersion)
-            bad("version",
-                "version " + std::to_string(v) + " is not supported (this build reads up to "
-                    + std::to_string(kModelFormatVersion) + ")");
-    }
+    readFormatVersion(j, kModelFormatVersion, source, "model format");
     ModelGraph g;
     if (j.contains("name")) {
         if (!j["name"].is_string())

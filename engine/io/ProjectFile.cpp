@@ -108,14 +108,7 @@ ProjectData projectFromJson(const json& j, const std::string& source, const std:
     const std::string format = stringAt(j, "format", source);
     if (format != "netcanvas-project")
         fail(source, "not a NetCanvas project (format is \"" + format + "\", expected \"netcanvas-project\")");
-    if (auto v = j.find("version"); v != j.end()) {
-        if (!v->is_number_integer())
-            fail(source, "version: expected an integer");
-        if (v->get<int>() > kProjectFormatVersion)
-            fail(source,
-                "project format version " + std::to_string(v->get<int>()) + " is newer than this NetCanvas reads ("
-                    + std::to_string(kProjectFormatVersion) + "): update NetCanvas");
-    }
+    readFormatVersion(j, kProjectFormatVersion, source, "project format");
     ProjectData d;
     auto model = j.find("model");
     if (model == j.end())

@@ -14,6 +14,7 @@
 // expected a number or null"), IoError naming the file; "netcanvas-cli" reads the model
 // part of a project through the engine's loadModelFile.
 #include "engine/graph/ModelGraph.h"
+#include "engine/graph/ModelJson.h" // kProjectFormatVersion
 #include "engine/session/RunRecord.h"
 #include "engine/train/TrainConfig.h"
 
@@ -24,8 +25,6 @@
 #include <vector>
 
 namespace netcanvas {
-
-inline constexpr int kProjectFormatVersion = 1;
 
 struct ProjectData {
     ModelGraph graph; // nodes, edges, ui positions, the model's own recipe

@@ -2,11 +2,13 @@
 
 #include "engine/core/Error.h"
 #include "engine/data/Split.h"
+#include "engine/graph/ModelJson.h"
 #include "engine/io/AtomicFile.h"
 #include "engine/train/Network.h"
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -116,6 +118,7 @@ TensorFile loadSafetensors(const std::string& path)
         throw fail("header length " + std::to_string(n) + " goes beyond the end of the file ("
             + std::to_string(bytes.size()) + " bytes)");
     nlohmann::json header;
+    checkJsonDepth(std::string_view(bytes).substr(8, n), path + ": header");
     try {
         header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
     } catch (const nlohmann::json::exception& e) {
@@ -222,6 +225,22 @@ TensorFile loadSafetensors(const std::string& path)
     return out;
 }
 
+namespace {
+
+// Weights with NaN or an infinity are never read nor written: they predict garbage silently.
+void checkFinite(const std::string& path, const std::string& name, const Tensor& t, bool writing = false)
+{
+    const float* v = t.data();
+    for (int64_t i = 0; i < t.size(); ++i)
+        if (!std::isfinite(v[i]))
+            throw FormatError(path + ": tensor '" + name + "' holds " + (std::isnan(v[i]) ? "NaN" : "an infinity")
+                + " (element " + std::to_string(i) + ")"
+                + (writing ? ": not written (the weights diverged)"
+                           : ": these weights come from a diverged run and cannot be used"));
+}
+
+} // namespace
+
 void saveWeights(const std::string& path, Network& network, const WeightsMeta& meta)
 {
     TensorFile file;
@@ -229,7 +248,9 @@ void saveWeights(const std::string& path, Network& network, const WeightsMeta& m
         const std::string key = p.key();
         if (file.tensors.count(key))
             throw FormatError(path + ": two parameters named '" + key + "'");
-        file.tensors.emplace(key, network.hostCopy(p.param->value)); // downloaded from a device
+        Tensor host = network.hostCopy(p.param->value); // downloaded from a device
+        checkFinite(path, key, host, true);
+        file.tensors.emplace(key, std::move(host));
     }
     file.metadata["netcanvas.classes"] = nlohmann::json(meta.classNames).dump();
     if (!meta.mean.empty() || !meta.stddev.empty())
@@ -249,6 +270,7 @@ WeightsMeta weightsMetaOf(const std::string& path, const TensorFile& file)
         auto it = file.metadata.find(key);
         if (it == file.metadata.end())
             return nullptr;
+        checkJsonDepth(it->second, path + ": metadata '" + key + "'");
         try {
             return nlohmann::json::parse(it->second);
         } catch (const nlohmann::json::exception& e) {
@@ -272,9 +294,17 @@ WeightsMeta weightsMetaOf(const std::string& path, const TensorFile& file)
                 throw FormatError(
                     path + ": metadata 'netcanvas.normalization' must be {\"mean\": [...], \"std\": [...]}");
             for (const auto& v : norm[k]) {
+                const std::string at
+                    = path + ": metadata 'netcanvas.normalization." + k + "'[" + std::to_string(out.size()) + "]";
                 if (!v.is_number())
-                    throw FormatError(path + ": metadata 'netcanvas.normalization." + k + "' must hold numbers");
-                out.push_back(v.get<float>());
+                    throw FormatError(at + " must be a number, not " + v.dump());
+                const float f = v.get<float>();
+                if (!std::isfinite(f))
+                    throw FormatError(at + " is not a finite number");
+                if (std::string_view(k) == "std" && !(f > 0))
+                    throw FormatError(at + " is " + v.dump()
+                        + ": a standard deviation must be positive (inputs would be divided by it)");
+                out.push_back(f);
             }
         };
         floats("mean", meta.mean);
@@ -339,6 +369,8 @@ WeightsMeta loadWeights(const std::string& path, Network& network)
     }
 
     WeightsMeta meta = weightsMetaOf(path, file);
+    for (const auto& p : params)
+        checkFinite(path, p.key(), file.tensors.at(p.key()));
     for (const auto& p : params)
         network.assign(p.param->value, file.tensors.at(p.key())); // uploaded to a device
     return meta;

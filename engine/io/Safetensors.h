@@ -31,9 +31,12 @@ struct WeightsMeta {
     std::string modelJson;
     std::string dataset; // the root of the dataset trained on ("" when unknown: older files)
 };
+// A tensor holding NaN or an infinity is a FormatError naming the file and tensor (nothing is
+// written).
 void saveWeights(const std::string& path, Network& network, const WeightsMeta& meta = {});
 // Loads into a network of the same graph; a missing tensor or one of another shape is a
-// FormatError naming the tensor and both shapes. Returns the metadata.
+// FormatError naming the tensor and both shapes, as are a tensor holding NaN or an infinity
+// and a normalization std that is not positive (naming the metadata key). Returns the metadata.
 WeightsMeta loadWeights(const std::string& path, Network& network);
 // The metadata of a weights file already read (`path` names it in errors: FormatError on
 // malformed metadata).

@@ -123,14 +123,25 @@ void LabelStore::load()
     const JournalEntry* checkpoint
         = !journal.entries.empty() && journal.entries.front().checkpoint ? &journal.entries.front() : nullptr;
 
-    const std::string setAside = std::string("; the file that was not used is kept as ") + kUnusedCopyName
-        + " (it is replaced at the next save)";
+    // The sidecar not used is kept under a name of its own: a second broken sidecar never
+    // overwrites the copy set aside before (netcanvas-labels.unused.json, then .unused-2.json...).
+    auto keepUnused = [&](const std::string& text) {
+        std::string name = kUnusedCopyName;
+        for (int n = 2; fs::exists(file(name.c_str()), ec); ++n) {
+            if (readFile(file(name.c_str())) == text)
+                break; // the same file, already kept
+            name = "netcanvas-labels.unused-" + std::to_string(n) + ".json";
+        }
+        writeFileAtomic(file(name.c_str()), text);
+        return "; the file that was not used is kept as " + name + " (the sidecar is replaced at the next save)";
+    };
+    std::string setAside;
     LabelSnapshot base;
     bool fromSidecar = false;
     if (sidecar) {
         if (checkpoint && checkpoint->snapshot.seq > sidecar->seq) {
             base = checkpoint->snapshot;
-            writeFileAtomic(file(kUnusedCopyName), sidecarText);
+            setAside = keepUnused(sidecarText);
             m_recovery = sidecarPath + " is older than its journal (it holds the changes up to "
                 + std::to_string(sidecar->seq) + ", the journal's last save " + std::to_string(checkpoint->snapshot.seq)
                 + ": restored from a backup?): the labels were taken from the journal" + setAside;
@@ -145,7 +156,7 @@ void LabelStore::load()
                 + " (there is no journal to recover the labels from: fix that line, or move the file "
                   "away to start without labels)");
         base = checkpoint->snapshot;
-        writeFileAtomic(file(kUnusedCopyName), sidecarText);
+        setAside = keepUnused(sidecarText);
         m_recovery
             = sidecarError + "\nThe labels were recovered from the journal " + std::string(kJournalName) + setAside;
         m_sidecarCurrent = false;

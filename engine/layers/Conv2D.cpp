@@ -1,5 +1,6 @@
 #include "engine/layers/Conv2D.h"
 
+#include "engine/core/Limits.h"
 #include "engine/layers/Initializers.h"
 
 namespace netcanvas {
@@ -36,7 +37,8 @@ Shape Conv2DLayer::outputShape(const std::vector<Shape>& inputs) const
 int64_t Conv2DLayer::paramCount(const std::vector<Shape>& inputs) const
 {
     outputShape(inputs); // validates
-    return m_filters * inputs.at(0)[0] * m_kernel * m_kernel + (m_bias ? m_filters : 0);
+    return limits::product(name() + " (Conv2D): parameters", m_filters, inputs.at(0)[0], m_kernel, m_kernel)
+        + (m_bias ? m_filters : 0);
 }
 
 int64_t Conv2DLayer::flops(const std::vector<Shape>& inputs) const
@@ -44,7 +46,8 @@ int64_t Conv2DLayer::flops(const std::vector<Shape>& inputs) const
     outputShape(inputs);
     const Window2D w = window(inputs[0]);
     const int64_t positions = w.outH * w.outW;
-    return positions * m_filters * (2 * inputs[0][0] * m_kernel * m_kernel + (m_bias ? 1 : 0));
+    const int64_t perOutput = limits::product(name() + " (Conv2D): FLOPs", 2, inputs[0][0], m_kernel, m_kernel);
+    return limits::product(name() + " (Conv2D): FLOPs", positions, m_filters, perOutput + (m_bias ? 1 : 0));
 }
 
 void Conv2DLayer::build(const std::vector<Shape>& inputs, Rng& rng)

@@ -1,5 +1,6 @@
 #include "engine/layers/Dense.h"
 
+#include "engine/core/Limits.h"
 #include "engine/layers/Initializers.h"
 
 namespace netcanvas {
@@ -22,13 +23,13 @@ Shape DenseLayer::outputShape(const std::vector<Shape>& inputs) const
 int64_t DenseLayer::paramCount(const std::vector<Shape>& inputs) const
 {
     outputShape(inputs); // validates
-    return m_units * inputs.at(0).numel() + (m_bias ? m_units : 0);
+    return limits::product(name() + " (Dense): parameters", m_units, inputs.at(0).numel()) + (m_bias ? m_units : 0);
 }
 
 int64_t DenseLayer::flops(const std::vector<Shape>& inputs) const
 {
     outputShape(inputs);
-    return 2 * m_units * inputs.at(0).numel() + (m_bias ? m_units : 0);
+    return limits::product(name() + " (Dense): FLOPs", 2, m_units, inputs.at(0).numel()) + (m_bias ? m_units : 0);
 }
 
 void DenseLayer::build(const std::vector<Shape>& inputs, Rng& rng)

@@ -65,6 +65,8 @@ TrainingSession::TrainingSession(ModelGraph graph, std::shared_ptr<const Dataset
 {
     if (!m_data)
         throw DataError("a training session needs a dataset");
+    checkOutputFolder(m_settings.outputDir);
+    checkTrainConfig(m_config);
     if (m_config.checkpointDir.empty() && !m_settings.outputDir.empty())
         m_config.checkpointDir = (fs::path(m_settings.outputDir) / "checkpoints").string();
 }
@@ -167,13 +169,56 @@ void TrainingSession::loadInitialWeights(Trainer& trainer)
         trainer.setNormalization(norm);
 }
 
+void TrainingSession::checkOutputFolder(const std::string& outputDir)
+{
+    std::error_code ec;
+    if (!outputDir.empty() && fs::exists(outputDir, ec) && !fs::is_directory(outputDir, ec))
+        throw IoError(outputDir + ": exists and is not a folder (the run folder for weights, checkpoints and metrics)");
+}
+
+std::string TrainingSession::keepEarlierRun(const std::string& outputDir)
+{
+    std::error_code ec;
+    if (outputDir.empty() || !fs::is_directory(outputDir, ec))
+        return {};
+    const fs::path out(outputDir);
+    removePartialFiles(out.string());
+    removePartialFiles((out / "checkpoints").string());
+    const char* const runFiles[]
+        = { "weights.safetensors", "model.json", "history.csv", "metrics.json", "checkpoints" };
+    bool any = false;
+    for (const char* f : runFiles)
+        any = any || fs::exists(out / f, ec);
+    if (!any)
+        return {};
+    fs::path kept;
+    for (int n = 1;; ++n) {
+        kept = out / ("previous-" + std::to_string(n));
+        if (!fs::exists(kept, ec))
+            break;
+    }
+    fs::create_directory(kept, ec);
+    if (ec)
+        throw IoError(kept.string() + ": cannot create the folder for the earlier run: " + ec.message());
+    for (const char* f : runFiles) {
+        if (!fs::exists(out / f, ec))
+            continue;
+        fs::rename(out / f, kept / f, ec); // same file system: never a partial copy
+        if (ec)
+            throw IoError(
+                (out / f).string() + ": cannot keep the earlier run's file in " + kept.string() + ": " + ec.message());
+    }
+    return kept.string();
+}
+
 SessionResult TrainingSession::run(const SessionHooks& hooks)
 {
     prepare();
     Trainer& t = *m_trainer; // set by prepare(), released by the destructor only
+    SessionResult r;
+    r.keptEarlierRun = keepEarlierRun(m_settings.outputDir);
     t.setOnBatch(hooks.onBatch);
     t.setOnEpoch(hooks.onEpoch);
-    SessionResult r;
     try {
         r.train = t.fit(*m_data, *m_split);
     } catch (...) {

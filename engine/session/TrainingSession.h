@@ -63,6 +63,9 @@ struct SessionHooks {
 };
 
 struct SessionResult {
+    // When settings().outputDir held an earlier run, the folder its files were moved to
+    // (<outputDir>/previous-N) before this run wrote anything; empty otherwise.
+    std::string keptEarlierRun;
     TrainResult train;
     bool tested = false; // the test split was evaluated (then `test` holds it)
     EvalResult test;
@@ -72,6 +75,7 @@ struct SessionResult {
 class TrainingSession {
 public:
     // Requires: data is not null. Nothing heavy happens here (no backend, no split).
+    // Throws IoError when settings.outputDir names something that is not a folder.
     TrainingSession(ModelGraph graph, std::shared_ptr<const Dataset> data, SessionSettings settings);
     ~TrainingSession();
     TrainingSession(const TrainingSession&) = delete;
@@ -86,8 +90,16 @@ public:
     // weights (fine-tuning). Also prepares the split. Idempotent.
     void prepare();
     // fit() with the hooks, then the test evaluation (see Ensures). Requires prepare() (called
-    // when not done). The hooks are released before it returns.
+    // when not done). The hooks are released before it returns. An earlier run in the output
+    // folder is never overwritten: its files move to <outputDir>/previous-N first
+    // (keepEarlierRun), and partial files left by a killed run are removed.
     SessionResult run(const SessionHooks& hooks = {});
+    // Throws IoError when `outputDir` exists and is not a folder (checked before any work).
+    static void checkOutputFolder(const std::string& outputDir);
+    // Moves the run files of `outputDir` (weights, model, history, metrics, checkpoints) to a
+    // new <outputDir>/previous-N and returns that folder; empty when there were none. Removes
+    // leftover partial files (*.tmp-N) of a killed run first.
+    static std::string keepEarlierRun(const std::string& outputDir);
 
     // Any thread.
     void requestStop();

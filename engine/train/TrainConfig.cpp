@@ -73,6 +73,8 @@ public:
         if (!v.is_number())
             fail(key, "must be a number, not " + v.dump());
         const double d = v.get<double>();
+        if (!std::isfinite(d))
+            fail(key, "must be a finite number, not " + std::to_string(d));
         const bool below = loOpen ? d <= lo : d < lo;
         const bool above = hiOpen ? d >= hi : d > hi;
         if (!std::isfinite(d) || below || above) {
@@ -182,6 +184,13 @@ TrainConfig trainConfigFromJson(const nlohmann::json& recipe, TrainConfig base)
     }
     r.integer("early_stopping_patience", c.earlyStoppingPatience, 0, 1000000);
     return c;
+}
+
+void checkTrainConfig(const TrainConfig& config)
+{
+    // The recipe's reader holds every range: a config set from a command line or a dialog
+    // passes the same checks as one read from a file (NaN, infinities, out-of-range values).
+    trainConfigFromJson(trainConfigToJson(config), config);
 }
 
 nlohmann::json trainConfigToJson(const TrainConfig& c)

@@ -48,5 +48,8 @@ struct TrainConfig {
 // Ensures: trainConfigFromJson(trainConfigToJson(c)) reproduces every recipe field of c.
 TrainConfig trainConfigFromJson(const nlohmann::json& recipe, TrainConfig base = {});
 nlohmann::json trainConfigToJson(const TrainConfig& config);
+// Throws FormatError "training.<key>: …" when a hyper-parameter is out of its range or not
+// finite (a learning rate of NaN), as the recipe's reader would.
+void checkTrainConfig(const TrainConfig& config);
 
 } // namespace netcanvas

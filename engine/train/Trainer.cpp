@@ -306,6 +306,21 @@ void Trainer::checkFitInputs(const Dataset& data, const DataSplit& split) const
     if (split.train.empty())
         throw DataError("training: the training split is empty (dataset '" + data.root + "' has "
             + std::to_string(data.size()) + " samples)");
+    // One class is not a classification: a 1-unit model would report 100% accuracy.
+    const int32_t firstLabel = data.labels[static_cast<size_t>(split.train.front())];
+    bool twoClasses = false;
+    for (int64_t i : split.train)
+        if (data.labels[static_cast<size_t>(i)] != firstLabel) {
+            twoClasses = true;
+            break;
+        }
+    if (!twoClasses) {
+        const std::string name = firstLabel >= 0 && firstLabel < data.numClasses()
+            ? data.classNames[static_cast<size_t>(firstLabel)]
+            : std::to_string(firstLabel);
+        throw DataError("training: dataset '" + data.root + "': every training sample is of class '" + name
+            + "': a classifier needs samples of at least 2 classes");
+    }
     const Network& net = *m_network;
     if (data.sampleSize() != net.inputShape().numel())
         throw ShapeError("training: the model's input node '" + net.analysis().inputNode + "' takes "

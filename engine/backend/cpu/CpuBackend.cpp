@@ -1,4 +1,5 @@
 #include "engine/backend/cpu/CpuBackend.h"
+#include "engine/core/Limits.h"
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -112,8 +113,7 @@ CpuBackend::~CpuBackend() = default;
 
 void CpuBackend::setThreads(int n)
 {
-    if (n <= 0)
-        n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    n = limits::resolveThreads(n);
     if (m_pool && n == m_threads)
         return;
     m_threads = n;
