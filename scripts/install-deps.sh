@@ -19,6 +19,8 @@ PACKAGES=(
   xvfb xauth x11-utils xdotool
   # real data for the demo, checks and benchmarks
   dataset-fashion-mnist
+  # PyTorch cross-checks (tests/engine/test_torch_sequence) and bench/compare_pytorch.py
+  python3 python3-torch python3-numpy
 )
 
 missing=()

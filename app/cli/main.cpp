@@ -63,6 +63,10 @@ int main(int argc, char** argv)
     trainCmd
         ->add_option("--patience", train.patience, "Early stopping: epochs without validation improvement (0 = off)")
         ->check(CLI::Range(0, 100000));
+    trainCmd
+        ->add_option("--clip-norm", train.clipNorm,
+            "Clip gradients to this global L2 norm before each update (0 = off; recurrent networks: 1 to 5)")
+        ->check(CLI::Range(0.0, 1e6));
     trainCmd->add_flag("--flip", train.flip, "Augment: random horizontal flips");
     trainCmd->add_option("--shift", train.shift, "Augment: random shifts up to N pixels")->check(CLI::Range(0, 64));
     trainCmd->add_option("--rotate", train.rotate, "Augment: random rotations up to N degrees")
