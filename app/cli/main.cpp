@@ -1,4 +1,4 @@
-// netcanvas-cli: the NetCanvas engine without a window — train, eval, predict, featuremaps, explain, info,
+// netcanvas-cli: the NetCanvas engine without a window — train, eval, predict, featuremaps, rnn-gates, explain, info,
 // layers, runs, bench.
 #include "Bench.h"
 #include "Commands.h"
@@ -119,6 +119,27 @@ int main(int argc, char** argv)
         ->check(CLI::IsMember({ "channel", "shared" }));
     mapsCmd->add_option("--threads", maps.threads, "CPU threads (0 = all cores)");
 
+    RnnGatesOptions gates;
+    CLI::App* gatesCmd = app.add_subcommand("rnn-gates",
+        "For one sequence: a recurrent layer's hidden state and gates over time (PNG heat maps, CSV) and the "
+        "gradient norm reaching each step");
+    gatesCmd->add_option("model", gates.model,
+        "Model JSON (default: the model stored in the weights file), or a project (.ncproj): its saved weights");
+    gatesCmd
+        ->add_option("--weights", gates.weights, "Weights (.safetensors) written by train (unless a project is given)")
+        ->check(CLI::ExistingFile);
+    gatesCmd
+        ->add_option("--sample", gates.sample,
+            "CSV of the sequence: one time step per line, its features comma separated (token ids for an Embedding)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    gatesCmd->add_option("--layer", gates.layer, "Recurrent node id (default: the first SimpleRNN/LSTM/GRU)");
+    gatesCmd->add_option("--class", gates.cls, "Class whose score is back-propagated (default: the predicted one)");
+    gatesCmd->add_option("--direction", gates.direction, "1: the backward direction of a bidirectional layer")
+        ->check(CLI::Range(0, 1));
+    gatesCmd->add_option("--out", gates.out, "Output folder (created)")->required();
+    gatesCmd->add_option("--threads", gates.threads, "CPU threads (0 = all cores)");
+
     ExplainOptions explain;
     auto* explainCmd = app.add_subcommand(
         "explain", "Classify an image and write a Grad-CAM overlay of what the decision looked at");
@@ -214,6 +235,8 @@ int main(int argc, char** argv)
             return runPredict(predict);
         if (*mapsCmd)
             return runFeatureMaps(maps);
+        if (*gatesCmd)
+            return runRnnGates(gates);
         if (*explainCmd)
             return runExplain(explain);
         if (*runsCmd)
