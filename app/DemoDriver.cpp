@@ -148,6 +148,9 @@ void DemoDriver::inspectAfterTraining(MainWindow& window)
         } else if (view == QLatin1String("explain")) {
             connect(inspector, &InspectionController::explainReady, &window, shootSoon);
             dock->explainSample(sample);
+        } else if (view == QLatin1String("recurrent")) {
+            connect(inspector, &InspectionController::recurrentGatesReady, &window, shootSoon);
+            dock->showRecurrent();
         } else {
             connect(inspector, &InspectionController::featureMapsReady, &window, shootSoon);
             dock->setCurrentWidget(dock->mapsPage());
