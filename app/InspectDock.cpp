@@ -7,6 +7,7 @@
 #include "widgets/inspect/FilterView.h"
 #include "widgets/inspect/LayerStatsView.h"
 #include "widgets/inspect/MetricsTable.h"
+#include "widgets/inspect/RecurrentGatesView.h"
 #include "widgets/inspect/SampleGallery.h"
 
 #include <QCheckBox>
@@ -105,10 +106,12 @@ InspectDock::InspectDock(InspectionController* controller, QWidget* parent)
     m_evaluationPage = scrolled(buildEvaluationTab());
     m_explainPage = scrolled(buildExplainTab());
     m_statsPage = scrolled(buildStatsTab());
+    m_recurrentPage = scrolled(buildRecurrentTab());
     addTab(m_mapsPage, tr("Feature Maps"));
     addTab(m_evaluationPage, tr("Evaluation"));
     addTab(m_explainPage, tr("Explain"));
     addTab(m_statsPage, tr("Layer Stats"));
+    addTab(m_recurrentPage, tr("Recurrent"));
     connect(m_ctl, &InspectionController::featureMapsReady, this, &InspectDock::onMaps);
     connect(m_ctl, &InspectionController::explainReady, this, &InspectDock::onExplain);
     connect(m_ctl, &InspectionController::evaluationReady, this, &InspectDock::onEvaluation);
@@ -123,7 +126,64 @@ InspectDock::InspectDock(InspectionController* controller, QWidget* parent)
         m_evalProgress->setRange(0, 1000);
         m_evalProgress->setValue(total > 0 ? static_cast<int>(1000 * done / total) : 0);
     });
+    connect(m_ctl, &InspectionController::recurrentGatesReady, this, [this](const RecurrentGatesResult& r) {
+        m_recurrent->setGates(r.gates);
+        const RecurrentTrace& t = r.gates.trace;
+        QString decay;
+        if (t.gradNorm.size() > 1 && t.gradNorm.back() > 0.0f)
+            decay = tr("; the gradient reaching step 0 is %1 of the last step's")
+                        .arg(double(t.gradNorm.front() / t.gradNorm.back()), 0, 'g', 3);
+        m_rnnMessage->setText(tr("%1 (%2), sample %3: %4 steps \u00d7 %5 units, class %6%7")
+                                  .arg(QString::fromStdString(r.gates.node), QString::fromStdString(r.gates.type))
+                                  .arg(r.sampleIndex)
+                                  .arg(t.steps)
+                                  .arg(t.units)
+                                  .arg(r.gates.cls)
+                                  .arg(decay));
+    });
     connect(m_ctl, &InspectionController::failed, this, &InspectDock::onFailed);
+}
+
+QWidget* InspectDock::buildRecurrentTab()
+{
+    auto* page = new QWidget(this);
+    auto* v = new QVBoxLayout(page);
+    v->setContentsMargins(6, 6, 6, 6);
+    v->setSpacing(4);
+    auto* bar = new QHBoxLayout;
+    m_rnnNode = new QComboBox(page);
+    m_rnnNode->setObjectName(QStringLiteral("rnnNode"));
+    m_rnnDirection = new QComboBox(page);
+    m_rnnDirection->addItems({ tr("forward"), tr("backward") });
+    m_rnnDirection->setToolTip(tr("The backward direction of a bidirectional layer"));
+    m_rnnSample = new QSpinBox(page);
+    m_rnnShow = new QPushButton(tr("Show"), page);
+    bar->addWidget(new QLabel(tr("Layer"), page));
+    bar->addWidget(m_rnnNode, 1);
+    bar->addWidget(m_rnnDirection);
+    bar->addWidget(new QLabel(tr("Sample"), page));
+    bar->addWidget(m_rnnSample);
+    bar->addWidget(m_rnnShow);
+    v->addLayout(bar);
+    m_rnnMessage = hintLabel(page);
+    m_rnnMessage->setText(tr("A recurrent layer (SimpleRNN, LSTM, GRU) over one sample: its hidden state and each "
+                             "gate over time, and how much gradient of the class score reaches each step."));
+    v->addWidget(m_rnnMessage);
+    m_recurrent = new widgets::RecurrentGatesView(page);
+    v->addWidget(m_recurrent, 1);
+    connect(m_rnnShow, &QPushButton::clicked, this, &InspectDock::showRecurrent);
+    return page;
+}
+
+void InspectDock::showRecurrent()
+{
+    setCurrentWidget(m_recurrentPage);
+    if (m_rnnNode->count() == 0) {
+        m_rnnMessage->setText(tr("The model has no SimpleRNN, LSTM or GRU layer."));
+        return;
+    }
+    m_ctl->requestRecurrentGates(
+        m_rnnSample->value(), m_rnnNode->currentData().toString(), m_rnnDirection->currentIndex());
 }
 
 QWidget* InspectDock::buildMapsTab()
@@ -319,6 +379,20 @@ void InspectDock::sourceChanged(const ModelGraph& graph)
 {
     m_graph = graph;
     const InspectionData d = m_ctl->data();
+    {
+        const QSignalBlocker block(m_rnnNode);
+        const QString keepRnn = m_rnnNode->currentData().toString();
+        m_rnnNode->clear();
+        for (const std::string& id : graph.topologicalOrder()) {
+            const GraphNode* n = graph.node(id);
+            if (n && (n->type == "SimpleRNN" || n->type == "LSTM" || n->type == "GRU"))
+                m_rnnNode->addItem(
+                    QStringLiteral("%1 (%2)").arg(QString::fromStdString(id), QString::fromStdString(n->type)),
+                    QString::fromStdString(id));
+        }
+        m_rnnNode->setCurrentIndex(std::max(0, m_rnnNode->findData(keepRnn)));
+        m_rnnSample->setRange(0, d.dataset ? static_cast<int>(std::max<int64_t>(d.dataset->size() - 1, 0)) : 0);
+    }
     const QString keep = layer();
     {
         const QSignalBlocker block(m_layerBox);

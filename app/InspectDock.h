@@ -29,6 +29,7 @@ class FeatureMapView;
 class FilterView;
 class LayerStatsView;
 class MetricsTable;
+class RecurrentGatesView;
 class SampleGallery;
 } // namespace netcanvas::widgets
 
@@ -63,12 +64,17 @@ public:
     QWidget* evaluationPage() const { return m_evaluationPage; }
     QWidget* explainPage() const { return m_explainPage; }
     QWidget* statsPage() const { return m_statsPage; }
+    QWidget* recurrentPage() const { return m_recurrentPage; }
+    widgets::RecurrentGatesView* recurrentView() const { return m_recurrent; }
+    // Shows the Recurrent tab and requests the gates of the chosen node for the chosen sample.
+    void showRecurrent();
 
 private:
     QWidget* buildMapsTab();
     QWidget* buildEvaluationTab();
     QWidget* buildExplainTab();
     QWidget* buildStatsTab();
+    QWidget* buildRecurrentTab();
     void requestMaps();
     void requestExplain();
     void onMaps(const FeatureMapsResult& r);
@@ -83,6 +89,7 @@ private:
     QWidget* m_evaluationPage;
     QWidget* m_explainPage;
     QWidget* m_statsPage;
+    QWidget* m_recurrentPage;
     ModelGraph m_graph;
     inspect::Evaluation m_evaluation;
     bool m_haveEvaluation = false;
@@ -116,6 +123,13 @@ private:
     widgets::ExplainView* m_explain;
     int64_t m_explainSample = 0;
     QString m_explainPath;
+    // Recurrent gates
+    QComboBox* m_rnnNode;
+    QComboBox* m_rnnDirection;
+    QSpinBox* m_rnnSample;
+    QPushButton* m_rnnShow;
+    QLabel* m_rnnMessage;
+    widgets::RecurrentGatesView* m_recurrent;
     // Layer stats
     QPushButton* m_computeStats;
     QLabel* m_statsMessage;

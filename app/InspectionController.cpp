@@ -413,6 +413,26 @@ void InspectionController::cancelEvaluation()
     m_pending[static_cast<int>(Kind::Evaluation)].reset();
 }
 
+void InspectionController::requestRecurrentGates(int64_t sampleIndex, const QString& nodeId, int direction)
+{
+    const std::string node = nodeId.toStdString();
+    QPointer<InspectionController> self(this);
+    submit(Kind::Recurrent, [self, sampleIndex, node, direction](Context& c) -> std::function<void()> {
+        if (!c.data.dataset)
+            throw DataError("no dataset to take the sample from");
+        if (sampleIndex < 0 || sampleIndex >= c.data.dataset->size())
+            throw DataError("sample " + std::to_string(sampleIndex) + " is not in the dataset");
+        RecurrentGatesResult r;
+        r.sampleIndex = sampleIndex;
+        const Tensor x = inspect::sampleTensor(*c.data.dataset, sampleIndex, c.data.normalization);
+        r.gates = inspect::recurrentGates(*c.network, x, node, -1, direction);
+        return [self, r = std::move(r)] {
+            if (self)
+                emit self->recurrentGatesReady(r);
+        };
+    });
+}
+
 void InspectionController::requestStats(int batchSize)
 {
     QPointer<InspectionController> self(this);

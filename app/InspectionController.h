@@ -63,6 +63,11 @@ struct ExplainResult {
     QString gradCamNode;
 };
 
+struct RecurrentGatesResult {
+    int64_t sampleIndex = -1;
+    inspect::RecurrentGates gates;
+};
+
 struct StatsResult {
     std::vector<inspect::LayerStats> layers;
     int batchSize = 0;
@@ -92,6 +97,9 @@ public:
     void requestFilters(const QString& nodeId);
     void requestEvaluation(int topK = 5);
     void requestStats(int batchSize = 256);
+    // A recurrent node's hidden state, gates and per-step gradient norm for one sample
+    // (nodeId empty: the first recurrent node; direction 1: a bidirectional layer's backward one).
+    void requestRecurrentGates(int64_t sampleIndex, const QString& nodeId, int direction = 0);
     void cancelEvaluation();
 
     // Live mode: while training runs, the last feature-maps request is repeated every
@@ -108,13 +116,14 @@ signals:
     void evaluationReady(const inspect::Evaluation& evaluation);
     void evaluationProgress(int64_t done, int64_t total);
     void statsReady(const StatsResult& stats);
+    void recurrentGatesReady(const RecurrentGatesResult& result);
     void filtersReady(const inspect::Filters& filters);
     // A request could not be served (named node missing, unreadable image, no weights …).
     void failed(const QString& message);
     void sourceChanged();
 
 private:
-    enum class Kind { FeatureMaps, Filters, Explain, Evaluation, Stats, Count };
+    enum class Kind { FeatureMaps, Filters, Explain, Evaluation, Stats, Recurrent, Count };
     struct Context; // worker-side state: backend, network, weights source
     using Work = std::function<std::function<void()>(Context&)>; // runs on the worker, returns the UI-side delivery
 

@@ -7,7 +7,7 @@
 # round), and prints the medians as a table of ratios NetCanvas / PyTorch; then the GEMM
 # peak and, with EPOCH=1, one real training epoch on Fashion-MNIST each way.
 #
-# Usage: bench/compare.sh [model ...]        (default: mlp lenet5 vgg-small)
+# Usage: bench/compare.sh [model ...]        (default: mlp lenet5 vgg-small; also lstm, bench/models/lstm.json)
 # On a GPU (docs/gpu.md): DEVICE=cuda bench/compare.sh   (both frameworks on the same GPU; builds
 #   the CUDA plugin; needs a CUDA build of PyTorch, and EPOCH=0 since the epoch run is CPU-only)
 # Environment (defaults): THREADS=2 ROUNDS=3 BATCH=64 STEPS=1000 VGG_STEPS=15 LATENCY_STEPS=200
@@ -120,10 +120,13 @@ echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1)
 for m in "${models[@]}"; do
   steps=$STEPS
   [ "$m" = vgg-small ] && steps=$VGG_STEPS
+  [ "$m" = lstm ] && steps=${LSTM_STEPS:-40}
   common=(--batch "$BATCH" --threads "$THREADS" --steps "$steps" --warmup "$WARMUP" --latency-steps "$LATENCY_STEPS" --device "$DEVICE" --json)
   for r in $(seq 1 "$ROUNDS"); do
-    nc=(run "netcanvas $m round $r" "$OUT/bench.jsonl" "$CLI" bench "models/$m.json" "${common[@]}")
-    pt=(run "pytorch $m round $r" "$OUT/bench.jsonl" "$PYTHON" bench/compare_pytorch.py "models/$m.json" --cli "$CLI" "${common[@]}")
+    path="models/$m.json"
+    [ -f "bench/models/$m.json" ] && path="bench/models/$m.json" # benchmark-only models (lstm)
+    nc=(run "netcanvas $m round $r" "$OUT/bench.jsonl" "$CLI" bench "$path" "${common[@]}")
+    pt=(run "pytorch $m round $r" "$OUT/bench.jsonl" "$PYTHON" bench/compare_pytorch.py "$path" --cli "$CLI" "${common[@]}")
     if [ $((r % 2)) -eq 1 ]; then "${nc[@]}"; "${pt[@]}"; else "${pt[@]}"; "${nc[@]}"; fi
     # The GEMM peak beside every vgg-small round: the machine's speed drifts over minutes, and
     # "percent of the peak" only means something when both were measured at the same time.

@@ -150,6 +150,21 @@ class Dense(nn.Module):
         return self.linear(x.flatten(1))
 
 
+class Recurrent(nn.Module):
+    """nn.RNN/LSTM/GRU on a time-first sequence: all steps, or each direction's final state."""
+
+    def __init__(self, rnn, steps, feats, return_sequences):
+        super().__init__()
+        self.rnn, self.steps, self.feats, self.seq = rnn, steps, feats, return_sequences
+
+    def forward(self, x):
+        out, h = self.rnn(x.reshape(x.shape[0], self.steps, self.feats))
+        if self.seq:
+            return out
+        h = h[0] if isinstance(h, tuple) else h
+        return h.transpose(0, 1).reshape(x.shape[0], -1)
+
+
 class Lambda(nn.Module):
     def __init__(self, fn):
         super().__init__()
@@ -252,6 +267,16 @@ class GraphNet(nn.Module):
             return Lambda(lambda v: v.mean(dim=(2, 3))), (x[0],), numel(x)
         if t == "Flatten":
             return Lambda(lambda v: v.flatten(1)), (numel(x),), 0
+        if t in ("SimpleRNN", "LSTM", "GRU"):
+            steps, feats = x[-2], x[-1]
+            units, bi = int(p["units"]), bool(p["bidirectional"])
+            d, gates = (2 if bi else 1), {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[t]
+            cls = {"SimpleRNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}[t]
+            m = Recurrent(cls(feats, units, batch_first=True, bidirectional=bi), steps, feats,
+                          bool(p["return_sequences"]))
+            shape = (steps, d * units) if p["return_sequences"] else (d * units,)
+            g, cell = gates * units, (6 if t == "SimpleRNN" else 30)  # the registry's FLOPs formula
+            return m, shape, d * steps * (2 * g * feats + 2 * g * units + 2 * g + cell * units)
         if t in ELEMENTWISE_FLOPS:
             fn = {"ReLU": nn.ReLU(), "Tanh": nn.Tanh(), "Sigmoid": nn.Sigmoid(),
                   "LeakyReLU": nn.LeakyReLU(float(p.get("alpha", 0.01))),

@@ -26,8 +26,9 @@ PACKAGES=(
   xvfb xauth x11-utils xdotool
   # real data for the demo, checks and benchmarks
   dataset-fashion-mnist
-  # the transfer-learning measurement (scripts/transfer-digits.sh: sklearn's 8x8 digits, numpy)
-  python3-sklearn python3-numpy
+  # the transfer-learning measurement (scripts/transfer-digits.sh: sklearn's 8x8 digits, numpy),
+  # PyTorch cross-checks (tests/engine/test_torch_sequence) and bench/compare_pytorch.py
+  python3 python3-sklearn python3-numpy python3-torch
 )
 
 missing=()

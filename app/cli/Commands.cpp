@@ -238,6 +238,8 @@ TrainConfig trainConfigFor(const ModelGraph& graph, const TrainOptions& o)
         cfg.validationFraction = *o.validationFraction;
     if (o.patience)
         cfg.earlyStoppingPatience = *o.patience;
+    if (o.clipNorm)
+        cfg.clipNorm = *o.clipNorm;
     if (o.flip)
         cfg.augmentation.flipHorizontal = true;
     if (o.shift)

@@ -29,6 +29,7 @@ struct TrainOptions {
     std::optional<uint64_t> seed;
     std::optional<double> validationFraction;
     std::optional<int> patience;
+    std::optional<double> clipNorm;
     bool flip = false;
     int shift = 0;
     float rotate = 0.0f;

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <limits>
 #include <sstream>
@@ -263,6 +264,116 @@ int runFeatureMaps(const FeatureMapsOptions& o)
         std::cout << fmt("  %7.0f", static_cast<double>(c)) << fmt("  %10.4g", maps.channelMin[static_cast<size_t>(c)])
                   << fmt("  %10.4g", maps.channelMax[static_cast<size_t>(c)])
                   << fmt("  %10.4g", maps.channelMean[static_cast<size_t>(c)]) << "\n";
+    return 0;
+}
+
+namespace {
+
+// The sample CSV of rnn-gates: one step per line, values separated by commas or spaces.
+Tensor readSequenceSample(const std::string& path, const Shape& inputShape)
+{
+    std::ifstream f(path);
+    if (!f)
+        throw IoError(path + ": cannot open the sample");
+    std::vector<float> values;
+    std::string line;
+    int64_t steps = 0;
+    for (int lineNo = 1; std::getline(f, line); ++lineNo) {
+        std::replace(line.begin(), line.end(), ',', ' ');
+        std::istringstream in(line);
+        std::string word;
+        bool any = false;
+        while (in >> word) {
+            char* end = nullptr;
+            const float v = std::strtof(word.c_str(), &end);
+            if (*end != '\0')
+                throw FormatError(path + ":" + std::to_string(lineNo) + ": '" + word + "' is not a number");
+            values.push_back(v);
+            any = true;
+        }
+        steps += any ? 1 : 0;
+    }
+    if (static_cast<int64_t>(values.size()) != inputShape.numel())
+        throw ShapeError(path + ": " + std::to_string(values.size()) + " values in " + std::to_string(steps)
+            + " steps, but the model's input is " + inputShape.toString() + " (" + std::to_string(inputShape.numel())
+            + " values)");
+    return Tensor(inputShape.batched(1), std::move(values));
+}
+
+// A steps × units series as a heat map: units down, time across; fixed range [lo, hi] unless lo == hi.
+cv::Mat renderSeries(const std::vector<float>& v, int64_t steps, int64_t units, float lo, float hi)
+{
+    if (lo >= hi) {
+        lo = *std::min_element(v.begin(), v.end());
+        hi = *std::max_element(v.begin(), v.end());
+    }
+    cv::Mat gray(static_cast<int>(units), static_cast<int>(steps), CV_8UC1);
+    for (int64_t t = 0; t < steps; ++t)
+        for (int64_t u = 0; u < units; ++u) {
+            const float x = hi > lo ? (v[static_cast<size_t>(t * units + u)] - lo) / (hi - lo) : 0.0f;
+            gray.at<uint8_t>(static_cast<int>(u), static_cast<int>(t))
+                = static_cast<uint8_t>(std::lround(std::clamp(x, 0.0f, 1.0f) * 255.0f));
+        }
+    const int factor = enlargement(static_cast<int>(std::max(steps, units)), 400);
+    cv::Mat color;
+    cv::applyColorMap(enlarge(gray, factor, cv::INTER_NEAREST), color, cv::COLORMAP_VIRIDIS);
+    return color;
+}
+
+} // namespace
+
+int runRnnGates(const RnnGatesOptions& o)
+{
+    LoadedModel m = loadTrained(resolveTrainedFiles(o.model, o.weights), createCpuBackend(o.threads));
+    Network& net = *m.network;
+    if (!o.layer.empty())
+        requireNode(net, o.layer, o.weights);
+    const int cls = o.cls.empty() ? -1 : parseClass(m, o.cls);
+    const Tensor x = readSequenceSample(o.sample, net.inputShape());
+    const inspect::RecurrentGates g = inspect::recurrentGates(net, x, o.layer, cls, o.direction);
+    const RecurrentTrace& tr = g.trace;
+
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::create_directories(o.out, ec);
+    if (ec || !fs::is_directory(o.out))
+        throw IoError(o.out + ": cannot create the output folder" + (ec ? " (" + ec.message() + ")" : std::string()));
+    const std::string base = (fs::path(o.out) / safeFileName(g.node)).string();
+    std::vector<std::pair<std::string, const std::vector<float>*>> series { { "h", &tr.hidden } };
+    for (size_t k = 0; k < tr.gateNames.size(); ++k)
+        series.push_back({ tr.gateNames[k], &tr.gates[k] });
+    std::ostringstream states;
+    states << "series,step";
+    for (int64_t u = 0; u < tr.units; ++u)
+        states << ",u" << u;
+    states << "\n";
+    std::cout << g.node << " (" << g.type << ", direction " << (g.direction == 0 ? "forward" : "backward")
+              << "): " << tr.steps << " steps × " << tr.units << " units, class " << m.className(g.cls) << "\n";
+    for (const auto& [name, values] : series) {
+        // Sigmoid gates in [0, 1], tanh values in [−1, 1]; the cell state over its own range.
+        const bool sigmoid = name == "i" || name == "f" || name == "o" || name == "r" || name == "z";
+        const bool tanh = name == "h" || name == "g" || name == "n";
+        const std::string path = base + "_" + name + ".png";
+        writeImage(
+            path, renderSeries(*values, tr.steps, tr.units, sigmoid ? 0.0f : -1.0f, sigmoid || tanh ? 1.0f : -1.0f));
+        std::cout << "  " << path << "\n";
+        for (int64_t t = 0; t < tr.steps; ++t) {
+            states << name << "," << t;
+            for (int64_t u = 0; u < tr.units; ++u)
+                states << "," << (*values)[static_cast<size_t>(t * tr.units + u)];
+            states << "\n";
+        }
+    }
+    writeFileAtomic(base + "_states.csv", states.str());
+    std::ostringstream norms;
+    norms << "step,grad_norm\n";
+    for (int64_t t = 0; t < tr.steps; ++t)
+        norms << t << "," << tr.gradNorm[static_cast<size_t>(t)] << "\n";
+    writeFileAtomic(base + "_gradnorm.csv", norms.str());
+    std::cout << "  " << base << "_states.csv, " << base << "_gradnorm.csv\n\n  step   ‖d score / d h_t‖\n";
+    for (int64_t t = 0; t < tr.steps; ++t)
+        std::cout << fmt("  %4.0f", static_cast<double>(t)) << fmt("   %10.4g", tr.gradNorm[static_cast<size_t>(t)])
+                  << "\n";
     return 0;
 }
 

@@ -33,6 +33,23 @@ struct ExplainOptions {
     int threads = 0;
 };
 
+struct RnnGatesOptions {
+    std::string model; // optional: the weights carry their model; or a project (.ncproj)
+    std::string weights;
+    std::string sample; // CSV: one time step per line, its features comma separated (ids for an Embedding)
+    std::string layer; // empty: the first recurrent node
+    std::string cls; // class index or name; empty: the predicted class
+    int direction = 0; // 1: the backward direction of a bidirectional layer
+    std::string out; // folder, created when missing
+    int threads = 0;
+};
+
+// Runs the sample, back-propagates the class score and writes, per series (h, and the gates
+// i f g o c / r z n), <out>/<layer>_<series>.png — a heat map, units down × time across,
+// viridis — plus <out>/<layer>_states.csv (series, step, one column per unit) and
+// <out>/<layer>_gradnorm.csv (step, ‖d score / d h_t‖); prints the gradient norms.
+int runRnnGates(const RnnGatesOptions& o);
+
 // Writes <out>/<layer>.png (the channels, viridis, a 1-px gap between them) and
 // <out>/input.png, and prints each channel's min/max/mean.
 int runFeatureMaps(const FeatureMapsOptions& o);

@@ -1,5 +1,5 @@
-// netcanvas-cli: the NetCanvas engine without a window — train, eval, predict, serve, featuremaps, explain,
-// info, layers, runs, bench, export, import.
+// netcanvas-cli: the NetCanvas engine without a window — train, eval, predict, serve, featuremaps,
+// rnn-gates, explain, info, layers, runs, bench, export, import.
 #include "Bench.h"
 #include "Commands.h"
 #include "Devices.h"
@@ -65,6 +65,10 @@ int main(int argc, char** argv)
     trainCmd
         ->add_option("--patience", train.patience, "Early stopping: epochs without validation improvement (0 = off)")
         ->check(CLI::Range(0, 100000));
+    trainCmd
+        ->add_option("--clip-norm", train.clipNorm,
+            "Clip gradients to this global L2 norm before each update (0 = off; recurrent networks: 1 to 5)")
+        ->check(CLI::Range(0.0, 1e6));
     trainCmd->add_flag("--flip", train.flip, "Augment: random horizontal flips");
     trainCmd->add_option("--shift", train.shift, "Augment: random shifts up to N pixels")->check(CLI::Range(0, 64));
     trainCmd->add_option("--rotate", train.rotate, "Augment: random rotations up to N degrees")
@@ -127,6 +131,27 @@ int main(int argc, char** argv)
     mapsCmd->add_option("--scale", maps.scale, "channel: each channel over its own range | shared: one range")
         ->check(CLI::IsMember({ "channel", "shared" }));
     mapsCmd->add_option("--threads", maps.threads, "CPU threads (0 = all cores)");
+
+    RnnGatesOptions gates;
+    CLI::App* gatesCmd = app.add_subcommand("rnn-gates",
+        "For one sequence: a recurrent layer's hidden state and gates over time (PNG heat maps, CSV) and the "
+        "gradient norm reaching each step");
+    gatesCmd->add_option("model", gates.model,
+        "Model JSON (default: the model stored in the weights file), or a project (.ncproj): its saved weights");
+    gatesCmd
+        ->add_option("--weights", gates.weights, "Weights (.safetensors) written by train (unless a project is given)")
+        ->check(CLI::ExistingFile);
+    gatesCmd
+        ->add_option("--sample", gates.sample,
+            "CSV of the sequence: one time step per line, its features comma separated (token ids for an Embedding)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    gatesCmd->add_option("--layer", gates.layer, "Recurrent node id (default: the first SimpleRNN/LSTM/GRU)");
+    gatesCmd->add_option("--class", gates.cls, "Class whose score is back-propagated (default: the predicted one)");
+    gatesCmd->add_option("--direction", gates.direction, "1: the backward direction of a bidirectional layer")
+        ->check(CLI::Range(0, 1));
+    gatesCmd->add_option("--out", gates.out, "Output folder (created)")->required();
+    gatesCmd->add_option("--threads", gates.threads, "CPU threads (0 = all cores)");
 
     ExplainOptions explain;
     auto* explainCmd = app.add_subcommand(
@@ -277,6 +302,8 @@ int main(int argc, char** argv)
             return runPredict(predict);
         if (*mapsCmd)
             return runFeatureMaps(maps);
+        if (*gatesCmd)
+            return runRnnGates(gates);
         if (*explainCmd)
             return runExplain(explain);
         if (*runsCmd)

@@ -29,6 +29,7 @@
 #include "engine/backend/Precision.h"
 #include "engine/backend/kernels/ActivationTable.h"
 #include "engine/backend/kernels/ElementMath.h"
+#include "engine/backend/kernels/RecurrentMath.h"
 #include "engine/core/Allocator.h"
 #include "engine/core/Tensor.h"
 
@@ -257,6 +258,131 @@ public:
             [](float av, float bv, float yv) { return kernels::mulAccumulate(av, bv, yv); });
     }
 
+    // Recurrent cells over rows × hidden (one row per sample; kernels/RecurrentMath.h has the
+    // math and the gate layouts). LSTM: gates [rows × 4H] pre-activations in, activations out;
+    // c and h [rows × H] of this step from cPrev.
+    virtual void lstmCellForward(float* gates, const float* cPrev, float* c, float* h, int64_t rows, int64_t hidden)
+    {
+        noteFallback("lstmCellForward");
+        const int64_t nh = rows * hidden;
+        std::vector<float> hg = hostCopy(gates, 4 * nh), hcp = hostCopy(cPrev, nh), hc(static_cast<size_t>(nh)),
+                           hh(static_cast<size_t>(nh));
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t j = 0; j < hidden; ++j)
+                kernels::lstmCellForward(hg.data() + r * 4 * hidden, hcp[size_t(r * hidden + j)],
+                    hc[size_t(r * hidden + j)], hh[size_t(r * hidden + j)], j, hidden);
+        upload(gates, hg.data(), 4 * nh);
+        upload(c, hc.data(), nh);
+        upload(h, hh.data(), nh);
+    }
+    // Overwrites dGates [rows × 4H]; dc [rows × H]: dL/dc from the next step in, dL/dc_prev out.
+    virtual void lstmCellBackward(const float* gates, const float* cPrev, const float* c, const float* dh, float* dc,
+        float* dGates, int64_t rows, int64_t hidden)
+    {
+        noteFallback("lstmCellBackward");
+        const int64_t nh = rows * hidden;
+        std::vector<float> hg = hostCopy(gates, 4 * nh), hcp = hostCopy(cPrev, nh), hc = hostCopy(c, nh),
+                           hdh = hostCopy(dh, nh), hdc = hostCopy(dc, nh), hdg(static_cast<size_t>(4 * nh));
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t j = 0; j < hidden; ++j) {
+                const size_t k = size_t(r * hidden + j);
+                kernels::lstmCellBackward(
+                    hg.data() + r * 4 * hidden, hcp[k], hc[k], hdh[k], hdc[k], hdg.data() + r * 4 * hidden, j, hidden);
+            }
+        upload(dc, hdc.data(), nh);
+        upload(dGates, hdg.data(), 4 * nh);
+    }
+    // GRU: gates [rows × 3H] = the input part W_ih·x + b_ih in, activations r, z, n out;
+    // gh [rows × 3H] = W_hh·h_prev + b_hh; h [rows × H] of this step.
+    virtual void gruCellForward(
+        float* gates, const float* gh, const float* hPrev, float* h, int64_t rows, int64_t hidden)
+    {
+        noteFallback("gruCellForward");
+        const int64_t nh = rows * hidden;
+        std::vector<float> hg = hostCopy(gates, 3 * nh), hgh = hostCopy(gh, 3 * nh), hhp = hostCopy(hPrev, nh),
+                           hh(static_cast<size_t>(nh));
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t j = 0; j < hidden; ++j)
+                kernels::gruCellForward(hg.data() + r * 3 * hidden, hgh.data() + r * 3 * hidden,
+                    hhp[size_t(r * hidden + j)], hh[size_t(r * hidden + j)], j, hidden);
+        upload(gates, hg.data(), 3 * nh);
+        upload(h, hh.data(), nh);
+    }
+    // Overwrites dGi and dGh [rows × 3H]; adds the z ⊙ dh path to dhPrev (skipped when null).
+    virtual void gruCellBackward(const float* gates, const float* gh, const float* hPrev, const float* dh, float* dGi,
+        float* dGh, float* dhPrev, int64_t rows, int64_t hidden)
+    {
+        noteFallback("gruCellBackward");
+        const int64_t nh = rows * hidden;
+        std::vector<float> hg = hostCopy(gates, 3 * nh), hgh = hostCopy(gh, 3 * nh), hhp = hostCopy(hPrev, nh),
+                           hdh = hostCopy(dh, nh), hdgi(static_cast<size_t>(3 * nh)), hdgh(static_cast<size_t>(3 * nh));
+        std::vector<float> hdhp = dhPrev ? hostCopy(dhPrev, nh) : std::vector<float>(size_t(nh));
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t j = 0; j < hidden; ++j) {
+                const size_t k = size_t(r * hidden + j);
+                kernels::gruCellBackward(hg.data() + r * 3 * hidden, hgh.data() + r * 3 * hidden, hhp[k], hdh[k],
+                    hdgi.data() + r * 3 * hidden, hdgh.data() + r * 3 * hidden, hdhp[k], j, hidden);
+            }
+        upload(dGi, hdgi.data(), 3 * nh);
+        upload(dGh, hdgh.data(), 3 * nh);
+        if (dhPrev)
+            upload(dhPrev, hdhp.data(), nh);
+    }
+    // Embedding lookup: out[i, :] = table[round(ids[i]), :] for count ids, table [vocab × dim].
+    // Ids are rounded to the nearest whole number. Returns the index of the first id outside
+    // [0, vocab) (its row of out is then unspecified), or −1 when all are valid. Waits.
+    virtual int64_t embeddingForward(
+        const float* ids, const float* table, float* out, int64_t count, int64_t vocab, int64_t dim)
+    {
+        noteFallback("embeddingForward");
+        std::vector<float> hid = hostCopy(ids, count), ht = hostCopy(table, vocab * dim),
+                           ho(static_cast<size_t>(count * dim));
+        int64_t bad = -1;
+        for (int64_t i = 0; i < count; ++i) {
+            const int64_t row = kernels::tokenRow(hid[size_t(i)], vocab);
+            if (row < 0) {
+                bad = bad < 0 ? i : bad;
+                continue;
+            }
+            std::copy_n(ht.data() + row * dim, dim, ho.data() + i * dim);
+        }
+        upload(out, ho.data(), count * dim);
+        return bad;
+    }
+    // dTable [vocab × dim] = Σ over the ids of their rows of dOut (overwrites; invalid ids add nothing).
+    virtual void embeddingBackward(
+        const float* ids, const float* dOut, float* dTable, int64_t count, int64_t vocab, int64_t dim)
+    {
+        noteFallback("embeddingBackward");
+        std::vector<float> hid = hostCopy(ids, count), hdo = hostCopy(dOut, count * dim),
+                           hdt(static_cast<size_t>(vocab * dim));
+        for (int64_t i = 0; i < count; ++i) {
+            const int64_t row = kernels::tokenRow(hid[size_t(i)], vocab);
+            if (row >= 0)
+                for (int64_t k = 0; k < dim; ++k)
+                    hdt[size_t(row * dim + k)] += hdo[size_t(i * dim + k)];
+        }
+        upload(dTable, hdt.data(), vocab * dim);
+    }
+    // dst[b, c, r] = src[b, r, c]: batch matrices rows × cols, each transposed (Conv1D's
+    // steps × features ↔ channels-first). The default is a composite of copy2D (one column
+    // at a time, on the device: no host round trip).
+    virtual void transpose(const float* src, float* dst, int64_t batch, int64_t rows, int64_t cols)
+    {
+        for (int64_t b = 0; b < batch; ++b)
+            for (int64_t c = 0; c < cols; ++c)
+                copy2D(dst + (b * cols + c) * rows, 1, src + b * rows * cols + c, cols, rows, 1);
+    }
+
+    // A host copy of count floats of this backend's memory (waits for the device).
+    std::vector<float> hostCopyOf(const float* src, int64_t count)
+    {
+        std::vector<float> v(static_cast<size_t>(std::max<int64_t>(count, 0)));
+        if (count > 0)
+            download(v.data(), src, count);
+        return v;
+    }
+
     // The ops that have run through their host fallback on this backend so far, in the order
     // of their first use; empty when every op ran natively. Any thread.
     std::vector<std::string> fallbackOps() const
@@ -282,6 +408,7 @@ protected:
         if (std::find(m_fallbackOps.begin(), m_fallbackOps.end(), op) == m_fallbackOps.end())
             m_fallbackOps.emplace_back(op);
     }
+    std::vector<float> hostCopy(const float* src, int64_t count) { return hostCopyOf(src, count); }
     // The host fallback of an element-wise op of two inputs: y[i] = f(a[i], b[i], y[i]), with
     // y downloaded first only when readY. Works on any backend through download()/upload().
     template <class F>

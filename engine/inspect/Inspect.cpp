@@ -403,6 +403,49 @@ Heatmap gradCam(Network& network, const Tensor& input, int cls, const std::strin
     return upsampleAndScale(cam, h, w, static_cast<int>(in[1]), static_cast<int>(in[2]));
 }
 
+std::vector<std::string> recurrentNodes(const Network& network)
+{
+    std::vector<std::string> nodes;
+    for (const auto& id : network.order()) {
+        const std::string t = network.nodeType(id);
+        if (t == "SimpleRNN" || t == "LSTM" || t == "GRU")
+            nodes.push_back(id);
+    }
+    return nodes;
+}
+
+RecurrentGates recurrentGates(Network& network, const Tensor& input, const std::string& nodeId, int cls, int direction)
+{
+    std::string node = nodeId;
+    if (node.empty()) {
+        const std::vector<std::string> nodes = recurrentNodes(network);
+        if (nodes.empty())
+            throw GraphError("recurrent gates: the network has no SimpleRNN, LSTM or GRU node");
+        node = nodes.front();
+    }
+    auto* layer = dynamic_cast<RecurrentLayer*>(&network.layer(node)); // unknown node: GraphError
+    if (!layer)
+        throw GraphError("recurrent gates: node '" + node + "' is a " + network.nodeType(node)
+            + ", not a recurrent layer (SimpleRNN, LSTM, GRU)");
+    if (direction < 0 || direction >= layer->directions())
+        throw DataError("recurrent gates: node '" + node + "' has no direction " + std::to_string(direction)
+            + (layer->directions() == 1 ? " (it is not bidirectional)" : ""));
+    const Tensor& out = forwardInput(network, input, "recurrent gates");
+    if (cls < 0) {
+        const std::vector<float> p = probabilities(network, out, 0);
+        cls = static_cast<int>(std::max_element(p.begin(), p.end()) - p.begin());
+    }
+    checkClass(network, cls, "recurrent gates");
+    backwardClassScore(network, cls);
+    RecurrentGates g;
+    g.node = node;
+    g.type = network.nodeType(node);
+    g.direction = direction;
+    g.cls = cls;
+    g.trace = layer->trace(network.backend(), direction, 0);
+    return g;
+}
+
 int64_t Histogram::total() const
 {
     return std::accumulate(counts.begin(), counts.end(), int64_t { 0 });

@@ -20,6 +20,7 @@
 // DataError; an input that does not fit the Input node throws ShapeError.
 #include "engine/data/Dataset.h"
 #include "engine/data/Split.h"
+#include "engine/layers/Recurrent.h"
 #include "engine/train/Metrics.h"
 #include "engine/train/Network.h"
 
@@ -107,6 +108,24 @@ struct LayerStats {
 // One forward and backward pass (cross-entropy against `labels`) over `batch`.
 std::vector<LayerStats> layerStatistics(
     Network& network, const Tensor& batch, const std::vector<int32_t>& labels, int bins = 40);
+
+// A recurrent layer (SimpleRNN, LSTM, GRU) over one input: its hidden state and each gate's
+// activations over time (time × unit heat maps; LSTM also the cell state "c"), and the norm
+// of the gradient of the class score reaching each step's hidden state ‖d score / d h_t‖ —
+// the picture of an LSTM keeping long-range gradient where a SimpleRNN's vanishes.
+struct RecurrentGates {
+    std::string node, type;
+    int direction = 0; // 0 forward, 1 the backward direction of a bidirectional layer
+    int cls = 0; // the class whose score (the logit under a final Softmax) was back-propagated
+    RecurrentTrace trace; // time in input order
+};
+// Recurrent nodes in execution order.
+std::vector<std::string> recurrentNodes(const Network& network);
+// Runs `input` (1×…) forward in inference mode and back-propagates the score of `cls` (−1:
+// the predicted class). nodeId empty: the first recurrent node. Throws GraphError when the
+// node is not recurrent (or the network has none), DataError for a bad class or direction.
+RecurrentGates recurrentGates(
+    Network& network, const Tensor& input, const std::string& nodeId = {}, int cls = -1, int direction = 0);
 
 // Every sample's prediction over a set of samples.
 struct SamplePrediction {

@@ -10,15 +10,23 @@
 #include "engine/layers/AvgPool2D.h"
 #include "engine/layers/BatchNorm.h"
 #include "engine/layers/Concat.h"
+#include "engine/layers/Conv1D.h"
 #include "engine/layers/Conv2D.h"
 #include "engine/layers/Dense.h"
 #include "engine/layers/Dropout.h"
+#include "engine/layers/Embedding.h"
 #include "engine/layers/Flatten.h"
+#include "engine/layers/GRU.h"
 #include "engine/layers/GlobalAvgPool2D.h"
+#include "engine/layers/GlobalPool1D.h"
 #include "engine/layers/Input.h"
+#include "engine/layers/LSTM.h"
+#include "engine/layers/MaxPool1D.h"
 #include "engine/layers/MaxPool2D.h"
 #include "engine/layers/Reshape.h"
+#include "engine/layers/SimpleRNN.h"
 #include "engine/layers/Softmax.h"
+#include "engine/layers/TimeDistributedDense.h"
 
 namespace netcanvas {
 
@@ -38,6 +46,14 @@ void registerBuiltinLayers(LayerRegistry& registry)
     registerBatchNorm(registry);
     registerAdd(registry);
     registerConcat(registry);
+    registerEmbedding(registry); // Sequence: T×F steps × features (layers/SequenceSupport.h)
+    registerSimpleRNN(registry);
+    registerLSTM(registry);
+    registerGRU(registry);
+    registerConv1D(registry);
+    registerMaxPool1D(registry);
+    registerGlobalPool1D(registry); // GlobalAvgPool1D, GlobalMaxPool1D
+    registerTimeDistributedDense(registry);
 }
 
 } // namespace netcanvas

@@ -134,7 +134,7 @@ TrainConfig trainConfigFromJson(const nlohmann::json& recipe, TrainConfig base)
     Reader r(recipe, "training");
     r.checkKeys({ "epochs", "batch_size", "optimizer", "learning_rate", "momentum", "nesterov", "weight_decay", "beta1",
         "beta2", "epsilon", "rms_alpha", "l1", "l2", "schedule", "loss", "seed", "validation_fraction", "test_fraction",
-        "normalize", "augment", "early_stopping_patience" });
+        "normalize", "augment", "early_stopping_patience", "clip_norm" });
     r.integer("epochs", c.epochs, 1, 1000000);
     r.integer("batch_size", c.batchSize, 1, 1 << 24);
     r.string("optimizer", c.optimizer.kind, { "sgd", "adam", "adamw", "rmsprop" });
@@ -181,6 +181,7 @@ TrainConfig trainConfigFromJson(const nlohmann::json& recipe, TrainConfig base)
         c.augmentation.maxRotation = static_cast<float>(rot);
     }
     r.integer("early_stopping_patience", c.earlyStoppingPatience, 0, 1000000);
+    r.number("clip_norm", c.clipNorm, 0.0, kHuge);
     return c;
 }
 
@@ -211,6 +212,7 @@ nlohmann::json trainConfigToJson(const TrainConfig& c)
     j["augment"] = { { "flip", c.augmentation.flipHorizontal }, { "shift", c.augmentation.maxShift },
         { "rotate", static_cast<double>(c.augmentation.maxRotation) } };
     j["early_stopping_patience"] = c.earlyStoppingPatience;
+    j["clip_norm"] = c.clipNorm;
     return j;
 }
 

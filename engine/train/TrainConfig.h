@@ -34,6 +34,8 @@ struct TrainConfig {
     bool normalize = true; // per-channel mean/std computed on the training split
     Augmentation augmentation;
     int earlyStoppingPatience = 0; // epochs without validation-loss improvement; 0 = off
+    // Gradient clipping by global norm (GradientClipping.h) before each update; 0 = off.
+    double clipNorm = 0.0;
     std::string checkpointDir; // when set: last.safetensors and best.safetensors each epoch
 };
 
@@ -41,7 +43,7 @@ struct TrainConfig {
 // Keys: epochs, batch_size, optimizer, learning_rate, momentum, nesterov, weight_decay,
 // beta1, beta2, epsilon, rms_alpha, l1, l2, schedule {kind, step_epochs, gamma,
 // min_learning_rate, warmup_epochs}, loss, seed, validation_fraction, test_fraction,
-// normalize, augment {flip, shift, rotate}, early_stopping_patience. Values are range
+// normalize, augment {flip, shift, rotate}, early_stopping_patience, clip_norm. Values are range
 // checked too ("training.momentum: must be in [0, 1), not 1.5"). Keys absent from the
 // recipe keep their value from `base`. threads, device, precision, lossScaling, lossScaler and
 // checkpointDir are settings of a run on a machine, not of the recipe: neither read nor written here.

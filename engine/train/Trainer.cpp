@@ -3,6 +3,7 @@
 #include "engine/core/Error.h"
 #include "engine/graph/ModelJson.h"
 #include "engine/io/Safetensors.h"
+#include "engine/train/GradientClipping.h"
 #include "engine/train/Loss.h"
 #include "engine/train/Schedule.h"
 
@@ -446,6 +447,13 @@ StepResult Trainer::trainStep(const Batch& batch, double lr)
             return step;
         }
     }
+    if (step.outcome == StepOutcome::Trained && m_config.clipNorm > 0.0) {
+        m_gradSpans.clear();
+        for (const auto& p : m_trainable)
+            if (updatedByOptimizer(*p.param))
+                m_gradSpans.push_back({ p.param->grad.data(), p.param->grad.size() });
+        step.gradNorm = clipGradientNorm(m_backend, m_gradSpans, m_config.clipNorm);
+    }
     if (step.outcome == StepOutcome::Trained)
         m_optimizer->step(m_trainable, lr);
     // An update that overflowed: undo it.
@@ -525,6 +533,7 @@ void Trainer::reportBatch(FitRun& run, EpochTotals& totals, const StepResult& st
         e.etaSeconds = static_cast<double>(run.totalSteps - run.globalStep - 1)
             * static_cast<double>(m_config.batchSize) / run.smoothedRate;
         e.lossScale = m_scaler ? step.lossScale : 0.0;
+        e.gradNorm = step.gradNorm;
         e.skipped = step.outcome == StepOutcome::SkippedByLossScaling;
         e.outcome = step.outcome;
         m_onBatch(e);

@@ -72,6 +72,7 @@ struct StepResult {
     int64_t correct = 0; // Trained / SkippedByLossScaling: rows whose arg-max is the label
     float lossScale = 1.0f; // the loss scale the step ran with (1 without loss scaling)
     bool updateSkipped = false; // the loss scaler skipped the update (counted in skippedSteps)
+    double gradNorm = 0.0; // with clipping on: the global gradient norm before clipping; else 0
 };
 
 struct BatchEvent {
@@ -87,6 +88,7 @@ struct BatchEvent {
     double etaSeconds = 0.0; // for the whole run
     double lossScale = 0.0; // the loss scale this step ran with; 0 without loss scaling
     bool skipped = false; // loss scaling: the gradients overflowed, the update was skipped
+    double gradNorm = 0.0; // with gradient clipping on: the global norm before clipping; else 0
     StepOutcome outcome = StepOutcome::Trained; // Trained or SkippedByLossScaling
 };
 

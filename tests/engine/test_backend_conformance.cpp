@@ -142,7 +142,7 @@ std::string mismatch(const char* what, const A& got, const B& want, double atol 
 
 // ---- layer cases -----------------------------------------------------------------------
 
-enum class Fill { Normal, AwayFromZero, Distinct };
+enum class Fill { Normal, AwayFromZero, Distinct, TokenIds };
 
 struct LayerCase {
     std::string type;
@@ -183,6 +183,18 @@ std::vector<LayerCase> layerCases()
         { "Add", json::object(), { { 3, 2, 2 }, { 3, 2, 2 }, { 3, 2, 2 } } },
         { "Concat", json::object(), { { 2, 3, 3 }, { 1, 3, 3 } } },
         { "Concat", json::object(), { { 2 }, { 3 }, { 1 } } },
+        { "Embedding", { { "vocab", 6 }, { "dim", 3 } }, { { 5 } }, 3, Fill::TokenIds },
+        { "SimpleRNN", { { "units", 3 }, { "return_sequences", true }, { "bidirectional", true } }, { { 4, 2 } } },
+        { "LSTM", { { "units", 3 } }, { { 5, 2 } } },
+        { "LSTM", { { "units", 2 }, { "return_sequences", true }, { "bidirectional", true } }, { { 4, 3 } } },
+        { "GRU", { { "units", 3 } }, { { 5, 2 } } },
+        { "GRU", { { "units", 2 }, { "return_sequences", true }, { "bidirectional", true } }, { { 4, 3 } } },
+        { "Conv1D", { { "filters", 3 }, { "kernel", 3 } }, { { 6, 2 } } },
+        { "Conv1D", { { "filters", 2 }, { "kernel", 4 }, { "stride", 2 }, { "padding", "same" } }, { { 7, 3 } } },
+        { "MaxPool1D", { { "pool", 3 }, { "stride", 2 }, { "padding", "same" } }, { { 7, 2 } }, 3, Fill::Distinct },
+        { "GlobalAvgPool1D", json::object(), { { 4, 3 } } },
+        { "GlobalMaxPool1D", json::object(), { { 4, 3 } }, 3, Fill::Distinct },
+        { "TimeDistributedDense", { { "units", 3 } }, { { 4, 5 } } },
     };
 }
 
@@ -201,6 +213,13 @@ Vec fillFor(const LayerCase& c, int64_t n, uint64_t seed)
         return awayFromZero(n, seed);
     case Fill::Distinct:
         return distinct(n, seed);
+    case Fill::TokenIds: {
+        Rng rng(seed);
+        Vec v(static_cast<size_t>(n));
+        for (auto& x : v)
+            x = static_cast<float>(rng.below(5));
+        return v;
+    }
     case Fill::Normal:
         break;
     }

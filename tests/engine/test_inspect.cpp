@@ -177,6 +177,7 @@ class TestInspect : public QObject {
     Normalization m_barsNorm;
 
 private slots:
+    void recurrentGradientsVanishForSimpleRnnNotLstm();
     void initTestCase()
     {
         m_backend = createCpuBackend(2);
@@ -668,6 +669,62 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(DataError, inspect::layerStatistics(net, batch, { 0, 1 }));
     }
 };
+
+void TestInspect::recurrentGradientsVanishForSimpleRnnNotLstm()
+{
+    // The classic constructed case: 40 steps of one feature, the class score read from the last
+    // state. A SimpleRNN (PyTorch's default initialization) passes the score's gradient back
+    // through 40 tanh steps and it vanishes; an LSTM whose forget gates start open (bias 3,
+    // f ≈ 0.95) carries it back along the cell state.
+    const int64_t steps = 40;
+    auto gradientSpan = [&](const std::string& type, float forgetBias) {
+        ModelGraph g;
+        g.addNode(makeNode("in", "Input", {}, { { "channels", 1 }, { "height", steps }, { "width", 1 } }));
+        g.addNode(makeNode("rnn", type, { "in" }, { { "units", 16 } }));
+        g.addNode(makeNode("fc", "Dense", { "rnn" }, { { "units", 2 } }));
+        Network net(g, *m_backend, 3);
+        if (forgetBias != 0.0f) {
+            Tensor& b = net.layer("rnn").parameter("bias_ih")->value;
+            for (int64_t j = 16; j < 32; ++j) // gate order i, f, g, o: f is the second block
+                b[j] = forgetBias;
+        }
+        Tensor x(Shape { 1, 1, steps, 1 });
+        Rng rng(5);
+        for (int64_t i = 0; i < x.size(); ++i)
+            x[i] = rng.normal();
+        return inspect::recurrentGates(net, x, "", 0);
+    };
+    const inspect::RecurrentGates rr = gradientSpan("SimpleRNN", 0.0f), lr = gradientSpan("LSTM", 3.0f);
+    for (const inspect::RecurrentGates* r : { &rr, &lr }) {
+        QCOMPARE(r->node, std::string("rnn"));
+        QCOMPARE(r->trace.steps, steps);
+        QCOMPARE(int64_t(r->trace.gradNorm.size()), steps);
+        QCOMPARE(int64_t(r->trace.hidden.size()), steps * 16);
+        for (const auto& gate : r->trace.gates)
+            QCOMPARE(int64_t(gate.size()), steps * 16);
+    }
+    QCOMPARE(rr.trace.gates.size(), size_t(0));
+    const float rnn = rr.trace.gradNorm.front() / rr.trace.gradNorm.back();
+    const float lstm = lr.trace.gradNorm.front() / lr.trace.gradNorm.back();
+    qInfo("gradient at step 0 / at step 39: SimpleRNN %.3g, LSTM %.3g", rnn, lstm);
+    QVERIFY2(rnn < 1e-3f, qPrintable(QString("SimpleRNN kept %1").arg(rnn)));
+    QVERIFY2(lstm > 100.0f * rnn, qPrintable(QString("LSTM %1 vs SimpleRNN %2").arg(lstm).arg(rnn)));
+
+    // The LSTM's trace names its gates and the cell state; a non-recurrent node is refused.
+    ModelGraph g;
+    g.addNode(makeNode("in", "Input", {}, { { "channels", 1 }, { "height", 5 }, { "width", 2 } }));
+    g.addNode(makeNode("lstm", "LSTM", { "in" }, { { "units", 3 }, { "bidirectional", true } }));
+    g.addNode(makeNode("fc", "Dense", { "lstm" }, { { "units", 2 } }));
+    Network net(g, *m_backend, 3);
+    Tensor x(Shape { 1, 1, 5, 2 }, 0.5f);
+    const inspect::RecurrentGates r = inspect::recurrentGates(net, x, "lstm", -1, 1);
+    QCOMPARE(r.trace.gateNames, (std::vector<std::string> { "i", "f", "g", "o", "c" }));
+    QCOMPARE(r.direction, 1);
+    for (float v : r.trace.gates[1]) // forget gate activations are sigmoids
+        QVERIFY(v > 0.0f && v < 1.0f);
+    QVERIFY_THROWS_EXCEPTION(GraphError, inspect::recurrentGates(net, x, "fc"));
+    QVERIFY_THROWS_EXCEPTION(DataError, inspect::recurrentGates(net, x, "lstm", -1, 2));
+}
 
 QTEST_APPLESS_MAIN(TestInspect)
 #include "test_inspect.moc"

@@ -29,6 +29,7 @@ enum class Fill {
     Normal, // N(0, 1)
     AwayFromZero, // ±[0.2, 1.2]: no ReLU/ELU kink within ε
     Distinct, // a shuffled ramp with steps of 0.05: no MaxPool ties within ε
+    TokenIds, // whole numbers 0..4 (Embedding ids; ±ε rounds back to the same id)
 };
 
 struct GradCase {
@@ -82,6 +83,22 @@ std::vector<GradCase> gradCases()
         { "Add", json::object(), { { 4 }, { 4 }, { 4 } } },
         { "Concat", json::object(), { { 2, 3, 3 }, { 1, 3, 3 } } },
         { "Concat", json::object(), { { 2 }, { 3 }, { 1 } } },
+        { "Embedding", { { "vocab", 6 }, { "dim", 3 } }, { { 5 } }, 3, Fill::TokenIds },
+        { "Embedding", { { "vocab", 5 }, { "dim", 2 } }, { { 1, 1, 4 } }, 2, Fill::TokenIds },
+        { "SimpleRNN", { { "units", 3 } }, { { 4, 2 } } },
+        { "SimpleRNN", { { "units", 3 }, { "return_sequences", true }, { "bidirectional", true } }, { { 4, 2 } } },
+        { "LSTM", { { "units", 3 } }, { { 5, 2 } } },
+        { "LSTM", { { "units", 2 }, { "return_sequences", true }, { "bidirectional", true } }, { { 1, 4, 3 } } },
+        { "GRU", { { "units", 3 } }, { { 5, 2 } } },
+        { "GRU", { { "units", 2 }, { "return_sequences", true }, { "bidirectional", true } }, { { 4, 3 } } },
+        { "Conv1D", { { "filters", 3 }, { "kernel", 3 } }, { { 6, 2 } } },
+        { "Conv1D", { { "filters", 2 }, { "kernel", 4 }, { "stride", 2 }, { "padding", "same" } }, { { 7, 3 } } },
+        { "Conv1D", { { "filters", 2 }, { "kernel", 2 }, { "bias", false } }, { { 1, 5, 2 } } },
+        { "MaxPool1D", { { "pool", 2 } }, { { 6, 3 } }, 3, Fill::Distinct },
+        { "MaxPool1D", { { "pool", 3 }, { "stride", 2 }, { "padding", "same" } }, { { 7, 2 } }, 3, Fill::Distinct },
+        { "GlobalAvgPool1D", json::object(), { { 4, 3 } } },
+        { "GlobalMaxPool1D", json::object(), { { 4, 3 } }, 3, Fill::Distinct },
+        { "TimeDistributedDense", { { "units", 3 } }, { { 4, 5 } } },
     };
 }
 
@@ -109,6 +126,10 @@ void fillTensor(Tensor& t, Fill fill, Rng& rng)
             t[i] = v[static_cast<size_t>(i)];
         break;
     }
+    case Fill::TokenIds:
+        for (int64_t i = 0; i < n; ++i)
+            t[i] = static_cast<float>(rng.below(5));
+        break;
     }
 }
 
@@ -239,6 +260,7 @@ private slots:
     void addAndConcatValues();
     void denseHandComputed();
     void initializerStatistics();
+    void embeddingLooksUpRowsAndRejectsBadIds();
 
     // 3. Shapes, messages, schema.
     void outputShapes();
@@ -782,6 +804,33 @@ void TestLayers::initializerStatistics()
     QVERIFY(s.maxV <= cLimit && s.maxV > 0.98 * cLimit && s.minV < -0.98 * cLimit);
 }
 
+void TestLayers::embeddingLooksUpRowsAndRejectsBadIds()
+{
+    auto layer = buildLayer("Embedding", { { "vocab", 4 }, { "dim", 2 } }, { { 3 } });
+    Tensor& table = layer->parameter("weight")->value;
+    for (int64_t i = 0; i < table.size(); ++i)
+        table[i] = static_cast<float>(i);
+    Tensor ids(Shape { 2, 3 }, std::vector<float> { 3, 0, 1, 2, 2, 0 });
+    const Tensor y = forward(*layer, *m_backend, { &ids });
+    QCOMPARE(y.shape(), Shape({ 2, 3, 2 }));
+    const std::vector<float> want { 6, 7, 0, 1, 2, 3, 4, 5, 4, 5, 0, 1 };
+    for (int64_t i = 0; i < y.size(); ++i)
+        QCOMPARE(y[i], want[size_t(i)]);
+    // Backward: a repeated id sums its rows; ids get a zero gradient.
+    Tensor g(y.shape(), 1.0f), dIds(ids.shape(), 5.0f);
+    RunContext ctx { *m_backend, true, nullptr };
+    layer->backward(ctx, { &ids }, y, g, { &dIds });
+    const Tensor& dw = layer->parameter("weight")->grad;
+    QCOMPARE(dw[0], 2.0f); // id 0 twice
+    QCOMPARE(dw[4], 2.0f); // id 2 twice
+    QCOMPARE(dw[6], 1.0f); // id 3 once
+    QCOMPARE(dIds[0], 0.0f);
+    Tensor bad(Shape { 2, 3 }, std::vector<float> { 0, 1, 2, 3, 4, 0 });
+    const std::string msg = errorOf([&] { forward(*layer, *m_backend, { &bad }); });
+    QVERIFY2(msg.rfind("node (Embedding): token id 4 (sample 1, step 1)", 0) == 0, msg.c_str());
+    QVERIFY2(msg.find("0..3") != std::string::npos, msg.c_str());
+}
+
 void TestLayers::outputShapes()
 {
     struct Row {
@@ -816,6 +865,21 @@ void TestLayers::outputShapes()
         { "Add", json::object(), { { 8, 4, 4 }, { 8, 4, 4 } }, { 8, 4, 4 } },
         { "Concat", json::object(), { { 8, 4, 4 }, { 3, 4, 4 }, { 1, 4, 4 } }, { 12, 4, 4 } },
         { "Concat", json::object(), { { 5 }, { 6 } }, { 11 } },
+        { "Embedding", { { "dim", 8 } }, { { 20 } }, { 20, 8 } },
+        { "Embedding", { { "dim", 8 } }, { { 1, 1, 20 } }, { 20, 8 } },
+        { "SimpleRNN", { { "units", 16 } }, { { 20, 4 } }, { 16 } },
+        { "LSTM", { { "units", 16 } }, { { 20, 4 } }, { 16 } },
+        { "LSTM", { { "units", 16 }, { "return_sequences", true } }, { { 20, 4 } }, { 20, 16 } },
+        { "LSTM", { { "units", 16 }, { "bidirectional", true } }, { { 1, 20, 4 } }, { 32 } },
+        { "GRU", { { "units", 8 }, { "return_sequences", true }, { "bidirectional", true } }, { { 20, 4 } },
+            { 20, 16 } },
+        { "Conv1D", { { "filters", 16 }, { "kernel", 5 } }, { { 20, 4 } }, { 16, 16 } },
+        { "Conv1D", { { "filters", 16 }, { "kernel", 5 }, { "stride", 2 }, { "padding", "same" } }, { { 21, 4 } },
+            { 11, 16 } },
+        { "MaxPool1D", json::object(), { { 20, 4 } }, { 10, 4 } },
+        { "GlobalAvgPool1D", json::object(), { { 20, 4 } }, { 4 } },
+        { "GlobalMaxPool1D", json::object(), { { 20, 4 } }, { 4 } },
+        { "TimeDistributedDense", { { "units", 3 } }, { { 20, 4 } }, { 20, 3 } },
     };
     std::set<std::string> covered;
     for (const Row& r : rows) {
@@ -868,16 +932,26 @@ void TestLayers::errorMessagesNameNodeAndShapes()
     check("Reshape", "r", { { "shape", "4xa" } }, { { 24 } }, { "'4xa'", "16x7x7" });
     check("Reshape", "r", { { "shape", "0x24" } }, { { 24 } }, { "positive" });
     check("Input", "in", json::object(), { { 3 } }, { "3" });
+    check("LSTM", "lstm1", json::object(), { { 3, 8, 8 } }, { "3×8×8", "steps×features" });
+    check("GRU", "gru1", json::object(), { { 10 } }, { "10", "T×F" });
+    check("SimpleRNN", "rnn1", json::object(), { { 4, 2 }, { 4, 2 } }, { "1 input" });
+    check("Conv1D", "c1", { { "kernel", 5 } }, { { 3, 4 } }, { "3×4", "kernel 5 does not fit 3 steps" });
+    check("MaxPool1D", "p1", { { "pool", 4 } }, { { 3, 2 } }, { "3×2", "kernel 4" });
+    check("GlobalMaxPool1D", "g1", json::object(), { { 2, 3, 4 } }, { "2×3×4" });
+    check("GlobalAvgPool1D", "g2", json::object(), { { 7 } }, { "7" });
+    check("Embedding", "emb", json::object(), { { 4, 2 } }, { "4×2", "token ids" });
+    check("TimeDistributedDense", "td", json::object(), { { 10 } }, { "10", "use Dense" });
 }
 
 void TestLayers::registrySchemaSanity()
 {
     const auto& reg = LayerRegistry::builtin();
-    const std::set<std::string> categories
-        = { "Input", "Core", "Convolution", "Pooling", "Normalization", "Activation", "Regularization", "Merge" };
-    const std::set<std::string> expected
-        = { "Input", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten", "Reshape", "ReLU",
-              "LeakyReLU", "ELU", "Tanh", "Sigmoid", "Softmax", "Dropout", "BatchNorm", "Add", "Concat" };
+    const std::set<std::string> categories = { "Input", "Core", "Convolution", "Pooling", "Normalization", "Activation",
+        "Regularization", "Merge", "Sequence" };
+    const std::set<std::string> expected = { "Input", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D",
+        "Flatten", "Reshape", "ReLU", "LeakyReLU", "ELU", "Tanh", "Sigmoid", "Softmax", "Dropout", "BatchNorm", "Add",
+        "Concat", "Embedding", "SimpleRNN", "LSTM", "GRU", "Conv1D", "MaxPool1D", "GlobalAvgPool1D", "GlobalMaxPool1D",
+        "TimeDistributedDense" };
     std::set<std::string> seen;
     for (const LayerInfo& info : reg.all()) {
         seen.insert(info.type);
@@ -937,6 +1011,16 @@ void TestLayers::paramCountsAndFlops()
     QCOMPARE(flops("Conv2D", json::object(), { { 1, 28, 28 } }), int64_t(32 * 26 * 26 * (2 * 9 + 1)));
     QCOMPARE(flops("Conv2D", { { "bias", false } }, { { 1, 28, 28 } }), int64_t(32 * 26 * 26 * 18));
     QVERIFY(flops("MaxPool2D", json::object(), { { 32, 26, 26 } }) > 0);
+    // nn.LSTM(32, 128) has 4·128·(32 + 128 + 2) = 82944 parameters; bidirectional twice that.
+    QCOMPARE(count("LSTM", { { "units", 128 } }, { { 50, 32 } }), int64_t(82944));
+    QCOMPARE(count("LSTM", { { "units", 128 }, { "bidirectional", true } }, { { 50, 32 } }), int64_t(2 * 82944));
+    QCOMPARE(count("GRU", { { "units", 16 } }, { { 50, 8 } }), int64_t(3 * 16 * (8 + 16 + 2)));
+    QCOMPARE(count("SimpleRNN", { { "units", 16 } }, { { 50, 8 } }), int64_t(16 * (8 + 16 + 2)));
+    QCOMPARE(count("Conv1D", { { "filters", 16 }, { "kernel", 5 } }, { { 50, 8 } }), int64_t(16 * 8 * 5 + 16));
+    QCOMPARE(count("Embedding", { { "vocab", 100 }, { "dim", 8 } }, { { 50 } }), int64_t(800));
+    QCOMPARE(count("TimeDistributedDense", { { "units", 3 } }, { { 50, 8 } }), int64_t(27));
+    // Per step: the input and recurrent GEMMs of 4 gates dominate.
+    QVERIFY(flops("LSTM", { { "units", 128 } }, { { 50, 32 } }) > 50 * 2 * 4 * 128 * (32 + 128));
 }
 
 void TestLayers::threadCountIndependence()

@@ -8,6 +8,7 @@
 #include "engine/graph/ModelGraph.h"
 #include "engine/inspect/Inspect.h"
 #include "engine/io/Safetensors.h"
+#include "engine/train/GradientClipping.h"
 #include "engine/train/Trainer.h"
 
 #include "common/Fixtures.h"
@@ -94,6 +95,38 @@ private slots:
         m_data = barsDataset(200, 42);
         m_split = splitDataset(m_data, 0.15, 0.15, 7);
         QVERIFY(!m_split.train.empty() && !m_split.validation.empty() && !m_split.test.empty());
+    }
+
+    void gradientClippingBoundsTheNorm()
+    {
+        // A bound far below the gradients' norm: every step clips, and the gradients the
+        // optimizer used (left in the network after the last step; SGD without L1/L2 does not
+        // touch them) have exactly the bound as their global norm.
+        TrainConfig c = baseConfig();
+        c.epochs = 1;
+        c.optimizer.kind = "sgd";
+        c.optimizer.momentum = 0.0;
+        c.clipNorm = 1e-3;
+        Trainer trainer(mlp(), c, *m_backend);
+        int clipped = 0;
+        trainer.setOnBatch([&](const BatchEvent& e) { clipped += e.gradNorm > c.clipNorm ? 1 : 0; });
+        const TrainResult r = trainer.fit(m_data, m_split);
+        QVERIFY2(!r.diverged && !r.stopped, r.message.c_str());
+        QVERIFY(clipped > 0);
+        double squares = 0.0;
+        for (const auto& p : trainer.network().trainableParameters())
+            for (int64_t i = 0; i < p.param->grad.size(); ++i)
+                squares += double(p.param->grad[i]) * p.param->grad[i];
+        QVERIFY2(std::abs(std::sqrt(squares) - c.clipNorm) < 1e-5 * c.clipNorm,
+            qPrintable(QString("norm after clipping %1, bound %2").arg(std::sqrt(squares)).arg(c.clipNorm)));
+        // The function itself: within the bound nothing changes; above it the direction is kept.
+        std::vector<float> g { 3.0f, 4.0f, 12.0f };
+        QCOMPARE(clipGradientNorm(*m_backend, { { g.data(), 2 }, { g.data() + 2, 1 } }, 20.0), 13.0);
+        QCOMPARE(g[2], 12.0f);
+        QCOMPARE(clipGradientNorm(*m_backend, { { g.data(), 2 }, { g.data() + 2, 1 } }, 6.5), 13.0);
+        QVERIFY(std::abs(g[0] - 1.5f) < 1e-5f && std::abs(g[1] - 2.0f) < 1e-5f && std::abs(g[2] - 6.0f) < 1e-5f);
+        // The recipe carries it.
+        QCOMPARE(trainConfigFromJson(trainConfigToJson(c)).clipNorm, 1e-3);
     }
 
     void learnsTheTask()

@@ -13,6 +13,7 @@
 #include "widgets/inspect/FilterView.h"
 #include "widgets/inspect/LayerStatsView.h"
 #include "widgets/inspect/MetricsTable.h"
+#include "widgets/inspect/RecurrentGatesView.h"
 #include "widgets/inspect/SampleGallery.h"
 
 #include <QApplication>
@@ -318,6 +319,7 @@ void doubleClickItem(QAbstractItemView* view, QPoint pos)
 class TestInspectViews : public QObject {
     Q_OBJECT
 private slots:
+    void recurrentGatesHeatMapsAndGradient();
     void colorMapsMatchMatplotlib();
     void planeToImageMapsTheRange();
     void overlayLeavesColdPixelsAlone();
@@ -1016,6 +1018,38 @@ void TestInspectViews::renders()
         view.setSharedRange(true);
         savePng(view, QStringLiteral("layerstats_shared.png"));
     }
+}
+
+void TestInspectViews::recurrentGatesHeatMapsAndGradient()
+{
+    // An LSTM trace of 12 steps × 4 units: the forget gate rises with time in unit 0.
+    inspect::RecurrentGates g;
+    g.node = "lstm";
+    g.type = "LSTM";
+    RecurrentTrace& t = g.trace;
+    t.steps = 12;
+    t.units = 4;
+    t.hidden.assign(48, 0.0f);
+    t.gateNames = { "i", "f", "g", "o", "c" };
+    t.gates.assign(5, std::vector<float>(48, 0.5f));
+    for (int s = 0; s < 12; ++s)
+        t.gates[1][size_t(s * 4)] = float(s) / 11.0f;
+    for (int s = 0; s < 12; ++s)
+        t.gradNorm.push_back(std::pow(10.0f, float(s - 11)));
+    widgets::RecurrentGatesView view;
+    view.resize(600, 600);
+    view.setGates(g);
+    QCOMPARE(view.seriesNames(), (QStringList { "h", "i", "f", "g", "o", "c" }));
+    QVERIFY(view.minimumHeight() > 6 * 64);
+    const QImage img = view.grab().toImage();
+    QVERIFY(!img.isNull());
+    // The forget gate's row (third map): unit 0 goes from viridis(0) at step 0 to viridis(1) at the last.
+    const int y = 4 + 2 * (64 + 6) + 64 / 8; // first of 4 unit rows
+    const int x0 = 150 + 2, x1 = 600 - 12 - 3;
+    QCOMPARE(img.pixel(x0, y), widgets::viridis(0.0f));
+    QCOMPARE(img.pixel(x1, y), widgets::viridis(1.0f));
+    view.clear();
+    QVERIFY(view.seriesNames().isEmpty());
 }
 
 QTEST_MAIN(TestInspectViews)

@@ -7,6 +7,7 @@
 
 #include <QComboBox>
 #include <QDir>
+#include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -149,6 +150,15 @@ void TrainingPanel::buildUi()
     m_l1 = sciBox(0.0, 10.0, hyper);
     m_l2 = sciBox(0.0, 10.0, hyper);
     m_weightDecay = sciBox(0.0, 10.0, hyper);
+    m_clipNorm = new QDoubleSpinBox(hyper);
+    m_clipNorm->setObjectName(QStringLiteral("clipNorm"));
+    m_clipNorm->setRange(0.0, 1e6);
+    m_clipNorm->setDecimals(3);
+    m_clipNorm->setSingleStep(0.5);
+    m_clipNorm->setSpecialValueText(tr("off"));
+    m_clipNorm->setToolTip(tr("Gradient clipping: when the norm of all gradients together exceeds this bound, "
+                              "they are scaled down to it before the update (recurrent networks need it; 1 to 5 "
+                              "is typical). Off: never clip."));
     m_seed = new QSpinBox(hyper);
     m_seed->setRange(0, std::numeric_limits<int>::max());
     m_threads = new QSpinBox(hyper);
@@ -166,6 +176,7 @@ void TrainingPanel::buildUi()
     form->addRow(tr("L1"), m_l1);
     form->addRow(tr("L2"), m_l2);
     form->addRow(tr("Weight decay"), m_weightDecay);
+    form->addRow(tr("Clip gradient norm"), m_clipNorm);
     form->addRow(tr("Seed"), m_seed);
     form->addRow(tr("Device"), m_device);
     m_precision = new QComboBox(hyper);
@@ -214,7 +225,8 @@ void TrainingPanel::buildUi()
     refreshDevices();
     for (QSpinBox* b : { m_batchSize, m_epochsSpin, m_seed, m_threads })
         connect(b, &QSpinBox::valueChanged, this, edited);
-    for (ScientificSpinBox* b : { m_learningRate, m_l1, m_l2, m_weightDecay })
+    for (QDoubleSpinBox* b :
+        std::initializer_list<QDoubleSpinBox*> { m_learningRate, m_l1, m_l2, m_weightDecay, m_clipNorm })
         connect(b, &QDoubleSpinBox::valueChanged, this, edited);
 
     connect(m_train, &QPushButton::clicked, this, &TrainingPanel::requestTrain);
@@ -257,6 +269,7 @@ TrainConfig TrainingPanel::config() const
     c.optimizer.l1 = m_l1->value();
     c.optimizer.l2 = m_l2->value();
     c.optimizer.weightDecay = m_weightDecay->value();
+    c.clipNorm = m_clipNorm->value();
     c.seed = static_cast<uint64_t>(m_seed->value());
     c.threads = m_threads->value();
     const QString device = m_device->currentData().toString();
@@ -279,6 +292,7 @@ void TrainingPanel::setConfig(const TrainConfig& c)
     m_l1->setValue(c.optimizer.l1);
     m_l2->setValue(c.optimizer.l2);
     m_weightDecay->setValue(c.optimizer.weightDecay);
+    m_clipNorm->setValue(c.clipNorm);
     m_seed->setValue(
         static_cast<int>(std::min<uint64_t>(c.seed, static_cast<uint64_t>(std::numeric_limits<int>::max()))));
     m_threads->setValue(c.threads);
@@ -422,7 +436,7 @@ void TrainingPanel::updateButtons()
     m_stop->setEnabled(m_running);
     m_data->setLocked(m_running);
     for (QWidget* w : std::initializer_list<QWidget*> { m_optimizer, m_learningRate, m_schedule, m_batchSize,
-             m_epochsSpin, m_l1, m_l2, m_weightDecay, m_seed, m_threads, m_device })
+             m_epochsSpin, m_l1, m_l2, m_weightDecay, m_clipNorm, m_seed, m_threads, m_device })
         w->setEnabled(!m_running);
     updatePrecisionEntries();
     if (!m_running) {

@@ -139,6 +139,7 @@ private:
     ScientificSpinBox* m_l1;
     ScientificSpinBox* m_l2;
     ScientificSpinBox* m_weightDecay;
+    QDoubleSpinBox* m_clipNorm;
     QSpinBox* m_seed;
     QSpinBox* m_threads;
     QComboBox* m_device;

@@ -13,9 +13,9 @@
 //
 // The operations live in one file per family: CpuBackend.cpp (memory, GEMM, threading),
 // CpuElementwise.cpp (bias, activations, add/axpy/scale, mul, softmax), CpuConv.cpp (+ CpuIm2col),
-// CpuPool.cpp, CpuBatchNorm.cpp, CpuDropout.cpp, CpuLoss.cpp (losses and reductions),
-// CpuOptimizer.cpp. Per-element math comes from backend/kernels/ElementMath.h, shared with
-// the device backends.
+// CpuPool.cpp, CpuRecurrent.cpp (LSTM/GRU cells, embedding, transpose), CpuBatchNorm.cpp, CpuDropout.cpp, CpuLoss.cpp
+// (losses and reductions), CpuOptimizer.cpp. Per-element math comes from backend/kernels/ElementMath.h, shared with the
+// device backends.
 #include "engine/backend/Backend.h"
 #include "engine/core/ThreadPool.h"
 
@@ -55,6 +55,18 @@ public:
     void mul(const float* a, const float* b, float* y, int64_t count) override;
     void mulAccumulate(const float* a, const float* b, float* y, int64_t count) override;
     void softmaxForward(const float* x, float* y, int64_t rows, int64_t cols) override;
+    void lstmCellForward(float* gates, const float* cPrev, float* c, float* h, int64_t rows, int64_t hidden) override;
+    void lstmCellBackward(const float* gates, const float* cPrev, const float* c, const float* dh, float* dc,
+        float* dGates, int64_t rows, int64_t hidden) override;
+    void gruCellForward(
+        float* gates, const float* gh, const float* hPrev, float* h, int64_t rows, int64_t hidden) override;
+    void gruCellBackward(const float* gates, const float* gh, const float* hPrev, const float* dh, float* dGi,
+        float* dGh, float* dhPrev, int64_t rows, int64_t hidden) override;
+    int64_t embeddingForward(
+        const float* ids, const float* table, float* out, int64_t count, int64_t vocab, int64_t dim) override;
+    void embeddingBackward(
+        const float* ids, const float* dOut, float* dTable, int64_t count, int64_t vocab, int64_t dim) override;
+    void transpose(const float* src, float* dst, int64_t batch, int64_t rows, int64_t cols) override;
     void softmaxBackward(const float* y, const float* dy, float* dx, int64_t rows, int64_t cols) override;
 
     std::unique_ptr<ConvPrimitive> createConv(const ConvDesc& desc) override;
