@@ -39,7 +39,12 @@ const char* kPython = "/usr/bin/python3"; // Debian's, with python3-torch and py
 
 // Kinds OpenCV 4.6's dnn (readNetFromONNX) cannot read as NetCanvas exports them; models with
 // them are left out of opencvAgrees (docs/onnx.md lists them), every other kind must agree.
-const std::set<std::string> kOpenCvUnreadable {};
+const std::set<std::string> kOpenCvUnreadable {
+    "Embedding", // Gather with computed indices: "Blob emb/cast not found in const blobs"
+    "SimpleRNN", // its importer has no RNN op ("DNN/ONNX/Attribute ... not implemented")
+    "LSTM", // read, but its Y is reshaped for a batch of 1 ([6 3 4] to [6 1 1 4] fails for N = 3)
+    "GRU", // its importer asserts input_size() == 6 (sequence_lens and initial_h given)
+};
 
 // Every kind registered today, each at least once: convolutions with same, explicit and no
 // padding, pools with and without (asymmetric) padding, batch norm over channels and over
@@ -122,10 +127,10 @@ ModelGraph sequenceFloatGraph()
 }
 
 // One kind after a 1×T×F input, for the readers that take some kinds and not others (OpenCV).
-ModelGraph oneSequenceKindGraph(const std::string& kind, nlohmann::json params)
+ModelGraph oneSequenceKindGraph(const std::string& kind, nlohmann::json params, int index)
 {
     ModelGraph g;
-    g.name = "sequence-" + kind;
+    g.name = "sequence-" + std::to_string(index) + "-" + kind; // unique: the checks name files after it
     g.addNode(makeNode("input", "Input", {}, { { "channels", 1 }, { "height", 6 }, { "width", 3 } }));
     g.addNode(makeNode("layer", kind, { "input" }, std::move(params)));
     return g;
@@ -275,8 +280,9 @@ std::vector<std::shared_ptr<ModelWeights>> modelsUnderTest()
     models.push_back(trainedLike(pixelSoftmaxGraph(), seed++));
     models.push_back(trainedLike(sequenceKindsGraph(), seed++));
     models.push_back(trainedLike(sequenceFloatGraph(), seed++));
+    int index = 0;
     for (const auto& [kind, params] : oneKindCases())
-        models.push_back(trainedLike(oneSequenceKindGraph(kind, params), seed++));
+        models.push_back(trainedLike(oneSequenceKindGraph(kind, params, ++index), seed++));
     return models;
 }
 
