@@ -361,6 +361,7 @@ private slots:
     void conformanceData();
     void malformedFiles();
     void unsupportedNodesAreAllListed();
+    void unsupportedSequenceNodesAreListed();
     void cliExportAndImport();
 
 private:
@@ -427,6 +428,7 @@ void TestOnnx::roundTrip()
         QCOMPARE(a.shape(), b.shape());
         const float diff = maxAbsDiff(a.data(), b.data(), a.size());
         QVERIFY2(diff <= 1e-5f, (model->graph.name + ": max |difference| " + std::to_string(diff)).c_str());
+        qInfo("round trip %s: max |difference| %g", model->graph.name.c_str(), static_cast<double>(diff));
         QCOMPARE(back->graph.name, model->graph.name);
         QCOMPARE(back->classNames, model->classNames);
         QCOMPARE(back->normalization.mean, model->normalization.mean);
@@ -499,6 +501,7 @@ void TestOnnx::opencvAgrees()
         QVERIFY2(diff <= 1e-4f, (model->graph.name + ": OpenCV differs by " + std::to_string(diff)).c_str());
         const float raw = maxAbsDiff(ours.data(), out.ptr<float>(), ours.size());
         QVERIFY2(raw <= 1e-4f, (model->graph.name + ": OpenCV's outputs differ by " + std::to_string(raw)).c_str());
+        qInfo("OpenCV %s: max |difference| %g", model->graph.name.c_str(), static_cast<double>(raw));
     }
     for (const LayerInfo& info : LayerRegistry::builtin().all())
         QVERIFY2(checkedKinds.count(info.type) || kOpenCvUnreadable.count(info.type),
@@ -559,6 +562,7 @@ void TestOnnx::pytorchCodeMatches()
         QCOMPARE(static_cast<int64_t>(theirs.size()), ours.size());
         const float diff = maxAbsDiff(ours.data(), theirs.data(), ours.size());
         QVERIFY2(diff <= 1e-4f, (job.model->graph.name + ": PyTorch differs by " + std::to_string(diff)).c_str());
+        qInfo("PyTorch %s: max |difference| %g", job.model->graph.name.c_str(), static_cast<double>(diff));
     }
 }
 
@@ -768,6 +772,51 @@ void TestOnnx::unsupportedNodesAreAllListed()
     g->mutable_node(4)->set_op_type("Relu");
     const std::string m = message([&] { importOnnxBytes(proto.SerializeAsString(), "dilated.onnx"); });
     QVERIFY2(m.find("'pool1' (MaxPool): dilation 2\u00d72 is not supported") != std::string::npos, m.c_str());
+}
+
+// Recurrent ops NetCanvas' layers cannot express (peepholes, another activation, GRU's
+// linear_before_reset 0) are each listed, with why; nothing is imported.
+void TestOnnx::unsupportedSequenceNodesAreListed()
+{
+    onnx::ModelProto proto;
+    QVERIFY(proto.ParseFromString(exportOnnxBytes(*trainedLike(sequenceFloatGraph(), 2))));
+    onnx::GraphProto* g = proto.mutable_graph();
+    int changed = 0;
+    for (onnx::NodeProto& n : *g->mutable_node()) {
+        if (n.op_type() == "LSTM") { // peepholes: input 7
+            while (n.input_size() < 7)
+                n.add_input("");
+            n.add_input("lstm/P");
+            onnx::TensorProto* p = g->add_initializer();
+            p->set_name("lstm/P");
+            p->set_data_type(onnx::TensorProto::FLOAT);
+            p->add_dims(2);
+            p->add_dims(12);
+            p->set_raw_data(std::string(2 * 12 * sizeof(float), '\0'));
+            ++changed;
+        } else if (n.op_type() == "RNN") {
+            for (onnx::AttributeProto& a : *n.mutable_attribute())
+                if (a.name() == "activations")
+                    a.set_strings(0, "Relu");
+            ++changed;
+        } else if (n.op_type() == "GRU") {
+            for (onnx::AttributeProto& a : *n.mutable_attribute())
+                if (a.name() == "linear_before_reset")
+                    a.set_i(0);
+            ++changed;
+        }
+    }
+    QCOMPARE(changed, 3);
+    try {
+        importOnnxBytes(proto.SerializeAsString(), "odd-rnn.onnx");
+        QFAIL("an unsupported model was imported");
+    } catch (const OnnxUnsupportedError& e) {
+        const std::string m = e.what();
+        QCOMPARE(e.nodes().size(), size_t(3));
+        QVERIFY2(m.find("'lstm' (LSTM): P (peepholes) is not supported") != std::string::npos, m.c_str());
+        QVERIFY2(m.find("'rnn' (RNN): activations other than the default") != std::string::npos, m.c_str());
+        QVERIFY2(m.find("'gru' (GRU): linear_before_reset 0 is not supported") != std::string::npos, m.c_str());
+    }
 }
 
 void TestOnnx::cliExportAndImport()
