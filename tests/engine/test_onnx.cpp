@@ -260,6 +260,8 @@ std::vector<std::pair<std::string, nlohmann::json>> oneKindCases()
         { "LSTM", { { "units", 4 } } },
         { "GRU", { { "units", 4 }, { "return_sequences", true }, { "bidirectional", true } } },
         { "SimpleRNN", { { "units", 4 } } },
+        { "GRU", { { "units", 3 }, { "return_sequences", true } } },
+        { "GRU", { { "units", 3 } } },
         { "Conv1D", { { "filters", 5 }, { "kernel", 3 }, { "padding", "same" } } },
         { "Conv1D", { { "filters", 5 }, { "kernel", 2 }, { "stride", 2 } } },
         { "MaxPool1D", { { "pool", 2 }, { "padding", "same" } } },
@@ -355,6 +357,7 @@ private slots:
     void importedGraphIsLaidOutWithNodeIds();
     void opencvAgrees();
     void onnxCheckerAccepts();
+    void recurrentOpsMatchOnnxReference();
     void pytorchCodeMatches();
     void torchExportedCnnImports();
     void nhwcModelImports();
@@ -526,6 +529,39 @@ void TestOnnx::onnxCheckerAccepts()
     args << dir.filePath("opset17.onnx");
     newest.opset = 12;
     QVERIFY_EXCEPTION_THROWN(exportOnnxBytes(*trainedLike(allKindsGraph(), 1), newest), FormatError);
+    const QString failure = runOk(kPython, args);
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
+}
+
+// The one-direction single-kind RNN / LSTM / GRU exports give what ONNX's own reference
+// implementation of the ops (python3-onnx's backend test helpers) computes from their
+// initializers: the gate reordering, linear_before_reset and the Y / Y_h layout (≤ 1e-5).
+// Bidirectional ones are checked by the round trip and PyTorch only (the helpers have no
+// bidirectional mode; ONNX Runtime by hand, docs/onnx.md).
+void TestOnnx::recurrentOpsMatchOnnxReference()
+{
+    QString why;
+    if (!pythonHas({ "onnx", "numpy" }, why))
+        QSKIP(qPrintable("ONNX's reference not run: " + why));
+    QTemporaryDir dir;
+    QStringList args { QString(NETCANVAS_SOURCE_DIR) + "/tests/engine/onnx/check_recurrent.py" };
+    std::set<std::string> kinds;
+    for (const auto& model : modelsUnderTest()) {
+        const ModelGraph& g = model->graph;
+        if (g.nodes().size() != 2 || !g.contains("layer"))
+            continue;
+        const GraphNode& n = *g.node("layer");
+        if ((n.type != "SimpleRNN" && n.type != "LSTM" && n.type != "GRU") || n.params.value("bidirectional", false))
+            continue;
+        kinds.insert(n.type);
+        const std::string base = dir.filePath(QString::fromStdString(g.name)).toStdString();
+        exportOnnx(*model, base + ".onnx");
+        const Tensor x = modelInput(g, 3, 17);
+        writeFloats(base + ".in", x);
+        writeFloats(base + ".out", forwardOf(*model, x));
+        args << QString::fromStdString(base + ".onnx," + base + ".in,3," + base + ".out");
+    }
+    QCOMPARE(kinds.size(), size_t(3));
     const QString failure = runOk(kPython, args);
     QVERIFY2(failure.isEmpty(), qPrintable(failure));
 }
