@@ -4,6 +4,7 @@
 #include "engine/graph/ModelJson.h"
 #include "engine/io/AtomicFile.h"
 #include "engine/layers/LayerSupport.h"
+#include "engine/layers/SequenceSupport.h"
 
 #include <functional>
 #include <map>
@@ -85,6 +86,20 @@ public:
     {
         addFloatInitializer(id() + "/" + suffix, Shape {}, &value);
         return id() + "/" + suffix;
+    }
+    // A float initializer "id/suffix" of the given dimensions (rearranged weights).
+    std::string floatInitializer(const std::string& suffix, const Shape& shape, const std::vector<float>& values)
+    {
+        addFloatInitializer(id() + "/" + suffix, shape, values.data());
+        return id() + "/" + suffix;
+    }
+    // The weights' tensor "node.param" itself (rearranged by the caller).
+    const Tensor& weightTensor(const std::string& param) const
+    {
+        const auto it = m_values.find(id() + "." + param);
+        if (it == m_values.end())
+            fail("parameter '" + id() + "." + param + "' is not in the weights");
+        return *it->second;
     }
     [[noreturn]] void fail(const std::string& why) const
     {
@@ -291,6 +306,179 @@ void exportConcat(ExportContext& c)
     setInt(c.add("Concat", inputs, { c.output() }), "axis", 1);
 }
 
+// ---- the sequence kinds (T×F per sample, batch first; engine/layers/SequenceSupport.h) ----
+
+// The input as an N×T×F value: a 1×T×F input (an Input node with one channel) is reshaped.
+std::string sequenceInput(ExportContext& c, SequenceDims& d)
+{
+    if (!sequenceDims(c.inputShape(0), d))
+        c.fail("needs a T\u00d7F sequence, got " + c.inputShape(0).toString());
+    if (c.inputShape(0).rank() == 2)
+        return c.input(0);
+    const std::string seq = c.id() + "/seq";
+    c.add("Reshape", { c.input(0), c.int64Initializer("seq_shape", { -1, d.steps, d.features }) }, { seq }, "seq");
+    return seq;
+}
+
+// Embedding: the ids (floats, rounded to the nearest id as the layer does) → Round, Cast to
+// int64, Gather of the weight's rows. A 1×…×T input is reshaped to N×T first.
+void exportEmbedding(ExportContext& c)
+{
+    const Shape& in = c.inputShape(0);
+    std::string ids = c.input(0);
+    if (in.rank() > 1) {
+        ids = c.id() + "/ids";
+        c.add("Reshape", { c.input(0), c.int64Initializer("ids_shape", { -1, in[in.rank() - 1] }) }, { ids }, "ids");
+    }
+    const std::string rounded = c.id() + "/round", cast = c.id() + "/cast";
+    c.add("Round", { ids }, { rounded }, "round");
+    setInt(c.add("Cast", { rounded }, { cast }, "cast"), "to", onnx::TensorProto::INT64);
+    setInt(c.add("Gather", { c.weight("weight"), cast }, { c.output() }), "axis", 0);
+}
+
+// SimpleRNN, LSTM, GRU → ONNX RNN, LSTM, GRU (layout 0: X is T×N×F, so Transposes around it).
+// PyTorch's gate blocks are reordered to ONNX's: LSTM i,f,g,o → i,o,f,c; GRU r,z,n → z,r,h
+// (linear_before_reset = 1 is PyTorch's n gate). W = [D, G·H, F], R = [D, G·H, H],
+// B = [D, 2·G·H] = [bias_ih, bias_hh] per direction (forward, then backward).
+void exportRecurrent(ExportContext& c, const std::string& op, const std::vector<int>& onnxFromOurs)
+{
+    SequenceDims d;
+    const std::string x = sequenceInput(c, d);
+    const int64_t H = c.param("units").get<int64_t>();
+    const bool bi = c.param("bidirectional").get<bool>(), seq = c.param("return_sequences").get<bool>();
+    const int64_t D = bi ? 2 : 1, G = static_cast<int64_t>(onnxFromOurs.size());
+    std::vector<float> W, R, B;
+    auto appendBlocks = [&](std::vector<float>& out, const Tensor& t, int64_t cols) {
+        for (int g : onnxFromOurs) // ONNX block k is our block onnxFromOurs[k]
+            out.insert(out.end(), t.data() + g * H * cols, t.data() + (g + 1) * H * cols);
+    };
+    for (int dir = 0; dir < D; ++dir) {
+        const std::string sfx = dir == 1 ? "_reverse" : "";
+        appendBlocks(W, c.weightTensor("weight_ih" + sfx), d.features);
+        appendBlocks(R, c.weightTensor("weight_hh" + sfx), H);
+        appendBlocks(B, c.weightTensor("bias_ih" + sfx), 1);
+        appendBlocks(B, c.weightTensor("bias_hh" + sfx), 1);
+    }
+    const std::string xt = c.id() + "/x_tnf";
+    setInts(c.add("Transpose", { x }, { xt }, "x_tnf"), "perm", { 1, 0, 2 });
+    const std::string y = c.id() + "/Y", yh = c.id() + "/Y_h";
+    onnx::NodeProto& n = c.add(op,
+        { xt, c.floatInitializer("W", Shape { D, G * H, d.features }, W),
+            c.floatInitializer("R", Shape { D, G * H, H }, R), c.floatInitializer("B", Shape { D, 2 * G * H }, B) },
+        seq ? std::vector<std::string> { y } : std::vector<std::string> { "", yh });
+    setInt(n, "hidden_size", H);
+    onnx::AttributeProto* dirAttr = n.add_attribute();
+    dirAttr->set_name("direction");
+    dirAttr->set_type(onnx::AttributeProto::STRING);
+    dirAttr->set_s(bi ? "bidirectional" : "forward");
+    if (op == "RNN") {
+        onnx::AttributeProto* a = n.add_attribute();
+        a->set_name("activations");
+        a->set_type(onnx::AttributeProto::STRINGS);
+        for (int dir = 0; dir < D; ++dir)
+            a->add_strings("Tanh");
+    }
+    if (op == "GRU")
+        setInt(n, "linear_before_reset", 1);
+    if (seq) { // Y: T×D×N×H → N×T×D×H → N×T×(D·H), forward then backward per step
+        const std::string yt = c.id() + "/Y_ntdh";
+        setInts(c.add("Transpose", { y }, { yt }, "Y_ntdh"), "perm", { 2, 0, 1, 3 });
+        c.add("Reshape", { yt, c.int64Initializer("out_shape", { -1, d.steps, D * H }) }, { c.output() }, "out");
+    } else { // Y_h: D×N×H (the backward direction's state after reading step 0) → N×(D·H)
+        const std::string ht = c.id() + "/Y_h_ndh";
+        setInts(c.add("Transpose", { yh }, { ht }, "Y_h_ndh"), "perm", { 1, 0, 2 });
+        c.add("Reshape", { ht, c.int64Initializer("out_shape", { -1, D * H }) }, { c.output() }, "out");
+    }
+}
+void exportSimpleRNN(ExportContext& c)
+{
+    exportRecurrent(c, "RNN", { 0 });
+}
+void exportLSTM(ExportContext& c)
+{
+    exportRecurrent(c, "LSTM", { 0, 3, 1, 2 }); // ONNX i, o, f, c from our i, f, g, o
+}
+void exportGRU(ExportContext& c)
+{
+    exportRecurrent(c, "GRU", { 1, 0, 2 }); // ONNX z, r, h from our r, z, n
+}
+
+// Conv1D, MaxPool1D: N×T×F → Transpose → N×F×T → the 1-D op → Transpose back to N×T'×F'.
+void exportWindow1D(ExportContext& c, const std::string& op, int64_t kernel, int64_t stride)
+{
+    SequenceDims d;
+    const std::string x = sequenceInput(c, d);
+    Window1D w;
+    if (const std::string why = computeWindow1D(d.steps, kernel, stride, c.param("padding").get<std::string>(), w);
+        !why.empty())
+        c.fail(why);
+    const std::string xt = c.id() + "/x_nft", yt = c.id() + "/y_nft";
+    setInts(c.add("Transpose", { x }, { xt }, "x_nft"), "perm", { 0, 2, 1 });
+    std::vector<std::string> inputs { xt };
+    if (op == "Conv") {
+        inputs.push_back(c.weight("weight"));
+        if (c.hasWeight("bias"))
+            inputs.push_back(c.weight("bias"));
+    }
+    onnx::NodeProto& n = c.add(op, inputs, { yt }); // named after the node: import gives its id back
+    setInts(n, "kernel_shape", { kernel });
+    setInts(n, "strides", { stride });
+    setInts(n, "pads", { w.padFront, w.padBack });
+    if (op == "Conv") {
+        setInts(n, "dilations", { 1 });
+        setInt(n, "group", 1);
+    }
+    setInts(c.add("Transpose", { yt }, { c.output() }, "out"), "perm", { 0, 2, 1 });
+}
+void exportConv1D(ExportContext& c)
+{
+    exportWindow1D(c, "Conv", c.param("kernel").get<int64_t>(), c.param("stride").get<int64_t>());
+}
+void exportMaxPool1D(ExportContext& c)
+{
+    const int64_t pool = c.param("pool").get<int64_t>(), stride = c.param("stride").get<int64_t>();
+    exportWindow1D(c, "MaxPool", pool, stride == 0 ? pool : stride);
+}
+
+// GlobalAvg/MaxPool1D: ReduceMean / ReduceMax over the steps (axis 1), keepdims 0 → N×F.
+void exportGlobalPool1D(ExportContext& c, const std::string& op)
+{
+    SequenceDims d;
+    onnx::NodeProto& n = c.add(op, { sequenceInput(c, d) }, { c.output() });
+    setInts(n, "axes", { 1 });
+    setInt(n, "keepdims", 0);
+}
+void exportGlobalAvgPool1D(ExportContext& c)
+{
+    exportGlobalPool1D(c, "ReduceMean");
+}
+void exportGlobalMaxPool1D(ExportContext& c)
+{
+    exportGlobalPool1D(c, "ReduceMax");
+}
+
+// TimeDistributedDense: MatMul of N×T×F with the weight transposed (F×units, "id/weight_t"),
+// then Add of the bias.
+void exportTimeDistributedDense(ExportContext& c)
+{
+    SequenceDims d;
+    const std::string x = sequenceInput(c, d);
+    const Tensor& w = c.weightTensor("weight");
+    const int64_t units = w.shape()[0];
+    std::vector<float> wt(static_cast<size_t>(w.size()));
+    for (int64_t u = 0; u < units; ++u)
+        for (int64_t f = 0; f < d.features; ++f)
+            wt[static_cast<size_t>(f * units + u)] = w.data()[u * d.features + f];
+    const std::string weightT = c.floatInitializer("weight_t", Shape { d.features, units }, wt);
+    if (!c.hasWeight("bias")) {
+        c.add("MatMul", { x, weightT }, { c.output() });
+        return;
+    }
+    const std::string mm = c.id() + "/matmul";
+    c.add("MatMul", { x, weightT }, { mm });
+    c.add("Add", { mm, c.weight("bias") }, { c.output() }, "bias");
+}
+
 using ExportFn = void (*)(ExportContext&);
 
 // Layer kind → its ONNX export. Adding a kind: a function above and one line here.
@@ -315,6 +503,15 @@ const std::map<std::string, ExportFn>& exportTable()
         { "BatchNorm", exportBatchNorm },
         { "Add", exportAdd },
         { "Concat", exportConcat },
+        { "Embedding", exportEmbedding },
+        { "SimpleRNN", exportSimpleRNN },
+        { "LSTM", exportLSTM },
+        { "GRU", exportGRU },
+        { "Conv1D", exportConv1D },
+        { "MaxPool1D", exportMaxPool1D },
+        { "GlobalAvgPool1D", exportGlobalAvgPool1D },
+        { "GlobalMaxPool1D", exportGlobalMaxPool1D },
+        { "TimeDistributedDense", exportTimeDistributedDense },
     };
     return table;
 }

@@ -7,6 +7,7 @@
 #include "engine/io/AtomicFile.h"
 #include "engine/io/Safetensors.h"
 #include "engine/layers/LayerSupport.h"
+#include "engine/layers/SequenceSupport.h"
 #include "engine/train/Network.h"
 
 #include <algorithm>
@@ -35,6 +36,13 @@ struct Activation {
     // flatten): value i of a sample in ONNX's order is value order[i] of the node's — only a
     // Flatten/Reshape to one dimension and a Dense (whose weight columns are permuted) take it.
     std::vector<int64_t> order;
+    // Where the batch is in the ONNX tensor: 0, or the time-major tensors around RNN/LSTM/GRU
+    // (1 for T×N×F, 2 for their Y, T×D×N×H); `onnx` and `order` leave the batch axis out.
+    int batchAxis = 0;
+    // Token ids on their way to a Gather: 1 after Round, 2 after a Cast to integers.
+    int ids = 0;
+    // Whether the tensor is laid out as every NetCanvas layer reads it (batch first, the node's order).
+    bool plain() const { return order.empty() && batchAxis == 0 && ids == 0; }
 };
 
 // A folded constant: float (weights) or int64 (shapes; an entry may be the symbolic batch).
@@ -175,10 +183,14 @@ public:
             if (o.domain().empty() || o.domain() == "ai.onnx")
                 m_opset = o.version();
         for (const auto& n : model.graph().node())
-            for (const auto& in : n.input())
+            for (const auto& in : n.input()) {
                 ++m_consumers[in];
-        for (const auto& out : model.graph().output())
+                m_consumerOps[in].insert(n.op_type());
+            }
+        for (const auto& out : model.graph().output()) {
             ++m_consumers[out.name()];
+            m_consumerOps[out.name()].insert("(graph output)");
+        }
     }
 
     // ---- what a table entry sees ----
@@ -230,6 +242,12 @@ public:
     bool outputUsed(int k) const
     {
         return k < m_node->output_size() && !m_node->output(k).empty() && m_consumers.count(m_node->output(k));
+    }
+    // Whether every consumer of output 0 is an `op` node.
+    bool onlyConsumedBy(const std::string& op) const
+    {
+        const auto it = m_consumerOps.find(m_node->output(0));
+        return it != m_consumerOps.end() && it->second == std::set<std::string> { op };
     }
     int consumers(const std::string& value) const
     {
@@ -319,9 +337,12 @@ public:
     // node's own shape differs).
     std::string materialize(const Activation& a, const std::string& valueName)
     {
-        if (!a.order.empty())
+        if (!a.order.empty() || a.batchAxis != 0)
             throw Unsupported { "'" + valueName
-                + "' is a transposed tensor; only Flatten, Reshape to N×K and MatMul/Gemm take one" };
+                + "' is a transposed tensor; only Flatten, Reshape to N×K and MatMul/Gemm take one (and the "
+                  "sequence patterns of docs/onnx.md)" };
+        if (a.ids != 0)
+            throw Unsupported { "'" + valueName + "' holds token ids; only a Gather of an initializer takes them" };
         if (a.onnx == a.ours)
             return a.node;
         const auto key = std::make_pair(a.node, a.onnx.toString());
@@ -377,6 +398,7 @@ private:
     int64_t m_opset = 1;
     const onnx::NodeProto* m_node = nullptr;
     std::map<std::string, int> m_consumers;
+    std::map<std::string, std::set<std::string>> m_consumerOps;
     std::map<std::string, Value> m_values;
     std::map<std::string, Shape> m_shapes;
     std::set<std::string> m_ids;
@@ -458,10 +480,17 @@ WindowChoice windowOf(ImportContext& c, const Shape& in, const std::vector<int64
 
 // ---- the import table: one function per ONNX op type ----
 
+void importWindow1D(ImportContext& c, const std::string& type); // the sequence patterns, below
+void importEmbeddingGather(ImportContext& c);
+
 void importConv(ImportContext& c)
 {
     const Activation& x = c.act(0);
     const Constant& w = c.constant(1, "the weight");
+    if (w.dims.size() == 3) {
+        importWindow1D(c, "Conv1D");
+        return;
+    }
     if (c.attrInt("group", 1) != 1)
         throw Unsupported { "grouped convolution (group " + std::to_string(c.attrInt("group", 1)) + ")" };
     if (w.dims.size() != 4 || !w.isFloat)
@@ -489,6 +518,8 @@ void addDense(
     ImportContext& c, const Activation& x, int64_t units, std::vector<float> weight, const std::vector<float>* bias)
 {
     const int64_t inputs = x.ours.numel();
+    if (x.batchAxis != 0 || x.ids != 0)
+        throw Unsupported { "the input is time-major or token ids" };
     if (static_cast<int64_t>(weight.size()) != units * inputs)
         throw Unsupported { "the weight does not fit " + std::to_string(inputs) + " input features" };
     if (!x.order.empty()) { // the input arrives in the node's order: permute the columns to match
@@ -551,6 +582,16 @@ void importMatMul(ImportContext& c)
 {
     const Activation& x = c.act(0);
     const Constant& b = c.constant(1, "the second operand");
+    if (x.onnx.rank() == 2 && x.plain() && b.dims.size() == 2 && b.isFloat) { // N×T×F: per step
+        if (x.onnx[1] != b.dims[0])
+            throw Unsupported { "the matrix has " + std::to_string(b.dims[0]) + " rows for " + std::to_string(x.onnx[1])
+                + " features" };
+        const std::string id = c.addLayer("TimeDistributedDense", { { "units", b.dims[1] }, { "bias", false } },
+            { x.node }); // it reads T×F and 1×T×F alike
+        c.addWeight(id, "weight", Shape { b.dims[1], b.dims[0] }, transposed(b.f, b.dims[0], b.dims[1]));
+        c.setOutput({ id, c.shapeOf(id), c.shapeOf(id) });
+        return;
+    }
     if (x.onnx.rank() != 1 || b.dims.size() != 2 || !b.isFloat)
         throw Unsupported { "only N\u00d7K times a constant K\u00d7M matrix is supported" };
     addDense(c, x, b.dims[1], transposed(b.f, b.dims[0], b.dims[1]), nullptr);
@@ -566,11 +607,12 @@ void importAdd(ImportContext& c)
         const Constant& k = c.constant(ci, "the bias");
         GraphNode* producer = c.graphNode(x.node);
         const bool direct = x.onnx == x.ours && c.consumers(c.node().input(1 - ci)) == 1;
-        if (!producer || !direct || !(producer->type == "Dense" || producer->type == "Conv2D")
+        if (!producer || !direct
+            || !(producer->type == "Dense" || producer->type == "Conv2D" || producer->type == "TimeDistributedDense")
             || producer->params.value("bias", true))
             throw Unsupported { "adding a constant is supported only as the bias of a MatMul, Gemm or Conv" };
-        const int64_t units = producer->type == "Dense" ? producer->params["units"].get<int64_t>()
-                                                        : producer->params["filters"].get<int64_t>();
+        const int64_t units = producer->type == "Conv2D" ? producer->params["filters"].get<int64_t>()
+                                                         : producer->params["units"].get<int64_t>();
         if (!k.isFloat || k.numel() != units)
             throw Unsupported { "the bias has " + std::to_string(k.numel()) + " values for " + std::to_string(units)
                 + " outputs" };
@@ -606,8 +648,10 @@ void importSum(ImportContext& c)
 void addElementwise(ImportContext& c, const std::string& type, nlohmann::json params = nlohmann::json::object())
 {
     const Activation& x = c.act(0);
+    if (x.ids != 0)
+        throw Unsupported { "an activation of token ids" };
     const std::string id = c.addLayer(type, std::move(params), { x.node });
-    c.setOutput({ id, x.onnx, c.shapeOf(id), x.order });
+    c.setOutput({ id, x.onnx, c.shapeOf(id), x.order, x.batchAxis });
 }
 void importRelu(ImportContext& c)
 {
@@ -658,6 +702,12 @@ void importPool(ImportContext& c, const std::string& type)
         throw Unsupported { "the Indices output is not supported" };
     if (c.attrInt("storage_order", 0) != 0)
         throw Unsupported { "storage_order 1 is not supported" };
+    if (c.attrInts("kernel_shape").size() == 1) {
+        if (type != "MaxPool2D")
+            throw Unsupported { "1-D average pooling (NetCanvas has MaxPool1D only)" };
+        importWindow1D(c, "MaxPool1D");
+        return;
+    }
     const WindowChoice w = windowOf(c, x.onnx, c.attrInts("kernel_shape"), false);
     if (type == "AvgPool2D" && w.padding != "valid" && c.attrInt("count_include_pad", 0) != 0)
         throw Unsupported { "count_include_pad 1 with padding is not supported (padded cells are not counted)" };
@@ -719,8 +769,10 @@ void importDropout(ImportContext& c)
     }
     if (c.has(2) && c.constant(2, "training_mode").i.at(0) != 0)
         throw Unsupported { "training_mode true is not supported" };
+    if (x.ids != 0)
+        throw Unsupported { "dropout of token ids" };
     const std::string id = c.addLayer("Dropout", { { "rate", std::clamp<double>(rate, 0.0, 0.999) } }, { x.node });
-    c.setOutput({ id, x.onnx, c.shapeOf(id), x.order });
+    c.setOutput({ id, x.onnx, c.shapeOf(id), x.order, x.batchAxis });
 }
 
 void importIdentity(ImportContext& c)
@@ -731,6 +783,8 @@ void importIdentity(ImportContext& c)
 // Flattening a batch to N × (the rest).
 void flattenTo2D(ImportContext& c, const Activation& x)
 {
+    if (x.batchAxis != 0 || x.ids != 0)
+        throw Unsupported { "flattening a time-major tensor or token ids" };
     const std::string id = c.addLayer("Flatten", nlohmann::json::object(), { x.node });
     c.setOutput({ id, c.shapeOf(id), c.shapeOf(id), x.order }); // the order survives flattening
 }
@@ -782,6 +836,8 @@ void importReshape(ImportContext& c)
         return;
     }
     const Activation& x = c.act(0);
+    if (x.batchAxis != 0 || x.ids != 0)
+        throw Unsupported { "reshaping a time-major tensor or token ids" };
     const size_t r = s.i.size();
     if (r < 2)
         throw Unsupported { "the result must keep the batch as its first dimension" };
@@ -817,6 +873,18 @@ void importReshape(ImportContext& c)
     } else if (known != n) {
         throw Unsupported { "shape " + dimsText(s.i) + " changes the batch size (" + std::to_string(n)
             + " values per sample)" };
+    }
+    // The node's own layout (or it without leading 1s, which the sequence layers read alike):
+    // no node; materialize() adds one where a consumer needs the ONNX shape.
+    const Shape target(dims);
+    bool sameValues = x.order.empty() && x.ours.rank() >= target.rank();
+    for (int d = 0; sameValues && d < x.ours.rank(); ++d) {
+        const int t = d - (x.ours.rank() - target.rank());
+        sameValues = t < 0 ? x.ours[d] == 1 : x.ours[d] == target[t];
+    }
+    if (sameValues) {
+        c.setOutput({ x.node, target, x.ours });
+        return;
     }
     if (dims.size() == 1) {
         flattenTo2D(c, x);
@@ -931,6 +999,10 @@ void importConstant(ImportContext& c)
 // Gather on a 1-D integer constant (an entry of a shape).
 void importGather(ImportContext& c)
 {
+    if (c.isConst(0) && c.has(1) && !c.isConst(1)) {
+        importEmbeddingGather(c);
+        return;
+    }
     if (!c.isConst(0))
         throw Unsupported { "gathering from a computed tensor" };
     const Constant& data = c.in(0).c;
@@ -997,6 +1069,15 @@ void importSqueeze(ImportContext& c)
 void importCast(ImportContext& c)
 {
     const int64_t to = c.attrInt("to", onnx::TensorProto::FLOAT);
+    if (!c.isConst(0) && (to == onnx::TensorProto::INT64 || to == onnx::TensorProto::INT32)) {
+        Activation x = c.act(0);
+        if (x.ids != 1 || !c.onlyConsumedBy("Gather"))
+            throw Unsupported { "casting a computed tensor to integers is imported only for rounded token ids "
+                                "gathered by an Embedding (Round, Cast, Gather)" };
+        x.ids = 2;
+        c.setOutput(std::move(x));
+        return;
+    }
     if (!c.isConst(0)) {
         if (to != onnx::TensorProto::FLOAT)
             throw Unsupported { "casting a computed tensor to a type other than float" };
@@ -1060,13 +1141,68 @@ void importSlice(ImportContext& c)
     c.setConst(std::move(out));
 }
 
+// A computed tensor transposed: the same node, its values seen in another order (Activation's
+// `order`, composed with any earlier one) and its batch axis moved. Layers take the result
+// where they read that order: Flatten/Dense (NHWC before flattening), the 1-D convolution and
+// pooling (N×F×T), the recurrent ops (T×N×F).
+Activation transposeActivation(const Activation& x, const std::vector<int64_t>& perm)
+{
+    if (x.ids != 0)
+        throw Unsupported { "transposing token ids" };
+    const int64_t rank = x.onnx.rank() + 1;
+    std::vector<int64_t> seen(static_cast<size_t>(rank), 0);
+    for (int64_t p : perm)
+        if (p < 0 || p >= rank || seen[static_cast<size_t>(p)]++)
+            throw Unsupported { "perm " + dimsText(perm) + " is not a permutation of " + std::to_string(rank)
+                + " axes" };
+    if (static_cast<int64_t>(perm.size()) != rank)
+        throw Unsupported { "perm " + dimsText(perm) + " is not a permutation of " + std::to_string(rank) + " axes" };
+    Activation t { x.node, Shape {}, x.ours, {} };
+    std::vector<int64_t> from; // per-sample axis k of the result is per-sample axis from[k] of x
+    for (int64_t j = 0; j < rank; ++j) {
+        const int64_t a = perm[static_cast<size_t>(j)];
+        if (a == x.batchAxis)
+            t.batchAxis = static_cast<int>(j);
+        else
+            from.push_back(a < x.batchAxis ? a : a - 1);
+    }
+    std::vector<int64_t> dims, inStride(static_cast<size_t>(x.onnx.rank()), 1);
+    for (int d = x.onnx.rank() - 2; d >= 0; --d)
+        inStride[static_cast<size_t>(d)] = inStride[static_cast<size_t>(d) + 1] * x.onnx[d + 1];
+    for (int64_t f : from)
+        dims.push_back(x.onnx[static_cast<int>(f)]);
+    t.onnx = Shape(dims);
+    const int64_t n = x.onnx.numel();
+    std::vector<int64_t> order(static_cast<size_t>(n));
+    bool identity = true;
+    std::vector<int64_t> idx(dims.size(), 0);
+    for (int64_t i = 0; i < n; ++i) {
+        int64_t src = 0;
+        for (size_t k = 0; k < dims.size(); ++k)
+            src += idx[k] * inStride[static_cast<size_t>(from[k])];
+        const int64_t node = x.order.empty() ? src : x.order[static_cast<size_t>(src)];
+        order[static_cast<size_t>(i)] = node;
+        identity = identity && node == i;
+        for (size_t k = dims.size(); k-- > 0;) { // next index, row-major
+            if (++idx[k] < dims[k])
+                break;
+            idx[k] = 0;
+        }
+    }
+    if (!identity)
+        t.order = std::move(order);
+    return t;
+}
+
 // Transpose of a constant matrix (PyTorch writes Transpose + MatMul for a bias-less Linear).
 void importTranspose(ImportContext& c)
 {
     if (!c.isConst(0)) { // Keras (tf2onnx): NHWC in, NCHW for the convolutions, NHWC to flatten
         const Activation& x = c.act(0);
-        const std::vector<int64_t> perm = c.attrInts("perm");
-        const bool plain = x.order.empty() && x.onnx == x.ours && x.onnx.rank() == 3;
+        std::vector<int64_t> perm = c.attrInts("perm");
+        for (int64_t d = x.onnx.rank(); perm.empty() && d >= 0; --d) // default: reverse the axes
+            perm.push_back(d);
+        const bool plain = x.plain() && x.onnx == x.ours && x.onnx.rank() == 3;
         if (plain && perm == std::vector<int64_t> { 0, 3, 1, 2 } && c.graphNode(x.node)->type == "Input"
             && c.consumers(c.node().input(0)) == 1) {
             const Shape chw { x.onnx[2], x.onnx[0], x.onnx[1] }; // the model now takes N×C×H×W
@@ -1074,19 +1210,8 @@ void importTranspose(ImportContext& c)
             c.setOutput({ x.node, chw, chw });
             return;
         }
-        if (plain && perm == std::vector<int64_t> { 0, 2, 3, 1 }) { // C×H×W seen as H×W×C
-            const int64_t C = x.onnx[0], H = x.onnx[1], W = x.onnx[2];
-            Activation t { x.node, Shape { H, W, C }, x.ours, {} };
-            t.order.reserve(static_cast<size_t>(C * H * W));
-            for (int64_t h = 0; h < H; ++h)
-                for (int64_t w = 0; w < W; ++w)
-                    for (int64_t ch = 0; ch < C; ++ch)
-                        t.order.push_back(ch * H * W + h * W + w);
-            c.setOutput(std::move(t));
-            return;
-        }
-        throw Unsupported { "transposing a computed tensor (perm " + dimsText(perm)
-            + "; only NHWC\u2194NCHW at the input and before flattening are imported)" };
+        c.setOutput(transposeActivation(x, perm));
+        return;
     }
     Constant k = c.in(0).c;
     const std::vector<int64_t> perm = c.attrInts("perm", { 1, 0 });
@@ -1105,6 +1230,231 @@ void importPad(ImportContext& c)
     if (!std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; }))
         throw Unsupported { "padding " + dimsText(pads) + " as a separate node (only Conv and pooling pad)" };
     c.setOutput(0, c.in(0));
+}
+
+// ---- the sequence patterns (docs/onnx.md): what the export writes for the sequence kinds ----
+
+// value i of an ONNX F×T sample is value order[i] of the node's T×F
+std::vector<int64_t> stepsFeaturesTransposed(int64_t steps, int64_t features)
+{
+    std::vector<int64_t> order(static_cast<size_t>(steps * features));
+    for (int64_t f = 0; f < features; ++f)
+        for (int64_t t = 0; t < steps; ++t)
+            order[static_cast<size_t>(f * steps + t)] = t * features + f;
+    return order;
+}
+
+// Conv / MaxPool with a 1-D window over N×F×T that is a sequence node's T×F transposed (the
+// Transpose before it): Conv1D / MaxPool1D, whose output is seen transposed the same way
+// (the Transpose after it gives back the node's T'×F').
+void importWindow1D(ImportContext& c, const std::string& type)
+{
+    const Activation& x = c.act(0);
+    SequenceDims d;
+    if (x.onnx.rank() != 2 || x.batchAxis != 0 || x.ids != 0 || !sequenceDims(x.ours, d) || x.onnx[0] != d.features
+        || x.order != stepsFeaturesTransposed(d.steps, d.features))
+        throw Unsupported { "a 1-D window is imported only over a sequence (N\u00d7T\u00d7F) transposed to "
+                            "N\u00d7F\u00d7T" };
+    if (type == "MaxPool1D" && (c.outputUsed(1) || c.attrInt("storage_order", 0) != 0))
+        throw Unsupported { "the Indices output (storage_order) is not supported" };
+    if (c.attrInt("ceil_mode", 0) != 0)
+        throw Unsupported { "ceil_mode 1 is not supported" };
+    if (c.attrInt("group", 1) != 1)
+        throw Unsupported { "grouped convolution (group " + std::to_string(c.attrInt("group", 1)) + ")" };
+    const Constant* w = type == "Conv1D" ? &c.constant(1, "the weight") : nullptr;
+    if (w && (!w->isFloat || w->dims[1] != d.features))
+        throw Unsupported { "the weight must be a float filters\u00d7" + std::to_string(d.features)
+            + "\u00d7k tensor, got " + dimsText(w->dims) };
+    const std::vector<int64_t> kernel
+        = c.attrInts("kernel_shape", w ? std::vector<int64_t> { w->dims[2] } : std::vector<int64_t> {});
+    const std::vector<int64_t> strides = c.attrInts("strides", { 1 }), dil = c.attrInts("dilations", { 1 });
+    if (kernel.size() != 1 || strides.size() != 1 || dil != std::vector<int64_t> { 1 })
+        throw Unsupported { "only a 1-D window without dilation (kernel " + dimsText(kernel) + ", dilations "
+            + dimsText(dil) + ")" };
+    std::string padding = "valid";
+    const std::string autoPad = c.attrString("auto_pad", "NOTSET");
+    const std::vector<int64_t> pads = c.attrInts("pads", { 0, 0 });
+    Window1D same;
+    if (autoPad == "SAME_UPPER") {
+        padding = "same";
+    } else if (autoPad != "NOTSET" && autoPad != "VALID") {
+        throw Unsupported { "auto_pad " + autoPad + " is not supported" };
+    } else if (autoPad == "NOTSET" && pads != std::vector<int64_t> { 0, 0 }) {
+        if (!computeWindow1D(d.steps, kernel[0], strides[0], "same", same).empty()
+            || pads != std::vector<int64_t> { same.padFront, same.padBack })
+            throw Unsupported { "padding " + dimsText(pads) + " is neither none nor 'same'" };
+        padding = "same";
+    }
+    nlohmann::json params = { { "stride", strides[0] }, { "padding", padding } };
+    if (w) {
+        params["filters"] = w->dims[0];
+        params["kernel"] = kernel[0];
+        params["bias"] = c.has(2);
+    } else {
+        params["pool"] = kernel[0];
+    }
+    const std::string id = c.addLayer(type, params, { x.node });
+    if (w) {
+        c.addWeight(id, "weight", toShape(w->dims), w->f);
+        if (c.has(2)) {
+            const Constant& b = c.constant(2, "the bias");
+            if (!b.isFloat || b.numel() != w->dims[0])
+                throw Unsupported { "the bias has " + std::to_string(b.numel()) + " values" };
+            c.addWeight(id, "bias", Shape { w->dims[0] }, b.f);
+        }
+    }
+    const Shape out = c.shapeOf(id); // T'×F'
+    c.setOutput({ id, Shape { out[1], out[0] }, out, stepsFeaturesTransposed(out[0], out[1]) });
+}
+
+// ReduceMean / ReduceMax over the steps of N×T×F: GlobalAvgPool1D / GlobalMaxPool1D.
+void importReduce(ImportContext& c, const std::string& type)
+{
+    const Activation& x = c.act(0);
+    SequenceDims d;
+    if (x.onnx.rank() != 2 || !x.plain() || !sequenceDims(x.ours, d))
+        throw Unsupported { "only a reduction over the steps of an N\u00d7T\u00d7F sequence is supported" };
+    std::vector<int64_t> axes = c.has(1) ? c.constant(1, "the axes").i : c.attrInts("axes");
+    if (axes.size() != 1 || normalizeAxis(axes[0], 3) != 1)
+        throw Unsupported { "only the reduction over axis 1 (the steps) is supported (axes " + dimsText(axes) + ")" };
+    const std::string id = c.addLayer(type, nlohmann::json::object(), { x.node });
+    const Shape out = c.shapeOf(id);
+    c.setOutput({ id, c.attrInt("keepdims", 1) ? Shape { 1, out[0] } : out, out });
+}
+void importReduceMean(ImportContext& c)
+{
+    importReduce(c, "GlobalAvgPool1D");
+}
+void importReduceMax(ImportContext& c)
+{
+    importReduce(c, "GlobalMaxPool1D");
+}
+
+// Round of the model's input, only as the ids of an Embedding (Round → Cast → Gather).
+void importRound(ImportContext& c)
+{
+    Activation x = c.act(0);
+    if (!x.plain() || !c.onlyConsumedBy("Cast"))
+        throw Unsupported { "Round is imported only on token ids before a Cast to integers (an Embedding)" };
+    x.ids = 1;
+    c.setOutput(std::move(x));
+}
+
+// Gather of an initializer's rows by rounded ids: Embedding (the layer rounds its float ids).
+void importEmbeddingGather(ImportContext& c)
+{
+    const Constant& table = c.constant(0, "the table");
+    const Activation& x = c.act(1);
+    if (x.ids != 2 || !x.order.empty() || x.batchAxis != 0)
+        throw Unsupported { "the indices must be the model's input rounded and cast to integers (Round, Cast)" };
+    if (!table.isFloat || table.dims.size() != 2 || c.attrInt("axis", 0) != 0)
+        throw Unsupported { "only rows (axis 0) of a float vocab\u00d7dim matrix are gathered" };
+    const std::string id
+        = c.addLayer("Embedding", { { "vocab", table.dims[0] }, { "dim", table.dims[1] } }, { x.node });
+    c.addWeight(id, "weight", toShape(table.dims), table.f);
+    std::vector<int64_t> dims;
+    for (int k = 0; k < x.onnx.rank(); ++k)
+        dims.push_back(x.onnx[k]);
+    dims.push_back(table.dims[1]);
+    c.setOutput({ id, Shape(dims), c.shapeOf(id) });
+}
+
+// RNN / LSTM / GRU over X = a sequence node's values transposed to T×N×F (layout 0), with
+// PyTorch's cell (the defaults: RNN tanh; LSTM σ, tanh, tanh, no peepholes; GRU σ, tanh and
+// linear_before_reset = 1), a zero initial state, forward or bidirectional. ONNX gate blocks
+// go back to PyTorch's order: our block oursFromOnnx[k] is ONNX block k. Y (T×D×N×H) gives
+// return_sequences, Y_h (D×N×H) the final states; the Transposes and Reshape after them give
+// back the node's N×T×(D·H) or N×(D·H).
+void importRecurrent(ImportContext& c, const std::string& type, const std::vector<int>& oursFromOnnx,
+    const std::vector<std::string>& activations)
+{
+    const Activation& x = c.act(0);
+    if (x.batchAxis != 1 || !x.order.empty() || x.ids != 0 || x.onnx.rank() != 2)
+        throw Unsupported { "X must be an N\u00d7T\u00d7F sequence transposed to T\u00d7N\u00d7F" };
+    if (c.attrInt("layout", 0) != 0)
+        throw Unsupported { "layout 1 is not supported" };
+    const char* optional[] = { "sequence_lens", "initial_h", "initial_c", "P (peepholes)" };
+    for (int i = 4; i < c.node().input_size(); ++i)
+        if (c.has(i))
+            throw Unsupported { std::string(optional[i - 4]) + " is not supported (NetCanvas starts from zero)" };
+    if (c.attr("clip") || c.attr("activation_alpha") || c.attr("activation_beta") || c.attrInt("input_forget", 0))
+        throw Unsupported { "clip, input_forget and activation parameters are not supported" };
+    if (type == "GRU" && c.attrInt("linear_before_reset", 0) != 1)
+        throw Unsupported { "linear_before_reset 0 is not supported (NetCanvas' GRU is PyTorch's: 1)" };
+    const std::string direction = c.attrString("direction", "forward");
+    if (direction != "forward" && direction != "bidirectional")
+        throw Unsupported { "direction " + direction + " is not supported" };
+    const int64_t D = direction == "bidirectional" ? 2 : 1;
+    if (const auto* a = c.attr("activations")) {
+        std::vector<std::string> expect;
+        for (int64_t k = 0; k < D; ++k)
+            expect.insert(expect.end(), activations.begin(), activations.end());
+        std::vector<std::string> got(a->strings().begin(), a->strings().end());
+        for (std::string& g : got)
+            std::transform(g.begin(), g.end(), g.begin(), ::tolower);
+        for (std::string& e : expect)
+            std::transform(e.begin(), e.end(), e.begin(), ::tolower);
+        if (got != expect)
+            throw Unsupported { "activations other than the default ones are not supported" };
+    }
+    const int64_t steps = x.onnx[0], F = x.onnx[1], G = static_cast<int64_t>(oursFromOnnx.size());
+    const Constant& W = c.constant(1, "W");
+    const Constant& R = c.constant(2, "R");
+    if (!W.isFloat || !R.isFloat || W.dims.size() != 3 || R.dims.size() != 3 || W.dims[0] != D || R.dims[0] != D)
+        throw Unsupported { "W and R must be float D\u00d7G\u00b7H\u00d7F and D\u00d7G\u00b7H\u00d7H tensors" };
+    const int64_t H = R.dims[2];
+    if (W.dims[1] != G * H || W.dims[2] != F || R.dims[1] != G * H || c.attrInt("hidden_size", H) != H)
+        throw Unsupported { "W " + dimsText(W.dims) + " and R " + dimsText(R.dims) + " do not fit " + std::to_string(F)
+            + " features and " + std::to_string(H) + " units" };
+    std::vector<float> B(static_cast<size_t>(D * 2 * G * H), 0.0f);
+    if (c.has(3)) {
+        const Constant& b = c.constant(3, "B");
+        if (!b.isFloat || b.numel() != D * 2 * G * H)
+            throw Unsupported { "B must have D\u00b72\u00b7G\u00b7H values, got " + dimsText(b.dims) };
+        B = b.f;
+    }
+    const bool seq = c.outputUsed(0), last = c.outputUsed(1);
+    if (c.outputUsed(2))
+        throw Unsupported { "the cell state output Y_c is not supported" };
+    if (seq == last)
+        throw Unsupported { "exactly one of Y and Y_h must be used (a layer gives one of them)" };
+    const std::string id
+        = c.addLayer(type, { { "units", H }, { "return_sequences", seq }, { "bidirectional", D == 2 } }, { x.node });
+    // ONNX block k (rows k·H …) of direction dir becomes our block oursFromOnnx[k].
+    auto blocks = [&](const std::vector<float>& src, int64_t dir, int64_t part, int64_t parts, int64_t cols) {
+        std::vector<float> out(static_cast<size_t>(G * H * cols));
+        const float* base = src.data() + (dir * parts + part) * G * H * cols;
+        for (int64_t k = 0; k < G; ++k)
+            std::copy(base + k * H * cols, base + (k + 1) * H * cols, out.begin() + oursFromOnnx[k] * H * cols);
+        return out;
+    };
+    for (int64_t dir = 0; dir < D; ++dir) {
+        const std::string sfx = dir == 1 ? "_reverse" : "";
+        c.addWeight(id, "weight_ih" + sfx, Shape { G * H, F }, blocks(W.f, dir, 0, 1, F));
+        c.addWeight(id, "weight_hh" + sfx, Shape { G * H, H }, blocks(R.f, dir, 0, 1, H));
+        c.addWeight(id, "bias_ih" + sfx, Shape { G * H }, blocks(B, dir, 0, 2, 1));
+        c.addWeight(id, "bias_hh" + sfx, Shape { G * H }, blocks(B, dir, 1, 2, 1));
+    }
+    Value v;
+    if (seq) {
+        v.act = Activation { id, Shape { steps, D, H }, c.shapeOf(id), {}, 2 };
+        c.setOutput(0, std::move(v));
+    } else {
+        v.act = Activation { id, Shape { D, H }, c.shapeOf(id), {}, 1 };
+        c.setOutput(1, std::move(v));
+    }
+}
+void importRNN(ImportContext& c)
+{
+    importRecurrent(c, "SimpleRNN", { 0 }, { "Tanh" });
+}
+void importLSTM(ImportContext& c)
+{
+    importRecurrent(c, "LSTM", { 0, 3, 1, 2 }, { "Sigmoid", "Tanh", "Tanh" }); // ONNX i, o, f, c
+}
+void importGRU(ImportContext& c)
+{
+    importRecurrent(c, "GRU", { 1, 0, 2 }, { "Sigmoid", "Tanh" }); // ONNX z, r, h
 }
 
 using ImportFn = void (*)(ImportContext&);
@@ -1142,6 +1492,12 @@ const std::map<std::string, ImportFn>& importTable()
         { "Squeeze", importSqueeze },
         { "Cast", importCast },
         { "Slice", importSlice },
+        { "Round", importRound },
+        { "ReduceMean", importReduceMean },
+        { "ReduceMax", importReduceMax },
+        { "RNN", importRNN },
+        { "LSTM", importLSTM },
+        { "GRU", importGRU },
     };
     return table;
 }

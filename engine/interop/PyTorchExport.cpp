@@ -3,6 +3,7 @@
 #include "engine/core/Error.h"
 #include "engine/io/AtomicFile.h"
 #include "engine/layers/LayerSupport.h"
+#include "engine/layers/SequenceSupport.h"
 
 #include <functional>
 #include <map>
@@ -202,6 +203,121 @@ void pyConcat(PyContext& c)
     c.expr = "torch.cat([" + e + "], dim=1)";
 }
 
+// ---- the sequence kinds: N×T×F tensors (batch_first) ----
+
+// The input as N×T×F (a 1×T×F input is reshaped); its dimensions in `d`.
+std::string sequenceInput(const PyContext& c, SequenceDims& d)
+{
+    const Shape& in = c.info->inputShapes.at(0);
+    if (!sequenceDims(in, d))
+        throw FormatError("layer " + c.node->id + " (kind " + c.node->type + "): needs a T\u00d7F sequence");
+    if (in.rank() == 2)
+        return c.in[0];
+    return c.in[0] + ".reshape(" + c.in[0] + ".shape[0], " + std::to_string(d.steps) + ", " + std::to_string(d.features)
+        + ")";
+}
+
+// The ids are floats rounded to the nearest id, as the layer does.
+void pyEmbedding(PyContext& c)
+{
+    c.init.push_back("nn.Embedding(" + std::to_string(c.i("vocab")) + ", " + std::to_string(c.i("dim")) + ")");
+    c.expr = "self." + c.attr + "(torch.floor(" + c.in[0] + ".reshape(" + c.in[0] + ".shape[0], -1) + 0.5).long())";
+    c.keys = { { "weight", "weight" } };
+}
+
+// nn.RNN / nn.LSTM / nn.GRU with batch_first: the sequence output, or h_n (each direction's
+// final state, forward then backward) as N×(D·H).
+void pyRecurrent(PyContext& c, const std::string& module)
+{
+    SequenceDims d;
+    const std::string x = sequenceInput(c, d);
+    const bool bi = c.params.at("bidirectional").get<bool>();
+    c.init.push_back(module + "(" + std::to_string(d.features) + ", " + std::to_string(c.i("units"))
+        + ", batch_first=True, bidirectional=" + (bi ? "True" : "False") + ")");
+    const std::string call = "self." + c.attr + "(" + x + ")";
+    if (c.params.at("return_sequences").get<bool>()) {
+        c.expr = call + "[0]";
+    } else {
+        const std::string hn = call + "[1]" + (module == "nn.LSTM" ? "[0]" : "");
+        c.expr = hn + ".transpose(0, 1).reshape(-1, " + std::to_string((bi ? 2 : 1) * c.i("units")) + ")";
+    }
+    for (const char* p : { "weight_ih", "weight_hh", "bias_ih", "bias_hh" }) {
+        c.keys[p] = std::string(p) + "_l0";
+        c.keys[std::string(p) + "_reverse"] = std::string(p) + "_l0_reverse";
+    }
+}
+void pySimpleRNN(PyContext& c)
+{
+    pyRecurrent(c, "nn.RNN");
+}
+void pyLSTM(PyContext& c)
+{
+    pyRecurrent(c, "nn.LSTM");
+}
+void pyGRU(PyContext& c)
+{
+    pyRecurrent(c, "nn.GRU");
+}
+
+// Conv1D and MaxPool1D work on N×F×T: transposed in and out; "same" padding as F.pad.
+Window1D window1D(const PyContext& c, const SequenceDims& d, int64_t kernel, int64_t stride)
+{
+    Window1D w;
+    if (const std::string why = computeWindow1D(d.steps, kernel, stride, c.s("padding"), w); !why.empty())
+        throw FormatError("layer " + c.node->id + " (kind " + c.node->type + "): " + why);
+    return w;
+}
+void pyConv1D(PyContext& c)
+{
+    SequenceDims d;
+    const std::string x = sequenceInput(c, d);
+    const int64_t k = c.i("kernel"), stride = c.i("stride");
+    const Window1D w = window1D(c, d, k, stride);
+    const bool sym = w.padFront == w.padBack;
+    c.init.push_back("nn.Conv1d(" + std::to_string(d.features) + ", " + std::to_string(c.i("filters"))
+        + ", kernel_size=" + std::to_string(k) + ", stride=" + std::to_string(stride) + ", padding="
+        + std::to_string(sym ? w.padFront : 0) + ", bias=" + (c.hasWeight("bias") ? "True" : "False") + ")");
+    const std::string xt = x + ".transpose(1, 2)";
+    c.expr = "self." + c.attr + "("
+        + (sym ? xt : "F.pad(" + xt + ", (" + std::to_string(w.padFront) + ", " + std::to_string(w.padBack) + "))")
+        + ").transpose(1, 2)";
+    c.keys = { { "weight", "weight" }, { "bias", "bias" } };
+}
+void pyMaxPool1D(PyContext& c)
+{
+    SequenceDims d;
+    const std::string x = sequenceInput(c, d);
+    const int64_t k = c.i("pool"), stride = poolStride(c);
+    const Window1D w = window1D(c, d, k, stride);
+    c.init.push_back("nn.MaxPool1d(" + std::to_string(k) + ", stride=" + std::to_string(stride) + ")");
+    const std::string xt = x + ".transpose(1, 2)";
+    c.expr = "self." + c.attr + "("
+        + (w.padFront + w.padBack == 0 ? xt
+                                       : "F.pad(" + xt + ", (" + std::to_string(w.padFront) + ", "
+                    + std::to_string(w.padBack) + "), value=float(\"-inf\"))")
+        + ").transpose(1, 2)";
+}
+void pyGlobalAvgPool1D(PyContext& c)
+{
+    SequenceDims d;
+    c.expr = sequenceInput(c, d) + ".mean(dim=1)";
+}
+void pyGlobalMaxPool1D(PyContext& c)
+{
+    SequenceDims d;
+    c.expr = sequenceInput(c, d) + ".amax(dim=1)";
+}
+// nn.Linear applies to the last dimension: the same Dense on every step.
+void pyTimeDistributedDense(PyContext& c)
+{
+    SequenceDims d;
+    const std::string x = sequenceInput(c, d);
+    c.init.push_back("nn.Linear(" + std::to_string(d.features) + ", " + std::to_string(c.i("units"))
+        + ", bias=" + (c.hasWeight("bias") ? "True" : "False") + ")");
+    c.expr = "self." + c.attr + "(" + x + ")";
+    c.keys = { { "weight", "weight" }, { "bias", "bias" } };
+}
+
 using PyFn = void (*)(PyContext&);
 
 // Layer kind → its PyTorch code. Adding a kind: a function above and one line here.
@@ -226,6 +342,15 @@ const std::map<std::string, PyFn>& pyTable()
         { "BatchNorm", pyBatchNorm },
         { "Add", pyAdd },
         { "Concat", pyConcat },
+        { "Embedding", pyEmbedding },
+        { "SimpleRNN", pySimpleRNN },
+        { "LSTM", pyLSTM },
+        { "GRU", pyGRU },
+        { "Conv1D", pyConv1D },
+        { "MaxPool1D", pyMaxPool1D },
+        { "GlobalAvgPool1D", pyGlobalAvgPool1D },
+        { "GlobalMaxPool1D", pyGlobalMaxPool1D },
+        { "TimeDistributedDense", pyTimeDistributedDense },
     };
     return table;
 }
