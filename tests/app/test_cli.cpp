@@ -1,5 +1,6 @@
 // netcanvas-cli end to end, as a user runs it: info, train, eval, predict, featuremaps, explain,
 // runs (a project written by the engine's saveProjectFile) and their errors.
+#include "common/CliRun.h"
 #include "engine/graph/ModelJson.h"
 #include "engine/io/ProjectFile.h"
 #include "engine/io/Safetensors.h"
@@ -20,33 +21,9 @@
 
 namespace {
 
-struct Run {
-    int code = -1;
-    QString out, err;
-};
-
-Run cli(const QStringList& args, int timeoutMs = 120000)
-{
-    QProcess p;
-    p.start(QStringLiteral(NETCANVAS_CLI_PATH), args);
-    Run r;
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "timed out";
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
-
-QJsonObject lastJsonLine(const QString& out)
-{
-    const QStringList lines = out.split('\n', Qt::SkipEmptyParts);
-    return lines.isEmpty() ? QJsonObject() : QJsonDocument::fromJson(lines.last().toUtf8()).object();
-}
+using netcanvas::test::cli;
+using netcanvas::test::lastJsonLine;
+using Run = netcanvas::test::CliRun;
 
 // Three classes of 16×16 gray images: a horizontal bar, a vertical bar, a centred square.
 void writeDataset(const QString& root, int perClass)

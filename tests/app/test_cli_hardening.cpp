@@ -2,6 +2,7 @@
 // command, signals that always end a run, --out checked before any work and never destroying
 // an earlier run, non-finite hyper-parameters refused, newer projects refused, models whose
 // counts overflow refused by bench and info.
+#include "common/CliRun.h"
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -14,31 +15,8 @@
 
 namespace {
 
-struct Run {
-    int code = -1;
-    QString out, err;
-    qint64 ms = 0;
-};
-
-Run cli(const QStringList& args, int timeoutMs = 60000)
-{
-    QProcess p;
-    QElapsedTimer t;
-    t.start();
-    p.start(QStringLiteral(NETCANVAS_CLI_PATH), args);
-    Run r;
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "timed out";
-        return r;
-    }
-    r.ms = t.elapsed();
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
+using netcanvas::test::cli;
+using Run = netcanvas::test::CliRun;
 
 void writeText(const QString& path, const QByteArray& text)
 {

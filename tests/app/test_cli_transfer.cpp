@@ -3,6 +3,7 @@
 // another number of classes trains; without the flag the error says to use it), info's
 // trainable/frozen counts, and the model zoo's index (every entry loads into its template; its
 // recorded accuracy matches an evaluation when Fashion-MNIST is installed).
+#include "common/CliRun.h"
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -18,33 +19,9 @@
 
 namespace {
 
-struct Run {
-    int code = -1;
-    QString out, err;
-};
-
-Run cli(const QStringList& args, int timeoutMs = 120000)
-{
-    QProcess p;
-    p.start(QStringLiteral(NETCANVAS_CLI_PATH), args);
-    Run r;
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "timed out";
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
-
-QJsonObject lastJsonLine(const QString& out)
-{
-    const QStringList lines = out.split('\n', Qt::SkipEmptyParts);
-    return lines.isEmpty() ? QJsonObject() : QJsonDocument::fromJson(lines.last().toUtf8()).object();
-}
+using netcanvas::test::cli;
+using netcanvas::test::lastJsonLine;
+using Run = netcanvas::test::CliRun;
 
 // Gray 16×16 images: class c is a bright bar at one of `classes` orientations/places.
 void writeBars(const QString& root, int classes, int perClass)
