@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <unistd.h>
 
 namespace netcanvas::app {
 
@@ -31,6 +32,7 @@ const QString kScreenshot = QStringLiteral("screenshot");
 const QString kAfter = QStringLiteral("after");
 const QString kTab = QStringLiteral("tab");
 const QString kMeasureUi = QStringLiteral("measure-ui");
+const QString kSoakSample = QStringLiteral("soak-sample");
 const QString kEpochs = QStringLiteral("epochs");
 const QString kInspect = QStringLiteral("inspect");
 const QString kLiveMaps = QStringLiteral("live-maps");
@@ -58,6 +60,8 @@ DemoDriver::DemoDriver(QCommandLineParser& parser, QObject* parent)
         parser, kAfter, QStringLiteral("Seconds before --screenshot."), QStringLiteral("seconds"), QStringLiteral("3"));
     addHidden(parser, kTab, QStringLiteral("Side tab to show: properties, data, training."), QStringLiteral("name"));
     addHidden(parser, kMeasureUi, QStringLiteral("Measure UI stalls while training."), QStringLiteral("seconds"));
+    addHidden(parser, kSoakSample, QStringLiteral("With --measure-ui: print memory and stalls every N seconds."),
+        QStringLiteral("seconds"));
     addHidden(parser, kEpochs, QStringLiteral("Epochs to train."), QStringLiteral("n"));
     addHidden(parser, kInspect, QStringLiteral("Inspect view to show after training."), QStringLiteral("view"));
     addHidden(parser, kLiveMaps, QStringLiteral("Live feature maps while training."));
@@ -159,29 +163,74 @@ void DemoDriver::inspectAfterTraining(MainWindow& window)
     });
 }
 
+// Resident memory of this process in MB (Linux: /proc/self/statm), 0 when unknown.
+static double residentMegabytes()
+{
+    QFile statm(QStringLiteral("/proc/self/statm"));
+    if (!statm.open(QIODevice::ReadOnly))
+        return 0.0;
+    const QList<QByteArray> fields = statm.readAll().split(' ');
+    return fields.size() > 1 ? fields[1].toDouble() * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1 << 20) : 0.0;
+}
+
+double DemoDriver::gapPercentileMs(double fraction) const
+{
+    const qint64 want = static_cast<qint64>(static_cast<double>(m_gapCount) * fraction);
+    qint64 seen = 0;
+    for (size_t b = 0; b < m_gapBuckets.size(); ++b) {
+        seen += m_gapBuckets[b];
+        if (seen > want)
+            return static_cast<double>(b) / 10.0;
+    }
+    return 0.0;
+}
+
 void DemoDriver::measureUi(MainWindow& window)
 {
     // A 5 ms timer's longest gap and the chart refreshes per second, for SECONDS of training.
     m_ticker.setInterval(5);
     connect(&m_ticker, &QTimer::timeout, this, [this] {
         const qint64 t = m_clock.nsecsElapsed();
-        if (m_last >= 0)
-            m_gaps.push_back(t - m_last);
+        if (m_last >= 0) {
+            const qint64 gap = t - m_last;
+            ++m_gapBuckets[std::min<size_t>(static_cast<size_t>(gap / 100000), m_gapBuckets.size() - 1)];
+            ++m_gapCount;
+            m_maxGapNs = std::max(m_maxGapNs, gap);
+            m_intervalMaxGapNs = std::max(m_intervalMaxGapNs, gap);
+        }
         m_last = t;
     });
+    // --soak-sample: one line per interval, from the start of training.
+    if (m_parser.isSet(kSoakSample)) {
+        m_sampler.setInterval(std::max(1, static_cast<int>(m_parser.value(kSoakSample).toDouble() * 1000)));
+        connect(&m_sampler, &QTimer::timeout, this, [this, &window] {
+            std::printf("soak: %.0f s, resident %.1f MB, longest stall %.1f ms (overall %.1f ms), chart refreshes %d\n",
+                m_clock.nsecsElapsed() / 1e9, residentMegabytes(), m_intervalMaxGapNs / 1e6, m_maxGapNs / 1e6,
+                window.training()->charts()->refreshCount() - m_refreshesAtStart);
+            std::fflush(stdout);
+            m_intervalMaxGapNs = 0;
+        });
+    }
     // Starts measuring once training runs (dataset loading is not part of it).
     connect(window.training()->controller(), &TrainingController::started, &window, [this, &window] {
+        if (m_clock.isValid())
+            return; // a later run (--epochs ended one): keep measuring from the first
         widgets::TrainingCharts* charts = window.training()->charts();
         m_refreshesAtStart = charts->refreshCount();
         m_clock.start();
         m_ticker.start();
+        if (m_parser.isSet(kSoakSample)) {
+            std::printf("soak: 0 s, resident %.1f MB\n", residentMegabytes());
+            std::fflush(stdout);
+            m_sampler.start();
+        }
         const int ms = static_cast<int>(m_parser.value(kMeasureUi).toDouble() * 1000);
         QTimer::singleShot(ms, &window, [this, charts] {
             const double seconds = m_clock.nsecsElapsed() / 1e9;
             m_ticker.stop();
-            std::sort(m_gaps.begin(), m_gaps.end());
-            const double maxGap = m_gaps.empty() ? 0.0 : m_gaps.back() / 1e6;
-            const double p99 = m_gaps.empty() ? 0.0 : m_gaps[m_gaps.size() * 99 / 100] / 1e6;
+            m_sampler.stop();
+            const double maxGap = m_maxGapNs / 1e6;
+            const double p99 = gapPercentileMs(0.99);
             const int refreshes = charts->refreshCount() - m_refreshesAtStart;
             std::printf("ui: longest stall %.1f ms, p99 tick gap %.1f ms over %.1f s of training; "
                         "chart refreshes %.1f/s (longest %.1f ms)\n",

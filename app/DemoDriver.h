@@ -10,6 +10,8 @@
 //   --live-maps               show the feature maps with Live on while training
 //   --report                  print the run's throughput when it finishes, and quit
 //   --measure-ui SECONDS      print the UI thread's longest stall over SECONDS of training, and quit
+//   --soak-sample SECONDS     with --measure-ui: every SECONDS, print the resident memory and
+//                             the longest stall since the last sample (bench/soak.sh)
 //   --label-demo CSV:N        label the first N images of the open labeling folder from a
 //                             path,label CSV, as a person would with the keys
 //   --label-round             train a round on the labels at launch
@@ -50,11 +52,17 @@ private:
     void saveScreenshot(MainWindow& window);
 
     QCommandLineParser& m_parser;
-    // UI measurement (--measure-ui): a 5 ms timer's gaps while training runs.
+    // UI measurement (--measure-ui): a 5 ms timer's gaps while training runs, counted in
+    // 0.1 ms buckets (fixed memory: a soak of hours must not grow the process it measures).
+    double gapPercentileMs(double fraction) const;
     QElapsedTimer m_clock;
     QTimer m_ticker;
+    QTimer m_sampler; // --soak-sample: memory and stalls every N seconds
     qint64 m_last = -1;
-    std::vector<qint64> m_gaps;
+    std::vector<qint64> m_gapBuckets = std::vector<qint64>(20001); // last: 2 s and over
+    qint64 m_gapCount = 0;
+    qint64 m_maxGapNs = 0;
+    qint64 m_intervalMaxGapNs = 0;
     int m_refreshesAtStart = 0;
 };
 

@@ -203,17 +203,9 @@ bool decodeImageFile(const std::string& path, int wantChannels, cv::Mat& out, st
     }
     // The size the header declares, before anything is decoded: a small file may claim a
     // gigapixel image.
-    const std::optional<ImageSize> size = imageSizeFromHeader(data);
-    if (!size) {
-        reason = "cannot decode image (not a PNG, JPEG, BMP, GIF, WebP or TIFF header)";
+    const std::optional<int64_t> pixels = checkImageHeader(data, reason);
+    if (!pixels)
         return false;
-    }
-    const auto pixels = limits::checkedMul(size->width, size->height);
-    if (!pixels || *pixels > limits::kMaxImagePixels) {
-        reason = "image of " + std::to_string(size->width) + "\u00d7" + std::to_string(size->height)
-            + " pixels, more than the " + std::to_string(limits::kMaxImagePixels) + " pixels NetCanvas decodes";
-        return false;
-    }
     // All decoding threads together hold at most kDecodePixelBudget pixels.
     const PixelBudget::Share share(decodeBudget(), std::max<int64_t>(*pixels, 1));
 
@@ -238,6 +230,17 @@ bool decodeImageBytes(const uint8_t* bytes, size_t size, int wantChannels, cv::M
         reason = "empty image (0 bytes)";
         return false;
     }
+    if (size > static_cast<size_t>(limits::kMaxImageFileBytes)) {
+        reason = "image of " + std::to_string(size) + " bytes, more than an image file may have ("
+            + std::to_string(limits::kMaxImageFileBytes >> 20) + " MiB)";
+        return false;
+    }
+    // As for a file: the header's size first (an upload may claim a gigapixel image), then a
+    // share of the process's decode budget.
+    const std::optional<int64_t> pixels = checkImageHeader({ reinterpret_cast<const char*>(bytes), size }, reason);
+    if (!pixels)
+        return false;
+    const PixelBudget::Share share(decodeBudget(), std::max<int64_t>(*pixels, 1));
     const bool jpeg = size >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
     cv::Mat m;
     try {

@@ -1,5 +1,7 @@
 #include "engine/data/ImageHeader.h"
 
+#include "engine/core/Limits.h"
+
 namespace netcanvas {
 
 namespace {
@@ -146,6 +148,22 @@ std::optional<ImageSize> imageSizeFromHeader(std::string_view bytes)
     if (b.starts(std::string_view("II*\0", 4)) || b.starts(std::string_view("MM\0*", 4)))
         return tiff(b);
     return std::nullopt;
+}
+
+std::optional<int64_t> checkImageHeader(std::string_view bytes, std::string& reason)
+{
+    const std::optional<ImageSize> size = imageSizeFromHeader(bytes);
+    if (!size) {
+        reason = "cannot decode image (not a PNG, JPEG, BMP, GIF, WebP or TIFF header)";
+        return std::nullopt;
+    }
+    const auto pixels = limits::checkedMul(size->width, size->height);
+    if (!pixels || *pixels > limits::kMaxImagePixels) {
+        reason = "image of " + std::to_string(size->width) + "\u00d7" + std::to_string(size->height)
+            + " pixels, more than the " + std::to_string(limits::kMaxImagePixels) + " pixels NetCanvas decodes";
+        return std::nullopt;
+    }
+    return *pixels;
 }
 
 } // namespace netcanvas

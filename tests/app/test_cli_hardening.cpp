@@ -3,11 +3,16 @@
 // an earlier run, non-finite hyper-parameters refused, newer projects refused, models whose
 // counts overflow refused by bench and info.
 #include "common/CliRun.h"
+#include <QCryptographicHash>
+#include <QDateTime>
 #include <QDir>
+#include <QDirIterator>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
+#include <QSet>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QtTest>
 
 #include <csignal>
@@ -16,6 +21,7 @@
 namespace {
 
 using netcanvas::test::cli;
+using netcanvas::test::lastJsonLine;
 using Run = netcanvas::test::CliRun;
 
 void writeText(const QString& path, const QByteArray& text)
@@ -23,6 +29,13 @@ void writeText(const QString& path, const QByteArray& text)
     QFile f(path);
     QVERIFY(f.open(QIODevice::WriteOnly));
     f.write(text);
+}
+
+QByteArray fileHash(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256)
+                                       : QByteArray();
 }
 
 // 3 classes of 4 features (class = which feature is large), `rows` rows.
@@ -194,6 +207,78 @@ private slots:
         r = cli({ "bench", model, "--steps", "1" });
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("'in'") && r.err.contains("2147483647"), qPrintable(r.err));
+    }
+
+    // kill -9 at 20 random points of training runs into one --out folder: every weights file
+    // on disk after each kill loads (eval), nothing on disk is half-written (a partial file
+    // has a .tmp- name and the next run removes it), and a later run completes there.
+    void killNineNeverLeavesAHalfWrittenRun()
+    {
+        const QString big = m_dir.filePath("kill.csv");
+        writeText(big, featuresCsv(2000));
+        const QString out = m_dir.filePath("kill-run");
+        const quint32 seed = static_cast<quint32>(QDateTime::currentMSecsSinceEpoch());
+        std::mt19937 rng(seed);
+        std::uniform_int_distribution<int> after(100, 2500);
+        QStringList partials; // partial files seen right after a kill
+        int withCheckpoint = 0;
+        QSet<QByteArray> seen; // hashes of every weights file found after a kill
+        for (int kill = 0; kill < 20; ++kill) {
+            const int ms = after(rng);
+            const QString at = QString("kill %1 at %2 ms (seed %3)").arg(kill).arg(ms).arg(seed);
+            QProcess p;
+            p.start(QStringLiteral(NETCANVAS_CLI_PATH),
+                { "train", m_model, "--data", big, "--out", out, "--epochs", "100000", "--batch", "8", "--threads", "1",
+                    "-q" });
+            QVERIFY2(p.waitForStarted(), qPrintable(at));
+            QThread::msleep(static_cast<unsigned long>(ms));
+            p.kill(); // SIGKILL
+            QVERIFY2(p.waitForFinished(10000), qPrintable(at));
+            QVERIFY2(p.exitStatus() == QProcess::CrashExit, qPrintable(at + ": the run ended before the kill"));
+
+            // Whatever has its final name is whole: every weights file loads and evaluates.
+            for (const QString& folder : { out, out + "/checkpoints" }) {
+                const QDir d(folder);
+                for (const QString& f : d.entryList(QDir::Files)) {
+                    const QString path = d.filePath(f);
+                    if (f.contains(".tmp-")) {
+                        partials << path;
+                        continue;
+                    }
+                    if (!f.endsWith(".safetensors"))
+                        continue;
+                    const Run ev = cli({ "eval", "--weights", path, "--data", m_data, "--json" });
+                    QVERIFY2(ev.code == 0, qPrintable(at + ": " + path + ": " + ev.err));
+                    QVERIFY2(lastJsonLine(ev.out).contains("test_accuracy"), qPrintable(at + ": " + ev.out));
+                    withCheckpoint += f == "last.safetensors" ? 1 : 0;
+                    seen << fileHash(path);
+                }
+            }
+        }
+        // Most kills came after the first epoch's checkpoint (a kill during start-up is a test too).
+        QVERIFY2(
+            withCheckpoint >= 10, qPrintable(QString("only %1 of 20 kills found a checkpoint").arg(withCheckpoint)));
+
+        // A run to the end in the same folder: it trips on nothing left behind, and no partial
+        // file survives it anywhere in the folder (the earlier runs are in previous-N/).
+        const Run done = cli({ "train", m_model, "--data", m_data, "--out", out, "--epochs", "2", "-q" });
+        QVERIFY2(done.code == 0, qPrintable(done.err));
+        const Run ev = cli({ "eval", "--weights", out + "/weights.safetensors", "--data", m_data, "--json" });
+        QVERIFY2(ev.code == 0, qPrintable(ev.err));
+        for (const QString& p : partials)
+            QVERIFY2(!QFile::exists(p), qPrintable(p + " was not removed"));
+        QDirIterator it(out, QDir::Files, QDirIterator::Subdirectories);
+        QSet<QByteArray> kept;
+        while (it.hasNext()) {
+            const QString f = it.next();
+            QVERIFY2(!f.contains(".tmp-"), qPrintable(f + " is a partial file left behind"));
+            kept << fileHash(f);
+        }
+        QVERIFY(!seen.isEmpty());
+        for (const QByteArray& h : seen) // every weights file a killed run left is still there, unchanged
+            QVERIFY2(kept.contains(h), "a killed run's weights file was lost or changed");
+        qInfo("%d kills, %d with a checkpoint on disk, %d partial files seen (all removed)", 20, withCheckpoint,
+            static_cast<int>(partials.size()));
     }
 };
 

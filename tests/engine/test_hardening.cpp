@@ -18,6 +18,7 @@
 #include "engine/session/TrainingSession.h"
 #include "engine/train/Network.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QTemporaryDir>
@@ -32,8 +33,11 @@
 #include <zlib.h>
 
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <random>
+#include <set>
 
 using namespace netcanvas;
 namespace fs = std::filesystem;
@@ -306,6 +310,13 @@ private slots:
         const QString e = errorOf([&] { loadImageSample(bomb, 1, 8, 8, ResizePolicy::Stretch); });
         QVERIFY2(e.contains("bomb.png") && e.contains("30000\u00d730000"), qPrintable(e));
         QVERIFY(peakMegabytes() - before < 100);
+        // The same bytes as an upload (the inference service's path) are refused the same way.
+        const QString upload = errorOf([&] {
+            decodeImageSample(reinterpret_cast<const uint8_t*>(huge.data()), huge.size(), "image 2 (bomb.png)", 1, 8, 8,
+                ResizePolicy::Stretch);
+        });
+        QVERIFY2(upload.contains("image 2 (bomb.png)") && upload.contains("30000\u00d730000"), qPrintable(upload));
+        QVERIFY(peakMegabytes() - before < 100);
         // Every format the readers take has its size read.
         for (const char* ext : { ".jpg", ".bmp", ".tif", ".webp" }) {
             const std::string f = dir.filePath(QString("s") + ext).toStdString();
@@ -437,6 +448,77 @@ private slots:
         QVERIFY(errorOf([&] { loadProjectFile(path); }).contains("newer"));
         // Read as a model (the CLI's inference commands take a project where they take a model).
         QVERIFY(errorOf([&] { loadModelFile(path); }).contains("newer"));
+    }
+
+    // Project save and autosave (both saveProjectFile) under kill -9 at 20 random points: the
+    // file on disk is always a whole project, one of the saves begun (never older than a save
+    // that completed before the kill); the partial files a kill leaves are ignored by loads
+    // and removed by a later save.
+    void projectSaveSurvivesKillNine()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("p.ncproj").toStdString();
+        ProjectData d;
+        d.graph = parseModelJson(chainJson(3000, false), "chain.json"); // ~300 KB: writes take a while
+        std::mt19937 rng(static_cast<uint32_t>(QDateTime::currentMSecsSinceEpoch()));
+        std::uniform_int_distribution<int> after(2, 80);
+        long lastLoaded = -1;
+        std::set<std::string> partials;
+        for (int kill = 0; kill < 20; ++kill) {
+            // The child saves versions kill*1e6, kill*1e6+1, ... and reports each completed one.
+            int fds[2];
+            QCOMPARE(::pipe(fds), 0);
+            const pid_t child = ::fork();
+            QVERIFY(child >= 0);
+            if (child == 0) {
+                ::close(fds[0]);
+                for (long v = kill * 1000000L;; ++v) {
+                    d.recoverySavedAt = std::to_string(v);
+                    try {
+                        saveProjectFile(path, d);
+                    } catch (...) {
+                        ::_exit(3);
+                    }
+                    if (::write(fds[1], &v, sizeof v) != sizeof v)
+                        ::_exit(4);
+                }
+            }
+            ::close(fds[1]);
+            ::usleep(static_cast<useconds_t>(after(rng) * 1000));
+            QCOMPARE(::kill(child, SIGKILL), 0);
+            int status = 0;
+            QCOMPARE(::waitpid(child, &status, 0), child);
+            QVERIFY2(WIFSIGNALED(status), "the saving child ended before the kill");
+            long completed = -1, v = 0;
+            while (::read(fds[0], &v, sizeof v) == sizeof v)
+                completed = v;
+            ::close(fds[0]);
+
+            const QString at = QString("kill %1").arg(kill);
+            if (!fs::exists(path)) {
+                QVERIFY2(completed < 0 && kill == 0, qPrintable(at + ": a completed save is gone"));
+                continue;
+            }
+            ProjectData back;
+            const QString e = errorOf([&] { back = loadProjectFile(path); });
+            QVERIFY2(e.isEmpty(), qPrintable(at + ": " + e));
+            QCOMPARE(back.graph.nodes().size(), size_t(3000));
+            const long loaded = std::stol(back.recoverySavedAt);
+            QVERIFY2(loaded >= completed && loaded >= lastLoaded, qPrintable(at + ": went back to an older save"));
+            lastLoaded = loaded;
+            for (const auto& e2 : fs::directory_iterator(dir.path().toStdString()))
+                if (e2.path().filename().string().find(".tmp-") != std::string::npos)
+                    partials.insert(e2.path().filename().string());
+        }
+        qInfo("20 kills of a saving process, %d partial files left by them", static_cast<int>(partials.size()));
+        // Partial files of a kill long ago are removed by the next save; none trips a load.
+        for (const auto& e : fs::directory_iterator(dir.path().toStdString()))
+            fs::last_write_time(e.path(), fs::file_time_type::clock::now() - std::chrono::minutes(1));
+        d.recoverySavedAt = "final";
+        saveProjectFile(path, d);
+        QCOMPARE(loadProjectFile(path).recoverySavedAt, std::string("final"));
+        for (const auto& e : fs::directory_iterator(dir.path().toStdString()))
+            QVERIFY2(e.path().filename().string() == "p.ncproj", e.path().c_str());
     }
 
     // A second broken sidecar overwrote the copy of the first one set aside before.

@@ -16,6 +16,7 @@
 #include "widgets/labels/ThumbnailCache.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
 #include <QProgressBar>
@@ -528,7 +529,9 @@ private slots:
         const int broken = idx("broken.png");
         QVERIFY(broken >= 0);
         QTRY_VERIFY_WITH_TIMEOUT(cache->isFailed(broken), 10000);
-        QVERIFY2(cache->failureReason(broken).contains(QStringLiteral("cannot be decoded")),
+        // Refused by its header (the check every decoder makes before decoding), or by OpenCV.
+        QVERIFY2(cache->failureReason(broken).contains(QStringLiteral("cannot decode image"))
+                || cache->failureReason(broken).contains(QStringLiteral("cannot be decoded")),
             qPrintable(cache->failureReason(broken)));
         const QModelIndex bi = m_panel->browserModel()->index(m_panel->browserModel()->rowOf(broken));
         QCOMPARE(
@@ -569,6 +572,35 @@ private slots:
         QVERIFY(!shot.isNull());
         if (const QByteArray out = qgetenv("NETCANVAS_LABELING_PNG"); !out.isEmpty())
             shot.save(QString::fromLocal8Bit(out));
+    }
+
+    void thumbnailRefusesAPixelBombFromItsHeader()
+    {
+        // 398 bytes whose PNG header declares 30000×30000 (3.4 GB decoded): refused from the
+        // header, named by its size, without decoding; a real image of the same kind decodes.
+        QTemporaryDir elsewhere;
+        const QString bomb = elsewhere.filePath(QStringLiteral("bomb.png"));
+        QVERIFY(QFile::copy(QStringLiteral(NETCANVAS_SOURCE_DIR "/fuzz/regressions/image/bomb-30000x30000.png"), bomb));
+        QElapsedTimer timer;
+        timer.start();
+        QString reason;
+        QVERIFY(ThumbnailCache::decode(bomb, 128, &reason).isNull());
+        QVERIFY2(timer.elapsed() < 2000, qPrintable(QString::number(timer.elapsed())));
+        QVERIFY2(reason.contains(QStringLiteral("30000\u00d730000")) && reason.contains(QStringLiteral("pixels")),
+            qPrintable(reason));
+        reason.clear();
+        const QImage cat = ThumbnailCache::decode(m_dir.filePath(QStringLiteral("cats/cat_03.png")), 128, &reason);
+        QCOMPARE(cat.size(), QSize(24, 20));
+        QCOMPARE(QColor(cat.pixel(12, 12)), QColor(220, 30, 30));
+        QVERIFY(reason.isEmpty());
+
+        // Through the cache, as the browser asks for it: state Failed with that reason.
+        ThumbnailCache cache;
+        cache.setSource([bomb](int) { return bomb; });
+        cache.request(0);
+        QTRY_VERIFY_WITH_TIMEOUT(cache.isFailed(0), 10000);
+        QVERIFY2(
+            cache.failureReason(0).contains(QStringLiteral("30000\u00d730000")), qPrintable(cache.failureReason(0)));
     }
 
     void staleRequestsAreDropped()

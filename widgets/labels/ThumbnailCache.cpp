@@ -1,5 +1,8 @@
 #include "widgets/labels/ThumbnailCache.h"
 
+#include "engine/core/Limits.h"
+#include "engine/data/ImageHeader.h"
+
 #include <QFile>
 #include <QFileInfo>
 #include <QImageReader>
@@ -260,7 +263,24 @@ QImage ThumbnailCache::decode(const QString& path, int side, QString* reason)
         return fail(tr("no permission to read"));
     if (info.size() == 0)
         return fail(tr("empty file"));
+    if (info.size() > netcanvas::limits::kMaxImageFileBytes)
+        return fail(tr("file of %1 MiB, more than an image file may have (%2 MiB)")
+                        .arg(info.size() >> 20)
+                        .arg(netcanvas::limits::kMaxImageFileBytes >> 20));
     side = std::max(side, 1);
+
+    // The whole file, then the size its header declares before anything is decoded: a small
+    // file may claim a gigapixel image (the same check and limit as the datasets' decoder).
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return fail(tr("cannot be read: %1").arg(file.errorString()));
+    const QByteArray bytes = file.readAll();
+    file.close();
+    {
+        std::string why;
+        if (!netcanvas::checkImageHeader({ bytes.constData(), static_cast<size_t>(bytes.size()) }, why))
+            return fail(QString::fromStdString(why));
+    }
 
     // Read the header only (Qt knows png, jpeg, bmp; others give an invalid size) to pick a
     // reduced decode for large files. A file with alpha is read whole (IMREAD_REDUCED_* drops it).
@@ -288,7 +308,8 @@ QImage ThumbnailCache::decode(const QString& path, int side, QString* reason)
 
     cv::Mat m;
     try {
-        m = cv::imread(QFile::encodeName(path).toStdString(), flags);
+        const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.constData()));
+        m = cv::imdecode(buffer, flags);
     } catch (const cv::Exception& e) {
         return fail(tr("cannot be decoded: %1").arg(QString::fromStdString(e.msg).trimmed()));
     }
