@@ -231,7 +231,9 @@ nlohmann::json modelToJson(const ModelGraph& g)
 
 std::string serializeModel(const ModelGraph& g)
 {
-    return modelToJson(g).dump(2) + "\n";
+    // A name from outside (an ONNX graph's, a file's) may not be UTF-8: its invalid bytes are
+    // written as U+FFFD rather than failing the save (nlohmann's default throws).
+    return modelToJson(g).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 void saveModelFile(const ModelGraph& g, const std::string& path)

@@ -252,7 +252,9 @@ void saveWeights(const std::string& path, Network& network, const WeightsMeta& m
         checkFinite(path, key, host, true);
         file.tensors.emplace(key, std::move(host));
     }
-    file.metadata["netcanvas.classes"] = nlohmann::json(meta.classNames).dump();
+    // Class names come from folder names and CSV cells: invalid UTF-8 bytes become U+FFFD.
+    file.metadata["netcanvas.classes"]
+        = nlohmann::json(meta.classNames).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     if (!meta.mean.empty() || !meta.stddev.empty())
         file.metadata["netcanvas.normalization"]
             = nlohmann::json { { "mean", meta.mean }, { "std", meta.stddev } }.dump();
