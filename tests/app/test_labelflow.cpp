@@ -20,12 +20,16 @@
 #include "widgets/train/TrainingPanel.h"
 
 #include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QDialog>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QUndoStack>
 #include <QtTest>
 
@@ -313,6 +317,48 @@ private slots:
         QVERIFY2(!loaded.contains(QStringLiteral("fc3")), qPrintable(notes.at(0).at(0).toString()));
         QVERIFY2(notes.at(0).at(0).toString().contains(QStringLiteral("fc3.weight")),
             qPrintable(notes.at(0).at(0).toString()));
+
+        // Train ▸ Replace Head… with "also the hidden dense layers": a new classifier, so the
+        // next round loads only the pretrained convolutions (the recipe that pays on few images).
+        // The dialog is answered as a user would: the box ticked, OK.
+        w.setLabelMode(false);
+        QString boxText;
+        QTimer::singleShot(200, &w, [&boxText] {
+            for (QWidget* top : QApplication::topLevelWidgets()) {
+                auto* dialog = qobject_cast<QDialog*>(top);
+                if (!dialog || !dialog->isVisible())
+                    continue;
+                const auto boxes = dialog->findChildren<QCheckBox*>();
+                if (boxes.size() == 1) {
+                    boxText = boxes.front()->text();
+                    boxes.front()->setChecked(true);
+                    if (!qEnvironmentVariableIsEmpty("NETCANVAS_TEST_SCREENSHOT"))
+                        dialog->grab().save(qEnvironmentVariable("NETCANVAS_TEST_SCREENSHOT"));
+                }
+                dialog->accept();
+            }
+        });
+        w.training()->replaceHeadDialog();
+        QVERIFY2(boxText.contains(QStringLiteral("fc1, fc2")), qPrintable(boxText));
+        QCOMPARE(w.document()->undoStack()->undoText(), QStringLiteral("Replace classifier (3 classes)"));
+        QVERIFY(w.document()->model()->contains(QStringLiteral("fc1_new")));
+        // Round 2 cannot continue round 1 (its layers were renamed): it starts again from the
+        // pretrained weights, by name — now only the convolutions load.
+        notes.clear();
+        predicted.clear();
+        w.labeling()->trainOnLabels();
+        QVERIFY(predicted.wait(120000));
+        QCOMPARE(w.labeling()->controller()->rounds().size(), size_t(2));
+        QVERIFY(w.labeling()->controller()->rounds()[1].fineTuned);
+        QCOMPARE(notes.count(), 1);
+        const QString report = notes.at(0).at(0).toString();
+        QString loaded2;
+        for (const QString& line : report.split(QLatin1Char('\n')))
+            if (line.trimmed().startsWith(QStringLiteral("loaded")))
+                loaded2 = line;
+        QVERIFY2(loaded2.contains(QStringLiteral("conv2.weight")) && !loaded2.contains(QStringLiteral("fc")),
+            qPrintable(report));
+        QVERIFY2(report.contains(QStringLiteral("fc1_new.weight")), qPrintable(report));
     }
 
     void secondWindowIsRefused()
