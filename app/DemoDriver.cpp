@@ -5,6 +5,7 @@
 #include "app/LabelingController.h"
 #include "app/LabelingCoordinator.h"
 #include "app/MainWindow.h"
+#include "app/ServeCoordinator.h"
 #include "app/TrainingController.h"
 #include "app/TrainingCoordinator.h"
 #include "widgets/charts/TrainingCharts.h"
@@ -39,6 +40,7 @@ const QString kLiveMaps = QStringLiteral("live-maps");
 const QString kReport = QStringLiteral("report");
 const QString kLabelDemo = QStringLiteral("label-demo");
 const QString kLabelRound = QStringLiteral("label-round");
+const QString kServe = QStringLiteral("serve");
 
 void addHidden(QCommandLineParser& parser, const QString& name, const QString& doc, const QString& value = {},
     const QString& defaultValue = {})
@@ -68,6 +70,9 @@ DemoDriver::DemoDriver(QCommandLineParser& parser, QObject* parent)
     addHidden(parser, kReport, QStringLiteral("Print the run's throughput and quit."));
     addHidden(parser, kLabelDemo, QStringLiteral("Label N images from a path,label CSV."), QStringLiteral("csv:N"));
     addHidden(parser, kLabelRound, QStringLiteral("Train a round on the labels at launch."));
+    addHidden(parser, kServe,
+        QStringLiteral("Deploy > Serve This Model once training finishes (with --train-on-start); prints the URL; "
+                       "--screenshot then saves the serve window --after seconds later."));
 }
 
 bool DemoDriver::unattended() const
@@ -106,9 +111,11 @@ QString DemoDriver::drive(MainWindow& window)
         inspectAfterTraining(window);
     if (m_parser.isSet(kMeasureUi))
         measureUi(window);
+    if (m_parser.isSet(kServe))
+        serveAfterTraining(window);
     if (m_parser.isSet(kScreenshot) && labelRound) {
         screenshotAfterPredictions(window);
-    } else if (m_parser.isSet(kScreenshot) && !m_parser.isSet(kInspect)) {
+    } else if (m_parser.isSet(kScreenshot) && !m_parser.isSet(kInspect) && !m_parser.isSet(kServe)) {
         const int ms = static_cast<int>(m_parser.value(kAfter).toDouble() * 1000);
         QTimer::singleShot(ms, &window, [this, &window] { saveScreenshot(window); });
     }
@@ -258,10 +265,33 @@ void DemoDriver::screenshotAfterPredictions(MainWindow& window)
     });
 }
 
+void DemoDriver::serveAfterTraining(MainWindow& window)
+{
+    ServeCoordinator* serving = window.serving();
+    connect(window.training()->controller(), &TrainingController::finished, &window,
+        [serving] { serving->serveThisModel(); });
+    connect(serving, &ServeCoordinator::started, &window, [this, &window](const QString& url) {
+        std::fprintf(stderr, "serving %s\n", qPrintable(url));
+        std::fflush(stderr);
+        if (m_parser.isSet(kScreenshot)) {
+            const int ms = static_cast<int>(m_parser.value(kAfter).toDouble() * 1000);
+            QTimer::singleShot(ms, &window, [this, &window] { saveScreenshot(window); });
+        }
+    });
+    connect(serving, &ServeCoordinator::failed, &window, [](const QString& message) {
+        std::fprintf(stderr, "netcanvas: %s\n", qPrintable(message));
+        QApplication::exit(1);
+    });
+}
+
 void DemoDriver::saveScreenshot(MainWindow& window)
 {
     const QString file = m_parser.value(kScreenshot);
-    const bool ok = window.grab().save(file, "PNG");
+    // With --serve the picture is the service's window.
+    QWidget* shown = &window;
+    if (m_parser.isSet(kServe) && window.serving()->dialog())
+        shown = window.serving()->dialog();
+    const bool ok = shown->grab().save(file, "PNG");
     std::fprintf(stderr, ok ? "saved %s\n" : "could not save %s\n", qPrintable(file));
     // Leaving the event loop stops a running training cleanly (no unsaved-changes prompt
     // in unattended runs).

@@ -49,6 +49,7 @@ private:
     void inspectAfterTraining(MainWindow& window);
     void measureUi(MainWindow& window);
     void screenshotAfterPredictions(MainWindow& window);
+    void serveAfterTraining(MainWindow& window);
     void saveScreenshot(MainWindow& window);
 
     QCommandLineParser& m_parser;

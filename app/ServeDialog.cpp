@@ -8,6 +8,7 @@
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QLabel>
+#include <QLocale>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QTimer>
@@ -54,6 +55,7 @@ ServeDialog::ServeDialog(serve::InferenceServer* server, const QString& modelLab
     figure(tr("Requests"), m_requests);
     figure(tr("Predictions"), m_predictions);
     figure(tr("Errors"), m_errors);
+    figure(tr("Throughput"), m_rate);
     figure(tr("Latency p50 / p99"), m_latency);
     figure(tr("Mean batch"), m_batch);
     figure(tr("Queue"), m_queue);
@@ -103,6 +105,7 @@ QString ServeDialog::figure(const QString& name) const
         : name == "latency"              ? m_latency
         : name == "batch"                ? m_batch
         : name == "queue"                ? m_queue
+        : name == "throughput"           ? m_rate
                                          : nullptr;
     return l ? l->text() : QString();
 }
@@ -118,6 +121,17 @@ void ServeDialog::refresh()
     m_latency->setText(s.predictions ? tr("%1 ms / %2 ms").arg(s.p50Ms, 0, 'f', 2).arg(s.p99Ms, 0, 'f', 2) : tr("–"));
     m_batch->setText(s.batches ? QString::number(s.meanBatch, 'f', 1) : tr("–"));
     m_queue->setText(tr("%1 images, %2 requests in flight").arg(s.queueDepth).arg(s.inFlight));
+    // Over the time since the previous refresh (about half a second).
+    const double seconds = m_rateClock.isValid() ? m_rateClock.elapsed() / 1000.0 : 0.0;
+    if (!m_rateClock.isValid() || seconds >= 0.25) {
+        const double images = seconds > 0 ? (s.images - m_lastImages) / seconds : 0.0;
+        const double requests = seconds > 0 ? (s.predictions - m_lastPredictions) / seconds : 0.0;
+        m_rate->setText(tr("%1 images/s (%2 predict requests/s)")
+                            .arg(QLocale().toString(images, 'f', 0), QLocale().toString(requests, 'f', 0)));
+        m_lastImages = s.images;
+        m_lastPredictions = s.predictions;
+        m_rateClock.start();
+    }
 }
 
 void ServeDialog::setStopped(const QString& status)

@@ -7,6 +7,7 @@
 // through signals, which the ServeCoordinator runs on worker threads (a graceful stop waits for
 // in-flight requests). Requires: `server` outlives the dialog or setStopped() is called first.
 #include <QDialog>
+#include <QElapsedTimer>
 
 class QLabel;
 class QPlainTextEdit;
@@ -44,9 +45,12 @@ private:
     QLabel* m_status = nullptr;
     QPlainTextEdit* m_curl = nullptr;
     QLabel *m_requests = nullptr, *m_predictions = nullptr, *m_errors = nullptr, *m_latency = nullptr,
-           *m_batch = nullptr, *m_queue = nullptr;
+           *m_batch = nullptr, *m_queue = nullptr, *m_rate = nullptr;
     QPushButton *m_stop = nullptr, *m_reload = nullptr;
     QTimer* m_timer = nullptr;
+    // The throughput row: images and requests predicted since the previous refresh.
+    QElapsedTimer m_rateClock;
+    int64_t m_lastImages = 0, m_lastPredictions = 0;
 };
 
 } // namespace netcanvas::app

@@ -6,6 +6,7 @@
 #include "app/InspectionController.h"
 #include "app/TrainingController.h"
 #include "app/TrainingWorker.h"
+#include "engine/graph/ClassifierLayers.h"
 #include "engine/session/ModelWeights.h"
 #include "widgets/canvas/GraphCommands.h"
 #include "widgets/canvas/GraphModel.h"
@@ -19,15 +20,19 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QInputDialog>
+#include <QFormLayout>
 #include <QLabel>
 #include <QMainWindow>
 #include <QMenu>
 #include <QMessageBox>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
@@ -286,12 +291,33 @@ void TrainingCoordinator::replaceHeadDialog()
         return;
     const auto data = m_panel->dataset();
     const int current = static_cast<int>(model->analysis().outputShape.numel());
-    bool ok = false;
-    const int classes = QInputDialog::getInt(m_window, tr("Replace Head"),
-        tr("A new output layer replaces '%1'. Number of classes:").arg(head),
-        data ? static_cast<int>(data->numClasses()) : current, 1, 100000, 1, &ok);
-    if (ok)
-        m_doc->undoStack()->push(new widgets::ReplaceHeadCommand(model, classes));
+    QStringList hidden;
+    for (const std::string& id : classifierDenseLayers(model->graph(), model->analysis()))
+        if (QString::fromStdString(id) != head)
+            hidden.prepend(QString::fromStdString(id));
+
+    QDialog dialog(m_window);
+    dialog.setWindowTitle(tr("Replace Head"));
+    auto* form = new QFormLayout(&dialog);
+    form->addRow(new QLabel(tr("A new, freshly initialized output layer replaces '%1'.").arg(head)));
+    auto* classes = new QSpinBox;
+    classes->setRange(1, 100000);
+    classes->setValue(data ? static_cast<int>(data->numClasses()) : current);
+    form->addRow(tr("Number of &classes:"), classes);
+    auto* whole
+        = new QCheckBox(tr("Also start the hidden dense layers afresh (%1)").arg(hidden.join(QStringLiteral(", "))));
+    whole->setToolTip(tr("Pretrained weights loaded by name then give only the features (the convolutions); the "
+                         "whole classifier is learned from your data. With few images of a different kind "
+                         "than the pretraining's, this is usually the better start (docs/transfer-learning.md)."));
+    whole->setVisible(!hidden.isEmpty());
+    form->addRow(whole);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    form->addRow(buttons);
+    if (dialog.exec() == QDialog::Accepted)
+        m_doc->undoStack()->push(
+            new widgets::ReplaceHeadCommand(model, classes->value(), nullptr, whole->isChecked() && !hidden.isEmpty()));
 }
 
 bool TrainingCoordinator::startRun(

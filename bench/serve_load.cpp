@@ -1,10 +1,18 @@
 // bench_serve_load: a load generator for `netcanvas-cli serve` (bench/serve-load.sh runs it).
-// N client threads, each on its own keep-alive connection, POST one image per request to
-// /v1/predict for a fixed time; prints throughput, latency percentiles and errors per
+// N client threads, each on its own keep-alive connection, POST to /v1/predict for a fixed
+// time; prints throughput (images and requests per second), latency percentiles and errors per
 // concurrency level as one JSON line each, and samples the server's resident memory.
+// A request is one encoded image (--image), or with --tensor-batch B a binary tensor body
+// (application/x-netcanvas-tensor) of B uint8 samples at the model's input shape (the pixels
+// of a fixed pseudo-random pattern: the speed does not depend on them).
 //
-//   bench_serve_load --port P --image FILE [--concurrency 1,8,64] [--seconds 10] [--pid SERVER_PID]
+//   bench_serve_load --port P (--image FILE | --tensor-batch B) [--concurrency 1,8,64]
+//                    [--seconds 10] [--pid SERVER_PID] [--top-k K] [--sample-every SECONDS]
+// --sample-every S also prints a line {"t": seconds, "rss_mb": ...} every S seconds (memory runs).
+#include "engine/serve/TensorBody.h"
+
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -44,8 +52,8 @@ double percentile(std::vector<double>& v, double q)
 
 int main(int argc, char** argv)
 {
-    int port = 0, pid = 0;
-    double seconds = 10;
+    int port = 0, pid = 0, tensorBatch = 0, topK = 5;
+    double seconds = 10, sampleEvery = 0;
     std::string image, levels = "1,8,64", host = "127.0.0.1";
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i], v = argv[i + 1];
@@ -55,6 +63,12 @@ int main(int argc, char** argv)
             pid = std::atoi(v.c_str());
         else if (a == "--seconds")
             seconds = std::atof(v.c_str());
+        else if (a == "--tensor-batch")
+            tensorBatch = std::atoi(v.c_str());
+        else if (a == "--top-k")
+            topK = std::atoi(v.c_str());
+        else if (a == "--sample-every")
+            sampleEvery = std::atof(v.c_str());
         else if (a == "--image")
             image = v;
         else if (a == "--concurrency")
@@ -64,14 +78,38 @@ int main(int argc, char** argv)
             return 2;
         }
     }
-    std::ifstream in(image, std::ios::binary);
-    const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string body, contentType = "application/octet-stream";
+    int perRequest = 1;
+    if (tensorBatch > 0 && port > 0) {
+        httplib::Client info(host, port);
+        auto r = info.Get("/v1/model");
+        if (!r || r->status != 200) {
+            std::fprintf(stderr, "bench_serve_load: GET /v1/model failed\n");
+            return 1;
+        }
+        const auto shape = nlohmann::json::parse(r->body)["input_shape"].get<std::vector<int64_t>>();
+        const size_t values = static_cast<size_t>(tensorBatch * shape[0] * shape[1] * shape[2]);
+        std::vector<uint8_t> pixels(values);
+        uint32_t x = 12345;
+        for (auto& p : pixels) {
+            x = x * 1664525u + 1013904223u;
+            p = static_cast<uint8_t>(x >> 24);
+        }
+        body = netcanvas::serve::encodeTensorBody(
+            netcanvas::serve::TensorDType::UInt8, tensorBatch, shape[0], shape[1], shape[2], pixels.data());
+        contentType = netcanvas::serve::kTensorContentType;
+        perRequest = tensorBatch;
+    } else if (!image.empty()) {
+        std::ifstream in(image, std::ios::binary);
+        body.assign((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    }
     if (port <= 0 || body.empty()) {
         std::fprintf(stderr,
-            "usage: bench_serve_load --port P --image FILE [--concurrency 1,8,64] [--seconds S] "
-            "[--pid SERVER_PID]\n");
+            "usage: bench_serve_load --port P (--image FILE | --tensor-batch B) [--concurrency 1,8,64] "
+            "[--seconds S] [--pid SERVER_PID] [--top-k K] [--sample-every S]\n");
         return 2;
     }
+    const std::string path = "/v1/predict?top_k=" + std::to_string(topK);
     std::stringstream list(levels);
     std::string level;
     while (std::getline(list, level, ',')) {
@@ -91,7 +129,7 @@ int main(int argc, char** argv)
                 auto& mine = latencies[static_cast<size_t>(t)];
                 while (!stop) {
                     const auto t0 = Clock::now();
-                    auto r = c.Post("/v1/predict", body, "application/octet-stream");
+                    auto r = c.Post(path, body, contentType);
                     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
                     if (r && r->status == 200) {
                         mine.push_back(ms);
@@ -102,11 +140,17 @@ int main(int argc, char** argv)
                     }
                 }
             });
-        double rssMin = 1e30, rssMax = 0, rssFirst = -1, rssLast = -1;
+        double rssMin = 1e30, rssMax = 0, rssFirst = -1, rssLast = -1, nextSample = 0;
         while (std::chrono::duration<double>(Clock::now() - start).count() < seconds) {
             std::this_thread::sleep_for(std::chrono::milliseconds(250));
             if (pid > 0) {
                 const double r = rssMb(pid);
+                const double t = std::chrono::duration<double>(Clock::now() - start).count();
+                if (sampleEvery > 0 && t >= nextSample) {
+                    std::printf("{\"t\": %.1f, \"rss_mb\": %.1f}\n", t, r);
+                    std::fflush(stdout);
+                    nextSample += sampleEvery;
+                }
                 rssMin = std::min(rssMin, r);
                 rssMax = std::max(rssMax, r);
                 if (rssFirst < 0)
@@ -131,12 +175,14 @@ int main(int argc, char** argv)
             if (ch == '"' || ch == '\\' || ch == '\n' || ch == '\r')
                 ch = ' ';
         const size_t ok = all.size();
-        std::printf("{\"concurrency\": %d, \"seconds\": %.2f, \"ok\": %zu, \"errors\": %lld, \"images_per_s\": %.1f, "
+        std::printf("{\"concurrency\": %d, \"images_per_request\": %d, \"seconds\": %.2f, \"ok\": %zu, \"errors\": "
+                    "%lld, \"requests_per_s\": %.1f, \"images_per_s\": %.1f, "
                     "\"p50_ms\": %.3f, \"p99_ms\": %.3f, \"max_ms\": %.3f, \"rss_mb_first\": %.1f, \"rss_mb_last\": "
                     "%.1f, \"rss_mb_min\": %.1f, \"rss_mb_max\": %.1f, \"first_error\": \"%s\"}\n",
-            clients, elapsed, ok, static_cast<long long>(errorCount), static_cast<double>(ok) / elapsed,
-            percentile(all, 0.5), percentile(all, 0.99), all.empty() ? 0.0 : *std::max_element(all.begin(), all.end()),
-            rssFirst, rssLast, pid > 0 ? rssMin : -1.0, rssMax, anError.substr(0, 80).c_str());
+            clients, perRequest, elapsed, ok, static_cast<long long>(errorCount), static_cast<double>(ok) / elapsed,
+            static_cast<double>(ok) * perRequest / elapsed, percentile(all, 0.5), percentile(all, 0.99),
+            all.empty() ? 0.0 : *std::max_element(all.begin(), all.end()), rssFirst, rssLast, pid > 0 ? rssMin : -1.0,
+            rssMax, anError.substr(0, 80).c_str());
         std::fflush(stdout);
     }
     return 0;

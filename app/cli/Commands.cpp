@@ -314,8 +314,12 @@ void announceTraining(TrainingSession& s, const TrainOptions& o, Progress& progr
 
 // --freeze a,b: the nodes given are made not trainable; an id the model lacks is an error
 // naming it and the model's nodes.
-void freezeNodes(ModelGraph& graph, const std::string& list, const std::string& modelPath)
+// The node ids of a comma-separated `list` (an option's value), each checked to be a node of
+// `graph`: GraphError naming the option, the id and the model's nodes otherwise.
+std::vector<std::string> nodeList(
+    const ModelGraph& graph, const std::string& list, const std::string& option, const std::string& modelPath)
 {
+    std::vector<std::string> ids;
     std::string rest = list;
     while (!rest.empty()) {
         const size_t comma = rest.find(',');
@@ -327,15 +331,21 @@ void freezeNodes(ModelGraph& graph, const std::string& list, const std::string& 
             id.pop_back();
         if (id.empty())
             continue;
-        GraphNode* node = graph.node(id);
-        if (!node) {
+        if (!graph.node(id)) {
             std::string known;
             for (const GraphNode& n : graph.nodes())
                 known += (known.empty() ? "" : ", ") + n.id;
-            throw GraphError("--freeze: no node '" + id + "' in " + modelPath + " (its nodes: " + known + ")");
+            throw GraphError(option + ": no node '" + id + "' in " + modelPath + " (its nodes: " + known + ")");
         }
-        node->trainable = false;
+        ids.push_back(id);
     }
+    return ids;
+}
+
+void freezeNodes(ModelGraph& graph, const std::string& list, const std::string& modelPath)
+{
+    for (const std::string& id : nodeList(graph, list, "--freeze", modelPath))
+        graph.node(id)->trainable = false;
 }
 
 } // namespace
@@ -354,6 +364,10 @@ int runTrain(const TrainOptions& o)
     settings.initialWeightsFile = o.initWeights.empty() ? o.initFrom : o.initWeights;
     if (!o.initFrom.empty())
         settings.weightsLoading = WeightsLoading::ByName;
+    if (!o.reinit.empty() && o.initFrom.empty())
+        throw GraphError("--reinit keeps nodes freshly initialized when weights are loaded by name: it needs "
+                         "--init-from");
+    settings.freshNodes = nodeList(graph, o.reinit, "--reinit", o.model);
     settings.outputDir = o.out.empty() ? "runs/" + (graph.name.empty() ? std::string("model") : graph.name) : o.out;
     TrainingSession::checkOutputFolder(settings.outputDir); // before the data is read, not after an epoch
     const int epochs = settings.config.epochs;
@@ -370,7 +384,8 @@ int runTrain(const TrainOptions& o)
         const int64_t before = a.outputShape.numel();
         const std::string head = fitOutputToClasses(graph, data->numClasses());
         a = graph.validate();
-        settings.freshNodes = { head };
+        if (std::find(settings.freshNodes.begin(), settings.freshNodes.end(), head) == settings.freshNodes.end())
+            settings.freshNodes.push_back(head);
         progress.message("--fit-output: new output layer '" + head + "' with " + std::to_string(data->numClasses())
             + " units (was " + std::to_string(before) + "), freshly initialized");
     } else if (a.outputShape.numel() != data->numClasses()) {

@@ -20,6 +20,7 @@ struct TrainOptions {
     std::string initWeights; // --weights: continue from these weights of the same model (strict)
     std::string initFrom; // --init-from: start from these weights by name (another graph)
     std::string freeze; // --freeze a,b: node ids made not trainable
+    std::string reinit; // --reinit a,b: with --init-from, nodes left freshly initialized (a new classifier)
     bool fitOutput = false; // --fit-output: the output Dense gets the dataset's classes, fresh
     std::optional<int> epochs;
     std::optional<int64_t> batch;

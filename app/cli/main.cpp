@@ -93,6 +93,9 @@ int main(int argc, char** argv)
         ->check(CLI::ExistingFile);
     trainCmd->add_option(
         "--freeze", train.freeze, "Freeze these nodes (comma-separated ids): no updates while training");
+    trainCmd->add_option("--reinit", train.reinit,
+        "With --init-from: leave these nodes (comma-separated ids) freshly initialized even where the weights "
+        "have their tensors, e.g. the whole classifier of a pretrained network");
     trainCmd->add_flag("--fit-output", train.fitOutput,
         "Give the model a new output layer for the dataset's classes (freshly initialized)");
     addThreads(trainCmd, train.threads);

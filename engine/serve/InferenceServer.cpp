@@ -2,6 +2,7 @@
 
 #include "engine/core/Error.h"
 #include "engine/serve/ImageProbe.h"
+#include "engine/serve/TensorBody.h"
 
 #include <httplib.h>
 #include <sys/socket.h>
@@ -441,6 +442,26 @@ PreparedInputs prepareInputs(const ServedModel& model, const httplib::Request& r
         return in;
     }
     const std::string type = req.get_header_value("Content-Type");
+    if (type.rfind(kTensorContentType, 0) == 0) {
+        bool normalize = true;
+        if (req.has_param("normalize")) {
+            const std::string v = req.get_param_value("normalize");
+            if (v != "true" && v != "false")
+                throw RequestError { 400, "normalize must be true or false, not '" + v + "'" };
+            normalize = v == "true";
+        }
+        try {
+            const TensorBodyView body
+                = parseTensorBody(reinterpret_cast<const uint8_t*>(req.body.data()), req.body.size());
+            checkCount(body.n, l);
+            model.prepareTensorBody(body, normalize, in.values);
+            in.images = body.n;
+        } catch (const Error& e) {
+            throw RequestError { 400, e.what() };
+        }
+        in.names.resize(static_cast<size_t>(in.images));
+        return in;
+    }
     if (type.rfind("application/json", 0) == 0) {
         if (nestsDeeperThan(req.body, 8))
             throw RequestError { 400, "JSON nested deeper than 8 levels: a tensor is at most C\u00d7H\u00d7W" };

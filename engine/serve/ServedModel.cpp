@@ -162,6 +162,43 @@ void ServedModel::prepareTensor(
     }
 }
 
+void ServedModel::prepareTensorBody(const TensorBodyView& body, bool normalize, std::vector<float>& out) const
+{
+    if (body.c != m_geometry.channels || body.h != m_geometry.height || body.w != m_geometry.width)
+        throw DataError("tensor body: samples of " + std::to_string(body.c) + "\u00d7" + std::to_string(body.h)
+            + "\u00d7" + std::to_string(body.w) + ", but the model takes " + std::to_string(m_geometry.channels)
+            + "\u00d7" + std::to_string(m_geometry.height) + "\u00d7" + std::to_string(m_geometry.width)
+            + " (a tensor body is not resized: send images to have them fitted)");
+    const size_t sample = static_cast<size_t>(sampleSize());
+    const size_t at = out.size();
+    out.resize(at + sample * static_cast<size_t>(body.n));
+    float* dst = out.data() + at;
+    if (body.dtype == TensorDType::UInt8) {
+        for (int64_t i = 0; i < body.n; ++i)
+            netcanvas::prepareImage(body.values + sample * static_cast<size_t>(i), m_geometry.channels,
+                m_geometry.height, m_geometry.width, m_norm, dst + sample * static_cast<size_t>(i));
+        return;
+    }
+    const size_t total = sample * static_cast<size_t>(body.n);
+    std::memcpy(dst, body.values, total * sizeof(float));
+    for (size_t k = 0; k < total; ++k)
+        if (!std::isfinite(dst[k])) {
+            out.resize(at);
+            throw DataError("tensor body: sample " + std::to_string(k / sample) + ": a value is not finite");
+        }
+    if (!normalize || m_norm.empty())
+        return;
+    const size_t plane = static_cast<size_t>(m_geometry.height) * static_cast<size_t>(m_geometry.width);
+    for (size_t s = 0; s < static_cast<size_t>(body.n); ++s)
+        for (size_t c = 0; c < static_cast<size_t>(m_geometry.channels); ++c) {
+            const float mean = c < m_norm.mean.size() ? m_norm.mean[c] : 0.0f;
+            const float sd = c < m_norm.stddev.size() && m_norm.stddev[c] != 0.0f ? m_norm.stddev[c] : 1.0f;
+            float* p = dst + s * sample + c * plane;
+            for (size_t i = 0; i < plane; ++i)
+                p[i] = (p[i] - mean) / sd;
+        }
+}
+
 void ServedModel::run(const float* inputs, int64_t n, float* probabilities)
 {
     const Shape shape = m_model.network->inputShape().batched(n);

@@ -10,6 +10,7 @@
 // ServedModel; requests keep the generation their inputs were prepared for (shared_ptr).
 #include "engine/data/Dataset.h"
 #include "engine/data/Split.h"
+#include "engine/serve/TensorBody.h"
 #include "engine/session/ModelWeights.h"
 #include "engine/session/TrainedModel.h"
 
@@ -57,6 +58,12 @@ public:
     // and the shapes when the tensor does not fit.
     void prepareTensor(
         const nlohmann::json& tensor, bool normalize, const std::string& what, std::vector<float>& out) const;
+
+    // The samples of a binary tensor body (TensorBody.h) → body.n normalized samples appended
+    // to `out`, with no decoding and no resizing: uint8 pixels are scaled to [0, 1] and
+    // normalized; float32 values are normalized unless `normalize` is false. Throws DataError
+    // when the samples' C×H×W is not the model's or a float32 value is not finite.
+    void prepareTensorBody(const TensorBodyView& body, bool normalize, std::vector<float>& out) const;
 
     // Runs `n` prepared samples; writes n × classes() probabilities.
     void run(const float* inputs, int64_t n, float* probabilities);

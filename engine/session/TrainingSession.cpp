@@ -141,9 +141,15 @@ void TrainingSession::loadInitialWeights(Trainer& trainer)
             const std::string example = !report->skipped.empty() ? report->skipped.front().key
                 : !report->fresh.empty()                         ? report->fresh.front()
                                                                  : std::string();
+            std::string keptFresh;
+            for (const std::string& node : m_settings.freshNodes)
+                keptFresh += (keptFresh.empty() ? "" : ", ") + node;
             throw GraphError("cannot fine-tune from " + source + ": none of the model's tensors"
                 + (example.empty() ? std::string() : " (e.g. '" + example + "')")
-                + " has its name and shape in the weights");
+                + " has its name and shape in the weights"
+                + (keptFresh.empty() ? std::string()
+                                     : " or is to be loaded (kept freshly initialized: " + keptFresh
+                            + " — a new output layer, --reinit)"));
         }
         m_loadReport = std::move(report);
         // The loaded features expect inputs normalized as in their training.

@@ -153,6 +153,36 @@ private slots:
         QVERIFY2(strict.err.contains("fc.weight"), qPrintable(strict.err));
     }
 
+    // --reinit: loaded by name except these nodes, which keep their fresh initialization and
+    // are reported as new (a new classifier on pretrained features); it needs --init-from, and
+    // an unknown id is named.
+    void reinitLeavesNodesFresh()
+    {
+        const Run r = cli({ "train", m_model, "--data", m_four, "--out", m_dir.filePath("re"), "--init-from", m_weights,
+            "--reinit", "conv1", "--epochs", "1", "--json", "--threads", "2" });
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("loaded 2 tensors: fc.weight, fc.bias"), qPrintable(r.err));
+        QVERIFY2(r.err.contains("new (initialized): conv1.weight, conv1.bias"), qPrintable(r.err));
+        const QJsonObject init = lastJsonLine(r.out)["init_weights"].toObject();
+        QCOMPARE(init["loaded"].toArray().size(), 2);
+        QCOMPARE(init["new"].toArray().size(), 2);
+        // With --fit-output too, the listed node and the head start afresh: here that is every
+        // tensor, and nothing left to load is an error that says why.
+        const Run both = cli({ "train", m_model, "--data", m_two, "--out", m_dir.filePath("re2"), "--init-from",
+            m_weights, "--reinit", "conv1", "--fit-output", "--epochs", "1", "-q", "--threads", "2" });
+        QVERIFY(both.code != 0);
+        QVERIFY2(both.err.contains("kept freshly initialized: conv1, fc"), qPrintable(both.err));
+
+        const Run alone
+            = cli({ "train", m_model, "--data", m_four, "--out", m_dir.filePath("re3"), "--reinit", "conv1", "-q" });
+        QVERIFY(alone.code != 0);
+        QVERIFY2(alone.err.contains("--reinit") && alone.err.contains("--init-from"), qPrintable(alone.err));
+        const Run unknown = cli({ "train", m_model, "--data", m_four, "--out", m_dir.filePath("re4"), "--init-from",
+            m_weights, "--reinit", "fc9", "-q" });
+        QVERIFY(unknown.code != 0);
+        QVERIFY2(unknown.err.contains("--reinit: no node 'fc9'"), qPrintable(unknown.err));
+    }
+
     void freezeUnknownNodeIsNamed()
     {
         const Run r = cli(

@@ -20,12 +20,16 @@
 #include "widgets/train/TrainingPanel.h"
 
 #include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QDialog>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QUndoStack>
 #include <QtTest>
 
@@ -257,6 +261,104 @@ private slots:
         undo->trigger();
         QCOMPARE(w.document()->model()->analysis().outputShape.numel(), int64_t(5));
         QCOMPARE(store->label(image), -1);
+    }
+
+    // File ▸ New from Template ▸ Pretrained opens the template with the zoo's weights as the
+    // start of the next run; the Label mode's first round then fine-tunes from them: loaded by
+    // name, the output layer refitted to the labels' 3 classes starts afresh.
+    void pretrainedTemplateStartsTheLabelRounds()
+    {
+        const QString folder = m_dir.filePath(QStringLiteral("zoo-images"));
+        QVERIFY(QDir().mkpath(folder));
+        for (const std::string& id : m_ids) {
+            const QString name = QString::fromStdString(id);
+            QVERIFY(QFile::copy(m_images + QLatin1Char('/') + name, folder + QLatin1Char('/') + name));
+        }
+        app::MainWindow w;
+        w.resize(1280, 800);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QAction* pretrained = nullptr;
+        for (QAction* a : w.findChildren<QAction*>())
+            if (a->text().startsWith(QStringLiteral("lenet5 (Fashion-MNIST")))
+                pretrained = a;
+        QVERIFY2(pretrained, "File > New from Template > Pretrained > lenet5 is missing");
+        QVERIFY2(pretrained->text().contains(QStringLiteral("% test accuracy")), qPrintable(pretrained->text()));
+        QVERIFY(!w.training()->startWeights());
+        pretrained->trigger();
+        QCOMPARE(QString::fromStdString(w.document()->model()->graph().name), QStringLiteral("lenet5"));
+        QVERIFY(w.training()->startWeights());
+        QCOMPARE(w.document()->model()->analysis().outputShape.numel(), int64_t(10));
+
+        TrainConfig c = w.training()->panel()->config();
+        c.epochs = 2;
+        c.threads = 1;
+        c.seed = 5;
+        w.training()->panel()->setConfig(c);
+        QCOMPARE(w.labeling()->openFolder(folder), QString());
+        QCOMPARE(labelSome(w, m_truth, 10), 30);
+        QSignalSpy notes(w.training()->controller(), &app::TrainingController::weightsNote);
+        QSignalSpy predicted(w.labeling()->controller(), &app::LabelingController::predictionsReady);
+        w.labeling()->trainOnLabels();
+        QVERIFY(predicted.wait(120000));
+        QCOMPARE(w.labeling()->controller()->rounds().size(), size_t(1));
+        QVERIFY(w.labeling()->controller()->rounds()[0].fineTuned); // from the zoo, not from scratch
+        QCOMPARE(w.document()->model()->analysis().outputShape.numel(), int64_t(3));
+        // What was loaded: the convolutions and hidden dense layers; the 3-class head is new.
+        QCOMPARE(notes.count(), 1);
+        const QStringList lines = notes.at(0).at(0).toString().split(QLatin1Char('\n'));
+        QString loaded;
+        for (const QString& line : lines)
+            if (line.trimmed().startsWith(QStringLiteral("loaded")))
+                loaded = line;
+        QVERIFY2(loaded.contains(QStringLiteral("conv1.weight")) && loaded.contains(QStringLiteral("conv2.weight"))
+                && loaded.contains(QStringLiteral("fc2.weight")),
+            qPrintable(notes.at(0).at(0).toString()));
+        QVERIFY2(!loaded.contains(QStringLiteral("fc3")), qPrintable(notes.at(0).at(0).toString()));
+        QVERIFY2(notes.at(0).at(0).toString().contains(QStringLiteral("fc3.weight")),
+            qPrintable(notes.at(0).at(0).toString()));
+
+        // Train ▸ Replace Head… with "also the hidden dense layers": a new classifier, so the
+        // next round loads only the pretrained convolutions (the recipe that pays on few images).
+        // The dialog is answered as a user would: the box ticked, OK.
+        w.setLabelMode(false);
+        QString boxText;
+        QTimer::singleShot(200, &w, [&boxText] {
+            for (QWidget* top : QApplication::topLevelWidgets()) {
+                auto* dialog = qobject_cast<QDialog*>(top);
+                if (!dialog || !dialog->isVisible())
+                    continue;
+                const auto boxes = dialog->findChildren<QCheckBox*>();
+                if (boxes.size() == 1) {
+                    boxText = boxes.front()->text();
+                    boxes.front()->setChecked(true);
+                    if (!qEnvironmentVariableIsEmpty("NETCANVAS_TEST_SCREENSHOT"))
+                        dialog->grab().save(qEnvironmentVariable("NETCANVAS_TEST_SCREENSHOT"));
+                }
+                dialog->accept();
+            }
+        });
+        w.training()->replaceHeadDialog();
+        QVERIFY2(boxText.contains(QStringLiteral("fc1, fc2")), qPrintable(boxText));
+        QCOMPARE(w.document()->undoStack()->undoText(), QStringLiteral("Replace classifier (3 classes)"));
+        QVERIFY(w.document()->model()->contains(QStringLiteral("fc1_new")));
+        // Round 2 cannot continue round 1 (its layers were renamed): it starts again from the
+        // pretrained weights, by name — now only the convolutions load.
+        notes.clear();
+        predicted.clear();
+        w.labeling()->trainOnLabels();
+        QVERIFY(predicted.wait(120000));
+        QCOMPARE(w.labeling()->controller()->rounds().size(), size_t(2));
+        QVERIFY(w.labeling()->controller()->rounds()[1].fineTuned);
+        QCOMPARE(notes.count(), 1);
+        const QString report = notes.at(0).at(0).toString();
+        QString loaded2;
+        for (const QString& line : report.split(QLatin1Char('\n')))
+            if (line.trimmed().startsWith(QStringLiteral("loaded")))
+                loaded2 = line;
+        QVERIFY2(loaded2.contains(QStringLiteral("conv2.weight")) && !loaded2.contains(QStringLiteral("fc")),
+            qPrintable(report));
+        QVERIFY2(report.contains(QStringLiteral("fc1_new.weight")), qPrintable(report));
     }
 
     void secondWindowIsRefused()

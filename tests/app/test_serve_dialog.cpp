@@ -100,6 +100,8 @@ private slots:
         QCOMPARE(dialog->figure("errors"), QString("1"));
         QVERIFY(dialog->figure("latency").contains(" ms / "));
         QCOMPARE(dialog->figure("batch"), QString("1.0"));
+        QVERIFY2(dialog->figure("throughput").contains(QStringLiteral(" images/s (")),
+            qPrintable(dialog->figure("throughput")));
         dialog->grab().save(QDir::temp().filePath("netcanvas-serve-dialog.png"));
 
         // Reload (there is no newer run here: the same weights again, as generation 2).

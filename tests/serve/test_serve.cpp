@@ -6,6 +6,7 @@
 #include "engine/core/Error.h"
 #include "engine/serve/ImageProbe.h"
 #include "engine/serve/InferenceServer.h"
+#include "engine/serve/TensorBody.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -107,6 +108,59 @@ private slots:
                     info.error.c_str());
             }
         }
+    }
+
+    void tensorBodyRoundTripsAndRejectsMalformed()
+    {
+        std::vector<uint8_t> pixels(2 * 3 * 4 * 5);
+        for (size_t i = 0; i < pixels.size(); ++i)
+            pixels[i] = static_cast<uint8_t>(i * 7);
+        const std::string u8 = encodeTensorBody(TensorDType::UInt8, 2, 3, 4, 5, pixels.data());
+        QCOMPARE(u8.size(), kTensorHeaderBytes + pixels.size());
+        const TensorBodyView v = parseTensorBody(reinterpret_cast<const uint8_t*>(u8.data()), u8.size());
+        QCOMPARE(v.dtype, TensorDType::UInt8);
+        QCOMPARE(v.n, 2);
+        QCOMPARE(v.c, 3);
+        QCOMPARE(v.h, 4);
+        QCOMPARE(v.w, 5);
+        QCOMPARE(v.sampleValues(), 60);
+        QVERIFY(std::equal(pixels.begin(), pixels.end(), v.values));
+        const std::vector<float> values = { 0.5f, -1.25f, 3e-7f, 1e30f };
+        const std::string f32 = encodeTensorBody(TensorDType::Float32, 1, 1, 2, 2, values.data());
+        const TensorBodyView fv = parseTensorBody(reinterpret_cast<const uint8_t*>(f32.data()), f32.size());
+        QCOMPARE(fv.dtype, TensorDType::Float32);
+        std::vector<float> back(4);
+        std::memcpy(back.data(), fv.values, 16);
+        QCOMPARE(back, values);
+
+        auto fails = [](std::string bytes, const std::string& reason) {
+            try {
+                parseTensorBody(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+            } catch (const DataError& e) {
+                if (std::string(e.what()).find(reason) != std::string::npos)
+                    return true;
+                qWarning("error without \"%s\": %s", reason.c_str(), e.what());
+                return false;
+            }
+            qWarning("no error (expected \"%s\")", reason.c_str());
+            return false;
+        };
+        QVERIFY(fails(u8.substr(0, 10), "shorter than its 24-byte header"));
+        QVERIFY(fails("NCT2" + u8.substr(4), "magic"));
+        std::string dtype = u8;
+        dtype[4] = 3;
+        QVERIFY(fails(dtype, "dtype 3"));
+        std::string zero = u8;
+        zero[8] = 0; // N = 0
+        QVERIFY(fails(zero, "zero dimension"));
+        QVERIFY(fails(u8.substr(0, u8.size() - 1), "needs 24 + 120"));
+        QVERIFY(fails(u8 + "x", "needs 24 + 120"));
+        QVERIFY(fails(f32.substr(0, f32.size() - 2), "float32 tensor needs 24 + 16"));
+        // Dimensions whose product overflows 64 bits are refused from the size, not multiplied.
+        std::string huge = u8;
+        for (size_t i = 8; i < 24; ++i)
+            huge[i] = static_cast<char>(0xFF);
+        QVERIFY(fails(huge, "needs 24 + more than 2^64"));
     }
 
     void healthReadyModelAndMetrics()
@@ -229,6 +283,80 @@ private slots:
         QVERIFY(std::abs(body(a)["predictions"][0]["top"][0]["probability"].get<double>()
                     - body(z)["predictions"][0]["top"][0]["probability"].get<double>())
             < 1e-5);
+    }
+
+    void binaryTensorBodiesPredictLikeImagesAndJson()
+    {
+        auto server = startServer(m_weights);
+        auto c = client(*server);
+        // Three 28×28 samples; the first is the pixels of a PNG the service also gets as an image.
+        const std::string png = fixtures::encodedImage(28, 28, ".png");
+        const cv::Mat decoded = cv::imdecode(
+            cv::Mat(1, static_cast<int>(png.size()), CV_8UC1, const_cast<char*>(png.data())), cv::IMREAD_GRAYSCALE);
+        std::vector<uint8_t> pixels(3 * 784);
+        std::memcpy(pixels.data(), decoded.data, 784);
+        for (size_t i = 784; i < pixels.size(); ++i)
+            pixels[i] = static_cast<uint8_t>((i * 31) % 251);
+        auto t = c.Post("/v1/predict?top_k=10", encodeTensorBody(TensorDType::UInt8, 3, 1, 28, 28, pixels.data()),
+            kTensorContentType);
+        QCOMPARE(statusOf(t), 200);
+        const json tj = body(t);
+        QCOMPARE(tj["predictions"].size(), size_t(3));
+        auto i = c.Post("/v1/predict?top_k=10", png, "image/png");
+        QCOMPARE(statusOf(i), 200);
+        const json fromImage = body(i)["predictions"][0]["top"];
+        for (size_t k = 0; k < 10; ++k) {
+            QCOMPARE(tj["predictions"][0]["top"][k]["index"], fromImage[k]["index"]);
+            QVERIFY(std::abs(tj["predictions"][0]["top"][k]["probability"].get<double>()
+                        - fromImage[k]["probability"].get<double>())
+                < 1e-6);
+        }
+        // float32 bodies: values in [0, 1] are normalized like JSON tensors; ?normalize=false
+        // takes them as the network's input.
+        std::vector<float> floats(784);
+        for (size_t k = 0; k < 784; ++k)
+            floats[k] = static_cast<float>(pixels[784 + k]) / 255.0f;
+        auto f = c.Post("/v1/predict?top_k=3", encodeTensorBody(TensorDType::Float32, 1, 1, 28, 28, floats.data()),
+            kTensorContentType);
+        QCOMPARE(statusOf(f), 200);
+        QCOMPARE(body(f)["predictions"][0]["top"][0]["index"], tj["predictions"][1]["top"][0]["index"]);
+        QVERIFY(std::abs(body(f)["predictions"][0]["top"][0]["probability"].get<double>()
+                    - tj["predictions"][1]["top"][0]["probability"].get<double>())
+            < 1e-5);
+        const std::vector<float> zeros(784, 0.0f), quarter(784, 0.25f);
+        auto raw = c.Post("/v1/predict?top_k=1&normalize=false",
+            encodeTensorBody(TensorDType::Float32, 1, 1, 28, 28, zeros.data()), kTensorContentType);
+        auto normalized = c.Post("/v1/predict?top_k=1",
+            encodeTensorBody(TensorDType::Float32, 1, 1, 28, 28, quarter.data()), kTensorContentType);
+        QCOMPARE(statusOf(raw), 200);
+        QCOMPARE(statusOf(normalized), 200);
+        QVERIFY(std::abs(body(raw)["predictions"][0]["top"][0]["probability"].get<double>()
+                    - body(normalized)["predictions"][0]["top"][0]["probability"].get<double>())
+            < 1e-6);
+
+        // Errors: 400 naming the fault, 413 beyond --max-images.
+        auto expect = [&](const std::string& payload, const std::string& query, int status, const std::string& reason) {
+            auto r = c.Post("/v1/predict" + query, payload, kTensorContentType);
+            if (statusOf(r) != status)
+                return false;
+            const std::string error = body(r)["error"].get<std::string>();
+            if (error.find(reason) == std::string::npos)
+                qWarning("%s", error.c_str());
+            return error.find(reason) != std::string::npos;
+        };
+        QVERIFY(expect(encodeTensorBody(TensorDType::UInt8, 1, 3, 28, 28, std::vector<uint8_t>(3 * 784).data()), "",
+            400, "samples of 3×28×28, but the model takes 1×28×28"));
+        QVERIFY(expect("NCT1 but short", "", 400, "tensor body"));
+        QVERIFY(expect(encodeTensorBody(TensorDType::UInt8, 1, 1, 28, 28, pixels.data()).substr(0, 500), "", 400,
+            "needs 24 + 784"));
+        std::vector<float> bad = floats;
+        bad[100] = std::numeric_limits<float>::quiet_NaN();
+        QVERIFY(expect(encodeTensorBody(TensorDType::Float32, 1, 1, 28, 28, bad.data()), "", 400, "not finite"));
+        QVERIFY(expect(encodeTensorBody(TensorDType::UInt8, 1, 1, 28, 28, pixels.data()), "?normalize=maybe", 400,
+            "normalize must be true or false"));
+        std::vector<uint8_t> many(65 * 784, 1);
+        QVERIFY(expect(encodeTensorBody(TensorDType::UInt8, 65, 1, 28, 28, many.data()), "", 413, "--max-images"));
+        QCOMPARE(statusOf(c.Post("/v1/predict", png, "image/png")), 200);
     }
 
     void badUploadsAre400WithTheReason_data()

@@ -2,6 +2,7 @@
 // SetTrainable command), the canvas showing it (dashed outline and "frozen" in the card's text),
 // the summary bar's trainable/frozen counts, and Replace head (one undo step: the output Dense
 // renamed "head", its units set, unfrozen; undo and redo exact).
+#include "engine/graph/ClassifierLayers.h"
 #include "engine/graph/ModelJson.h"
 #include "widgets/canvas/GraphCommands.h"
 #include "widgets/canvas/GraphModel.h"
@@ -125,6 +126,41 @@ private slots:
         undo.undo();
         undo.undo();
         QCOMPARE(dump(model), before);
+    }
+
+    // Replace classifier: the head and the hidden Dense layers renamed (fresh when loaded by
+    // name), the convolutions kept; one undo step.
+    void replaceWholeClassifierUndoRedo()
+    {
+        GraphModel model;
+        QUndoStack undo;
+        ModelGraph g = lenet();
+        g.node("fc1")->trainable = false;
+        model.setGraph(g);
+        QCOMPARE(
+            classifierDenseLayers(model.graph(), model.analysis()), (std::vector<std::string> { "fc3", "fc2", "fc1" }));
+        const std::string before = dump(model);
+        auto* cmd = new ReplaceHeadCommand(&model, 4, nullptr, true);
+        QCOMPARE(cmd->renamedHidden().size(), 2);
+        undo.push(cmd);
+        QCOMPARE(undo.count(), 1);
+        QCOMPARE(undo.undoText(), QString("Replace classifier (4 classes)"));
+        QVERIFY(model.contains("head") && model.contains("fc2_new") && model.contains("fc1_new"));
+        QVERIFY(!model.contains("fc1") && !model.contains("fc2") && !model.contains("fc3"));
+        QVERIFY(model.contains("conv1") && model.contains("conv2"));
+        QVERIFY(model.node("fc1_new")->trainable);
+        QCOMPARE(model.analysis().outputShape.numel(), int64_t(4));
+        QVERIFY(model.analysis().ok);
+        undo.undo();
+        QCOMPARE(dump(model), before);
+        // A model whose output is not a Dense has no classifier layers.
+        ModelGraph conv = lenet();
+        conv.removeNode("fc3");
+        conv.removeNode("relu4");
+        conv.removeNode("fc2");
+        conv.removeNode("relu3");
+        conv.removeNode("fc1");
+        QVERIFY(classifierDenseLayers(conv, conv.analyze()).empty());
     }
 };
 

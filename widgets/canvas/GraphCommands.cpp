@@ -1,5 +1,7 @@
 #include "widgets/canvas/GraphCommands.h"
 
+#include "engine/graph/ClassifierLayers.h"
+
 #include <QObject>
 
 #include <cmath>
@@ -243,11 +245,28 @@ void SetTrainableCommand::undo()
 
 // ---- ReplaceHead --------------------------------------------------------------------------
 
-ReplaceHeadCommand::ReplaceHeadCommand(GraphModel* model, int classes, QUndoCommand* parent)
+ReplaceHeadCommand::ReplaceHeadCommand(GraphModel* model, int classes, QUndoCommand* parent, bool wholeClassifier)
     : QUndoCommand(parent)
     , m_old(SetOutputClassesCommand::outputLayer(*model))
 {
-    setText(QObject::tr("Replace head (%n classes)", nullptr, classes));
+    setText(wholeClassifier ? QObject::tr("Replace classifier (%n classes)", nullptr, classes)
+                            : QObject::tr("Replace head (%n classes)", nullptr, classes));
+    if (wholeClassifier && !m_old.isEmpty()) {
+        const std::vector<std::string> dense = classifierDenseLayers(model->graph(), model->analysis());
+        for (const std::string& id : dense) {
+            const QString old = QString::fromStdString(id);
+            if (old == m_old)
+                continue;
+            QString fresh = old + QStringLiteral("_new");
+            for (int i = 2; model->contains(fresh); ++i)
+                fresh = old + QStringLiteral("_new%1").arg(i);
+            m_hidden.append({ old, fresh });
+            const GraphNode* n = model->node(old);
+            if (n && !n->trainable)
+                new SetTrainableCommand(model, { old }, true, this);
+            new RenameNodeCommand(model, old, fresh, this);
+        }
+    }
     if (m_old.isEmpty())
         return;
     m_new = QStringLiteral("head");

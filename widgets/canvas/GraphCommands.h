@@ -151,14 +151,21 @@ private:
 // new layer for `classes` classes — renamed to a fresh id ("head", "head2", ...) so that
 // weights loaded by name leave it freshly initialized, its units set to `classes`, trainable.
 // One undo step "Replace head (N classes)". Requires: outputLayer(model) is not empty.
+// `wholeClassifier`: every other Dense layer of the classifier (classifierDenseLayers: fc1 and
+// fc2 of LeNet-5) is renamed too ("fc1_new", ...) and made trainable, so that pretrained
+// weights loaded by name leave the whole classifier freshly initialized and only the
+// (convolutional) features are transferred; the step is then "Replace classifier (N classes)".
 class ReplaceHeadCommand : public QUndoCommand {
 public:
-    ReplaceHeadCommand(GraphModel* model, int classes, QUndoCommand* parent = nullptr);
+    ReplaceHeadCommand(GraphModel* model, int classes, QUndoCommand* parent = nullptr, bool wholeClassifier = false);
     QString oldId() const { return m_old; }
     QString newId() const { return m_new; }
+    // The hidden Dense layers renamed with wholeClassifier: old id → new id.
+    const QList<QPair<QString, QString>>& renamedHidden() const { return m_hidden; }
 
 private:
     QString m_old, m_new;
+    QList<QPair<QString, QString>> m_hidden;
 };
 
 // Renames a node (and every reference to it).
