@@ -1,0 +1,176 @@
+#include "engine/distributed/MpiComm.h"
+
+#include "engine/core/Error.h"
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+namespace netcanvas {
+
+namespace {
+
+constexpr int kHeartbeatTag = 7717;
+constexpr int64_t kHeartbeatSlots = 16; // steps of heartbeats in flight per peer
+constexpr double kGraceSeconds = 10.0; // the other ranks wait this much longer than rank 0
+
+double now()
+{
+    using namespace std::chrono;
+    return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+} // namespace
+
+MpiComm::MpiComm(double timeoutSeconds)
+    : m_timeout(timeoutSeconds)
+{
+    int initialized = 0;
+    MPI_Initialized(&initialized);
+    if (!initialized) {
+        int provided = 0;
+        if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+            throw Error("distributed training: MPI_Init_thread failed (start the run with mpirun or srun)");
+    }
+    MPI_Comm_rank(MPI_COMM_WORLD, &m_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &m_size);
+    // Every rank's host name, for the messages.
+    char name[MPI_MAX_PROCESSOR_NAME] = {};
+    int length = 0;
+    MPI_Get_processor_name(name, &length);
+    std::vector<char> all(static_cast<size_t>(MPI_MAX_PROCESSOR_NAME) * static_cast<size_t>(m_size));
+    MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all.data(), MPI_MAX_PROCESSOR_NAME, MPI_CHAR, MPI_COMM_WORLD);
+    for (int r = 0; r < m_size; ++r)
+        m_hosts.emplace_back(all.data() + static_cast<size_t>(r) * MPI_MAX_PROCESSOR_NAME);
+    if (m_rank == 0)
+        for (int r = 1; r < m_size; ++r)
+            m_beatPeers.push_back(r);
+    else
+        m_beatPeers.push_back(0);
+    m_peerStep.assign(static_cast<size_t>(m_size), -1);
+    m_beatIn.assign(m_beatPeers.size(), -1);
+    m_beatRecv.assign(m_beatPeers.size(), MPI_REQUEST_NULL);
+    for (size_t i = 0; i < m_beatPeers.size(); ++i)
+        MPI_Irecv(&m_beatIn[i], 1, MPI_INT64_T, m_beatPeers[i], kHeartbeatTag, MPI_COMM_WORLD, &m_beatRecv[i]);
+}
+
+MpiComm::~MpiComm()
+{
+    // An exception is unwinding (or finalize() was skipped): leave MPI as it is, so the process
+    // exits and mpirun ends the job, rather than a collective MPI_Finalize waiting on peers.
+}
+
+std::string MpiComm::describe(int rank) const
+{
+    return "rank " + std::to_string(rank) + " (host " + host(rank) + ")";
+}
+
+void MpiComm::heartbeat(int64_t step)
+{
+    m_step = step;
+    m_peerStep[static_cast<size_t>(m_rank)] = step;
+    // A ring of send slots: MPI_Isend keeps the buffer's address until the send completes (at
+    // once for eight bytes, which go eagerly); a slot is reused only after its wait.
+    const size_t peers = m_beatPeers.size();
+    if (m_beatSend.empty()) {
+        m_beatSend.assign(peers * kHeartbeatSlots, MPI_REQUEST_NULL);
+        m_beatOut.assign(peers * kHeartbeatSlots, 0);
+    }
+    const size_t slot = static_cast<size_t>(m_beatCount++ % kHeartbeatSlots) * peers;
+    for (size_t i = 0; i < peers; ++i) {
+        MPI_Request& request = m_beatSend[slot + i];
+        if (request != MPI_REQUEST_NULL)
+            MPI_Wait(&request, MPI_STATUS_IGNORE);
+        m_beatOut[slot + i] = step;
+        MPI_Isend(&m_beatOut[slot + i], 1, MPI_INT64_T, m_beatPeers[i], kHeartbeatTag, MPI_COMM_WORLD, &request);
+    }
+    drainHeartbeats();
+}
+
+void MpiComm::drainHeartbeats()
+{
+    for (size_t i = 0; i < m_beatPeers.size(); ++i)
+        for (;;) {
+            int arrived = 0;
+            MPI_Test(&m_beatRecv[i], &arrived, MPI_STATUS_IGNORE);
+            if (!arrived)
+                break;
+            m_peerStep[static_cast<size_t>(m_beatPeers[i])] = m_beatIn[i];
+            MPI_Irecv(&m_beatIn[i], 1, MPI_INT64_T, m_beatPeers[i], kHeartbeatTag, MPI_COMM_WORLD, &m_beatRecv[i]);
+        }
+}
+
+bool MpiComm::test(std::vector<MPI_Request>& requests)
+{
+    int done = 1;
+    if (!requests.empty())
+        MPI_Testall(static_cast<int>(requests.size()), requests.data(), &done, MPI_STATUSES_IGNORE);
+    return done != 0;
+}
+
+void MpiComm::wait(std::vector<MPI_Request>& requests, const std::string& what)
+{
+    const double start = now();
+    const double limit = m_timeout + (m_rank == 0 ? 0.0 : kGraceSeconds);
+    int spins = 0;
+    while (!test(requests)) {
+        // Busy-poll briefly (an all-reduce usually completes within microseconds of the last
+        // peer's arrival), then yield the core to the peers sharing it.
+        if (++spins > 64)
+            std::this_thread::sleep_for(std::chrono::microseconds(50));
+        if ((spins & 255) == 0) {
+            drainHeartbeats();
+            const double waited = now() - start;
+            if (waited > limit)
+                timedOut(what, waited);
+        }
+    }
+}
+
+void MpiComm::timedOut(const std::string& what, double waited)
+{
+    drainHeartbeats();
+    std::string behind;
+    for (int peer : m_beatPeers)
+        if (m_peerStep[static_cast<size_t>(peer)] < m_step)
+            behind += (behind.empty() ? "" : ", ") + describe(peer) + " (last at step "
+                + std::to_string(m_peerStep[static_cast<size_t>(peer)]) + ")";
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.0f", waited);
+    std::string message = describe(m_rank) + " waited " + secs + " s in " + what + " of step "
+        + std::to_string(m_step) + ": ";
+    if (!behind.empty())
+        message += behind + " has not reached it: it died or hangs";
+    else if (m_rank == 0)
+        message += "every rank reached the step, but the all-reduce did not complete (a network or MPI fault)";
+    else
+        message += "rank 0 reached the step, so another rank died or hangs (rank 0 names it)";
+    abort(message + "; ending the job (the last checkpoint, written by rank 0 after an epoch, is intact)");
+}
+
+void MpiComm::abort(const std::string& message, int code)
+{
+    std::fprintf(stderr, "netcanvas distributed: %s\n", message.c_str());
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, code);
+    std::abort(); // MPI_Abort does not return
+}
+
+void MpiComm::finalize()
+{
+    if (m_finalized)
+        return;
+    m_finalized = true;
+    for (MPI_Request& r : m_beatRecv)
+        if (r != MPI_REQUEST_NULL) {
+            MPI_Cancel(&r);
+            MPI_Request_free(&r);
+        }
+    std::vector<MPI_Request> pending(1, MPI_REQUEST_NULL);
+    MPI_Ibarrier(MPI_COMM_WORLD, &pending[0]);
+    pending.insert(pending.end(), m_beatSend.begin(), m_beatSend.end());
+    wait(pending, "the final barrier");
+    MPI_Finalize();
+}
+
+} // namespace netcanvas
