@@ -13,6 +13,7 @@ namespace {
 constexpr int kHeartbeatTag = 7717;
 constexpr int64_t kHeartbeatSlots = 16; // steps of heartbeats in flight per peer
 constexpr double kGraceSeconds = 10.0; // the other ranks wait this much longer than rank 0
+constexpr double kPingSeconds = 1.0; // a waiting rank repeats its heartbeat this often
 
 double now()
 {
@@ -48,6 +49,7 @@ MpiComm::MpiComm(double timeoutSeconds)
     else
         m_beatPeers.push_back(0);
     m_peerStep.assign(static_cast<size_t>(m_size), -1);
+    m_lastHeard.assign(static_cast<size_t>(m_size), now());
     m_beatIn.assign(m_beatPeers.size(), -1);
     m_beatRecv.assign(m_beatPeers.size(), MPI_REQUEST_NULL);
     for (size_t i = 0; i < m_beatPeers.size(); ++i)
@@ -65,12 +67,13 @@ std::string MpiComm::describe(int rank) const
     return "rank " + std::to_string(rank) + " (host " + host(rank) + ")";
 }
 
-void MpiComm::heartbeat(int64_t step)
+void MpiComm::heartbeat(int64_t point)
 {
-    m_step = step;
-    m_peerStep[static_cast<size_t>(m_rank)] = step;
+    m_point = point;
+    m_lastPing = now();
+    m_peerStep[static_cast<size_t>(m_rank)] = point;
     // A ring of send slots: MPI_Isend keeps the buffer's address until the send completes (at
-    // once for eight bytes, which go eagerly); a slot is reused only after its wait.
+    // once for eight bytes, which go eagerly); a slot is reused only once its send completed.
     const size_t peers = m_beatPeers.size();
     if (m_beatSend.empty()) {
         m_beatSend.assign(peers * kHeartbeatSlots, MPI_REQUEST_NULL);
@@ -79,9 +82,13 @@ void MpiComm::heartbeat(int64_t step)
     const size_t slot = static_cast<size_t>(m_beatCount++ % kHeartbeatSlots) * peers;
     for (size_t i = 0; i < peers; ++i) {
         MPI_Request& request = m_beatSend[slot + i];
-        if (request != MPI_REQUEST_NULL)
-            MPI_Wait(&request, MPI_STATUS_IGNORE);
-        m_beatOut[slot + i] = step;
+        if (request != MPI_REQUEST_NULL) {
+            int done = 0;
+            MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+            if (!done)
+                continue; // the peer has not taken 16 heartbeats: it hangs; never block on it
+        }
+        m_beatOut[slot + i] = point;
         MPI_Isend(&m_beatOut[slot + i], 1, MPI_INT64_T, m_beatPeers[i], kHeartbeatTag, MPI_COMM_WORLD, &request);
     }
     drainHeartbeats();
@@ -96,6 +103,7 @@ void MpiComm::drainHeartbeats()
             if (!arrived)
                 break;
             m_peerStep[static_cast<size_t>(m_beatPeers[i])] = m_beatIn[i];
+            m_lastHeard[static_cast<size_t>(m_beatPeers[i])] = now();
             MPI_Irecv(&m_beatIn[i], 1, MPI_INT64_T, m_beatPeers[i], kHeartbeatTag, MPI_COMM_WORLD, &m_beatRecv[i]);
         }
 }
@@ -110,6 +118,7 @@ bool MpiComm::test(std::vector<MPI_Request>& requests)
 
 void MpiComm::wait(std::vector<MPI_Request>& requests, const std::string& what)
 {
+    heartbeat(m_point + 1); // this rank has arrived here: every rank passes the same waits in order
     const double start = now();
     const double limit = m_timeout + (m_rank == 0 ? 0.0 : kGraceSeconds);
     int spins = 0;
@@ -119,6 +128,8 @@ void MpiComm::wait(std::vector<MPI_Request>& requests, const std::string& what)
         if (++spins > 64)
             std::this_thread::sleep_for(std::chrono::microseconds(50));
         if ((spins & 255) == 0) {
+            if (now() - m_lastPing > kPingSeconds)
+                heartbeat(m_point); // still here: a peer that stops answering is the one to name
             drainHeartbeats();
             const double waited = now() - start;
             if (waited > limit)
@@ -130,21 +141,30 @@ void MpiComm::wait(std::vector<MPI_Request>& requests, const std::string& what)
 void MpiComm::timedOut(const std::string& what, double waited)
 {
     drainHeartbeats();
-    std::string behind;
-    for (int peer : m_beatPeers)
-        if (m_peerStep[static_cast<size_t>(peer)] < m_step)
-            behind += (behind.empty() ? "" : ", ") + describe(peer) + " (last at step "
-                + std::to_string(m_peerStep[static_cast<size_t>(peer)]) + ")";
+    std::string behind, silent;
+    const double t = now();
+    for (int peer : m_beatPeers) {
+        const size_t p = static_cast<size_t>(peer);
+        if (m_peerStep[p] < m_point)
+            behind += (behind.empty() ? "" : ", ") + describe(peer);
+        else if (t - m_lastHeard[p] > 3.0 * kPingSeconds) {
+            char quiet[32];
+            std::snprintf(quiet, sizeof quiet, "%.0f", t - m_lastHeard[p]);
+            silent += (silent.empty() ? "" : ", ") + describe(peer) + " (silent for " + quiet + " s)";
+        }
+    }
     char secs[32];
     std::snprintf(secs, sizeof secs, "%.0f", waited);
-    std::string message = describe(m_rank) + " waited " + secs + " s in " + what + " of step "
-        + std::to_string(m_step) + ": ";
+    std::string message = describe(m_rank) + " waited " + secs + " s in " + what
+        + (m_step >= 0 ? " of step " + std::to_string(m_step) : std::string()) + ": ";
     if (!behind.empty())
         message += behind + " has not reached it: it died or hangs";
+    else if (!silent.empty())
+        message += silent + " reached it, then stopped answering: it hangs or died";
     else if (m_rank == 0)
-        message += "every rank reached the step, but the all-reduce did not complete (a network or MPI fault)";
+        message += "every rank reached it, but it did not complete (a network or MPI fault)";
     else
-        message += "rank 0 reached the step, so another rank died or hangs (rank 0 names it)";
+        message += "rank 0 reached it, so another rank died or hangs (rank 0 names it)";
     abort(message + "; ending the job (the last checkpoint, written by rank 0 after an epoch, is intact)");
 }
 
@@ -161,15 +181,24 @@ void MpiComm::finalize()
     if (m_finalized)
         return;
     m_finalized = true;
+    std::vector<MPI_Request> barrier(1, MPI_REQUEST_NULL);
+    MPI_Ibarrier(MPI_COMM_WORLD, &barrier[0]);
+    wait(barrier, "the final barrier");
+    // Every peer has sent its last heartbeat (for this barrier): receive them all, so that no
+    // message is left unmatched, then retire the receives posted for the next ones.
+    const double start = now();
+    for (bool all = false; !all && now() - start < m_timeout;) {
+        drainHeartbeats();
+        all = true;
+        for (int peer : m_beatPeers)
+            all = all && m_peerStep[static_cast<size_t>(peer)] >= m_point;
+    }
     for (MPI_Request& r : m_beatRecv)
         if (r != MPI_REQUEST_NULL) {
             MPI_Cancel(&r);
-            MPI_Request_free(&r);
+            MPI_Wait(&r, MPI_STATUS_IGNORE);
         }
-    std::vector<MPI_Request> pending(1, MPI_REQUEST_NULL);
-    MPI_Ibarrier(MPI_COMM_WORLD, &pending[0]);
-    pending.insert(pending.end(), m_beatSend.begin(), m_beatSend.end());
-    wait(pending, "the final barrier");
+    MPI_Waitall(static_cast<int>(m_beatSend.size()), m_beatSend.data(), MPI_STATUSES_IGNORE);
     MPI_Finalize();
 }
 

@@ -3,9 +3,11 @@
 // host name — and the one way the engine waits on MPI: polling with a deadline, so that a
 // peer that died or hangs ends the job with a message naming it instead of a silent hang.
 //
-// Fault detection: every rank sends its step number to rank 0 at each step and rank 0 sends
-// its own to every rank (2·(N−1) eight-byte messages a step). When a wait passes the
-// timeout, rank 0 names the ranks that have not reached the step (with their host); the
+// Fault detection: every wait() is a point all ranks pass in the same order. On arriving at one,
+// a rank sends its count of points to rank 0, and rank 0 its own to every rank (2·(N−1)
+// eight-byte messages per wait). When a wait passes the timeout, rank 0 names the ranks that
+// have not arrived (with their host) — or, when all have, the ones that stopped answering: a
+// waiting rank repeats its heartbeat every second; the
 // others wait a grace period longer (so rank 0 speaks first) and name rank 0 when it is the
 // one behind. Then MPI_Abort ends every process of the job. A process that dies (kill -9)
 // is reported by mpirun itself ("process rank R ... on node H exited on signal 9"), which
@@ -35,8 +37,8 @@ public:
     std::string describe(int rank) const;
     double timeoutSeconds() const { return m_timeout; }
 
-    // Announces that this rank has reached `step` (fault detection, above).
-    void heartbeat(int64_t step);
+    // The training step the next waits belong to (for the messages).
+    void setStep(int64_t step) { m_step = step; }
     // Lets MPI progress the outstanding requests; true when all of `requests` completed.
     bool test(std::vector<MPI_Request>& requests);
     // Waits for every request, polling; past the timeout: the message above, then MPI_Abort.
@@ -48,6 +50,8 @@ public:
     void finalize();
 
 private:
+    // Announces that this rank has arrived at wait number `point` (fault detection, above).
+    void heartbeat(int64_t point);
     void drainHeartbeats();
     [[noreturn]] void timedOut(const std::string& what, double waited);
 
@@ -56,6 +60,9 @@ private:
     double m_timeout = 60.0;
     std::vector<std::string> m_hosts;
     int64_t m_step = -1;
+    int64_t m_point = 0; // waits arrived at
+    double m_lastPing = 0.0; // when this rank last sent its heartbeat
+    std::vector<double> m_lastHeard; // per rank: when its last heartbeat arrived
     // Heartbeats: one posted receive per peer and the last step each peer announced.
     std::vector<MPI_Request> m_beatRecv;
     std::vector<int64_t> m_beatIn;

@@ -104,7 +104,7 @@ void MpiGradientSync::broadcastParameters()
 
 void MpiGradientSync::beginStep(int64_t localBatch, int64_t globalBatch)
 {
-    m_comm.heartbeat(m_globalStep++);
+    m_comm.setStep(m_globalStep++);
     if (m_needBroadcast) {
         broadcastParameters();
         m_needBroadcast = false;
