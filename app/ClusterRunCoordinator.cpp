@@ -149,8 +149,7 @@ bool ClusterRunCoordinator::launch()
         m_box->setStatus(tr("Could not start %1").arg(c.program));
         return false;
     }
-    QJsonObject job { { "pid", pid }, { "program", c.program },
-        { "arguments", QJsonValue::fromVariant(c.arguments) } };
+    QJsonObject job { { "pid", pid }, { "program", c.program }, { "arguments", QJsonValue::fromVariant(c.arguments) } };
     writeAtomically(folder + "/job.json", QJsonDocument(job).toJson());
     m_config = in.config;
     attach(folder);
@@ -214,12 +213,12 @@ void ClusterRunCoordinator::poll()
     if (m_log->ended) {
         const RunSummary s = m_log->summary;
         m_runs->finishRun(m_runId, s);
-        m_box->setStatus(tr("%1 finished: %2 epochs%3")
-                             .arg(QFileInfo(m_folder).fileName())
-                             .arg(s.epochsCompleted)
-                             .arg(std::isnan(s.testAccuracy)
-                                     ? QString()
-                                     : tr(", test accuracy %1%").arg(100.0 * s.testAccuracy, 0, 'f', 2)));
+        m_box->setStatus(
+            tr("%1 finished: %2 epochs%3")
+                .arg(QFileInfo(m_folder).fileName())
+                .arg(s.epochsCompleted)
+                .arg(std::isnan(s.testAccuracy) ? QString()
+                                                : tr(", test accuracy %1%").arg(100.0 * s.testAccuracy, 0, 'f', 2)));
         finish(false, {});
     } else if (!jobAlive()) {
         const QString why = logTail(m_folder + "/job.log", 3);

@@ -54,7 +54,8 @@ TrainingCoordinator::TrainingCoordinator(
     m_panel->setRunButtonsVisible(false); // the window's toolbar has them
     auto* clusterBox = new widgets::ClusterRunBox;
     m_panel->addSection(clusterBox);
-    m_cluster = new ClusterRunCoordinator(clusterBox, m_doc->runs(), [this] { return clusterInputs(); }, this);
+    m_cluster = new ClusterRunCoordinator(
+        clusterBox, m_doc->runs(), [this] { return clusterInputs(); }, this);
     connect(m_panel, &widgets::TrainingPanel::dataTabRequested, this,
         [this] { m_sideTabs->setCurrentWidget(m_panel->dataPanel()); });
 

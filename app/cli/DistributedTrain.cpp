@@ -30,8 +30,13 @@ public:
     }
     void write(const nlohmann::json& line)
     {
-        if (!m_out.is_open()) // opened (truncated) at the first event: after the earlier run was kept
+        if (!m_out.is_open()) { // opened (truncated) at the first event: after the earlier run was kept
+            std::error_code ec;
+            std::filesystem::create_directories(std::filesystem::path(m_path).parent_path(), ec);
             m_out.open(m_path, std::ios::out | std::ios::trunc);
+            if (!m_out)
+                throw IoError(m_path + ": cannot write the run's progress log");
+        }
         m_out << line.dump() << '\n';
         m_out.flush();
     }
@@ -68,9 +73,10 @@ void configureDistributed(DistributedRun& run, const TrainOptions& o, SessionSet
         if (hosts.find(run.host(r)) == std::string::npos)
             hosts += (hosts.empty() ? "" : ", ") + run.host(r);
     progress.message("distributed: " + std::to_string(run.size()) + " ranks on " + hosts + ", batch "
-        + std::to_string(settings.config.batchSize) + " per rank = " + std::to_string(settings.config.batchSize * run.size())
-        + " global, " + (o.sync == "average" ? "parameter averaging every " + std::to_string(o.averageEvery) + " steps"
-                                             : "gradient all-reduce (" + o.sync + ")")
+        + std::to_string(settings.config.batchSize)
+        + " per rank = " + std::to_string(settings.config.batchSize * run.size()) + " global, "
+        + (o.sync == "average" ? "parameter averaging every " + std::to_string(o.averageEvery) + " steps"
+                               : "gradient all-reduce (" + o.sync + ")")
         + "; " + rule);
 }
 
@@ -118,7 +124,8 @@ void reportDistributed(
     const nlohmann::json stats = run.statsJson();
     const std::filesystem::path dir(outputDir);
     writeFileAtomic((dir / "distributed.json").string(), stats.dump(2) + "\n");
-    std::ofstream(dir / "progress.jsonl", std::ios::app) << progressEndLine(metrics, stats, wallSeconds()).dump() << '\n';
+    std::ofstream(dir / "progress.jsonl", std::ios::app)
+        << progressEndLine(metrics, stats, wallSeconds()).dump() << '\n';
     char line[256];
     std::snprintf(line, sizeof line,
         "distributed: %d ranks, %.2f MB all-reduced per step in %d bucket(s), %.2f ms/step waiting on it "

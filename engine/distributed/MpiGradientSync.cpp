@@ -152,8 +152,8 @@ void MpiGradientSync::launch(Bucket& b, bool poison)
         out += n;
     }
     const size_t index = static_cast<size_t>(&b - m_buckets.data());
-    MPI_Iallreduce(MPI_IN_PLACE, b.buffer.data(), static_cast<int>(b.buffer.size()), MPI_FLOAT, MPI_SUM,
-        MPI_COMM_WORLD, &m_requests[index]);
+    MPI_Iallreduce(MPI_IN_PLACE, b.buffer.data(), static_cast<int>(b.buffer.size()), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD,
+        &m_requests[index]);
     b.launched = true;
     m_stats.bytes += 4.0 * static_cast<double>(b.buffer.size());
     ++m_stats.reductions;
@@ -214,8 +214,8 @@ void MpiGradientSync::abandonStep()
     if (m_mode == SyncMode::Average) {
         // Meet the others' next averaging round with NaN weights: they diverge and stop too.
         for (const NamedParameter& p : m_all)
-            m_network->backend().fill(p.param->value.data(), p.param->value.size(),
-                std::numeric_limits<float>::quiet_NaN());
+            m_network->backend().fill(
+                p.param->value.data(), p.param->value.size(), std::numeric_limits<float>::quiet_NaN());
         averageParameters();
         return;
     }
@@ -241,8 +241,8 @@ void MpiGradientSync::averageParameters()
     }
     std::vector<MPI_Request> request(1, MPI_REQUEST_NULL);
     const double t0 = now();
-    MPI_Iallreduce(MPI_IN_PLACE, buffer.data(), static_cast<int>(buffer.size()), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD,
-        &request[0]);
+    MPI_Iallreduce(
+        MPI_IN_PLACE, buffer.data(), static_cast<int>(buffer.size()), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &request[0]);
     m_comm.wait(request, "the parameter averaging");
     m_stats.waitSeconds += now() - t0;
     m_stats.bytes += 4.0 * static_cast<double>(buffer.size());

@@ -29,9 +29,9 @@ nlohmann::json progressStartLine(int ranks, const std::string& host, int epochs,
 
 nlohmann::json progressBatchLine(const BatchEvent& e, double time)
 {
-    return { { "type", "batch" }, { "epoch", e.epoch }, { "batch", e.batch }, { "batches_per_epoch", e.batchesPerEpoch },
-        { "step", e.globalStep }, { "total_steps", e.totalSteps }, { "loss", number(e.loss) },
-        { "accuracy", number(e.accuracy) }, { "learning_rate", e.learningRate },
+    return { { "type", "batch" }, { "epoch", e.epoch }, { "batch", e.batch },
+        { "batches_per_epoch", e.batchesPerEpoch }, { "step", e.globalStep }, { "total_steps", e.totalSteps },
+        { "loss", number(e.loss) }, { "accuracy", number(e.accuracy) }, { "learning_rate", e.learningRate },
         { "samples_per_second", e.samplesPerSecond }, { "eta_seconds", e.etaSeconds }, { "time", time } };
 }
 

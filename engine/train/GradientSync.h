@@ -32,8 +32,8 @@ public:
     virtual ~GradientSync() = default;
     virtual int rank() const = 0; // 0-based
     virtual int size() const = 0; // number of ranks (1: nothing to do)
-    virtual void attach(Network& network, const std::vector<NamedParameter>& trainable,
-        const std::vector<NamedParameter>& all)
+    virtual void attach(
+        Network& network, const std::vector<NamedParameter>& trainable, const std::vector<NamedParameter>& all)
         = 0;
     virtual void beginStep(int64_t localBatch, int64_t globalBatch) = 0;
     virtual void layerDone(const std::string& nodeId) = 0;

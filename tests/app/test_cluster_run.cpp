@@ -62,14 +62,15 @@ private slots:
 
     void commandLine()
     {
-        const ClusterCommand local = clusterCommand("/usr/bin/mpirun", "/opt/nc/netcanvas-cli", 4, "", 2, "m.json",
-            "/data/fashion", "/runs/x", false);
+        const ClusterCommand local = clusterCommand(
+            "/usr/bin/mpirun", "/opt/nc/netcanvas-cli", 4, "", 2, "m.json", "/data/fashion", "/runs/x", false);
         QCOMPARE(local.program, QString("/usr/bin/mpirun"));
         QCOMPARE(local.arguments,
             QStringList({ "-np", "4", "--oversubscribe", "/opt/nc/netcanvas-cli", "train", "m.json", "--data",
                 "/data/fashion", "--out", "/runs/x", "--distributed", "--threads", "2", "--device", "cpu" }));
         const ClusterCommand hosts = clusterCommand("mpirun", "cli", 8, "/etc/hosts.mpi", 1, "m", "d", "r", true);
-        QCOMPARE(hosts.arguments.mid(0, 5), QStringList({ "--allow-run-as-root", "-np", "8", "--hostfile", "/etc/hosts.mpi" }));
+        QCOMPARE(hosts.arguments.mid(0, 5),
+            QStringList({ "--allow-run-as-root", "-np", "8", "--hostfile", "/etc/hosts.mpi" }));
         QVERIFY(!hosts.arguments.contains("--oversubscribe"));
     }
 
@@ -109,7 +110,9 @@ private slots:
             QVERIFY(f.open(QIODevice::Append));
             f.write("\n");
         }
-        append(log, progressEndLine({ { "epochs", 2 }, { "test_accuracy", 0.91 }, { "best_epoch", 2 } }, { { "ranks", 2 } }, 5.0));
+        append(log,
+            progressEndLine(
+                { { "epochs", 2 }, { "test_accuracy", 0.91 }, { "best_epoch", 2 } }, { { "ranks", 2 } }, 5.0));
         c.poll();
         QCOMPARE(runs.run(id)->batches.size(), size_t(3));
         QVERIFY(!runs.run(id)->running);

@@ -18,8 +18,8 @@
 #include <barrier>
 #include <cmath>
 #include <cstring>
-#include <numeric>
 #include <limits>
+#include <numeric>
 #include <set>
 #include <thread>
 
@@ -49,8 +49,8 @@ public:
     }
     int rank() const override { return m_rank; }
     int size() const override { return m_size; }
-    void attach(Network& network, const std::vector<NamedParameter>& trainable,
-        const std::vector<NamedParameter>&) override
+    void attach(
+        Network& network, const std::vector<NamedParameter>& trainable, const std::vector<NamedParameter>&) override
     {
         m_network = &network;
         m_params.clear();
@@ -279,7 +279,8 @@ private slots:
         std::vector<TrainResult> results(2);
         std::vector<std::thread> threads;
         for (int r = 0; r < 2; ++r)
-            threads.emplace_back([&, r] { results[static_cast<size_t>(r)] = replicas[static_cast<size_t>(r)]->fit(data, split); });
+            threads.emplace_back(
+                [&, r] { results[static_cast<size_t>(r)] = replicas[static_cast<size_t>(r)]->fit(data, split); });
         for (auto& t : threads)
             t.join();
 
@@ -301,8 +302,8 @@ private slots:
             double worst = 0.0;
             for (size_t i = 0; i < ps.size(); ++i)
                 for (int64_t k = 0; k < ps[i].param->value.size(); ++k)
-                    worst = std::max(worst,
-                        std::fabs(double(pr[i].param->value.data()[k]) - double(ps[i].param->value.data()[k])));
+                    worst = std::max(
+                        worst, std::fabs(double(pr[i].param->value.data()[k]) - double(ps[i].param->value.data()[k])));
             QVERIFY2(worst < 1e-5, qPrintable(QString("replica %1 differs by %2").arg(r).arg(worst)));
         }
         // The replicas agree bit for bit (the same sums in the same order).
