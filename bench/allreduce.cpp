@@ -36,8 +36,9 @@ int main(int argc, char** argv)
         std::sort(times.begin(), times.end());
         const double median = times[times.size() / 2];
         if (rank == 0)
-            std::printf("%d ranks, %ld bytes: median %.3f ms per all-reduce (%d calls), bus bandwidth %.2f GB/s\n", size,
-                bytes, 1e3 * median, iterations, 2.0 * (size - 1) / size * static_cast<double>(bytes) / median / 1e9);
+            std::printf("%d ranks, %ld bytes: median %.3f ms per all-reduce (%d calls), bus bandwidth %.2f GB/s\n",
+                size, bytes, 1e3 * median, iterations,
+                2.0 * (size - 1) / size * static_cast<double>(bytes) / median / 1e9);
     }
     MPI_Finalize();
     return 0;
