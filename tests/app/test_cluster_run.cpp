@@ -167,6 +167,17 @@ private slots:
         QVERIFY(box.status().contains("3 ranks"));
     }
 
+    // The box fits the inspector's column: no long word (a path) widens the Training tab.
+    void fitsANarrowColumn()
+    {
+        widgets::ClusterRunBox box;
+        box.setRunFolder("/a/very/long/path/to/a/run/folder/that/goes/on/and/on/for/quite/a/while/runs/mpi");
+        box.setStatus("Following folder-with-a-rather-long-name-without-spaces-at-all-in-it: waiting for rank 0");
+        box.setLaunchAvailable(false, "Open MPI's mpirun is not installed (Debian: openmpi-bin)");
+        qInfo("ClusterRunBox minimum width %d px", box.minimumSizeHint().width());
+        QVERIFY2(box.minimumSizeHint().width() <= 300, qPrintable(QString::number(box.minimumSizeHint().width())));
+    }
+
     void launchRefusedWithTheReason()
     {
         widgets::ClusterRunBox box;
