@@ -66,6 +66,11 @@ std::unique_ptr<DistributedRun> joinDistributed(const TrainOptions& o)
 
 void configureDistributed(DistributedRun& run, const TrainOptions& o, SessionSettings& settings, Progress& progress)
 {
+    if (settings.config.earlyStoppingPatience > 0) { // from the model's recipe (--patience is refused)
+        progress.message(
+            "note: the recipe's early stopping is off with --distributed (the ranks would decide it apart)");
+        settings.config.earlyStoppingPatience = 0;
+    }
     const std::string rule = applyLearningRateRule(settings.config, run.size(), o.lrScaling, o.warmupEpochs);
     settings.gradientSync = &run.gradientSync();
     std::string hosts;

@@ -46,7 +46,8 @@ public:
     void wait(std::vector<MPI_Request>& requests, const std::string& what);
     // Prints "netcanvas distributed: <message>" on stderr and ends the whole job.
     [[noreturn]] void abort(const std::string& message, int code = 3);
-    // Collective: every rank calls it at the end of a run that went well.
+    // Every rank calls it at the end of a run that went well: MPI_Finalize, which waits (with no
+    // deadline) for the ranks still at work — rank 0 testing and writing the run folder.
     void finalize();
 
 private:
