@@ -1,5 +1,6 @@
 #include "app/TrainingCoordinator.h"
 
+#include "app/ClusterRunCoordinator.h"
 #include "app/DataDirs.h"
 
 #include "app/InspectDock.h"
@@ -7,12 +8,14 @@
 #include "app/TrainingController.h"
 #include "app/TrainingWorker.h"
 #include "engine/graph/ClassifierLayers.h"
+#include "engine/graph/ModelJson.h"
 #include "engine/session/ModelWeights.h"
 #include "widgets/canvas/GraphCommands.h"
 #include "widgets/canvas/GraphModel.h"
 #include "widgets/charts/TrainingCharts.h"
 #include "widgets/data/DataPanel.h"
 #include "widgets/data/DatasetView.h"
+#include "widgets/train/ClusterRunBox.h"
 #include "widgets/train/RunDisplay.h"
 #include "widgets/train/RunHistory.h"
 #include "widgets/train/RunListWidget.h"
@@ -54,6 +57,10 @@ TrainingCoordinator::TrainingCoordinator(
     m_sideTabs->addTab(m_panel->dataPanel(), tr("Data"));
     m_sideTabs->addTab(m_panel, tr("Training"));
     m_panel->setRunButtonsVisible(false); // the window's toolbar has them
+    auto* clusterBox = new widgets::ClusterRunBox;
+    m_panel->addSection(clusterBox);
+    m_cluster = new ClusterRunCoordinator(
+        clusterBox, m_doc->runs(), [this] { return clusterInputs(); }, this);
     connect(m_panel, &widgets::TrainingPanel::dataTabRequested, this,
         [this] { m_sideTabs->setCurrentWidget(m_panel->dataPanel()); });
 
@@ -346,6 +353,22 @@ void TrainingCoordinator::useDataset(const QString& path)
     m_sideTabs->setCurrentWidget(m_panel->dataPanel());
     m_panel->loadDataset();
     showStatus(tr("Dataset: %1").arg(QDir::toNativeSeparators(path)), 5000);
+}
+
+ClusterLaunchInputs TrainingCoordinator::clusterInputs() const
+{
+    ClusterLaunchInputs in;
+    in.config = m_panel->config();
+    in.datasetPath = m_panel->datasetPath();
+    ModelGraph graph = m_doc->model()->graph();
+    in.modelName = m_doc->displayName();
+    if (in.datasetPath.isEmpty())
+        in.problem = tr("Choose a dataset in the Data tab first");
+    else if (const GraphAnalysis a = graph.analyze(); !a.ok)
+        in.problem = tr("The model is not valid yet: %1").arg(QString::fromStdString(a.error));
+    graph.training = trainConfigToJson(in.config);
+    in.modelJson = QString::fromStdString(serializeModel(graph));
+    return in;
 }
 
 TrainConfig TrainingCoordinator::recipe() const

@@ -45,6 +45,8 @@ struct RunRecord;
 
 namespace netcanvas::app {
 
+class ClusterRunCoordinator;
+struct ClusterLaunchInputs;
 class InspectDock;
 class InspectionController;
 class TrainingController;
@@ -60,6 +62,8 @@ public:
     widgets::TrainingCharts* charts() const { return m_charts; }
     InspectionController* inspection() const { return m_inspection; }
     InspectDock* inspectDock() const { return m_inspect; }
+    // The Training tab's "Several processes (MPI)" launcher and follower.
+    ClusterRunCoordinator* cluster() const { return m_cluster; }
     // The bottom dock (charts and Inspect views), for the window to place.
     QDockWidget* dock() const { return m_dock; }
     // Train / Pause-Resume / Stop (the Train menu's; the window's toolbar shows them too).
@@ -123,6 +127,9 @@ private:
     widgets::RunListWidget* m_runList = nullptr;
     InspectionController* m_inspection = nullptr;
     InspectDock* m_inspect = nullptr;
+    ClusterRunCoordinator* m_cluster = nullptr;
+    // What a launch on MPI needs: the model with this recipe, the dataset (or why not now).
+    ClusterLaunchInputs clusterInputs() const;
     QDockWidget* m_dock = nullptr;
     bool m_inspectPending = false; // a run started: inspect it once its first batch is done
     QString m_inspectedWeights; // the project's weights file being inspected (no run yet)

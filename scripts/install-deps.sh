@@ -18,6 +18,9 @@ PACKAGES=(
   # ONNX checks in the tests: OpenCV's dnn reads our exports; ONNX's conformance data; the
   # checker, torch.onnx.export and the exported PyTorch code under /usr/bin/python3
   libopencv-dnn-dev libonnx-testdata python3-onnx python3-torch python3-numpy
+  # data-parallel training (engine/distributed, train --distributed; optional at build time:
+  # without it --distributed says it is unavailable) and its mpirun tests
+  libopenmpi-dev openmpi-bin
   # engine GEMMs (optional at build time: without it the engine falls back to Eigen)
   libopenblas-dev
   # GUI and tests (Qt 6; libqt6opengl6-dev is needed by Qt Charts' CMake config)

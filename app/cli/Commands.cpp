@@ -1,5 +1,6 @@
 #include "Commands.h"
 #include "Devices.h"
+#include "DistributedTrain.h"
 
 #include "Inspect.h"
 #include "Interrupt.h"
@@ -244,6 +245,8 @@ TrainConfig trainConfigFor(const ModelGraph& graph, const TrainOptions& o)
     cfg.threads = o.threads;
     cfg.precision = precisionOption(o.precision);
     cfg.lossScaling = parseLossScaling(o.lossScaling, "--loss-scaling");
+    if (o.warmupEpochs && !o.distributed) // --distributed: applyLearningRateRule sets it
+        cfg.schedule.warmupEpochs = *o.warmupEpochs;
     return cfg;
 }
 
@@ -350,9 +353,34 @@ void freezeNodes(ModelGraph& graph, const std::string& list, const std::string& 
 
 } // namespace
 
+namespace {
+
+int trainOnThisProcess(const TrainOptions& o, DistributedRun* dist);
+
+} // namespace
+
 int runTrain(const TrainOptions& o)
 {
-    Progress progress(o.quiet);
+    std::unique_ptr<DistributedRun> dist = joinDistributed(o);
+    if (!dist)
+        return trainOnThisProcess(o, nullptr);
+    try {
+        const int code = trainOnThisProcess(o, dist.get());
+        dist->finish();
+        return code;
+    } catch (const std::exception& e) { // end every rank now, naming this one
+        dist->abort("rank " + std::to_string(dist->rank()) + " (host " + dist->host(dist->rank()) + "): " + e.what());
+    }
+}
+
+namespace {
+
+// The train command on this process: alone, or as one rank of a data-parallel job (`dist`; rank
+// 0 validates, tests, writes the run folder and prints; the other ranks only train, quietly).
+int trainOnThisProcess(const TrainOptions& o, DistributedRun* dist)
+{
+    const bool lead = !dist || dist->rank() == 0;
+    Progress progress(o.quiet || !lead);
     ModelGraph graph = loadModelFile(o.model);
     freezeNodes(graph, o.freeze, o.model);
     if (!o.initWeights.empty() && !o.initFrom.empty())
@@ -370,12 +398,19 @@ int runTrain(const TrainOptions& o)
     settings.freshNodes = nodeList(graph, o.reinit, "--reinit", o.model);
     settings.outputDir = o.out.empty() ? "runs/" + (graph.name.empty() ? std::string("model") : graph.name) : o.out;
     TrainingSession::checkOutputFolder(settings.outputDir); // before the data is read, not after an epoch
+    const std::string outputDir = settings.outputDir;
+    if (!lead)
+        settings.outputDir.clear(); // rank 0 writes the run folder and the checkpoints
+    if (dist)
+        configureDistributed(*dist, o, settings, progress);
     const int epochs = settings.config.epochs;
     const int64_t batchSize = settings.config.batchSize;
     // SIGINT/SIGTERM stop the run at the next batch with its weights kept; a second signal, or
     // a run still going after the grace period, ends the process (Interrupt.h). The other
-    // commands keep the default: a signal ends them at once.
-    installInterruptHandlers();
+    // commands keep the default: a signal ends them at once — as do the ranks of a distributed
+    // run, which must stop together (mpirun ends them all; the last checkpoint stays).
+    if (!dist)
+        installInterruptHandlers();
 
     auto data = std::make_shared<const Dataset>(openFor(o.data, a, o.resize, progress));
     if (o.fitOutput) {
@@ -401,17 +436,24 @@ int runTrain(const TrainOptions& o)
         + Progress::formatCount(static_cast<int64_t>(split.validation.size())) + " validation, "
         + Progress::formatCount(static_cast<int64_t>(split.test.size())) + " test"
         + (data->officialTestBegin >= 0 ? " (official test split)" : ""));
+    if (!lead)
+        session.setSplit(trainingOnly(split));
     session.prepare();
     announceTraining(session, o, progress);
+    SessionHooks hooks = progressHooks(session, progress, epochs);
+    if (dist && lead)
+        hooks = distributedHooks(*dist, std::move(hooks), outputDir, epochs);
 
     const SessionResult result = [&] {
         try {
-            return session.run(progressHooks(session, progress, epochs));
+            return session.run(hooks);
         } catch (const BackendError& e) { // a GPU out of memory: say which batch size and what to try
             throw BackendError(withOutOfMemoryAdvice(e.what(), batchSize, "--device cpu"));
         }
     }();
     const TrainResult& r = result.train;
+    if (!lead)
+        return r.diverged ? 1 : 0;
     if (!result.keptEarlierRun.empty())
         progress.message(
             "the earlier run in " + session.settings().outputDir + " was kept in " + result.keptEarlierRun);
@@ -426,6 +468,8 @@ int runTrain(const TrainOptions& o)
 
     // Keep what was learned, whatever happened: the run's weights are the last good ones.
     nlohmann::json metrics = session.saveRunFolder(result);
+    if (dist)
+        reportDistributed(*dist, outputDir, metrics, progress);
     if (result.tested) {
         progress.epoch("");
         std::cout << "test: accuracy " << fmt("%.2f%%", 100 * result.test.accuracy) << ", loss "
@@ -446,6 +490,8 @@ int runTrain(const TrainOptions& o)
         return 1;
     return interrupted() ? 130 : 0;
 }
+
+} // namespace
 
 EvalSplitChoice chooseEvalSplit(const std::string& asked, const std::string& trainedOn, const std::string& data)
 {

@@ -41,6 +41,14 @@ struct TrainOptions {
     std::string resize = "stretch";
     bool json = false;
     bool quiet = false;
+    // Data-parallel training over MPI (DistributedTrain.h, docs/distributed.md).
+    bool distributed = false;
+    std::string sync = "overlap"; // overlap | blocking | average
+    int averageEvery = 8; // average: parameter averaging every k steps
+    double bucketMegabytes = 1.0;
+    double commTimeout = 60.0; // seconds a rank waits on its peers before ending the job
+    std::string lrScaling = "linear"; // linear | none
+    std::optional<int> warmupEpochs;
 };
 
 struct EvalOptions {

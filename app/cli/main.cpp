@@ -103,6 +103,20 @@ int main(int argc, char** argv)
     addPrecision(trainCmd, train.precision);
     trainCmd->add_option("--loss-scaling", train.lossScaling,
         "Dynamic loss scaling: auto (default: on when the GPU computes in fp16) | on | off");
+    trainCmd->add_flag("--distributed", train.distributed,
+        "Data-parallel training over MPI: start with mpirun -np N (docs/distributed.md); --batch is per rank");
+    trainCmd->add_option("--sync", train.sync, "--distributed: overlap | blocking (gradient all-reduce) | average")
+        ->check(CLI::IsMember({ "overlap", "blocking", "average" }));
+    trainCmd->add_option("--average-every", train.averageEvery, "--sync average: steps between parameter averagings")
+        ->check(CLI::Range(1, 1000000));
+    trainCmd->add_option("--bucket-mb", train.bucketMegabytes, "--distributed: all-reduce bucket size in MB")
+        ->check(CLI::Range(0.001, 1024.0));
+    trainCmd->add_option("--comm-timeout", train.commTimeout,
+        "--distributed: seconds to wait on a peer rank before ending the job with its name");
+    trainCmd->add_option("--lr-scaling", train.lrScaling, "--distributed: linear (lr x ranks, with warm-up) | none")
+        ->check(CLI::IsMember({ "linear", "none" }));
+    trainCmd->add_option("--warmup-epochs", train.warmupEpochs, "Linear learning-rate warm-up over this many epochs")
+        ->check(CLI::Range(0, 100000));
     trainCmd->add_flag("--json", train.json, "End with one JSON line of final metrics on stdout");
     trainCmd->add_flag("--quiet,-q", train.quiet, "No progress output");
 

@@ -51,6 +51,26 @@ typedef void (*NcCudaProbeFn)(NcCudaProbe* out);
 // or null with the reason written to error (always NUL-terminated).
 typedef void* (*NcCudaCreateFn)(int device, unsigned flags, char* error, size_t errorSize);
 
+// NCCL between the GPUs of a data-parallel run (docs/distributed.md). Optional symbols: the
+// plugin loads libnccl.so.2 with dlopen only when asked, so a machine without NCCL still runs;
+// every function reports failure as text. The unique id is NCCL's 128-byte ncclUniqueId, which
+// rank 0 creates and the caller distributes (over MPI).
+#define NETCANVAS_NCCL_UNIQUE_ID_BYTES 128
+// int netcanvas_cuda_nccl_probe(char* status, size_t size): 1 when NCCL loads ("NCCL 2.27.3"),
+// else 0 with the reason ("libnccl.so.2 not found").
+typedef int (*NcNcclProbeFn)(char* status, size_t size);
+// int netcanvas_cuda_nccl_unique_id(void* id, char* error, size_t errorSize): 1 on success.
+typedef int (*NcNcclUniqueIdFn)(void* id, char* error, size_t errorSize);
+// void* netcanvas_cuda_nccl_init(const void* id, int ranks, int rank, int device, char* error,
+// size_t errorSize): a communicator on CUDA device `device`, or null with the reason.
+typedef void* (*NcNcclInitFn)(const void* id, int ranks, int rank, int device, char* error, size_t errorSize);
+// int netcanvas_cuda_nccl_allreduce_sum(void* comm, float* deviceData, size_t count, char* error,
+// size_t errorSize): in-place sum over the ranks of `count` floats in device memory; returns
+// when the result is in place. 1 on success.
+typedef int (*NcNcclAllReduceFn)(void* comm, float* deviceData, size_t count, char* error, size_t errorSize);
+// void netcanvas_cuda_nccl_destroy(void* comm)
+typedef void (*NcNcclDestroyFn)(void* comm);
+
 #ifdef __cplusplus
 }
 #endif

@@ -124,8 +124,16 @@ struct DataLoader::Impl {
             buildLut(scale, bias, lut);
         const int64_t bs = options.batchSize;
         const int64_t count = static_cast<int64_t>(indices.size());
+        if (options.shardCount < 1 || options.shardRank < 0 || options.shardRank >= options.shardCount)
+            throw DataError(what + ": shard " + std::to_string(options.shardRank) + " of "
+                + std::to_string(options.shardCount) + " does not exist");
         fullShape = Shape { bs, channels, height, width };
         lastShape = Shape { count % bs, channels, height, width };
+        if (options.shardCount > 1) {
+            const int64_t lastGlobal = count % (bs * options.shardCount);
+            const int64_t r = options.shardRank, shards = options.shardCount;
+            lastShape = Shape { lastGlobal * (r + 1) / shards - lastGlobal * r / shards, channels, height, width };
+        }
 
         const int nSlots = std::max(1, options.prefetch);
         for (int i = 0; i < nSlots; ++i) {
@@ -151,7 +159,30 @@ struct DataLoader::Impl {
     {
         const int64_t count = static_cast<int64_t>(indices.size());
         const int64_t bs = options.batchSize;
+        if (options.shardCount > 1) {
+            const int64_t global = bs * options.shardCount;
+            const int64_t rest = count % global;
+            return count / global + (!options.dropLast && rest >= options.shardCount ? 1 : 0);
+        }
         return options.dropLast ? count / bs : (count + bs - 1) / bs;
+    }
+
+    // Batch b's rows [begin, end) of `order`, and the size of its global batch (DataLoader.h).
+    void batchRange(int64_t b, size_t& begin, size_t& end, int64_t& global) const
+    {
+        const int64_t bs = options.batchSize;
+        const int64_t count = static_cast<int64_t>(order.size());
+        if (options.shardCount <= 1) {
+            begin = static_cast<size_t>(b * bs);
+            end = std::min(order.size(), begin + static_cast<size_t>(bs));
+            global = static_cast<int64_t>(end - begin);
+            return;
+        }
+        const int64_t shards = options.shardCount, r = options.shardRank;
+        const int64_t start = b * bs * shards;
+        global = std::min(bs * shards, count - start);
+        begin = static_cast<size_t>(start + global * r / shards);
+        end = static_cast<size_t>(start + global * (r + 1) / shards);
     }
 
     void run()
@@ -166,8 +197,8 @@ struct DataLoader::Impl {
             const int64_t b = produced++;
             const uint64_t gen = generation;
             const int ep = epoch;
-            const size_t begin = static_cast<size_t>(b * options.batchSize);
-            const size_t end = std::min(order.size(), begin + static_cast<size_t>(options.batchSize));
+            size_t begin = 0, end = 0;
+            batchRange(b, begin, end, slot->batch.globalSize);
             slot->batch.indices.assign(
                 order.begin() + static_cast<std::ptrdiff_t>(begin), order.begin() + static_cast<std::ptrdiff_t>(end));
             lock.unlock();

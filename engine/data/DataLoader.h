@@ -27,12 +27,22 @@ struct LoaderOptions {
     Normalization normalization; // applied after scaling to [0,1]
     Augmentation augmentation; // applied only when set (training)
     int prefetch = 3; // batches prepared ahead
+    // Data-parallel sharding: with shardCount = N > 1 the epoch's shuffled order (the same on
+    // every rank: it depends on seed and epoch only) is cut into global batches of
+    // N × batchSize, and this loader yields shard `shardRank`'s slice of each one — rows
+    // [r·R/N, (r+1)·R/N) of a global batch of R samples. So every sample is seen once per
+    // epoch across the ranks, every rank has the same number of batches, and rank r's batch
+    // b is rows r·batchSize … of the single-process run's batch b of N × batchSize. A last
+    // global batch of fewer than N samples is dropped (no rank may get an empty one).
+    int shardCount = 1;
+    int shardRank = 0;
 };
 
 struct Batch {
     Tensor images; // n × C × H × W (n = batch size, smaller for a last partial batch)
     std::vector<int32_t> labels; // n
     std::vector<int64_t> indices; // n dataset indices
+    int64_t globalSize = 0; // samples in this step's global batch over all shards (n unsharded)
     int64_t size() const { return static_cast<int64_t>(labels.size()); }
 };
 

@@ -109,6 +109,7 @@ void TrainingSession::prepare()
     m_deviceNote = created.note;
     m_gpuPresent = created.gpuPresent;
     auto trainer = std::make_unique<Trainer>(m_graph, m_config, *created.backend);
+    trainer->setGradientSync(m_settings.gradientSync);
     loadInitialWeights(*trainer); // before anyone can see the Trainer
     std::lock_guard lock(m_mutex);
     m_backend = std::move(created.backend);

@@ -55,6 +55,9 @@ struct SessionSettings {
     // (a replaced head: `train --fit-output`); reported as new.
     std::vector<std::string> freshNodes;
     std::string outputDir; // the run folder (saveRunFolder); empty: none
+    // Data-parallel training (engine/distributed): the Trainer synchronizes through it (not
+    // owned; must outlive the session's run()). Null: this process trains alone.
+    GradientSync* gradientSync = nullptr;
 };
 
 struct SessionHooks {

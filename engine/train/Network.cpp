@@ -210,6 +210,8 @@ void Network::backwardFromIndex(int start, const Tensor& gradStart)
                     targets[a].second = true;
                 }
         s.layer->backward(stepCtx, ins, s.out, s.grad, gradIns);
+        if (m_backwardObserver)
+            m_backwardObserver(m_order[static_cast<size_t>(si)]);
         for (size_t k = 0; k < targets.size(); ++k) {
             if (!gradIns[k] || !targets[k].second)
                 continue;

@@ -19,6 +19,7 @@
 #include "engine/graph/ModelGraph.h"
 #include "engine/layers/Layer.h"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -110,6 +111,10 @@ public:
     // Copies parameter values from another network of the same graph (for snapshots); the two
     // may run on different devices (downloaded from one, uploaded to the other).
     void copyWeightsFrom(const Network& other);
+    // Called right after each node's backward in backward()/backwardFrom() with the node's id:
+    // that node's parameter gradients are final from then on (data-parallel training starts
+    // their all-reduce there, GradientSync.h). Empty: none.
+    void setBackwardObserver(std::function<void(const std::string&)> fn) { m_backwardObserver = std::move(fn); }
     // Reseeds the generator used by dropout masks.
     void reseed(uint64_t seed) { m_rng.reseed(seed); }
 
@@ -135,6 +140,7 @@ private:
     std::vector<char> m_hasGrad; // per step: reached by the last backward
     bool m_keepInputGradient = false;
     bool m_pruneBackward = false; // setFrozenNodes() made some steps need no backward
+    std::function<void(const std::string&)> m_backwardObserver;
 };
 
 } // namespace netcanvas

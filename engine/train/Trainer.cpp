@@ -353,6 +353,10 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
     trainOpt.seed = m_config.seed;
     trainOpt.normalization = m_normalization;
     trainOpt.augmentation = m_config.augmentation;
+    if (m_sync) { // this rank's slice of every global batch (DataLoader.h)
+        trainOpt.shardCount = m_sync->size();
+        trainOpt.shardRank = m_sync->rank();
+    }
     FitRun run(data, split.train, trainOpt);
     run.start = fitStart;
     run.outputs = m_network->outputShape().numel();
@@ -360,6 +364,8 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
         LoaderOptions valOpt = trainOpt;
         valOpt.shuffle = false;
         valOpt.augmentation = Augmentation {};
+        valOpt.shardCount = 1; // rank 0 validates on the whole validation split
+        valOpt.shardRank = 0;
         run.validationLoader = std::make_unique<DataLoader>(data, split.validation, valOpt);
     }
     run.batchesPerEpoch = run.trainLoader.batchesPerEpoch();
@@ -367,6 +373,16 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
     run.baseLr = m_config.optimizer.learningRate;
     run.keepBest = m_config.earlyStoppingPatience > 0;
     m_lastPublish = -1.0;
+    struct Detach {
+        GradientSync* sync;
+        ~Detach()
+        {
+            if (sync)
+                sync->detach();
+        }
+    } detach { m_sync };
+    if (m_sync)
+        m_sync->attach(*m_network, m_trainable, m_params);
 
     for (int epoch = 0; epoch < m_config.epochs; ++epoch) {
         EpochTotals totals;
@@ -416,6 +432,8 @@ StepOutcome Trainer::runEpoch(FitRun& run, int epoch, EpochTotals& totals)
         run.batch.images.reshape(net.inputShape().batched(n));
         totals.lr = learningRateAt(m_config.schedule, run.baseLr, run.globalStep, run.totalSteps, run.batchesPerEpoch);
 
+        if (m_sync)
+            m_sync->beginStep(n, run.batch.globalSize);
         StepResult step = trainStep(run.batch, totals.lr);
         if (step.updateSkipped) {
             ++totals.skipped;
@@ -446,6 +464,8 @@ StepResult Trainer::trainStep(const Batch& batch, double lr)
     const double dataLoss = computeLoss(m_backend, m_config.loss, out, labels, m_grad, m_outputIsProbabilities);
     step.loss = dataLoss + m_optimizer->penalty(m_trainable);
     if (!std::isfinite(step.loss)) {
+        if (m_sync)
+            m_sync->abandonStep(); // the other ranks finish the step and diverge too
         step.outcome = StepOutcome::Diverged;
         step.node = net.firstNonFiniteNode();
         restoreParameters(m_lastGood);
@@ -460,6 +480,8 @@ StepResult Trainer::trainStep(const Batch& batch, double lr)
     if (m_scaler)
         m_backend.scale(step.lossScale, m_grad.data(), m_grad.size());
     net.backward(m_grad);
+    if (m_sync)
+        m_sync->finishGradients(); // every rank now holds the global batch's gradients
     if (m_scaler) {
         step = applyLossScaling(std::move(step));
         if (step.outcome == StepOutcome::Diverged) {
@@ -476,6 +498,8 @@ StepResult Trainer::trainStep(const Batch& batch, double lr)
     }
     if (step.outcome == StepOutcome::Trained)
         m_optimizer->step(m_trainable, lr);
+    if (m_sync)
+        m_sync->afterUpdate();
     // An update that overflowed: undo it.
     step.parameter = nonFiniteParameter();
     if (!step.parameter.empty()) {

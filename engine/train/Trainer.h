@@ -35,6 +35,7 @@
 #include "engine/data/DataLoader.h"
 #include "engine/data/Split.h"
 #include "engine/graph/ModelGraph.h"
+#include "engine/train/GradientSync.h"
 #include "engine/train/Loss.h"
 #include "engine/train/LossScaler.h"
 #include "engine/train/Metrics.h"
@@ -134,6 +135,9 @@ public:
     Trainer(const ModelGraph& graph, TrainConfig config, Backend& backend);
     ~Trainer();
 
+    // Data-parallel training (GradientSync.h; not owned, outlives fit()): fit() trains on this
+    // rank's shard of every global batch and synchronizes gradients through it. Null: alone.
+    void setGradientSync(GradientSync* sync) { m_sync = sync; }
     void setOnBatch(std::function<void(const BatchEvent&)> fn);
     void setOnEpoch(std::function<void(const EpochEvent&)> fn);
 
@@ -231,6 +235,7 @@ private:
     Tensor m_hostOutput; // evaluation: the outputs, downloaded for the confusion matrix
     double m_lastPublish = -1.0; // steady-clock seconds of the last snapshot
     double m_pausedSeconds = 0.0; // time fit() has waited while paused (training thread only)
+    GradientSync* m_sync = nullptr; // data-parallel runs only
 };
 
 } // namespace netcanvas

@@ -2,6 +2,7 @@
 // creating with fallback, the plugin search, malformed specs, and `netcanvas-cli devices` /
 // `train --device`. On a machine without a usable GPU these check the fallback path and the
 // reasons; on a GPU machine they check that the GPU is listed and created.
+#include "engine/backend/CudaPluginAbi.h"
 #include "engine/backend/DeviceManager.h"
 #include "engine/core/Error.h"
 
@@ -18,6 +19,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include <cstdlib>
+#include <dlfcn.h>
 #include <optional>
 
 using namespace netcanvas;
@@ -128,6 +130,41 @@ private slots:
             QVERIFY(list.cudaStatus.find('\n') == std::string::npos);
             qInfo("probe: %s", list.cudaStatus.c_str());
         }
+    }
+
+    // NCCL (docs/distributed.md): the plugin's optional entry points load libnccl.so.2 only when
+    // asked; the probe names the version or says why not; with no GPU, creating a communicator
+    // fails with a reason instead of crashing.
+    void ncclIsProbedAtRunTime()
+    {
+        const auto plugin = builtPlugin();
+        if (!plugin)
+            QSKIP("the CUDA plugin is not part of this build (no CUDA toolkit or cuDNN at configure time)");
+        PluginEnv env(plugin);
+        void* handle = dlopen(plugin->constData(), RTLD_NOW | RTLD_LOCAL);
+        QVERIFY2(handle, dlerror());
+        auto probe = reinterpret_cast<NcNcclProbeFn>(dlsym(handle, "netcanvas_cuda_nccl_probe"));
+        auto uniqueId = reinterpret_cast<NcNcclUniqueIdFn>(dlsym(handle, "netcanvas_cuda_nccl_unique_id"));
+        auto init = reinterpret_cast<NcNcclInitFn>(dlsym(handle, "netcanvas_cuda_nccl_init"));
+        auto allReduce = reinterpret_cast<NcNcclAllReduceFn>(dlsym(handle, "netcanvas_cuda_nccl_allreduce_sum"));
+        auto destroy = reinterpret_cast<NcNcclDestroyFn>(dlsym(handle, "netcanvas_cuda_nccl_destroy"));
+        QVERIFY(probe && uniqueId && init && allReduce && destroy);
+        char status[256] = {};
+        const int ok = probe(status, sizeof status);
+        qInfo("NCCL probe: %d, %s", ok, status);
+        QVERIFY(QByteArray(status).startsWith(ok ? "NCCL 2." : "NCCL unavailable"));
+        char error[256] = {};
+        QCOMPARE(allReduce(nullptr, nullptr, 4, error, sizeof error), 0); // no communicator: refused
+        QVERIFY(error[0] != 0);
+        if (ok && !listDevices(1).cudaUsable) {
+            unsigned char id[NETCANVAS_NCCL_UNIQUE_ID_BYTES] = {};
+            error[0] = 0;
+            void* comm = init(id, 1, 0, 0, error, sizeof error); // no usable GPU here
+            QVERIFY(!comm);
+            QVERIFY2(error[0] != 0, "the reason is given");
+            qInfo("NCCL without a GPU: %s", error);
+        }
+        dlclose(handle);
     }
 
     void pluginFoundNextToTheExecutableOrReported()

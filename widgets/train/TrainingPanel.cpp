@@ -100,9 +100,16 @@ QString TrainingPanel::defaultDatasetPath()
     return QFileInfo(fashion).isDir() ? fashion : QString();
 }
 
+void TrainingPanel::addSection(QWidget* section)
+{
+    section->setParent(m_sections->parentWidget());
+    m_sections->insertWidget(m_sections->count() - 1, section); // above the closing stretch
+}
+
 void TrainingPanel::buildUi()
 {
     QVBoxLayout* v = style::scrollingBody(this);
+    m_sections = v;
     QWidget* body = v->parentWidget();
 
     // Run

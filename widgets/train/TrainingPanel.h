@@ -45,6 +45,7 @@ class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
+class QVBoxLayout;
 class QTimer;
 
 namespace netcanvas::widgets {
@@ -81,6 +82,8 @@ public:
 
     // The panel's own Train / Pause / Stop buttons (shown by default). The app hides them: its
     // toolbar holds the one visible set, and the reason Train is blocked still shows here.
+    // Adds a section (a group box) below the hyper-parameters, e.g. the app's MPI launcher.
+    void addSection(QWidget* section);
     void setRunButtonsVisible(bool visible);
 
     void setTrainingState(bool running, bool paused);
@@ -137,6 +140,7 @@ private:
     TrainConfig m_base; // the recipe: source of the fields the form does not show
     bool m_trainAfterLoad = false;
     bool m_applying = false; // setConfig() is filling the form
+    QVBoxLayout* m_sections = nullptr; // the body's column (addSection)
     bool m_running = false;
     bool m_paused = false;
     int m_epochs = 0;
