@@ -40,9 +40,10 @@ LESSONS = {
         "sigmoid each layer squashes its input into (0, 1); where a unit sits in a flat tail its derivative is "
         "almost 0 and the gradient that reaches the first layers shrinks layer by layer. ReLU passes the "
         "gradient unchanged wherever a unit is active.",
-        "look_at": "The curves: ReLU's validation accuracy climbs in the first epoch, the sigmoid's stays near "
-        "chance for a while. Then the layer table (or Inspect > Layer Stats): the sigmoid layers' saturated "
-        "fraction and the much smaller gradient spread of fc1 under the sigmoid.",
+        "look_at": "The first epoch: ReLU and tanh reach about three quarters right on the validation images, "
+        "the sigmoid not even half — its gradients are smaller and it catches up only epochs later. Then the "
+        "layer table (or Inspect > Layer Stats): the saturated fraction of the sigmoid and tanh layers and the "
+        "smaller gradient spread of fc1 under the sigmoid.",
         "model": mlp("deep-mlp", [128, 128, 128, 128], act="Sigmoid", init="glorot_uniform"),
         "dataset": FASHION,
         "samples_per_class": 1000,
@@ -107,7 +108,8 @@ LESSONS = {
         "and the loss barely moves; too high and it jumps around or diverges (NetCanvas stops a run whose loss "
         "is no longer a number and says so); in between it falls fast and steadily.",
         "look_at": "The loss curves: 0.00002 barely moves, 0.01 falls fast and steadily, 0.3 takes steps too large to settle "
-        "and ends near chance, 2.0 diverges in its first steps (the ranking says where).",
+        "and ends near chance (its units die: the layer table shows fc2's output spread exploding and act2's "
+        "output at 0), 2.0 diverges in its first steps (the ranking says where).",
         "model": mlp("mlp", [128, 64], act="ReLU", init="he_uniform"),
         "dataset": FASHION,
         "samples_per_class": 300,
