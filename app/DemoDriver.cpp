@@ -1,5 +1,6 @@
 #include "app/DemoDriver.h"
 
+#include "app/ExperimentCoordinator.h"
 #include "app/InspectDock.h"
 #include "app/InspectionController.h"
 #include "app/LabelingController.h"
@@ -17,6 +18,8 @@
 #include <QFile>
 #include <QPixmap>
 #include <QTextStream>
+
+#include <QFileInfo>
 
 #include <algorithm>
 #include <cstdio>
@@ -37,6 +40,7 @@ const QString kLiveMaps = QStringLiteral("live-maps");
 const QString kReport = QStringLiteral("report");
 const QString kLabelDemo = QStringLiteral("label-demo");
 const QString kLabelRound = QStringLiteral("label-round");
+const QString kLesson = QStringLiteral("lesson");
 
 void addHidden(QCommandLineParser& parser, const QString& name, const QString& doc, const QString& value = {},
     const QString& defaultValue = {})
@@ -64,12 +68,13 @@ DemoDriver::DemoDriver(QCommandLineParser& parser, QObject* parent)
     addHidden(parser, kReport, QStringLiteral("Print the run's throughput and quit."));
     addHidden(parser, kLabelDemo, QStringLiteral("Label N images from a path,label CSV."), QStringLiteral("csv:N"));
     addHidden(parser, kLabelRound, QStringLiteral("Train a round on the labels at launch."));
+    addHidden(parser, kLesson, QStringLiteral("Open a lesson (name or file) and run it."), QStringLiteral("lesson"));
 }
 
 bool DemoDriver::unattended() const
 {
     return m_parser.isSet(kScreenshot) || m_parser.isSet(kLabelRound) || m_parser.isSet(kMeasureUi)
-        || m_parser.isSet(kReport) || m_parser.isSet(kTrainOnStart);
+        || m_parser.isSet(kReport) || m_parser.isSet(kTrainOnStart) || m_parser.isSet(kLesson);
 }
 
 QString DemoDriver::drive(MainWindow& window)
@@ -93,6 +98,15 @@ QString DemoDriver::drive(MainWindow& window)
         InspectDock* dock = window.training()->inspectDock();
         dock->setCurrentWidget(dock->mapsPage());
         dock->liveBox()->setChecked(true);
+    }
+    if (m_parser.isSet(kLesson)) {
+        QString path = m_parser.value(kLesson);
+        for (const QString& p : ExperimentCoordinator::lessonPaths())
+            if (QFileInfo(p).completeBaseName() == path)
+                path = p;
+        if (const QString err = window.experiments()->openLesson(path); !err.isEmpty())
+            return err;
+        QTimer::singleShot(300, &window, [&window] { window.experiments()->run(); });
     }
     if (m_parser.isSet(kReport))
         reportWhenFinished(window);

@@ -17,7 +17,7 @@ namespace {
 const QString kSource = QStringLiteral(NETCANVAS_SOURCE_DIR);
 const QString kSample = kSource + "/resources/sample-fashion";
 const QString kMlp = kSource + "/models/mlp.json";
-}
+} // namespace
 
 class TestCliExperiment : public QObject {
     Q_OBJECT
@@ -39,12 +39,14 @@ private slots:
         QCOMPARE(j["threads_each"].toInt(), 1);
         const QJsonArray ranking = j["ranking"].toArray();
         QCOMPARE(ranking.size(), 2);
-        for (const auto& v : ranking) {
+        for (const auto& item : ranking) {
+            const QJsonObject v = item.toObject();
             QCOMPARE(v["state"].toString(), QString("finished"));
             QCOMPARE(v["history"].toArray().size(), 2);
             QVERIFY(v["best_validation_accuracy"].toDouble() > 0.0);
         }
-        QVERIFY(ranking[0]["best_validation_accuracy"].toDouble() >= ranking[1]["best_validation_accuracy"].toDouble());
+        QVERIFY(ranking[0].toObject()["best_validation_accuracy"].toDouble()
+            >= ranking[1].toObject()["best_validation_accuracy"].toDouble());
         QVERIFY(QFile::exists(out + "/variant-1/weights.safetensors"));
         QVERIFY(QFile::exists(out + "/variant-2/history.csv"));
         QFile html(report);
@@ -72,7 +74,8 @@ private slots:
     void errorsNameWhatIsWrong()
     {
         QTemporaryDir dir;
-        auto r = cli({ "experiment", "colour=red,blue", "--model", kMlp, "--data", kSample, "--out", dir.filePath("a") });
+        auto r
+            = cli({ "experiment", "colour=red,blue", "--model", kMlp, "--data", kSample, "--out", dir.filePath("a") });
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("colour") && r.err.contains("learning_rate"), qPrintable(r.err));
         r = cli({ "experiment", "activation=Swish", "--model", kMlp, "--data", kSample, "--out", dir.filePath("b") });
