@@ -107,7 +107,10 @@ ExperimentCoordinator::ExperimentCoordinator(QMainWindow* window, ProjectDocumen
     });
 }
 
-widgets::ExperimentView* ExperimentCoordinator::view() const { return m_view.data(); }
+widgets::ExperimentView* ExperimentCoordinator::view() const
+{
+    return m_view.data();
+}
 
 ExperimentCoordinator::~ExperimentCoordinator()
 {
