@@ -6,6 +6,7 @@
 #include "app/LabelingController.h"
 #include "app/LabelingCoordinator.h"
 #include "app/MainWindow.h"
+#include "app/PresentationMode.h"
 #include "app/TrainingController.h"
 #include "app/TrainingCoordinator.h"
 #include "widgets/charts/TrainingCharts.h"
@@ -41,6 +42,7 @@ const QString kReport = QStringLiteral("report");
 const QString kLabelDemo = QStringLiteral("label-demo");
 const QString kLabelRound = QStringLiteral("label-round");
 const QString kLesson = QStringLiteral("lesson");
+const QString kPresentation = QStringLiteral("presentation");
 
 void addHidden(QCommandLineParser& parser, const QString& name, const QString& doc, const QString& value = {},
     const QString& defaultValue = {})
@@ -69,6 +71,7 @@ DemoDriver::DemoDriver(QCommandLineParser& parser, QObject* parent)
     addHidden(parser, kLabelDemo, QStringLiteral("Label N images from a path,label CSV."), QStringLiteral("csv:N"));
     addHidden(parser, kLabelRound, QStringLiteral("Train a round on the labels at launch."));
     addHidden(parser, kLesson, QStringLiteral("Open a lesson (name or file) and run it."), QStringLiteral("lesson"));
+    addHidden(parser, kPresentation, QStringLiteral("Start in presentation mode."));
 }
 
 bool DemoDriver::unattended() const
@@ -99,6 +102,8 @@ QString DemoDriver::drive(MainWindow& window)
         dock->setCurrentWidget(dock->mapsPage());
         dock->liveBox()->setChecked(true);
     }
+    if (m_parser.isSet(kPresentation))
+        window.presentation()->setOn(true);
     if (m_parser.isSet(kLesson)) {
         QString path = m_parser.value(kLesson);
         for (const QString& p : ExperimentCoordinator::lessonPaths())

@@ -199,7 +199,7 @@ void MainWindow::createViewMenu()
     });
     reset->setStatusTip(tr("Put the panels back where they start, at their default sizes"));
     view->addSeparator();
-    m_presentation = new PresentationMode(this, m_paletteDock, view);
+    m_presentation = new PresentationMode(this, { m_paletteDock, m_inspectorDock }, view);
 }
 
 void MainWindow::createToolBar()

@@ -27,10 +27,10 @@ const QString kStyle
                      "QTableWidget { gridline-color: #000000; }");
 } // namespace
 
-PresentationMode::PresentationMode(QMainWindow* window, QDockWidget* palette, QMenu* viewMenu)
+PresentationMode::PresentationMode(QMainWindow* window, QList<QDockWidget*> sideDocks, QMenu* viewMenu)
     : QObject(window)
     , m_window(window)
-    , m_palette(palette)
+    , m_sideDocks(std::move(sideDocks))
 {
     m_action = viewMenu->addAction(tr("&Presentation Mode"));
     m_action->setCheckable(true);
@@ -55,25 +55,33 @@ void PresentationMode::setOn(bool on)
         m_styleSheet = qApp->styleSheet();
         m_wasMaximized = m_window->isMaximized();
         m_geometry = m_window->geometry();
-        m_paletteVisible = m_palette && m_palette->isVisible();
+        m_sideVisible.clear();
+        for (QDockWidget* d : m_sideDocks)
+            m_sideVisible << d->isVisible();
         QFont big = m_font;
-        big.setPointSizeF(std::max(16.0, m_font.pointSizeF() * 1.6));
+        big.setPointSizeF(std::max(14.0, m_font.pointSizeF() * 1.4));
         QApplication::setFont(big);
         qApp->setStyleSheet(kStyle);
-        if (m_palette)
-            m_palette->hide();
+        for (QDockWidget* d : m_sideDocks)
+            d->hide();
         const QScreen* screen = m_window->screen();
         const QSize avail = screen ? screen->availableSize() : QSize(1280, 720);
         m_window->showNormal();
         m_window->resize(std::min(1280, avail.width()), std::min(720, avail.height()));
+        // The charts and the ranking get most of the height (once the window has its new size).
+        QTimer::singleShot(0, m_window, [w = m_window] {
+            for (QDockWidget* d : w->findChildren<QDockWidget*>())
+                if (w->dockWidgetArea(d) == Qt::BottomDockWidgetArea && d->isVisible())
+                    w->resizeDocks({ d }, { w->height() * 62 / 100 }, Qt::Vertical);
+        });
         applyToCharts();
         m_timer->start();
     } else {
         m_timer->stop();
         QApplication::setFont(m_font);
         qApp->setStyleSheet(m_styleSheet);
-        if (m_palette)
-            m_palette->setVisible(m_paletteVisible);
+        for (int i = 0; i < m_sideDocks.size() && i < m_sideVisible.size(); ++i)
+            m_sideDocks[i]->setVisible(m_sideVisible[i]);
         for (QChartView* view : m_window->findChildren<QChartView*>())
             for (QAbstractSeries* s : view->chart()->series())
                 if (auto* line = qobject_cast<QLineSeries*>(s); line && line->property(kThick).toBool()) {
@@ -93,7 +101,9 @@ void PresentationMode::applyToCharts()
 {
     if (!m_on)
         return;
-    const QFont font = QApplication::font();
+    // Chart text 1.3× the usual size: the full presentation size would crowd the axes out.
+    QFont font = m_font;
+    font.setPointSizeF(m_font.pointSizeF() * 1.3);
     for (QChartView* view : m_window->findChildren<QChartView*>()) {
         QChart* chart = view->chart();
         QFont title = font;

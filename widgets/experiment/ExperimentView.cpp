@@ -2,6 +2,7 @@
 
 #include <QChart>
 #include <QChartView>
+#include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -9,6 +10,7 @@
 #include <QLineSeries>
 #include <QPushButton>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <QValueAxis>
@@ -84,26 +86,39 @@ ExperimentView::ExperimentView(QWidget* parent)
     }
 
     auto* split = new QSplitter(Qt::Horizontal, this);
+    // One chart at a time (accuracy or loss), so that the ranking table beside it has room
+    // for every column.
     m_charts = new QWidget(split);
-    auto* ch = new QHBoxLayout(m_charts);
+    auto* ch = new QVBoxLayout(m_charts);
     ch->setContentsMargins(0, 0, 0, 0);
     m_accChart = makeChart(tr("Accuracy (validation solid, training dashed)"), m_accX, m_accY);
     m_accY->setRange(0, 1);
     m_accY->setLabelFormat(QStringLiteral("%.1f"));
     m_lossChart = makeChart(tr("Loss (validation solid, training dashed)"), m_lossX, m_lossY);
+    m_curves = new QComboBox(m_charts);
+    m_curves->addItems({ tr("Accuracy"), tr("Loss") });
+    m_curves->setToolTip(tr("Which curves to show"));
+    header->insertWidget(1, m_curves);
+    auto* stack = new QStackedWidget(m_charts);
     for (QChart* c : { m_accChart, m_lossChart }) {
-        auto* view = new QChartView(c, m_charts);
+        auto* view = new QChartView(c, stack);
         view->setRenderHint(QPainter::Antialiasing);
         view->setMinimumSize(260, 200);
-        ch->addWidget(view);
+        stack->addWidget(view);
     }
+    ch->addWidget(stack);
+    connect(m_curves, &QComboBox::currentIndexChanged, stack, &QStackedWidget::setCurrentIndex);
     auto* right = new QWidget(split);
     auto* rv = new QVBoxLayout(right);
     rv->setContentsMargins(0, 0, 0, 0);
     m_table = new QTableWidget(0, 10, right);
     m_table->setObjectName(QStringLiteral("rankingTable"));
-    m_table->setHorizontalHeaderLabels({ tr("Rank"), tr("Variant"), tr("State"), tr("Best val. acc."),
-        tr("Best val. loss"), tr("Train acc."), tr("Gap"), tr("Overfitting"), tr("Time"), tr("Parameters") });
+    m_table->setHorizontalHeaderLabels({ tr("#"), tr("Variant"), tr("State"), tr("Best val.\nacc."),
+        tr("Best val.\nloss"), tr("Train\nacc."), tr("Gap"), tr("Over-\nfitting"), tr("Time"), tr("Params") });
+    m_table->horizontalHeaderItem(6)->setToolTip(tr("Final training accuracy minus final validation accuracy"));
+    m_table->horizontalHeaderItem(7)->setToolTip(
+        tr("Training accuracy over 10 points above validation, or validation loss up 10% from its best while "
+           "training loss still falls"));
     m_table->verticalHeader()->setVisible(false);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -120,8 +135,9 @@ ExperimentView::ExperimentView(QWidget* parent)
     rv->addLayout(buttons);
     split->addWidget(m_charts);
     split->addWidget(right);
-    split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 3);
+    split->setSizes({ 400, 600 });
     v->addWidget(split, 1);
 
     connect(m_run, &QPushButton::clicked, this, &ExperimentView::runRequested);
@@ -165,6 +181,22 @@ void ExperimentView::start(const QString& title, const QString& text, const QStr
     m_controlled->setVisible(!controlled.isEmpty());
     setMessage({});
     m_labels = labels;
+    // Labels "variable = value" sharing one variable: the legend and the table show the
+    // values, the chart titles and the table's header name the variable.
+    QString variable;
+    QStringList shortNames = labels;
+    if (!labels.isEmpty() && labels.front().contains(QStringLiteral(" = "))) {
+        variable = labels.front().section(QStringLiteral(" = "), 0, 0);
+        for (QString& n : shortNames)
+            if (n.startsWith(variable + QStringLiteral(" = ")))
+                n = n.mid(variable.size() + 3);
+    }
+    m_accChart->setTitle(variable.isEmpty() ? tr("Accuracy (validation solid, training dashed)")
+                                            : tr("Accuracy by %1 (validation solid, training dashed)").arg(variable));
+    m_lossChart->setTitle(variable.isEmpty() ? tr("Loss (validation solid, training dashed)")
+                                             : tr("Loss by %1 (validation solid, training dashed)").arg(variable));
+    m_table->horizontalHeaderItem(1)->setText(variable.isEmpty() ? tr("Variant") : variable);
+    m_shortNames = shortNames;
     for (QChart* c : { m_accChart, m_lossChart })
         c->removeAllSeries();
     m_accVal.clear();
@@ -181,7 +213,7 @@ void ExperimentView::start(const QString& title, const QString& text, const QStr
         m_outcomes[static_cast<size_t>(i)].bestValidationLoss = std::nan("");
         auto add = [&](QChart* chart, QValueAxis* x, QValueAxis* y, bool dashed) {
             auto* s = new QLineSeries(chart);
-            s->setName(labels[i]);
+            s->setName(shortNames[i]);
             QPen pen(colorOf(i));
             pen.setWidthF(dashed ? 1.5 : 2.5);
             if (dashed)
@@ -298,16 +330,16 @@ void ExperimentView::rebuildTable()
     for (int i : order) {
         const VariantOutcome& o = m_outcomes[static_cast<size_t>(i)];
         const bool any = !o.history.empty();
-        auto* name = cell(QString::fromStdString(o.label), false);
+        auto* name = cell(i < m_shortNames.size() ? m_shortNames[i] : QString::fromStdString(o.label), false);
+        name->setToolTip(QString::fromStdString(o.label));
         name->setData(Qt::UserRole, i);
         name->setData(Qt::DecorationRole, colorOf(i));
         m_table->setItem(row, 0, cell(QString::number(row + 1)));
         m_table->setItem(row, 1, name);
-        QString state = QString::fromLatin1(stateName(o.state));
-        if (!o.message.empty() && o.state != VariantOutcome::State::Finished)
-            state += QStringLiteral(": ") + QString::fromStdString(o.message);
-        auto* stateCell = cell(state, false);
-        stateCell->setToolTip(state);
+        // The state in the cell, its reason (a diverged run's node, a failure) in the tooltip.
+        auto* stateCell = cell(QString::fromLatin1(stateName(o.state)), false);
+        if (!o.message.empty())
+            stateCell->setToolTip(QString::fromStdString(o.message));
         m_table->setItem(row, 2, stateCell);
         m_table->setItem(row, 3, cell(pct(o.bestValidationAccuracy)));
         m_table->setItem(row, 4,

@@ -17,6 +17,7 @@
 
 class QChart;
 class QChartView;
+class QComboBox;
 class QLabel;
 class QLineSeries;
 class QPushButton;
@@ -43,9 +44,12 @@ public:
     QChart* accuracyChart() const { return m_accChart; }
     QChart* lossChart() const { return m_lossChart; }
     QWidget* chartsWidget() const { return m_charts; }
+    // Shows the accuracy (0) or the loss (1) chart.
+    QComboBox* curvesBox() const { return m_curves; }
     const std::vector<VariantOutcome>& outcomes() const { return m_outcomes; }
     QPushButton* runButton() const { return m_run; }
-    // The label of the legend entry for a variant's validation curve.
+    // The legend entry of a variant's validation curve: its value (the chart's title names the
+    // variable), or its whole label when the labels are not "variable = value".
     QString legendLabel(int variant) const;
 
 signals:
@@ -70,11 +74,13 @@ private:
     QPushButton* m_show;
     QPushButton* m_restore;
     QWidget* m_charts;
+    QComboBox* m_curves;
     QChart* m_accChart;
     QChart* m_lossChart;
     QValueAxis *m_accX, *m_accY, *m_lossX, *m_lossY;
     QTableWidget* m_table;
     QStringList m_labels;
+    QStringList m_shortNames; // the values, when every label is "variable = value"
     std::vector<QLineSeries*> m_accVal, m_accTrain, m_lossVal, m_lossTrain;
     std::vector<VariantOutcome> m_outcomes;
     std::vector<bool> m_done;
