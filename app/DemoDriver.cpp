@@ -1,11 +1,13 @@
 #include "app/DemoDriver.h"
 
+#include "app/ExperimentCoordinator.h"
 #include "app/InspectDock.h"
 #include "app/InspectionController.h"
 #include "app/LabelingController.h"
 #include "app/LabelingCoordinator.h"
 #include "app/MainWindow.h"
 #include "app/ServeCoordinator.h"
+#include "app/PresentationMode.h"
 #include "app/TrainingController.h"
 #include "app/TrainingCoordinator.h"
 #include "widgets/charts/TrainingCharts.h"
@@ -18,6 +20,8 @@
 #include <QFile>
 #include <QPixmap>
 #include <QTextStream>
+
+#include <QFileInfo>
 
 #include <algorithm>
 #include <cstdio>
@@ -41,6 +45,8 @@ const QString kReport = QStringLiteral("report");
 const QString kLabelDemo = QStringLiteral("label-demo");
 const QString kLabelRound = QStringLiteral("label-round");
 const QString kServe = QStringLiteral("serve");
+const QString kLesson = QStringLiteral("lesson");
+const QString kPresentation = QStringLiteral("presentation");
 
 void addHidden(QCommandLineParser& parser, const QString& name, const QString& doc, const QString& value = {},
     const QString& defaultValue = {})
@@ -73,12 +79,14 @@ DemoDriver::DemoDriver(QCommandLineParser& parser, QObject* parent)
     addHidden(parser, kServe,
         QStringLiteral("Deploy > Serve This Model once training finishes (with --train-on-start); prints the URL; "
                        "--screenshot then saves the serve window --after seconds later."));
+    addHidden(parser, kLesson, QStringLiteral("Open a lesson (name or file) and run it."), QStringLiteral("lesson"));
+    addHidden(parser, kPresentation, QStringLiteral("Start in presentation mode."));
 }
 
 bool DemoDriver::unattended() const
 {
     return m_parser.isSet(kScreenshot) || m_parser.isSet(kLabelRound) || m_parser.isSet(kMeasureUi)
-        || m_parser.isSet(kReport) || m_parser.isSet(kTrainOnStart);
+        || m_parser.isSet(kReport) || m_parser.isSet(kTrainOnStart) || m_parser.isSet(kLesson);
 }
 
 QString DemoDriver::drive(MainWindow& window)
@@ -102,6 +110,17 @@ QString DemoDriver::drive(MainWindow& window)
         InspectDock* dock = window.training()->inspectDock();
         dock->setCurrentWidget(dock->mapsPage());
         dock->liveBox()->setChecked(true);
+    }
+    if (m_parser.isSet(kPresentation))
+        window.presentation()->setOn(true);
+    if (m_parser.isSet(kLesson)) {
+        QString path = m_parser.value(kLesson);
+        for (const QString& p : ExperimentCoordinator::lessonPaths())
+            if (QFileInfo(p).completeBaseName() == path)
+                path = p;
+        if (const QString err = window.experiments()->openLesson(path); !err.isEmpty())
+            return err;
+        QTimer::singleShot(300, &window, [&window] { window.experiments()->run(); });
     }
     if (m_parser.isSet(kReport))
         reportWhenFinished(window);

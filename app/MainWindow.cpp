@@ -1,8 +1,10 @@
 #include "app/MainWindow.h"
 
+#include "app/ExperimentCoordinator.h"
 #include "app/FileActions.h"
 #include "app/InspectDock.h"
 #include "app/LabelingCoordinator.h"
+#include "app/PresentationMode.h"
 #include "app/ProjectDocument.h"
 #include "app/ServeCoordinator.h"
 #include "app/TrainingCoordinator.h"
@@ -61,6 +63,7 @@ MainWindow::MainWindow(QWidget* parent)
     createEditMenu();
     createViewMenu();
     QMenu* trainMenu = menuBar()->addMenu(tr("&Train"));
+    QMenu* experimentMenu = menuBar()->addMenu(tr("E&xperiment"));
     QMenu* labelMenu = menuBar()->addMenu(tr("&Label"));
     QMenu* deployMenu = menuBar()->addMenu(tr("&Deploy"));
 
@@ -80,6 +83,8 @@ MainWindow::MainWindow(QWidget* parent)
     createModeTabs(labelMenu);
     m_files = new FileActions(this, m_doc, m_scene, m_view, m_training, fileMenu);
     connect(m_files, &FileActions::loaded, this, &MainWindow::updateTitle);
+    m_experiments = new ExperimentCoordinator(
+        this, m_doc, m_files, m_view, qobject_cast<QTabWidget*>(m_training->dock()->widget()), experimentMenu);
     connect(m_doc, &ProjectDocument::modifiedChanged, this, &MainWindow::updateTitle);
     connect(m_doc, &ProjectDocument::filePathChanged, this, &MainWindow::updateTitle);
 
@@ -193,6 +198,8 @@ void MainWindow::createViewMenu()
             m_toolBar->show();
     });
     reset->setStatusTip(tr("Put the panels back where they start, at their default sizes"));
+    view->addSeparator();
+    m_presentation = new PresentationMode(this, { m_paletteDock, m_inspectorDock }, view);
 }
 
 void MainWindow::createToolBar()

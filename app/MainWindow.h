@@ -34,8 +34,10 @@ class SummaryBar;
 
 namespace netcanvas::app {
 
+class ExperimentCoordinator;
 class FileActions;
 class LabelingCoordinator;
+class PresentationMode;
 class ProjectDocument;
 class ServeCoordinator;
 class TrainingCoordinator;
@@ -56,6 +58,8 @@ public:
     TrainingCoordinator* training() const { return m_training; }
     LabelingCoordinator* labeling() const { return m_labeling; }
     ServeCoordinator* serving() const { return m_serve; }
+    ExperimentCoordinator* experiments() const { return m_experiments; }
+    PresentationMode* presentation() const { return m_presentation; }
     WindowLayout* windowLayout() const { return m_layout; }
     QToolBar* toolBar() const { return m_toolBar; }
 
@@ -98,6 +102,8 @@ private:
     QDockWidget* m_inspectorDock = nullptr;
     QUndoGroup* m_undoGroup = nullptr;
     QTabWidget* m_modeTabs = nullptr; // Design | Label
+    ExperimentCoordinator* m_experiments = nullptr;
+    PresentationMode* m_presentation = nullptr;
     int m_designInspectorWidth = 0; // the inspector's width in Design mode (narrowed while labeling)
 
     TrainingCoordinator* m_training = nullptr;

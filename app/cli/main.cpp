@@ -3,6 +3,7 @@
 #include "Bench.h"
 #include "Commands.h"
 #include "Devices.h"
+#include "Experiment.h"
 #include "Inspect.h"
 #include "Interop.h"
 #include "Serve.h"
@@ -295,6 +296,8 @@ int main(int argc, char** argv)
     CLI::App* exportCmd = addExportCommand(app, exportOptions);
     ImportOptions importOptions;
     CLI::App* importCmd = addImportCommand(app, importOptions);
+    ExperimentCliOptions experimentOptions;
+    CLI::App* experimentCmd = addExperimentCommand(app, experimentOptions);
 
     bool devicesJson = false;
     int devicesThreads = 0;
@@ -344,6 +347,8 @@ int main(int argc, char** argv)
             return runImport(importOptions);
         if (*devicesCmd)
             return runDevices(devicesJson, devicesThreads);
+        if (*experimentCmd)
+            return runExperiment(experimentOptions);
     } catch (const netcanvas::Error& e) {
         std::fprintf(stderr, "\nnetcanvas-cli: error: %s\n", e.what());
         return 1;
