@@ -8,6 +8,7 @@
 #include "app/TrainingController.h"
 #include "app/TrainingCoordinator.h"
 #include "widgets/charts/TrainingCharts.h"
+#include "widgets/data/DataPanel.h"
 #include "widgets/labels/LabelingPanel.h"
 #include "widgets/train/TrainingPanel.h"
 
@@ -37,6 +38,10 @@ const QString kLiveMaps = QStringLiteral("live-maps");
 const QString kReport = QStringLiteral("report");
 const QString kLabelDemo = QStringLiteral("label-demo");
 const QString kLabelRound = QStringLiteral("label-round");
+const QString kData = QStringLiteral("data");
+const QString kTask = QStringLiteral("task");
+const QString kTarget = QStringLiteral("target");
+const QString kDifferences = QStringLiteral("differences");
 
 void addHidden(QCommandLineParser& parser, const QString& name, const QString& doc, const QString& value = {},
     const QString& defaultValue = {})
@@ -64,6 +69,10 @@ DemoDriver::DemoDriver(QCommandLineParser& parser, QObject* parent)
     addHidden(parser, kReport, QStringLiteral("Print the run's throughput and quit."));
     addHidden(parser, kLabelDemo, QStringLiteral("Label N images from a path,label CSV."), QStringLiteral("csv:N"));
     addHidden(parser, kLabelRound, QStringLiteral("Train a round on the labels at launch."));
+    addHidden(parser, kData, QStringLiteral("Dataset path for the Data tab."), QStringLiteral("path"));
+    addHidden(parser, kTask, QStringLiteral("Data tab task: regression, series, text."), QStringLiteral("kind"));
+    addHidden(parser, kTarget, QStringLiteral("Data tab target column."), QStringLiteral("column"));
+    addHidden(parser, kDifferences, QStringLiteral("Data tab: a series forecasts changes."));
 }
 
 bool DemoDriver::unattended() const
@@ -84,6 +93,11 @@ QString DemoDriver::drive(MainWindow& window)
     const bool labelRound = labeling && m_parser.isSet(kLabelRound);
     if (labelRound)
         QTimer::singleShot(300, &window, [&window] { window.labeling()->trainOnLabels(); });
+    if (m_parser.isSet(kData))
+        window.training()->panel()->dataPanel()->setDatasetPath(m_parser.value(kData));
+    if (m_parser.isSet(kTask))
+        window.training()->panel()->dataPanel()->setTask(
+            m_parser.value(kTask), m_parser.value(kTarget), m_parser.isSet(kDifferences));
     if (m_parser.isSet(kEpochs)) {
         TrainConfig c = window.training()->panel()->config();
         c.epochs = std::max(1, m_parser.value(kEpochs).toInt());
