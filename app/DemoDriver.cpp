@@ -93,11 +93,15 @@ QString DemoDriver::drive(MainWindow& window)
     const bool labelRound = labeling && m_parser.isSet(kLabelRound);
     if (labelRound)
         QTimer::singleShot(300, &window, [&window] { window.labeling()->trainOnLabels(); });
-    if (m_parser.isSet(kData))
-        window.training()->panel()->dataPanel()->setDatasetPath(m_parser.value(kData));
-    if (m_parser.isSet(kTask))
-        window.training()->panel()->dataPanel()->setTask(
-            m_parser.value(kTask), m_parser.value(kTarget), m_parser.isSet(kDifferences));
+    // After the document's own settings (its dataset path) are applied, before --train-on-start.
+    if (m_parser.isSet(kData) || m_parser.isSet(kTask))
+        QTimer::singleShot(100, &window, [this, &window] {
+            widgets::DataPanel* data = window.training()->panel()->dataPanel();
+            if (m_parser.isSet(kData))
+                data->setDatasetPath(m_parser.value(kData));
+            if (m_parser.isSet(kTask))
+                data->setTask(m_parser.value(kTask), m_parser.value(kTarget), m_parser.isSet(kDifferences));
+        });
     if (m_parser.isSet(kEpochs)) {
         TrainConfig c = window.training()->panel()->config();
         c.epochs = std::max(1, m_parser.value(kEpochs).toInt());
@@ -153,6 +157,8 @@ void DemoDriver::inspectAfterTraining(MainWindow& window)
         InspectDock* dock = window.training()->inspectDock();
         InspectionController* inspector = window.training()->inspection();
         const QString view = m_parser.value(kInspect);
+        // A view that fails is shot too (its message on screen), rather than waited for forever.
+        connect(inspector, &InspectionController::failed, &window, shootSoon);
         const auto data = inspector->data();
         const int64_t sample = data.testIndices.empty() ? 0 : data.testIndices.front();
         if (view == QLatin1String("evaluation")) {

@@ -607,6 +607,14 @@ void InspectDock::onEvaluation(const inspect::Evaluation& e)
     m_evaluate->setEnabled(true);
     const InspectionData d = m_ctl->data();
     m_evalStack->setCurrentIndex(e.regression ? 1 : 0);
+    // Only the page shown sets the stack's minimum size (a hidden confusion matrix would make
+    // the regression plot taller than the dock, its axis labels scrolled out of view).
+    for (int i = 0; i < m_evalStack->count(); ++i) {
+        const bool shown = i == m_evalStack->currentIndex();
+        m_evalStack->widget(i)->setSizePolicy(shown ? QSizePolicy::Expanding : QSizePolicy::Ignored,
+            shown ? QSizePolicy::Expanding : QSizePolicy::Ignored);
+    }
+    m_evalStack->updateGeometry();
     if (e.regression) {
         showRegression(e, d);
         return;
@@ -631,6 +639,8 @@ void InspectDock::showRegression(const inspect::Evaluation& e, const InspectionD
               .arg(QString::number(e.rmse, 'g', 4), QString::number(e.mae, 'g', 4), QString::number(e.r2, 'f', 3));
     if (std::isfinite(e.naiveRmse))
         caption += QStringLiteral("\n") + tr("naive last value: RMSE %1").arg(QString::number(e.naiveRmse, 'g', 4));
+    if (d.dataset && d.dataset->seriesDifferenced)
+        caption += QStringLiteral("\n") + tr("values: changes from the window's last value");
     m_regression->setData(e.actual, e.predicted, caption);
     const Dataset* data = d.dataset.get();
     if (data && data->seriesTargetFeature >= 0 && !e.indices.empty()) {

@@ -66,16 +66,8 @@ std::vector<int64_t> apportion(const std::vector<int64_t>& counts, double fracti
 DataSplit splitDataset(const Dataset& data, double validationFraction, double testFraction, uint64_t seed)
 {
     const int64_t n = data.size();
-    const bool official = data.officialTestBegin >= 0 && data.officialTestBegin <= n;
-    if (official)
-        testFraction = 0.0;
-    if (!(validationFraction >= 0.0 && validationFraction < 1.0) || !(testFraction >= 0.0 && testFraction < 1.0)
-        || validationFraction + testFraction >= 1.0)
-        throw DataError("split of " + data.root + ": validation (" + std::to_string(validationFraction) + ") and test ("
-            + std::to_string(testFraction) + ") fractions must be in [0, 1) and leave samples for training");
-
-    DataSplit split;
     if (!data.presetSplit.empty()) {
+        DataSplit split;
         // The reader's own split (time order, or a vocabulary built from its training part).
         if (static_cast<int64_t>(data.presetSplit.size()) != n)
             throw DataError("split of " + data.root + ": the preset split has "
@@ -86,6 +78,15 @@ DataSplit splitDataset(const Dataset& data, double validationFraction, double te
         }
         return split;
     }
+    const bool official = data.officialTestBegin >= 0 && data.officialTestBegin <= n;
+    if (official)
+        testFraction = 0.0;
+    if (!(validationFraction >= 0.0 && validationFraction < 1.0) || !(testFraction >= 0.0 && testFraction < 1.0)
+        || validationFraction + testFraction >= 1.0)
+        throw DataError("split of " + data.root + ": validation (" + std::to_string(validationFraction) + ") and test ("
+            + std::to_string(testFraction) + ") fractions must be in [0, 1) and leave samples for training");
+
+    DataSplit split;
     const int64_t poolEnd = official ? data.officialTestBegin : n;
     if (official)
         for (int64_t i = poolEnd; i < n; ++i)

@@ -97,7 +97,7 @@ void TestCliSequence::textTemplatesTrain()
     const char* labels[] = { "code", "sky", "sport", "food" };
     std::mt19937 rng(5);
     QString lines;
-    for (int i = 0; i < 240; ++i) {
+    for (int i = 0; i < 600; ++i) {
         const int c = i % 4;
         QString text;
         for (int k = 0; k < 6; ++k)
@@ -107,7 +107,7 @@ void TestCliSequence::textTemplatesTrain()
     writeText(dir.filePath("texts.txt"), lines);
     for (const char* name : { "gru-text", "conv1d-text" }) {
         const auto r = cli({ "train", model(name), "--data", dir.filePath("texts.txt"), "--task", "text", "--epochs",
-            "6", "--out", dir.filePath(name), "--threads", "2", "--json" });
+            "10", "--lr", "0.01", "--out", dir.filePath(name), "--threads", "2", "--json" });
         QVERIFY2(r.code == 0, qPrintable(r.err + r.out));
         QVERIFY2(r.err.contains("vocabulary of 16 (from the "), qPrintable(r.err)); // 14 words + pad + unk
         const QJsonObject m = lastJsonLine(r.out);
@@ -138,7 +138,7 @@ void TestCliSequence::regressionTemplateReportsR2()
     }
     writeText(dir.filePath("table.csv"), csv);
     const auto r = cli({ "train", model("mlp-regression"), "--data", dir.filePath("table.csv"), "--task", "regression",
-        "--target", "y", "--epochs", "30", "--out", dir.filePath("run"), "--threads", "2", "--json" });
+        "--target", "y", "--epochs", "100", "--out", dir.filePath("run"), "--threads", "2", "--json" });
     QVERIFY2(r.code == 0, qPrintable(r.err + r.out));
     const QJsonObject m = lastJsonLine(r.out);
     QCOMPARE(m["task"].toString(), QString("regression"));
@@ -156,7 +156,10 @@ void TestCliSequence::regressionTemplateReportsR2()
 void TestCliSequence::badInputNamesFileAndLine()
 {
     QTemporaryDir dir;
-    writeText(dir.filePath("bad.csv"), "value\n1\n2\nabc\n4\n");
+    QString bad = "value\n1\n2\nabc\n";
+    for (int t = 0; t < 80; ++t)
+        bad += QString::number(t) + "\n";
+    writeText(dir.filePath("bad.csv"), bad);
     const auto r = cli({ "train", model("lstm-forecast"), "--data", dir.filePath("bad.csv"), "--task", "series",
         "--out", dir.filePath("run") });
     QVERIFY(r.code != 0);

@@ -179,7 +179,7 @@ void TestSequenceData::seriesMalformedInput()
     const std::string bad = writeFile(dir, "bad.csv", "t,v\n1,2\n2,3\n3,x7\n4,5\n5,6\n6,7\n");
     QCOMPARE(
         errorOf([&] { loadTimeSeriesCsv(bad, seriesOptions(2, 1)); }), bad + ":4: column 'v': 'x7' is not a number");
-    const std::string ragged = writeFile(dir, "ragged.csv", "t,v\n1,2\n2,3,4\n");
+    const std::string ragged = writeFile(dir, "ragged.csv", "t,v\n1,2\n2,3,4\n3,4\n4,5\n5,6\n");
     QCOMPARE(
         errorOf([&] { loadTimeSeriesCsv(ragged, seriesOptions(1, 1)); }), ragged + ":3: expected 2 columns, found 3");
     const std::string small = writeFile(dir, "small.csv", "v\n1\n2\n3\n");
@@ -481,7 +481,7 @@ ModelGraph denseModel(int inputs, int outputs, int hidden)
     nodes.push_back({ { "id", "act" }, { "type", "Tanh" }, { "inputs", { "fc" } } });
     nodes.push_back(
         { { "id", "out" }, { "type", "Dense" }, { "inputs", { "act" } }, { "params", { { "units", outputs } } } });
-    json model { { "format", "netcanvas-model" }, { "version", 1 }, { "name", "reg" }, { "nodes", nodes } };
+    json model { { "format", "netcanvas-model" }, { "version", 1u }, { "name", "reg" }, { "nodes", nodes } };
     return modelFromJson(model);
 }
 

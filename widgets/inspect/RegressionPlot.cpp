@@ -155,7 +155,7 @@ void RegressionPlot::paintScatter(QPainter& p, const QRectF& area)
     p.setPen(QPen(kAxis, 1, Qt::DashLine));
     p.drawLine(QPointF(plot.left(), plot.bottom()), QPointF(plot.right(), plot.top()));
     QColor c = pointColor();
-    c.setAlpha(m_actual.size() > 2000 ? 90 : 170);
+    c.setAlpha(m_actual.size() > 2000 ? 90 : 255); // thousands: translucent, so density shows
     p.setPen(Qt::NoPen);
     p.setBrush(c);
     const double radius = m_actual.size() > 2000 ? 1.6 : 2.6;
@@ -170,7 +170,7 @@ void RegressionPlot::paintScatter(QPainter& p, const QRectF& area)
     p.drawText(QRectF(plot.left(), plot.bottom() + fm.height() + 2, plot.width(), fm.height()), Qt::AlignHCenter,
         tr("actual"));
     if (!m_caption.isEmpty()) {
-        const QRectF box(plot.left() + 6, plot.top() + 6, plot.width() - 12, fm.height() * 2 + 4);
+        const QRectF box(plot.left() + 6, plot.top() + 6, plot.width() - 12, fm.height() * 3 + 4);
         p.drawText(box, Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, m_caption);
     }
 }
