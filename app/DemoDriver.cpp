@@ -11,6 +11,7 @@
 #include "app/TrainingController.h"
 #include "app/TrainingCoordinator.h"
 #include "widgets/charts/TrainingCharts.h"
+#include "widgets/data/DataPanel.h"
 #include "widgets/labels/LabelingPanel.h"
 #include "widgets/train/TrainingPanel.h"
 
@@ -47,6 +48,10 @@ const QString kLabelRound = QStringLiteral("label-round");
 const QString kServe = QStringLiteral("serve");
 const QString kLesson = QStringLiteral("lesson");
 const QString kPresentation = QStringLiteral("presentation");
+const QString kData = QStringLiteral("data");
+const QString kTask = QStringLiteral("task");
+const QString kTarget = QStringLiteral("target");
+const QString kDifferences = QStringLiteral("differences");
 
 void addHidden(QCommandLineParser& parser, const QString& name, const QString& doc, const QString& value = {},
     const QString& defaultValue = {})
@@ -81,6 +86,10 @@ DemoDriver::DemoDriver(QCommandLineParser& parser, QObject* parent)
                        "--screenshot then saves the serve window --after seconds later."));
     addHidden(parser, kLesson, QStringLiteral("Open a lesson (name or file) and run it."), QStringLiteral("lesson"));
     addHidden(parser, kPresentation, QStringLiteral("Start in presentation mode."));
+    addHidden(parser, kData, QStringLiteral("Dataset path for the Data tab."), QStringLiteral("path"));
+    addHidden(parser, kTask, QStringLiteral("Data tab task: regression, series, text."), QStringLiteral("kind"));
+    addHidden(parser, kTarget, QStringLiteral("Data tab target column."), QStringLiteral("column"));
+    addHidden(parser, kDifferences, QStringLiteral("Data tab: a series forecasts changes."));
 }
 
 bool DemoDriver::unattended() const
@@ -101,6 +110,15 @@ QString DemoDriver::drive(MainWindow& window)
     const bool labelRound = labeling && m_parser.isSet(kLabelRound);
     if (labelRound)
         QTimer::singleShot(300, &window, [&window] { window.labeling()->trainOnLabels(); });
+    // After the document's own settings (its dataset path) are applied, before --train-on-start.
+    if (m_parser.isSet(kData) || m_parser.isSet(kTask))
+        QTimer::singleShot(100, &window, [this, &window] {
+            widgets::DataPanel* data = window.training()->panel()->dataPanel();
+            if (m_parser.isSet(kData))
+                data->setDatasetPath(m_parser.value(kData));
+            if (m_parser.isSet(kTask))
+                data->setTask(m_parser.value(kTask), m_parser.value(kTarget), m_parser.isSet(kDifferences));
+        });
     if (m_parser.isSet(kEpochs)) {
         TrainConfig c = window.training()->panel()->config();
         c.epochs = std::max(1, m_parser.value(kEpochs).toInt());
@@ -169,6 +187,8 @@ void DemoDriver::inspectAfterTraining(MainWindow& window)
         InspectDock* dock = window.training()->inspectDock();
         InspectionController* inspector = window.training()->inspection();
         const QString view = m_parser.value(kInspect);
+        // A view that fails is shot too (its message on screen), rather than waited for forever.
+        connect(inspector, &InspectionController::failed, &window, shootSoon);
         const auto data = inspector->data();
         const int64_t sample = data.testIndices.empty() ? 0 : data.testIndices.front();
         if (view == QLatin1String("evaluation")) {

@@ -8,6 +8,7 @@
 #include "widgets/inspect/LayerStatsView.h"
 #include "widgets/inspect/MetricsTable.h"
 #include "widgets/inspect/RecurrentGatesView.h"
+#include "widgets/inspect/RegressionPlot.h"
 #include "widgets/inspect/SampleGallery.h"
 
 #include <QCheckBox>
@@ -306,7 +307,11 @@ QWidget* InspectDock::buildEvaluationTab()
     split->setStretchFactor(2, 1);
     split->setSizes({ 420, 290, 300 });
     split->setChildrenCollapsible(false);
-    v->addWidget(split, 1);
+    m_evalStack = new QStackedWidget(page);
+    m_evalStack->addWidget(split);
+    m_regression = new widgets::RegressionPlot(m_evalStack);
+    m_evalStack->addWidget(m_regression);
+    v->addWidget(m_evalStack, 1);
 
     connect(m_evaluate, &QPushButton::clicked, this, &InspectDock::evaluate);
     connect(m_confusion, &widgets::ConfusionMatrixView::cellActivated, this, [this](int t, int p) {
@@ -601,6 +606,19 @@ void InspectDock::onEvaluation(const inspect::Evaluation& e)
     m_evalProgress->hide();
     m_evaluate->setEnabled(true);
     const InspectionData d = m_ctl->data();
+    m_evalStack->setCurrentIndex(e.regression ? 1 : 0);
+    // Only the page shown sets the stack's minimum size (a hidden confusion matrix would make
+    // the regression plot taller than the dock, its axis labels scrolled out of view).
+    for (int i = 0; i < m_evalStack->count(); ++i) {
+        const bool shown = i == m_evalStack->currentIndex();
+        m_evalStack->widget(i)->setSizePolicy(shown ? QSizePolicy::Expanding : QSizePolicy::Ignored,
+            shown ? QSizePolicy::Expanding : QSizePolicy::Ignored);
+    }
+    m_evalStack->updateGeometry();
+    if (e.regression) {
+        showRegression(e, d);
+        return;
+    }
     const QStringList names = classNamesOf(d);
     m_confusion->setMatrix(e.confusion, names);
     m_metrics->setEvaluation(e, names);
@@ -612,6 +630,44 @@ void InspectDock::onEvaluation(const inspect::Evaluation& e)
                                .arg(e.accuracy * 100.0, 0, 'f', 2)
                                .arg(e.topK)
                                .arg(e.topKAccuracy * 100.0, 0, 'f', 2));
+}
+
+void InspectDock::showRegression(const inspect::Evaluation& e, const InspectionData& d)
+{
+    QString caption
+        = tr("RMSE %1 · MAE %2 · R² %3")
+              .arg(QString::number(e.rmse, 'g', 4), QString::number(e.mae, 'g', 4), QString::number(e.r2, 'f', 3));
+    if (std::isfinite(e.naiveRmse))
+        caption += QStringLiteral("\n") + tr("naive last value: RMSE %1").arg(QString::number(e.naiveRmse, 'g', 4));
+    if (d.dataset && d.dataset->seriesDifferenced)
+        caption += QStringLiteral("\n") + tr("values: changes from the window's last value");
+    m_regression->setData(e.actual, e.predicted, caption);
+    const Dataset* data = d.dataset.get();
+    if (data && data->seriesTargetFeature >= 0 && !e.indices.empty()) {
+        // The series in the data's units, each test window's first forecast step at its time.
+        std::vector<float> series = data->series;
+        const size_t k = static_cast<size_t>(data->targetSize());
+        std::vector<int64_t> times;
+        std::vector<float> forecasts;
+        for (size_t s = 0; s < e.indices.size(); ++s) {
+            const int64_t t = data->targetTime[static_cast<size_t>(e.indices[s])];
+            times.push_back(t);
+            // A forecast of changes is a change from the window's last value.
+            forecasts.push_back(e.predicted[s * k]
+                + (data->seriesDifferenced && t > 0 ? data->series[static_cast<size_t>(t - 1)] : 0.0f));
+        }
+        const int64_t testBegin = times.empty() ? -1 : times.front();
+        m_regression->setSeries(std::move(series), std::move(times), std::move(forecasts), testBegin);
+    } else {
+        m_regression->setSeries({}, {}, {}, -1);
+    }
+    m_evalSummary->setText(
+        tr("%1 test samples · RMSE %2 · MAE %3 · R² %4%5")
+            .arg(e.indices.size())
+            .arg(QString::number(e.rmse, 'g', 4), QString::number(e.mae, 'g', 4), QString::number(e.r2, 'f', 3))
+            .arg(std::isfinite(e.naiveRmse)
+                    ? tr(" · naive last-value RMSE %1").arg(QString::number(e.naiveRmse, 'g', 4))
+                    : QString()));
 }
 
 void InspectDock::onFailed(const QString& message)

@@ -30,6 +30,7 @@ class FilterView;
 class LayerStatsView;
 class MetricsTable;
 class RecurrentGatesView;
+class RegressionPlot;
 class SampleGallery;
 } // namespace netcanvas::widgets
 
@@ -65,6 +66,7 @@ public:
     widgets::ExplainView* explainView() const { return m_explain; }
     widgets::LayerStatsView* statsView() const { return m_stats; }
     widgets::SampleGallery* gallery() const { return m_gallery; }
+    widgets::RegressionPlot* regressionPlot() const { return m_regression; }
     QCheckBox* liveBox() const { return m_live; }
     QWidget* mapsPage() const { return m_mapsPage; }
     QWidget* evaluationPage() const { return m_evaluationPage; }
@@ -86,6 +88,8 @@ private:
     void onMaps(const FeatureMapsResult& r);
     void onExplain(const ExplainResult& r);
     void onEvaluation(const inspect::Evaluation& e);
+    // Real-valued targets: the predicted-vs-actual plot (and a forecast's series) and the metrics.
+    void showRegression(const inspect::Evaluation& e, const InspectionData& d);
     void onFailed(const QString& message);
     void updateFiltersView();
 
@@ -123,6 +127,8 @@ private:
     widgets::ConfusionMatrixView* m_confusion;
     widgets::MetricsTable* m_metrics;
     widgets::SampleGallery* m_gallery;
+    QStackedWidget* m_evalStack; // 0: confusion | metrics | gallery; 1: the regression plot
+    widgets::RegressionPlot* m_regression;
     // Explain
     QSpinBox* m_explainSpin;
     QPushButton* m_explainImage;

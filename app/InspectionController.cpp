@@ -31,6 +31,7 @@ struct InspectionController::Context {
 
     // Worker only.
     uint64_t builtVersion = ~uint64_t(0);
+    uint64_t targetVersion = ~uint64_t(0); // the source whose target normalization data holds
     std::unique_ptr<Backend> backend;
     std::unique_ptr<Network> network;
     InspectionData data;
@@ -197,6 +198,13 @@ void InspectionController::prepare(Context& c)
         // The session (held above) stays alive; copySnapshot is safe while it trains.
         if (!session->copySnapshot(*c.network, &c.data.normalization))
             throw GraphError("no trained weights yet: wait for the first batch");
+        // The Trainer's own rule (Trainer::fit): the training split's targets, when normalizing.
+        if (c.data.dataset && c.data.dataset->isRegression() && version != c.targetVersion) {
+            c.data.targetNormalization = session->settings().config.normalize
+                ? computeTargetNormalization(*c.data.dataset, session->split().train)
+                : Normalization {};
+            c.targetVersion = version;
+        }
     } else if (version != c.builtVersion || !c.network) {
         const TensorFile tf = loadSafetensors(weightsPath);
         if (auto it = tf.metadata.find("netcanvas.model"); it != tf.metadata.end())
@@ -384,8 +392,11 @@ void InspectionController::requestEvaluation(int topK)
             }
             return !cancel->load();
         };
-        inspect::Evaluation e = inspect::evaluate(
-            *c.network, *c.data.dataset, c.data.testIndices, c.data.normalization, topK, 256, progress);
+        inspect::Evaluation e = c.data.dataset->isRegression()
+            ? inspect::evaluateRegression(*c.network, *c.data.dataset, c.data.testIndices, c.data.normalization,
+                c.data.targetNormalization, 256, progress)
+            : inspect::evaluate(
+                *c.network, *c.data.dataset, c.data.testIndices, c.data.normalization, topK, 256, progress);
         return [self, e = std::move(e)] {
             if (self)
                 emit self->evaluationReady(e);

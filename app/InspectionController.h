@@ -39,6 +39,9 @@ struct InspectionData {
     std::shared_ptr<const Dataset> dataset;
     std::vector<int64_t> testIndices;
     Normalization normalization;
+    // Real-valued targets: the normalization the run trained them in (from its training split);
+    // empty for a weights file (its predictions are then shown in the stored units).
+    Normalization targetNormalization;
     std::vector<std::string> classNames;
 };
 

@@ -34,6 +34,9 @@ PACKAGES=(
   # the transfer-learning measurement (scripts/transfer-digits.sh: sklearn's 8x8 digits, numpy),
   # PyTorch cross-checks (tests/engine/test_torch_sequence) and bench/compare_pytorch.py
   python3 python3-sklearn python3-numpy python3-torch
+  # sequences and numbers (scripts/sequence-checks.sh): statsmodels' time series (co2),
+  # the fortune packages' categorized texts, sklearn's diabetes (above)
+  python3-statsmodels fortunes
 )
 
 missing=()

@@ -71,9 +71,24 @@ std::string pad(std::string s, size_t w, bool right = false)
     return right ? std::string(w - n, ' ') + s : s + std::string(w - n, ' ');
 }
 
-Dataset openFor(const std::string& path, const GraphAnalysis& a, const std::string& resize, Progress& progress)
+Dataset openFor(const std::string& path, const GraphAnalysis& a, const std::string& resize, Progress& progress,
+    const DatasetOptions* sequence = nullptr)
 {
     DatasetOptions o = datasetOptionsFor(a, resize);
+    if (sequence) {
+        o.task = sequence->task;
+        o.target = sequence->target;
+        o.columns = sequence->columns;
+        o.window = sequence->window;
+        o.horizon = sequence->horizon;
+        o.differences = sequence->differences;
+        o.tokens = sequence->tokens;
+        o.sequenceLength = sequence->sequenceLength;
+        o.maxVocabulary = sequence->maxVocabulary;
+        o.validationFraction = sequence->validationFraction;
+        o.testFraction = sequence->testFraction;
+        o.seed = sequence->seed;
+    }
     int64_t lastShown = -1;
     o.progress = [&](int64_t done, int64_t total) {
         if (total > 2000 && done * 10 / total != lastShown) {
@@ -84,8 +99,10 @@ Dataset openFor(const std::string& path, const GraphAnalysis& a, const std::stri
     };
     Dataset d = openDataset(path, o);
     progress.epoch("dataset: " + path + " (" + d.format + "): " + Progress::formatCount(d.size()) + " samples, "
-        + std::to_string(d.numClasses()) + " classes, " + std::to_string(d.channels) + "\u00d7"
-        + std::to_string(d.height) + "\u00d7" + std::to_string(d.width));
+        + (d.isRegression() ? "targets " + d.targetShape.toString() : std::to_string(d.numClasses()) + " classes")
+        + ", " + std::to_string(d.channels) + "\u00d7" + std::to_string(d.height) + "\u00d7" + std::to_string(d.width));
+    for (const std::string& note : d.notes)
+        progress.message("  " + note);
     if (!d.skipped.empty()) {
         progress.message("skipped " + std::to_string(d.skipped.size()) + " unreadable file(s):");
         for (size_t i = 0; i < d.skipped.size() && i < 10; ++i)
@@ -235,6 +252,10 @@ TrainConfig trainConfigFor(const ModelGraph& graph, const TrainOptions& o)
         cfg.earlyStoppingPatience = *o.patience;
     if (o.clipNorm)
         cfg.clipNorm = *o.clipNorm;
+    if (o.testFraction)
+        cfg.testFraction = *o.testFraction;
+    if (o.loss)
+        cfg.loss = lossKindFromString(*o.loss);
     if (o.flip)
         cfg.augmentation.flipHorizontal = true;
     if (o.shift)
@@ -257,14 +278,17 @@ SessionHooks progressHooks(TrainingSession& session, Progress& progress, int epo
     hooks.onBatch = [&session, &progress, epochs](const BatchEvent& e) {
         if (interrupted())
             session.requestStop();
-        progress.batch(
-            e.epoch, epochs, e.batch, e.batchesPerEpoch, e.loss, e.accuracy, e.samplesPerSecond, e.etaSeconds);
+        progress.batch(e.epoch, epochs, e.batch, e.batchesPerEpoch, e.loss, e.regression ? -1.0 : e.accuracy,
+            e.samplesPerSecond, e.etaSeconds);
     };
     hooks.onEpoch = [&progress, epochs](const EpochEvent& e) {
         std::string line = "epoch " + std::to_string(e.epoch + 1) + "/" + std::to_string(epochs) + "  train loss "
-            + fmt("%.4f", e.trainLoss) + " acc " + fmt("%.2f%%", 100 * e.trainAccuracy);
+            + fmt("%.4f", e.trainLoss)
+            + (e.regression ? " rmse " + fmt("%.4g", e.trainRmse) : " acc " + fmt("%.2f%%", 100 * e.trainAccuracy));
         if (!std::isnan(e.validationLoss))
-            line += "  val loss " + fmt("%.4f", e.validationLoss) + " acc " + fmt("%.2f%%", 100 * e.validationAccuracy);
+            line += "  val loss " + fmt("%.4f", e.validationLoss)
+                + (e.regression ? " rmse " + fmt("%.4g", e.validationRmse) + " R\u00b2 " + fmt("%.3f", e.validationR2)
+                                : " acc " + fmt("%.2f%%", 100 * e.validationAccuracy));
         line += "  " + fmt("%.1fs", e.seconds) + "  " + Progress::formatRate(e.samplesPerSecond) + " samples/s";
         if (e.skippedSteps > 0)
             line += "  " + std::to_string(e.skippedSteps) + " skipped (loss scale "
@@ -412,8 +436,40 @@ int trainOnThisProcess(const TrainOptions& o, DistributedRun* dist)
     if (!dist)
         installInterruptHandlers();
 
-    auto data = std::make_shared<const Dataset>(openFor(o.data, a, o.resize, progress));
-    if (o.fitOutput) {
+    DatasetOptions sequence;
+    sequence.task = o.task;
+    sequence.target = o.target;
+    for (size_t start = 0; start < o.columns.size();) {
+        const size_t comma = std::min(o.columns.find(',', start), o.columns.size());
+        if (comma > start)
+            sequence.columns.push_back(o.columns.substr(start, comma - start));
+        start = comma + 1;
+    }
+    sequence.tokens = o.tokens;
+    sequence.differences = o.differences;
+    sequence.window = o.window.value_or(sequence.window);
+    sequence.horizon = o.horizon.value_or(sequence.horizon);
+    sequence.sequenceLength = o.sequenceLength.value_or(sequence.sequenceLength);
+    sequence.maxVocabulary = o.vocabulary.value_or(sequence.maxVocabulary);
+    sequence.validationFraction = settings.config.validationFraction;
+    sequence.testFraction = o.testFraction.value_or(o.task == "series" ? 0.2 : settings.config.testFraction);
+    if (o.task == "series")
+        settings.config.testFraction = sequence.testFraction;
+    sequence.seed = settings.config.seed;
+    fitSequenceOptions(graph, a, sequence,
+        { o.window.has_value(), o.horizon.has_value(), o.sequenceLength.has_value(), o.vocabulary.has_value() });
+    auto data = std::make_shared<const Dataset>(openFor(o.data, a, o.resize, progress, &sequence));
+    if (data->isRegression() && !o.loss && !isRegressionLoss(settings.config.loss)) {
+        settings.config.loss = LossKind::MeanSquaredError;
+        progress.message("loss: mse (the data has real-valued targets; --loss mae or huber to choose another)");
+    }
+    if (o.fitOutput && data->isRegression()) {
+        throw ShapeError(
+            "--fit-output sets a classifier's head; for real-valued targets set the output Dense's units to "
+            + std::to_string(data->targetSize()));
+    } else if (data->isRegression()) {
+        // checkOutputMatchesClasses below names the misfit.
+    } else if (o.fitOutput) {
         // A new head for the dataset's classes: its units set, and (when starting from
         // weights) initialized afresh even where the weights have a tensor of its shape.
         const int64_t before = a.outputShape.numel();
@@ -470,7 +526,16 @@ int trainOnThisProcess(const TrainOptions& o, DistributedRun* dist)
     nlohmann::json metrics = session.saveRunFolder(result);
     if (dist)
         reportDistributed(*dist, outputDir, metrics, progress);
-    if (result.tested) {
+    if (result.tested && result.test.regression) {
+        progress.epoch("");
+        std::cout << "test: rmse " << fmt("%.4g", result.test.rmse) << ", mae " << fmt("%.4g", result.test.mae)
+                  << ", R\u00b2 " << fmt("%.4f", result.test.r2) << ", loss " << fmt("%.4f", result.test.loss) << " on "
+                  << Progress::formatCount(result.test.samples) << " samples\n";
+        if (metrics.contains("naive_test_rmse"))
+            std::cout << "naive last-value forecast on the same test windows: rmse "
+                      << fmt("%.4g", metrics["naive_test_rmse"].get<double>()) << ", mae "
+                      << fmt("%.4g", metrics["naive_test_mae"].get<double>()) << "\n";
+    } else if (result.tested) {
         progress.epoch("");
         std::cout << "test: accuracy " << fmt("%.2f%%", 100 * result.test.accuracy) << ", loss "
                   << fmt("%.4f", result.test.loss) << " on " << Progress::formatCount(result.test.samples)

@@ -39,6 +39,16 @@ struct TrainOptions {
     std::string precision = "fp32"; // fp32 | tf32 | fp16 (--tf32 = tf32); fp16 turns on loss scaling
     std::string lossScaling = "auto"; // auto (on when the backend runs fp16) | on | off
     std::string resize = "stretch";
+    // Data as sequences or numbers (docs/datasets.md): --task series | text | regression |
+    // classification, --target, --columns, --window, --horizon, --tokens, --seq-len, --vocab.
+    std::string task;
+    std::string target;
+    std::string columns; // comma-separated
+    std::optional<int> window, horizon, sequenceLength, vocabulary;
+    std::string tokens = "word";
+    bool differences = false; // series: forecast changes from the window's last value
+    std::optional<double> testFraction;
+    std::optional<std::string> loss;
     bool json = false;
     bool quiet = false;
     // Data-parallel training over MPI (DistributedTrain.h, docs/distributed.md).

@@ -64,6 +64,10 @@ void Progress::batch(int epoch, int epochs, int64_t batch, int64_t batches, doub
         return;
     const auto now = std::chrono::steady_clock::now();
     const bool last = batch + 1 == batches;
+    // A negative accuracy: none (regression).
+    char acc[32] = "";
+    if (accuracy >= 0.0)
+        std::snprintf(acc, sizeof acc, "  acc %5.1f%%", 100.0 * accuracy);
     if (m_tty) {
         if (!last && now - m_last < std::chrono::milliseconds(100))
             return;
@@ -73,17 +77,17 @@ void Progress::batch(int epoch, int epochs, int64_t batch, int64_t batches, doub
         std::string bar;
         for (int i = 0; i < width; ++i)
             bar += i < filled ? "\u2588" : "\u00b7";
-        std::fprintf(stderr, "\r\033[Kepoch %d/%d %s %lld/%lld  loss %.4f  acc %5.1f%%  %s samples/s  ETA %s",
-            epoch + 1, epochs, bar.c_str(), static_cast<long long>(batch + 1), static_cast<long long>(batches), loss,
-            100.0 * accuracy, formatRate(samplesPerSecond).c_str(), formatDuration(etaSeconds).c_str());
+        std::fprintf(stderr, "\r\033[Kepoch %d/%d %s %lld/%lld  loss %.4f%s  %s samples/s  ETA %s", epoch + 1, epochs,
+            bar.c_str(), static_cast<long long>(batch + 1), static_cast<long long>(batches), loss, acc,
+            formatRate(samplesPerSecond).c_str(), formatDuration(etaSeconds).c_str());
         std::fflush(stderr);
         m_lineOpen = true;
     } else {
         if (m_last.time_since_epoch().count() != 0 && now - m_last < std::chrono::seconds(10))
             return;
         m_last = now;
-        std::fprintf(stderr, "epoch %d/%d batch %lld/%lld loss %.4f acc %.1f%% %s samples/s ETA %s\n", epoch + 1,
-            epochs, static_cast<long long>(batch + 1), static_cast<long long>(batches), loss, 100.0 * accuracy,
+        std::fprintf(stderr, "epoch %d/%d batch %lld/%lld loss %.4f%s %s samples/s ETA %s\n", epoch + 1, epochs,
+            static_cast<long long>(batch + 1), static_cast<long long>(batches), loss, acc,
             formatRate(samplesPerSecond).c_str(), formatDuration(etaSeconds).c_str());
     }
 }

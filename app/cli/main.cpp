@@ -118,6 +118,32 @@ int main(int argc, char** argv)
         ->check(CLI::IsMember({ "linear", "none" }));
     trainCmd->add_option("--warmup-epochs", train.warmupEpochs, "Linear learning-rate warm-up over this many epochs")
         ->check(CLI::Range(0, 100000));
+    trainCmd
+        ->add_option("--task", train.task,
+            "What the data is: classification (default for images and CSV), regression (a numeric CSV with a "
+            "real-valued --target), series (time-series CSV: windows, forecasts), text (label<TAB>text lines or a "
+            "folder per class)")
+        ->check(CLI::IsMember({ "classification", "regression", "series", "text" }));
+    trainCmd->add_option("--target", train.target,
+        "CSV target column by name or 1-based index (regression, series; the label column of a classification CSV)");
+    trainCmd->add_option("--columns", train.columns, "series: value columns, comma-separated names or indices");
+    trainCmd->add_option("--window", train.window, "series: input steps per sample (default: the Input's height)")
+        ->check(CLI::Range(1, 100000));
+    trainCmd
+        ->add_option("--horizon", train.horizon, "series: values forecast per sample (default: the model's outputs)")
+        ->check(CLI::Range(1, 10000));
+    trainCmd->add_flag("--differences", train.differences,
+        "series: the model sees row-to-row changes and forecasts the change from the window's last value (for a "
+        "trending series)");
+    trainCmd->add_option("--tokens", train.tokens, "text: char | word")->check(CLI::IsMember({ "char", "word" }));
+    trainCmd->add_option("--seq-len", train.sequenceLength, "text: tokens per sample (default: the Input's width)")
+        ->check(CLI::Range(1, 100000));
+    trainCmd->add_option("--vocab", train.vocabulary, "text: largest vocabulary (default: the Embedding's vocab)")
+        ->check(CLI::Range(3, 1 << 24));
+    trainCmd->add_option("--test-fraction", train.testFraction, "Fraction held out for the test split")
+        ->check(CLI::Range(0.0, 0.9));
+    trainCmd->add_option("--loss", train.loss, "cross_entropy | mse | mae | huber (default: the recipe's)")
+        ->check(CLI::IsMember({ "cross_entropy", "mse", "mae", "huber" }));
     trainCmd->add_flag("--json", train.json, "End with one JSON line of final metrics on stdout");
     trainCmd->add_flag("--quiet,-q", train.quiet, "No progress output");
 

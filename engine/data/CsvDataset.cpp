@@ -183,6 +183,103 @@ std::vector<int32_t> mapLabels(
     return out;
 }
 
+// A column by header name (exact, then case-insensitive) or 1-based index.
+size_t findTargetColumn(const std::string& asked, const std::vector<std::string>& names, const std::string& path)
+{
+    for (size_t c = 0; c < names.size(); ++c)
+        if (names[c] == asked)
+            return c;
+    for (size_t c = 0; c < names.size(); ++c)
+        if (lowerCopy(names[c]) == lowerCopy(asked))
+            return c;
+    int index = 0;
+    if (parseClassIndex(asked, index) && index >= 1 && static_cast<size_t>(index) <= names.size())
+        return static_cast<size_t>(index - 1);
+    std::string known;
+    for (const auto& n : names)
+        known += (known.empty() ? "" : ", ") + n;
+    throw DataError(path + ": no target column '" + asked + "' (columns: " + known + "; or 1 to "
+        + std::to_string(names.size()) + ")");
+}
+
+// Numeric features with the target in a chosen column: a real-valued target (regression) or a
+// class label (classification). Every other column must be numeric.
+Dataset loadCsvTable(const std::string& path, const std::vector<std::string_view>& lineTexts,
+    const std::vector<int>& lineNumbers, char delim, const DatasetOptions& options)
+{
+    const bool regression = options.task == "regression";
+    LineSplitter splitter(delim);
+    std::vector<std::string_view> fields;
+    std::string error;
+    auto where = [&](size_t r) { return path + ":" + std::to_string(lineNumbers[r]) + ": "; };
+    auto splitLine = [&](size_t r) {
+        if (!splitter.split(lineTexts[r], fields, error))
+            throw FormatError(where(r) + error);
+    };
+    splitLine(0);
+    const size_t columns = fields.size();
+    if (columns < 2)
+        throw FormatError(
+            where(0) + "expected at least 2 columns (features and a target), found " + std::to_string(columns));
+    bool header = false;
+    for (auto f : fields)
+        header = header || !isNumber(f);
+    std::vector<std::string> names;
+    for (size_t c = 0; c < columns; ++c)
+        names.push_back(header ? std::string(trim(fields[c])) : std::to_string(c + 1));
+    const size_t target = options.target.empty() ? columns - 1 : findTargetColumn(options.target, names, path);
+    const size_t firstData = header ? 1 : 0;
+    if (firstData >= lineTexts.size())
+        throw DataError(path + ": the CSV file has a header row but no data rows");
+    const size_t n = columns - 1;
+    Dataset ds;
+    ds.root = path;
+    ds.format = regression ? "csv-regression" : "csv-features";
+    std::vector<std::string> rawLabels;
+    ds.features.reserve(n * (lineTexts.size() - firstData));
+    for (size_t r = firstData; r < lineTexts.size(); ++r) {
+        splitLine(r);
+        if (fields.size() != columns)
+            throw FormatError(where(r) + "expected " + std::to_string(columns) + " columns (" + std::to_string(n)
+                + " features and the target '" + names[target] + "'), found " + std::to_string(fields.size()));
+        for (size_t k = 0; k < columns; ++k) {
+            if (k == target)
+                continue;
+            float v = 0.0f;
+            if (!parseNumber(fields[k], v))
+                throw FormatError(
+                    where(r) + "column '" + names[k] + "': '" + std::string(fields[k]) + "' is not a number");
+            ds.features.push_back(v);
+        }
+        if (regression) {
+            float v = 0.0f;
+            if (!parseNumber(fields[target], v))
+                throw FormatError(where(r) + "target column '" + names[target] + "': '" + std::string(fields[target])
+                    + "' is not a number");
+            ds.targets.push_back(v);
+        } else {
+            if (fields[target].empty())
+                throw FormatError(where(r) + "empty label in column '" + names[target] + "'");
+            rawLabels.emplace_back(fields[target]);
+        }
+        ds.sources.push_back(path + ":" + std::to_string(lineNumbers[r]));
+    }
+    if (regression) {
+        ds.labels.assign(ds.targets.size(), 0);
+        ds.targetShape = Shape { 1 };
+    } else {
+        ds.labels = mapLabels(rawLabels, ds.classNames, path);
+    }
+    ds.channels = static_cast<int>(n);
+    ds.height = 1;
+    ds.width = 1;
+    ds.notes.push_back(std::string(regression ? "regression target" : "label") + " column '" + names[target] + "' ("
+        + std::to_string(target + 1) + " of " + std::to_string(columns) + "), " + std::to_string(n) + " features");
+    if (options.progress && !options.progress(ds.size(), ds.size()))
+        throw DataError(path + ": loading cancelled");
+    return ds;
+}
+
 } // namespace
 
 Dataset loadCsvDataset(const std::string& path, const DatasetOptions& options)
@@ -235,6 +332,16 @@ Dataset loadCsvDataset(const std::string& path, const DatasetOptions& options)
             delim = ';';
         else if (lines[0].text.find('\t') != std::string_view::npos)
             delim = '\t';
+    }
+
+    if (options.task == "regression" || !options.target.empty()) {
+        std::vector<std::string_view> texts;
+        std::vector<int> numbers;
+        for (const Line& l : lines) {
+            texts.push_back(l.text);
+            numbers.push_back(l.number);
+        }
+        return loadCsvTable(path, texts, numbers, delim, options);
     }
 
     LineSplitter splitter(delim);

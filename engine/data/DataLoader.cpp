@@ -227,6 +227,19 @@ struct DataLoader::Impl {
         const size_t n = batch.indices.size();
         batch.images.resize(static_cast<int64_t>(n) == options.batchSize ? fullShape : lastShape);
         batch.labels.resize(n);
+        if (data.isRegression()) {
+            const int64_t k = data.targetSize();
+            batch.targets.resize(data.targetShape.batched(static_cast<int64_t>(n)));
+            const Normalization& tn = options.targetNormalization;
+            const float mean = tn.empty() ? 0.0f : tn.mean[0];
+            const float inv = tn.empty() ? 1.0f : 1.0f / tn.stddev[0];
+            for (size_t j = 0; j < n; ++j) {
+                const float* t = data.targets.data() + static_cast<size_t>(k) * static_cast<size_t>(batch.indices[j]);
+                float* d = batch.targets.data() + static_cast<size_t>(k) * j;
+                for (int64_t q = 0; q < k; ++q)
+                    d[q] = (t[q] - mean) * inv;
+            }
+        }
         const Augmentation& aug = options.augmentation;
         const bool augment = images && aug.any() && static_cast<int64_t>(height) * width > 1;
         Rng rng(mix(mix(options.seed, static_cast<uint64_t>(static_cast<int64_t>(ep))), static_cast<uint64_t>(b))

@@ -25,6 +25,7 @@ struct LoaderOptions {
     bool dropLast = false;
     uint64_t seed = 1;
     Normalization normalization; // applied after scaling to [0,1]
+    Normalization targetNormalization; // real-valued targets: one mean/stddev; empty = as stored
     Augmentation augmentation; // applied only when set (training)
     int prefetch = 3; // batches prepared ahead
     // Data-parallel sharding: with shardCount = N > 1 the epoch's shuffled order (the same on
@@ -41,6 +42,7 @@ struct LoaderOptions {
 struct Batch {
     Tensor images; // n × C × H × W (n = batch size, smaller for a last partial batch)
     std::vector<int32_t> labels; // n
+    Tensor targets; // n × the dataset's targetShape, normalized; empty for classification
     std::vector<int64_t> indices; // n dataset indices
     int64_t globalSize = 0; // samples in this step's global batch over all shards (n unsharded)
     int64_t size() const { return static_cast<int64_t>(labels.size()); }

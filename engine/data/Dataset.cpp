@@ -1,5 +1,6 @@
 // Dataset basics, format detection, folder-per-class loading and single-image loading.
 #include "engine/data/Dataset.h"
+#include "engine/data/SequenceData.h"
 
 #include "engine/core/Error.h"
 #include "engine/data/ImageDecode.h"
@@ -118,6 +119,12 @@ Dataset openDatasetUnchecked(const std::string& path, const DatasetOptions& opti
     const auto status = fs::status(p, ec);
     if (ec || !fs::exists(status))
         throw IoError(path + ": no such file or folder");
+    if (options.task == "series")
+        return loadTimeSeriesCsv(path, options);
+    if (options.task == "text")
+        return loadTextDataset(path, options);
+    if (!options.task.empty() && options.task != "regression" && options.task != "classification")
+        throw DataError(path + ": unknown task '" + options.task + "' (classification, regression, series, text)");
 
     if (fs::is_regular_file(status)) {
         const std::string ext = lowerExt(p);

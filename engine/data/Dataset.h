@@ -37,6 +37,31 @@ struct DatasetOptions {
     int height = 0;
     int width = 0;
     ResizePolicy resize = ResizePolicy::Stretch;
+    // What the samples are for (docs/datasets.md): "" = classification as the format gives it;
+    // "regression" = numeric CSV with a real-valued target; "series" = windows of a time-series
+    // CSV (SequenceData.h); "text" = token sequences from a lines file or a folder per class.
+    std::string task;
+    // CSV target column, by header name or 1-based index ("" = the last column). Also picks the
+    // label column of a classification CSV of numeric features.
+    std::string target;
+    // series: value columns (names or 1-based indices, "" = every numeric column but a date);
+    // window length and horizon (forecast the next `horizon` values of the target).
+    std::vector<std::string> columns;
+    int window = 24;
+    int horizon = 1;
+    // series: the model sees the changes from one row to the next and forecasts the change
+    // from the window's last value (for a trending series, whose later values leave the
+    // training range; the naive forecast is then "no change").
+    bool differences = false;
+    // text: "char" | "word" tokens, the padded/truncated length, the largest vocabulary.
+    std::string tokens = "word";
+    int sequenceLength = 64;
+    int maxVocabulary = 20000;
+    // series and text split the data themselves (time order; the vocabulary and the scaling
+    // come from the training part only): these are their fractions and seed.
+    double validationFraction = 0.1;
+    double testFraction = 0.2;
+    uint64_t seed = 1;
     // Called now and then while loading: (done, total); return false to cancel (DataError "cancelled").
     std::function<bool(int64_t, int64_t)> progress;
 };
@@ -51,10 +76,38 @@ public:
     std::vector<std::string> sources; // N: image path, or "file#index" / "file:line"
     int64_t officialTestBegin = -1; // samples [officialTestBegin, N) are the format's own test split
     std::vector<SkippedFile> skipped; // files that could not be used, with the reason
+    std::vector<std::string> notes; // what the reader did to the data (e.g. values interpolated)
     std::string format; // "idx", "folder", "csv-images", "csv-features"
     std::string root; // the path it was opened from
 
+    // Real-valued targets (regression, forecasts; an autoencoder's input): N × targetShape,
+    // stored in units whose value × targetScale + targetOffset is the original. Empty for
+    // classification (labels are then all 0 and classNames is empty).
+    std::vector<float> targets;
+    Shape targetShape;
+    float targetScale = 1.0f, targetOffset = 0.0f;
+    // Inputs are token ids (text): never normalized.
+    bool tokenInputs = false;
+    // Per sample 0 = train, 1 = validation, 2 = test, when the reader made the split (time order,
+    // a vocabulary from the training part); empty: splitDataset decides.
+    std::vector<int8_t> presetSplit;
+    // series: the target column over time in the data's units; sample i forecasts its values
+    // from row targetTime[i]; the target's feature index within a window's F features; with
+    // seriesDifferenced the features are row-to-row changes and the targets the changes from
+    // the value at row targetTime[i] − 1 (the window's last value).
+    std::vector<float> series;
+    std::vector<int64_t> targetTime;
+    int seriesTargetFeature = -1;
+    bool seriesDifferenced = false;
+    // text: the vocabulary (0 = padding, 1 = unknown), each sample's length in tokens before
+    // padding or truncation, and a few example texts.
+    std::vector<std::string> vocabulary;
+    std::vector<int32_t> sequenceLengths;
+    std::vector<std::string> examples;
+
     int64_t size() const { return static_cast<int64_t>(labels.size()); }
+    bool isRegression() const { return !targets.empty(); }
+    int64_t targetSize() const { return targetShape.numel(); }
     int64_t sampleSize() const { return static_cast<int64_t>(channels) * height * width; }
     Shape sampleShape() const { return Shape { channels, height, width }; }
     bool isImages() const { return !pixels.empty() || features.empty(); }

@@ -66,6 +66,18 @@ std::vector<int64_t> apportion(const std::vector<int64_t>& counts, double fracti
 DataSplit splitDataset(const Dataset& data, double validationFraction, double testFraction, uint64_t seed)
 {
     const int64_t n = data.size();
+    if (!data.presetSplit.empty()) {
+        DataSplit split;
+        // The reader's own split (time order, or a vocabulary built from its training part).
+        if (static_cast<int64_t>(data.presetSplit.size()) != n)
+            throw DataError("split of " + data.root + ": the preset split has "
+                + std::to_string(data.presetSplit.size()) + " entries for " + std::to_string(n) + " samples");
+        for (int64_t i = 0; i < n; ++i) {
+            const int8_t part = data.presetSplit[static_cast<size_t>(i)];
+            (part == 0 ? split.train : part == 1 ? split.validation : split.test).push_back(i);
+        }
+        return split;
+    }
     const bool official = data.officialTestBegin >= 0 && data.officialTestBegin <= n;
     if (official)
         testFraction = 0.0;
@@ -126,7 +138,7 @@ Normalization computeNormalization(const Dataset& data, const std::vector<int64_
     Normalization norm;
     const int C = data.channels;
     const int64_t n = data.size();
-    if (indices.empty() || C <= 0)
+    if (indices.empty() || C <= 0 || data.tokenInputs) // token ids are not measurements
         return norm;
     for (int64_t i : indices)
         if (i < 0 || i >= n)
@@ -228,6 +240,34 @@ Normalization computeNormalization(const Dataset& data, const std::vector<int64_
         // A constant channel would divide by zero: it keeps stddev 1 (only centred).
         norm.stddev[c] = sd > 1e-12 ? static_cast<float>(sd) : 1.0f;
     }
+    return norm;
+}
+
+Normalization computeTargetNormalization(const Dataset& data, const std::vector<int64_t>& indices)
+{
+    Normalization norm;
+    const int64_t k = data.targetSize();
+    if (!data.isRegression() || indices.empty() || k <= 0)
+        return norm;
+    double sum = 0.0, squares = 0.0;
+    for (int64_t i : indices) {
+        if (i < 0 || i >= data.size())
+            throw DataError("target normalization of " + data.root + ": sample index " + std::to_string(i)
+                + " is out of range (" + std::to_string(data.size()) + " samples)");
+        const float* t = data.targets.data() + static_cast<size_t>(k) * static_cast<size_t>(i);
+        for (int64_t j = 0; j < k; ++j)
+            sum += t[j];
+    }
+    const double count = static_cast<double>(k) * static_cast<double>(indices.size());
+    const double mean = sum / count;
+    for (int64_t i : indices) {
+        const float* t = data.targets.data() + static_cast<size_t>(k) * static_cast<size_t>(i);
+        for (int64_t j = 0; j < k; ++j)
+            squares += (t[j] - mean) * (t[j] - mean);
+    }
+    const double sd = std::sqrt(squares / count);
+    norm.mean = { static_cast<float>(mean) };
+    norm.stddev = { sd > 1e-12 ? static_cast<float>(sd) : 1.0f };
     return norm;
 }
 

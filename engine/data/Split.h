@@ -1,6 +1,7 @@
 #pragma once
 // Train/validation/test split by seed, stratified by class. When the dataset carries an
-// official test split (IDX), that is the test set and `testFraction` is ignored.
+// official test split (IDX), that is the test set and `testFraction` is ignored; when its
+// reader made the split (Dataset::presetSplit: time series, text), that split is returned.
 #include "engine/data/Dataset.h"
 
 #include <cstdint>
@@ -22,6 +23,10 @@ struct Normalization {
     std::vector<float> stddev;
     bool empty() const { return mean.empty(); }
 };
+// Token inputs (Dataset::tokenInputs) are never normalized: identity.
 Normalization computeNormalization(const Dataset& data, const std::vector<int64_t>& indices);
+// Real-valued targets: one mean and standard deviation over every target value of these
+// samples (a constant target keeps stddev 1); identity for classification data.
+Normalization computeTargetNormalization(const Dataset& data, const std::vector<int64_t>& indices);
 
 } // namespace netcanvas

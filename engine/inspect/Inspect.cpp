@@ -10,6 +10,7 @@
 #include "engine/backend/kernels/ActivationTable.h"
 #include "engine/core/Error.h"
 #include "engine/data/DataLoader.h"
+#include "engine/data/SequenceData.h"
 #include "engine/train/Loss.h"
 
 #include <algorithm>
@@ -529,6 +530,64 @@ std::vector<SamplePrediction> Evaluation::cell(int t, int p) const
         if (s.truth == t && s.predicted == p)
             in.push_back(s);
     return mostConfidentFirst(std::move(in));
+}
+
+Evaluation evaluateRegression(Network& network, const Dataset& data, const std::vector<int64_t>& indices,
+    const Normalization& norm, const Normalization& targetNorm, int64_t batchSize,
+    const std::function<bool(int64_t, int64_t)>& progress)
+{
+    if (!data.isRegression())
+        throw DataError("evaluate: dataset '" + data.root + "' has class labels, not real-valued targets");
+    if (data.sampleSize() != network.inputShape().numel())
+        throw ShapeError("evaluate: the network's input node '" + network.analysis().inputNode + "' takes "
+            + network.inputShape().toString() + " samples, the dataset '" + data.root + "' has "
+            + data.sampleShape().toString());
+    const int64_t k = data.targetSize();
+    if (network.outputShape().numel() != k)
+        throw ShapeError("evaluate: the network's output node '" + network.analysis().outputNode + "' gives "
+            + network.outputShape().toString() + " values, the targets are " + data.targetShape.toString());
+    Evaluation ev;
+    ev.regression = true;
+    ev.topK = 0;
+    ev.accuracy = kNaN;
+    ev.topKAccuracy = kNaN;
+    if (batchSize <= 0)
+        batchSize = 256;
+    const float mean = targetNorm.empty() ? 0.0f : targetNorm.mean[0];
+    const float sd = targetNorm.empty() ? 1.0f : targetNorm.stddev[0];
+    auto unit = [&](float v) { return v * data.targetScale + data.targetOffset; };
+    const int64_t total = static_cast<int64_t>(indices.size());
+    const int64_t per = data.sampleSize();
+    Tensor batch;
+    RegressionMetrics metrics;
+    std::vector<float> predicted(static_cast<size_t>(k)), actual(static_cast<size_t>(k));
+    for (int64_t begin = 0; begin < total; begin += batchSize) {
+        const int64_t n = std::min(batchSize, total - begin);
+        batch.resize(network.inputShape().batched(n));
+        for (int64_t i = 0; i < n; ++i)
+            prepareSample(data, indices[static_cast<size_t>(begin + i)], norm, batch.data() + i * per);
+        const Tensor& out = network.forward(batch, false);
+        for (int64_t i = 0; i < n; ++i) {
+            const int64_t index = indices[static_cast<size_t>(begin + i)];
+            for (int64_t j = 0; j < k; ++j) {
+                // Stored units (what the dataset keeps), then the data's.
+                predicted[static_cast<size_t>(j)] = out.data()[i * k + j] * sd + mean;
+                actual[static_cast<size_t>(j)] = data.targets[static_cast<size_t>(index * k + j)];
+                ev.predicted.push_back(unit(predicted[static_cast<size_t>(j)]));
+                ev.actual.push_back(unit(actual[static_cast<size_t>(j)]));
+            }
+            metrics.add(predicted.data(), actual.data(), k);
+            ev.indices.push_back(index);
+        }
+        if (progress && !progress(begin + n, total))
+            throw DataError("evaluation of '" + data.root + "' cancelled");
+    }
+    ev.rmse = metrics.rmse(data.targetScale);
+    ev.mae = metrics.mae(data.targetScale);
+    ev.r2 = metrics.r2();
+    if (data.seriesTargetFeature >= 0 && total > 0)
+        ev.naiveRmse = naiveLastValueForecast(data, indices).rmse;
+    return ev;
 }
 
 Evaluation evaluate(Network& network, const Dataset& data, const std::vector<int64_t>& indices,

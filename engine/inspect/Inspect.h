@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -140,11 +141,25 @@ struct Evaluation {
     int topK = 5; // as asked, clamped to [1, classes]
     double topKAccuracy = 0.0; // truth among the topK most probable classes (ties: lower class first)
     std::vector<SamplePrediction> samples; // in the order of `indices`
+    // Real-valued targets (Dataset::isRegression; evaluateRegression): no confusion matrix but
+    // RMSE, MAE and R² and each sample's predicted and actual target values in the data's
+    // units (samples × targetSize, in the order of `indices`); for a series also the naive
+    // last-value forecast's RMSE on the same samples (NaN otherwise).
+    bool regression = false;
+    double rmse = std::numeric_limits<double>::quiet_NaN(), mae = std::numeric_limits<double>::quiet_NaN();
+    double r2 = std::numeric_limits<double>::quiet_NaN(), naiveRmse = std::numeric_limits<double>::quiet_NaN();
+    std::vector<int64_t> indices;
+    std::vector<float> predicted, actual;
     // Misclassified samples, most confident mistakes first.
     std::vector<SamplePrediction> mistakes() const;
     // Samples with truth t predicted as p (a confusion-matrix cell), most confident first.
     std::vector<SamplePrediction> cell(int t, int p) const;
 };
+// Regression: the network's outputs taken as targets normalized by `targetNorm` (one mean and
+// deviation, as the Trainer trains them; empty = as stored) and brought back to the data's units.
+Evaluation evaluateRegression(Network& network, const Dataset& data, const std::vector<int64_t>& indices,
+    const Normalization& norm, const Normalization& targetNorm, int64_t batchSize = 256,
+    const std::function<bool(int64_t, int64_t)>& progress = {});
 // `progress(done, total)` may return false to cancel (throws DataError "cancelled").
 Evaluation evaluate(Network& network, const Dataset& data, const std::vector<int64_t>& indices,
     const Normalization& norm, int topK = 5, int64_t batchSize = 256,

@@ -34,6 +34,9 @@ RunSummary summarize(const TrainResult& r, const EvalResult* test)
         s.testAccuracy = test->accuracy;
         s.testSamples = test->samples;
         s.testConfusion = test->confusion;
+        s.testRmse = test->rmse;
+        s.testMae = test->mae;
+        s.testR2 = test->r2;
     }
     return s;
 }

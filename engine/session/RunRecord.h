@@ -33,6 +33,11 @@ struct RunSummary {
     double testAccuracy = std::numeric_limits<double>::quiet_NaN();
     int64_t testSamples = 0;
     ConfusionMatrix testConfusion;
+    // Regression (real-valued targets): the test RMSE and MAE in the data's units and R²
+    // (NaN for classification).
+    double testRmse = std::numeric_limits<double>::quiet_NaN();
+    double testMae = std::numeric_limits<double>::quiet_NaN();
+    double testR2 = std::numeric_limits<double>::quiet_NaN();
 };
 
 // The summary of a fit() and, when `test` is given, of its test evaluation.

@@ -4,6 +4,7 @@
 #include "engine/graph/ModelJson.h"
 #include "engine/io/ProjectFile.h"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace netcanvas {
@@ -110,9 +111,38 @@ DatasetOptions datasetOptionsFor(const GraphAnalysis& a, const std::string& resi
     return o;
 }
 
+void fitSequenceOptions(
+    const ModelGraph& graph, const GraphAnalysis& a, DatasetOptions& o, const SequenceOverrides& given)
+{
+    const Shape& s = a.inputShape;
+    if (o.task == "series" && s.rank() == 3) {
+        if (!given.window)
+            o.window = static_cast<int>(s[1]);
+        if (!given.horizon)
+            o.horizon = static_cast<int>(std::max<int64_t>(1, a.outputShape.numel()));
+    }
+    if (o.task == "text" && s.rank() == 3) {
+        if (!given.length)
+            o.sequenceLength = static_cast<int>(s[2]);
+        if (!given.vocabulary)
+            for (const GraphNode& n : graph.nodes())
+                if (n.type == "Embedding" && n.params.contains("vocab") && n.params["vocab"].is_number_integer()) {
+                    o.maxVocabulary = n.params["vocab"].get<int>();
+                    break;
+                }
+    }
+}
+
 void checkOutputMatchesClasses(const GraphAnalysis& a, const Dataset& d)
 {
     const int64_t units = a.outputShape.numel();
+    if (d.isRegression()) {
+        if (units != d.targetSize())
+            throw ShapeError("the model's output node '" + a.outputNode + "' gives " + a.outputShape.toString()
+                + " values per sample, but the dataset's targets are " + d.targetShape.toString()
+                + ": set its units to " + std::to_string(d.targetSize()));
+        return;
+    }
     if (units != d.numClasses())
         throw ShapeError("the model's output node '" + a.outputNode + "' gives " + a.outputShape.toString()
             + " values per sample, but the dataset has " + std::to_string(d.numClasses())

@@ -59,8 +59,17 @@ Normalization normalizationOf(const WeightsMeta& meta);
 
 // Dataset geometry for a model: the Input node's C×H×W (GraphError when it is not rank 3).
 DatasetOptions datasetOptionsFor(const GraphAnalysis& a, const std::string& resize);
+// Sequence tasks take what the model fixes from the model: a series' window from the Input's
+// height (1×T×F) and its horizon from the outputs per sample; a text's length from the Input's
+// width (1×1×L) and the vocabulary's size from the first Embedding's `vocab`. Fields already
+// set by the user (windowGiven etc.) are kept.
+struct SequenceOverrides {
+    bool window = false, horizon = false, length = false, vocabulary = false;
+};
+void fitSequenceOptions(
+    const ModelGraph& graph, const GraphAnalysis& a, DatasetOptions& options, const SequenceOverrides& given);
 // ShapeError naming the output node when the model's outputs per sample are not the
-// dataset's number of classes.
+// dataset's number of classes (or, for real-valued targets, the target's size).
 void checkOutputMatchesClasses(const GraphAnalysis& a, const Dataset& data);
 
 } // namespace netcanvas

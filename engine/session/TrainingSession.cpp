@@ -2,6 +2,7 @@
 
 #include "engine/backend/DeviceManager.h"
 #include "engine/core/Error.h"
+#include "engine/data/SequenceData.h"
 #include "engine/graph/ModelJson.h"
 #include "engine/io/AtomicFile.h"
 #include "engine/session/ModelWeights.h"
@@ -355,6 +356,13 @@ void TrainingSession::saveWeights(const std::string& path)
     netcanvas::saveWeights(path, m_trainer->network(), weightsMeta());
 }
 
+namespace {
+nlohmann::json numberOrNull(double v)
+{
+    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+} // namespace
+
 nlohmann::json TrainingSession::metricsJson(const SessionResult& result) const
 {
     const TrainResult& r = result.train;
@@ -370,6 +378,37 @@ nlohmann::json TrainingSession::metricsJson(const SessionResult& result) const
         metrics["skipped_steps"] = r.skippedSteps;
         metrics["loss_scale"] = r.lossScale;
     }
+    if (m_data->isRegression()) {
+        // Regression: RMSE, MAE (the data's units) and R² instead of accuracy.
+        metrics["task"] = m_data->seriesTargetFeature >= 0 ? "forecast" : "regression";
+        metrics["loss"] = toString(m_config.loss);
+        if (!r.history.empty() && !std::isnan(r.history.back().validationRmse)) {
+            metrics["validation_loss"] = r.history.back().validationLoss;
+            metrics["validation_rmse"] = r.history.back().validationRmse;
+            metrics["validation_mae"] = r.history.back().validationMae;
+            metrics["validation_r2"] = numberOrNull(r.history.back().validationR2);
+        }
+        if (result.tested) {
+            metrics["test_loss"] = result.test.loss;
+            metrics["test_rmse"] = result.test.rmse;
+            metrics["test_mae"] = result.test.mae;
+            metrics["test_r2"] = numberOrNull(result.test.r2);
+            metrics["test_samples"] = result.test.samples;
+            if (m_data->seriesTargetFeature >= 0 && m_split) {
+                const ForecastBaseline naive = naiveLastValueForecast(*m_data, m_split->test);
+                metrics["naive_test_rmse"] = naive.rmse;
+                metrics["naive_test_mae"] = naive.mae;
+            }
+        }
+        if (m_loadReport)
+            metrics["init_weights"] = m_loadReport->toJson();
+        const GraphAnalysis analysis = m_graph.analyze();
+        metrics["trainable_parameters"] = analysis.totalParams - analysis.frozenParams;
+        metrics["frozen_parameters"] = analysis.frozenParams;
+        return metrics;
+    }
+    if (m_data->tokenInputs)
+        metrics["vocabulary"] = m_data->vocabulary.size();
     if (!r.history.empty() && !std::isnan(r.history.back().validationAccuracy)) {
         metrics["validation_accuracy"] = r.history.back().validationAccuracy;
         metrics["validation_loss"] = r.history.back().validationLoss;

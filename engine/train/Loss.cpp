@@ -17,7 +17,11 @@ LossKind lossKindFromString(const std::string& s)
         return LossKind::CrossEntropy;
     if (s == "mse")
         return LossKind::MeanSquaredError;
-    throw FormatError("unknown loss '" + s + "' (known: cross_entropy, mse)");
+    if (s == "mae")
+        return LossKind::MeanAbsoluteError;
+    if (s == "huber")
+        return LossKind::Huber;
+    throw FormatError("unknown loss '" + s + "' (known: cross_entropy, mse, mae, huber)");
 }
 
 std::string toString(LossKind k)
@@ -27,6 +31,10 @@ std::string toString(LossKind k)
         return "cross_entropy";
     case LossKind::MeanSquaredError:
         return "mse";
+    case LossKind::MeanAbsoluteError:
+        return "mae";
+    case LossKind::Huber:
+        return "huber";
     }
     return "?";
 }
@@ -127,8 +135,79 @@ float computeLoss(
                                      : softmaxCrossEntropy(output, labels, grad);
     case LossKind::MeanSquaredError:
         return meanSquaredError(output, labels, grad);
+    case LossKind::MeanAbsoluteError:
+    case LossKind::Huber:
+        break;
     }
-    throw FormatError("unknown loss kind");
+    throw DataError("the " + toString(kind) + " loss needs real-valued targets, not class labels");
+}
+
+bool isRegressionLoss(LossKind kind)
+{
+    return kind == LossKind::MeanSquaredError || kind == LossKind::MeanAbsoluteError || kind == LossKind::Huber;
+}
+
+float regressionLoss(LossKind kind, const float* out, const float* target, float* grad, int64_t count, float delta)
+{
+    if (count <= 0)
+        throw ShapeError("regression loss: no values");
+    const double inv = 1.0 / static_cast<double>(count);
+    double total = 0.0;
+    for (int64_t i = 0; i < count; ++i) {
+        const double d = static_cast<double>(out[i]) - static_cast<double>(target[i]);
+        double g = 0.0;
+        switch (kind) {
+        case LossKind::MeanSquaredError:
+            total += d * d;
+            g = 2.0 * d;
+            break;
+        case LossKind::MeanAbsoluteError:
+            total += std::abs(d);
+            g = d > 0.0 ? 1.0 : (d < 0.0 ? -1.0 : 0.0); // PyTorch's subgradient: 0 at 0
+            break;
+        case LossKind::Huber:
+            if (std::abs(d) <= delta) {
+                total += 0.5 * d * d;
+                g = d;
+            } else {
+                total += delta * (std::abs(d) - 0.5 * delta);
+                g = d > 0.0 ? delta : -delta;
+            }
+            break;
+        case LossKind::CrossEntropy:
+            throw DataError("the cross_entropy loss needs class labels: a regression task takes mse, mae or huber");
+        }
+        grad[i] = static_cast<float>(g * inv);
+    }
+    return static_cast<float>(total * inv);
+}
+
+float regressionLoss(LossKind kind, const Tensor& output, const Tensor& target, Tensor& grad, float delta)
+{
+    if (output.size() != target.size())
+        throw ShapeError(toString(kind) + " loss: output " + output.shape().toString() + " and target "
+            + target.shape().toString() + " differ in size");
+    if (output.empty())
+        throw ShapeError(toString(kind) + " loss: empty output " + output.shape().toString());
+    grad.resize(output.shape());
+    return regressionLoss(kind, output.data(), target.data(), grad.data(), output.size(), delta);
+}
+
+float computeRegressionLoss(Backend& backend, LossKind kind, const Tensor& output, const Tensor& hostTarget,
+    Tensor& grad, std::vector<float>& hostOutput, std::vector<float>& hostGrad)
+{
+    if (output.size() != hostTarget.size())
+        throw ShapeError(toString(kind) + " loss: the model gives " + output.shape().toString()
+            + " values, the targets are " + hostTarget.shape().toString());
+    grad.resize(output.shape());
+    const int64_t count = output.size();
+    hostOutput.resize(static_cast<size_t>(count));
+    hostGrad.resize(static_cast<size_t>(count));
+    // The outputs come to the host (a batch of targets is small), the gradient goes back up.
+    backend.download(hostOutput.data(), output.data(), count);
+    const float loss = regressionLoss(kind, hostOutput.data(), hostTarget.data(), hostGrad.data(), count);
+    backend.upload(grad.data(), hostGrad.data(), count);
+    return loss;
 }
 
 DeviceLabels::~DeviceLabels()
@@ -165,8 +244,11 @@ float computeLoss(Backend& backend, LossKind kind, const Tensor& output, const i
                                      : backend.softmaxCrossEntropy(output.data(), labels, grad.data(), n, k);
     case LossKind::MeanSquaredError:
         return backend.meanSquaredError(output.data(), labels, grad.data(), n, k);
+    case LossKind::MeanAbsoluteError:
+    case LossKind::Huber:
+        break;
     }
-    throw FormatError("unknown loss kind");
+    throw DataError("the " + toString(kind) + " loss needs real-valued targets, not class labels");
 }
 
 } // namespace netcanvas

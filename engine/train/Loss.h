@@ -14,8 +14,12 @@
 
 namespace netcanvas {
 
-enum class LossKind { CrossEntropy, MeanSquaredError };
-LossKind lossKindFromString(const std::string& s); // "cross_entropy" | "mse"; throws FormatError
+// MeanAbsoluteError and Huber take real-valued targets only; MeanSquaredError takes either a
+// one-hot of class labels or real-valued targets.
+enum class LossKind { CrossEntropy, MeanSquaredError, MeanAbsoluteError, Huber };
+// "cross_entropy" | "mse" | "mae" | "huber"; throws FormatError
+LossKind lossKindFromString(const std::string& s);
+bool isRegressionLoss(LossKind kind); // mse, mae, huber
 std::string toString(LossKind k);
 
 // Softmax cross-entropy on logits (N×K), fused and numerically stable (log-sum-exp).
@@ -30,6 +34,19 @@ float crossEntropyOnProbabilities(const Tensor& probabilities, const std::vector
 float meanSquaredError(const Tensor& output, const std::vector<int32_t>& labels, Tensor& grad);
 // Mean squared error against an explicit target of the same shape.
 float meanSquaredError(const Tensor& output, const Tensor& target, Tensor& grad);
+
+// Regression losses against real-valued targets of the same number of values, averaged over
+// every value (PyTorch's reduction='mean'): MSE (o−t)², MAE |o−t| (gradient 0 at 0), Huber
+// with `delta` (PyTorch's HuberLoss: ½d² inside |d| ≤ delta, delta·(|d| − ½delta) outside).
+// Writes dL/d(output) into grad; cross_entropy throws DataError.
+float regressionLoss(
+    LossKind kind, const float* out, const float* target, float* grad, int64_t count, float delta = 1.0f);
+float regressionLoss(LossKind kind, const Tensor& output, const Tensor& target, Tensor& grad, float delta = 1.0f);
+// The same for an output and grad on a backend's device and targets on the host: the outputs
+// are downloaded into hostOutput, the gradient computed on the host and uploaded (a batch of
+// targets is small; a device kernel can replace this later). hostOutput receives the outputs.
+float computeRegressionLoss(Backend& backend, LossKind kind, const Tensor& output, const Tensor& hostTarget,
+    Tensor& grad, std::vector<float>& hostOutput, std::vector<float>& hostGrad);
 
 // outputIsProbabilities: the model ends in Softmax, so cross-entropy takes probabilities.
 float computeLoss(LossKind kind, const Tensor& output, const std::vector<int32_t>& labels, Tensor& grad,

@@ -196,4 +196,38 @@ int argmaxRow(const Tensor& scores, int64_t row)
     return static_cast<int>(best);
 }
 
+void RegressionMetrics::add(const float* predicted, const float* target, int64_t count)
+{
+    for (int64_t i = 0; i < count; ++i) {
+        const double t = target[i];
+        const double d = static_cast<double>(predicted[i]) - t;
+        m_sse += d * d;
+        m_sae += std::abs(d);
+        m_sum += t;
+        m_sumSquares += t * t;
+    }
+    m_count += count;
+}
+
+double RegressionMetrics::rmse(double scale) const
+{
+    return m_count ? std::sqrt(m_sse / static_cast<double>(m_count)) * scale : std::numeric_limits<double>::quiet_NaN();
+}
+
+double RegressionMetrics::mae(double scale) const
+{
+    return m_count ? m_sae / static_cast<double>(m_count) * scale : std::numeric_limits<double>::quiet_NaN();
+}
+
+double RegressionMetrics::r2() const
+{
+    if (m_count == 0)
+        return std::numeric_limits<double>::quiet_NaN();
+    const double n = static_cast<double>(m_count);
+    const double sst = m_sumSquares - m_sum * m_sum / n;
+    if (!(sst > 1e-12 * std::max(1.0, m_sumSquares)))
+        return std::numeric_limits<double>::quiet_NaN();
+    return 1.0 - m_sse / sst;
+}
+
 } // namespace netcanvas

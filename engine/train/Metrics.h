@@ -32,6 +32,24 @@ private:
     std::vector<int64_t> m_counts;
 };
 
+// Regression metrics over predictions and targets, accumulated batch by batch in double:
+// RMSE and MAE (in the units given, times `scale` — the targets' standard deviation when
+// they were normalized, so the figures are in the data's units) and R² = 1 − SSE/SST (scale-
+// free; NaN when the targets are constant or there are none).
+class RegressionMetrics {
+public:
+    void reset() { *this = RegressionMetrics(); }
+    void add(const float* predicted, const float* target, int64_t count);
+    int64_t count() const { return m_count; }
+    double rmse(double scale = 1.0) const;
+    double mae(double scale = 1.0) const;
+    double r2() const;
+
+private:
+    int64_t m_count = 0;
+    double m_sse = 0.0, m_sae = 0.0, m_sum = 0.0, m_sumSquares = 0.0;
+};
+
 // Index of the largest value of row r of a N×K tensor.
 int argmaxRow(const Tensor& scores, int64_t row);
 

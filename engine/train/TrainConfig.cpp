@@ -161,7 +161,7 @@ TrainConfig trainConfigFromJson(const nlohmann::json& recipe, TrainConfig base)
     }
     if (r.has("loss")) {
         std::string loss;
-        r.string("loss", loss, { "cross_entropy", "mse" });
+        r.string("loss", loss, { "cross_entropy", "mse", "mae", "huber" });
         c.loss = lossKindFromString(loss);
     }
     if (r.has("seed")) {

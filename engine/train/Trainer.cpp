@@ -36,6 +36,8 @@ std::string formatNumber(double v)
 // A label the model cannot output: names the sample (its file) rather than the batch row.
 void checkLabels(const Dataset& data, const Batch& batch, int64_t outputs)
 {
+    if (data.isRegression())
+        return;
     for (size_t i = 0; i < batch.labels.size(); ++i) {
         const int32_t y = batch.labels[i];
         if (y >= 0 && y < outputs)
@@ -168,13 +170,34 @@ void Trainer::writeCheckpoint(const std::string& fileName, const Dataset& data)
     saveWeights((std::filesystem::path(m_config.checkpointDir) / fileName).string(), *m_network, meta);
 }
 
+double Trainer::batchLoss(const Batch& batch, const Tensor& out, const int32_t*& labels)
+{
+    if (batch.targets.empty()) {
+        labels = m_labels.upload(batch.labels);
+        return computeLoss(m_backend, m_config.loss, out, labels, m_grad, m_outputIsProbabilities);
+    }
+    labels = nullptr;
+    return computeRegressionLoss(m_backend, m_config.loss, out, batch.targets, m_grad, m_hostOut, m_hostGrad);
+}
+
+double Trainer::targetUnit(const Dataset& data) const
+{
+    const double sd = m_targetNormalization.empty() ? 1.0 : m_targetNormalization.stddev[0];
+    return sd * static_cast<double>(data.targetScale);
+}
+
 EvalResult Trainer::runEvaluation(const Dataset& data, DataLoader& loader, int classes, bool confusion)
 {
     EvalResult r;
-    r.confusion.reset(confusion ? classes : 0);
+    r.regression = data.isRegression();
+    r.confusion.reset(confusion && !r.regression ? classes : 0);
     Batch batch;
     double lossSum = 0.0;
     int64_t correct = 0;
+    RegressionMetrics metrics;
+    const float tMean = m_targetNormalization.empty() ? 0.0f : m_targetNormalization.mean[0];
+    const float tSd = m_targetNormalization.empty() ? 1.0f : m_targetNormalization.stddev[0];
+    auto toDataUnits = [&](float v) { return (v * tSd + tMean) * data.targetScale + data.targetOffset; };
     loader.startEpoch(0);
     while (loader.next(batch)) {
         const int64_t n = batch.size();
@@ -183,10 +206,20 @@ EvalResult Trainer::runEvaluation(const Dataset& data, DataLoader& loader, int c
         checkLabels(data, batch, m_network->outputShape().numel());
         batch.images.reshape(m_network->inputShape().batched(n));
         const Tensor& out = m_network->forward(batch.images, false);
-        const int32_t* labels = m_labels.upload(batch.labels);
-        const double loss = computeLoss(m_backend, m_config.loss, out, labels, m_grad, m_outputIsProbabilities);
+        const int32_t* labels = nullptr;
+        const double loss = batchLoss(batch, out, labels);
         lossSum += loss * static_cast<double>(n);
-        if (confusion) {
+        if (r.regression) {
+            const int64_t count = batch.targets.size();
+            metrics.add(m_hostOut.data(), batch.targets.data(), count);
+            if (confusion) {
+                r.indices.insert(r.indices.end(), batch.indices.begin(), batch.indices.end());
+                for (int64_t i = 0; i < count; ++i) {
+                    r.predicted.push_back(toDataUnits(m_hostOut[static_cast<size_t>(i)]));
+                    r.actual.push_back(toDataUnits(batch.targets.data()[i]));
+                }
+            }
+        } else if (confusion) {
             const Tensor* host = &out;
             if (!out.isHost()) {
                 m_network->assign(m_hostOutput, out);
@@ -207,7 +240,12 @@ EvalResult Trainer::runEvaluation(const Dataset& data, DataLoader& loader, int c
         r.accuracy = kNaN;
     } else {
         r.loss = lossSum / static_cast<double>(r.samples);
-        r.accuracy = static_cast<double>(correct) / static_cast<double>(r.samples);
+        r.accuracy = r.regression ? kNaN : static_cast<double>(correct) / static_cast<double>(r.samples);
+    }
+    if (r.regression) {
+        r.rmse = metrics.rmse(targetUnit(data));
+        r.mae = metrics.mae(targetUnit(data));
+        r.r2 = metrics.r2();
     }
     return r;
 }
@@ -219,7 +257,8 @@ EvalResult Trainer::evaluate(const Dataset& data, const std::vector<int64_t>& in
         EvalResult r;
         r.loss = kNaN;
         r.accuracy = kNaN;
-        r.confusion.reset(classes);
+        r.confusion.reset(data.isRegression() ? 0 : classes);
+        r.regression = data.isRegression();
         return r;
     }
     if (data.sampleSize() != m_network->inputShape().numel())
@@ -230,6 +269,7 @@ EvalResult Trainer::evaluate(const Dataset& data, const std::vector<int64_t>& in
     opt.shuffle = false;
     opt.seed = m_config.seed;
     opt.normalization = m_normalization;
+    opt.targetNormalization = m_targetNormalization;
     DataLoader loader(data, indices, opt);
     return runEvaluation(data, loader, classes, true);
 }
@@ -270,6 +310,8 @@ struct Trainer::EpochTotals {
     double active = 0.0; // seconds spent in steps
     double lossSum = 0.0;
     int64_t correct = 0, samples = 0, skipped = 0;
+    double squaredError = 0.0; // regression: normalized units
+    int64_t values = 0;
     double lr = 0.0; // the last step's learning rate
 };
 
@@ -307,6 +349,23 @@ void Trainer::checkFitInputs(const Dataset& data, const DataSplit& split) const
     if (split.train.empty())
         throw DataError("training: the training split is empty (dataset '" + data.root + "' has "
             + std::to_string(data.size()) + " samples)");
+    const Network& net = *m_network;
+    if (data.isRegression()) {
+        if (!isRegressionLoss(m_config.loss))
+            throw DataError("training: dataset '" + data.root
+                + "' has real-valued targets: choose the mse, mae or huber loss, not " + toString(m_config.loss));
+        if (data.sampleSize() != net.inputShape().numel())
+            throw ShapeError("training: the model's input node '" + net.analysis().inputNode + "' takes "
+                + net.inputShape().toString() + " samples, the dataset has " + data.sampleShape().toString());
+        if (net.outputShape().numel() != data.targetSize())
+            throw ShapeError("training: the model's output node '" + net.analysis().outputNode + "' gives "
+                + net.outputShape().toString() + " values per sample, but the targets of '" + data.root + "' are "
+                + data.targetShape.toString());
+        return;
+    }
+    if (m_config.loss == LossKind::MeanAbsoluteError || m_config.loss == LossKind::Huber)
+        throw DataError("training: the " + toString(m_config.loss) + " loss needs real-valued targets; dataset '"
+            + data.root + "' has class labels (use cross_entropy or mse)");
     // One class is not a classification: a 1-unit model would report 100% accuracy.
     const int32_t firstLabel = data.labels[static_cast<size_t>(split.train.front())];
     bool twoClasses = false;
@@ -322,7 +381,6 @@ void Trainer::checkFitInputs(const Dataset& data, const DataSplit& split) const
         throw DataError("training: dataset '" + data.root + "': every training sample is of class '" + name
             + "': a classifier needs samples of at least 2 classes");
     }
-    const Network& net = *m_network;
     if (data.sampleSize() != net.inputShape().numel())
         throw ShapeError("training: the model's input node '" + net.analysis().inputNode + "' takes "
             + net.inputShape().toString() + " samples, the dataset has " + data.sampleShape().toString());
@@ -341,6 +399,8 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
     checkFitInputs(data, split);
     if (m_config.normalize && !m_normalizationFixed)
         m_normalization = computeNormalization(data, split.train);
+    if (m_config.normalize && !m_normalizationFixed)
+        m_targetNormalization = computeTargetNormalization(data, split.train);
     {
         ModelGraph recipe = m_graph;
         recipe.training = trainConfigToJson(m_config);
@@ -357,6 +417,7 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
         trainOpt.shardCount = m_sync->size();
         trainOpt.shardRank = m_sync->rank();
     }
+    trainOpt.targetNormalization = m_targetNormalization;
     FitRun run(data, split.train, trainOpt);
     run.start = fitStart;
     run.outputs = m_network->outputShape().numel();
@@ -460,8 +521,8 @@ StepResult Trainer::trainStep(const Batch& batch, double lr)
     // statistics change in forward(), so the copy comes first).
     saveParameters(m_lastGood);
     const Tensor& out = net.forward(batch.images, true);
-    const int32_t* labels = m_labels.upload(batch.labels);
-    const double dataLoss = computeLoss(m_backend, m_config.loss, out, labels, m_grad, m_outputIsProbabilities);
+    const int32_t* labels = nullptr;
+    const double dataLoss = batchLoss(batch, out, labels);
     step.loss = dataLoss + m_optimizer->penalty(m_trainable);
     if (!std::isfinite(step.loss)) {
         if (m_sync)
@@ -475,7 +536,15 @@ StepResult Trainer::trainStep(const Batch& batch, double lr)
             + " \u2014 try a lower learning rate";
         return step;
     }
-    step.correct = m_backend.countCorrect(out.data(), labels, n, out.sampleSize());
+    if (labels) {
+        step.correct = m_backend.countCorrect(out.data(), labels, n, out.sampleSize());
+    } else {
+        step.values = batch.targets.size();
+        for (int64_t i = 0; i < step.values; ++i) {
+            const double d = static_cast<double>(m_hostOut[static_cast<size_t>(i)]) - batch.targets.data()[i];
+            step.squaredError += d * d;
+        }
+    }
     step.lossScale = m_scaler ? m_scaler->scale() : 1.0f;
     if (m_scaler)
         m_backend.scale(step.lossScale, m_grad.data(), m_grad.size());
@@ -557,6 +626,8 @@ void Trainer::reportBatch(FitRun& run, EpochTotals& totals, const StepResult& st
 {
     totals.lossSum += step.loss * static_cast<double>(n);
     totals.correct += step.correct;
+    totals.squaredError += step.squaredError;
+    totals.values += step.values;
     totals.samples += n;
     run.samplesSeen += n;
     totals.active += seconds;
@@ -571,7 +642,10 @@ void Trainer::reportBatch(FitRun& run, EpochTotals& totals, const StepResult& st
         e.globalStep = run.globalStep;
         e.totalSteps = run.totalSteps;
         e.loss = step.loss;
-        e.accuracy = static_cast<double>(step.correct) / static_cast<double>(n);
+        e.regression = run.data.isRegression();
+        e.accuracy = e.regression ? kNaN : static_cast<double>(step.correct) / static_cast<double>(n);
+        if (e.regression && step.values > 0)
+            e.rmse = std::sqrt(step.squaredError / static_cast<double>(step.values)) * targetUnit(run.data);
         e.learningRate = lr;
         e.samplesPerSecond = run.smoothedRate;
         e.etaSeconds = static_cast<double>(run.totalSteps - run.globalStep - 1)
@@ -592,6 +666,12 @@ EpochEvent Trainer::validate(FitRun& run, int epoch, const EpochTotals& totals)
     const double samples = static_cast<double>(totals.samples);
     ev.trainLoss = totals.samples ? totals.lossSum / samples : kNaN;
     ev.trainAccuracy = totals.samples ? static_cast<double>(totals.correct) / samples : kNaN;
+    ev.regression = run.data.isRegression();
+    if (ev.regression) {
+        ev.trainAccuracy = kNaN;
+        if (totals.values > 0)
+            ev.trainRmse = std::sqrt(totals.squaredError / static_cast<double>(totals.values)) * targetUnit(run.data);
+    }
     ev.validationLoss = kNaN;
     ev.validationAccuracy = kNaN;
     if (run.validationLoader) {
@@ -600,6 +680,9 @@ EpochEvent Trainer::validate(FitRun& run, int epoch, const EpochTotals& totals)
         run.activeSeconds += now() - v0;
         ev.validationLoss = v.loss;
         ev.validationAccuracy = v.accuracy;
+        ev.validationRmse = v.rmse;
+        ev.validationMae = v.mae;
+        ev.validationR2 = v.r2;
     }
     ev.learningRate = totals.lr;
     ev.skippedSteps = totals.skipped;

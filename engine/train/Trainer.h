@@ -45,6 +45,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -74,6 +75,8 @@ struct StepResult {
     float lossScale = 1.0f; // the loss scale the step ran with (1 without loss scaling)
     bool updateSkipped = false; // the loss scaler skipped the update (counted in skippedSteps)
     double gradNorm = 0.0; // with clipping on: the global gradient norm before clipping; else 0
+    double squaredError = 0.0; // regression: the batch's sum of squared errors (normalized units)
+    int64_t values = 0; // regression: the target values summed over
 };
 
 struct BatchEvent {
@@ -91,6 +94,8 @@ struct BatchEvent {
     bool skipped = false; // loss scaling: the gradients overflowed, the update was skipped
     double gradNorm = 0.0; // with gradient clipping on: the global norm before clipping; else 0
     StepOutcome outcome = StepOutcome::Trained; // Trained or SkippedByLossScaling
+    bool regression = false; // real-valued targets: accuracy is NaN, rmse is this batch's (data units)
+    double rmse = 0.0;
 };
 
 struct EpochEvent {
@@ -103,13 +108,29 @@ struct EpochEvent {
     bool improved = false; // best validation loss so far (best checkpoint written)
     int64_t skippedSteps = 0; // loss scaling: updates skipped in this epoch (gradient overflow)
     double lossScale = 0.0; // loss scaling: the scale at the end of the epoch; 0 without
+    // Regression (accuracies are then NaN): RMSE over the epoch's batches, and the validation
+    // RMSE, MAE and R², in the data's units; NaN for classification or without validation.
+    bool regression = false;
+    double trainRmse = std::numeric_limits<double>::quiet_NaN();
+    double validationRmse = std::numeric_limits<double>::quiet_NaN();
+    double validationMae = std::numeric_limits<double>::quiet_NaN();
+    double validationR2 = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct EvalResult {
     double loss = 0.0;
-    double accuracy = 0.0;
+    double accuracy = 0.0; // NaN for regression
     int64_t samples = 0;
     ConfusionMatrix confusion;
+    // Regression: RMSE and MAE in the data's units, R²; and (evaluate() only) each sample's
+    // predicted and actual target values in the data's units, samples × targetSize, in the
+    // order of `indices`.
+    bool regression = false;
+    double rmse = std::numeric_limits<double>::quiet_NaN();
+    double mae = std::numeric_limits<double>::quiet_NaN();
+    double r2 = std::numeric_limits<double>::quiet_NaN();
+    std::vector<int64_t> indices;
+    std::vector<float> predicted, actual;
 };
 
 struct TrainResult {
@@ -158,6 +179,8 @@ public:
     // precision). It keeps its scale from one fit() to the next.
     const LossScaler* lossScaler() const { return m_scaler.get(); }
     const Normalization& normalization() const { return m_normalization; }
+    // Regression: the one mean/stddev the targets are trained in (from the training split).
+    const Normalization& targetNormalization() const { return m_targetNormalization; }
     // Fixes the normalization (e.g. the one a fine-tuned model was trained with): fit() then
     // uses it instead of computing one from the training split.
     void setNormalization(Normalization n)
@@ -201,8 +224,14 @@ private:
     void saveParameters(std::vector<Tensor>& dst);
     void restoreParameters(const std::vector<Tensor>& src);
     void writeCheckpoint(const std::string& fileName, const Dataset& data);
-    // Loss, accuracy and (optionally) confusion of the current weights over one pass of `loader`.
+    // Loss, accuracy and (optionally) confusion of the current weights over one pass of `loader`;
+    // for regression data RMSE, MAE, R² and (with `confusion`) the predictions.
     EvalResult runEvaluation(const Dataset& data, DataLoader& loader, int classes, bool confusion);
+    // The task's loss of this batch's output: class labels (uploaded) or real-valued targets
+    // (the outputs then also land in m_hostOut). `labels` receives the device labels or null.
+    double batchLoss(const Batch& batch, const Tensor& out, const int32_t*& labels);
+    // Regression metrics' factor to the data's units (target stddev × the dataset's scale).
+    double targetUnit(const Dataset& data) const;
 
     TrainConfig m_config;
     Backend& m_backend;
@@ -213,6 +242,8 @@ private:
     std::vector<FloatSpan> m_gradSpans; // the gradients the optimizer reads (scaler's check)
     std::vector<FloatSpan> m_valueSpans; // every parameter value (the post-step check)
     Normalization m_normalization;
+    Normalization m_targetNormalization; // regression targets (fit() computes it)
+    std::vector<float> m_hostOut, m_hostGrad; // regression: outputs and dL/d(output) on the host
     std::function<void(const BatchEvent&)> m_onBatch;
     std::function<void(const EpochEvent&)> m_onEpoch;
     std::atomic<bool> m_stop { false };

@@ -38,6 +38,15 @@ bool RunCurves::update(const RunRecord& run)
             validationLoss.emplace_back(x, e.validationLoss);
             maxLoss = std::max(maxLoss, e.validationLoss);
         }
+        if (e.regression) {
+            regression = true;
+            for (auto [value, curve] :
+                { std::pair { e.trainRmse, &trainAccuracy }, std::pair { e.validationRmse, &validationAccuracy } })
+                if (std::isfinite(value)) {
+                    curve->emplace_back(x, value);
+                    maxRmse = std::max(maxRmse, value);
+                }
+        }
         if (std::isfinite(e.trainAccuracy)) {
             trainAccuracy.emplace_back(x, e.trainAccuracy * 100.0);
             minAccuracy = std::min(minAccuracy, e.trainAccuracy * 100.0);

@@ -1,7 +1,8 @@
 #pragma once
 // RunCurves: the full (undecimated) chart data of one run, derived incrementally from its
 // RunRecord events. x is the epoch, fractional for batches (epoch + (batch+1)/batches).
-// Accuracy values are percentages.
+// Accuracy values are percentages; for a regression run (real-valued targets) the "accuracy"
+// curves hold the training and validation RMSE in the data's units instead.
 #include <QPointF>
 
 #include <cstddef>
@@ -22,6 +23,8 @@ struct RunCurves {
     std::vector<QPointF> validationAccuracy; // per epoch
     double maxLoss = 0.0; // over smoothLoss and validationLoss
     double minAccuracy = 100.0;
+    bool regression = false; // the accuracy curves are RMSE
+    double maxRmse = 0.0;
     double maxLearningRate = 0.0;
     double maxX = 0.0;
 

@@ -303,10 +303,16 @@ void TrainingCharts::rebuildSeries()
     m_lossChart->setTitle(overlay
             ? tr("Loss   <span style='font-weight:normal;color:#7a828e'>solid: training · dashed: validation</span>")
             : tr("Loss"));
-    m_accuracyChart->setTitle(overlay
-            ? tr(
-                "Accuracy   <span style='font-weight:normal;color:#7a828e'>solid: training · dashed: validation</span>")
-            : tr("Accuracy"));
+    // Regression runs chart their RMSE where classifiers chart accuracy.
+    bool regression = false;
+    for (int id : m_visible)
+        if (const RunRecord* run = m_history->run(id))
+            regression = regression || (!run->batches.empty() && run->batches.front().regression)
+                || (!run->epochs.empty() && run->epochs.front().regression);
+    const QString metric = regression ? tr("RMSE") : tr("Accuracy");
+    m_accuracyChart->setTitle(overlay ? metric
+                + tr("   <span style='font-weight:normal;color:#7a828e'>solid: training · dashed: validation</span>")
+                                      : metric);
     m_lrChart->legend()->setVisible(false);
 
     for (int id : m_visible) {
@@ -375,8 +381,13 @@ void TrainingCharts::rebuildSeries()
         connectHover(rs.raw, label, tr("loss"), QStringLiteral("%.4f"));
         connectHover(rs.smooth, label, tr("loss (smoothed)"), QStringLiteral("%.4f"));
         connectHover(rs.validationLoss, label, tr("validation loss"), QStringLiteral("%.4f"));
-        connectHover(rs.trainAccuracy, label, tr("training accuracy"), QStringLiteral("%.2f%%"));
-        connectHover(rs.validationAccuracy, label, tr("validation accuracy"), QStringLiteral("%.2f%%"));
+        if (regression) {
+            connectHover(rs.trainAccuracy, label, tr("training RMSE"), QStringLiteral("%.4g"));
+            connectHover(rs.validationAccuracy, label, tr("validation RMSE"), QStringLiteral("%.4g"));
+        } else {
+            connectHover(rs.trainAccuracy, label, tr("training accuracy"), QStringLiteral("%.2f%%"));
+            connectHover(rs.validationAccuracy, label, tr("validation accuracy"), QStringLiteral("%.2f%%"));
+        }
         connectHover(rs.learningRate, label, tr("learning rate"), QStringLiteral("%.3g"), &m_lrScale);
 
         m_curves[id]; // created on first sight
@@ -448,8 +459,8 @@ void TrainingCharts::refreshNow()
 
 void TrainingCharts::updateAxes()
 {
-    double epochs = 1.0, maxLoss = 0.0, minAcc = 100.0, maxLr = 0.0;
-    bool haveAcc = false;
+    double epochs = 1.0, maxLoss = 0.0, minAcc = 100.0, maxLr = 0.0, maxRmse = 0.0;
+    bool haveAcc = false, regression = false;
     for (int id : m_visible) {
         const RunCurves& c = m_curves[id];
         // The data, not the planned epochs: six epochs of twenty fill the axis.
@@ -462,12 +473,20 @@ void TrainingCharts::updateAxes()
             haveAcc = true;
         }
         maxLr = std::max(maxLr, c.maxLearningRate);
+        regression = regression || c.regression;
+        maxRmse = std::max(maxRmse, c.maxRmse);
     }
     for (QValueAxis* x : { m_lossX, m_accX, m_lrX })
         setNiceAxis(x, 0.0, epochs, std::min(static_cast<int>(epochs), 6));
     setNiceAxis(m_lossY, 0.0, maxLoss > 0.0 ? maxLoss * 1.15 : 2.5, 5);
     const double accLow = haveAcc ? std::max(0.0, std::floor((minAcc - 3.0) / 10.0) * 10.0) : 0.0;
-    setNiceAxis(m_accY, accLow, 100.0, 5, QStringLiteral("%%"));
+    if (regression) {
+        setNiceAxis(m_accY, 0.0, maxRmse > 0.0 ? maxRmse * 1.15 : 1.0, 5);
+        if (!m_accuracyChart->title().startsWith(tr("RMSE")))
+            m_accuracyChart->setTitle(tr("RMSE"));
+    } else {
+        setNiceAxis(m_accY, accLow, 100.0, 5, QStringLiteral("%%"));
+    }
     // Small rates are drawn in units of 10^k (the axis title says so): labels such as "2.0"
     // stay readable in a narrow chart where "2.0e-03" is elided.
     const int exponent = maxLr > 0.0 && maxLr < 0.1 ? static_cast<int>(std::floor(std::log10(maxLr))) : 0;

@@ -4,7 +4,10 @@
 #include "widgets/canvas/GraphModel.h"
 #include "widgets/data/DatasetView.h"
 
+#include "engine/session/TrainedModel.h"
+
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
@@ -102,6 +105,7 @@ void DataPanel::buildUi()
     m_message->hide();
     dv->addWidget(m_message);
     v->addWidget(dataBox);
+    v->addWidget(buildTaskBox(body));
 
     // Split and augmentation side by side: both are short.
     auto* row = new QHBoxLayout;
@@ -166,6 +170,140 @@ void DataPanel::buildUi()
     connect(m_flip, &QCheckBox::toggled, this, edited);
 }
 
+QWidget* DataPanel::buildTaskBox(QWidget* parent)
+{
+    auto* box = new QGroupBox(tr("Task"), parent);
+    auto* form = new QFormLayout(box);
+    form->setVerticalSpacing(4);
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    m_task = new QComboBox(box);
+    m_task->setObjectName(QStringLiteral("task"));
+    m_task->addItem(tr("Classification"), QString());
+    m_task->addItem(tr("Regression (numeric CSV)"), QStringLiteral("regression"));
+    m_task->addItem(tr("Time series forecast (CSV)"), QStringLiteral("series"));
+    m_task->addItem(tr("Text classification"), QStringLiteral("text"));
+    m_task->setToolTip(tr("Classification: images, or a CSV of features and a label. Regression: a CSV with a "
+                          "real-valued target. Time series: windows of a CSV series forecast its next values. Text: "
+                          "'label<TAB>text' lines, or a folder per class of text files."));
+    m_target = new QLineEdit(box);
+    m_target->setPlaceholderText(tr("column name or number (default: last; series: first value column)"));
+    m_columns = new QLineEdit(box);
+    m_columns->setPlaceholderText(tr("comma-separated (default: every numeric column but a date)"));
+    auto fromModel = [box](int max) {
+        auto* spin = new QSpinBox(box);
+        spin->setRange(0, max);
+        spin->setSpecialValueText(tr("from the model"));
+        return spin;
+    };
+    m_window = fromModel(100000);
+    m_window->setToolTip(tr("Steps per input window (the model's Input height)"));
+    m_horizon = fromModel(10000);
+    m_horizon->setToolTip(tr("Values forecast per window (the model's output units)"));
+    m_differences = new QCheckBox(tr("forecast the change from the last value"), box);
+    m_differences->setToolTip(tr("The model sees the changes between rows: for a series with a trend, whose later "
+                                 "values lie outside the training range"));
+    m_tokens = new QComboBox(box);
+    m_tokens->addItem(tr("words"), QStringLiteral("word"));
+    m_tokens->addItem(tr("characters"), QStringLiteral("char"));
+    m_length = fromModel(100000);
+    m_length->setToolTip(tr("Tokens per sample, padded or truncated (the model's Input width)"));
+    m_vocabulary = fromModel(1 << 24);
+    m_vocabulary->setToolTip(tr("Largest vocabulary, from the training split (the Embedding's vocab)"));
+    form->addRow(tr("Kind"), m_task);
+    auto row = [form](const QString& label, QWidget* field, QList<QWidget*>& group) {
+        form->addRow(label, field);
+        group << form->labelForField(field) << field;
+    };
+    row(tr("Target"), m_target, m_targetRows);
+    row(tr("Value columns"), m_columns, m_seriesRows);
+    row(tr("Window"), m_window, m_seriesRows);
+    row(tr("Horizon"), m_horizon, m_seriesRows);
+    form->addRow(m_differences);
+    m_seriesRows << m_differences;
+    row(tr("Tokens"), m_tokens, m_textRows);
+    row(tr("Length"), m_length, m_textRows);
+    row(tr("Vocabulary"), m_vocabulary, m_textRows);
+    auto edited = [this] {
+        updateTaskRows();
+        if (!m_applying)
+            emit settingsEdited();
+    };
+    connect(m_task, &QComboBox::currentIndexChanged, this, edited);
+    connect(m_tokens, &QComboBox::currentIndexChanged, this, edited);
+    connect(m_differences, &QCheckBox::toggled, this, edited);
+    connect(m_target, &QLineEdit::textEdited, this, edited);
+    connect(m_columns, &QLineEdit::textEdited, this, edited);
+    for (QSpinBox* spin : { m_window, m_horizon, m_length, m_vocabulary })
+        connect(spin, &QSpinBox::valueChanged, this, edited);
+    updateTaskRows();
+    return box;
+}
+
+void DataPanel::updateTaskRows()
+{
+    const QString t = task();
+    for (QWidget* w : m_targetRows)
+        w->setVisible(t != QLatin1String("text"));
+    for (QWidget* w : m_seriesRows)
+        w->setVisible(t == QLatin1String("series"));
+    for (QWidget* w : m_textRows)
+        w->setVisible(t == QLatin1String("text"));
+}
+
+QString DataPanel::task() const
+{
+    return m_task->currentData().toString();
+}
+
+void DataPanel::setTask(const QString& task, const QString& target, bool differences)
+{
+    m_differences->setChecked(differences);
+    const int i = m_task->findData(task);
+    m_task->setCurrentIndex(i < 0 ? 0 : i);
+    m_target->setText(target);
+    updateTaskRows();
+}
+
+DatasetOptions DataPanel::taskOptions() const
+{
+    DatasetOptions o;
+    o.task = task().toStdString();
+    o.target = m_target->text().trimmed().toStdString();
+    for (const QString& c : m_columns->text().split(QLatin1Char(','), Qt::SkipEmptyParts))
+        if (!c.trimmed().isEmpty())
+            o.columns.push_back(c.trimmed().toStdString());
+    o.tokens = m_tokens->currentData().toString().toStdString();
+    o.differences = m_differences->isChecked();
+    if (m_window->value() > 0)
+        o.window = m_window->value();
+    if (m_horizon->value() > 0)
+        o.horizon = m_horizon->value();
+    if (m_length->value() > 0)
+        o.sequenceLength = m_length->value();
+    if (m_vocabulary->value() > 0)
+        o.maxVocabulary = m_vocabulary->value();
+    o.validationFraction = m_validation->value();
+    o.testFraction = m_test->value();
+    fitSequenceOptions(m_model->graph(), m_model->analysis(), o,
+        { m_window->value() > 0, m_horizon->value() > 0, m_length->value() > 0, m_vocabulary->value() > 0 });
+    return o;
+}
+
+QString DataPanel::taskKey() const
+{
+    const DatasetOptions o = taskOptions();
+    if (o.task.empty())
+        return {};
+    // Series and text datasets make their split (and scaling or vocabulary) at load time.
+    QString key = QString::fromStdString(o.task + "|" + o.target + "|" + o.tokens) + QLatin1Char('|')
+        + QString::number(o.window) + QLatin1Char('|') + QString::number(o.horizon) + QLatin1Char('|')
+        + QString::number(o.sequenceLength) + QLatin1Char('|') + QString::number(o.maxVocabulary) + QLatin1Char('|')
+        + m_columns->text().trimmed() + (o.differences ? QStringLiteral("|changes") : QString());
+    if (o.task == "series" || o.task == "text")
+        key += QStringLiteral("|%1|%2").arg(o.validationFraction).arg(o.testFraction);
+    return key;
+}
+
 void DataPanel::browse(bool folder)
 {
     const QString start = m_path->text().isEmpty() ? QDir::homePath() : m_path->text();
@@ -212,6 +350,8 @@ bool DataPanel::datasetIsCurrent() const
     if (QFileInfo(QString::fromStdString(m_dataset->root)).absoluteFilePath()
         != QFileInfo(datasetPath()).absoluteFilePath())
         return false;
+    if (m_loadedKey != taskKey())
+        return false;
     const Shape in = modelInputShape();
     if (in.rank() != 3)
         return true;
@@ -236,6 +376,13 @@ bool DataPanel::loadDataset()
         return false;
     }
     DatasetOptions opt;
+    try {
+        opt = taskOptions();
+    } catch (const std::exception& e) {
+        showMessage(tr("Cannot open the dataset: %1").arg(QString::fromStdString(e.what())), true);
+        return false;
+    }
+    m_pendingKey = taskKey();
     const Shape in = modelInputShape();
     auto state = std::make_shared<LoadState>();
     if (in.rank() == 3) {
@@ -291,6 +438,7 @@ void DataPanel::onLoadFinished()
     QString error;
     if (r.data && !cancelled) { // a load that finished as Cancel was pressed is still cancelled
         m_dataset = r.data;
+        m_loadedKey = m_pendingKey;
         m_view->setDataset(m_dataset);
         showMessage({}, false);
     } else if (cancelled) {
@@ -316,8 +464,9 @@ void DataPanel::updateState()
     m_progress->setVisible(loading);
     m_cancel->setVisible(loading);
     const bool editable = !loading && !m_locked;
-    for (QWidget* w : std::initializer_list<QWidget*> {
-             m_loadButton, m_browse, m_path, m_validation, m_test, m_flip, m_shift, m_rotate })
+    for (QWidget* w : std::initializer_list<QWidget*> { m_loadButton, m_browse, m_path, m_validation, m_test, m_flip,
+             m_shift, m_rotate, m_task, m_target, m_columns, m_window, m_horizon, m_differences, m_tokens, m_length,
+             m_vocabulary })
         w->setEnabled(editable);
     const bool official = m_dataset && m_dataset->officialTestBegin >= 0;
     m_test->setEnabled(editable && !official);

@@ -58,6 +58,14 @@ public:
     // The dataset is loaded, from datasetPath(), at the model's input geometry.
     bool datasetIsCurrent() const;
 
+    // What the data is for: "" (classification as the format gives it), "regression",
+    // "series" or "text", with their settings (target column, value columns, window, horizon,
+    // tokens, length, vocabulary; 0 = what the model fixes). setTask() fills the controls.
+    QString task() const;
+    void setTask(const QString& task, const QString& target = {}, bool differences = false);
+    // The options the next load uses (task fields; fitSequenceOptions fills the rest from the model).
+    DatasetOptions taskOptions() const;
+
     // Split and augmentation settings into / from a config (other fields untouched).
     void applyTo(TrainConfig& config) const;
     void setFrom(const TrainConfig& config);
@@ -80,6 +88,10 @@ private:
     void onLoadFinished();
     void updateState();
     void showMessage(const QString& text, bool error);
+    QWidget* buildTaskBox(QWidget* parent);
+    void updateTaskRows();
+    // What a load was made with: a dataset loaded with other task settings is not current.
+    QString taskKey() const;
 
     GraphModel* m_model;
     std::shared_ptr<const Dataset> m_dataset;
@@ -102,6 +114,18 @@ private:
     QSpinBox* m_shift;
     QDoubleSpinBox* m_rotate;
     DatasetView* m_view;
+    QComboBox* m_task;
+    QLineEdit* m_target;
+    QLineEdit* m_columns;
+    QSpinBox* m_window;
+    QSpinBox* m_horizon;
+    QCheckBox* m_differences;
+    QComboBox* m_tokens;
+    QSpinBox* m_length;
+    QSpinBox* m_vocabulary;
+    QList<QWidget*> m_seriesRows, m_textRows, m_targetRows; // label and field of each row
+    QString m_loadedKey; // taskKey() of the loaded dataset
+    QString m_pendingKey; // taskKey() of the load running
 };
 
 } // namespace netcanvas::widgets

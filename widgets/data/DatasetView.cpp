@@ -632,6 +632,61 @@ void DatasetView::setSkippedExpanded(bool expanded)
     m_skippedList->setVisible(expanded && m_skippedList->count() > 0);
 }
 
+QString DatasetView::targetSummary(const Dataset& d) const
+{
+    const QLocale loc = numberLocale();
+    double lo = 0, hi = 0, sum = 0;
+    for (size_t i = 0; i < d.targets.size(); ++i) {
+        const double v = static_cast<double>(d.targets[i]) * d.targetScale + d.targetOffset;
+        lo = i == 0 ? v : std::min(lo, v);
+        hi = i == 0 ? v : std::max(hi, v);
+        sum += v;
+    }
+    const double mean = d.targets.empty() ? 0.0 : sum / static_cast<double>(d.targets.size());
+    return tr("Real-valued targets from %1 to %2 (mean %3): trained with a regression loss; RMSE, MAE and R² "
+              "replace accuracy.")
+        .arg(loc.toString(lo, 'g', 4), loc.toString(hi, 'g', 4), loc.toString(mean, 'g', 4));
+}
+
+QString DatasetView::sequenceSummary(const Dataset& d) const
+{
+    const QLocale loc = numberLocale();
+    std::vector<int32_t> lengths = d.sequenceLengths;
+    std::sort(lengths.begin(), lengths.end());
+    int64_t truncated = 0;
+    for (int32_t n : lengths)
+        truncated += n > d.width ? 1 : 0;
+    QString text = tr("Vocabulary: %1 tokens from the training split (0 = padding, 1 = unknown).")
+                       .arg(loc.toString(static_cast<qlonglong>(d.vocabulary.size())));
+    if (!lengths.empty())
+        text += QStringLiteral("\n")
+            + tr("Lengths in tokens: shortest %1, median %2, 90%: %3, longest %4; %5 truncated to %6, the rest "
+                 "padded.")
+                  .arg(lengths.front())
+                  .arg(lengths[lengths.size() / 2])
+                  .arg(lengths[lengths.size() * 9 / 10])
+                  .arg(lengths.back())
+                  .arg(loc.toString(static_cast<qlonglong>(truncated)))
+                  .arg(d.width);
+    QStringList words;
+    for (size_t k = 2; k < d.vocabulary.size() && k < 22; ++k)
+        words << QString::fromStdString(d.vocabulary[k]).replace(QLatin1Char(' '), QChar(0x2423));
+    if (!words.isEmpty())
+        text += QStringLiteral("\n") + tr("Most frequent: %1").arg(words.join(QStringLiteral(" ")));
+    text += QStringLiteral("\n") + tr("Examples:");
+    for (size_t k = 0; k < d.examples.size() && k < 6; ++k) {
+        QString e = QString::fromStdString(d.examples[k]);
+        const int tab = e.indexOf(QLatin1Char('\t'));
+        if (tab >= 0)
+            e = e.left(tab) + QStringLiteral(" — ") + e.mid(tab + 1);
+        e = e.simplified();
+        if (e.size() > 110)
+            e = e.left(110) + QChar(0x2026);
+        text += QStringLiteral("\n  ") + e;
+    }
+    return text;
+}
+
 void DatasetView::rebuild()
 {
     const bool shown = m_dataset != nullptr;
@@ -662,8 +717,14 @@ void DatasetView::rebuild()
         shape = countText(d.channels, tr("feature"), tr("features"));
     else
         shape = tr("%1×%2×%3 features").arg(d.channels).arg(d.height).arg(d.width);
+    if (d.tokenInputs)
+        shape = countText(d.width, tr("token"), tr("tokens"));
+    else if (d.seriesTargetFeature >= 0)
+        shape = tr("%1 steps × %2").arg(d.height).arg(countText(d.width, tr("feature"), tr("features")));
     QStringList header { countText(d.size(), tr("sample"), tr("samples")),
-        countText(d.numClasses(), tr("class"), tr("classes")), shape };
+        d.isRegression() ? tr("target %1").arg(QString::fromStdString(d.targetShape.toString()))
+                         : countText(d.numClasses(), tr("class"), tr("classes")),
+        shape };
     if (!d.format.empty())
         header << QString::fromStdString(d.format);
     m_headerText = header.join(QStringLiteral(" · "));
@@ -680,6 +741,8 @@ void DatasetView::rebuild()
     if (d.officialTestBegin >= 0 && d.officialTestBegin < d.size())
         details << tr("official test split: the last %1")
                        .arg(loc.toString(static_cast<qlonglong>(d.size() - d.officialTestBegin)));
+    for (const std::string& n : d.notes)
+        details << QString::fromStdString(n);
     m_details->setText(details.join(QStringLiteral(" · ")));
     m_details->setToolTip(root);
     m_details->setVisible(!details.isEmpty());
@@ -720,8 +783,11 @@ void DatasetView::rebuild()
     m_thumbScroll->verticalScrollBar()->setValue(0);
     m_chartScroll->setFixedHeight(
         std::min(m_chart->contentHeight(), m_chart->rowHeight() * kVisibleChartRows + m_chart->rowHeight() / 2));
-    m_chartScroll->setVisible(!counts.empty());
-    if (counts.empty()) {
+    m_chartScroll->setVisible(!counts.empty() && !d.isRegression());
+    if (d.isRegression()) {
+        m_chartNote->setText(targetSummary(d));
+        m_chartNote->setStyleSheet(QStringLiteral("color: #76808e;"));
+    } else if (counts.empty()) {
         m_chartNote->setText(tr("No classes."));
         m_chartNote->setStyleSheet(QStringLiteral("color: #76808e;"));
     } else {
@@ -755,7 +821,14 @@ void DatasetView::rebuild()
 
     // Example thumbnails.
     QString note;
-    if (!d.isImages())
+    if (d.tokenInputs)
+        note = sequenceSummary(d);
+    else if (d.seriesTargetFeature >= 0)
+        note = tr("Each sample is a window of %1 steps; it forecasts the next %2 value(s) of the target. "
+                  "Windows are split in time order: training first, then validation, then test.")
+                   .arg(d.height)
+                   .arg(d.targetSize());
+    else if (!d.isImages())
         note = tr("No thumbnails: the samples are numeric features (%1 values each), not images.")
                    .arg(loc.toString(static_cast<qlonglong>(d.sampleSize())));
     else if (d.size() == 0 || d.pixels.empty())

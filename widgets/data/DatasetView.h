@@ -73,6 +73,9 @@ signals:
 
 private:
     void rebuild();
+    // Regression: the targets' range in the data's units; text: vocabulary, lengths, examples.
+    QString targetSummary(const netcanvas::Dataset& d) const;
+    QString sequenceSummary(const netcanvas::Dataset& d) const;
     void setSkippedExpanded(bool expanded);
 
     std::shared_ptr<const netcanvas::Dataset> m_dataset;

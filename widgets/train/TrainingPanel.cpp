@@ -177,6 +177,12 @@ void TrainingPanel::buildUi()
     m_clipNorm->setToolTip(tr("Gradient clipping: when the norm of all gradients together exceeds this bound, "
                               "they are scaled down to it before the update (recurrent networks need it; 1 to 5 "
                               "is typical). Off: never clip."));
+    m_loss = new QComboBox(hyper);
+    m_loss->setObjectName(QStringLiteral("loss"));
+    for (const char* k : { "cross_entropy", "mse", "mae", "huber" })
+        m_loss->addItem(QString::fromLatin1(k));
+    m_loss->setToolTip(tr("cross_entropy: classes. mse, mae, huber: real-valued targets (regression, forecasts); "
+                          "mse also compares a classifier's outputs with one-hot labels"));
     m_seed = new QSpinBox(hyper);
     m_seed->setRange(0, std::numeric_limits<int>::max());
     m_threads = new QSpinBox(hyper);
@@ -191,6 +197,7 @@ void TrainingPanel::buildUi()
     form->addRow(tr("Schedule"), m_schedule);
     form->addRow(tr("Batch size"), m_batchSize);
     form->addRow(tr("Epochs"), m_epochsSpin);
+    form->addRow(tr("Loss"), m_loss);
     form->addRow(tr("L1"), m_l1);
     form->addRow(tr("L2"), m_l2);
     form->addRow(tr("Weight decay"), m_weightDecay);
@@ -230,7 +237,7 @@ void TrainingPanel::buildUi()
         if (!m_applying)
             emit settingsEdited();
     };
-    for (QComboBox* c : { m_optimizer, m_schedule, m_device, m_precision })
+    for (QComboBox* c : { m_optimizer, m_schedule, m_loss, m_device, m_precision })
         connect(c, &QComboBox::currentIndexChanged, this, edited);
     // Leaving TF32/FP16 on a machine without such a GPU: the entry is no longer offered.
     connect(m_precision, &QComboBox::currentIndexChanged, this, &TrainingPanel::updatePrecisionEntries);
@@ -288,6 +295,7 @@ TrainConfig TrainingPanel::config() const
     c.optimizer.l2 = m_l2->value();
     c.optimizer.weightDecay = m_weightDecay->value();
     c.clipNorm = m_clipNorm->value();
+    c.loss = lossKindFromString(m_loss->currentText().toStdString());
     c.seed = static_cast<uint64_t>(m_seed->value());
     c.threads = m_threads->value();
     const QString device = m_device->currentData().toString();
@@ -311,6 +319,7 @@ void TrainingPanel::setConfig(const TrainConfig& c)
     m_l2->setValue(c.optimizer.l2);
     m_weightDecay->setValue(c.optimizer.weightDecay);
     m_clipNorm->setValue(c.clipNorm);
+    m_loss->setCurrentText(QString::fromStdString(toString(c.loss)));
     m_seed->setValue(
         static_cast<int>(std::min<uint64_t>(c.seed, static_cast<uint64_t>(std::numeric_limits<int>::max()))));
     m_threads->setValue(c.threads);
@@ -394,10 +403,14 @@ void TrainingPanel::updateDatasetInfo()
         return;
     }
     const Dataset& d = *data;
-    QString text = tr("Dataset: <b>%1</b> · %2 samples · %3 classes")
-                       .arg(QFileInfo(QString::fromStdString(d.root)).fileName().toHtmlEscaped(),
-                           QLocale().toString(static_cast<qlonglong>(d.size())))
-                       .arg(d.numClasses());
+    QString text = d.isRegression() ? tr("Dataset: <b>%1</b> · %2 samples · targets %3")
+                                          .arg(QFileInfo(QString::fromStdString(d.root)).fileName().toHtmlEscaped(),
+                                              QLocale().toString(static_cast<qlonglong>(d.size())),
+                                              QString::fromStdString(d.targetShape.toString()))
+                                    : tr("Dataset: <b>%1</b> · %2 samples · %3 classes")
+                                          .arg(QFileInfo(QString::fromStdString(d.root)).fileName().toHtmlEscaped(),
+                                              QLocale().toString(static_cast<qlonglong>(d.size())))
+                                          .arg(d.numClasses());
     text += link;
     if (!d.skipped.empty())
         text += QStringLiteral("<br><span style='color:#b26b00'>%1</span>")
@@ -417,7 +430,14 @@ QString TrainingPanel::trainBlocker() const
     const auto data = m_data->dataset();
     if (data && m_data->datasetIsCurrent()) {
         const int64_t outputs = a.outputShape.numel();
-        if (data->numClasses() > outputs)
+        if (data->isRegression() && outputs != data->targetSize())
+            return tr("The targets are %1 values per sample but the output node '%2' gives %3 — set its units to %1.")
+                .arg(data->targetSize())
+                .arg(QString::fromStdString(a.outputNode))
+                .arg(outputs);
+        if (data->isRegression() && !isRegressionLoss(config().loss))
+            return tr("The targets are real values: choose the mse, mae or huber loss.");
+        if (!data->isRegression() && data->numClasses() > outputs)
             return tr("The dataset has %1 classes but the output node '%2' gives %3 values — set its units to %1.")
                 .arg(data->numClasses())
                 .arg(QString::fromStdString(a.outputNode))
@@ -454,7 +474,7 @@ void TrainingPanel::updateButtons()
     m_stop->setEnabled(m_running);
     m_data->setLocked(m_running);
     for (QWidget* w : std::initializer_list<QWidget*> { m_optimizer, m_learningRate, m_schedule, m_batchSize,
-             m_epochsSpin, m_l1, m_l2, m_weightDecay, m_clipNorm, m_seed, m_threads, m_device })
+             m_epochsSpin, m_loss, m_l1, m_l2, m_weightDecay, m_clipNorm, m_seed, m_threads, m_device })
         w->setEnabled(!m_running);
     updatePrecisionEntries();
     if (!m_running) {
@@ -556,6 +576,19 @@ void TrainingPanel::showBatch(const BatchEvent& e)
 
 void TrainingPanel::showEpoch(const EpochEvent& e)
 {
+    if (e.regression) {
+        QString text = tr("Epoch %1: training loss %2, RMSE %3")
+                           .arg(e.epoch + 1)
+                           .arg(e.trainLoss, 0, 'f', 4)
+                           .arg(e.trainRmse, 0, 'g', 4);
+        if (std::isfinite(e.validationRmse))
+            text += tr(" · validation loss %1, RMSE %2, R² %3")
+                        .arg(e.validationLoss, 0, 'f', 4)
+                        .arg(e.validationRmse, 0, 'g', 4)
+                        .arg(e.validationR2, 0, 'f', 3);
+        m_status->setToolTip(text);
+        return;
+    }
     QString text = tr("Epoch %1: training loss %2, accuracy %3%")
                        .arg(e.epoch + 1)
                        .arg(e.trainLoss, 0, 'f', 4)
@@ -570,7 +603,13 @@ void TrainingPanel::showEpoch(const EpochEvent& e)
 void TrainingPanel::showFinished(const RunSummary& s)
 {
     QString result;
-    if (std::isfinite(s.testAccuracy))
+    if (std::isfinite(s.testRmse))
+        result = tr("test RMSE %1, MAE %2, R² %3 (%4 samples)")
+                     .arg(s.testRmse, 0, 'g', 4)
+                     .arg(s.testMae, 0, 'g', 4)
+                     .arg(s.testR2, 0, 'f', 3)
+                     .arg(s.testSamples);
+    else if (std::isfinite(s.testAccuracy))
         result = tr("test accuracy %1% (loss %2, %3 samples)")
                      .arg(s.testAccuracy * 100.0, 0, 'f', 2)
                      .arg(s.testLoss, 0, 'f', 4)

@@ -157,6 +157,7 @@ private:
     ScientificSpinBox* m_l1;
     ScientificSpinBox* m_l2;
     ScientificSpinBox* m_weightDecay;
+    QComboBox* m_loss;
     QDoubleSpinBox* m_clipNorm;
     QSpinBox* m_seed;
     QSpinBox* m_threads;
