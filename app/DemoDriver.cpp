@@ -5,6 +5,7 @@
 #include "app/LabelingController.h"
 #include "app/LabelingCoordinator.h"
 #include "app/MainWindow.h"
+#include "app/RunControlCoordinator.h"
 #include "app/TrainingController.h"
 #include "app/TrainingCoordinator.h"
 #include "widgets/charts/TrainingCharts.h"
@@ -37,6 +38,8 @@ const QString kLiveMaps = QStringLiteral("live-maps");
 const QString kReport = QStringLiteral("report");
 const QString kLabelDemo = QStringLiteral("label-demo");
 const QString kLabelRound = QStringLiteral("label-round");
+const QString kChangeLr = QStringLiteral("change-lr");
+const QString kLayerHealth = QStringLiteral("layer-health");
 
 void addHidden(QCommandLineParser& parser, const QString& name, const QString& doc, const QString& value = {},
     const QString& defaultValue = {})
@@ -64,6 +67,9 @@ DemoDriver::DemoDriver(QCommandLineParser& parser, QObject* parent)
     addHidden(parser, kReport, QStringLiteral("Print the run's throughput and quit."));
     addHidden(parser, kLabelDemo, QStringLiteral("Label N images from a path,label CSV."), QStringLiteral("csv:N"));
     addHidden(parser, kLabelRound, QStringLiteral("Train a round on the labels at launch."));
+    addHidden(parser, kChangeLr, QStringLiteral("A live learning-rate change SECONDS after training starts."),
+        QStringLiteral("seconds:lr"));
+    addHidden(parser, kLayerHealth, QStringLiteral("Show the Layer Health tab of the bottom dock."));
 }
 
 bool DemoDriver::unattended() const
@@ -96,6 +102,12 @@ QString DemoDriver::drive(MainWindow& window)
     }
     if (m_parser.isSet(kReport))
         reportWhenFinished(window);
+    if (m_parser.isSet(kChangeLr))
+        changeLearningRate(window);
+    if (m_parser.isSet(kLayerHealth)) {
+        InspectDock* dock = window.training()->inspectDock();
+        dock->setCurrentWidget(window.runControl()->layerCharts());
+    }
     if (m_parser.isSet(kTrainOnStart))
         QTimer::singleShot(300, &window, [&window] { window.training()->trainNow(); });
     if (m_parser.isSet(kInspect))
@@ -116,6 +128,18 @@ QString DemoDriver::runLabelDemo(MainWindow& window)
     const QString spec = m_parser.value(kLabelDemo);
     const int colon = spec.lastIndexOf(QLatin1Char(':'));
     return labelFromCsv(window, spec.left(colon), colon > 0 ? spec.mid(colon + 1).toInt() : 100);
+}
+
+void DemoDriver::changeLearningRate(MainWindow& window)
+{
+    const QString spec = m_parser.value(kChangeLr);
+    const int ms = static_cast<int>(spec.section(QLatin1Char(':'), 0, 0).toDouble() * 1000);
+    const double lr = spec.section(QLatin1Char(':'), 1).toDouble();
+    connect(window.training()->controller(), &TrainingController::started, &window, [&window, ms, lr] {
+        QTimer::singleShot(ms, &window, [&window, lr] {
+            window.training()->controller()->requestChange({ RunChangeKind::LearningRate, lr });
+        });
+    });
 }
 
 void DemoDriver::reportWhenFinished(MainWindow& window)

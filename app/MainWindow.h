@@ -38,6 +38,7 @@ class FileActions;
 class LabelingCoordinator;
 class ProjectDocument;
 class ServeCoordinator;
+class RunControlCoordinator;
 class TrainingCoordinator;
 class WindowLayout;
 
@@ -56,6 +57,7 @@ public:
     TrainingCoordinator* training() const { return m_training; }
     LabelingCoordinator* labeling() const { return m_labeling; }
     ServeCoordinator* serving() const { return m_serve; }
+    RunControlCoordinator* runControl() const { return m_runControl; }
     WindowLayout* windowLayout() const { return m_layout; }
     QToolBar* toolBar() const { return m_toolBar; }
 
@@ -103,6 +105,7 @@ private:
     TrainingCoordinator* m_training = nullptr;
     LabelingCoordinator* m_labeling = nullptr;
     ServeCoordinator* m_serve = nullptr;
+    RunControlCoordinator* m_runControl = nullptr;
     FileActions* m_files = nullptr;
     WindowLayout* m_layout = nullptr;
     QToolBar* m_toolBar = nullptr;

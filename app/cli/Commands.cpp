@@ -3,6 +3,7 @@
 
 #include "Inspect.h"
 #include "Interrupt.h"
+#include "LiveControl.h"
 #include "Progress.h"
 
 #include "engine/backend/Backend.h"
@@ -21,6 +22,7 @@
 #include "engine/layers/LayerRegistry.h"
 #include "engine/session/ModelWeights.h"
 #include "engine/session/RunRecord.h"
+#include "engine/session/RunResume.h"
 #include "engine/session/TrainedModel.h"
 #include "engine/session/TrainingSession.h"
 #include "engine/train/Loss.h"
@@ -213,6 +215,8 @@ int runLayers(bool json)
 
 namespace {
 
+TrainConfig withMachineSettings(TrainConfig cfg, const TrainOptions& o);
+
 TrainConfig trainConfigFor(const ModelGraph& graph, const TrainOptions& o)
 {
     TrainConfig cfg = trainConfigFromJson(graph.training);
@@ -232,6 +236,12 @@ TrainConfig trainConfigFor(const ModelGraph& graph, const TrainOptions& o)
         cfg.validationFraction = *o.validationFraction;
     if (o.patience)
         cfg.earlyStoppingPatience = *o.patience;
+    if (o.minDelta)
+        cfg.earlyStoppingMinDelta = *o.minDelta;
+    if (o.monitor)
+        cfg.monitor = *o.monitor;
+    if (o.keepWeights)
+        cfg.resultWeights = *o.keepWeights;
     if (o.clipNorm)
         cfg.clipNorm = *o.clipNorm;
     if (o.flip)
@@ -240,6 +250,13 @@ TrainConfig trainConfigFor(const ModelGraph& graph, const TrainOptions& o)
         cfg.augmentation.maxShift = o.shift;
     if (o.rotate > 0)
         cfg.augmentation.maxRotation = o.rotate;
+    return withMachineSettings(cfg, o);
+}
+
+// The settings of the machine, which a resumed run takes from its command line too.
+TrainConfig withMachineSettings(TrainConfig cfg, const TrainOptions& o)
+{
+    cfg.layerStatsEvery = o.layerStats;
     cfg.device = o.device;
     cfg.threads = o.threads;
     cfg.precision = precisionOption(o.precision);
@@ -248,16 +265,24 @@ TrainConfig trainConfigFor(const ModelGraph& graph, const TrainOptions& o)
 }
 
 // The progress hooks of `train`: a progress line per batch, a line per epoch.
-SessionHooks progressHooks(TrainingSession& session, Progress& progress, int epochs)
+// Live changes (control.json) are polled here; the planned epochs follow them.
+SessionHooks progressHooks(TrainingSession& session, Progress& progress, int& epochs, ControlWatcher& control)
 {
     SessionHooks hooks;
-    hooks.onBatch = [&session, &progress, epochs](const BatchEvent& e) {
+    hooks.onBatch = [&session, &progress, &epochs, &control](const BatchEvent& e) {
         if (interrupted())
             session.requestStop();
+        control.poll(session);
+        if (e.batchesPerEpoch > 0)
+            epochs = static_cast<int>(e.totalSteps / e.batchesPerEpoch);
         progress.batch(
             e.epoch, epochs, e.batch, e.batchesPerEpoch, e.loss, e.accuracy, e.samplesPerSecond, e.etaSeconds);
     };
-    hooks.onEpoch = [&progress, epochs](const EpochEvent& e) {
+    hooks.onChange = [&progress](const ChangeEvent& c) {
+        progress.message("change at epoch " + std::to_string(c.epoch + 1) + ", batch " + std::to_string(c.batch + 1)
+            + ": " + c.label());
+    };
+    hooks.onEpoch = [&progress, &epochs](const EpochEvent& e) {
         std::string line = "epoch " + std::to_string(e.epoch + 1) + "/" + std::to_string(epochs) + "  train loss "
             + fmt("%.4f", e.trainLoss) + " acc " + fmt("%.2f%%", 100 * e.trainAccuracy);
         if (!std::isnan(e.validationLoss))
@@ -340,30 +365,99 @@ void freezeNodes(ModelGraph& graph, const std::string& list, const std::string& 
 
 } // namespace
 
-int runTrain(const TrainOptions& o)
+namespace {
+
+// What `train` trains: a fresh run of a model file, or the resumed run of a run folder.
+struct TrainSetup {
+    ModelGraph graph;
+    GraphAnalysis analysis;
+    SessionSettings settings;
+    std::string dataPath;
+    std::string resize;
+    std::optional<ResumeInfo> resume;
+};
+
+TrainSetup freshSetup(const TrainOptions& o)
 {
-    Progress progress(o.quiet);
-    ModelGraph graph = loadModelFile(o.model);
-    freezeNodes(graph, o.freeze, o.model);
+    if (o.model.empty() || o.data.empty())
+        throw GraphError("train: give a model file and --data (or --resume RUN_DIR to continue a run)");
+    TrainSetup t;
+    t.graph = loadModelFile(o.model);
+    freezeNodes(t.graph, o.freeze, o.model);
     if (!o.initWeights.empty() && !o.initFrom.empty())
         throw GraphError("--weights and --init-from both give starting weights: use one (--weights: the same "
                          "model, every tensor; --init-from: by name, into another graph)");
-    GraphAnalysis a = graph.validate();
-    SessionSettings settings;
-    settings.config = trainConfigFor(graph, o);
-    settings.initialWeightsFile = o.initWeights.empty() ? o.initFrom : o.initWeights;
+    t.analysis = t.graph.validate();
+    t.settings.config = trainConfigFor(t.graph, o);
+    t.settings.initialWeightsFile = o.initWeights.empty() ? o.initFrom : o.initWeights;
     if (!o.initFrom.empty())
-        settings.weightsLoading = WeightsLoading::ByName;
-    settings.outputDir = o.out.empty() ? "runs/" + (graph.name.empty() ? std::string("model") : graph.name) : o.out;
+        t.settings.weightsLoading = WeightsLoading::ByName;
+    t.settings.outputDir
+        = o.out.empty() ? "runs/" + (t.graph.name.empty() ? std::string("model") : t.graph.name) : o.out;
+    t.dataPath = o.data;
+    t.resize = o.resize;
+    std::error_code ec;
+    const std::string absolute = std::filesystem::absolute(o.data, ec).string();
+    t.settings.runInfo = { { "data", ec ? o.data : absolute }, { "resize", o.resize } };
+    return t;
+}
+
+// --resume RUN_DIR: the run's own model, recipe and dataset; --epochs and --lr change it (as
+// live changes at the resume point), the machine's settings are this command line's.
+TrainSetup resumeSetup(const TrainOptions& o)
+{
+    if (!o.model.empty() || o.batch || o.optimizer || o.schedule || o.seed || o.validationFraction || o.patience
+        || o.minDelta || o.monitor || o.keepWeights || o.clipNorm || o.flip || o.shift || o.rotate > 0
+        || !o.initWeights.empty() || !o.initFrom.empty() || !o.freeze.empty() || o.fitOutput || !o.out.empty())
+        throw GraphError("--resume continues a run with its own model, recipe and run folder: only --epochs, --lr, "
+                         "--data and the machine's settings (--device, --threads, --precision, --layer-stats) can "
+                         "be given");
+    TrainSetup t;
+    t.resume = readResumeInfo(o.resume);
+    const ResumeInfo& info = *t.resume;
+    const int done = static_cast<int>(info.progress.history.size());
+    const bool midEpoch = info.progress.batchInEpoch > 0;
+    if (o.epochs && *o.epochs < done + (midEpoch ? 1 : 0))
+        throw GraphError("--epochs " + std::to_string(*o.epochs) + ": the run in " + o.resume + " has done "
+            + std::to_string(done) + " epochs" + (midEpoch ? " and part of the next" : "")
+            + ": give more to extend it");
+    if (info.progress.finished() && (!o.epochs || *o.epochs <= done))
+        throw GraphError("the run in " + o.resume + " finished its " + std::to_string(done)
+            + " epochs: give --epochs N (more than " + std::to_string(done) + ") to extend it");
+    t.graph = info.graph;
+    t.analysis = t.graph.validate();
+    t.settings.config = withMachineSettings(info.recipe, o);
+    t.settings.resumeFrom = info.checkpoint;
+    t.settings.runInfo = info.run;
+    std::filesystem::path folder = std::filesystem::path(info.checkpoint).parent_path();
+    if (folder.filename() == "checkpoints")
+        folder = folder.parent_path();
+    t.settings.outputDir = folder.string();
+    t.dataPath = !o.data.empty() ? o.data : info.run.is_object() ? info.run.value("data", std::string()) : "";
+    if (t.dataPath.empty())
+        throw GraphError(info.checkpoint + " does not say which dataset the run trained on: give --data");
+    t.resize = info.run.is_object() ? info.run.value("resize", o.resize) : o.resize;
+    return t;
+}
+
+} // namespace
+
+int runTrain(const TrainOptions& o)
+{
+    Progress progress(o.quiet);
+    TrainSetup setup = o.resume.empty() ? freshSetup(o) : resumeSetup(o);
+    ModelGraph& graph = setup.graph;
+    GraphAnalysis& a = setup.analysis;
+    SessionSettings& settings = setup.settings;
     TrainingSession::checkOutputFolder(settings.outputDir); // before the data is read, not after an epoch
-    const int epochs = settings.config.epochs;
+    int epochs = setup.resume ? (o.epochs ? *o.epochs : setup.resume->progress.epochs) : settings.config.epochs;
     const int64_t batchSize = settings.config.batchSize;
     // SIGINT/SIGTERM stop the run at the next batch with its weights kept; a second signal, or
     // a run still going after the grace period, ends the process (Interrupt.h). The other
     // commands keep the default: a signal ends them at once.
     installInterruptHandlers();
 
-    auto data = std::make_shared<const Dataset>(openFor(o.data, a, o.resize, progress));
+    auto data = std::make_shared<const Dataset>(openFor(setup.dataPath, a, setup.resize, progress));
     if (o.fitOutput) {
         // A new head for the dataset's classes: its units set, and (when starting from
         // weights) initialized afresh even where the weights have a tensor of its shape.
@@ -375,23 +469,41 @@ int runTrain(const TrainOptions& o)
             + " units (was " + std::to_string(before) + "), freshly initialized");
     } else if (a.outputShape.numel() != data->numClasses()) {
         throw ShapeError("the model's output node '" + a.outputNode + "' gives " + a.outputShape.toString()
-            + " values per sample, but " + o.data + " has " + std::to_string(data->numClasses())
+            + " values per sample, but " + setup.dataPath + " has " + std::to_string(data->numClasses())
             + " classes: pass --fit-output to give it a new output layer of " + std::to_string(data->numClasses())
             + " classes");
     }
     checkOutputMatchesClasses(a, *data);
+    const bool resuming = setup.resume.has_value();
     TrainingSession session(std::move(graph), data, std::move(settings));
     const DataSplit& split = session.prepareSplit();
     progress.message("split: " + Progress::formatCount(static_cast<int64_t>(split.train.size())) + " train, "
         + Progress::formatCount(static_cast<int64_t>(split.validation.size())) + " validation, "
         + Progress::formatCount(static_cast<int64_t>(split.test.size())) + " test"
         + (data->officialTestBegin >= 0 ? " (official test split)" : ""));
+    if (resuming) {
+        const TrainProgress& p = setup.resume->progress;
+        if (o.epochs)
+            session.requestChange({ RunChangeKind::Epochs, static_cast<double>(*o.epochs) });
+        if (o.lr)
+            session.requestChange({ RunChangeKind::LearningRate, *o.lr });
+        progress.message("resuming " + session.settings().outputDir + " at epoch " + std::to_string(p.epoch + 1)
+            + (p.batchInEpoch > 0 ? ", batch " + std::to_string(p.batchInEpoch + 1) : std::string()) + " of "
+            + std::to_string(epochs) + " (" + std::to_string(p.history.size()) + " epochs done)");
+    }
     session.prepare();
     announceTraining(session, o, progress);
+    ControlWatcher control(session.settings().outputDir);
+    std::optional<LayerStatsLog> statsLog;
+    SessionHooks hooks = progressHooks(session, progress, epochs, control);
+    if (session.settings().config.layerStatsEvery > 0) {
+        statsLog.emplace(session.settings().outputDir, resuming);
+        hooks.onLayerStats = [&statsLog](const LayerStatsEvent& e) { statsLog->write(e); };
+    }
 
     const SessionResult result = [&] {
         try {
-            return session.run(progressHooks(session, progress, epochs));
+            return session.run(hooks);
         } catch (const BackendError& e) { // a GPU out of memory: say which batch size and what to try
             throw BackendError(withOutOfMemoryAdvice(e.what(), batchSize, "--device cpu"));
         }

@@ -112,6 +112,8 @@ public:
     void copyWeightsFrom(const Network& other);
     // Reseeds the generator used by dropout masks.
     void reseed(uint64_t seed) { m_rng.reseed(seed); }
+    // The generator of dropout masks (a resumed run restores its state).
+    Rng& rng() { return m_rng; }
 
 private:
     struct Step;
