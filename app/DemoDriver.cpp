@@ -8,6 +8,7 @@
 #include "app/RunControlCoordinator.h"
 #include "app/TrainingController.h"
 #include "app/TrainingCoordinator.h"
+#include "widgets/charts/LayerStatsCharts.h"
 #include "widgets/charts/TrainingCharts.h"
 #include "widgets/labels/LabelingPanel.h"
 #include "widgets/train/TrainingPanel.h"

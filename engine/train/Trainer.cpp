@@ -495,8 +495,8 @@ void Trainer::applyChange(FitRun& run, const RunChange& change, int epoch, int64
     case RunChangeKind::Augmentation: {
         const bool on = change.value != 0.0;
         ev.from = p.augmentation.any() ? 1.0 : 0.0;
-        ev.to = on ? 1.0 : 0.0;
         p.augmentation = on ? m_config.augmentation : Augmentation {};
+        ev.to = p.augmentation.any() ? 1.0 : 0.0; // on, for a recipe without augmentation, changes nothing
         run.trainLoader.setAugmentation(p.augmentation);
         if (inEpoch)
             run.trainLoader.startEpoch(epoch, batch); // drop the batches prepared with the old setting
@@ -868,7 +868,8 @@ const TrainProgress& Trainer::restoreState(const std::string& path)
                 throw fail("tensor '" + key + "' holds a non-finite value");
         return it->second;
     };
-    // Everything is checked before anything is changed.
+    // Every parameter tensor is checked before any is loaded. An error after that (a malformed
+    // optimizer or generator entry) leaves this Trainer half restored: its owner discards it.
     for (const auto& np : m_params)
         tensor("param/" + np.key(), np.param->value);
     for (const auto& np : m_params)
@@ -878,39 +879,47 @@ const TrainProgress& Trainer::restoreState(const std::string& path)
         for (size_t i = 0; i < m_params.size(); ++i)
             m_network->assign(m_best[i], tensor("best/" + m_params[i].key(), m_params[i].param->value));
     }
-    const nlohmann::json steps = state.contains("optimizer")
-        ? state["optimizer"].value("steps", nlohmann::json::object())
-        : nlohmann::json::object();
-    for (const auto& np : m_trainable) {
-        if (!steps.contains(np.key()))
-            continue;
-        const Optimizer::SlotView view = m_optimizer->stateOf(*np.param, true);
-        if (!view.steps)
-            continue;
-        *view.steps = steps[np.key()].get<int64_t>();
-        if (view.first)
-            m_network->assign(*view.first, tensor("opt1/" + np.key(), np.param->value));
-        if (view.second)
-            m_network->assign(*view.second, tensor("opt2/" + np.key(), np.param->value));
-    }
-    if (state.contains("rng")) {
-        Rng::State rng;
-        const auto& words = state["rng"].at("words");
-        for (size_t i = 0; i < 4 && i < words.size(); ++i)
-            rng.words[i] = std::stoull(words[i].get<std::string>(), nullptr, 16);
-        rng.hasSpare = state["rng"].value("has_spare", false);
-        rng.spare = state["rng"].value("spare", 0.0f);
-        m_network->rng().setState(rng);
-    }
-    if (m_scaler && state.contains("loss_scaler"))
-        m_scaler->restore(
-            state["loss_scaler"].value("scale", m_scaler->scale()), state["loss_scaler"].value("good_steps", 0));
-    if (state.contains("normalization")) {
-        Normalization n;
-        n.mean = state["normalization"].value("mean", std::vector<float> {});
-        n.stddev = state["normalization"].value("std", std::vector<float> {});
-        if (!n.mean.empty())
-            setNormalization(std::move(n));
+    try {
+        const nlohmann::json steps = state.contains("optimizer")
+            ? state["optimizer"].value("steps", nlohmann::json::object())
+            : nlohmann::json::object();
+        for (const auto& np : m_trainable) {
+            if (!steps.contains(np.key()))
+                continue;
+            const Optimizer::SlotView view = m_optimizer->stateOf(*np.param, true);
+            if (!view.steps)
+                continue;
+            *view.steps = steps[np.key()].get<int64_t>();
+            if (view.first)
+                m_network->assign(*view.first, tensor("opt1/" + np.key(), np.param->value));
+            if (view.second)
+                m_network->assign(*view.second, tensor("opt2/" + np.key(), np.param->value));
+        }
+        if (state.contains("rng")) {
+            Rng::State rng;
+            const auto& words = state["rng"].at("words");
+            for (size_t i = 0; i < 4 && i < words.size(); ++i)
+                rng.words[i] = std::stoull(words[i].get<std::string>(), nullptr, 16);
+            rng.hasSpare = state["rng"].value("has_spare", false);
+            rng.spare = state["rng"].value("spare", 0.0f);
+            m_network->rng().setState(rng);
+        }
+        if (m_scaler && state.contains("loss_scaler"))
+            m_scaler->restore(
+                state["loss_scaler"].value("scale", m_scaler->scale()), state["loss_scaler"].value("good_steps", 0));
+        if (state.contains("normalization")) {
+            Normalization n;
+            n.mean = state["normalization"].value("mean", std::vector<float> {});
+            n.stddev = state["normalization"].value("std", std::vector<float> {});
+            if (!n.mean.empty())
+                setNormalization(std::move(n));
+        }
+    } catch (const nlohmann::json::exception& e) {
+        throw fail(std::string("netcanvas.resume: ") + e.what());
+    } catch (const std::invalid_argument& e) {
+        throw fail(std::string("netcanvas.resume: a malformed number: ") + e.what());
+    } catch (const std::out_of_range& e) {
+        throw fail(std::string("netcanvas.resume: a number out of range: ") + e.what());
     }
     publishSnapshot();
     m_resume = std::move(progress);
