@@ -166,6 +166,13 @@ void TrainingPanel::buildUi()
     m_liveAugment->setObjectName(QStringLiteral("liveAugment"));
     m_liveAugment->setToolTip(tr("Switch the run's augmentation off (or back on) from its next batch"));
     live->addRow(QString(), m_liveAugment);
+    // Narrow enough for the inspector's width: the fields shrink, the buttons stay small.
+    for (QWidget* w : std::initializer_list<QWidget*> { m_liveLr, m_liveEpochs }) {
+        w->setMinimumWidth(60);
+        w->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+    }
+    for (QPushButton* b : { m_liveLrSet, m_liveEpochsSet })
+        b->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
     m_liveBox->setEnabled(false);
     v->addWidget(m_liveBox);
     connect(m_liveLrSet, &QPushButton::clicked, this, [this] {
@@ -221,7 +228,7 @@ void TrainingPanel::buildUi()
     m_threads->setSpecialValueText(tr("all cores"));
     m_device = new QComboBox(hyper);
     m_device->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    m_device->setMinimumContentsLength(18);
+    m_device->setMinimumContentsLength(12); // the inspector stays narrow when its body scrolls
     m_device->setToolTip(tr("Where to train: Automatic uses the first usable GPU, else the CPU"));
     form->addRow(tr("Optimizer"), m_optimizer);
     form->addRow(tr("Learning rate"), m_learningRate);
@@ -254,6 +261,8 @@ void TrainingPanel::buildUi()
     m_precision->setToolTip(tr("How a GPU computes matrix products and convolutions: FP32 exact; TF32 tensor cores "
                                "(compute capability 8.0+); FP16 tensor cores with loss scaling. The CPU always "
                                "computes in FP32."));
+    m_precision->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_precision->setMinimumContentsLength(12);
     form->addRow(tr("GPU math"), m_precision);
     form->addRow(tr("Threads"), m_threads);
     m_l2->setToolTip(tr("L2 penalty: loss += l2/2 · Σw²"));
@@ -286,10 +295,15 @@ void TrainingPanel::buildUi()
     m_monitor->setToolTip(tr("The metric early stopping and the best checkpoint watch"));
     m_resultWeights = new QComboBox(stopping);
     m_resultWeights->setObjectName(QStringLiteral("resultWeights"));
-    m_resultWeights->addItem(tr("best with early stopping, else last"), QStringLiteral("auto"));
+    m_resultWeights->addItem(tr("auto"), QStringLiteral("auto"));
+    m_resultWeights->setItemData(0, tr("The best epoch's with early stopping, else the last"), Qt::ToolTipRole);
     m_resultWeights->addItem(tr("best epoch"), QStringLiteral("best"));
     m_resultWeights->addItem(tr("last step"), QStringLiteral("last"));
     m_resultWeights->setToolTip(tr("Which weights the run keeps as its result (checkpoint selection)"));
+    for (QComboBox* c : { m_monitor, m_resultWeights }) { // never wider than the inspector
+        c->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        c->setMinimumContentsLength(8);
+    }
     sf->addRow(tr("Patience"), m_patience);
     sf->addRow(tr("Min. improvement"), m_minDelta);
     sf->addRow(tr("Monitor"), m_monitor);
