@@ -90,7 +90,7 @@ QChart* LayerStatsCharts::makeChart(const QString& title, QValueAxis*& x, QLogVa
     y->setBase(10.0);
     y->setLabelFormat(QStringLiteral("%.0e"));
     y->setRange(lo, hi);
-    y->setMinorTickCount(-1);
+    y->setMinorTickCount(0); // one line per decade: the band and the curves stay readable
     for (QAbstractAxis* a : std::initializer_list<QAbstractAxis*> { x, y }) {
         QFont af = a->labelsFont();
         af.setPointSizeF(8);
