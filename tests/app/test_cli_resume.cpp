@@ -181,7 +181,7 @@ private slots:
         p.setProcessChannelMode(QProcess::MergedChannels);
         p.start(QStringLiteral(NETCANVAS_CLI_PATH),
             trainArgs(run, 400) << "--layer-stats"
-                               << "10");
+                                << "10");
         QVERIFY(p.waitForStarted());
         QString seen;
         QElapsedTimer t;
