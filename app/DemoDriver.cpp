@@ -8,8 +8,10 @@
 #include "app/MainWindow.h"
 #include "app/ServeCoordinator.h"
 #include "app/PresentationMode.h"
+#include "app/RunControlCoordinator.h"
 #include "app/TrainingController.h"
 #include "app/TrainingCoordinator.h"
+#include "widgets/charts/LayerStatsCharts.h"
 #include "widgets/charts/TrainingCharts.h"
 #include "widgets/data/DataPanel.h"
 #include "widgets/labels/LabelingPanel.h"
@@ -52,6 +54,8 @@ const QString kData = QStringLiteral("data");
 const QString kTask = QStringLiteral("task");
 const QString kTarget = QStringLiteral("target");
 const QString kDifferences = QStringLiteral("differences");
+const QString kChangeLr = QStringLiteral("change-lr");
+const QString kLayerHealth = QStringLiteral("layer-health");
 
 void addHidden(QCommandLineParser& parser, const QString& name, const QString& doc, const QString& value = {},
     const QString& defaultValue = {})
@@ -90,6 +94,9 @@ DemoDriver::DemoDriver(QCommandLineParser& parser, QObject* parent)
     addHidden(parser, kTask, QStringLiteral("Data tab task: regression, series, text."), QStringLiteral("kind"));
     addHidden(parser, kTarget, QStringLiteral("Data tab target column."), QStringLiteral("column"));
     addHidden(parser, kDifferences, QStringLiteral("Data tab: a series forecasts changes."));
+    addHidden(parser, kChangeLr, QStringLiteral("A live learning-rate change SECONDS after training starts."),
+        QStringLiteral("seconds:lr"));
+    addHidden(parser, kLayerHealth, QStringLiteral("Show the Layer Health tab of the bottom dock."));
 }
 
 bool DemoDriver::unattended() const
@@ -142,6 +149,12 @@ QString DemoDriver::drive(MainWindow& window)
     }
     if (m_parser.isSet(kReport))
         reportWhenFinished(window);
+    if (m_parser.isSet(kChangeLr))
+        changeLearningRate(window);
+    if (m_parser.isSet(kLayerHealth)) {
+        InspectDock* dock = window.training()->inspectDock();
+        dock->setCurrentWidget(window.runControl()->layerCharts());
+    }
     if (m_parser.isSet(kTrainOnStart))
         QTimer::singleShot(300, &window, [&window] { window.training()->trainNow(); });
     if (m_parser.isSet(kInspect))
@@ -164,6 +177,18 @@ QString DemoDriver::runLabelDemo(MainWindow& window)
     const QString spec = m_parser.value(kLabelDemo);
     const int colon = spec.lastIndexOf(QLatin1Char(':'));
     return labelFromCsv(window, spec.left(colon), colon > 0 ? spec.mid(colon + 1).toInt() : 100);
+}
+
+void DemoDriver::changeLearningRate(MainWindow& window)
+{
+    const QString spec = m_parser.value(kChangeLr);
+    const int ms = static_cast<int>(spec.section(QLatin1Char(':'), 0, 0).toDouble() * 1000);
+    const double lr = spec.section(QLatin1Char(':'), 1).toDouble();
+    connect(window.training()->controller(), &TrainingController::started, &window, [&window, ms, lr] {
+        QTimer::singleShot(ms, &window, [&window, lr] {
+            window.training()->controller()->requestChange({ RunChangeKind::LearningRate, lr });
+        });
+    });
 }
 
 void DemoDriver::reportWhenFinished(MainWindow& window)

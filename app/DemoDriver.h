@@ -45,6 +45,7 @@ public:
 
 private:
     QString runLabelDemo(MainWindow& window);
+    void changeLearningRate(MainWindow& window);
     void reportWhenFinished(MainWindow& window);
     void inspectAfterTraining(MainWindow& window);
     void measureUi(MainWindow& window);

@@ -6,6 +6,7 @@
 #include "app/LabelingCoordinator.h"
 #include "app/PresentationMode.h"
 #include "app/ProjectDocument.h"
+#include "app/RunControlCoordinator.h"
 #include "app/ServeCoordinator.h"
 #include "app/TrainingCoordinator.h"
 #include "app/WindowLayout.h"
@@ -69,6 +70,7 @@ MainWindow::MainWindow(QWidget* parent)
 
     m_training = new TrainingCoordinator(this, m_doc, m_sideTabs, trainMenu);
     addDockWidget(Qt::BottomDockWidgetArea, m_training->dock());
+    m_runControl = new RunControlCoordinator(this, m_training, m_doc, trainMenu);
     m_serve = new ServeCoordinator(this, m_training, deployMenu);
     // The inspector (Data, Training) keeps the full height; the charts sit under the canvas.
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);

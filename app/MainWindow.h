@@ -40,6 +40,7 @@ class LabelingCoordinator;
 class PresentationMode;
 class ProjectDocument;
 class ServeCoordinator;
+class RunControlCoordinator;
 class TrainingCoordinator;
 class WindowLayout;
 
@@ -60,6 +61,7 @@ public:
     ServeCoordinator* serving() const { return m_serve; }
     ExperimentCoordinator* experiments() const { return m_experiments; }
     PresentationMode* presentation() const { return m_presentation; }
+    RunControlCoordinator* runControl() const { return m_runControl; }
     WindowLayout* windowLayout() const { return m_layout; }
     QToolBar* toolBar() const { return m_toolBar; }
 
@@ -109,6 +111,7 @@ private:
     TrainingCoordinator* m_training = nullptr;
     LabelingCoordinator* m_labeling = nullptr;
     ServeCoordinator* m_serve = nullptr;
+    RunControlCoordinator* m_runControl = nullptr;
     FileActions* m_files = nullptr;
     WindowLayout* m_layout = nullptr;
     QToolBar* m_toolBar = nullptr;

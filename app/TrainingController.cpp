@@ -4,6 +4,9 @@
 
 #include "app/TrainingWorker.h"
 
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
 #include <QThread>
 
 namespace netcanvas::app {
@@ -14,6 +17,8 @@ void TrainingController::registerMetaTypes()
     qRegisterMetaType<netcanvas::EpochEvent>();
     qRegisterMetaType<std::vector<netcanvas::BatchEvent>>();
     qRegisterMetaType<netcanvas::RunSummary>();
+    qRegisterMetaType<netcanvas::ChangeEvent>();
+    qRegisterMetaType<netcanvas::LayerStatsEvent>();
 }
 
 TrainingController::TrainingController(QObject* parent)
@@ -27,6 +32,14 @@ TrainingController::TrainingController(QObject* parent)
     connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
     connect(m_worker, &TrainingWorker::batchesFinished, this, &TrainingController::onWorkerBatches);
     connect(m_worker, &TrainingWorker::epochFinished, this, &TrainingController::onWorkerEpoch);
+    connect(m_worker, &TrainingWorker::changeApplied, this, [this](int runId, const ChangeEvent& c) {
+        if (m_session && runId == m_sessionRunId)
+            emit changeApplied(c);
+    });
+    connect(m_worker, &TrainingWorker::layerStats, this, [this](int runId, const LayerStatsEvent& e) {
+        if (m_session && runId == m_sessionRunId)
+            emit layerStats(e);
+    });
     connect(m_worker, &TrainingWorker::finished, this, &TrainingController::onWorkerFinished);
     connect(m_worker, &TrainingWorker::failed, this, &TrainingController::onWorkerFailed);
     connect(m_worker, &TrainingWorker::deviceNote, this, &TrainingController::onWorkerDeviceNote);
@@ -63,9 +76,32 @@ bool TrainingController::startJob(const ModelGraph& graph, std::shared_ptr<const
         return false;
     SessionSettings settings;
     settings.config = std::move(config);
-    settings.initialWeights = std::move(m_initialWeights);
     settings.weightsLoading = std::exchange(m_initialLoading, WeightsLoading::Strict);
+    const QString resumeFrom = std::exchange(m_resumeFrom, QString());
+    if (!resumeFrom.isEmpty()) {
+        settings.resumeFrom = resumeFrom.toStdString();
+        m_checkpointFolder = QFileInfo(resumeFrom).absolutePath();
+        m_initialWeights.reset();
+    } else {
+        settings.initialWeights = std::move(m_initialWeights);
+        m_checkpointFolder.clear();
+        if (!m_runsFolder.isEmpty()) {
+            m_checkpointFolder
+                = QDir(m_runsFolder)
+                      .filePath(QStringLiteral("run-%1-%2")
+                                    .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-hhmmss")))
+                                    .arg(m_serial + 1));
+            QDir().mkpath(m_checkpointFolder);
+        }
+    }
+    if (!m_checkpointFolder.isEmpty())
+        settings.config.checkpointDir = m_checkpointFolder.toStdString();
+    if (settings.config.layerStatsEvery == 0)
+        settings.config.layerStatsEvery = m_layerStatsEvery;
+    settings.runInfo = { { "data", data->root }, { "model", graph.name } };
     auto session = std::make_shared<TrainingSession>(graph, std::move(data), std::move(settings));
+    for (const RunChange& c : std::exchange(m_resumeChanges, {}))
+        session->requestChange(c);
     if (!computeSplit) // else split on the worker from the config: not on the UI thread
         session->setSplit(std::move(split));
     TrainingJob job;
@@ -101,6 +137,12 @@ void TrainingController::resume()
     m_session->requestPause(false);
     m_paused = false;
     emit pausedChanged(false);
+}
+
+void TrainingController::requestChange(const RunChange& change)
+{
+    if (m_running && m_session)
+        m_session->requestChange(change); // a vector push under a mutex: never waits on a step
 }
 
 void TrainingController::stop()

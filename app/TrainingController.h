@@ -59,6 +59,25 @@ public:
     void pause();
     void resume();
     void stop();
+    // A live change of the running run (RunControl.h): posted to its session, applied at its next
+    // step; changeApplied() follows. Returns at once; ignored when no run goes on.
+    void requestChange(const RunChange& change);
+
+    // Run folders: each run keeps its checkpoints (resume.safetensors, last, best) in a folder of
+    // its own under `folder` (Continue and Train ▸ Resume Run… start from them). Empty: none.
+    void setRunsFolder(const QString& folder) { m_runsFolder = folder; }
+    // Per-layer stats every this many steps for runs whose config does not set it (0: off).
+    void setLayerStatsEvery(int steps) { m_layerStatsEvery = steps; }
+    // The checkpoint folder of the current (or last) run; empty when it has none.
+    QString checkpointFolder() const { return m_checkpointFolder; }
+    // Resume: the next start() continues the run of this resume checkpoint (RunResume.h) — the
+    // graph and config given must be the run's — after applying `changes` (more epochs, a new
+    // learning rate) at its first step. Its checkpoints stay in the checkpoint's folder. Used once.
+    void setResumeFrom(const QString& checkpoint, std::vector<RunChange> changes = {})
+    {
+        m_resumeFrom = checkpoint;
+        m_resumeChanges = std::move(changes);
+    }
 
     bool isRunning() const { return m_running; }
     bool isPaused() const { return m_paused; }
@@ -83,6 +102,8 @@ signals:
     // Every batch since the previous signal, in order (at most ~30 signals per second).
     void batchFinished(const std::vector<netcanvas::BatchEvent>& events);
     void epochFinished(const netcanvas::EpochEvent& event);
+    void changeApplied(const netcanvas::ChangeEvent& change);
+    void layerStats(const netcanvas::LayerStatsEvent& stats);
     void finished(const netcanvas::RunSummary& summary);
     void failed(const QString& message);
     // The run's device could not be used and it trains on the CPU: the one-line reason.
@@ -112,6 +133,11 @@ private:
     int m_runId = 0;
     int m_serial = 0; // distinguishes runs in worker signals
     int m_batchIntervalMs = 33;
+    QString m_runsFolder;
+    int m_layerStatsEvery = 0;
+    QString m_checkpointFolder;
+    QString m_resumeFrom;
+    std::vector<RunChange> m_resumeChanges;
     std::shared_ptr<const ModelWeights> m_initialWeights;
     WeightsLoading m_initialLoading = WeightsLoading::Strict;
 };
@@ -119,3 +145,5 @@ private:
 } // namespace netcanvas::app
 
 Q_DECLARE_METATYPE(std::vector<netcanvas::BatchEvent>)
+Q_DECLARE_METATYPE(netcanvas::ChangeEvent)
+Q_DECLARE_METATYPE(netcanvas::LayerStatsEvent)

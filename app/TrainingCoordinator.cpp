@@ -334,6 +334,23 @@ bool TrainingCoordinator::startRun(
     return m_training->start(graph, std::move(data), config, m_liveRunId);
 }
 
+bool TrainingCoordinator::resumeRun(const ModelGraph& graph, std::shared_ptr<const Dataset> data,
+    const TrainConfig& config, const QString& checkpoint, std::vector<RunChange> changes, int existingRunId,
+    const RunRecord& run)
+{
+    if (m_training->isRunning())
+        return false;
+    widgets::RunHistory* runs = m_doc->runs();
+    if (existingRunId > 0 && runs->run(existingRunId)) {
+        runs->reopenRun(existingRunId);
+        m_liveRunId = existingRunId;
+    } else {
+        m_liveRunId = runs->addRun(run);
+    }
+    m_training->setResumeFrom(checkpoint, std::move(changes));
+    return m_training->start(graph, std::move(data), config, m_liveRunId);
+}
+
 bool TrainingCoordinator::explainImage(const QString& path)
 {
     if (!m_inspection->hasSource())

@@ -82,6 +82,14 @@ public:
     // Inspect views follow it). Returns false when the controller refused (already running).
     bool startRun(
         const ModelGraph& graph, std::shared_ptr<const Dataset> data, const TrainConfig& config, const RunRecord& run);
+    // Continues the run of a resume checkpoint (RunResume.h): `graph` and `config` are the run's,
+    // `changes` are applied at its first step (more epochs, a new learning rate). The events go
+    // to the run `existingRunId` of the history when it is there (its curves continue), else to a
+    // new record `run`. Returns false when the controller refused (already running).
+    bool resumeRun(const ModelGraph& graph, std::shared_ptr<const Dataset> data, const TrainConfig& config,
+        const QString& checkpoint, std::vector<RunChange> changes, int existingRunId, const RunRecord& run);
+    // The history id of the live (or last) run.
+    int liveRunId() const { return m_liveRunId; }
     // A dropped or activated image file: shows its class and Grad-CAM in the Explain view.
     // Returns false (and says so in the status bar) when nothing has been trained yet.
     bool explainImage(const QString& path);

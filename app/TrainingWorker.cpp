@@ -44,6 +44,11 @@ void TrainingWorker::run(const TrainingJob& job)
             flush();
             emit epochFinished(runId, e);
         };
+        hooks.onChange = [&](const ChangeEvent& c) {
+            flush();
+            emit changeApplied(runId, c);
+        };
+        hooks.onLayerStats = [&](const LayerStatsEvent& e) { emit layerStats(runId, e); };
         const SessionResult r = session.run(hooks);
         flush();
         if (!r.train.hostOps.empty()) // ops the device does not have yet ran on the host

@@ -38,6 +38,9 @@ public:
 signals:
     void batchesFinished(int runId, const std::vector<netcanvas::BatchEvent>& events);
     void epochFinished(int runId, const netcanvas::EpochEvent& event);
+    // A live change was applied (after the batches before it were sent).
+    void changeApplied(int runId, const netcanvas::ChangeEvent& change);
+    void layerStats(int runId, const netcanvas::LayerStatsEvent& stats);
     void finished(int runId, const netcanvas::RunSummary& summary);
     void failed(int runId, const QString& message);
     // The chosen GPU is not used: one line ("cuda: unavailable (...); training on the CPU (4 threads)").

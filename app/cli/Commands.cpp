@@ -4,6 +4,7 @@
 
 #include "Inspect.h"
 #include "Interrupt.h"
+#include "LiveControl.h"
 #include "Progress.h"
 
 #include "engine/backend/Backend.h"
@@ -22,6 +23,7 @@
 #include "engine/layers/LayerRegistry.h"
 #include "engine/session/ModelWeights.h"
 #include "engine/session/RunRecord.h"
+#include "engine/session/RunResume.h"
 #include "engine/session/TrainedModel.h"
 #include "engine/session/TrainingSession.h"
 #include "engine/train/Loss.h"
@@ -231,6 +233,8 @@ int runLayers(bool json)
 
 namespace {
 
+TrainConfig withMachineSettings(TrainConfig cfg, const TrainOptions& o);
+
 TrainConfig trainConfigFor(const ModelGraph& graph, const TrainOptions& o)
 {
     TrainConfig cfg = trainConfigFromJson(graph.training);
@@ -250,6 +254,12 @@ TrainConfig trainConfigFor(const ModelGraph& graph, const TrainOptions& o)
         cfg.validationFraction = *o.validationFraction;
     if (o.patience)
         cfg.earlyStoppingPatience = *o.patience;
+    if (o.minDelta)
+        cfg.earlyStoppingMinDelta = *o.minDelta;
+    if (o.monitor)
+        cfg.monitor = *o.monitor;
+    if (o.keepWeights)
+        cfg.resultWeights = *o.keepWeights;
     if (o.clipNorm)
         cfg.clipNorm = *o.clipNorm;
     if (o.testFraction)
@@ -262,6 +272,13 @@ TrainConfig trainConfigFor(const ModelGraph& graph, const TrainOptions& o)
         cfg.augmentation.maxShift = o.shift;
     if (o.rotate > 0)
         cfg.augmentation.maxRotation = o.rotate;
+    return withMachineSettings(cfg, o);
+}
+
+// The settings of the machine, which a resumed run takes from its command line too.
+TrainConfig withMachineSettings(TrainConfig cfg, const TrainOptions& o)
+{
+    cfg.layerStatsEvery = o.layerStats;
     cfg.device = o.device;
     cfg.threads = o.threads;
     cfg.precision = precisionOption(o.precision);
@@ -272,16 +289,24 @@ TrainConfig trainConfigFor(const ModelGraph& graph, const TrainOptions& o)
 }
 
 // The progress hooks of `train`: a progress line per batch, a line per epoch.
-SessionHooks progressHooks(TrainingSession& session, Progress& progress, int epochs)
+// Live changes (control.json) are polled here; the planned epochs follow them.
+SessionHooks progressHooks(TrainingSession& session, Progress& progress, int& epochs, ControlWatcher& control)
 {
     SessionHooks hooks;
-    hooks.onBatch = [&session, &progress, epochs](const BatchEvent& e) {
+    hooks.onBatch = [&session, &progress, &epochs, &control](const BatchEvent& e) {
         if (interrupted())
             session.requestStop();
+        control.poll(session);
+        if (e.batchesPerEpoch > 0)
+            epochs = static_cast<int>(e.totalSteps / e.batchesPerEpoch);
         progress.batch(e.epoch, epochs, e.batch, e.batchesPerEpoch, e.loss, e.regression ? -1.0 : e.accuracy,
             e.samplesPerSecond, e.etaSeconds);
     };
-    hooks.onEpoch = [&progress, epochs](const EpochEvent& e) {
+    hooks.onChange = [&progress](const ChangeEvent& c) {
+        progress.message("change at epoch " + std::to_string(c.epoch + 1) + ", batch " + std::to_string(c.batch + 1)
+            + ": " + c.label());
+    };
+    hooks.onEpoch = [&progress, &epochs](const EpochEvent& e) {
         std::string line = "epoch " + std::to_string(e.epoch + 1) + "/" + std::to_string(epochs) + "  train loss "
             + fmt("%.4f", e.trainLoss)
             + (e.regression ? " rmse " + fmt("%.4g", e.trainRmse) : " acc " + fmt("%.2f%%", 100 * e.trainAccuracy));
@@ -399,43 +424,132 @@ int runTrain(const TrainOptions& o)
 
 namespace {
 
-// The train command on this process: alone, or as one rank of a data-parallel job (`dist`; rank
-// 0 validates, tests, writes the run folder and prints; the other ranks only train, quietly).
-int trainOnThisProcess(const TrainOptions& o, DistributedRun* dist)
+// What `train` trains: a fresh run of a model file, or the resumed run of a run folder.
+struct TrainSetup {
+    ModelGraph graph;
+    GraphAnalysis analysis;
+    SessionSettings settings;
+    std::string dataPath;
+    std::string resize;
+    TrainOptions data; // how the dataset is opened (--task, --target, --window, ...): the run's own
+    std::optional<ResumeInfo> resume;
+};
+
+// The options that say how a dataset is read as sequences or numbers, kept in the run's resume
+// checkpoint so that a resume opens the data as the run did.
+nlohmann::json dataOptionsJson(const TrainOptions& o)
 {
-    const bool lead = !dist || dist->rank() == 0;
-    Progress progress(o.quiet || !lead);
-    ModelGraph graph = loadModelFile(o.model);
-    freezeNodes(graph, o.freeze, o.model);
+    nlohmann::json j { { "task", o.task }, { "target", o.target }, { "columns", o.columns }, { "tokens", o.tokens },
+        { "differences", o.differences } };
+    const auto opt = [&j](const char* key, const auto& v) {
+        if (v)
+            j[key] = *v;
+    };
+    opt("window", o.window);
+    opt("horizon", o.horizon);
+    opt("seq_len", o.sequenceLength);
+    opt("vocab", o.vocabulary);
+    opt("test_fraction", o.testFraction);
+    return j;
+}
+
+void readDataOptions(const nlohmann::json& run, TrainOptions& o)
+{
+    if (!run.is_object() || !run.contains("dataset_options") || !run.at("dataset_options").is_object())
+        return; // a run of images, IDX or a classification CSV: nothing to say
+    const nlohmann::json& j = run.at("dataset_options");
+    o.task = j.value("task", o.task);
+    o.target = j.value("target", o.target);
+    o.columns = j.value("columns", o.columns);
+    o.tokens = j.value("tokens", o.tokens);
+    o.differences = j.value("differences", o.differences);
+    const auto opt = [&j](const char* key, auto& v) {
+        if (j.contains(key) && j.at(key).is_number())
+            v = j.at(key).get<typename std::remove_reference_t<decltype(v)>::value_type>();
+    };
+    opt("window", o.window);
+    opt("horizon", o.horizon);
+    opt("seq_len", o.sequenceLength);
+    opt("vocab", o.vocabulary);
+    opt("test_fraction", o.testFraction);
+}
+
+TrainSetup freshSetup(const TrainOptions& o)
+{
+    if (o.model.empty() || o.data.empty())
+        throw GraphError("train: give a model file and --data (or --resume RUN_DIR to continue a run)");
+    TrainSetup t;
+    t.graph = loadModelFile(o.model);
+    freezeNodes(t.graph, o.freeze, o.model);
     if (!o.initWeights.empty() && !o.initFrom.empty())
         throw GraphError("--weights and --init-from both give starting weights: use one (--weights: the same "
                          "model, every tensor; --init-from: by name, into another graph)");
-    GraphAnalysis a = graph.validate();
-    SessionSettings settings;
-    settings.config = trainConfigFor(graph, o);
-    settings.initialWeightsFile = o.initWeights.empty() ? o.initFrom : o.initWeights;
+    t.analysis = t.graph.validate();
+    t.settings.config = trainConfigFor(t.graph, o);
+    t.settings.initialWeightsFile = o.initWeights.empty() ? o.initFrom : o.initWeights;
     if (!o.initFrom.empty())
-        settings.weightsLoading = WeightsLoading::ByName;
+        t.settings.weightsLoading = WeightsLoading::ByName;
     if (!o.reinit.empty() && o.initFrom.empty())
         throw GraphError("--reinit keeps nodes freshly initialized when weights are loaded by name: it needs "
                          "--init-from");
-    settings.freshNodes = nodeList(graph, o.reinit, "--reinit", o.model);
-    settings.outputDir = o.out.empty() ? "runs/" + (graph.name.empty() ? std::string("model") : graph.name) : o.out;
-    TrainingSession::checkOutputFolder(settings.outputDir); // before the data is read, not after an epoch
-    const std::string outputDir = settings.outputDir;
-    if (!lead)
-        settings.outputDir.clear(); // rank 0 writes the run folder and the checkpoints
-    if (dist)
-        configureDistributed(*dist, o, settings, progress);
-    const int epochs = settings.config.epochs;
-    const int64_t batchSize = settings.config.batchSize;
-    // SIGINT/SIGTERM stop the run at the next batch with its weights kept; a second signal, or
-    // a run still going after the grace period, ends the process (Interrupt.h). The other
-    // commands keep the default: a signal ends them at once — as do the ranks of a distributed
-    // run, which must stop together (mpirun ends them all; the last checkpoint stays).
-    if (!dist)
-        installInterruptHandlers();
+    t.settings.freshNodes = nodeList(t.graph, o.reinit, "--reinit", o.model);
+    t.settings.outputDir
+        = o.out.empty() ? "runs/" + (t.graph.name.empty() ? std::string("model") : t.graph.name) : o.out;
+    t.dataPath = o.data;
+    t.resize = o.resize;
+    t.data = o;
+    std::error_code ec;
+    const std::string absolute = std::filesystem::absolute(o.data, ec).string();
+    t.settings.runInfo
+        = { { "data", ec ? o.data : absolute }, { "resize", o.resize }, { "dataset_options", dataOptionsJson(o) } };
+    return t;
+}
 
+// --resume RUN_DIR: the run's own model, recipe and dataset; --epochs and --lr change it (as
+// live changes at the resume point), the machine's settings are this command line's.
+TrainSetup resumeSetup(const TrainOptions& o)
+{
+    if (!o.model.empty() || o.batch || o.optimizer || o.schedule || o.seed || o.validationFraction || o.patience
+        || o.minDelta || o.monitor || o.keepWeights || o.clipNorm || o.flip || o.shift || o.rotate > 0
+        || !o.initWeights.empty() || !o.initFrom.empty() || !o.freeze.empty() || !o.reinit.empty() || o.fitOutput
+        || !o.out.empty() || !o.task.empty() || !o.target.empty() || !o.columns.empty() || o.window || o.horizon
+        || o.sequenceLength || o.vocabulary || o.testFraction || o.loss)
+        throw GraphError("--resume continues a run with its own model, recipe, data options and run folder: only "
+                         "--epochs, --lr, --data and the machine's settings (--device, --threads, --precision, "
+                         "--layer-stats) can be given");
+    TrainSetup t;
+    t.resume = readResumeInfo(o.resume);
+    const ResumeInfo& info = *t.resume;
+    const int done = static_cast<int>(info.progress.history.size());
+    const bool midEpoch = info.progress.batchInEpoch > 0;
+    if (o.epochs && *o.epochs < done + (midEpoch ? 1 : 0))
+        throw GraphError("--epochs " + std::to_string(*o.epochs) + ": the run in " + o.resume + " has done "
+            + std::to_string(done) + " epochs" + (midEpoch ? " and part of the next" : "")
+            + ": give more to extend it");
+    if (info.progress.finished() && (!o.epochs || *o.epochs <= done))
+        throw GraphError("the run in " + o.resume + " finished its " + std::to_string(done)
+            + " epochs: give --epochs N (more than " + std::to_string(done) + ") to extend it");
+    t.graph = info.graph;
+    t.analysis = t.graph.validate();
+    t.settings.config = withMachineSettings(info.recipe, o);
+    t.settings.resumeFrom = info.checkpoint;
+    t.settings.runInfo = info.run;
+    std::filesystem::path folder = std::filesystem::path(info.checkpoint).parent_path();
+    if (folder.filename() == "checkpoints")
+        folder = folder.parent_path();
+    t.settings.outputDir = folder.string();
+    t.dataPath = !o.data.empty() ? o.data : info.run.is_object() ? info.run.value("data", std::string()) : "";
+    if (t.dataPath.empty())
+        throw GraphError(info.checkpoint + " does not say which dataset the run trained on: give --data");
+    t.resize = info.run.is_object() ? info.run.value("resize", o.resize) : o.resize;
+    t.data = o;
+    readDataOptions(info.run, t.data);
+    return t;
+}
+
+// How `train` reads its dataset as sequences or numbers (docs/datasets.md).
+DatasetOptions datasetOptionsFor(const TrainOptions& o, TrainConfig& config)
+{
     DatasetOptions sequence;
     sequence.task = o.task;
     sequence.target = o.target;
@@ -451,14 +565,45 @@ int trainOnThisProcess(const TrainOptions& o, DistributedRun* dist)
     sequence.horizon = o.horizon.value_or(sequence.horizon);
     sequence.sequenceLength = o.sequenceLength.value_or(sequence.sequenceLength);
     sequence.maxVocabulary = o.vocabulary.value_or(sequence.maxVocabulary);
-    sequence.validationFraction = settings.config.validationFraction;
-    sequence.testFraction = o.testFraction.value_or(o.task == "series" ? 0.2 : settings.config.testFraction);
+    sequence.validationFraction = config.validationFraction;
+    sequence.testFraction = o.testFraction.value_or(o.task == "series" ? 0.2 : config.testFraction);
     if (o.task == "series")
-        settings.config.testFraction = sequence.testFraction;
-    sequence.seed = settings.config.seed;
+        config.testFraction = sequence.testFraction;
+    sequence.seed = config.seed;
+    return sequence;
+}
+
+// The train command on this process: alone, or as one rank of a data-parallel job (`dist`; rank
+// 0 validates, tests, writes the run folder and prints; the other ranks only train, quietly).
+int trainOnThisProcess(const TrainOptions& o, DistributedRun* dist)
+{
+    const bool lead = !dist || dist->rank() == 0;
+    Progress progress(o.quiet || !lead);
+    TrainSetup setup = o.resume.empty() ? freshSetup(o) : resumeSetup(o);
+    ModelGraph& graph = setup.graph;
+    GraphAnalysis& a = setup.analysis;
+    SessionSettings& settings = setup.settings;
+    TrainingSession::checkOutputFolder(settings.outputDir); // before the data is read, not after an epoch
+    const std::string outputDir = settings.outputDir;
+    if (!lead)
+        settings.outputDir.clear(); // rank 0 writes the run folder and the checkpoints
+    if (dist)
+        configureDistributed(*dist, o, settings, progress);
+    int epochs = setup.resume ? (o.epochs ? *o.epochs : setup.resume->progress.epochs) : settings.config.epochs;
+    const int64_t batchSize = settings.config.batchSize;
+    // SIGINT/SIGTERM stop the run at the next batch with its weights kept; a second signal, or
+    // a run still going after the grace period, ends the process (Interrupt.h). The other
+    // commands keep the default: a signal ends them at once — as do the ranks of a distributed
+    // run, which must stop together (mpirun ends them all; the last checkpoint stays).
+    if (!dist)
+        installInterruptHandlers();
+
+    const TrainOptions& dataOptions = setup.data;
+    DatasetOptions sequence = datasetOptionsFor(dataOptions, settings.config);
     fitSequenceOptions(graph, a, sequence,
-        { o.window.has_value(), o.horizon.has_value(), o.sequenceLength.has_value(), o.vocabulary.has_value() });
-    auto data = std::make_shared<const Dataset>(openFor(o.data, a, o.resize, progress, &sequence));
+        { dataOptions.window.has_value(), dataOptions.horizon.has_value(), dataOptions.sequenceLength.has_value(),
+            dataOptions.vocabulary.has_value() });
+    auto data = std::make_shared<const Dataset>(openFor(setup.dataPath, a, setup.resize, progress, &sequence));
     if (data->isRegression() && !o.loss && !isRegressionLoss(settings.config.loss)) {
         settings.config.loss = LossKind::MeanSquaredError;
         progress.message("loss: mse (the data has real-valued targets; --loss mae or huber to choose another)");
@@ -481,11 +626,12 @@ int trainOnThisProcess(const TrainOptions& o, DistributedRun* dist)
             + " units (was " + std::to_string(before) + "), freshly initialized");
     } else if (a.outputShape.numel() != data->numClasses()) {
         throw ShapeError("the model's output node '" + a.outputNode + "' gives " + a.outputShape.toString()
-            + " values per sample, but " + o.data + " has " + std::to_string(data->numClasses())
+            + " values per sample, but " + setup.dataPath + " has " + std::to_string(data->numClasses())
             + " classes: pass --fit-output to give it a new output layer of " + std::to_string(data->numClasses())
             + " classes");
     }
     checkOutputMatchesClasses(a, *data);
+    const bool resuming = setup.resume.has_value();
     TrainingSession session(std::move(graph), data, std::move(settings));
     const DataSplit& split = session.prepareSplit();
     progress.message("split: " + Progress::formatCount(static_cast<int64_t>(split.train.size())) + " train, "
@@ -494,9 +640,27 @@ int trainOnThisProcess(const TrainOptions& o, DistributedRun* dist)
         + (data->officialTestBegin >= 0 ? " (official test split)" : ""));
     if (!lead)
         session.setSplit(trainingOnly(split));
+    if (resuming) {
+        const TrainProgress& p = setup.resume->progress;
+        if (o.epochs)
+            session.requestChange({ RunChangeKind::Epochs, static_cast<double>(*o.epochs) });
+        if (o.lr)
+            session.requestChange({ RunChangeKind::LearningRate, *o.lr });
+        progress.message("resuming " + outputDir + " at epoch " + std::to_string(p.epoch + 1)
+            + (p.batchInEpoch > 0 ? ", batch " + std::to_string(p.batchInEpoch + 1) : std::string()) + " of "
+            + std::to_string(epochs) + " (" + std::to_string(p.history.size()) + " epochs done)");
+    }
     session.prepare();
     announceTraining(session, o, progress);
-    SessionHooks hooks = progressHooks(session, progress, epochs);
+    // Live changes (control.json) reach a process alone: the ranks of a distributed run would
+    // each see them at a different step.
+    ControlWatcher control(dist ? std::string() : outputDir);
+    std::optional<LayerStatsLog> statsLog;
+    SessionHooks hooks = progressHooks(session, progress, epochs, control);
+    if (lead && session.settings().config.layerStatsEvery > 0) {
+        statsLog.emplace(outputDir, resuming);
+        hooks.onLayerStats = [&statsLog](const LayerStatsEvent& e) { statsLog->write(e); };
+    }
     if (dist && lead)
         hooks = distributedHooks(*dist, std::move(hooks), outputDir, epochs);
 

@@ -30,6 +30,11 @@ struct TrainOptions {
     std::optional<uint64_t> seed;
     std::optional<double> validationFraction;
     std::optional<int> patience;
+    std::optional<double> minDelta; // --min-delta: early stopping's smallest improvement
+    std::optional<std::string> monitor; // --monitor val_loss | val_accuracy | train_loss | train_accuracy
+    std::optional<std::string> keepWeights; // --keep-weights auto | best | last (checkpoint selection)
+    int layerStats = 0; // --layer-stats N: per-layer stats every N steps into <out>/layer-stats.jsonl
+    std::string resume; // --resume RUN_DIR: continue that run (its model, recipe and dataset)
     std::optional<double> clipNorm;
     bool flip = false;
     int shift = 0;

@@ -6,6 +6,7 @@
 #include "Experiment.h"
 #include "Inspect.h"
 #include "Interop.h"
+#include "LiveControl.h"
 #include "Serve.h"
 
 #include "engine/backend/DeviceManager.h"
@@ -54,9 +55,11 @@ int main(int argc, char** argv)
     TrainOptions train;
     auto* trainCmd = app.add_subcommand("train", "Train a model on a dataset, then evaluate it on the test split");
     trainCmd->add_option("model", train.model, "Model JSON file (its \"training\" recipe gives the defaults)")
-        ->required()
         ->check(CLI::ExistingFile);
-    trainCmd->add_option("--data", train.data, "Dataset: IDX folder, folder of class folders, or CSV file")->required();
+    trainCmd->add_option("--data", train.data, "Dataset: IDX folder, folder of class folders, or CSV file");
+    trainCmd->add_option("--resume", train.resume,
+        "Continue the run of this run folder from its last checkpoint (after a stop or a crash; with --epochs N "
+        "a finished run is extended); its model, recipe and dataset are the run's");
     trainCmd->add_option("--out", train.out, "Run folder for weights, checkpoints and metrics (default runs/<model>)");
     trainCmd->add_option("--epochs", train.epochs, "Epochs")->check(CLI::Range(1, 100000));
     trainCmd->add_option("--batch", train.batch, "Batch size")->check(CLI::Range(1, 65536));
@@ -73,6 +76,19 @@ int main(int argc, char** argv)
     trainCmd
         ->add_option("--patience", train.patience, "Early stopping: epochs without validation improvement (0 = off)")
         ->check(CLI::Range(0, 100000));
+    trainCmd
+        ->add_option("--min-delta", train.minDelta, "Early stopping: the smallest change that counts as an improvement")
+        ->check(CLI::NonNegativeNumber);
+    trainCmd->add_option("--monitor", train.monitor, "The metric early stopping and --keep-weights best watch")
+        ->check(CLI::IsMember({ "val_loss", "val_accuracy", "train_loss", "train_accuracy" }));
+    trainCmd
+        ->add_option("--keep-weights", train.keepWeights,
+            "The run's result: best (the best epoch of --monitor) | last | auto (best with early stopping)")
+        ->check(CLI::IsMember({ "auto", "best", "last" }));
+    trainCmd
+        ->add_option("--layer-stats", train.layerStats,
+            "Every N steps, per-layer update:parameter ratio and gradient norm into <out>/layer-stats.jsonl (0 = off)")
+        ->check(CLI::Range(0, 1000000));
     trainCmd
         ->add_option("--clip-norm", train.clipNorm,
             "Clip gradients to this global L2 norm before each update (0 = off; recurrent networks: 1 to 5)")
@@ -293,6 +309,19 @@ int main(int argc, char** argv)
         ->check(CLI::Range(int64_t(1), int64_t(1) << 30));
 
     RunsOptions runs;
+    netcanvas::cli::ControlOptions control;
+    std::string controlAugment;
+    auto* controlCmd = app.add_subcommand(
+        "control", "Change a running `train` of a run folder: learning rate, epochs, augmentation (next step)");
+    controlCmd->add_option("run", control.runDir, "The run folder of the training in progress (its --out)")
+        ->required()
+        ->check(CLI::ExistingDirectory);
+    controlCmd->add_option("--lr", control.lr, "New learning rate (the schedule's base)")->check(CLI::PositiveNumber);
+    controlCmd->add_option("--epochs", control.epochs, "New number of epochs (at least the one in progress)")
+        ->check(CLI::Range(1, 100000));
+    controlCmd->add_option("--augment", controlAugment, "Switch augmentation off or back on")
+        ->check(CLI::IsMember({ "off", "on" }));
+
     auto* runsCmd = app.add_subcommand("runs", "List a project's training runs; export its saved weights");
     runsCmd->add_option("project", runs.project, "Project file (.ncproj)")->required()->check(CLI::ExistingFile);
     runsCmd->add_option("--export-weights", runs.exportWeights,
@@ -351,6 +380,11 @@ int main(int argc, char** argv)
             return runLayers(layersJson);
         if (*trainCmd)
             return runTrain(train);
+        if (*controlCmd) {
+            control.augmentOff = controlAugment == "off";
+            control.augmentOn = controlAugment == "on";
+            return netcanvas::cli::runControl(control);
+        }
         if (*evalCmd)
             return runEval(eval);
         if (*predictCmd)

@@ -26,6 +26,24 @@ void Rng::reseed(uint64_t seed)
     m_hasSpare = false;
 }
 
+Rng::State Rng::state() const
+{
+    State st;
+    for (int i = 0; i < 4; ++i)
+        st.words[i] = m_s[i];
+    st.hasSpare = m_hasSpare;
+    st.spare = m_spare;
+    return st;
+}
+
+void Rng::setState(const State& st)
+{
+    for (int i = 0; i < 4; ++i)
+        m_s[i] = st.words[i];
+    m_hasSpare = st.hasSpare;
+    m_spare = st.spare;
+}
+
 uint64_t Rng::nextU64()
 { // xoshiro256**
     const uint64_t result = rotl(m_s[1] * 5, 7) * 9;

@@ -21,6 +21,16 @@ public:
     // A new independent generator derived from this one (for threads, layers, epochs).
     Rng split();
 
+    // The whole state (a resumed run continues the same sequence): xoshiro's four words and
+    // the Box-Muller spare.
+    struct State {
+        uint64_t words[4] = {};
+        bool hasSpare = false;
+        float spare = 0.0f;
+    };
+    State state() const;
+    void setState(const State& state);
+
 private:
     uint64_t m_s[4];
     bool m_hasSpare = false;

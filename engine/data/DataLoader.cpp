@@ -197,6 +197,7 @@ struct DataLoader::Impl {
             const int64_t b = produced++;
             const uint64_t gen = generation;
             const int ep = epoch;
+            const Augmentation aug = options.augmentation; // setAugmentation() may change it
             size_t begin = 0, end = 0;
             batchRange(b, begin, end, slot->batch.globalSize);
             slot->batch.indices.assign(
@@ -205,7 +206,7 @@ struct DataLoader::Impl {
 
             slot->error = nullptr;
             try {
-                fill(slot->batch, ep, b);
+                fill(slot->batch, ep, b, aug);
             } catch (...) {
                 slot->error = std::current_exception();
             }
@@ -222,7 +223,7 @@ struct DataLoader::Impl {
         }
     }
 
-    void fill(Batch& batch, int ep, int64_t b)
+    void fill(Batch& batch, int ep, int64_t b, const Augmentation& aug)
     {
         const size_t n = batch.indices.size();
         batch.images.resize(static_cast<int64_t>(n) == options.batchSize ? fullShape : lastShape);
@@ -240,7 +241,6 @@ struct DataLoader::Impl {
                     d[q] = (t[q] - mean) * inv;
             }
         }
-        const Augmentation& aug = options.augmentation;
         const bool augment = images && aug.any() && static_cast<int64_t>(height) * width > 1;
         Rng rng(mix(mix(options.seed, static_cast<uint64_t>(static_cast<int64_t>(ep))), static_cast<uint64_t>(b))
             ^ 0xa076u);
@@ -335,7 +335,13 @@ int64_t DataLoader::batchesPerEpoch() const
     return m->batchesPerEpoch();
 }
 
-void DataLoader::startEpoch(int epoch)
+void DataLoader::setAugmentation(const Augmentation& augmentation)
+{
+    std::lock_guard lock(m->mutex);
+    m->options.augmentation = augmentation;
+}
+
+void DataLoader::startEpoch(int epoch, int64_t firstBatch)
 {
     std::vector<int64_t> order = m->indices;
     if (m->options.shuffle) {
@@ -353,8 +359,8 @@ void DataLoader::startEpoch(int epoch)
         m->order.swap(order);
         m->epoch = epoch;
         m->batches = m->batchesPerEpoch();
-        m->produced = 0;
-        m->consumed = 0;
+        m->produced = std::clamp<int64_t>(firstBatch, 0, m->batches);
+        m->consumed = m->produced;
     }
     m->workAvailable.notify_all();
 }

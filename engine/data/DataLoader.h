@@ -60,7 +60,12 @@ public:
     int64_t batchesPerEpoch() const;
     // Starts an epoch: shuffles with (seed, epoch) and starts prefetching. May be called
     // before the previous epoch was consumed: that one is abandoned.
-    void startEpoch(int epoch);
+    // `firstBatch` > 0 starts within the epoch (a resumed run): the batches before it are
+    // skipped, the rest are the same as in a full epoch.
+    void startEpoch(int epoch, int64_t firstBatch = 0);
+    // Changes the augmentation of the batches prepared from now on (a live change: call
+    // startEpoch() again, at the batch to continue from, to drop those already prepared).
+    void setAugmentation(const Augmentation& augmentation);
     // The next batch of the current epoch; false when the epoch is done (or none was
     // started). Swaps into `out` so buffers are reused: after warm-up no batch allocates.
     // Augmentation (image datasets only) is drawn from (seed, epoch, batch index), so a

@@ -51,6 +51,8 @@ struct RunRecord {
     std::string label; // the user's name for it ("dropout 0.5"); empty: none given
     std::vector<BatchEvent> batches;
     std::vector<EpochEvent> epochs;
+    std::vector<ChangeEvent> changes; // live changes (RunControl.h), marked on the charts
+    std::vector<LayerStatsEvent> layerStats; // per-layer stats (LayerStats.h), when measured
     bool running = true;
     bool failed = false; // an exception ended it (summary.message holds it)
     RunSummary summary;

@@ -111,13 +111,20 @@ void TrainingSession::prepare()
     m_gpuPresent = created.gpuPresent;
     auto trainer = std::make_unique<Trainer>(m_graph, m_config, *created.backend);
     trainer->setGradientSync(m_settings.gradientSync);
-    loadInitialWeights(*trainer); // before anyone can see the Trainer
+    trainer->setCheckpointInfo(m_settings.runInfo);
+    if (!m_settings.resumeFrom.empty())
+        trainer->restoreState(m_settings.resumeFrom);
+    else
+        loadInitialWeights(*trainer); // before anyone can see the Trainer
     std::lock_guard lock(m_mutex);
     m_backend = std::move(created.backend);
     m_trainer = std::move(trainer);
     if (m_stop)
         m_trainer->requestStop();
     m_trainer->requestPause(m_pause);
+    for (const RunChange& c : m_changes)
+        m_trainer->requestChange(c);
+    m_changes.clear();
 }
 
 void TrainingSession::loadInitialWeights(Trainer& trainer)
@@ -224,18 +231,26 @@ SessionResult TrainingSession::run(const SessionHooks& hooks)
     prepare();
     Trainer& t = *m_trainer; // set by prepare(), released by the destructor only
     SessionResult r;
-    r.keptEarlierRun = keepEarlierRun(m_settings.outputDir);
-    t.setOnBatch(hooks.onBatch);
-    t.setOnEpoch(hooks.onEpoch);
+    if (m_settings.resumeFrom.empty()) {
+        r.keptEarlierRun = keepEarlierRun(m_settings.outputDir);
+    } else if (!m_settings.outputDir.empty()) { // the same run goes on: only a killed run's partial files go
+        removePartialFiles(m_settings.outputDir);
+        removePartialFiles((fs::path(m_settings.outputDir) / "checkpoints").string());
+    }
+    auto setHooks = [&t](const SessionHooks& h) {
+        t.setOnBatch(h.onBatch);
+        t.setOnEpoch(h.onEpoch);
+        t.setOnChange(h.onChange);
+        t.setOnLayerStats(h.onLayerStats);
+    };
+    setHooks(hooks);
     try {
         r.train = t.fit(*m_data, *m_split);
     } catch (...) {
-        t.setOnBatch({});
-        t.setOnEpoch({});
+        setHooks({});
         throw;
     }
-    t.setOnBatch({}); // the hooks may refer to the caller's locals
-    t.setOnEpoch({});
+    setHooks({}); // the hooks may refer to the caller's locals
     bool cancelled = false;
     {
         std::lock_guard lock(m_mutex);
@@ -262,6 +277,15 @@ void TrainingSession::requestPause(bool paused)
     m_pause = paused;
     if (m_trainer)
         m_trainer->requestPause(paused);
+}
+
+void TrainingSession::requestChange(const RunChange& change)
+{
+    std::lock_guard lock(m_mutex);
+    if (m_trainer)
+        m_trainer->requestChange(change);
+    else
+        m_changes.push_back(change);
 }
 
 void TrainingSession::cancel()
@@ -373,7 +397,20 @@ nlohmann::json TrainingSession::metricsJson(const SessionResult& result) const
         { "precision", precisionName(m_backend ? m_backend->mathPrecision() : m_config.precision) },
         // The device that ran ("cpu", "cuda:0"), and the one asked for ("auto" may be either).
         { "device", m_backend ? m_backend->name() : std::string() }, { "device_requested", m_config.device },
-        { "out", m_settings.outputDir } };
+        { "out", m_settings.outputDir }, { "epochs_planned", r.epochsPlanned }, { "monitor", m_config.monitor },
+        // The epoch (1-based) whose weights were saved: the best when kept, else null (the last step's).
+        { "weights_epoch", r.weightsEpoch >= 0 ? nlohmann::json(r.weightsEpoch + 1) : nlohmann::json(nullptr) } };
+    if (r.resumedAtEpoch >= 0)
+        metrics["resumed"] = { { "epoch", r.resumedAtEpoch + 1 }, { "batch", r.resumedAtBatch } };
+    if (!r.changes.empty()) {
+        nlohmann::json changes = nlohmann::json::array();
+        for (const ChangeEvent& c : r.changes) {
+            nlohmann::json j = changeToJson(c);
+            j["label"] = c.label();
+            changes.push_back(std::move(j));
+        }
+        metrics["changes"] = std::move(changes);
+    }
     if (lossScaling()) {
         metrics["skipped_steps"] = r.skippedSteps;
         metrics["loss_scale"] = r.lossScale;

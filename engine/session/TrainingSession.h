@@ -58,11 +58,20 @@ struct SessionSettings {
     // Data-parallel training (engine/distributed): the Trainer synchronizes through it (not
     // owned; must outlive the session's run()). Null: this process trains alone.
     GradientSync* gradientSync = nullptr;
+    // Resume: continue the run of this resume checkpoint (RunResume.h) instead of starting
+    // one; the graph and recipe must be the run's. The output folder's files are then updated
+    // in place (not moved to previous-N). Not with initial weights.
+    std::string resumeFrom;
+    // The client's description of the run, kept in its resume checkpoint ("netcanvas.run":
+    // the dataset path and how it was opened) so that a resume knows what to open.
+    nlohmann::json runInfo;
 };
 
 struct SessionHooks {
     std::function<void(const BatchEvent&)> onBatch; // on the owner thread, after every batch
     std::function<void(const EpochEvent&)> onEpoch; // after every epoch
+    std::function<void(const ChangeEvent&)> onChange; // a live change was applied (RunControl.h)
+    std::function<void(const LayerStatsEvent&)> onLayerStats; // every config.layerStatsEvery steps
 };
 
 struct SessionResult {
@@ -109,6 +118,9 @@ public:
     void requestPause(bool paused);
     // Stop, and skip the test evaluation (the app is closing).
     void cancel();
+    // A live change (RunControl.h), applied at the next step boundary; before run(), at its
+    // start (how a resume extends the epochs or sets a new learning rate).
+    void requestChange(const RunChange& change);
     bool isPrepared() const;
     DataSplit split() const;
     // The latest published weights into `target` (a network of graph()) and their
@@ -166,6 +178,7 @@ private:
     bool m_stop = false;
     bool m_pause = false;
     bool m_cancelled = false;
+    std::vector<RunChange> m_changes; // requested before the Trainer existed
 };
 
 // A confusion matrix as metrics.json and `netcanvas-cli eval` write it: class names, the

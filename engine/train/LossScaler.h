@@ -60,6 +60,13 @@ public:
     // scale backed off to 1"); empty otherwise.
     const std::string& stopReason() const { return m_stopReason; }
     const LossScalerOptions& options() const { return m_options; }
+    // A resumed run continues with the scale and the count of good steps it had.
+    void restore(float scale, int goodStepsInARow)
+    {
+        m_scale = scale;
+        m_goodSteps = goodStepsInARow;
+        m_consecutiveSkips = 0;
+    }
 
 private:
     LossScalerOptions m_options;

@@ -117,6 +117,8 @@ public:
     void setBackwardObserver(std::function<void(const std::string&)> fn) { m_backwardObserver = std::move(fn); }
     // Reseeds the generator used by dropout masks.
     void reseed(uint64_t seed) { m_rng.reseed(seed); }
+    // The generator of dropout masks (a resumed run restores its state).
+    Rng& rng() { return m_rng; }
 
 private:
     struct Step;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <unordered_map>
+#include <utility>
 
 // The update equations follow PyTorch's torch.optim (SGD, Adam, AdamW, RMSprop with
 // centered=False, dampening=0, amsgrad=False, maximize=False) term by term, in float32: the
@@ -33,7 +34,20 @@ public:
     {
     }
 
+    SlotView stateOf(const Parameter& p, bool create) override
+    {
+        const auto [needA, needB] = slotsNeeded();
+        if (!needA && !needB)
+            return {};
+        if (!create && m_state.find(&p) == m_state.end())
+            return {};
+        Slot& s = slot(p, needA, needB);
+        return { needA ? &s.a : nullptr, needB ? &s.b : nullptr, &s.steps };
+    }
+
 protected:
+    // Which of a parameter's two state tensors this optimizer keeps.
+    virtual std::pair<bool, bool> slotsNeeded() const = 0;
     // The state of this parameter; allocates its tensors on the backend and zeroes them
     // there, on first use only.
     Slot& slot(const Parameter& p, bool needA, bool needB)
@@ -60,6 +74,7 @@ public:
         : StatefulOptimizer(std::move(c), backend)
     {
     }
+    std::pair<bool, bool> slotsNeeded() const override { return { m_config.momentum != 0.0, false }; }
     void step(const std::vector<NamedParameter>& params, double lr) override
     {
         SgdParams sp;
@@ -91,6 +106,7 @@ public:
         , m_decoupled(decoupled)
     {
     }
+    std::pair<bool, bool> slotsNeeded() const override { return { true, true }; }
     void step(const std::vector<NamedParameter>& params, double lr) override
     {
         AdamParams ap;
@@ -120,6 +136,10 @@ public:
     RmsProp(OptimizerConfig c, Backend& backend)
         : StatefulOptimizer(std::move(c), backend)
     {
+    }
+    std::pair<bool, bool> slotsNeeded() const override
+    {
+        return { true, static_cast<float>(m_config.momentum) > 0.0f };
     }
     void step(const std::vector<NamedParameter>& params, double lr) override
     {

@@ -39,6 +39,22 @@ public:
     double penalty(const std::vector<NamedParameter>& params) const;
     const OptimizerConfig& config() const { return m_config; }
 
+    // A parameter's state, for saving and restoring a run (TrainState.h): its moment tensors
+    // on the backend's device (null where the optimizer keeps none — SGD without momentum
+    // keeps nothing) and its step count. With `create`, absent state is allocated (zeroed)
+    // so that a restore can fill it; without, a parameter never stepped gives an empty view.
+    struct SlotView {
+        Tensor* first = nullptr;
+        Tensor* second = nullptr;
+        int64_t* steps = nullptr;
+    };
+    virtual SlotView stateOf(const Parameter& p, bool create)
+    {
+        (void)p;
+        (void)create;
+        return {};
+    }
+
 protected:
     Optimizer(OptimizerConfig c, Backend& backend)
         : m_config(std::move(c))

@@ -136,7 +136,8 @@ TrainConfig trainConfigFromJson(const nlohmann::json& recipe, TrainConfig base)
     Reader r(recipe, "training");
     r.checkKeys({ "epochs", "batch_size", "optimizer", "learning_rate", "momentum", "nesterov", "weight_decay", "beta1",
         "beta2", "epsilon", "rms_alpha", "l1", "l2", "schedule", "loss", "seed", "validation_fraction", "test_fraction",
-        "normalize", "augment", "early_stopping_patience", "clip_norm" });
+        "normalize", "augment", "early_stopping_patience", "early_stopping_min_delta", "monitor", "result_weights",
+        "clip_norm" });
     r.integer("epochs", c.epochs, 1, 1000000);
     r.integer("batch_size", c.batchSize, 1, 1 << 24);
     r.string("optimizer", c.optimizer.kind, { "sgd", "adam", "adamw", "rmsprop" });
@@ -183,8 +184,21 @@ TrainConfig trainConfigFromJson(const nlohmann::json& recipe, TrainConfig base)
         c.augmentation.maxRotation = static_cast<float>(rot);
     }
     r.integer("early_stopping_patience", c.earlyStoppingPatience, 0, 1000000);
+    r.number("early_stopping_min_delta", c.earlyStoppingMinDelta, 0.0, kHuge);
+    r.string("monitor", c.monitor, { "val_loss", "val_accuracy", "train_loss", "train_accuracy" });
+    r.string("result_weights", c.resultWeights, { "auto", "best", "last" });
     r.number("clip_norm", c.clipNorm, 0.0, kHuge);
     return c;
+}
+
+bool monitorIsLoss(const std::string& monitor)
+{
+    return monitor.size() >= 4 && monitor.compare(monitor.size() - 4, 4, "loss") == 0;
+}
+
+bool keepsBestWeights(const TrainConfig& config)
+{
+    return config.resultWeights == "best" || (config.resultWeights == "auto" && config.earlyStoppingPatience > 0);
 }
 
 void checkTrainConfig(const TrainConfig& config)
@@ -221,6 +235,9 @@ nlohmann::json trainConfigToJson(const TrainConfig& c)
     j["augment"] = { { "flip", c.augmentation.flipHorizontal }, { "shift", c.augmentation.maxShift },
         { "rotate", static_cast<double>(c.augmentation.maxRotation) } };
     j["early_stopping_patience"] = c.earlyStoppingPatience;
+    j["early_stopping_min_delta"] = c.earlyStoppingMinDelta;
+    j["monitor"] = c.monitor;
+    j["result_weights"] = c.resultWeights;
     j["clip_norm"] = c.clipNorm;
     return j;
 }

@@ -6,6 +6,7 @@
 #include "engine/train/GradientClipping.h"
 #include "engine/train/Loss.h"
 #include "engine/train/Schedule.h"
+#include "engine/train/TrainState.h"
 
 #include <chrono>
 #include <cmath>
@@ -81,6 +82,7 @@ Trainer::Trainer(const ModelGraph& graph, TrainConfig config, Backend& backend)
     , m_graph(graph)
     , m_grad(backend.allocator())
     , m_labels(backend)
+    , m_statsScratch(backend.allocator())
 {
     if (m_config.threads > 0)
         m_backend.setThreads(m_config.threads);
@@ -111,6 +113,14 @@ void Trainer::setOnBatch(std::function<void(const BatchEvent&)> fn)
 void Trainer::setOnEpoch(std::function<void(const EpochEvent&)> fn)
 {
     m_onEpoch = std::move(fn);
+}
+void Trainer::setOnChange(std::function<void(const ChangeEvent&)> fn)
+{
+    m_onChange = std::move(fn);
+}
+void Trainer::setOnLayerStats(std::function<void(const LayerStatsEvent&)> fn)
+{
+    m_onLayerStats = std::move(fn);
 }
 
 void Trainer::saveParameters(std::vector<Tensor>& dst)
@@ -276,22 +286,18 @@ EvalResult Trainer::evaluate(const Dataset& data, const std::vector<int64_t>& in
 
 // ---- fit ------------------------------------------------------------------------------------
 
-// One fit()'s state: what it was given, its loaders, the counters that run across epochs and
-// the result being built.
+// One fit()'s state: what it was given, its loaders, the run's progress (TrainState.h: what a
+// resume restores) and the result being built.
 struct Trainer::FitRun {
     const Dataset& data;
     int64_t outputs = 0; // the model's output values (labels must be below)
     DataLoader trainLoader;
     std::unique_ptr<DataLoader> validationLoader; // null: no validation split
     int64_t batchesPerEpoch = 0;
-    int64_t totalSteps = 0;
-    double baseLr = 0.0;
-    bool keepBest = false; // early stopping keeps the best weights
-    double best = std::numeric_limits<double>::infinity(); // the monitored loss of the best epoch
-    int epochsWithoutImprovement = 0;
-    int64_t globalStep = 0;
-    double activeSeconds = 0.0; // time spent training (pauses excluded)
-    int64_t samplesSeen = 0;
+    int64_t totalSteps = 0; // progress.epochs · batchesPerEpoch
+    bool keepBest = false; // the best weights are kept (checkpoint selection, early stopping)
+    TrainProgress progress;
+    double priorSeconds = 0.0; // progress.seconds when this fit() began
     double smoothedRate = 0.0;
     double start = 0.0;
     Batch batch;
@@ -302,16 +308,12 @@ struct Trainer::FitRun {
         , trainLoader(d, train, opt)
     {
     }
+    void updateTotalSteps() { totalSteps = static_cast<int64_t>(progress.epochs) * batchesPerEpoch; }
 };
 
 struct Trainer::EpochTotals {
     double start = 0.0;
     double pausedAtStart = 0.0; // Trainer::m_pausedSeconds when the epoch began
-    double active = 0.0; // seconds spent in steps
-    double lossSum = 0.0;
-    int64_t correct = 0, samples = 0, skipped = 0;
-    double squaredError = 0.0; // regression: normalized units
-    int64_t values = 0;
     double lr = 0.0; // the last step's learning rate
 };
 
@@ -406,13 +408,22 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
         recipe.training = trainConfigToJson(m_config);
         m_checkpointModelJson = serializeModel(recipe);
     }
+    TrainProgress progress;
+    if (m_resume) {
+        progress = std::move(*m_resume);
+        m_resume.reset();
+    } else {
+        progress.epochs = m_config.epochs;
+        progress.baseLearningRate = m_config.optimizer.learningRate;
+        progress.augmentation = m_config.augmentation;
+    }
 
     LoaderOptions trainOpt;
     trainOpt.batchSize = m_config.batchSize;
     trainOpt.shuffle = true;
     trainOpt.seed = m_config.seed;
     trainOpt.normalization = m_normalization;
-    trainOpt.augmentation = m_config.augmentation;
+    trainOpt.augmentation = progress.augmentation;
     if (m_sync) { // this rank's slice of every global batch (DataLoader.h)
         trainOpt.shardCount = m_sync->size();
         trainOpt.shardRank = m_sync->rank();
@@ -421,6 +432,12 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
     FitRun run(data, split.train, trainOpt);
     run.start = fitStart;
     run.outputs = m_network->outputShape().numel();
+    run.progress = std::move(progress);
+    run.priorSeconds = run.progress.seconds;
+    if (run.progress.globalStep > 0 || !run.progress.history.empty()) {
+        run.result.resumedAtEpoch = run.progress.epoch;
+        run.result.resumedAtBatch = run.progress.batchInEpoch;
+    }
     if (!split.validation.empty()) {
         LoaderOptions valOpt = trainOpt;
         valOpt.shuffle = false;
@@ -430,9 +447,7 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
         run.validationLoader = std::make_unique<DataLoader>(data, split.validation, valOpt);
     }
     run.batchesPerEpoch = run.trainLoader.batchesPerEpoch();
-    run.totalSteps = static_cast<int64_t>(m_config.epochs) * run.batchesPerEpoch;
-    run.baseLr = m_config.optimizer.learningRate;
-    run.keepBest = m_config.earlyStoppingPatience > 0;
+    run.keepBest = keepsBestWeights(m_config);
     m_lastPublish = -1.0;
     struct Detach {
         GradientSync* sync;
@@ -444,14 +459,16 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
     } detach { m_sync };
     if (m_sync)
         m_sync->attach(*m_network, m_trainable, m_params);
+    applyChanges(run, run.progress.epoch, run.progress.batchInEpoch, false); // those asked before fit()
+    run.updateTotalSteps();
 
-    for (int epoch = 0; epoch < m_config.epochs; ++epoch) {
+    while (run.progress.epoch < run.progress.epochs) {
+        const int epoch = run.progress.epoch;
         EpochTotals totals;
         totals.start = now();
         totals.pausedAtStart = m_pausedSeconds;
-        totals.lr = run.baseLr;
+        totals.lr = run.progress.baseLearningRate;
         const StepOutcome end = runEpoch(run, epoch, totals);
-        run.activeSeconds += totals.active;
         if (end != StepOutcome::Trained)
             break;
         if (m_stop) { // requested in the last batch's callback: skip validation
@@ -470,10 +487,10 @@ TrainResult Trainer::fit(const Dataset& data, const DataSplit& split)
 
 StepOutcome Trainer::runEpoch(FitRun& run, int epoch, EpochTotals& totals)
 {
-    run.trainLoader.startEpoch(epoch);
+    run.trainLoader.startEpoch(epoch, run.progress.batchInEpoch);
     Network& net = *m_network;
     TrainResult& result = run.result;
-    for (int64_t b = 0;; ++b) {
+    for (int64_t b = run.progress.batchInEpoch;; ++b) {
         // Between batches: honour pause (stop still works while paused) and stop.
         if (waitWhilePaused()) {
             result.stopped = true;
@@ -483,6 +500,8 @@ StepOutcome Trainer::runEpoch(FitRun& run, int epoch, EpochTotals& totals)
                 + " of " + std::to_string(run.batchesPerEpoch);
             return StepOutcome::Stopped;
         }
+        if (m_control.pending())
+            applyChanges(run, epoch, b, true);
         const double t0 = now();
         if (!run.trainLoader.next(run.batch))
             return StepOutcome::Trained;
@@ -491,14 +510,18 @@ StepOutcome Trainer::runEpoch(FitRun& run, int epoch, EpochTotals& totals)
             continue;
         checkLabels(run.data, run.batch, run.outputs);
         run.batch.images.reshape(net.inputShape().batched(n));
-        totals.lr = learningRateAt(m_config.schedule, run.baseLr, run.globalStep, run.totalSteps, run.batchesPerEpoch);
+        totals.lr = learningRateAt(m_config.schedule, run.progress.baseLearningRate, run.progress.globalStep,
+            run.totalSteps, run.batchesPerEpoch);
 
         if (m_sync)
             m_sync->beginStep(n, run.batch.globalSize);
+        const int64_t step0 = run.progress.globalStep;
+        m_statsDue = m_onLayerStats && m_config.layerStatsEvery > 0 && step0 % m_config.layerStatsEvery == 0;
+        m_statsMeasured = false;
         StepResult step = trainStep(run.batch, totals.lr);
         if (step.updateSkipped) {
-            ++totals.skipped;
-            ++result.skippedSteps;
+            ++run.progress.sums.skipped;
+            ++run.progress.skippedSteps;
         }
         if (step.outcome == StepOutcome::Diverged) {
             result.diverged = true;
@@ -507,9 +530,61 @@ StepOutcome Trainer::runEpoch(FitRun& run, int epoch, EpochTotals& totals)
             result.lastStep = std::move(step);
             return StepOutcome::Diverged;
         }
+        if (m_statsMeasured && step.outcome == StepOutcome::Trained)
+            reportLayerStats(step0, epoch, b);
         reportBatch(run, totals, step, epoch, b, n, totals.lr, std::max(now() - t0, 1e-9));
         result.lastStep = std::move(step);
     }
+}
+
+void Trainer::applyChanges(FitRun& run, int epoch, int64_t batch, bool inEpoch)
+{
+    for (const RunChange& change : m_control.take())
+        applyChange(run, change, epoch, batch, inEpoch);
+}
+
+void Trainer::applyChange(FitRun& run, const RunChange& change, int epoch, int64_t batch, bool inEpoch)
+{
+    TrainProgress& p = run.progress;
+    ChangeEvent ev;
+    ev.kind = change.kind;
+    ev.globalStep = p.globalStep;
+    ev.epoch = epoch;
+    ev.batch = batch;
+    switch (change.kind) {
+    case RunChangeKind::LearningRate:
+        if (!(change.value > 0.0) || !std::isfinite(change.value))
+            return; // the clients check; a bad value is ignored rather than ending the run
+        ev.from = p.baseLearningRate;
+        ev.to = change.value;
+        p.baseLearningRate = change.value;
+        break;
+    case RunChangeKind::Epochs: {
+        // At least the epoch in progress: a run shortened mid-epoch ends after it.
+        const int floor = std::max(1, inEpoch || batch > 0 ? epoch + 1 : epoch);
+        const int epochs = std::max(floor, static_cast<int>(std::lround(change.value)));
+        ev.from = p.epochs;
+        ev.to = epochs;
+        p.epochs = epochs;
+        run.updateTotalSteps();
+        break;
+    }
+    case RunChangeKind::Augmentation: {
+        const bool on = change.value != 0.0;
+        ev.from = p.augmentation.any() ? 1.0 : 0.0;
+        p.augmentation = on ? m_config.augmentation : Augmentation {};
+        ev.to = p.augmentation.any() ? 1.0 : 0.0; // on, for a recipe without augmentation, changes nothing
+        run.trainLoader.setAugmentation(p.augmentation);
+        if (inEpoch)
+            run.trainLoader.startEpoch(epoch, batch); // drop the batches prepared with the old setting
+        break;
+    }
+    }
+    if (ev.from == ev.to)
+        return;
+    p.changes.push_back(ev);
+    if (m_onChange)
+        m_onChange(ev);
 }
 
 StepResult Trainer::trainStep(const Batch& batch, double lr)
@@ -565,6 +640,8 @@ StepResult Trainer::trainStep(const Batch& batch, double lr)
                 m_gradSpans.push_back({ p.param->grad.data(), p.param->grad.size() });
         step.gradNorm = clipGradientNorm(m_backend, m_gradSpans, m_config.clipNorm);
     }
+    if (step.outcome == StepOutcome::Trained && m_statsDue)
+        measureGradientNorms(); // layer stats: the gradients as the optimizer gets them
     if (step.outcome == StepOutcome::Trained)
         m_optimizer->step(m_trainable, lr);
     if (m_sync)
@@ -624,13 +701,15 @@ std::string Trainer::nonFiniteParameter()
 void Trainer::reportBatch(FitRun& run, EpochTotals& totals, const StepResult& step, int epoch, int64_t b, int64_t n,
     double lr, double seconds)
 {
-    totals.lossSum += step.loss * static_cast<double>(n);
-    totals.correct += step.correct;
-    totals.squaredError += step.squaredError;
-    totals.values += step.values;
-    totals.samples += n;
-    run.samplesSeen += n;
-    totals.active += seconds;
+    (void)totals;
+    TrainProgress& p = run.progress;
+    p.sums.lossSum += step.loss * static_cast<double>(n);
+    p.sums.correct += step.correct;
+    p.sums.squaredError += step.squaredError;
+    p.sums.values += step.values;
+    p.sums.samples += n;
+    p.sums.activeSeconds += seconds;
+    p.samplesSeen += n;
     const double rate = static_cast<double>(n) / seconds;
     run.smoothedRate = run.smoothedRate == 0.0 ? rate : 0.9 * run.smoothedRate + 0.1 * rate;
     publishThrottled(false);
@@ -639,7 +718,7 @@ void Trainer::reportBatch(FitRun& run, EpochTotals& totals, const StepResult& st
         e.epoch = epoch;
         e.batch = b;
         e.batchesPerEpoch = run.batchesPerEpoch;
-        e.globalStep = run.globalStep;
+        e.globalStep = p.globalStep;
         e.totalSteps = run.totalSteps;
         e.loss = step.loss;
         e.regression = run.data.isRegression();
@@ -648,7 +727,7 @@ void Trainer::reportBatch(FitRun& run, EpochTotals& totals, const StepResult& st
             e.rmse = std::sqrt(step.squaredError / static_cast<double>(step.values)) * targetUnit(run.data);
         e.learningRate = lr;
         e.samplesPerSecond = run.smoothedRate;
-        e.etaSeconds = static_cast<double>(run.totalSteps - run.globalStep - 1)
+        e.etaSeconds = static_cast<double>(std::max<int64_t>(0, run.totalSteps - p.globalStep - 1))
             * static_cast<double>(m_config.batchSize) / run.smoothedRate;
         e.lossScale = m_scaler ? step.lossScale : 0.0;
         e.gradNorm = step.gradNorm;
@@ -656,93 +735,361 @@ void Trainer::reportBatch(FitRun& run, EpochTotals& totals, const StepResult& st
         e.outcome = step.outcome;
         m_onBatch(e);
     }
-    ++run.globalStep;
+    ++p.globalStep;
+    p.batchInEpoch = b + 1;
 }
 
 EpochEvent Trainer::validate(FitRun& run, int epoch, const EpochTotals& totals)
 {
+    const EpochSums& sums = run.progress.sums;
     EpochEvent ev;
     ev.epoch = epoch;
-    const double samples = static_cast<double>(totals.samples);
-    ev.trainLoss = totals.samples ? totals.lossSum / samples : kNaN;
-    ev.trainAccuracy = totals.samples ? static_cast<double>(totals.correct) / samples : kNaN;
+    const double samples = static_cast<double>(sums.samples);
+    ev.trainLoss = sums.samples ? sums.lossSum / samples : kNaN;
+    ev.trainAccuracy = sums.samples ? static_cast<double>(sums.correct) / samples : kNaN;
     ev.regression = run.data.isRegression();
     if (ev.regression) {
         ev.trainAccuracy = kNaN;
-        if (totals.values > 0)
-            ev.trainRmse = std::sqrt(totals.squaredError / static_cast<double>(totals.values)) * targetUnit(run.data);
+        if (sums.values > 0)
+            ev.trainRmse = std::sqrt(sums.squaredError / static_cast<double>(sums.values)) * targetUnit(run.data);
     }
     ev.validationLoss = kNaN;
     ev.validationAccuracy = kNaN;
+    double validationSeconds = 0.0;
     if (run.validationLoader) {
         const double v0 = now();
         const EvalResult v = runEvaluation(run.data, *run.validationLoader, static_cast<int>(run.outputs), false);
-        run.activeSeconds += now() - v0;
+        validationSeconds = now() - v0;
         ev.validationLoss = v.loss;
         ev.validationAccuracy = v.accuracy;
         ev.validationRmse = v.rmse;
         ev.validationMae = v.mae;
         ev.validationR2 = v.r2;
     }
+    run.progress.activeSeconds += sums.activeSeconds + validationSeconds;
     ev.learningRate = totals.lr;
-    ev.skippedSteps = totals.skipped;
+    ev.skippedSteps = sums.skipped;
     ev.lossScale = m_scaler ? m_scaler->scale() : 0.0;
     ev.seconds = now() - totals.start - (m_pausedSeconds - totals.pausedAtStart);
-    ev.samplesPerSecond = totals.active > 0.0 ? samples / totals.active : 0.0;
+    ev.samplesPerSecond = sums.activeSeconds > 0.0 ? samples / sums.activeSeconds : 0.0;
     return ev;
+}
+
+double Trainer::monitoredScore(const FitRun& run, const EpochEvent& ev) const
+{
+    const bool validation = run.validationLoader != nullptr && m_config.monitor.rfind("val_", 0) == 0;
+    if (monitorIsLoss(m_config.monitor))
+        return validation ? ev.validationLoss : ev.trainLoss;
+    return -(validation ? ev.validationAccuracy : ev.trainAccuracy);
 }
 
 bool Trainer::concludeEpoch(FitRun& run, const Dataset& data, EpochEvent& ev)
 {
     TrainResult& result = run.result;
+    TrainProgress& p = run.progress;
     const int epoch = ev.epoch;
-    const double monitored = run.validationLoader ? ev.validationLoss : ev.trainLoss;
-    ev.improved = std::isfinite(monitored) && monitored < run.best;
+    const double score = monitoredScore(run, ev);
+    ev.improved = std::isfinite(score)
+        && (p.bestEpoch < 0 || !std::isfinite(p.bestScore) || score < p.bestScore - m_config.earlyStoppingMinDelta);
     if (ev.improved) {
-        run.best = monitored;
-        result.bestValidationLoss = monitored;
-        result.bestEpoch = epoch;
-        run.epochsWithoutImprovement = 0;
-        if (run.keepBest)
+        p.bestScore = score;
+        p.bestLoss = run.validationLoader ? ev.validationLoss : ev.trainLoss;
+        p.bestEpoch = epoch;
+        p.epochsWithoutImprovement = 0;
+        if (run.keepBest) {
             saveParameters(m_best);
+            p.hasBestWeights = true;
+        }
     } else {
-        ++run.epochsWithoutImprovement;
+        ++p.epochsWithoutImprovement;
     }
-    if (!m_config.checkpointDir.empty()) {
-        writeCheckpoint("last.safetensors", data);
-        if (ev.improved)
-            writeCheckpoint("best.safetensors", data);
-    }
+    p.history.push_back(ev);
+    p.epoch = epoch + 1;
+    p.batchInEpoch = 0;
+    p.sums = EpochSums {};
+    writeCheckpoints(run, data, ev.improved);
     publishThrottled(true);
-    result.epochsCompleted = epoch + 1;
-    result.history.push_back(ev);
     if (m_onEpoch)
         m_onEpoch(ev);
 
-    const int waited = run.epochsWithoutImprovement;
-    if (!run.keepBest || waited < m_config.earlyStoppingPatience || epoch + 1 >= m_config.epochs)
+    const int waited = p.epochsWithoutImprovement;
+    const int patience = m_config.earlyStoppingPatience;
+    if (patience <= 0 || waited < patience || p.epoch >= p.epochs)
         return false;
     result.earlyStopped = true;
-    restoreParameters(m_best);
-    result.message = "early stopping after epoch " + std::to_string(epoch + 1) + ": the "
-        + std::string(run.validationLoader ? "validation" : "training") + " loss did not improve for "
-        + std::to_string(waited) + " epoch" + (waited == 1 ? "" : "s") + "; restored the best weights (epoch "
-        + std::to_string(result.bestEpoch + 1) + ", loss " + formatNumber(run.best) + ")";
+    result.message = "early stopping after epoch " + std::to_string(epoch + 1) + ": " + m_config.monitor
+        + (run.validationLoader || m_config.monitor.rfind("train_", 0) == 0 ? "" : " (of the training set)")
+        + " did not improve for " + std::to_string(waited) + " epoch" + (waited == 1 ? "" : "s");
     return true;
+}
+
+void Trainer::writeCheckpoints(FitRun& run, const Dataset& data, bool best)
+{
+    if (m_config.checkpointDir.empty())
+        return;
+    writeCheckpoint("last.safetensors", data);
+    if (best)
+        writeCheckpoint("best.safetensors", data);
+    writeResumeCheckpoint(run, data);
 }
 
 void Trainer::finishFit(FitRun& run, const Dataset& data)
 {
     TrainResult& result = run.result;
-    if (result.stopped && !m_config.checkpointDir.empty())
-        writeCheckpoint("last.safetensors", data); // the stopped run's weights are not lost
+    TrainProgress& p = run.progress;
+    const double elapsed = now() - run.start - m_pausedSeconds; // paused time excluded
+    if (result.stopped) {
+        p.activeSeconds += p.sums.activeSeconds; // the partial epoch's steps
+        p.sums.activeSeconds = 0.0;
+        writeCheckpoints(run, data, false); // the stopped run's weights and position are not lost
+    }
+    // Checkpoint selection: after the checkpoints, which keep the last weights for a resume.
+    if (!result.diverged && run.keepBest && p.hasBestWeights && p.bestEpoch >= 0
+        && p.bestEpoch + 1 != static_cast<int>(p.history.size())) {
+        restoreParameters(m_best);
+        result.weightsEpoch = p.bestEpoch;
+        const std::string kept = "kept the best weights (epoch " + std::to_string(p.bestEpoch + 1) + ", "
+            + m_config.monitor + " " + formatNumber(std::abs(p.bestScore)) + ")";
+        result.message = result.message.empty() ? kept : result.message + "; " + kept;
+    } else if (run.keepBest && p.bestEpoch >= 0 && p.bestEpoch + 1 == static_cast<int>(p.history.size())
+        && !result.stopped && !result.diverged) {
+        result.weightsEpoch = p.bestEpoch; // the last epoch was the best
+    }
     publishThrottled(true);
-    result.seconds = now() - run.start - m_pausedSeconds; // paused time excluded
-    result.samplesPerSecond = run.activeSeconds > 0.0 ? static_cast<double>(run.samplesSeen) / run.activeSeconds : 0.0;
-    if (result.bestEpoch < 0)
-        result.bestValidationLoss = kNaN;
+    result.history = p.history;
+    result.changes = p.changes;
+    result.epochsCompleted = static_cast<int>(p.history.size());
+    result.epochsPlanned = p.epochs;
+    result.bestEpoch = p.bestEpoch;
+    result.bestValidationLoss = p.bestEpoch >= 0 ? p.bestLoss : kNaN;
+    result.skippedSteps = p.skippedSteps;
+    result.seconds = run.priorSeconds + elapsed;
+    result.samplesPerSecond = p.activeSeconds > 0.0 ? static_cast<double>(p.samplesSeen) / p.activeSeconds : 0.0;
     result.lossScale = m_scaler ? m_scaler->scale() : 0.0;
     result.hostOps = m_backend.fallbackNote();
+}
+
+// ---- resume checkpoints ---------------------------------------------------------------------
+
+namespace {
+
+constexpr int kResumeFormat = 1;
+
+std::string hex(uint64_t v)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+} // namespace
+
+void Trainer::writeResumeCheckpoint(FitRun& run, const Dataset& data)
+{
+    TrainProgress& p = run.progress;
+    p.seconds = run.priorSeconds + (now() - run.start - m_pausedSeconds);
+    TensorFile file;
+    for (size_t i = 0; i < m_params.size(); ++i) {
+        Tensor host;
+        m_network->assign(host, m_params[i].param->value);
+        file.tensors.emplace("param/" + m_params[i].key(), std::move(host));
+        if (p.hasBestWeights && i < m_best.size()) {
+            Tensor best;
+            m_network->assign(best, m_best[i]);
+            file.tensors.emplace("best/" + m_params[i].key(), std::move(best));
+        }
+    }
+    nlohmann::json steps = nlohmann::json::object();
+    for (const auto& np : m_trainable) {
+        const Optimizer::SlotView view = m_optimizer->stateOf(*np.param, false);
+        if (!view.steps)
+            continue;
+        steps[np.key()] = *view.steps;
+        for (auto [tensor, prefix] : { std::pair { view.first, "opt1/" }, std::pair { view.second, "opt2/" } }) {
+            if (!tensor)
+                continue;
+            Tensor host;
+            m_network->assign(host, *tensor);
+            file.tensors.emplace(prefix + np.key(), std::move(host));
+        }
+    }
+    const Rng::State rng = m_network->rng().state();
+    nlohmann::json words = nlohmann::json::array();
+    for (uint64_t w : rng.words)
+        words.push_back(hex(w));
+    nlohmann::json state { { "format", kResumeFormat }, { "progress", progressToJson(p) },
+        { "optimizer", { { "kind", m_config.optimizer.kind }, { "steps", std::move(steps) } } },
+        { "rng", { { "words", std::move(words) }, { "has_spare", rng.hasSpare }, { "spare", rng.spare } } },
+        { "normalization", { { "mean", m_normalization.mean }, { "std", m_normalization.stddev } } },
+        { "seed", m_config.seed }, { "batch_size", m_config.batchSize } };
+    if (m_scaler)
+        state["loss_scaler"] = { { "scale", m_scaler->scale() }, { "good_steps", m_scaler->goodStepsInARow() } };
+    file.metadata["netcanvas.resume"] = state.dump();
+    file.metadata["netcanvas.model"] = m_checkpointModelJson;
+    file.metadata["netcanvas.classes"] = nlohmann::json(data.classNames).dump();
+    if (!m_checkpointInfo.is_null())
+        file.metadata["netcanvas.run"] = m_checkpointInfo.dump();
+    saveSafetensors((std::filesystem::path(m_config.checkpointDir) / kResumeFile).string(), file);
+}
+
+const TrainProgress& Trainer::restoreState(const std::string& path)
+{
+    TensorFile file = loadSafetensors(path);
+    auto fail = [&](const std::string& why) -> FormatError { return FormatError(path + ": " + why); };
+    const auto meta = file.metadata.find("netcanvas.resume");
+    if (meta == file.metadata.end())
+        throw fail("not a resume checkpoint (no \"netcanvas.resume\" metadata)");
+    nlohmann::json state;
+    try {
+        state = nlohmann::json::parse(meta->second);
+    } catch (const nlohmann::json::exception& e) {
+        throw fail(std::string("netcanvas.resume: ") + e.what());
+    }
+    if (!state.is_object() || state.value("format", 0) != kResumeFormat)
+        throw fail("netcanvas.resume: unknown format (expected " + std::to_string(kResumeFormat) + ")");
+    auto progress = std::make_unique<TrainProgress>();
+    try {
+        *progress = progressFromJson(state.at("progress"));
+    } catch (const FormatError& e) {
+        throw fail(e.what());
+    } catch (const nlohmann::json::exception& e) {
+        throw fail(std::string("netcanvas.resume: ") + e.what());
+    }
+    if (state.value("batch_size", m_config.batchSize) != m_config.batchSize)
+        throw fail("the run was trained with batch size " + state.at("batch_size").dump() + ", not "
+            + std::to_string(m_config.batchSize) + ": resume with its recipe");
+    if (state.contains("optimizer")
+        && state["optimizer"].value("kind", m_config.optimizer.kind) != m_config.optimizer.kind)
+        throw fail("the run's optimizer is " + state["optimizer"]["kind"].dump() + ", not " + m_config.optimizer.kind);
+    auto tensor = [&](const std::string& key, const Tensor& like) -> const Tensor& {
+        const auto it = file.tensors.find(key);
+        if (it == file.tensors.end())
+            throw fail("tensor '" + key + "' is missing (the model changed since the run was saved?)");
+        if (it->second.shape() != like.shape())
+            throw fail("tensor '" + key + "' is " + it->second.shape().toString() + ", the model's is "
+                + like.shape().toString());
+        for (int64_t i = 0; i < it->second.size(); ++i)
+            if (!std::isfinite(it->second.data()[i]))
+                throw fail("tensor '" + key + "' holds a non-finite value");
+        return it->second;
+    };
+    // Every parameter tensor is checked before any is loaded. An error after that (a malformed
+    // optimizer or generator entry) leaves this Trainer half restored: its owner discards it.
+    for (const auto& np : m_params)
+        tensor("param/" + np.key(), np.param->value);
+    for (const auto& np : m_params)
+        m_network->assign(np.param->value, file.tensors.at("param/" + np.key()));
+    if (progress->hasBestWeights) {
+        saveParameters(m_best);
+        for (size_t i = 0; i < m_params.size(); ++i)
+            m_network->assign(m_best[i], tensor("best/" + m_params[i].key(), m_params[i].param->value));
+    }
+    try {
+        const nlohmann::json steps = state.contains("optimizer")
+            ? state["optimizer"].value("steps", nlohmann::json::object())
+            : nlohmann::json::object();
+        for (const auto& np : m_trainable) {
+            if (!steps.contains(np.key()))
+                continue;
+            const Optimizer::SlotView view = m_optimizer->stateOf(*np.param, true);
+            if (!view.steps)
+                continue;
+            *view.steps = steps[np.key()].get<int64_t>();
+            if (view.first)
+                m_network->assign(*view.first, tensor("opt1/" + np.key(), np.param->value));
+            if (view.second)
+                m_network->assign(*view.second, tensor("opt2/" + np.key(), np.param->value));
+        }
+        if (state.contains("rng")) {
+            Rng::State rng;
+            const auto& words = state["rng"].at("words");
+            for (size_t i = 0; i < 4 && i < words.size(); ++i)
+                rng.words[i] = std::stoull(words[i].get<std::string>(), nullptr, 16);
+            rng.hasSpare = state["rng"].value("has_spare", false);
+            rng.spare = state["rng"].value("spare", 0.0f);
+            m_network->rng().setState(rng);
+        }
+        if (m_scaler && state.contains("loss_scaler"))
+            m_scaler->restore(
+                state["loss_scaler"].value("scale", m_scaler->scale()), state["loss_scaler"].value("good_steps", 0));
+        if (state.contains("normalization")) {
+            Normalization n;
+            n.mean = state["normalization"].value("mean", std::vector<float> {});
+            n.stddev = state["normalization"].value("std", std::vector<float> {});
+            if (!n.mean.empty())
+                setNormalization(std::move(n));
+        }
+    } catch (const nlohmann::json::exception& e) {
+        throw fail(std::string("netcanvas.resume: ") + e.what());
+    } catch (const std::invalid_argument& e) {
+        throw fail(std::string("netcanvas.resume: a malformed number: ") + e.what());
+    } catch (const std::out_of_range& e) {
+        throw fail(std::string("netcanvas.resume: a number out of range: ") + e.what());
+    }
+    publishSnapshot();
+    m_resume = std::move(progress);
+    return *m_resume;
+}
+
+// ---- layer stats ----------------------------------------------------------------------------
+
+void Trainer::prepareLayerStats()
+{
+    if (!m_statsGroups.empty())
+        return;
+    for (const auto& np : m_trainable) {
+        size_t index = m_params.size();
+        for (size_t i = 0; i < m_params.size(); ++i)
+            if (m_params[i].param == np.param)
+                index = i;
+        if (index == m_params.size())
+            continue;
+        if (m_statsGroups.empty() || m_statsGroups.back().node != np.node)
+            m_statsGroups.push_back({ np.node, {}, 0.0 });
+        m_statsGroups.back().params.push_back(index);
+    }
+}
+
+void Trainer::measureGradientNorms()
+{
+    prepareLayerStats();
+    for (StatsGroup& g : m_statsGroups) {
+        g.gradSquares = 0.0;
+        for (size_t i : g.params) {
+            const Parameter& p = *m_params[i].param;
+            if (updatedByOptimizer(p))
+                g.gradSquares += m_backend.sumSquares(p.grad.data(), p.grad.size());
+        }
+    }
+    m_statsMeasured = true;
+}
+
+void Trainer::reportLayerStats(int64_t globalStep, int epoch, int64_t batch)
+{
+    LayerStatsEvent e;
+    e.globalStep = globalStep;
+    e.epoch = epoch;
+    e.batch = batch;
+    for (const StatsGroup& g : m_statsGroups) {
+        LayerStat s;
+        s.node = g.node;
+        double paramSq = 0.0, updateSq = 0.0;
+        for (size_t i : g.params) {
+            const Parameter& p = *m_params[i].param;
+            if (!updatedByOptimizer(p) || i >= m_lastGood.size())
+                continue;
+            paramSq += m_backend.sumSquares(p.value.data(), p.value.size());
+            m_statsScratch.resize(p.value.shape());
+            m_backend.copy(m_statsScratch.data(), p.value.data(), p.value.size());
+            m_backend.axpy(-1.0f, m_lastGood[i].data(), m_statsScratch.data(), p.value.size());
+            updateSq += m_backend.sumSquares(m_statsScratch.data(), p.value.size());
+        }
+        s.paramNorm = std::sqrt(paramSq);
+        s.updateNorm = std::sqrt(updateSq);
+        s.gradNorm = std::sqrt(g.gradSquares);
+        e.layers.push_back(std::move(s));
+    }
+    m_onLayerStats(e);
 }
 
 void Trainer::publishThrottled(bool force)

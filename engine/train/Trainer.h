@@ -19,9 +19,17 @@
 // Snapshots: after every batch (at most every 100 ms) and every epoch the weights are copied
 // under a lock; copySnapshot() gives them to another Network (inspection) without racing.
 // An update that makes a weight non-finite is undone the same way, naming the parameter.
-// Checkpoints (config.checkpointDir): last.safetensors after every epoch (and on stop),
-// best.safetensors whenever the monitored loss improves — the validation loss, or the
-// training loss when there is no validation set. Early stopping restores the best weights.
+// Checkpoints (config.checkpointDir): last.safetensors and resume.safetensors (TrainState.h:
+// weights, optimizer state, schedule position, generators, history) after every epoch and on
+// stop, best.safetensors whenever config.monitor improves by more than config.earlyStoppingMinDelta
+// (a val_ metric falls back to its train_ one without a validation set). Early stopping ends the
+// run after config.earlyStoppingPatience epochs without improvement. Checkpoint selection
+// (config.resultWeights, keepsBestWeights()): the run ends with the best epoch's weights or the last.
+// Resume: restoreState() before fit() continues a run from its resume.safetensors — the same
+// steps, losses and curves as a run that never stopped (the CPU backend is deterministic).
+// Live changes (RunControl.h): requestChange() from any thread; applied at the next step
+// boundary and reported through the onChange callback and TrainResult::changes.
+// Layer stats (LayerStats.h): every config.layerStatsEvery steps, through onLayerStats.
 // Frozen nodes (GraphNode::trainable = false, Network::setFrozenNodes): the optimizer never
 // sees their parameters (no update, no L1/L2 or weight decay), their forward runs as in
 // inference (batch norm normalizes with its running statistics and leaves them unchanged), and
@@ -36,10 +44,12 @@
 #include "engine/data/Split.h"
 #include "engine/graph/ModelGraph.h"
 #include "engine/train/GradientSync.h"
+#include "engine/train/LayerStats.h"
 #include "engine/train/Loss.h"
 #include "engine/train/LossScaler.h"
 #include "engine/train/Metrics.h"
 #include "engine/train/Network.h"
+#include "engine/train/RunControl.h"
 #include "engine/train/TrainConfig.h"
 
 #include <atomic>
@@ -105,7 +115,7 @@ struct EpochEvent {
     double learningRate = 0.0;
     double seconds = 0.0;
     double samplesPerSecond = 0.0;
-    bool improved = false; // best validation loss so far (best checkpoint written)
+    bool improved = false; // best of config.monitor so far (best checkpoint written)
     int64_t skippedSteps = 0; // loss scaling: updates skipped in this epoch (gradient overflow)
     double lossScale = 0.0; // loss scaling: the scale at the end of the epoch; 0 without
     // Regression (accuracies are then NaN): RMSE over the epoch's batches, and the validation
@@ -140,15 +150,24 @@ struct TrainResult {
     bool diverged = false; // NaN/Inf; see message
     std::string message; // human-readable reason when not a normal finish
     double bestValidationLoss = 0.0; // validation loss of bestEpoch (training loss when there is no validation set)
-    int bestEpoch = -1;
+    int bestEpoch = -1; // the best epoch of config.monitor (0-based)
+    // The epoch whose weights the network holds at the end: bestEpoch when the best weights were
+    // kept (checkpoint selection, early stopping), -1 for the last step's weights.
+    int weightsEpoch = -1;
+    int epochsPlanned = 0; // the planned epochs at the end (live changes and resume included)
+    int resumedAtEpoch = -1; // resumed: the epoch (0-based) it continued in; -1 for a fresh run
+    int64_t resumedAtBatch = 0; // resumed: the batches of that epoch already done
+    std::vector<ChangeEvent> changes; // every live change of the run (resumed ones included)
     double samplesPerSecond = 0.0; // over the whole run
     double seconds = 0.0; // the run's time, paused time excluded
     int64_t skippedSteps = 0; // loss scaling: updates skipped (gradient overflow) in this fit()
     double lossScale = 0.0; // loss scaling: the scale at the end; 0 without loss scaling
     StepResult lastStep; // the step the run ended on (Diverged: the node/parameter at fault)
     std::string hostOps; // Backend::fallbackNote() after the run: "" or "ops on the host: mul"
-    std::vector<EpochEvent> history;
+    std::vector<EpochEvent> history; // every epoch of the run (a resumed run's earlier ones included)
 };
+
+struct TrainProgress;
 
 class Trainer {
 public:
@@ -161,6 +180,21 @@ public:
     void setGradientSync(GradientSync* sync) { m_sync = sync; }
     void setOnBatch(std::function<void(const BatchEvent&)> fn);
     void setOnEpoch(std::function<void(const EpochEvent&)> fn);
+    void setOnChange(std::function<void(const ChangeEvent&)> fn);
+    void setOnLayerStats(std::function<void(const LayerStatsEvent&)> fn);
+
+    // Resume: reads a resume checkpoint (TrainState.h) written by a Trainer of the same graph and
+    // recipe; the next fit() continues that run. Throws FormatError naming the file and the
+    // tensor or key at fault (a model that changed since is named by its tensor).
+    // Returns the run's progress as saved. Extra settings for the continued run (more epochs, a
+    // new learning rate) go through requestChange() before fit(): they are applied and recorded
+    // at its first step boundary.
+    const TrainProgress& restoreState(const std::string& path);
+    // The client's description of the run (dataset path, ...), stored in the resume checkpoint
+    // under "netcanvas.run" so that a resume knows what to open.
+    void setCheckpointInfo(nlohmann::json info) { m_checkpointInfo = std::move(info); }
+    // A live change (RunControl.h). Any thread; never blocks on the training thread.
+    void requestChange(const RunChange& change) { m_control.post(change); }
 
     // Trains on split.train, validates on split.validation each epoch. Computes the
     // normalization from the training split when config.normalize (see normalization()).
@@ -217,6 +251,19 @@ private:
     // Best weights, checkpoints, snapshot, callback; true when early stopping ends the run.
     bool concludeEpoch(FitRun& run, const Dataset& data, EpochEvent& ev);
     void finishFit(FitRun& run, const Dataset& data);
+    // Live changes taken from the channel at a step boundary (`batch` of `epoch` is next).
+    // inEpoch: runEpoch() has started `epoch` (it runs to its end whatever the change).
+    void applyChanges(FitRun& run, int epoch, int64_t batch, bool inEpoch);
+    void applyChange(FitRun& run, const RunChange& change, int epoch, int64_t batch, bool inEpoch);
+    // The monitored metric of an epoch as a score, lower is better (config.monitor).
+    double monitoredScore(const FitRun& run, const EpochEvent& ev) const;
+    void writeResumeCheckpoint(FitRun& run, const Dataset& data);
+    void writeCheckpoints(FitRun& run, const Dataset& data, bool best);
+    // Layer stats: the node groups (first use), the gradient norms before the update, the
+    // update norms after it.
+    void prepareLayerStats();
+    void measureGradientNorms();
+    void reportLayerStats(int64_t globalStep, int epoch, int64_t batch);
     void publishThrottled(bool force);
     void publishSnapshot();
     // Copies every parameter value into `dst` (on the backend's device, allocated on first
@@ -246,6 +293,20 @@ private:
     std::vector<float> m_hostOut, m_hostGrad; // regression: outputs and dL/d(output) on the host
     std::function<void(const BatchEvent&)> m_onBatch;
     std::function<void(const EpochEvent&)> m_onEpoch;
+    std::function<void(const ChangeEvent&)> m_onChange;
+    std::function<void(const LayerStatsEvent&)> m_onLayerStats;
+    ControlChannel m_control;
+    std::unique_ptr<TrainProgress> m_resume; // restoreState(): consumed by the next fit()
+    nlohmann::json m_checkpointInfo;
+    // Layer stats: a node's parameters (indices into m_params) and its gradients' Σg².
+    struct StatsGroup {
+        std::string node;
+        std::vector<size_t> params;
+        double gradSquares = 0.0;
+    };
+    std::vector<StatsGroup> m_statsGroups;
+    bool m_statsDue = false; // this step measures (set by runEpoch, read by trainStep)
+    bool m_statsMeasured = false; // measureGradientNorms() ran in this step
     std::atomic<bool> m_stop { false };
     std::atomic<bool> m_pause { false };
     std::mutex m_controlMutex; // guards the waits on m_controlChanged (m_stop / m_pause changes)
@@ -263,6 +324,7 @@ private:
     std::string m_checkpointModelJson; // the model (with this run's recipe) stored in checkpoints
     Tensor m_grad; // dL/d(output), on the backend's device
     DeviceLabels m_labels; // the batch's labels, on the backend's device
+    Tensor m_statsScratch; // layer stats: w − w_before, on the backend's device
     Tensor m_hostOutput; // evaluation: the outputs, downloaded for the confusion matrix
     double m_lastPublish = -1.0; // steady-clock seconds of the last snapshot
     double m_pausedSeconds = 0.0; // time fit() has waited while paused (training thread only)

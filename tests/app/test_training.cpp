@@ -5,6 +5,7 @@
 #include "app/InspectDock.h"
 #include "app/MainWindow.h"
 #include "app/ProjectDocument.h"
+#include "app/RunControlCoordinator.h"
 #include "app/TrainingController.h"
 #include "app/TrainingCoordinator.h"
 #include "app/WindowLayout.h"
@@ -727,6 +728,22 @@ private slots:
         QVERIFY2(run->summary.testAccuracy > 0.7, qPrintable(widgets::displayName(*run)));
         QCOMPARE(window.training()->charts()->visibleRuns(), std::vector<int> { run->id });
         QVERIFY(window.training()->controller()->hasWeights());
+        QVERIFY(!run->layerStats.empty()); // the Layer Health tab's data (step 0, then every 20)
+
+        // Train ▸ Continue Run: the finished run goes on from its checkpoint by the tab's Epochs
+        // (3) more, in the same history entry, its curve continuing.
+        QAction* continueRun = window.runControl()->continueAction();
+        QVERIFY(continueRun->isEnabled());
+        finished.clear();
+        QCOMPARE(window.runControl()->continueRun(), QString());
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(runs->count(), 1);
+        QCOMPARE(run->epochs.size(), size_t(6));
+        QCOMPARE(run->summary.epochsCompleted, 6);
+        QCOMPARE(run->changes.size(), size_t(1)); // "epochs 3 → 6", marked on the charts
+        QCOMPARE(run->changes.front().label(), std::string("epochs 3 → 6"));
+        QCOMPARE(run->batches.back().globalStep + 1, run->batches.back().totalSteps);
+        QTRY_COMPARE(window.training()->charts()->changeMarkerLabels().size(), 1);
 
         // The layout follows the work: the charts got more room when the run came, an Inspect
         // view more again; Reset Layout puts the defaults back.

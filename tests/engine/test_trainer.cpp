@@ -326,7 +326,8 @@ private slots:
         const TrainResult r = trainer.fit(noise, split);
         QVERIFY2(r.earlyStopped, r.message.c_str());
         QVERIFY(r.epochsCompleted < 60);
-        QVERIFY2(QString::fromStdString(r.message).contains("restored the best weights"), r.message.c_str());
+        QVERIFY2(QString::fromStdString(r.message).contains("kept the best weights"), r.message.c_str());
+        QCOMPARE(r.weightsEpoch, r.bestEpoch);
         QCOMPARE(r.epochsCompleted, r.bestEpoch + 2); // patience 1: one epoch after the best
         // The network holds the best epoch's weights again.
         const EvalResult v = trainer.evaluate(noise, split.validation);
@@ -347,7 +348,7 @@ private slots:
         QCOMPARE(r.epochsCompleted, 3);
         const QDir run(QString::fromStdString(c.checkpointDir));
         QCOMPARE(run.entryList(QDir::Files | QDir::Hidden, QDir::Name),
-            (QStringList { "best.safetensors", "last.safetensors" }));
+            (QStringList { "best.safetensors", "last.safetensors", "resume.safetensors" }));
 
         // last = the final weights: a fresh network loading it computes identical outputs.
         Network fresh(smallCnn(), *m_backend, 999);

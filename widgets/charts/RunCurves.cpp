@@ -12,6 +12,7 @@ bool RunCurves::update(const RunRecord& run)
     bool changed = false;
     for (; m_batchesSeen < run.batches.size(); ++m_batchesSeen) {
         const BatchEvent& e = run.batches[m_batchesSeen];
+        m_batchesPerEpoch = e.batchesPerEpoch;
         const double perEpoch = static_cast<double>(std::max<int64_t>(e.batchesPerEpoch, 1));
         const double x = e.epoch + static_cast<double>(e.batch + 1) / perEpoch;
         // About a twentieth of an epoch of smoothing, between 5 and 100 batches.
@@ -57,6 +58,13 @@ bool RunCurves::update(const RunRecord& run)
         }
         changed = true;
     }
+    if (m_batchesPerEpoch > 0) // a marker's x needs the batches per epoch
+        for (; m_changesSeen < run.changes.size(); ++m_changesSeen) {
+            const ChangeEvent& c = run.changes[m_changesSeen];
+            const double x = c.epoch + static_cast<double>(c.batch) / static_cast<double>(m_batchesPerEpoch);
+            markers.push_back({ x, QString::fromStdString(c.label()) });
+            changed = true;
+        }
     return changed;
 }
 

@@ -4,8 +4,10 @@
 // Accuracy values are percentages; for a regression run (real-valued targets) the "accuracy"
 // curves hold the training and validation RMSE in the data's units instead.
 #include <QPointF>
+#include <QString>
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace netcanvas {
@@ -27,12 +29,20 @@ struct RunCurves {
     double maxRmse = 0.0;
     double maxLearningRate = 0.0;
     double maxX = 0.0;
+    // Live changes: x where the change took effect (before batch b of epoch e: e + b/batches)
+    // and its label ("lr 0.01 → 0.001").
+    struct Marker {
+        double x = 0.0;
+        QString label;
+    };
+    std::vector<Marker> markers;
 
     // Appends what `run` has beyond what was consumed. Returns whether anything changed.
     bool update(const RunRecord& run);
 
 private:
-    std::size_t m_batchesSeen = 0, m_epochsSeen = 0;
+    std::size_t m_batchesSeen = 0, m_epochsSeen = 0, m_changesSeen = 0;
+    int64_t m_batchesPerEpoch = 0;
     double m_ema = 0.0, m_emaWeight = 0.0;
 };
 

@@ -7,6 +7,7 @@
 #include <QChartView>
 #include <QCursor>
 #include <QElapsedTimer>
+#include <QGraphicsSimpleTextItem>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLegendMarker>
@@ -293,6 +294,9 @@ void TrainingCharts::scheduleRefresh()
 
 void TrainingCharts::rebuildSeries()
 {
+    for (ChangeMarker& m : m_changeMarkers)
+        delete m.text; // the lines go with removeAllSeries()
+    m_changeMarkers.clear();
     for (QChart* c : { m_lossChart, m_accuracyChart, m_lrChart })
         c->removeAllSeries();
     m_series.clear();
@@ -453,7 +457,90 @@ void TrainingCharts::refreshNow()
     if (any) {
         ++m_refreshCount;
         updateAxes();
+        updateChangeMarkers();
         m_longestRefreshMs = std::max(m_longestRefreshMs, took.nsecsElapsed() / 1e6);
+    }
+}
+
+QStringList TrainingCharts::changeMarkerLabels() const
+{
+    QStringList out;
+    for (const ChangeMarker& m : m_changeMarkers)
+        out << m.label;
+    return out;
+}
+
+std::vector<double> TrainingCharts::changeMarkerPositions() const
+{
+    std::vector<double> out;
+    for (const ChangeMarker& m : m_changeMarkers)
+        out.push_back(m.x);
+    return out;
+}
+
+void TrainingCharts::updateChangeMarkers()
+{
+    size_t index = 0;
+    for (int id : m_visible) {
+        const RunCurves& c = m_curves[id];
+        const RunRecord* run = m_history->run(id);
+        const QColor color = m_visible.size() > 1 && run ? widgets::runColor(*run) : QColor(QStringLiteral("#6b4fa0"));
+        for (const RunCurves::Marker& mk : c.markers) {
+            if (index == m_changeMarkers.size()) {
+                ChangeMarker m;
+                m.x = mk.x;
+                m.label = mk.label;
+                m.color = color;
+                auto line = [&](QChart* chart, QValueAxis* x, QValueAxis* y) {
+                    QLineSeries* s = makeSeries(color, 1.4, Qt::DashLine);
+                    chart->addSeries(s);
+                    s->attachAxis(x);
+                    s->attachAxis(y);
+                    for (QLegendMarker* lm : chart->legend()->markers(s))
+                        lm->setVisible(false);
+                    return s;
+                };
+                m.lossLine = line(m_lossChart, m_lossX, m_lossY);
+                m.lrLine = line(m_lrChart, m_lrX, m_lrY);
+                m.text = new QGraphicsSimpleTextItem(mk.label, m_lossChart);
+                QFont f = m.text->font();
+                f.setPointSizeF(8);
+                m.text->setFont(f);
+                m.text->setBrush(color);
+                m.text->setZValue(10);
+                m_changeMarkers.push_back(m);
+            }
+            ++index;
+        }
+    }
+    for (ChangeMarker& m : m_changeMarkers) {
+        m.lossLine->replace({ QPointF(m.x, m_lossY->min()), QPointF(m.x, m_lossY->max()) });
+        m.lrLine->replace({ QPointF(m.x, m_lrY->min()), QPointF(m.x, m_lrY->max()) });
+    }
+    placeMarkerLabels();
+    if (!m_changeMarkers.empty() && !m_markerLabelsConnected) {
+        m_markerLabelsConnected = true;
+        connect(m_lossChart, &QChart::plotAreaChanged, this, [this] { placeMarkerLabels(); });
+    }
+}
+
+void TrainingCharts::placeMarkerLabels()
+{
+    // Along the top of the plot, just right of the line; stacked when two are close.
+    double lastRight = -1e9;
+    int row = 0;
+    for (ChangeMarker& m : m_changeMarkers) {
+        if (!m.lossLine)
+            continue;
+        const QPointF top = m_lossChart->mapToPosition(QPointF(m.x, m_lossY->max()), m.lossLine);
+        const QRectF plot = m_lossChart->plotArea();
+        double left = top.x() + 3.0;
+        const double width = m.text->boundingRect().width();
+        if (left + width > plot.right())
+            left = top.x() - 3.0 - width; // near the right edge: on the line's left
+        row = left < lastRight ? row + 1 : 0;
+        m.text->setPos(left, plot.top() + 2.0 + row * (m.text->boundingRect().height() + 1.0));
+        lastRight = left + width;
     }
 }
 

@@ -15,6 +15,8 @@
 // small hollow markers; validation lines are dashed.
 #include "widgets/charts/RunCurves.h"
 
+#include <QColor>
+#include <QStringList>
 #include <QWidget>
 
 #include <map>
@@ -27,6 +29,7 @@ class QScatterSeries;
 class QValueAxis;
 class QTimer;
 class QLabel;
+class QGraphicsSimpleTextItem;
 
 namespace netcanvas::widgets {
 
@@ -59,6 +62,11 @@ public:
     int refreshCount() const { return m_refreshCount; }
     // The longest refresh (decimation + replace + axes) so far, in milliseconds.
     double longestRefreshMs() const { return m_longestRefreshMs; }
+    // Live changes of the visible runs (RunRecord::changes): a dashed vertical line on the loss
+    // and learning-rate charts where each took effect, labeled ("lr 0.01 → 0.001").
+    QStringList changeMarkerLabels() const;
+    // The x (epoch) of each marker, in the order of changeMarkerLabels().
+    std::vector<double> changeMarkerPositions() const;
     // The axes (for tests): the x or y axis of the chart showing `curve`.
     QValueAxis* axis(Curve curve, Qt::Orientation orientation) const;
 
@@ -82,6 +90,8 @@ private:
         const double* scale = nullptr);
     QChart* makeChart(const QString& title, QValueAxis*& x, QValueAxis*& y);
     void scheduleRefresh();
+    void updateChangeMarkers(); // the vertical lines and labels, after the axes
+    void placeMarkerLabels();
 
     RunHistory* m_history = nullptr;
     std::vector<int> m_visible;
@@ -100,6 +110,16 @@ private:
     int m_refreshCount = 0;
     double m_longestRefreshMs = 0.0;
     double m_lrScale = 1.0; // the learning-rate series is drawn in units of 1/m_lrScale
+    struct ChangeMarker {
+        double x = 0.0;
+        QString label;
+        QColor color;
+        QLineSeries* lossLine = nullptr;
+        QLineSeries* lrLine = nullptr;
+        QGraphicsSimpleTextItem* text = nullptr; // on the loss chart
+    };
+    std::vector<ChangeMarker> m_changeMarkers;
+    bool m_markerLabelsConnected = false;
 };
 
 } // namespace netcanvas::widgets

@@ -59,6 +59,31 @@ void RunHistory::appendEpoch(int id, const EpochEvent& event)
     }
 }
 
+void RunHistory::reopenRun(int id)
+{
+    if (RunRecord* r = find(id)) {
+        r->running = true;
+        r->failed = false;
+        emit runUpdated(id);
+    }
+}
+
+void RunHistory::appendChange(int id, const ChangeEvent& change)
+{
+    if (RunRecord* r = find(id)) {
+        r->changes.push_back(change);
+        emit runUpdated(id);
+    }
+}
+
+void RunHistory::appendLayerStats(int id, const LayerStatsEvent& stats)
+{
+    if (RunRecord* r = find(id)) {
+        r->layerStats.push_back(stats);
+        emit layerStatsAdded(id);
+    }
+}
+
 void RunHistory::finishRun(int id, const RunSummary& summary)
 {
     if (RunRecord* r = find(id)) {

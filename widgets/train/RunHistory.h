@@ -22,6 +22,11 @@ public:
     int addRun(RunRecord run);
     void appendBatches(int id, const std::vector<BatchEvent>& events);
     void appendEpoch(int id, const EpochEvent& event);
+    // A finished or stopped run that continues (resume): running again, its curves go on.
+    void reopenRun(int id);
+    // A live change applied to the run (charted as a marker) / per-layer stats of a step.
+    void appendChange(int id, const ChangeEvent& change);
+    void appendLayerStats(int id, const LayerStatsEvent& stats);
     void finishRun(int id, const RunSummary& summary);
     // Ends a run that threw: `message` is the reason.
     void failRun(int id, const QString& message);
@@ -41,7 +46,8 @@ public:
 
 signals:
     void runAdded(int id);
-    void runUpdated(int id); // new batches or epochs
+    void runUpdated(int id); // new batches, epochs or changes
+    void layerStatsAdded(int id);
     void runFinished(int id);
     void cleared();
     void runRenamed(int id);

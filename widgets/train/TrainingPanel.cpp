@@ -5,6 +5,7 @@
 #include "widgets/canvas/ScientificSpinBox.h"
 #include "widgets/data/DataPanel.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QDoubleSpinBox>
@@ -141,6 +142,56 @@ void TrainingPanel::buildUi()
     m_message->hide();
     rv->addWidget(m_message);
     v->addWidget(runBox);
+
+    // While training: live changes, applied at the next step.
+    m_liveBox = new QGroupBox(tr("While training"), body);
+    m_liveBox->setObjectName(QStringLiteral("liveBox"));
+    m_liveBox->setToolTip(tr("Changes to the run in progress, applied at its next step and marked on the charts"));
+    auto* live = new QFormLayout(m_liveBox);
+    live->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    live->setVerticalSpacing(4);
+    m_liveLr = sciBox(1e-9, 1e12, m_liveBox);
+    m_liveLr->setObjectName(QStringLiteral("liveLearningRate"));
+    m_liveLrSet = new QPushButton(tr("Set"), m_liveBox);
+    m_liveLrSet->setObjectName(QStringLiteral("liveLearningRateSet"));
+    m_liveLrSet->setToolTip(tr("The run's learning rate (the schedule's base) from its next step on"));
+    auto* lrRow = new QHBoxLayout;
+    lrRow->addWidget(m_liveLr, 1);
+    lrRow->addWidget(m_liveLrSet);
+    live->addRow(tr("Learning rate"), lrRow);
+    m_liveEpochs = new QSpinBox(m_liveBox);
+    m_liveEpochs->setObjectName(QStringLiteral("liveEpochs"));
+    m_liveEpochs->setRange(1, 100000);
+    m_liveEpochsSet = new QPushButton(tr("Set"), m_liveBox);
+    m_liveEpochsSet->setObjectName(QStringLiteral("liveEpochsSet"));
+    m_liveEpochsSet->setToolTip(tr("Extend or shorten the run (it always finishes the epoch in progress)"));
+    auto* epRow = new QHBoxLayout;
+    epRow->addWidget(m_liveEpochs, 1);
+    epRow->addWidget(m_liveEpochsSet);
+    live->addRow(tr("Epochs"), epRow);
+    m_liveAugment = new QCheckBox(tr("Augmentation on"), m_liveBox);
+    m_liveAugment->setObjectName(QStringLiteral("liveAugment"));
+    m_liveAugment->setToolTip(tr("Switch the run's augmentation off (or back on) from its next batch"));
+    live->addRow(QString(), m_liveAugment);
+    // Narrow enough for the inspector's width: the fields shrink, the buttons stay small.
+    for (QWidget* w : std::initializer_list<QWidget*> { m_liveLr, m_liveEpochs }) {
+        w->setMinimumWidth(60);
+        w->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+    }
+    for (QPushButton* b : { m_liveLrSet, m_liveEpochsSet })
+        b->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
+    m_liveBox->setEnabled(false);
+    v->addWidget(m_liveBox);
+    connect(m_liveLrSet, &QPushButton::clicked, this, [this] {
+        emit changeRequested({ RunChangeKind::LearningRate, m_liveLr->value() });
+    });
+    connect(m_liveEpochsSet, &QPushButton::clicked, this, [this] {
+        emit changeRequested({ RunChangeKind::Epochs, static_cast<double>(m_liveEpochs->value()) });
+    });
+    connect(m_liveAugment, &QCheckBox::toggled, this, [this](bool on) {
+        if (!m_applying && m_running)
+            emit changeRequested({ RunChangeKind::Augmentation, on ? 1.0 : 0.0 });
+    });
     // Dataset: a summary; the Data tab has the rest.
     m_datasetInfo = new QLabel(runBox);
     m_datasetInfo->setWordWrap(true);
@@ -190,7 +241,7 @@ void TrainingPanel::buildUi()
     m_threads->setSpecialValueText(tr("all cores"));
     m_device = new QComboBox(hyper);
     m_device->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    m_device->setMinimumContentsLength(18);
+    m_device->setMinimumContentsLength(12); // the inspector stays narrow when its body scrolls
     m_device->setToolTip(tr("Where to train: Automatic uses the first usable GPU, else the CPU"));
     form->addRow(tr("Optimizer"), m_optimizer);
     form->addRow(tr("Learning rate"), m_learningRate);
@@ -224,11 +275,54 @@ void TrainingPanel::buildUi()
     m_precision->setToolTip(tr("How a GPU computes matrix products and convolutions: FP32 exact; TF32 tensor cores "
                                "(compute capability 8.0+); FP16 tensor cores with loss scaling. The CPU always "
                                "computes in FP32."));
+    m_precision->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_precision->setMinimumContentsLength(12);
     form->addRow(tr("GPU math"), m_precision);
     form->addRow(tr("Threads"), m_threads);
     m_l2->setToolTip(tr("L2 penalty: loss += l2/2 · Σw²"));
     m_weightDecay->setToolTip(tr("Weight decay (decoupled for adamw)"));
     v->addWidget(hyper);
+
+    // Early stopping and checkpoint selection.
+    auto* stopping = new QGroupBox(tr("Early stopping and result"), body);
+    auto* sf = new QFormLayout(stopping);
+    sf->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    sf->setVerticalSpacing(4);
+    m_patience = new QSpinBox(stopping);
+    m_patience->setObjectName(QStringLiteral("patience"));
+    m_patience->setRange(0, 100000);
+    m_patience->setSpecialValueText(tr("off"));
+    m_patience->setSuffix(tr(" epochs"));
+    m_patience->setToolTip(tr("Stop when the monitored metric has not improved for this many epochs"));
+    m_minDelta = new QDoubleSpinBox(stopping);
+    m_minDelta->setObjectName(QStringLiteral("minDelta"));
+    m_minDelta->setRange(0.0, 1e6);
+    m_minDelta->setDecimals(4);
+    m_minDelta->setSingleStep(0.001);
+    m_minDelta->setToolTip(tr("An epoch improves only when it beats the best by more than this"));
+    m_monitor = new QComboBox(stopping);
+    m_monitor->setObjectName(QStringLiteral("monitor"));
+    m_monitor->addItem(tr("validation loss"), QStringLiteral("val_loss"));
+    m_monitor->addItem(tr("validation accuracy"), QStringLiteral("val_accuracy"));
+    m_monitor->addItem(tr("training loss"), QStringLiteral("train_loss"));
+    m_monitor->addItem(tr("training accuracy"), QStringLiteral("train_accuracy"));
+    m_monitor->setToolTip(tr("The metric early stopping and the best checkpoint watch"));
+    m_resultWeights = new QComboBox(stopping);
+    m_resultWeights->setObjectName(QStringLiteral("resultWeights"));
+    m_resultWeights->addItem(tr("auto"), QStringLiteral("auto"));
+    m_resultWeights->setItemData(0, tr("The best epoch's with early stopping, else the last"), Qt::ToolTipRole);
+    m_resultWeights->addItem(tr("best epoch"), QStringLiteral("best"));
+    m_resultWeights->addItem(tr("last step"), QStringLiteral("last"));
+    m_resultWeights->setToolTip(tr("Which weights the run keeps as its result (checkpoint selection)"));
+    for (QComboBox* c : { m_monitor, m_resultWeights }) { // never wider than the inspector
+        c->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        c->setMinimumContentsLength(8);
+    }
+    sf->addRow(tr("Patience"), m_patience);
+    sf->addRow(tr("Min. improvement"), m_minDelta);
+    sf->addRow(tr("Monitor"), m_monitor);
+    sf->addRow(tr("Keep weights"), m_resultWeights);
+    v->addWidget(stopping);
 
     v->addStretch();
 
@@ -237,7 +331,7 @@ void TrainingPanel::buildUi()
         if (!m_applying)
             emit settingsEdited();
     };
-    for (QComboBox* c : { m_optimizer, m_schedule, m_loss, m_device, m_precision })
+    for (QComboBox* c : { m_optimizer, m_schedule, m_loss, m_device, m_precision, m_monitor, m_resultWeights })
         connect(c, &QComboBox::currentIndexChanged, this, edited);
     // Leaving TF32/FP16 on a machine without such a GPU: the entry is no longer offered.
     connect(m_precision, &QComboBox::currentIndexChanged, this, &TrainingPanel::updatePrecisionEntries);
@@ -248,10 +342,10 @@ void TrainingPanel::buildUi()
     });
     fillDevices(DeviceList {}); // Automatic and the CPU until the listing arrives
     refreshDevices();
-    for (QSpinBox* b : { m_batchSize, m_epochsSpin, m_seed, m_threads })
+    for (QSpinBox* b : { m_batchSize, m_epochsSpin, m_seed, m_threads, m_patience })
         connect(b, &QSpinBox::valueChanged, this, edited);
     for (QDoubleSpinBox* b :
-        std::initializer_list<QDoubleSpinBox*> { m_learningRate, m_l1, m_l2, m_weightDecay, m_clipNorm })
+        std::initializer_list<QDoubleSpinBox*> { m_learningRate, m_l1, m_l2, m_weightDecay, m_clipNorm, m_minDelta })
         connect(b, &QDoubleSpinBox::valueChanged, this, edited);
 
     connect(m_train, &QPushButton::clicked, this, &TrainingPanel::requestTrain);
@@ -296,6 +390,10 @@ TrainConfig TrainingPanel::config() const
     c.optimizer.weightDecay = m_weightDecay->value();
     c.clipNorm = m_clipNorm->value();
     c.loss = lossKindFromString(m_loss->currentText().toStdString());
+    c.earlyStoppingPatience = m_patience->value();
+    c.earlyStoppingMinDelta = m_minDelta->value();
+    c.monitor = m_monitor->currentData().toString().toStdString();
+    c.resultWeights = m_resultWeights->currentData().toString().toStdString();
     c.seed = static_cast<uint64_t>(m_seed->value());
     c.threads = m_threads->value();
     const QString device = m_device->currentData().toString();
@@ -320,6 +418,10 @@ void TrainingPanel::setConfig(const TrainConfig& c)
     m_weightDecay->setValue(c.optimizer.weightDecay);
     m_clipNorm->setValue(c.clipNorm);
     m_loss->setCurrentText(QString::fromStdString(toString(c.loss)));
+    m_patience->setValue(c.earlyStoppingPatience);
+    m_minDelta->setValue(c.earlyStoppingMinDelta);
+    m_monitor->setCurrentIndex(std::max(0, m_monitor->findData(QString::fromStdString(c.monitor))));
+    m_resultWeights->setCurrentIndex(std::max(0, m_resultWeights->findData(QString::fromStdString(c.resultWeights))));
     m_seed->setValue(
         static_cast<int>(std::min<uint64_t>(c.seed, static_cast<uint64_t>(std::numeric_limits<int>::max()))));
     m_threads->setValue(c.threads);
@@ -474,7 +576,8 @@ void TrainingPanel::updateButtons()
     m_stop->setEnabled(m_running);
     m_data->setLocked(m_running);
     for (QWidget* w : std::initializer_list<QWidget*> { m_optimizer, m_learningRate, m_schedule, m_batchSize,
-             m_epochsSpin, m_loss, m_l1, m_l2, m_weightDecay, m_clipNorm, m_seed, m_threads, m_device })
+             m_epochsSpin, m_loss, m_l1, m_l2, m_weightDecay, m_clipNorm, m_seed, m_threads, m_device, m_patience,
+             m_minDelta, m_monitor, m_resultWeights })
         w->setEnabled(!m_running);
     updatePrecisionEntries();
     if (!m_running) {
@@ -522,7 +625,15 @@ void TrainingPanel::setTrainingState(bool running, bool paused)
     m_running = running;
     m_paused = paused;
     if (starting) {
-        m_epochs = config().epochs;
+        const TrainConfig c = config();
+        m_epochs = c.epochs;
+        const bool wasApplying = m_applying;
+        m_applying = true;
+        m_liveLr->setValue(c.optimizer.learningRate);
+        m_liveEpochs->setValue(c.epochs);
+        m_liveAugment->setChecked(c.augmentation.any());
+        m_liveAugment->setEnabled(c.augmentation.any());
+        m_applying = wasApplying;
         m_lastBatch.reset();
         m_runProgress->setValue(0);
         m_status->setText(tr("Starting…"));
@@ -530,6 +641,7 @@ void TrainingPanel::setTrainingState(bool running, bool paused)
         showDeviceNote(expectedDeviceNote());
     }
     const bool ending = !running && wasRunning;
+    m_liveBox->setEnabled(running);
     updateButtons();
     if (ending)
         refreshDevices(); // memory in use has changed
@@ -570,6 +682,8 @@ void TrainingPanel::showBatch(const BatchEvent& e)
 {
     if (e.totalSteps > 0)
         m_runProgress->setValue(static_cast<int>(1000.0 * (e.globalStep + 1) / e.totalSteps));
+    if (e.batchesPerEpoch > 0) // the planned epochs, live changes included
+        m_epochs = static_cast<int>(e.totalSteps / e.batchesPerEpoch);
     m_lastBatch = e;
     showProgress();
 }

@@ -38,7 +38,9 @@
 #include <memory>
 #include <optional>
 
+class QCheckBox;
 class QComboBox;
+class QGroupBox;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
@@ -86,6 +88,9 @@ public:
     void addSection(QWidget* section);
     void setRunButtonsVisible(bool visible);
 
+    // Live changes (the "While training" box, enabled while a run goes on): Set learning rate,
+    // Set epochs, the Augmentation switch — each emits changeRequested() at once; the run applies
+    // it at its next step and the charts mark it.
     void setTrainingState(bool running, bool paused);
     void showBatch(const BatchEvent& last);
     void showEpoch(const EpochEvent& event);
@@ -108,6 +113,8 @@ public:
 
 signals:
     void trainRequested();
+    // A live change of the run in progress (RunControl.h).
+    void changeRequested(const netcanvas::RunChange& change);
     void pauseRequested();
     void resumeRequested();
     void stopRequested();
@@ -167,6 +174,19 @@ private:
     bool m_tf32Available = false; // a usable GPU of compute capability >= 8.0 is listed
     std::shared_ptr<const netcanvas::DeviceList> m_devices; // the last listing (null before the first)
     bool m_listingDevices = false;
+
+    // Early stopping and checkpoint selection.
+    QSpinBox* m_patience;
+    QDoubleSpinBox* m_minDelta;
+    QComboBox* m_monitor; // val_loss | val_accuracy | train_loss | train_accuracy
+    QComboBox* m_resultWeights; // auto | best | last
+    // While training.
+    QGroupBox* m_liveBox;
+    ScientificSpinBox* m_liveLr;
+    QPushButton* m_liveLrSet;
+    QSpinBox* m_liveEpochs;
+    QPushButton* m_liveEpochsSet;
+    QCheckBox* m_liveAugment;
 
     QPushButton* m_train;
     QPushButton* m_pause;
