@@ -235,7 +235,8 @@ void InspectionController::submit(Kind kind, Work work)
 void InspectionController::startNext()
 {
     // Interactive requests first; a long evaluation waits its turn.
-    for (Kind kind : { Kind::FeatureMaps, Kind::Filters, Kind::Explain, Kind::Stats, Kind::Evaluation }) {
+    for (Kind kind :
+        { Kind::FeatureMaps, Kind::Filters, Kind::Explain, Kind::Stats, Kind::Recurrent, Kind::Evaluation }) {
         auto& slot = m_pending[static_cast<int>(kind)];
         if (!slot)
             continue;

@@ -8,19 +8,24 @@
 #include "app/TrainingController.h"
 #include "app/TrainingWorker.h"
 #include "common/Fixtures.h"
+#include "engine/data/SequenceData.h"
 #include "engine/data/Split.h"
 #include "engine/inspect/Inspect.h"
 #include "engine/io/Safetensors.h"
 #include "widgets/inspect/ConfusionMatrixView.h"
 #include "widgets/inspect/FeatureMapView.h"
 
+#include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cmath>
+
 Q_DECLARE_METATYPE(netcanvas::app::FeatureMapsResult)
 Q_DECLARE_METATYPE(netcanvas::app::ExplainResult)
 Q_DECLARE_METATYPE(netcanvas::inspect::Evaluation)
+Q_DECLARE_METATYPE(netcanvas::app::RecurrentGatesResult)
 
 using namespace netcanvas;
 using netcanvas::app::InspectionController;
@@ -110,6 +115,57 @@ private slots:
         QVERIFY(failed.wait(20000));
         QVERIFY2(failed.front().at(0).toString().contains(QStringLiteral("nope")),
             qPrintable(failed.front().at(0).toString()));
+    }
+
+    // A forecasting LSTM's run: the Recurrent view's gates and the regression evaluation
+    // (predictions in the data's units, the naive forecast) come back.
+    void servesASequenceRegressionRun()
+    {
+        QTemporaryDir tmp;
+        const QString csv = tmp.filePath(QStringLiteral("series.csv"));
+        {
+            QFile f(csv);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("v\n");
+            for (int t = 0; t < 120; ++t)
+                f.write(QByteArray::number(100.0 + 5.0 * std::sin(t / 2.0)) + "\n");
+        }
+        DatasetOptions o;
+        o.task = "series";
+        o.window = 8;
+        o.horizon = 1;
+        auto data = std::make_shared<Dataset>(loadTimeSeriesCsv(csv.toStdString(), o));
+        ModelGraph g;
+        g.addNode(fixtures::makeNode("in", "Input", {}, { { "channels", 1 }, { "height", 8 }, { "width", 1 } }));
+        g.addNode(fixtures::makeNode("lstm", "LSTM", { "in" }, { { "units", 6 } }));
+        g.addNode(fixtures::makeNode("out", "Dense", { "lstm" }, { { "units", 1 } }));
+        TrainConfig config = m_config;
+        config.loss = LossKind::MeanSquaredError;
+        config.epochs = 3;
+        TrainingController training;
+        QSignalSpy finished(&training, &TrainingController::finished);
+        QVERIFY(training.start(g, data, splitDataset(*data, 0.1, 0.2, 1), config));
+        QVERIFY(finished.wait(60000));
+        InspectionController inspector(&training);
+        inspector.useTrainingRun();
+        QSignalSpy gates(&inspector, &InspectionController::recurrentGatesReady);
+        QSignalSpy failed(&inspector, &InspectionController::failed);
+        inspector.requestRecurrentGates(inspector.data().testIndices.front(), QStringLiteral("lstm"), 0);
+        QVERIFY2(gates.wait(20000), failed.isEmpty() ? "no result" : qPrintable(failed.front().at(0).toString()));
+        const auto r = gates.front().at(0).value<app::RecurrentGatesResult>();
+        QCOMPARE(r.gates.trace.steps, int64_t(8));
+        QCOMPARE(r.gates.trace.gradNorm.size(), size_t(8));
+        QSignalSpy eval(&inspector, &InspectionController::evaluationReady);
+        inspector.requestEvaluation(5);
+        QVERIFY(eval.wait(20000));
+        const auto e = eval.front().at(0).value<inspect::Evaluation>();
+        QVERIFY(e.regression);
+        QCOMPARE(e.indices, inspector.data().testIndices);
+        QCOMPARE(e.actual.size(), e.indices.size());
+        // Actual values back in the data's units, as in the file.
+        QVERIFY(
+            std::abs(e.actual.front() - data->series[static_cast<size_t>(data->targetTime[e.indices.front()])]) < 1e-3);
+        QVERIFY(std::isfinite(e.rmse) && std::isfinite(e.naiveRmse));
     }
 
     void latestRequestWinsAndLiveModeFollowsTraining()

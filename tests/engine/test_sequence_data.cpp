@@ -78,6 +78,7 @@ private slots:
     void trainerLearnsRegression();
     void trainerForecastBeatsNaive();
     void loaderNormalizesTargets();
+    void templatesLoadAndRoundTrip();
 };
 
 void TestSequenceData::seriesWindowsRoundTrip()
@@ -595,6 +596,28 @@ void TestSequenceData::loaderNormalizesTargets()
     QVERIFY(loader.next(b));
     QCOMPARE(b.targets.shape(), (Shape { 1, 2 }));
     QCOMPARE(b.targets[1], 2.0f);
+}
+
+void TestSequenceData::templatesLoadAndRoundTrip()
+{
+    struct Case {
+        const char* file;
+        Shape input, output;
+        LossKind loss;
+    };
+    for (const Case& c : { Case { "lstm-forecast", Shape { 1, 52, 1 }, Shape { 1 }, LossKind::MeanSquaredError },
+             Case { "gru-text", Shape { 1, 1, 64 }, Shape { 4 }, LossKind::CrossEntropy },
+             Case { "conv1d-text", Shape { 1, 1, 64 }, Shape { 4 }, LossKind::CrossEntropy },
+             Case { "mlp-regression", Shape { 10, 1, 1 }, Shape { 1 }, LossKind::MeanSquaredError } }) {
+        const ModelGraph g = loadModelFile(std::string(NETCANVAS_SOURCE_DIR) + "/models/" + c.file + ".json");
+        const GraphAnalysis a = g.validate();
+        QVERIFY2(a.ok, c.file);
+        QCOMPARE(a.inputShape, c.input);
+        QCOMPARE(a.outputShape, c.output);
+        QVERIFY(!g.description.empty());
+        QVERIFY(trainConfigFromJson(g.training).loss == c.loss);
+        QCOMPARE(serializeModel(parseModelJson(serializeModel(g))), serializeModel(g));
+    }
 }
 
 QTEST_APPLESS_MAIN(TestSequenceData)

@@ -170,7 +170,7 @@ void RegressionPlot::paintScatter(QPainter& p, const QRectF& area)
     p.drawText(QRectF(plot.left(), plot.bottom() + fm.height() + 2, plot.width(), fm.height()), Qt::AlignHCenter,
         tr("actual"));
     if (!m_caption.isEmpty()) {
-        const QRectF box(plot.left() + 6, plot.top() + 6, plot.width() - 12, fm.height() * 3 + 4);
+        const QRectF box(plot.left() + 6, plot.top() + 6, plot.width() - 12, fm.lineSpacing() * 3 + 8);
         p.drawText(box, Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, m_caption);
     }
 }
