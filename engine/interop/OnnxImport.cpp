@@ -806,6 +806,15 @@ void importFlatten(ImportContext& c)
     flattenTo2D(c, c.act(0));
 }
 
+// known × d over a target shape's known dimensions: Unsupported when d is negative or the
+// product passes 2^40 values (a fuzzed shape overflowed int64).
+int64_t timesDim(int64_t known, int64_t d, const std::vector<int64_t>& shape)
+{
+    if (d < 0 || (d > 0 && known > (int64_t(1) << 40) / d))
+        throw Unsupported { "shape " + dimsText(shape) + " is not a valid size" };
+    return known * d;
+}
+
 // Reshape with a folded target: the batch stays first, the rest becomes Flatten (one
 // dimension) or Reshape (more).
 void importReshape(ImportContext& c)
@@ -825,7 +834,7 @@ void importReshape(ImportContext& c)
             if (dims[d] == -1)
                 unknown = static_cast<int64_t>(d);
             else
-                known *= dims[d];
+                known = timesDim(known, dims[d], s.i);
         }
         if (unknown >= 0 && known > 0)
             dims[static_cast<size_t>(unknown)] = k.numel() / known;
@@ -860,7 +869,7 @@ void importReshape(ImportContext& c)
                 throw Unsupported { "more than one unknown (-1) dimension" };
             unknown = static_cast<int64_t>(dims.size());
         } else {
-            known *= v;
+            known = timesDim(known, v, s.i);
         }
         dims.push_back(v);
     }
