@@ -107,7 +107,8 @@ Constant tensorConstant(const onnx::TensorProto& t, const std::string& where)
         if (t.has_raw_data()) {
             checkRaw(4);
             c.f.resize(count);
-            std::memcpy(c.f.data(), t.raw_data().data(), count * 4);
+            if (count > 0) // an empty tensor: data() may be null
+                std::memcpy(c.f.data(), t.raw_data().data(), count * 4);
         } else {
             checkCount(t.float_data_size());
             c.f.assign(t.float_data().begin(), t.float_data().end());
@@ -117,7 +118,8 @@ Constant tensorConstant(const onnx::TensorProto& t, const std::string& where)
         if (t.has_raw_data()) {
             checkRaw(8);
             std::vector<double> d(count);
-            std::memcpy(d.data(), t.raw_data().data(), count * 8);
+            if (count > 0)
+                std::memcpy(d.data(), t.raw_data().data(), count * 8);
             c.f.assign(d.begin(), d.end());
         } else {
             checkCount(t.double_data_size());
@@ -129,7 +131,8 @@ Constant tensorConstant(const onnx::TensorProto& t, const std::string& where)
         if (t.has_raw_data()) {
             checkRaw(8);
             c.i.resize(count);
-            std::memcpy(c.i.data(), t.raw_data().data(), count * 8);
+            if (count > 0)
+                std::memcpy(c.i.data(), t.raw_data().data(), count * 8);
         } else {
             checkCount(t.int64_data_size());
             c.i.assign(t.int64_data().begin(), t.int64_data().end());
