@@ -107,7 +107,8 @@ Constant tensorConstant(const onnx::TensorProto& t, const std::string& where)
         if (t.has_raw_data()) {
             checkRaw(4);
             c.f.resize(count);
-            std::memcpy(c.f.data(), t.raw_data().data(), count * 4);
+            if (count > 0) // an empty tensor: data() may be null
+                std::memcpy(c.f.data(), t.raw_data().data(), count * 4);
         } else {
             checkCount(t.float_data_size());
             c.f.assign(t.float_data().begin(), t.float_data().end());
@@ -117,7 +118,8 @@ Constant tensorConstant(const onnx::TensorProto& t, const std::string& where)
         if (t.has_raw_data()) {
             checkRaw(8);
             std::vector<double> d(count);
-            std::memcpy(d.data(), t.raw_data().data(), count * 8);
+            if (count > 0)
+                std::memcpy(d.data(), t.raw_data().data(), count * 8);
             c.f.assign(d.begin(), d.end());
         } else {
             checkCount(t.double_data_size());
@@ -129,7 +131,8 @@ Constant tensorConstant(const onnx::TensorProto& t, const std::string& where)
         if (t.has_raw_data()) {
             checkRaw(8);
             c.i.resize(count);
-            std::memcpy(c.i.data(), t.raw_data().data(), count * 8);
+            if (count > 0)
+                std::memcpy(c.i.data(), t.raw_data().data(), count * 8);
         } else {
             checkCount(t.int64_data_size());
             c.i.assign(t.int64_data().begin(), t.int64_data().end());
@@ -806,6 +809,15 @@ void importFlatten(ImportContext& c)
     flattenTo2D(c, c.act(0));
 }
 
+// known × d over a target shape's known dimensions: Unsupported when d is negative or the
+// product passes 2^40 values (a fuzzed shape overflowed int64).
+int64_t timesDim(int64_t known, int64_t d, const std::vector<int64_t>& shape)
+{
+    if (d < 0 || (d > 0 && known > (int64_t(1) << 40) / d))
+        throw Unsupported { "shape " + dimsText(shape) + " is not a valid size" };
+    return known * d;
+}
+
 // Reshape with a folded target: the batch stays first, the rest becomes Flatten (one
 // dimension) or Reshape (more).
 void importReshape(ImportContext& c)
@@ -825,7 +837,7 @@ void importReshape(ImportContext& c)
             if (dims[d] == -1)
                 unknown = static_cast<int64_t>(d);
             else
-                known *= dims[d];
+                known = timesDim(known, dims[d], s.i);
         }
         if (unknown >= 0 && known > 0)
             dims[static_cast<size_t>(unknown)] = k.numel() / known;
@@ -860,7 +872,7 @@ void importReshape(ImportContext& c)
                 throw Unsupported { "more than one unknown (-1) dimension" };
             unknown = static_cast<int64_t>(dims.size());
         } else {
-            known *= v;
+            known = timesDim(known, v, s.i);
         }
         dims.push_back(v);
     }
