@@ -410,6 +410,10 @@ void TrainingPanel::setConfig(const TrainConfig& c)
     m_base = c;
     m_optimizer->setCurrentText(QString::fromStdString(c.optimizer.kind));
     m_learningRate->setValue(c.optimizer.learningRate);
+    if (!m_running) { // the live controls start from the recipe (greyed until a run starts)
+        m_liveLr->setValue(c.optimizer.learningRate);
+        m_liveEpochs->setValue(c.epochs);
+    }
     m_schedule->setCurrentText(QString::fromStdString(c.schedule.kind));
     m_batchSize->setValue(static_cast<int>(c.batchSize));
     m_epochsSpin->setValue(c.epochs);
