@@ -172,8 +172,12 @@ def load(name):
     p = os.path.join(out, name)
     return [json.loads(l) for l in open(p)] if os.path.exists(p) else []
 bench, gemm, epoch = load("bench.jsonl"), load("gemm.jsonl"), load("epoch.jsonl")
+# A row's network is the name on the command line ("netcanvas lstm round 1"), not the graph's
+# own name (bench/models/lstm.json calls itself lstm-bench).
+def network(r):
+    return r["run"].split()[1]
 def med(framework, model, key):
-    v = [r["result"][key] for r in bench if r["result"]["framework"] == framework and r["result"]["model"] == model]
+    v = [r["result"][key] for r in bench if r["result"]["framework"] == framework and network(r) == model]
     return statistics.median(v) if v else float("nan")
 runs = bench + gemm + epoch
 busy = [r["busy_before"] for r in runs]
@@ -192,7 +196,7 @@ for m in models:
                  f"{nc_l / pt_l:.2f}x", f"{med('netcanvas', m, 'train_gflops'):.1f}",
                  f"{med('pytorch', m, 'train_gflops'):.1f}", f"{med('netcanvas', m, 'peak_rss_mb'):.0f}",
                  f"{med('pytorch', m, 'peak_rss_mb'):.0f}",
-                 f"{max([r['others_during'] for r in bench if r['result']['model'] == m] or [0])}"])
+                 f"{max([r['others_during'] for r in bench if network(r) == m] or [0])}"])
 w = [max(len(str(r[i])) for r in rows + [hdr]) for i in range(len(hdr))]
 line = lambda r: "| " + " | ".join(str(c).rjust(w[i]) if i else str(c).ljust(w[i]) for i, c in enumerate(r)) + " |"
 print(line(hdr))
