@@ -12,6 +12,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -356,6 +357,27 @@ private:
         // The checkpoint is whole: it reads back with every tensor.
         const TensorFile f = loadSafetensors(checkpoint.toStdString());
         QCOMPARE(static_cast<int>(f.tensors.size()), 6);
+        if (signal == SIGKILL)
+            resumeAfterTheFault(out);
+    }
+
+    // `train --resume` continues the killed job from its resume checkpoint, on two ranks again:
+    // asked for too few epochs it says how many the run has done; given one more, it trains it.
+    void resumeAfterTheFault(const QString& out)
+    {
+        const MpiRun few = mpirun(2, { "train", "--resume", out, "--epochs", "1", "--distributed", "--threads", "1" });
+        QVERIFY2(few.code != 0, qPrintable(few.err)); // an error on a rank ends the job through MPI_Abort
+        const QRegularExpressionMatch done = QRegularExpression("has done (\\d+) epochs").match(few.err);
+        QVERIFY2(done.hasMatch(), qPrintable(few.err));
+        const int epochs = done.captured(1).toInt() + 1;
+        const MpiRun more = mpirun(2,
+            { "train", "--resume", out, "--epochs", QString::number(epochs), "--distributed", "--threads", "1",
+                "--json" });
+        QVERIFY2(more.code == 0, qPrintable(more.err));
+        QVERIFY2(more.err.contains("resuming " + out), qPrintable(more.err));
+        const QJsonObject m = netcanvas::test::lastJsonLine(more.out);
+        QCOMPARE(m["epochs_planned"].toInt(), epochs);
+        QVERIFY2(m.contains("resumed"), qPrintable(more.out));
     }
 };
 
