@@ -198,7 +198,7 @@ void InspectionController::prepare(Context& c)
         // The session (held above) stays alive; copySnapshot is safe while it trains.
         if (!session->copySnapshot(*c.network, &c.data.normalization))
             throw GraphError("no trained weights yet: wait for the first batch");
-        // The Trainer's own rule (Trainer::fit): the training split's targets, when normalizing.
+        // The training loop's own rule (fit() in engine/train): the training split's targets, when normalizing.
         if (c.data.dataset && c.data.dataset->isRegression() && version != c.targetVersion) {
             c.data.targetNormalization = session->settings().config.normalize
                 ? computeTargetNormalization(*c.data.dataset, session->split().train)

@@ -1,5 +1,6 @@
 // netcanvas-cli end to end, as a user runs it: info, train, eval, predict, featuremaps, explain,
 // runs (a project written by the engine's saveProjectFile) and their errors.
+#include "common/BarImages.h"
 #include "common/CliRun.h"
 #include "engine/graph/ModelJson.h"
 #include "engine/io/ProjectFile.h"
@@ -28,28 +29,7 @@ using Run = netcanvas::test::CliRun;
 // Three classes of 16×16 gray images: a horizontal bar, a vertical bar, a centred square.
 void writeDataset(const QString& root, int perClass)
 {
-    std::mt19937 rng(7);
-    std::uniform_int_distribution<int> pos(2, 13), noise(0, 40);
-    const char* names[] = { "horizontal", "square", "vertical" };
-    for (int c = 0; c < 3; ++c) {
-        QDir().mkpath(root + "/" + names[c]);
-        for (int i = 0; i < perClass; ++i) {
-            cv::Mat img(16, 16, CV_8UC1);
-            for (int y = 0; y < 16; ++y)
-                for (int x = 0; x < 16; ++x)
-                    img.at<uint8_t>(y, x) = static_cast<uint8_t>(noise(rng));
-            const int p = pos(rng);
-            for (int k = 0; k < 16; ++k) {
-                if (c == 0)
-                    img.at<uint8_t>(p, k) = 255;
-                if (c == 2)
-                    img.at<uint8_t>(k, p) = 255;
-            }
-            if (c == 1)
-                img(cv::Rect(5, 5, 6, 6)).setTo(255);
-            cv::imwrite(QString("%1/%2/%3.png").arg(root, names[c]).arg(i).toStdString(), img);
-        }
-    }
+    netcanvas::test::writeBarImages(root, perClass);
     QFile corrupt(root + "/square/broken.png");
     corrupt.open(QIODevice::WriteOnly);
     corrupt.write("this is not a png at all");

@@ -3,6 +3,7 @@
 // rank killed with SIGKILL, or one that hangs (SIGSTOP), ends the job within 60 s with a
 // message naming it, and the last checkpoint stays readable. Skipped, with the reason, when
 // Open MPI's mpirun is missing or this netcanvas-cli was built without MPI.
+#include "common/BarImages.h"
 #include "common/CliRun.h"
 
 #include "engine/io/Safetensors.h"
@@ -33,28 +34,7 @@ namespace {
 // 3 classes of 16×16 images (a horizontal bar, a square, a vertical bar) on noise.
 void writeDataset(const QString& root, int perClass)
 {
-    std::mt19937 rng(11);
-    std::uniform_int_distribution<int> pos(2, 13), noise(0, 40);
-    const char* names[] = { "horizontal", "square", "vertical" };
-    for (int c = 0; c < 3; ++c) {
-        QDir().mkpath(root + "/" + names[c]);
-        for (int i = 0; i < perClass; ++i) {
-            cv::Mat img(16, 16, CV_8UC1);
-            for (int y = 0; y < 16; ++y)
-                for (int x = 0; x < 16; ++x)
-                    img.at<uint8_t>(y, x) = static_cast<uint8_t>(noise(rng));
-            const int p = pos(rng);
-            for (int k = 0; k < 16; ++k) {
-                if (c == 0)
-                    img.at<uint8_t>(p, k) = 255;
-                if (c == 2)
-                    img.at<uint8_t>(k, p) = 255;
-            }
-            if (c == 1)
-                img(cv::Rect(5, 5, 6, 6)).setTo(255);
-            cv::imwrite(QString("%1/%2/%3.png").arg(root, names[c]).arg(i).toStdString(), img);
-        }
-    }
+    netcanvas::test::writeBarImages(root, perClass, { 11, 40, 255, false });
 }
 
 // A CNN without dropout or batch norm: its step is a pure function of the global batch.

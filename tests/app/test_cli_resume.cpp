@@ -2,6 +2,7 @@
 // continued with `train --resume RUN_DIR` ends with the same loss curve as a run that was never
 // interrupted (same seed); a finished run extended with --epochs equals a longer run; `control`
 // changes a running run's learning rate; and the errors of --resume.
+#include "common/BarImages.h"
 #include "common/CliRun.h"
 
 #include <QDir>
@@ -28,28 +29,7 @@ using netcanvas::test::lastJsonLine;
 // Three classes of 16×16 gray images (bars and a square) over noise.
 void writeDataset(const QString& root, int perClass)
 {
-    std::mt19937 rng(7);
-    std::uniform_int_distribution<int> pos(2, 13), noise(0, 60);
-    const char* names[] = { "horizontal", "square", "vertical" };
-    for (int c = 0; c < 3; ++c) {
-        QDir().mkpath(root + "/" + names[c]);
-        for (int i = 0; i < perClass; ++i) {
-            cv::Mat img(16, 16, CV_8UC1);
-            for (int y = 0; y < 16; ++y)
-                for (int x = 0; x < 16; ++x)
-                    img.at<uint8_t>(y, x) = static_cast<uint8_t>(noise(rng));
-            const int p = pos(rng);
-            for (int k = 0; k < 16; ++k) {
-                if (c == 0)
-                    img.at<uint8_t>(p, k) = 200;
-                if (c == 2)
-                    img.at<uint8_t>(k, p) = 200;
-            }
-            if (c == 1)
-                img(cv::Rect(p / 2, p / 2, 5, 5)).setTo(200);
-            cv::imwrite(QString("%1/%2/%3.png").arg(root, names[c]).arg(i).toStdString(), img);
-        }
-    }
+    netcanvas::test::writeBarImages(root, perClass, { 7, 60, 200, true });
 }
 
 // With dropout (its generator is part of the resume state) and shift augmentation.
