@@ -3,6 +3,7 @@
 #include "engine/core/Limits.h"
 #include "engine/data/Dataset.h"
 #include "engine/data/ImageDecode.h"
+#include "engine/io/Csv.h"
 
 #include <algorithm>
 #include <charconv>
@@ -121,10 +122,7 @@ private:
     std::string m_scratch;
 };
 
-struct Line {
-    int number = 0; // 1-based
-    std::string_view text;
-};
+using Line = TextLine; // engine/io/Csv.h
 
 std::string lowerCopy(std::string_view s)
 {
@@ -300,28 +298,10 @@ Dataset loadCsvDataset(const std::string& path, const DatasetOptions& options)
         throw IoError(path + ": read error");
 
     // Lines (1-based numbers kept for messages), blank ones dropped, BOM removed.
-    std::vector<Line> lines;
-    {
-        std::string_view all(text);
-        if (all.substr(0, 3) == "\xEF\xBB\xBF")
-            all.remove_prefix(3);
-        int number = 0;
-        size_t pos = 0;
-        while (pos <= all.size()) {
-            size_t end = all.find('\n', pos);
-            if (end == std::string_view::npos)
-                end = all.size();
-            ++number;
-            std::string_view l = all.substr(pos, end - pos);
-            if (!l.empty() && l.back() == '\r')
-                l.remove_suffix(1);
-            if (!trim(l).empty())
-                lines.push_back({ number, l });
-            if (end == all.size())
-                break;
-            pos = end + 1;
-        }
-    }
+    std::string_view all(text);
+    if (all.substr(0, 3) == "\xEF\xBB\xBF")
+        all.remove_prefix(3);
+    const std::vector<Line> lines = nonBlankLines(all);
     if (lines.empty())
         throw DataError(path + ": the CSV file has no rows");
 

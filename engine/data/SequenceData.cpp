@@ -4,6 +4,7 @@
 #include "engine/core/Error.h"
 #include "engine/core/Limits.h"
 #include "engine/data/Split.h"
+#include "engine/io/Csv.h"
 
 #include <algorithm>
 #include <cctype>
@@ -95,34 +96,6 @@ std::vector<std::string_view> splitFields(std::string_view line, char delim)
         }
     }
     return out;
-}
-
-struct TextLine {
-    int number = 0;
-    std::string_view text;
-};
-
-std::vector<TextLine> nonBlankLines(const std::string& text)
-{
-    std::vector<TextLine> lines;
-    std::string_view all(text);
-    size_t pos = 0;
-    int number = 0;
-    while (pos <= all.size()) {
-        size_t end = all.find('\n', pos);
-        if (end == std::string_view::npos)
-            end = all.size();
-        ++number;
-        std::string_view l = all.substr(pos, end - pos);
-        if (!l.empty() && l.back() == '\r')
-            l.remove_suffix(1);
-        if (!trim(l).empty())
-            lines.push_back({ number, l });
-        if (end == all.size())
-            break;
-        pos = end + 1;
-    }
-    return lines;
 }
 
 std::string lower(std::string s)

@@ -17,4 +17,26 @@ std::string csvField(const std::string& s)
     return quote ? csvQuoted(s) : s;
 }
 
+std::vector<TextLine> nonBlankLines(std::string_view all)
+{
+    std::vector<TextLine> lines;
+    int number = 0;
+    size_t pos = 0;
+    while (pos <= all.size()) {
+        size_t end = all.find('\n', pos);
+        if (end == std::string_view::npos)
+            end = all.size();
+        ++number;
+        std::string_view l = all.substr(pos, end - pos);
+        if (!l.empty() && l.back() == '\r')
+            l.remove_suffix(1);
+        if (l.find_first_not_of(" \t\r") != std::string_view::npos)
+            lines.push_back({ number, l });
+        if (end == all.size())
+            break;
+        pos = end + 1;
+    }
+    return lines;
+}
+
 } // namespace netcanvas
