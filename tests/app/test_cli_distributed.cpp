@@ -71,32 +71,12 @@ QProcessEnvironment mpiEnvironment()
     return env;
 }
 
-struct MpiRun {
-    int code = -1;
-    QString out, err;
-    qint64 ms = 0;
-};
+using MpiRun = netcanvas::test::CliRun;
 
 MpiRun mpirun(int ranks, const QStringList& cliArgs, int timeoutMs = 180000)
 {
-    QProcess p;
-    p.setProcessEnvironment(mpiEnvironment());
-    QElapsedTimer t;
-    t.start();
-    p.start(
-        QStandardPaths::findExecutable("mpirun"), mpirunPrefix(ranks) << QStringLiteral(NETCANVAS_CLI_PATH) << cliArgs);
-    MpiRun r;
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "timed out";
-        return r;
-    }
-    r.ms = t.elapsed();
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
+    return netcanvas::test::runProcess(QStandardPaths::findExecutable("mpirun"),
+        mpirunPrefix(ranks) << QStringLiteral(NETCANVAS_CLI_PATH) << cliArgs, timeoutMs, mpiEnvironment());
 }
 
 // The PID of the netcanvas-cli process of MPI rank `rank` whose command line holds `marker`.

@@ -16,12 +16,16 @@ struct CliRun {
     qint64 ms = 0;
 };
 
-inline CliRun cli(const QStringList& args, int timeoutMs = 120000)
+// Runs `program` with `args` (and `env`), waiting up to timeoutMs; a process still running then
+// is killed and reported as "timed out".
+inline CliRun runProcess(const QString& program, const QStringList& args, int timeoutMs,
+    const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment())
 {
     QProcess p;
+    p.setProcessEnvironment(env);
     QElapsedTimer t;
     t.start();
-    p.start(QStringLiteral(NETCANVAS_CLI_PATH), args);
+    p.start(program, args);
     CliRun r;
     if (!p.waitForFinished(timeoutMs)) {
         p.kill();
@@ -34,6 +38,11 @@ inline CliRun cli(const QStringList& args, int timeoutMs = 120000)
     r.out = QString::fromUtf8(p.readAllStandardOutput());
     r.err = QString::fromUtf8(p.readAllStandardError());
     return r;
+}
+
+inline CliRun cli(const QStringList& args, int timeoutMs = 120000)
+{
+    return runProcess(QStringLiteral(NETCANVAS_CLI_PATH), args, timeoutMs);
 }
 
 // The last line of `out` as a JSON object (the --json summary line).
